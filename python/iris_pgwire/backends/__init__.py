@@ -1,0 +1,1 @@
+"""Backends: where SQL runs. See base.py for the protocol the Rust core calls."""

@@ -1,0 +1,126 @@
+//! PostgreSQL errors as the gateway reports them: SQLSTATE, severity, message, detail, hint.
+
+use std::fmt;
+
+/// SQLSTATE codes the gateway raises itself (Appendix A of the PostgreSQL manual).
+pub mod sqlstate {
+    pub const SUCCESSFUL_COMPLETION: &str = "00000";
+    pub const CONNECTION_EXCEPTION: &str = "08000";
+    pub const CONNECTION_FAILURE: &str = "08006";
+    pub const PROTOCOL_VIOLATION: &str = "08P01";
+    pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
+    pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
+    pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+    pub const INVALID_DATETIME_FORMAT: &str = "22007";
+    pub const DATETIME_FIELD_OVERFLOW: &str = "22008";
+    pub const INVALID_PARAMETER_VALUE: &str = "22023";
+    pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
+    pub const INVALID_BINARY_REPRESENTATION: &str = "22P03";
+    pub const NOT_NULL_VIOLATION: &str = "23502";
+    pub const FOREIGN_KEY_VIOLATION: &str = "23503";
+    pub const UNIQUE_VIOLATION: &str = "23505";
+    pub const CHECK_VIOLATION: &str = "23514";
+    pub const INTEGRITY_CONSTRAINT_VIOLATION: &str = "23000";
+    pub const ACTIVE_SQL_TRANSACTION: &str = "25001";
+    pub const NO_ACTIVE_SQL_TRANSACTION: &str = "25P01";
+    pub const IN_FAILED_SQL_TRANSACTION: &str = "25P02";
+    pub const INVALID_SQL_STATEMENT_NAME: &str = "26000";
+    pub const INVALID_CURSOR_NAME: &str = "34000";
+    pub const INVALID_AUTHORIZATION_SPECIFICATION: &str = "28000";
+    pub const INVALID_PASSWORD: &str = "28P01";
+    pub const SERIALIZATION_FAILURE: &str = "40001";
+    pub const SYNTAX_ERROR: &str = "42601";
+    pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    pub const UNDEFINED_COLUMN: &str = "42703";
+    pub const UNDEFINED_FUNCTION: &str = "42883";
+    pub const UNDEFINED_TABLE: &str = "42P01";
+    pub const UNDEFINED_OBJECT: &str = "42704";
+    pub const DUPLICATE_TABLE: &str = "42P07";
+    pub const DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+    pub const DUPLICATE_CURSOR: &str = "42P03";
+    pub const DATATYPE_MISMATCH: &str = "42804";
+    pub const INDETERMINATE_DATATYPE: &str = "42P18";
+    pub const PROGRAM_LIMIT_EXCEEDED: &str = "54000";
+    pub const TOO_MANY_CONNECTIONS: &str = "53300";
+    pub const LOCK_NOT_AVAILABLE: &str = "55P03";
+    pub const OBJECT_NOT_IN_PREREQUISITE_STATE: &str = "55000";
+    pub const QUERY_CANCELED: &str = "57014";
+    pub const ADMIN_SHUTDOWN: &str = "57P01";
+    pub const INTERNAL_ERROR: &str = "XX000";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Fatal,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "ERROR",
+            Severity::Fatal => "FATAL",
+        }
+    }
+}
+
+/// An error destined for the client as an ErrorResponse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgError {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// 1-based character position in the query text, when known.
+    pub position: Option<u32>,
+}
+
+impl PgError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        PgError {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+        }
+    }
+
+    pub fn fatal(code: &'static str, message: impl Into<String>) -> Self {
+        PgError { severity: Severity::Fatal, ..PgError::new(code, message) }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn protocol(message: impl Into<String>) -> Self {
+        PgError::new(sqlstate::PROTOCOL_VIOLATION, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        PgError::new(sqlstate::INTERNAL_ERROR, message)
+    }
+
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, message)
+    }
+}
+
+impl fmt::Display for PgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.severity.as_str(), self.code, self.message)
+    }
+}
+
+impl std::error::Error for PgError {}
+
+pub type PgResult<T> = Result<T, PgError>;
