@@ -538,7 +538,8 @@ impl Session {
                 .collect();
             let backend = self.backend.clone();
             let sql = target.sql.clone();
-            let exec = blocking(move || backend.execute(&sql, &bound)).await?;
+            let mut exec = blocking(move || backend.execute(&sql, &bound)).await?;
+            exec.columns = exec.columns.map(|cols| resolve_columns(cols, stmt));
             total += exec.rowcount.max(0);
             last = Some(exec);
         }
@@ -570,7 +571,7 @@ impl Session {
         if describe_rows {
             be::row_description(&mut self.conn.out, &fields_for(&columns, &formats));
         }
-        let plan = Arc::new(RowPlan { types: columns.iter().map(|c| c.ty).collect(), formats });
+        let plan = Arc::new(RowPlan { types: columns.iter().map(column_type).collect(), formats });
         let cursor = Arc::new(exec.cursor);
         let rows = self.stream_rows(&cursor, &plan, None).await;
         let c = cursor.clone();
@@ -637,5 +638,28 @@ fn field(name: &str, ty: &types::PgType, format: Format) -> FieldDescription {
 }
 
 fn fields_for(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
-    columns.iter().zip(formats).map(|(c, f)| field(&c.name, c.ty, *f)).collect()
+    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), *f)).collect()
+}
+
+fn column_type(c: &Column) -> &'static types::PgType {
+    c.ty.unwrap_or(&types::TEXT)
+}
+
+/// Combine the backend's columns with what the SQL says: PostgreSQL's names for
+/// expression columns and case-folded identifiers, and the expression types the
+/// backend could not give. Untyped columns end up as text.
+fn resolve_columns(backend: Vec<Column>, stmt: &Translated) -> Vec<Column> {
+    let inferred = stmt.columns.as_deref().filter(|c| c.len() == backend.len());
+    backend
+        .into_iter()
+        .enumerate()
+        .map(|(i, col)| {
+            let hint = inferred.map(|c| &c[i]);
+            let ty = col
+                .ty
+                .or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid))
+                .unwrap_or(&types::TEXT);
+            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty) }
+        })
+        .collect()
 }
