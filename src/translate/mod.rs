@@ -186,6 +186,14 @@ fn classify(stmt: &Statement) -> (Tag, Kind) {
             (Tag::Fixed("SHOW".into()), Kind::Show(name))
         }
         Statement::Set(set) => classify_set(set),
+        Statement::Reset(r) => {
+            let name = match &r.reset {
+                ast::Reset::ALL => "all".to_owned(),
+                ast::Reset::SessionAuthorization => "session_authorization".to_owned(),
+                ast::Reset::ConfigurationParameter(n) => n.to_string().to_ascii_lowercase(),
+            };
+            (Tag::Fixed("RESET".into()), Kind::Reset(name))
+        }
         other => {
             // Tag from the statement's leading keywords, e.g. "CREATE SCHEMA".
             let text = other.to_string();
@@ -216,6 +224,19 @@ fn classify_set(set: &ast::Set) -> (Tag, Kind) {
             set_tag(),
             Kind::Set { name: "client_encoding".into(), value: Some(charset_name.to_string()), local: false },
         ),
+        ast::Set::SetTransaction { modes, session, .. } => {
+            // Recorded for SHOW; the backend's isolation is set when a pool hands out a connection.
+            let prefix = if *session { "default_" } else { "" };
+            let (name, value) = match modes.first() {
+                Some(ast::TransactionMode::IsolationLevel(level)) => ("transaction_isolation", level.to_string()),
+                Some(ast::TransactionMode::AccessMode(mode)) => (
+                    "transaction_read_only",
+                    if mode.to_string().eq_ignore_ascii_case("READ ONLY") { "on".into() } else { "off".into() },
+                ),
+                None => ("transaction_isolation", "read committed".into()),
+            };
+            (set_tag(), Kind::Set { name: format!("{prefix}{name}"), value: Some(value.to_lowercase()), local: !*session })
+        }
         other => (set_tag(), Kind::Set { name: other.to_string(), value: None, local: false }),
     }
 }
