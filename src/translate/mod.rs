@@ -105,6 +105,8 @@ pub struct Translated {
     pub action: Action,
     /// Highest `$n` the statement uses.
     pub param_count: usize,
+    /// Types of `$1..$n` the statement itself fixes (e.g. `$1::int4`); None where it does not.
+    pub param_types: Vec<Option<crate::types::Oid>>,
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
@@ -117,6 +119,7 @@ pub fn translate(sql: &str, target: &Target) -> PgResult<Vec<Translated>> {
 
 fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Translated> {
     let (tag, kind) = classify(&stmt);
+    let param_types = cast_param_types(&stmt);
     let param_count = renumber_placeholders(&mut stmt);
     let action = match kind {
         Kind::Begin => Action::Begin { modes: Vec::new() },
@@ -134,7 +137,9 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
             }
         }
     };
-    Ok(Translated { tag, action, param_count })
+    let mut param_types = param_types;
+    param_types.resize(param_count.max(param_types.len()), None);
+    Ok(Translated { tag, action, param_count, param_types })
 }
 
 enum Kind {
@@ -215,6 +220,36 @@ fn render_set_value(expr: &ast::Expr) -> String {
         ast::Expr::Identifier(i) => i.value.clone(),
         other => other.to_string(),
     }
+}
+
+/// Parameter types fixed by casts such as `$1::int4` or `CAST($2 AS text)`.
+fn cast_param_types(stmt: &Statement) -> Vec<Option<crate::types::Oid>> {
+    use sqlparser::ast::Visit;
+    struct V(Vec<Option<crate::types::Oid>>);
+    impl sqlparser::ast::Visitor for V {
+        type Break = ();
+        fn pre_visit_expr(&mut self, expr: &ast::Expr) -> ControlFlow<()> {
+            if let ast::Expr::Cast { expr: inner, data_type, .. } = expr {
+                if let ast::Expr::Value(v) = inner.as_ref() {
+                    if let ast::Value::Placeholder(p) = &v.value {
+                        let n = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok());
+                        if let (Some(n), Some(ty)) = (n, crate::types::by_name(&data_type.to_string())) {
+                            if n >= 1 {
+                                if self.0.len() < n {
+                                    self.0.resize(n, None);
+                                }
+                                self.0[n - 1] = Some(ty.oid);
+                            }
+                        }
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut v = V(Vec::new());
+    let _ = stmt.visit(&mut v);
+    v.0
 }
 
 /// Rewrite `$n` markers to `?n` and return the highest n.
