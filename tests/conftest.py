@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
 
 import pytest
 
-from helpers.gateway import GatewayProcess
+from helpers.gateway import GatewayProcess, stop_checked
 from helpers.pgcluster import PgCluster
-
-ALL_TARGETS = ("pg15", "gateway")
+from helpers.targets import ALL_TARGETS, Target, selected_targets
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,43 +25,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _targets(config: pytest.Config) -> list[str]:
-    names = [t.strip() for t in config.getoption("--targets").split(",") if t.strip()]
-    unknown = set(names) - set(ALL_TARGETS)
-    if unknown or not names:
-        raise pytest.UsageError(f"--targets: unknown or empty {sorted(unknown)}")
-    return names
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        metafunc.parametrize("target", _targets(metafunc.config), indirect=True)
+        metafunc.parametrize("target", selected_targets(metafunc.config), indirect=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Gateway-only tests are skipped when the gateway is deselected (developing on pg15).
-    if "gateway" in _targets(config):
+    if "gateway" in selected_targets(config):
         return
     skip = pytest.mark.skip(reason="gateway not in --targets")
     for item in items:
         if "gateway" in item.fixturenames or "gateway_factory" in item.fixturenames:
             item.add_marker(skip)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A server under test: where to connect and what it is."""
-
-    name: str
-    host: str
-    port: int
-    dsn: str
-    user: str = "postgres"
-    dbname: str = "postgres"
-
-    @property
-    def is_gateway(self) -> bool:
-        return self.name == "gateway"
 
 
 @pytest.fixture(scope="session")
@@ -76,33 +50,17 @@ def pg15():
         cluster.stop()
 
 
-def _stop_checked(gw: GatewayProcess) -> None:
-    code = gw.stop()
-    log = gw.log()
-    gw.cleanup()
-    if code != 0:
-        pytest.fail(
-            f"gateway did not exit cleanly on SIGTERM within a few seconds "
-            f"(exit code {code}; None = had to be killed)\n--- server log ---\n{log}"
-        )
-
-
-_session_gateway: list[GatewayProcess] = []
-
-
 @pytest.fixture(scope="session")
 def gateway_process():
     gw = GatewayProcess().start()
-    _session_gateway.append(gw)
     yield gw
-    _session_gateway.clear()
-    _stop_checked(gw)
+    stop_checked(gw)
 
 
 @pytest.fixture(scope="session")
 def gateway(gateway_process: GatewayProcess) -> Target:
     gw = gateway_process
-    return Target("gateway", gw.host, gw.port, gw.dsn)
+    return Target("gateway", gw.host, gw.port, gw.dsn, process=gw)
 
 
 @pytest.fixture
@@ -117,7 +75,7 @@ def gateway_factory():
 
     yield start
     for gw in started:
-        _stop_checked(gw)
+        stop_checked(gw)
 
 
 @pytest.fixture
@@ -134,12 +92,12 @@ def table_name() -> str:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    # On failure, attach the tail of the session gateway's log to the report.
-    callspec = getattr(item, "callspec", None)
-    uses_gateway = "gateway" in getattr(item, "fixturenames", ()) or (
-        callspec is not None and callspec.params.get("target") == "gateway"
-    )
-    if report.failed and uses_gateway and _session_gateway:
-        log = _session_gateway[0].log()
-        report.sections.append(("gateway log (tail)", log[-8000:]))
+    # On failure, attach the tail of the log of every gateway the test talked to.
+    if report.failed:
+        seen = set()
+        for value in getattr(item, "funcargs", {}).values():
+            gw = value.process if isinstance(value, Target) else value
+            if isinstance(gw, GatewayProcess) and id(gw) not in seen:
+                seen.add(id(gw))
+                report.sections.append((f"gateway log (tail) port {gw.port}", gw.log()[-8000:]))
     return report

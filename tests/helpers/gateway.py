@@ -10,6 +10,8 @@ import tempfile
 import shutil
 from pathlib import Path
 
+import pytest
+
 from helpers.net import free_port, port_accepts, wait_until
 
 READY_LINE = "iris-pgwire listening on"
@@ -93,3 +95,14 @@ class GatewayProcess:
     def cleanup(self) -> None:
         self.kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def stop_checked(gw: GatewayProcess) -> None:
+    code = gw.stop()
+    log = gw.log()
+    gw.cleanup()
+    if code != 0:
+        pytest.fail(
+            f"gateway did not exit cleanly on SIGTERM within a few seconds "
+            f"(exit code {code}; None = had to be killed)\n--- server log ---\n{log}"
+        )
