@@ -25,7 +25,7 @@ class Config:
         default="iris_pgwire.sqlite",
         metadata={"help": "database file of the sqlite backend (':memory:' for a shared in-memory db)"},
     )
-    log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
+    log_level: str = field(default="info", metadata={"help": "debug (also every protocol message), info, warning or error"})
     max_connections: int = field(default=1000, metadata={"help": "client sessions accepted at once"})
     pool_size: int = field(
         default=50, metadata={"help": "backend connections (IRIS jobs) shared by all sessions"}

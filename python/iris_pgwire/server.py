@@ -80,10 +80,13 @@ def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
 
 def main(argv: Optional[list[str]] = None) -> int:
     cfg, ns = from_args(argv)
+    level = getattr(logging, cfg.log_level.upper(), logging.INFO)
     logging.basicConfig(
-        level=getattr(logging, cfg.log_level.upper(), logging.INFO),
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # sqlparser logs every token at debug level: keep it out of the server's log.
+    logging.getLogger("sqlparser").setLevel(logging.WARNING)
     if ns.check:
         host = "127.0.0.1" if cfg.host in ("0.0.0.0", "::", "") else cfg.host
         ok = health_check(host, cfg.port)

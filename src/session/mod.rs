@@ -241,6 +241,7 @@ impl Session {
                     return;
                 }
             };
+            log::debug!("<- {}", tag as char);
             if self.skip_until_sync && !matches!(msg, Message::Sync | Message::Terminate) {
                 continue;
             }
@@ -261,16 +262,19 @@ impl Session {
                     self.conn.fatal(&PgError::protocol("unexpected password message")).await;
                     return;
                 }
+                // Errors are flushed at once, as PostgreSQL does: a client that sent
+                // Flush (not Sync) is waiting for them.
                 Message::FunctionCall => {
                     self.extended_error(PgError::unsupported("the fastpath function call protocol is not supported"));
-                    false
+                    true
                 }
-                other => {
-                    if let Err(e) = self.extended(other).await {
+                other => match self.extended(other).await {
+                    Ok(()) => false,
+                    Err(e) => {
                         self.extended_error(e);
+                        true
                     }
-                    false
-                }
+                },
             };
             if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err() {
                 return;
@@ -350,6 +354,7 @@ impl Session {
         F: FnOnce(&BackendConn) -> PgResult<T> + Send + 'static,
     {
         if self.lease.is_none() {
+            log::debug!("checking out a backend connection");
             self.lease = Some(self.ctx.pool.acquire().await?);
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();

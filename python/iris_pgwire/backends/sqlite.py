@@ -174,7 +174,9 @@ class SqliteConnection:
         return SqliteCursor(cur, description)
 
     def begin(self) -> None:
-        self._run("BEGIN")
+        # IMMEDIATE takes the write lock up front: concurrent writers queue on the
+        # busy timeout instead of failing later when a read upgrades to a write.
+        self._run("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
         if self._conn.in_transaction:
@@ -224,7 +226,7 @@ class SqliteBackend:
                 uri=self._keepalive is not None,
                 isolation_level=None,
                 check_same_thread=False,
-                timeout=5.0,
+                timeout=30.0,
             )
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as e:
