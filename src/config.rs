@@ -55,7 +55,7 @@ impl Config {
                 let major = parts.next().and_then(|p| p.parse().ok());
                 let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
                 match major {
-                    Some(major) => Ok(Target::Iris(IrisOptions { version: (major, minor) })),
+                    Some(major) => Ok(Target::Iris(IrisOptions { version: (major, minor), ..IrisOptions::default() })),
                     None => Err(format!("invalid IRIS version {iris_version:?}: expected e.g. 2025.1")),
                 }
             }
