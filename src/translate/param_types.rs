@@ -170,6 +170,13 @@ fn assignments(list: Option<&[ast::Assignment]>, c: &mut Collector) {
     }
 }
 
+/// `SELECT <refs> FROM <the statement's tables>`: the types of column references.
+/// `columns` pairs each reference's position with itself (no parameter involved).
+pub fn column_probe(stmt: &Statement, refs: &[Expr]) -> Option<ParamProbe> {
+    let contexts: Vec<(usize, Expr)> = refs.iter().cloned().enumerate().collect();
+    probe_for(stmt, &contexts)
+}
+
 /// `SELECT <contexts> FROM <the statement's tables>`.
 fn probe_for(stmt: &Statement, contexts: &[(usize, Expr)]) -> Option<ParamProbe> {
     if contexts.is_empty() {

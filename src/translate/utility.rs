@@ -20,6 +20,7 @@ pub fn tag(stmt: &Statement) -> Tag {
         Statement::Insert(_) => Tag::Insert,
         Statement::Update(_) => Tag::Update,
         Statement::Delete(_) => Tag::Delete,
+        Statement::StartTransaction { begin: false, .. } => fixed("START TRANSACTION"),
         Statement::StartTransaction { .. } => fixed("BEGIN"),
         Statement::Commit { .. } => fixed("COMMIT"),
         Statement::Rollback { .. } => fixed("ROLLBACK"),

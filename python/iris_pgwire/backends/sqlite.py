@@ -160,6 +160,10 @@ class SqliteConnection:
         return [(d[0], "") for d in desc]
 
     def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
+        # Described first: describing DML ... RETURNING needs no statement in progress.
+        head = sql.lstrip()[:16].upper()
+        returns_rows = head.startswith(("SELECT", "WITH", "VALUES")) or " RETURNING " in sql.upper()
+        described = self.describe(sql) if returns_rows else None
         try:
             cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:
@@ -168,7 +172,7 @@ class SqliteConnection:
             raise BackendError("22003", str(e)) from None
         description = None
         if cur.description is not None:
-            description = self.describe(sql)
+            description = described
             if description is None or len(description) != len(cur.description):
                 description = [(d[0], "") for d in cur.description]
         return SqliteCursor(cur, description)
