@@ -236,10 +236,14 @@ class Job:
         for pos in reversed(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql))):
             no_params = no_params[:pos] + "NULL" + no_params[pos + 1:]
         c = self.conn
+        items = _select_items(sqlite_sql)
         c.execute(f'CREATE TEMP VIEW "{view}" AS {no_params}')
         try:
             info = c.execute(f'PRAGMA table_info("{view}")').fetchall()
-            untyped = [row[1] for row in info if not row[2]]
+            if not items or len(items) != len(info):
+                items = None
+            # Columns neither declared nor typed by their expression: look at data.
+            untyped = [row[1] for i, row in enumerate(info) if not row[2] and not (items and _static_type(items[i]))]
             kinds: Dict[str, str] = {}
             if untyped:
                 probe = ", ".join(f'typeof("{name}")' for name in untyped)
@@ -249,8 +253,9 @@ class Job:
             c.execute(f'DROP VIEW "{view}"')
         cols = []
         for pos, (_cid, name, decl, notnull, _dflt, _pk) in enumerate(info, start=1):
-            if decl:
-                odbc, client, prec, scale = type_of_declared(decl)
+            static = _static_type(items[pos - 1]) if items else None
+            if decl or static:
+                odbc, client, prec, scale = type_of_declared(decl or static)
             else:
                 odbc, client = _TYPEOF.get(kinds.get(name) or "text", (12, 10))
                 prec, scale = (10, 0) if odbc == 4 else (0, 0)
@@ -426,3 +431,67 @@ def _iris_name(name: str, pos: int, sql: str) -> str:
     if _IDENT.match(name) or f'"{name}"' in sql:
         return name
     return ("Aggregate_" if _AGGREGATE.match(name) else "Expression_") + str(pos)
+
+
+def _select_items(sql: str) -> Optional[List[str]]:
+    """Top-level select-list expressions; for ``SELECT * FROM (subquery) ...``
+    those of the subquery (how the DBAPI backend describes a query)."""
+    blank = sqltext.blank_literals(sql)
+    m = re.match(r"\s*SELECT\s+(?:DISTINCT\s+)?", blank, re.I)
+    if not m:
+        return None
+    depth, end = 0, None
+    for i in range(m.end(), len(blank)):
+        ch = blank[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and re.match(r"FROM\b", blank[i:i + 5], re.I) and not blank[i - 1].isalnum():
+            end = i
+            break
+    head = blank[m.end():end]
+    if head.strip() == "*" and end is not None:
+        rest = blank[end + 4:].lstrip()
+        start = len(blank) - len(rest)
+        if rest.startswith("("):
+            close = _matching(blank, start)
+            return _select_items(sql[start + 1:close]) if close else None
+        return None
+    spans, last, depth = [], m.end(), 0
+    for i in range(m.end(), end if end is not None else len(blank)):
+        ch = blank[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            spans.append(sql[last:i])
+            last = i + 1
+    spans.append(sql[last:end])
+    return [x.strip() for x in spans]
+
+
+def _matching(text: str, open_at: int) -> Optional[int]:
+    depth = 0
+    for i in range(open_at, len(text)):
+        depth += text[i] == "("
+        depth -= text[i] == ")"
+        if depth == 0:
+            return i
+    return None
+
+
+def _static_type(expr: str) -> Optional[str]:
+    """Declared type IRIS gives an expression it can type without data (verify)."""
+    e = re.sub(r"\s+(?:AS\s+)?\"?\w+\"?$", "", expr.strip(), flags=re.I) if " " in expr.strip() else expr.strip()
+    if re.match(r"COUNT\s*\(", e, re.I):
+        return "INTEGER"
+    m = re.match(r"CAST\s*\(.*\bAS\s+([\w%.]+(?:\s*\([\d,\s]*\))?)\s*\)$", e, re.I | re.S)
+    if m:
+        return m.group(1)
+    if re.fullmatch(r"[-+]?\d+", e):
+        return "INTEGER"
+    if re.fullmatch(r"[-+]?\d*\.\d+", e):
+        return "NUMERIC"
+    if re.fullmatch(r"'(?:[^']|'')*'", e):
+        return "VARCHAR"
+    if re.match(r"(LENGTH|CHAR_LENGTH|POSITION)\s*\(", e, re.I):
+        return "INTEGER"
+    return None

@@ -96,7 +96,7 @@ def check_iris_sql(sql: str, blank: str) -> None:
 
 # --- IRIS -> sqlite ---------------------------------------------------------------
 
-_TOP = re.compile(r"^(\s*SELECT\s+(?:DISTINCT\s+)?)TOP\s+(\d+)\s+", re.I)
+_TOP = re.compile(r"(\bSELECT\s+(?:DISTINCT\s+)?)TOP\s+(\d+)\s+", re.I)
 _IDENTITY = re.compile(r"\b(?:BIG)?INT(?:EGER)?\s+IDENTITY(\s+PRIMARY\s+KEY)?", re.I)
 _VARCHAR = re.compile(r"\b((?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?)(\s*\(\s*\d+\s*\))?(?!\s*COLLATE)", re.I)
 _SIMPLE = [
@@ -117,9 +117,17 @@ def to_sqlite(sql: str) -> str:
     for pattern, repl in _SIMPLE:
         sql = _sub_outside_literals(pattern, repl, sql)
     blank = blank_literals(sql)
-    m = _TOP.match(blank)
-    if m:
-        sql = sql[: m.end(1)] + sql[m.end():] + f" LIMIT {m.group(2)}"
+    for m in reversed(list(_TOP.finditer(blank))):
+        # TOP n -> LIMIT n at the end of the same (sub)query
+        depth, end = 0, len(blank)
+        for i in range(m.end(), len(blank)):
+            depth += blank[i] == "("
+            depth -= blank[i] == ")"
+            if depth < 0:
+                end = i
+                break
+        sql = sql[: m.end(1)] + sql[m.end():end] + f" LIMIT {m.group(2)}" + sql[end:]
+        blank = blank[: m.end(1)] + blank[m.end():end] + f" LIMIT {m.group(2)}" + blank[end:]
     if re.match(r"\s*CREATE\s+TABLE\b", blank, re.I):
         sql = _sub_outside_literals(_IDENTITY, "INTEGER PRIMARY KEY AUTOINCREMENT", sql)
         # String columns default to SQLUPPER collation: '=' and LIKE ignore case.
