@@ -326,16 +326,18 @@ class DbapiBackend:
         self._started = True
         return conn
 
+    def describe_target(self) -> str:
+        return f"IRIS {self.host}:{self.port} namespace {self.namespace} (intersystems-irispython)"
+
     def close(self) -> None:
         pass
 
 
 def create(config: dict) -> DbapiBackend:
-    """Backend from CLI config: keys host/port/namespace/user/password/sslconfig,
-    with or without the ``iris_`` prefix of the CLI flags."""
-    opts = {k[len("iris_"):] if k.startswith("iris_") else k: v for k, v in config.items() if v is not None}
-    allowed = {
-        "host", "port", "namespace", "user", "password", "sslconfig",
-        "timeout", "sharedmemory", "isolation", "statement_timeout_ms", "probe",
-    }
-    return DbapiBackend(**{k: v for k, v in opts.items() if k in allowed})
+    """Backend from the CLI config (iris_host, iris_port, iris_namespace, iris_user,
+    iris_password, iris_sslconfig; un-prefixed host/port there are the gateway's
+    own listen address and are not used)."""
+    keys = ("host", "port", "namespace", "user", "password", "sslconfig",
+            "timeout", "sharedmemory", "isolation", "statement_timeout_ms", "probe")
+    opts = {k: config["iris_" + k] for k in keys if config.get("iris_" + k) is not None}
+    return DbapiBackend(**opts)

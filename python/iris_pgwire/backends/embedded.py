@@ -309,13 +309,14 @@ class EmbeddedBackend:
     def connect(self) -> EmbeddedConnection:
         return EmbeddedConnection(self)
 
+    def describe_target(self) -> str:
+        return f"IRIS namespace {self.namespace}, in this process (one IRIS job: transactions are serialised)"
+
     def close(self) -> None:
         pass
 
 
 def create(config: dict) -> EmbeddedBackend:
-    """Backend from CLI config; accepts ``namespace`` or ``iris_namespace`` keys."""
-    opts = {k[len("iris_"):] if k.startswith("iris_") else k: v for k, v in config.items() if v is not None}
-    ns = opts.pop("namespace", "USER")
-    allowed = {"lock_wait_timeout", "isolation"}
-    return EmbeddedBackend(ns, **{k: v for k, v in opts.items() if k in allowed})
+    """Backend from the CLI config: iris_namespace, iris_lock_wait_timeout, iris_isolation."""
+    opts = {k: config["iris_" + k] for k in ("lock_wait_timeout", "isolation") if config.get("iris_" + k) is not None}
+    return EmbeddedBackend(config.get("iris_namespace") or "USER", **opts)
