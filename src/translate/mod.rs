@@ -15,6 +15,11 @@ use std::ops::ControlFlow;
 
 use crate::error::{sqlstate, PgError, PgResult};
 
+mod params;
+mod projection;
+pub use params::ParamProbe;
+pub use projection::InferredColumn;
+
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
@@ -105,6 +110,12 @@ pub struct Translated {
     pub action: Action,
     /// Highest `$n` the statement uses.
     pub param_count: usize,
+    /// Result columns as far as the SQL text determines them (names, literal/cast types).
+    pub columns: Option<Vec<InferredColumn>>,
+    /// Types of `$1..$n` the statement itself fixes (casts, literals, LIMIT); None where it does not.
+    pub param_types: Vec<Option<crate::types::Oid>>,
+    /// A query whose description gives the types of parameters used against columns.
+    pub param_probe: Option<ParamProbe>,
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
@@ -117,6 +128,8 @@ pub fn translate(sql: &str, target: &Target) -> PgResult<Vec<Translated>> {
 
 fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Translated> {
     let (tag, kind) = classify(&stmt);
+    let (param_types, param_probe) = params::infer(&stmt);
+    let columns = projection::projection(&stmt);
     let param_count = renumber_placeholders(&mut stmt);
     let action = match kind {
         Kind::Begin => Action::Begin { modes: Vec::new() },
@@ -134,7 +147,9 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
             }
         }
     };
-    Ok(Translated { tag, action, param_count })
+    let mut param_types = param_types;
+    param_types.resize(param_count.max(param_types.len()), None);
+    Ok(Translated { tag, action, param_count, param_types, param_probe, columns })
 }
 
 enum Kind {
@@ -171,6 +186,14 @@ fn classify(stmt: &Statement) -> (Tag, Kind) {
             (Tag::Fixed("SHOW".into()), Kind::Show(name))
         }
         Statement::Set(set) => classify_set(set),
+        Statement::Reset(r) => {
+            let name = match &r.reset {
+                ast::Reset::ALL => "all".to_owned(),
+                ast::Reset::SessionAuthorization => "session_authorization".to_owned(),
+                ast::Reset::ConfigurationParameter(n) => n.to_string().to_ascii_lowercase(),
+            };
+            (Tag::Fixed("RESET".into()), Kind::Reset(name))
+        }
         other => {
             // Tag from the statement's leading keywords, e.g. "CREATE SCHEMA".
             let text = other.to_string();
@@ -201,6 +224,19 @@ fn classify_set(set: &ast::Set) -> (Tag, Kind) {
             set_tag(),
             Kind::Set { name: "client_encoding".into(), value: Some(charset_name.to_string()), local: false },
         ),
+        ast::Set::SetTransaction { modes, session, .. } => {
+            // Recorded for SHOW; the backend's isolation is set when a pool hands out a connection.
+            let prefix = if *session { "default_" } else { "" };
+            let (name, value) = match modes.first() {
+                Some(ast::TransactionMode::IsolationLevel(level)) => ("transaction_isolation", level.to_string()),
+                Some(ast::TransactionMode::AccessMode(mode)) => (
+                    "transaction_read_only",
+                    if mode.to_string().eq_ignore_ascii_case("READ ONLY") { "on".into() } else { "off".into() },
+                ),
+                None => ("transaction_isolation", "read committed".into()),
+            };
+            (set_tag(), Kind::Set { name: format!("{prefix}{name}"), value: Some(value.to_lowercase()), local: !*session })
+        }
         other => (set_tag(), Kind::Set { name: other.to_string(), value: None, local: false }),
     }
 }
