@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from _fakeiris import sqltext
+from _fakeiris import values_in
 from _fakeiris.errors import FakeSQLError, from_sqlite
 
 # --- types --------------------------------------------------------------------
@@ -178,6 +179,10 @@ class Job:
         self.namespace = "USER"
         self.set_namespace(namespace)
         self.isolation = "READ UNCOMMITTED"
+        #: select mode: "logical" (embedded default) or "odbc" (xDBC connections)
+        self.mode = "logical"
+        self.store_error: Optional[FakeSQLError] = None
+        self.savepoints = 0
         self.in_txn = False
         self.wrote = False
         self.closed = False
@@ -205,6 +210,7 @@ class Job:
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA foreign_keys=ON")
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
+            c.create_function("_iris_store", 2, self._store)
             self.conns[self.namespace] = c
         return c
 
@@ -212,6 +218,10 @@ class Job:
 
     def prepare(self, sql: str) -> Prepared:
         """Parse and describe without executing (what %Prepare does)."""
+        trace = os.environ.get("FAKE_IRIS_TRACE")
+        if trace:
+            with open(trace, "a") as f:
+                f.write(f"job {self.pid}: {sql}\n")
         blank = sqltext.blank_literals(sql)
         sqltext.check_iris_sql(sql, blank)
         txn = sqltext.transaction_command(sql)
@@ -316,7 +326,14 @@ class Job:
             writing = prepared.columns is None
             if self.commit_mode == "EXPLICIT" and not self.in_txn:
                 self._begin()
+            if self.in_txn and not self.wrote and not self.savepoints:
+                # READ COMMITTED: each statement sees what is committed now. A sqlite
+                # read transaction would keep its first snapshot; nothing is written
+                # yet, so restarting it loses nothing.
+                self._raw("COMMIT")
+                self._raw("BEGIN")
             target = self._dirty_source() if not writing else None
+            self.store_error = None
             try:
                 if target is not None:
                     with target.lock:
@@ -326,7 +343,11 @@ class Job:
                     cur = self.conn.execute(prepared.sqlite_sql, list(bound))
                     rows = [list(r) for r in cur.fetchall()] if not writing else []
             except sqlite3.Error as exc:
+                if self.store_error is not None:
+                    raise self.store_error from None
                 raise from_sqlite(exc, writing=writing, location="Execute") from None
+            if re.match(r"\s*CREATE\s+TABLE\b", prepared.sqlite_sql, re.I):
+                self._add_store_triggers(prepared.sqlite_sql)
             if writing and self.in_txn:
                 self.wrote = True
                 with self.instance.lock:
@@ -363,6 +384,7 @@ class Job:
             if not self.in_txn:
                 self._begin()
             self._raw(f"SAVEPOINT {name}")
+            self.savepoints += 1
         elif kind == "rollback_to":
             self._raw(f"ROLLBACK TO SAVEPOINT {name}")
         return Result(None, [], 0)
@@ -377,6 +399,40 @@ class Job:
         self._raw("BEGIN")
         self.in_txn = True
         self.wrote = False
+        self.savepoints = 0
+
+    # literals written into typed columns
+
+    def _add_store_triggers(self, sqlite_sql: str) -> None:
+        """Convert (ODBC mode) or validate (logical mode) values that reach DATE,
+        TIME, POSIXTIME and BIT columns as SQL literals, as IRIS does on filing."""
+        m = re.match(r'\s*CREATE\s+TABLE\s+"?(\w+)"?', sqlite_sql, re.I)
+        if not m:
+            return
+        table = m.group(1)
+        for _cid, col, decl, *_ in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
+            odbc, client, _p, _s = type_of_declared(decl)
+            kind = {9: "DATE", 10: "TIME", -7: "BIT"}.get(odbc) or ("POSIXTIME" if client == 20 else None)
+            if not kind:
+                continue
+            for event in ("INSERT", f"UPDATE OF \"{col}\""):
+                name = f"_iris_{table}_{col}_{'ins' if event == 'INSERT' else 'upd'}"
+                self.conn.execute(
+                    f'CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {event} ON "{table}" '
+                    f"WHEN NEW.\"{col}\" IS NOT NULL AND typeof(NEW.\"{col}\") NOT IN ('integer', 'real') "
+                    f'BEGIN UPDATE "{table}" SET "{col}" = _iris_store(\'{kind}\', NEW."{col}") '
+                    f"WHERE rowid = NEW.rowid; END"
+                )
+
+    def _store(self, kind: str, value):
+        try:
+            if self.mode == "odbc":
+                return values_in.odbc_to_logical(kind, value)
+            return values_in.logical_check(kind, value)
+        except (ValueError, TypeError):
+            code = {"DATE": -146, "TIME": -147}.get(kind, -104) if self.mode == "odbc" else -104
+            self.store_error = FakeSQLError(code, f"value {value!r} is not a valid {'ODBC' if self.mode == 'odbc' else 'logical'} {kind}")
+            raise
 
     def _end(self, how: str) -> None:
         with self.lock:

@@ -70,6 +70,7 @@ _REJECT = [
     (re.compile(r"\bWITH\s+RECURSIVE\b", re.I), "WITH RECURSIVE is not supported"),
     (re.compile(r"\bDISTINCT\s+ON\b", re.I), "DISTINCT ON is not supported"),
     (re.compile(r"\$\d"), "PostgreSQL $n parameters are not IRIS SQL (use ?)"),
+    (re.compile(r"\?\d"), "numbered ?n parameters are not IRIS SQL (use ?)"),
     (re.compile(r"\bSERIAL\b|\bBIGSERIAL\b", re.I), "SERIAL is not an IRIS type"),
     (re.compile(r"\bnextval\s*\(", re.I), "sequences are not supported"),
     (re.compile(r"\bTOP\s+\?|\bLIMIT\s+\?|\bOFFSET\s+\?", re.I), "TOP/LIMIT/OFFSET take no parameter marker"),
@@ -130,6 +131,8 @@ def to_sqlite(sql: str) -> str:
         blank = blank[: m.end(1)] + blank[m.end():end] + f" LIMIT {m.group(2)}" + blank[end:]
     if re.match(r"\s*CREATE\s+TABLE\b", blank, re.I):
         sql = _sub_outside_literals(_IDENTITY, "INTEGER PRIMARY KEY AUTOINCREMENT", sql)
+        # A primary key column is required in IRIS (sqlite lets NULL into INT PRIMARY KEY).
+        sql = _sub_outside_literals(re.compile(r"(?<!NOT NULL )\bPRIMARY\s+KEY\b(?!\s*\()", re.I), "NOT NULL PRIMARY KEY", sql)
         # String columns default to SQLUPPER collation: '=' and LIKE ignore case.
         sql = _sub_outside_literals(_VARCHAR, lambda m: m.group(0) + " COLLATE NOCASE", sql)
     return sql

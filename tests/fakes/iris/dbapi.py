@@ -120,6 +120,7 @@ def connect(
         raise OperationalError(_LINK + "<ACCESS DENIED>")  # (verify) exact text
     try:
         job = Job(namespace)
+        job.mode = "odbc"  # xDBC connections run in ODBC select mode
     except FakeSQLError as exc:
         raise OperationalError(_LINK + exc.message) from None
     conn = IRISConnection(job, hostname, int(port), bool(sharedmemory) and hostname in ("localhost", "127.0.0.1"))
