@@ -99,7 +99,13 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     from iris_pgwire._core import Server
 
-    server = Server(backend, cfg.core_options(backend.dialect))
+    options = cfg.core_options(backend.dialect)
+    # A backend may allow fewer connections than asked (embedded: one IRIS job).
+    limit = getattr(backend, "max_pool_size", None)
+    if limit is not None and limit < cfg.pool_size:
+        log.info("pool size %d -> %d: the %s backend allows no more", cfg.pool_size, limit, backend.name)
+        options["pool_size"] = limit
+    server = Server(backend, options)
     try:
         host, port = server.start()
     except OSError as e:

@@ -28,6 +28,12 @@ pub struct Portal {
     state: PortalState,
 }
 
+impl Portal {
+    pub(super) fn is_suspended(&self) -> bool {
+        matches!(self.state, PortalState::Suspended { .. })
+    }
+}
+
 enum PortalState {
     Ready,
     /// Suspended by a row limit; the result set is still open.
@@ -88,7 +94,7 @@ impl Session {
 
     /// Fill unspecified (0) parameter types: from the statement itself, then from
     /// the backend's description of the parameter probe; whatever is left is text.
-    async fn infer_param_types(&self, stmt: &Translated, param_types: &mut [Oid]) {
+    async fn infer_param_types(&mut self, stmt: &Translated, param_types: &mut [Oid]) {
         for (oid, known) in param_types.iter_mut().zip(&stmt.param_types) {
             if *oid == 0 {
                 *oid = known.unwrap_or(0);
@@ -111,14 +117,13 @@ impl Session {
         }
     }
 
-    async fn describe_probe(&self, sql: &str) -> PgResult<Vec<Column>> {
+    async fn describe_probe(&mut self, sql: &str) -> PgResult<Vec<Column>> {
         let translated = self.ctx.translator.translate(sql)?;
         let Some(Action::Execute { statements, .. }) = translated.first().map(|t| &t.action) else {
             return Ok(Vec::new());
         };
         let target = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
-        let backend = self.backend.clone();
-        Ok(blocking(move || backend.describe(&target)).await?.unwrap_or_default())
+        Ok(self.with_backend(move |b| b.describe(&target)).await?.unwrap_or_default())
     }
 
     fn bind(
@@ -168,15 +173,14 @@ impl Session {
     }
 
     /// Result columns of a prepared statement, asking the backend once (without executing).
-    async fn columns_of(&self, prepared: &Arc<Prepared>) -> PgResult<Option<Vec<Column>>> {
+    async fn columns_of(&mut self, prepared: &Arc<Prepared>) -> PgResult<Option<Vec<Column>>> {
         if let Some(cols) = prepared.columns.lock().unwrap().as_ref() {
             return Ok(cols.clone());
         }
         let cols = match prepared.stmt.as_ref().map(|s| &s.action) {
             Some(Action::Execute { statements, returns_rows: true, .. }) => {
                 let sql = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
-                let backend = self.backend.clone();
-                let described = blocking(move || backend.describe(&sql)).await?;
+                let described = self.with_backend(move |b| b.describe(&sql)).await?;
                 described.map(|cols| resolve_columns(cols, prepared.stmt.as_ref().expect("checked above")))
             }
             Some(Action::Show { name }) => Some(vec![Column { name: name.clone(), ty: Some(&types::TEXT) }]),

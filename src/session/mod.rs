@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::protocol::backend::{self as be, FieldDescription, TxStatus};
 use crate::protocol::frontend::{split_frame, split_startup, Message};
+use crate::pool::Lease;
 use crate::python::backend::{BackendConn, Column, Executed, RowPlan};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
@@ -145,7 +146,8 @@ struct Done {
 pub struct Session {
     conn: Conn,
     ctx: Arc<ServerCtx>,
-    backend: Arc<BackendConn>,
+    /// The backend connection, held while a transaction (or a statement) needs it.
+    lease: Option<Lease>,
     settings: Settings,
     tx: Tx,
     statements: HashMap<String, Arc<Prepared>>,
@@ -174,16 +176,6 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
         return;
     };
-    let backend_handle = ctx.backend.clone();
-    let backend = match blocking(move || crate::python::backend::connect(&backend_handle)).await {
-        Ok(b) => Arc::new(b),
-        Err(e) => {
-            log::warn!("backend connect failed: {e}");
-            conn.fatal(&PgError::fatal(sqlstate::CONNECTION_FAILURE, format!("could not connect to the backend: {}", e.message)))
-                .await;
-            return;
-        }
-    };
     let mut settings = Settings::new(&ctx.config.server_version);
     for (k, v) in &params {
         settings.apply_startup(k, v);
@@ -194,7 +186,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     let mut session = Session {
         conn,
         ctx: ctx.clone(),
-        backend: backend.clone(),
+        lease: None,
         settings,
         tx: Tx::Idle,
         statements: HashMap::new(),
@@ -210,18 +202,15 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     if session.conn.flush().await.is_ok() {
         session.run().await;
     }
-    // Whatever ended the session, leave the backend connection clean and closed.
-    let in_tx = session.tx != Tx::Idle;
+    // Whatever ended the session, hand the backend connection back clean.
     session.portals.clear();
-    let closed = blocking(move || {
-        if in_tx {
-            let _ = backend.call("rollback");
+    if let Some(mut lease) = session.lease.take() {
+        if session.tx != Tx::Idle {
+            let conn = lease.conn();
+            if blocking(move || conn.call("rollback")).await.is_err() {
+                lease.mark_broken();
+            }
         }
-        backend.call("close")
-    })
-    .await;
-    if let Err(e) = closed {
-        log::debug!("backend close failed: {e}");
     }
     drop(registration);
 }
@@ -332,6 +321,7 @@ impl Session {
                 }
             }
         }
+        self.release_if_idle();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -342,6 +332,7 @@ impl Session {
         if let Err(e) = self.end_implicit().await {
             self.send_error(&e);
         }
+        self.release_if_idle();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -352,9 +343,42 @@ impl Session {
         self.skip_until_sync = true;
     }
 
-    async fn backend_call(&self, method: &'static str) -> PgResult<()> {
-        let backend = self.backend.clone();
-        blocking(move || backend.call(method)).await
+    /// Run `f` on this session's backend connection, checking one out of the pool if needed.
+    async fn with_backend<T, F>(&mut self, f: F) -> PgResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&BackendConn) -> PgResult<T> + Send + 'static,
+    {
+        if self.lease.is_none() {
+            self.lease = Some(self.ctx.pool.acquire().await?);
+        }
+        let conn = self.lease.as_ref().expect("just acquired").conn();
+        let result = blocking(move || f(&conn)).await;
+        if let Err(e) = &result {
+            if e.code == sqlstate::CONNECTION_FAILURE {
+                // The job is gone, and its transaction with it.
+                if let Some(lease) = self.lease.as_mut() {
+                    lease.mark_broken();
+                }
+                self.portals.clear();
+                self.lease = None;
+                self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed { Tx::Failed } else { Tx::Idle };
+            }
+        }
+        result
+    }
+
+    /// Give the backend connection back to the pool when nothing needs it: no
+    /// transaction (the gateway's implicit ones end at Sync) and no open result.
+    fn release_if_idle(&mut self) {
+        if self.tx == Tx::Idle {
+            self.portals.retain(|_, p| !p.is_suspended());
+            self.lease = None;
+        }
+    }
+
+    async fn backend_call(&mut self, method: &'static str) -> PgResult<()> {
+        self.with_backend(move |b| b.call(method)).await
     }
 
     /// Commit the gateway's implicit transaction, if one is open.
@@ -536,9 +560,8 @@ impl Session {
                 .iter()
                 .map(|&i| params.get(i).cloned().unwrap_or(Param::Null))
                 .collect();
-            let backend = self.backend.clone();
             let sql = target.sql.clone();
-            let mut exec = blocking(move || backend.execute(&sql, &bound)).await?;
+            let mut exec = self.with_backend(move |b| b.execute(&sql, &bound)).await?;
             exec.columns = exec.columns.map(|cols| resolve_columns(cols, stmt));
             total += exec.rowcount.max(0);
             last = Some(exec);
