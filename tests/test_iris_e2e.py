@@ -228,3 +228,34 @@ def test_dbapi_unreachable_iris_fails_clearly(tmp_path):
     assert proc.returncode != 0
     errors = [line for line in proc.stderr.splitlines() if "iris-pgwire:" in line]
     assert len(errors) == 1 and "localhost:1999" in errors[0], proc.stderr
+
+
+@pytest.mark.parametrize("backend", ["embedded", "dbapi"])
+def test_many_sessions_over_a_small_pool(tmp_path, backend):
+    """40 sessions, 5 backend connections: every committed row lands once, no rolled-back row does."""
+    s = Server(backend, tmp_path, "--pool-size", "5")
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute(SCHEMA)
+        errors: list = []
+
+        def work(i: int) -> None:
+            try:
+                with s.connect() as conn:
+                    conn.execute(f"INSERT INTO items (id, name) VALUES ({i}, 'kept')")
+                    conn.commit()
+                    conn.execute(f"INSERT INTO items (id, name) VALUES ({1000 + i}, 'dropped')")
+                    conn.rollback()
+            except Exception as e:  # collected, asserted below
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        with s.connect(autocommit=True) as c:
+            assert c.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM items").fetchone() == (40, 0, 39)
+    finally:
+        s.stop()

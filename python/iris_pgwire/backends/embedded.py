@@ -317,6 +317,9 @@ class EmbeddedBackend:
 
 
 def create(config: dict) -> EmbeddedBackend:
-    """Backend from the CLI config: iris_namespace, iris_lock_wait_timeout, iris_isolation."""
+    """Backend from the CLI config: iris_namespace, iris_isolation, and the wait for
+    the job: iris_lock_wait_timeout, else the pool's checkout wait (pool_timeout)."""
     opts = {k: config["iris_" + k] for k in ("lock_wait_timeout", "isolation") if config.get("iris_" + k) is not None}
+    if "lock_wait_timeout" not in opts and config.get("pool_timeout") is not None:
+        opts["lock_wait_timeout"] = config["pool_timeout"]
     return EmbeddedBackend(config.get("iris_namespace") or "USER", **opts)
