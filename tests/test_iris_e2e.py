@@ -84,8 +84,6 @@ def server(request, tmp_path):
 
 
 # Server-side gaps found by this suite (strict: a fix turns them into failures to remove).
-NUMBERED_MARKERS = pytest.mark.xfail(
-    strict=True, reason="translator emits ?1..?n for the iris target; IRIS takes only positional ? markers")
 BINARY_DATE = pytest.mark.xfail(
     strict=True, reason="binary date parameters (oid 1082) are not decoded by the core yet")
 LOGICAL_DATE_LITERAL = pytest.mark.xfail(
@@ -107,7 +105,7 @@ def test_simple_query_results(server, request):
     assert rows == [(1, "one", dt.date(2024, 2, 29), True), (2, "", None, False), (3, None, dt.date(1840, 12, 31), False)]
 
 
-@NUMBERED_MARKERS
+@BINARY_DATE
 def test_parameters_keep_null_and_empty_apart(server):
     with server.connect(autocommit=True) as c:
         c.execute(SCHEMA)
@@ -148,7 +146,6 @@ def asyncpg_run(server, work):
     return asyncio.run(run())
 
 
-@NUMBERED_MARKERS
 def test_asyncpg(server):
     async def work(conn):
         await conn.execute("INSERT INTO items (id, name) VALUES ($1, $2)", 1, "a")
