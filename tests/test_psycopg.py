@@ -367,7 +367,12 @@ def test_not_null_violation(conn, table_name):
     assert ei.value.sqlstate == "23502"
 
 
-def test_server_side_cursor_row_limits(conn, items):
+def test_server_side_cursor_row_limits(conn, items, target, request):
+    if target.name == "gateway":
+        request.applymarker(pytest.mark.xfail(
+            strict=True,
+            reason="SQL-level cursors (DECLARE / FETCH / CLOSE: psycopg named cursors) are not implemented yet",
+        ))
     """A named cursor fetches in chunks: Execute with a row limit, PortalSuspended."""
     with conn.transaction():
         conn.cursor().executemany(
