@@ -11,7 +11,7 @@ import pytest
 
 
 def run(coro):
-    return asyncio.run(asyncio.wait_for(coro, timeout=60))
+    return asyncio.run(asyncio.wait_for(coro, timeout=20))
 
 
 async def connect(target) -> asyncpg.Connection:

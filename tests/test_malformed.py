@@ -434,3 +434,14 @@ def test_duplicate_named_statement(server):
     # The unnamed statement may be redefined freely.
     conn.send(wire.parse("select 1") + wire.parse("select 2") + wire.SYNC)
     assert tags(conn.read_until(b"Z")) == [b"1", b"1", b"Z"]
+
+
+def test_error_sent_without_waiting_for_sync(server):
+    """asyncpg sends Parse/Describe/Flush and waits: the ErrorResponse must be flushed at
+    once (PostgreSQL flushes every ErrorResponse), ReadyForQuery only after Sync."""
+    conn = started(server)
+    conn.send(wire.parse("selec 1", "bad") + wire.describe(b"S", "bad") + wire.FLUSH)
+    tag, body = conn.read_message()
+    assert tag == b"E" and wire.error_fields(body)["C"] == "42601"
+    conn.send(wire.SYNC)
+    assert conn.read_message() == (b"Z", b"I")
