@@ -445,3 +445,27 @@ def test_error_sent_without_waiting_for_sync(server):
     assert tag == b"E" and wire.error_fields(body)["C"] == "42601"
     conn.send(wire.SYNC)
     assert conn.read_message() == (b"Z", b"I")
+
+
+# --- lifecycle: the server stops cleanly with clients still connected -------------------------
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_signal_stops_server_with_open_sessions(gateway_factory, signame):
+    import signal
+
+    gw = gateway_factory()
+    idle = psycopg.connect(gw.dsn, autocommit=True)
+    busy = psycopg.connect(gw.dsn)
+    busy.execute("create table lifecycle (id integer)")
+    busy.execute("insert into lifecycle values (1)")  # left open in a transaction
+    raw = wire.RawConn(gw.host, gw.port)
+    raw.send(wire.startup_packet()[:6])  # half a startup packet
+    try:
+        gw.proc.send_signal(getattr(signal, signame))
+        gw.proc.wait(timeout=5)
+        assert gw.proc.returncode == 0, gw.log()
+    finally:
+        for c in (idle, busy):
+            c.close()
+        raw.close()

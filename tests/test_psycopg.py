@@ -12,6 +12,8 @@ import psycopg
 import pytest
 from psycopg import errors, pq
 
+from helpers.targets import selected_targets
+
 IDLE = pq.TransactionStatus.IDLE
 INTRANS = pq.TransactionStatus.INTRANS
 INERROR = pq.TransactionStatus.INERROR
@@ -429,3 +431,86 @@ def test_two_connections_are_isolated(target, items):
         assert ids(b, items) == []
         a.commit()
         assert ids(b, items) == [1]
+
+
+# --- differential: the same statement on PostgreSQL 15 and on the gateway ---------------------
+
+DIFF_SETUP = [
+    "create table diff_items (id serial primary key, name text not null, qty integer, price numeric(10,2), active boolean)",
+    "insert into diff_items (name, qty, price, active) values "
+    "('apple', 3, 1.25, true), ('pear', 0, 2.50, false), ('plum', 7, null, true), ('fig', null, 0.75, null)",
+    "create table diff_tags (item_id integer, tag text)",
+    "insert into diff_tags values (1, 'red'), (1, 'sweet'), (3, 'purple'), (9, 'orphan')",
+]
+
+DIFF_STATEMENTS = [
+    ("select id, name, qty from diff_items order by id", None),
+    ("select name, price from diff_items order by id", None),
+    ("select name from diff_items where qty > %s order by name", (1,)),
+    ("select name from diff_items where name = %s or id = %s order by id", ("pear", 4)),
+    ("select name, qty from diff_items order by qty desc nulls last, name limit 2 offset 1", None),
+    ("select name from diff_items where active = true order by id", None),
+    ("select name from diff_items where active is null", None),
+    ("select name from diff_items where qty is null or qty = 0 order by id", None),
+    ("select name from diff_items where name like 'p%' order by name", None),
+    ("select name from diff_items where id in (1, 3, 5) order by id", None),
+    ("select i.name, t.tag from diff_items i join diff_tags t on t.item_id = i.id order by i.id, t.tag", None),
+    ("select i.name, t.tag from diff_items i left join diff_tags t on t.item_id = i.id order by i.id, t.tag", None),
+    ("select name from diff_items where id in (select item_id from diff_tags) order by id", None),
+    ("select case when qty > 2 then 'many' when qty > 0 then 'few' else 'none' end as c from diff_items order by id", None),
+    ("select coalesce(qty, -1) as q from diff_items order by id", None),
+    ("select upper(name), lower('ABC'), length(name) from diff_items order by id", None),
+    ("select name || '!' as shout from diff_items order by id", None),
+    ("select qty * 2 + 1 as calc from diff_items where qty is not null order by id", None),
+    ("select count(*) as n from diff_items", None),
+    ("select active, count(*) as n from diff_items group by active having count(*) >= 1 order by n desc, active", None),
+    ("select %s::integer + 1 as plus", (41,)),
+    ("select '42'::integer as i, 7::text as t", None),
+    ("select now() is not null as has_now", None),
+    ("select distinct item_id from diff_tags order by item_id", None),
+    ("update diff_items set qty = qty where qty > 100", None),
+    ("delete from diff_items where id < 0", None),
+    ("select * from diff_missing", None),
+    ("select nope from diff_items", None),
+    ("insert into diff_items (id, name) values (1, 'dup')", None),
+    ("insert into diff_items (name) values (null)", None),
+]
+
+
+def _run_one(conn, sql: str, params) -> dict:
+    """Everything a client can observe: tag, rowcount, columns and type OIDs, rows, SQLSTATE."""
+    try:
+        cur = conn.execute(sql, params)
+    except psycopg.Error as e:
+        if e.sqlstate is None:  # a client-side error: the test itself is wrong
+            raise
+        return {"sqlstate": e.sqlstate}
+    return {
+        "tag": cur.statusmessage,
+        "rowcount": cur.rowcount,
+        "columns": [(d.name, d.type_code) for d in cur.description or []],
+        "rows": cur.fetchall() if cur.description else None,
+    }
+
+
+@pytest.fixture(scope="module")
+def diff_conns(request):
+    names = selected_targets(request.config)
+    if set(names) != {"pg15", "gateway"}:
+        pytest.skip("differential tests need both targets")
+    conns = {}
+    for name in names:
+        c = psycopg.connect(request.getfixturevalue(name).dsn, autocommit=True)
+        for sql in DIFF_SETUP:
+            c.execute(sql)
+        conns[name] = c
+    yield conns
+    for c in conns.values():
+        c.close()
+
+
+@pytest.mark.parametrize("sql, params", DIFF_STATEMENTS, ids=[s for s, _ in DIFF_STATEMENTS])
+def test_differential(diff_conns, sql, params):
+    expected = _run_one(diff_conns["pg15"], sql, params)
+    got = _run_one(diff_conns["gateway"], sql, params)
+    assert got == expected
