@@ -13,6 +13,10 @@ pub struct Config {
     pub fetch_batch_rows: usize,
     /// Client sessions accepted at once; more get 53300.
     pub max_connections: usize,
+    /// Backend connections (IRIS jobs) shared by all sessions.
+    pub pool_size: usize,
+    /// Seconds a session waits for a free backend connection before 55P03.
+    pub pool_timeout_secs: f64,
     /// Reported as server_version; PostgreSQL 16 so clients enable modern features.
     pub server_version: String,
     pub target: Target,
@@ -30,6 +34,8 @@ impl Default for Config {
             max_message_size: 64 * 1024 * 1024,
             fetch_batch_rows: 1000,
             max_connections: 1000,
+            pool_size: 50,
+            pool_timeout_secs: 30.0,
             server_version: "16.4 (iris-pgwire)".into(),
             target: Target::Sqlite,
             translate_cache_entries: 4096,
@@ -49,7 +55,7 @@ impl Config {
                 let major = parts.next().and_then(|p| p.parse().ok());
                 let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
                 match major {
-                    Some(major) => Ok(Target::Iris(IrisOptions { version: (major, minor) })),
+                    Some(major) => Ok(Target::Iris(IrisOptions { version: (major, minor), ..IrisOptions::default() })),
                     None => Err(format!("invalid IRIS version {iris_version:?}: expected e.g. 2025.1")),
                 }
             }

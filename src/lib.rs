@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod error;
+pub mod pool;
 pub mod protocol;
 pub mod python;
 pub mod server;

@@ -13,13 +13,14 @@ use tokio::runtime::Runtime;
 use tokio::sync::watch;
 
 use crate::config::Config;
+use crate::pool::Pool;
 use crate::session;
 use crate::translate::Translator;
 
 /// State shared by every session of one server.
 pub struct ServerCtx {
     pub config: Config,
-    pub backend: Arc<Py<PyAny>>,
+    pub pool: Arc<Pool>,
     pub translator: Translator,
     shutdown: watch::Receiver<bool>,
     /// pid -> cancel secret of each live session.
@@ -70,6 +71,7 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     pub local_addr: SocketAddr,
     grace: Duration,
+    pool: Arc<Pool>,
 }
 
 impl Server {
@@ -89,16 +91,18 @@ impl Server {
         };
         let (tx, rx) = watch::channel(false);
         let grace = Duration::from_secs_f64(config.shutdown_grace_secs.max(0.0));
+        let pool = Pool::new(Arc::new(backend), config.pool_size, Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)));
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
             config,
-            backend: Arc::new(backend),
+            pool,
             shutdown: rx,
             sessions: Mutex::new(HashMap::new()),
             next_pid: AtomicI32::new(std::process::id() as i32 % 100_000 * 1000 + 1),
         });
+        let pool = ctx.pool.clone();
         runtime.spawn(accept_loop(listener, ctx));
-        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, grace })
+        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, grace, pool })
     }
 
     /// Stop accepting, tell sessions to end, and wait up to the grace period.
@@ -110,6 +114,7 @@ impl Server {
             rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
             rt.shutdown_timeout(self.grace);
         }
+        self.pool.close_idle();
     }
 
     pub fn is_running(&self) -> bool {

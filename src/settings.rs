@@ -83,7 +83,7 @@ impl Settings {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(&name.to_ascii_lowercase()).map(|(_, v)| v.as_str())
+        self.values.get(&canonical_key(name)).map(|(_, v)| v.as_str())
     }
 
     /// The (name, value) pairs sent as ParameterStatus after authentication.
@@ -104,7 +104,7 @@ impl Settings {
 
     /// SET name = value (None: DEFAULT). Returns the ParameterStatus to send, if reported.
     pub fn set(&mut self, name: &str, value: Option<&str>, local: bool) -> PgResult<Option<(String, String)>> {
-        let key = name.to_ascii_lowercase();
+        let key = canonical_key(name);
         if READ_ONLY.contains(&key.as_str()) || READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(&key)) {
             return Err(PgError::new(sqlstate::CANT_CHANGE_RUNTIME_PARAM, format!("parameter \"{name}\" cannot be changed")));
         }
@@ -155,6 +155,17 @@ impl Settings {
             self.values.insert(key, prev);
         }
         reported
+    }
+}
+
+/// SQL spellings of settings: `SHOW TRANSACTION ISOLATION LEVEL`, `SET TIME ZONE`.
+fn canonical_key(name: &str) -> String {
+    let key = name.trim().to_ascii_lowercase();
+    match key.as_str() {
+        "transaction isolation level" => "transaction_isolation".into(),
+        "time zone" => "timezone".into(),
+        "session authorization" => "session_authorization".into(),
+        _ => key,
     }
 }
 

@@ -25,8 +25,14 @@ class Config:
         default="iris_pgwire.sqlite",
         metadata={"help": "database file of the sqlite backend (':memory:' for a shared in-memory db)"},
     )
-    log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
+    log_level: str = field(default="info", metadata={"help": "debug (also every protocol message), info, warning or error"})
     max_connections: int = field(default=1000, metadata={"help": "client sessions accepted at once"})
+    pool_size: int = field(
+        default=50, metadata={"help": "backend connections (IRIS jobs) shared by all sessions"}
+    )
+    pool_timeout: int = field(
+        default=30, metadata={"help": "seconds a session waits for a backend connection (then 55P03)"}
+    )
     max_message_size: int = field(
         default=64 * 1024 * 1024, metadata={"help": "largest client message in bytes"}
     )
@@ -58,6 +64,8 @@ class Config:
             "host": self.host,
             "port": self.port,
             "max_connections": self.max_connections,
+            "pool_size": self.pool_size,
+            "pool_timeout_secs": float(self.pool_timeout),
             "max_message_size": self.max_message_size,
             "fetch_batch_rows": self.fetch_batch_rows,
             "worker_threads": self.worker_threads,

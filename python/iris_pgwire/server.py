@@ -80,10 +80,13 @@ def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
 
 def main(argv: Optional[list[str]] = None) -> int:
     cfg, ns = from_args(argv)
+    level = getattr(logging, cfg.log_level.upper(), logging.INFO)
     logging.basicConfig(
-        level=getattr(logging, cfg.log_level.upper(), logging.INFO),
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # sqlparser logs every token at debug level: keep it out of the server's log.
+    logging.getLogger("sqlparser").setLevel(logging.WARNING)
     if ns.check:
         host = "127.0.0.1" if cfg.host in ("0.0.0.0", "::", "") else cfg.host
         ok = health_check(host, cfg.port)
@@ -99,7 +102,13 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     from iris_pgwire._core import Server
 
-    server = Server(backend, cfg.core_options(backend.dialect))
+    options = cfg.core_options(backend.dialect)
+    # A backend may allow fewer connections than asked (embedded: one IRIS job).
+    limit = getattr(backend, "max_pool_size", None)
+    if limit is not None and limit < cfg.pool_size:
+        log.info("pool size %d -> %d: the %s backend allows no more", cfg.pool_size, limit, backend.name)
+        options["pool_size"] = limit
+    server = Server(backend, options)
     try:
         host, port = server.start()
     except OSError as e:

@@ -210,6 +210,6 @@ mod tests {
     fn error_response_fields() {
         let mut buf = BytesMut::new();
         error_response(&mut buf, &PgError::new("42601", "bad").with_hint("h"));
-        assert_eq!(&buf[..], b"E\x00\x00\x00\x24SERROR\0VERROR\0C42601\0Mbad\0Hh\0\0");
+        assert_eq!(&buf[..], b"E\x00\x00\x00\x22SERROR\0VERROR\0C42601\0Mbad\0Hh\0\0");
     }
 }

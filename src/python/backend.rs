@@ -12,11 +12,13 @@ use super::values::{encode_row, param_to_py};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::types::{self, Format, Param, PgType};
 
+
 /// A result column as the backend described it, resolved against the registry.
+/// `ty` is None when the backend could not type it (a sqlite expression column).
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: String,
-    pub ty: &'static PgType,
+    pub ty: Option<&'static PgType>,
 }
 
 /// One backend connection (an IRIS job or a sqlite3 connection), used by one thread at a time.
@@ -90,7 +92,7 @@ fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
         let item = item?;
         let name: String = item.get_item(0)?.extract()?;
         let type_name: String = item.get_item(1)?.extract()?;
-        let ty = types::by_name(&type_name).unwrap_or(&types::TEXT);
+        let ty = types::by_name(&type_name);
         cols.push(Column { name, ty });
     }
     Ok(Some(cols))

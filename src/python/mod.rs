@@ -43,6 +43,8 @@ impl Server {
         take!(config, c.max_message_size, "max_message_size");
         take!(config, c.fetch_batch_rows, "fetch_batch_rows");
         take!(config, c.max_connections, "max_connections");
+        take!(config, c.pool_size, "pool_size");
+        take!(config, c.pool_timeout_secs, "pool_timeout_secs");
         take!(config, c.server_version, "server_version");
         take!(config, c.translate_cache_entries, "translate_cache_entries");
         take!(config, c.worker_threads, "worker_threads");

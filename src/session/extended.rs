@@ -3,12 +3,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{blocking, fields_for, resolve_formats, Session, Tx};
+use super::{blocking, column_type, fields_for, resolve_formats, Session, Tx};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::{Message, Target};
 use crate::python::backend::{BackendCursor, Column, RowPlan};
-use crate::translate::{Action, Translated};
+use crate::translate::{Action, SessionFn, Translated};
 use crate::types::{self, Format, Oid, Param};
 
 /// A parsed (prepared) statement.
@@ -28,6 +28,12 @@ pub struct Portal {
     state: PortalState,
 }
 
+impl Portal {
+    pub(super) fn is_suspended(&self) -> bool {
+        matches!(self.state, PortalState::Suspended { .. })
+    }
+}
+
 enum PortalState {
     Ready,
     /// Suspended by a row limit; the result set is still open.
@@ -39,7 +45,7 @@ enum PortalState {
 impl Session {
     pub(super) async fn extended(&mut self, msg: Message) -> PgResult<()> {
         match msg {
-            Message::Parse { name, sql, param_types } => self.parse(name, &sql, param_types),
+            Message::Parse { name, sql, param_types } => self.parse(name, &sql, param_types).await,
             Message::Bind { portal, statement, param_formats, params, result_formats } => {
                 self.bind(portal, &statement, &param_formats, &params, result_formats)
             }
@@ -58,7 +64,7 @@ impl Session {
         }
     }
 
-    fn parse(&mut self, name: String, sql: &str, client_types: Vec<Oid>) -> PgResult<()> {
+    async fn parse(&mut self, name: String, sql: &str, client_types: Vec<Oid>) -> PgResult<()> {
         if !name.is_empty() && self.statements.contains_key(&name) {
             return Err(PgError::new(
                 sqlstate::DUPLICATE_PREPARED_STATEMENT,
@@ -78,15 +84,46 @@ impl Session {
         if param_types.len() < used {
             param_types.resize(used, 0);
         }
-        for (i, oid) in param_types.iter_mut().enumerate() {
-            if *oid == 0 {
-                // Inferred from the statement where it says (a cast); otherwise text.
-                *oid = stmt.as_ref().and_then(|s| s.param_types.get(i).copied().flatten()).unwrap_or(types::TEXT.oid);
-            }
+        if let Some(stmt) = &stmt {
+            self.infer_param_types(stmt, &mut param_types).await;
         }
         self.statements.insert(name, Arc::new(Prepared { stmt, param_types, columns: Mutex::new(None) }));
         be::parse_complete(&mut self.conn.out);
         Ok(())
+    }
+
+    /// Fill unspecified (0) parameter types: from the statement itself, then from
+    /// the backend's description of the parameter probe; whatever is left is text.
+    async fn infer_param_types(&mut self, stmt: &Translated, param_types: &mut [Oid]) {
+        for (oid, known) in param_types.iter_mut().zip(&stmt.param_types) {
+            if *oid == 0 {
+                *oid = known.unwrap_or(0);
+            }
+        }
+        if let Some(probe) = stmt.param_probe.as_ref().filter(|_| param_types.contains(&0)) {
+            match self.describe_probe(&probe.sql).await {
+                Ok(cols) => {
+                    for &(param, col) in &probe.columns {
+                        if let (Some(0), Some(ty)) = (param_types.get(param), cols.get(col).and_then(|c| c.ty)) {
+                            param_types[param] = ty.oid;
+                        }
+                    }
+                }
+                Err(e) => log::debug!("parameter type probe {:?} failed: {e}", probe.sql),
+            }
+        }
+        for oid in param_types.iter_mut().filter(|o| **o == 0) {
+            *oid = types::TEXT.oid;
+        }
+    }
+
+    pub(super) async fn describe_probe(&mut self, sql: &str) -> PgResult<Vec<Column>> {
+        let translated = self.ctx.translator.translate(sql)?;
+        let Some(Action::Execute { statements, .. }) = translated.first().map(|t| &t.action) else {
+            return Ok(Vec::new());
+        };
+        let target = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
+        Ok(self.with_backend(move |b| b.describe(&target)).await?.unwrap_or_default())
     }
 
     fn bind(
@@ -136,17 +173,35 @@ impl Session {
     }
 
     /// Result columns of a prepared statement, asking the backend once (without executing).
-    async fn columns_of(&self, prepared: &Arc<Prepared>) -> PgResult<Option<Vec<Column>>> {
+    async fn columns_of(&mut self, prepared: &Arc<Prepared>) -> PgResult<Option<Vec<Column>>> {
         if let Some(cols) = prepared.columns.lock().unwrap().as_ref() {
             return Ok(cols.clone());
         }
         let cols = match prepared.stmt.as_ref().map(|s| &s.action) {
             Some(Action::Execute { statements, returns_rows: true, .. }) => {
                 let sql = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
-                let backend = self.backend.clone();
-                blocking(move || backend.describe(&sql)).await?
+                match self.with_backend(move |b| b.describe(&sql)).await? {
+                    Some(cols) => {
+                        let stmt = prepared.stmt.as_ref().expect("checked above");
+                        Some(self.type_columns(stmt, cols, &prepared.param_types).await)
+                    }
+                    None => None,
+                }
             }
-            Some(Action::Show { name }) => Some(vec![Column { name: name.clone(), ty: &types::TEXT }]),
+            Some(Action::Show { name }) => Some(vec![Column { name: name.clone(), ty: Some(&types::TEXT) }]),
+            Some(Action::Local(items)) => Some(
+                items
+                    .iter()
+                    .map(|(name, f)| Column {
+                        name: name.clone(),
+                        ty: Some(match f {
+                            SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
+                            SessionFn::BackendPid => &types::INT4,
+                            _ => &types::TEXT,
+                        }),
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
         *prepared.columns.lock().unwrap() = Some(cols.clone());
@@ -225,7 +280,8 @@ impl Session {
             self.backend_call("begin").await?;
             self.tx = Tx::Implicit;
         }
-        let (exec, count) = self.execute(&stmt, &portal.params).await?;
+        let param_types = portal.prepared.param_types.clone();
+        let (exec, count) = self.execute(&stmt, &portal.params, &param_types).await?;
         let Some(executed_cols) = exec.columns.clone() else {
             let tag = stmt.tag.render(count.max(0) as u64);
             be::command_complete(&mut self.conn.out, &tag);
@@ -236,7 +292,7 @@ impl Session {
         let described = portal.prepared.columns.lock().unwrap().clone().flatten();
         let cols = described.unwrap_or(executed_cols);
         let formats = resolve_formats(&portal.result_formats, cols.len())?;
-        let plan = Arc::new(RowPlan { types: cols.iter().map(|c| c.ty).collect(), formats });
+        let plan = Arc::new(RowPlan { types: cols.iter().map(column_type).collect(), formats });
         self.continue_rows(portal, &stmt, Arc::new(exec.cursor), plan, limit).await
     }
 

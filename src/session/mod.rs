@@ -18,10 +18,11 @@ use tokio::net::TcpStream;
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::protocol::backend::{self as be, FieldDescription, TxStatus};
 use crate::protocol::frontend::{split_frame, split_startup, Message};
+use crate::pool::Lease;
 use crate::python::backend::{BackendConn, Column, Executed, RowPlan};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
-use crate::translate::{Action, RowCount, Translated};
+use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, SessionFn, Translated};
 use crate::types::{self, Format, Param};
 
 use extended::{Portal, Prepared};
@@ -145,13 +146,17 @@ struct Done {
 pub struct Session {
     conn: Conn,
     ctx: Arc<ServerCtx>,
-    backend: Arc<BackendConn>,
+    /// The backend connection, held while a transaction (or a statement) needs it.
+    lease: Option<Lease>,
     settings: Settings,
     tx: Tx,
     statements: HashMap<String, Arc<Prepared>>,
     portals: HashMap<String, Portal>,
     /// After an error in the extended protocol, skip messages until Sync.
     skip_until_sync: bool,
+    user: String,
+    database: String,
+    pid: i32,
 }
 
 /// Serve one client connection from accept to close.
@@ -174,16 +179,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
         return;
     };
-    let backend_handle = ctx.backend.clone();
-    let backend = match blocking(move || crate::python::backend::connect(&backend_handle)).await {
-        Ok(b) => Arc::new(b),
-        Err(e) => {
-            log::warn!("backend connect failed: {e}");
-            conn.fatal(&PgError::fatal(sqlstate::CONNECTION_FAILURE, format!("could not connect to the backend: {}", e.message)))
-                .await;
-            return;
-        }
-    };
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut settings = Settings::new(&ctx.config.server_version);
     for (k, v) in &params {
         settings.apply_startup(k, v);
@@ -194,12 +190,15 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     let mut session = Session {
         conn,
         ctx: ctx.clone(),
-        backend: backend.clone(),
+        lease: None,
         settings,
         tx: Tx::Idle,
         statements: HashMap::new(),
         portals: HashMap::new(),
         skip_until_sync: false,
+        user: param("user"),
+        database: param("database"),
+        pid: registration.pid,
     };
     be::authentication_ok(&mut session.conn.out);
     for (name, value) in session.settings.reported() {
@@ -210,18 +209,15 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     if session.conn.flush().await.is_ok() {
         session.run().await;
     }
-    // Whatever ended the session, leave the backend connection clean and closed.
-    let in_tx = session.tx != Tx::Idle;
+    // Whatever ended the session, hand the backend connection back clean.
     session.portals.clear();
-    let closed = blocking(move || {
-        if in_tx {
-            let _ = backend.call("rollback");
+    if let Some(mut lease) = session.lease.take() {
+        if session.tx != Tx::Idle {
+            let conn = lease.conn();
+            if blocking(move || conn.call("rollback")).await.is_err() {
+                lease.mark_broken();
+            }
         }
-        backend.call("close")
-    })
-    .await;
-    if let Err(e) = closed {
-        log::debug!("backend close failed: {e}");
     }
     drop(registration);
 }
@@ -252,6 +248,7 @@ impl Session {
                     return;
                 }
             };
+            log::debug!("<- {}", tag as char);
             if self.skip_until_sync && !matches!(msg, Message::Sync | Message::Terminate) {
                 continue;
             }
@@ -272,16 +269,19 @@ impl Session {
                     self.conn.fatal(&PgError::protocol("unexpected password message")).await;
                     return;
                 }
+                // Errors are flushed at once, as PostgreSQL does: a client that sent
+                // Flush (not Sync) is waiting for them.
                 Message::FunctionCall => {
                     self.extended_error(PgError::unsupported("the fastpath function call protocol is not supported"));
-                    false
+                    true
                 }
-                other => {
-                    if let Err(e) = self.extended(other).await {
+                other => match self.extended(other).await {
+                    Ok(()) => false,
+                    Err(e) => {
                         self.extended_error(e);
+                        true
                     }
-                    false
-                }
+                },
             };
             if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err() {
                 return;
@@ -332,6 +332,7 @@ impl Session {
                 }
             }
         }
+        self.release_if_idle();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -342,6 +343,7 @@ impl Session {
         if let Err(e) = self.end_implicit().await {
             self.send_error(&e);
         }
+        self.release_if_idle();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -352,9 +354,43 @@ impl Session {
         self.skip_until_sync = true;
     }
 
-    async fn backend_call(&self, method: &'static str) -> PgResult<()> {
-        let backend = self.backend.clone();
-        blocking(move || backend.call(method)).await
+    /// Run `f` on this session's backend connection, checking one out of the pool if needed.
+    async fn with_backend<T, F>(&mut self, f: F) -> PgResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&BackendConn) -> PgResult<T> + Send + 'static,
+    {
+        if self.lease.is_none() {
+            log::debug!("checking out a backend connection");
+            self.lease = Some(self.ctx.pool.acquire().await?);
+        }
+        let conn = self.lease.as_ref().expect("just acquired").conn();
+        let result = blocking(move || f(&conn)).await;
+        if let Err(e) = &result {
+            if e.code == sqlstate::CONNECTION_FAILURE {
+                // The job is gone, and its transaction with it.
+                if let Some(lease) = self.lease.as_mut() {
+                    lease.mark_broken();
+                }
+                self.portals.clear();
+                self.lease = None;
+                self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed { Tx::Failed } else { Tx::Idle };
+            }
+        }
+        result
+    }
+
+    /// Give the backend connection back to the pool when nothing needs it: no
+    /// transaction (the gateway's implicit ones end at Sync) and no open result.
+    fn release_if_idle(&mut self) {
+        if self.tx == Tx::Idle {
+            self.portals.retain(|_, p| !p.is_suspended());
+            self.lease = None;
+        }
+    }
+
+    async fn backend_call(&mut self, method: &'static str) -> PgResult<()> {
+        self.with_backend(move |b| b.call(method)).await
     }
 
     /// Commit the gateway's implicit transaction, if one is open.
@@ -416,7 +452,7 @@ impl Session {
         }
         match &stmt.action {
             Action::Empty => Ok(Done { tag: String::new() }),
-            Action::Begin { .. } => self.begin().await,
+            Action::Begin { .. } => self.begin().await.map(|_| Done { tag: stmt.tag.render(0) }),
             Action::Commit => self.commit().await,
             Action::Rollback => self.rollback().await,
             Action::Set { name, value, local } => {
@@ -432,8 +468,9 @@ impl Session {
                 Ok(Done { tag: "RESET".into() })
             }
             Action::Show { name } => self.show(name, result_formats, describe_rows),
+            Action::Local(items) => self.local_select(items, result_formats, describe_rows),
             Action::Execute { .. } => {
-                let exec = self.execute(stmt, params).await?;
+                let exec = self.execute(stmt, params, &[]).await?;
                 self.finish_execute(stmt, exec, result_formats, describe_rows, None).await
             }
         }
@@ -494,32 +531,107 @@ impl Session {
     }
 
     fn show(&mut self, name: &str, result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
-        let (columns, rows): (Vec<String>, Vec<Vec<String>>) = if name == "all" {
+        let (columns, rows): (Vec<(String, &'static types::PgType)>, Vec<Vec<String>>) = if name == "all" {
             let rows = self.settings.all().into_iter().map(|(n, v)| vec![n, v, String::new()]).collect();
-            (vec!["name".into(), "setting".into(), "description".into()], rows)
+            (["name", "setting", "description"].iter().map(|c| (c.to_string(), &types::TEXT)).collect(), rows)
         } else {
-            (vec![name.to_owned()], vec![vec![self.settings.show(name)?]])
+            (vec![(name.to_owned(), &types::TEXT)], vec![vec![self.settings.show(name)?]])
         };
-        let formats = resolve_formats(result_formats, columns.len())?;
-        if describe_rows {
-            let fields: Vec<FieldDescription> =
-                columns.iter().zip(&formats).map(|(c, f)| field(c, &types::TEXT, *f)).collect();
-            be::row_description(&mut self.conn.out, &fields);
-        }
-        for row in &rows {
-            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
-            for v in row {
-                be::data_row_value(&mut self.conn.out, |b| {
-                    types::encode(&types::Value::Text(v), &types::TEXT, Format::Text, b)
-                })?;
-            }
-            be::finish_data_row(&mut self.conn.out, start);
-        }
+        self.send_text_rows(&columns, &rows, result_formats, describe_rows)?;
         Ok(Done { tag: "SHOW".into() })
     }
 
+    /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...).
+    fn local_select(&mut self, items: &[(String, SessionFn)], result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
+        let mut columns = Vec::with_capacity(items.len());
+        let mut row = Vec::with_capacity(items.len());
+        for (name, f) in items {
+            let (ty, value) = match f {
+                SessionFn::Version => (&types::TEXT, format!(
+                    "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by iris-pgwire {}",
+                    self.settings.show("server_version")?,
+                    env!("CARGO_PKG_VERSION")
+                )),
+                SessionFn::CurrentSchema => (&types::NAME, "public".to_owned()),
+                SessionFn::CurrentDatabase => (&types::NAME, self.database.clone()),
+                SessionFn::CurrentUser => (&types::NAME, self.user.clone()),
+                SessionFn::BackendPid => (&types::INT4, self.pid.to_string()),
+                SessionFn::Setting(n) => (&types::TEXT, self.settings.show(n)?),
+                SessionFn::SetConfig { name, value, local } => {
+                    if let Some((n, v)) = self.settings.set(name, Some(value), *local)? {
+                        be::parameter_status(&mut self.conn.out, &n, &v);
+                    }
+                    (&types::TEXT, self.settings.show(name)?)
+                }
+            };
+            columns.push((name.clone(), ty));
+            row.push(value);
+        }
+        self.send_text_rows(&columns, &[row], result_formats, describe_rows)?;
+        Ok(Done { tag: "SELECT 1".into() })
+    }
+
+    /// Send rows computed by the gateway (values in text form).
+    fn send_text_rows(
+        &mut self,
+        columns: &[(String, &'static types::PgType)],
+        rows: &[Vec<String>],
+        result_formats: &[i16],
+        describe_rows: bool,
+    ) -> PgResult<()> {
+        let formats = resolve_formats(result_formats, columns.len())?;
+        if describe_rows {
+            let fields: Vec<FieldDescription> =
+                columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, *f)).collect();
+            be::row_description(&mut self.conn.out, &fields);
+        }
+        for row in rows {
+            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
+            for ((v, (_, ty)), f) in row.iter().zip(columns).zip(&formats) {
+                let value = if ty.oid == types::INT4.oid {
+                    types::Value::Int(v.parse().unwrap_or_default())
+                } else {
+                    types::Value::Text(v)
+                };
+                be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, b))?;
+            }
+            be::finish_data_row(&mut self.conn.out, start);
+        }
+        Ok(())
+    }
+
     /// Run the backend statements of `stmt`; the last one's result stays open for fetching.
-    async fn execute(&mut self, stmt: &Translated, params: &[Param]) -> PgResult<(Executed, i64)> {
+    /// Type the result columns: the backend's types, the SQL's own, and where an
+    /// expression over columns or parameters remains (`sum(qty)`, `1 + $1`), the
+    /// types of those columns (probed) and parameters.
+    async fn type_columns(&mut self, stmt: &Translated, cols: Vec<Column>, param_types: &[types::Oid]) -> Vec<Column> {
+        let mut inferred = stmt.columns.clone();
+        let untyped = |inferred: &Option<Vec<InferredColumn>>| {
+            cols.iter().enumerate().any(|(i, c)| {
+                c.ty.is_none() && inferred.as_ref().and_then(|v| v.get(i)).and_then(|c| c.type_oid).is_none()
+            })
+        };
+        if let (true, Some(source)) = (untyped(&inferred), stmt.source.clone()) {
+            let mut env = Env { params: param_types.to_vec(), ..Env::default() };
+            if let Some(probe) = &stmt.column_probe {
+                match self.describe_probe(&probe.sql).await {
+                    Ok(probed) => {
+                        let refs = crate::translate::nested_refs(&source);
+                        for (key, col) in refs.iter().zip(&probed) {
+                            if let Some(t) = col.ty {
+                                env.columns.insert(key.clone(), t.oid);
+                            }
+                        }
+                    }
+                    Err(e) => log::debug!("column type probe {:?} failed: {e}", probe.sql),
+                }
+            }
+            inferred = projection_in(&env, &source);
+        }
+        resolve_columns(cols, inferred.as_deref())
+    }
+
+    async fn execute(&mut self, stmt: &Translated, params: &[Param], param_types: &[types::Oid]) -> PgResult<(Executed, i64)> {
         let Action::Execute { statements, rowcount, .. } = &stmt.action else {
             return Err(PgError::internal("not a backend statement"));
         };
@@ -536,9 +648,11 @@ impl Session {
                 .iter()
                 .map(|&i| params.get(i).cloned().unwrap_or(Param::Null))
                 .collect();
-            let backend = self.backend.clone();
             let sql = target.sql.clone();
-            let exec = blocking(move || backend.execute(&sql, &bound)).await?;
+            let mut exec = self.with_backend(move |b| b.execute(&sql, &bound)).await?;
+            if let Some(cols) = exec.columns.take() {
+                exec.columns = Some(self.type_columns(stmt, cols, param_types).await);
+            }
             total += exec.rowcount.max(0);
             last = Some(exec);
         }
@@ -570,7 +684,7 @@ impl Session {
         if describe_rows {
             be::row_description(&mut self.conn.out, &fields_for(&columns, &formats));
         }
-        let plan = Arc::new(RowPlan { types: columns.iter().map(|c| c.ty).collect(), formats });
+        let plan = Arc::new(RowPlan { types: columns.iter().map(column_type).collect(), formats });
         let cursor = Arc::new(exec.cursor);
         let rows = self.stream_rows(&cursor, &plan, None).await;
         let c = cursor.clone();
@@ -637,5 +751,28 @@ fn field(name: &str, ty: &types::PgType, format: Format) -> FieldDescription {
 }
 
 fn fields_for(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
-    columns.iter().zip(formats).map(|(c, f)| field(&c.name, c.ty, *f)).collect()
+    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), *f)).collect()
+}
+
+fn column_type(c: &Column) -> &'static types::PgType {
+    c.ty.unwrap_or(&types::TEXT)
+}
+
+/// Combine the backend's columns with what the SQL says: PostgreSQL's names for
+/// expression columns and case-folded identifiers, and the expression types the
+/// backend could not give. Untyped columns end up as text.
+fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredColumn]>) -> Vec<Column> {
+    let inferred = inferred.filter(|c| c.len() == backend.len());
+    backend
+        .into_iter()
+        .enumerate()
+        .map(|(i, col)| {
+            let hint = inferred.map(|c| &c[i]);
+            let ty = col
+                .ty
+                .or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid))
+                .unwrap_or(&types::TEXT);
+            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty) }
+        })
+        .collect()
 }

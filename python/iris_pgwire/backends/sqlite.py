@@ -160,6 +160,10 @@ class SqliteConnection:
         return [(d[0], "") for d in desc]
 
     def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
+        # Described first: describing DML ... RETURNING needs no statement in progress.
+        head = sql.lstrip()[:16].upper()
+        returns_rows = head.startswith(("SELECT", "WITH", "VALUES")) or " RETURNING " in sql.upper()
+        described = self.describe(sql) if returns_rows else None
         try:
             cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:
@@ -168,13 +172,15 @@ class SqliteConnection:
             raise BackendError("22003", str(e)) from None
         description = None
         if cur.description is not None:
-            description = self.describe(sql)
+            description = described
             if description is None or len(description) != len(cur.description):
                 description = [(d[0], "") for d in cur.description]
         return SqliteCursor(cur, description)
 
     def begin(self) -> None:
-        self._run("BEGIN")
+        # IMMEDIATE takes the write lock up front: concurrent writers queue on the
+        # busy timeout instead of failing later when a read upgrades to a write.
+        self._run("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
         if self._conn.in_transaction:
@@ -224,7 +230,7 @@ class SqliteBackend:
                 uri=self._keepalive is not None,
                 isolation_level=None,
                 check_same_thread=False,
-                timeout=5.0,
+                timeout=30.0,
             )
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as e:
