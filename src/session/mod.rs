@@ -469,6 +469,35 @@ impl Session {
             }
             Action::Show { name } => self.show(name, result_formats, describe_rows),
             Action::Local(items) => self.local_select(items, result_formats, describe_rows),
+            Action::Deallocate(name) => {
+                match name {
+                    Some(n) if self.statements.remove(n).is_none() => {
+                        return Err(PgError::new(
+                            sqlstate::INVALID_SQL_STATEMENT_NAME,
+                            format!("prepared statement \"{n}\" does not exist"),
+                        ))
+                    }
+                    Some(_) => {}
+                    None => self.statements.clear(),
+                }
+                Ok(Done { tag: stmt.tag.render(0) })
+            }
+            Action::Discard { all } => {
+                if *all {
+                    if self.tx != Tx::Idle {
+                        return Err(PgError::new(
+                            sqlstate::ACTIVE_SQL_TRANSACTION,
+                            "DISCARD ALL cannot run inside a transaction block",
+                        ));
+                    }
+                    self.statements.clear();
+                    self.portals.clear();
+                    for (n, v) in self.settings.reset("all")? {
+                        be::parameter_status(&mut self.conn.out, &n, &v);
+                    }
+                }
+                Ok(Done { tag: stmt.tag.render(0) })
+            }
             Action::Execute { .. } => {
                 let exec = self.execute(stmt, params, &[]).await?;
                 self.finish_execute(stmt, exec, result_formats, describe_rows, None).await

@@ -151,6 +151,10 @@ pub enum Action {
     Set { name: String, value: Option<String>, local: bool },
     /// A SELECT of session functions only (`version()`, `current_setting(..)`), answered locally.
     Local(Vec<(String, SessionFn)>),
+    /// `DEALLOCATE name` (None: `DEALLOCATE ALL`): forget prepared statements.
+    Deallocate(Option<String>),
+    /// `DISCARD ALL | PLANS | TEMP | SEQUENCES`: reset session state (connection poolers send it).
+    Discard { all: bool },
     /// `SHOW name` (`all` for SHOW ALL).
     Show { name: String },
     /// `RESET name` (`all` for RESET ALL).

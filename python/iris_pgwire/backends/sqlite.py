@@ -89,6 +89,24 @@ def _params_to_null(sql: str) -> str:
     return _TOKENS.sub(lambda m: "NULL" if m.group(0).startswith("?") else m.group(0), sql)
 
 
+# A minimal pg_catalog over sqlite_master, as TEMP views of each connection (the
+# translator drops the `pg_catalog.` qualifier for this target). Enough for
+# drivers' and ORMs' existence checks (SQLAlchemy has_table); the full catalog
+# engine lives in the Rust core's catalog issue.
+_CATALOG_VIEWS = (
+    """CREATE TEMP VIEW pg_namespace AS
+         SELECT 11 AS oid, 'pg_catalog' AS nspname UNION ALL SELECT 2200, 'public'""",
+    """CREATE TEMP VIEW pg_class AS
+         SELECT rowid + 16384 AS oid, name AS relname, 2200 AS relnamespace,
+                CASE type WHEN 'table' THEN 'r' WHEN 'view' THEN 'v' WHEN 'index' THEN 'i' END AS relkind,
+                'p' AS relpersistence
+         FROM main.sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
+    """CREATE TEMP VIEW pg_tables AS
+         SELECT 'public' AS schemaname, name AS tablename, NULL AS tableowner
+         FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
+)
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
 
@@ -235,6 +253,9 @@ class SqliteBackend:
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as e:
             raise BackendError("08006", f"cannot open sqlite database: {e}") from None
+        for view in _CATALOG_VIEWS:
+            conn.execute(view)
+        conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
         conn.create_function("now", 0, _now)
         conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
         return SqliteConnection(conn)
