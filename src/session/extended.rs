@@ -87,7 +87,11 @@ impl Session {
         if let Some(stmt) = &stmt {
             self.infer_param_types(stmt, &mut param_types).await;
         }
-        self.statements.insert(name, Arc::new(Prepared { stmt, param_types, columns: Mutex::new(None) }));
+        let prepared = Arc::new(Prepared { stmt, param_types, columns: Mutex::new(None) });
+        // PostgreSQL resolves names at Parse: a missing table fails here, not at Execute.
+        // The description is kept for the Describe that usually follows.
+        self.columns_of(&prepared).await?;
+        self.statements.insert(name, prepared);
         be::parse_complete(&mut self.conn.out);
         Ok(())
     }

@@ -76,9 +76,22 @@ impl Pass for SqlitePass {
 
     fn query(&mut self, q: &mut Query) -> PgResult<()> {
         limits(q)?;
+        nulls_order(q);
         // Row locks: SQLite locks the whole database for writers, so FOR UPDATE adds nothing.
         q.locks.clear();
         Ok(())
+    }
+}
+
+/// PostgreSQL sorts NULLs as larger than any value (last ascending, first descending);
+/// SQLite the opposite. Say it explicitly where the client did not.
+fn nulls_order(q: &mut Query) {
+    let Some(order_by) = q.order_by.as_mut() else { return };
+    let ast::OrderByKind::Expressions(exprs) = &mut order_by.kind else { return };
+    for e in exprs {
+        if e.options.nulls_first.is_none() {
+            e.options.nulls_first = Some(matches!(e.options.sort, Some(ast::OrderBySort::Desc)));
+        }
     }
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import sqlite3
+import threading
 import uuid
 from typing import Any, Optional, Sequence
 
@@ -128,8 +129,11 @@ class SqliteCursor:
 
 
 class SqliteConnection:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, write_lock: threading.Lock, lock_timeout: float) -> None:
         self._conn = conn
+        self._write_lock = write_lock
+        self._lock_timeout = lock_timeout
+        self._holds_lock = False
         # describe() results by SQL text, valid while the schema does not change.
         self._described: dict[str, Optional[list[Column]]] = {}
         self._schema_version = -1
@@ -196,17 +200,37 @@ class SqliteConnection:
         return SqliteCursor(cur, description)
 
     def begin(self) -> None:
-        # IMMEDIATE takes the write lock up front: concurrent writers queue on the
-        # busy timeout instead of failing later when a read upgrades to a write.
-        self._run("BEGIN IMMEDIATE")
+        # SQLite has one writer at a time. Transactions queue on a lock of this
+        # server (waiters wake when it is released, unlike sqlite's polling busy
+        # handler, which can starve a waiter), then BEGIN IMMEDIATE takes the
+        # database's write lock up front so no read has to upgrade later.
+        if not self._write_lock.acquire(timeout=self._lock_timeout):
+            raise BackendError(
+                "55P03",
+                f"could not obtain lock: other sessions' transactions held the database for {self._lock_timeout:.0f}s",
+                hint="the sqlite backend runs one transaction at a time",
+            )
+        self._holds_lock = True
+        try:
+            self._run("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
 
     def commit(self) -> None:
         if self._conn.in_transaction:
             self._run("COMMIT")
+        self._release()
 
     def rollback(self) -> None:
         if self._conn.in_transaction:
             self._run("ROLLBACK")
+        self._release()
+
+    def _release(self) -> None:
+        if self._holds_lock and not self._conn.in_transaction:
+            self._holds_lock = False
+            self._write_lock.release()
 
     def _run(self, sql: str) -> None:
         try:
@@ -215,15 +239,22 @@ class SqliteConnection:
             raise _map_error(e) from None
 
     def close(self) -> None:
-        self._conn.close()
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        finally:
+            self._release()
+            self._conn.close()
 
 
 class SqliteBackend:
     name = "sqlite"
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lock_timeout: float = 30.0) -> None:
         self.path = path
+        self._write_lock = threading.Lock()
+        self._lock_timeout = lock_timeout
         if path == ":memory:":
             # One in-memory database shared by all sessions of this server.
             self._target = f"file:iris_pgwire_{uuid.uuid4().hex}?mode=memory&cache=shared"
@@ -258,7 +289,7 @@ class SqliteBackend:
         conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
         conn.create_function("now", 0, _now)
         conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
-        return SqliteConnection(conn)
+        return SqliteConnection(conn, self._write_lock, self._lock_timeout)
 
     def close(self) -> None:
         if self._keepalive is not None:
@@ -266,4 +297,7 @@ class SqliteBackend:
 
 
 def create(cfg: dict[str, Any]) -> SqliteBackend:
-    return SqliteBackend(cfg.get("sqlite_path") or "iris_pgwire.sqlite")
+    return SqliteBackend(
+        cfg.get("sqlite_path") or "iris_pgwire.sqlite",
+        lock_timeout=float(cfg.get("pool_timeout") or 30),
+    )
