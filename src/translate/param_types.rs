@@ -39,14 +39,11 @@ struct Collector {
     column_contexts: Vec<(usize, Expr)>,
 }
 
+/// 0-based index of a `$n` marker, looking through parentheses.
 fn placeholder(e: &Expr) -> Option<usize> {
     match e {
-        Expr::Value(v) => match &v.value {
-            ast::Value::Placeholder(p) => p.strip_prefix('$')?.parse::<usize>().ok().filter(|n| *n >= 1).map(|n| n - 1),
-            _ => None,
-        },
         Expr::Nested(inner) => placeholder(inner),
-        _ => None,
+        _ => super::ast_util::placeholder(e).filter(|n| *n >= 1).map(|n| n - 1),
     }
 }
 
