@@ -241,3 +241,23 @@ def test_concurrent_connections(target, table_name):
             await conn.close()
 
     run(main())
+
+
+def test_prepare_returning_does_not_execute(target, table_name):
+    """Parse + Describe of INSERT .. RETURNING reports the columns and runs nothing."""
+    t = table_name
+
+    async def main():
+        conn = await connect(target)
+        try:
+            await conn.execute(f"create table {t} (id serial primary key, name text, qty integer)")
+            ins = await conn.prepare(f"insert into {t} (name, qty) values ($1, $2) returning *")
+            assert [(a.name, a.type.name) for a in ins.get_attributes()] == [
+                ("id", "int4"), ("name", "text"), ("qty", "int4")]
+            assert await conn.fetchval(f"select count(*) from {t}") == 0
+            assert tuple(await ins.fetchrow("a", 5)) == (1, "a", 5)
+            assert await conn.fetchval(f"select count(*) from {t}") == 1
+        finally:
+            await conn.close()
+
+    run(main())

@@ -183,10 +183,17 @@ impl Session {
         }
         let cols = match prepared.stmt.as_ref().map(|s| &s.action) {
             Some(Action::Execute { statements, returns_rows: true, .. }) => {
-                let sql = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
-                match self.with_backend(move |b| b.describe(&sql)).await? {
+                let stmt = prepared.stmt.as_ref().expect("matched above");
+                let described = match &stmt.returning_probe {
+                    // DML .. RETURNING: describe the equivalent SELECT, never the statement.
+                    Some(probe) => Some(self.describe_probe(probe).await?),
+                    None => {
+                        let sql = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
+                        self.with_backend(move |b| b.describe(&sql)).await?
+                    }
+                };
+                match described {
                     Some(cols) => {
-                        let stmt = prepared.stmt.as_ref().expect("checked above");
                         Some(self.type_columns(stmt, cols, &prepared.param_types).await)
                     }
                     None => None,

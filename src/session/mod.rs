@@ -633,7 +633,17 @@ impl Session {
     /// Type the result columns: the backend's types, the SQL's own, and where an
     /// expression over columns or parameters remains (`sum(qty)`, `1 + $1`), the
     /// types of those columns (probed) and parameters.
-    async fn type_columns(&mut self, stmt: &Translated, cols: Vec<Column>, param_types: &[types::Oid]) -> Vec<Column> {
+    async fn type_columns(&mut self, stmt: &Translated, mut cols: Vec<Column>, param_types: &[types::Oid]) -> Vec<Column> {
+        // RETURNING rows (e.g. `RETURNING *`): typed like the equivalent SELECT.
+        if let Some(probe) = stmt.returning_probe.clone().filter(|_| cols.iter().any(|c| c.ty.is_none())) {
+            if let Ok(probed) = self.describe_probe(&probe).await {
+                if probed.len() == cols.len() {
+                    for (c, p) in cols.iter_mut().zip(probed) {
+                        c.ty = c.ty.or(p.ty);
+                    }
+                }
+            }
+        }
         let mut inferred = stmt.columns.clone();
         let untyped = |inferred: &Option<Vec<InferredColumn>>| {
             cols.iter().enumerate().any(|(i, c)| {

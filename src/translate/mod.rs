@@ -180,6 +180,9 @@ pub struct Translated {
     /// `SELECT <columns used inside projection expressions> FROM ..`: their types
     /// let `sum(qty)` or `id * 100` be typed like PostgreSQL does.
     pub column_probe: Option<ParamProbe>,
+    /// For DML with RETURNING: a SELECT with the same result columns, described
+    /// in its place so that Describe never runs the statement.
+    pub returning_probe: Option<String>,
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
@@ -211,6 +214,7 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
     let columns = projection::projection(&stmt);
     let source = columns.as_ref().map(|_| std::sync::Arc::new(stmt.clone()));
     let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
+    let returning_probe = param_types::returning_probe(&stmt);
     let described = |action| Translated {
         tag: tag.clone(),
         action,
@@ -220,6 +224,7 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         columns: columns.clone(),
         source: source.clone(),
         column_probe: column_probe.clone(),
+        returning_probe: returning_probe.clone(),
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         return Ok(described(Action::Local(items)));

@@ -174,6 +174,24 @@ pub fn column_probe(stmt: &Statement, refs: &[Expr]) -> Option<ParamProbe> {
     probe_for(stmt, &contexts)
 }
 
+/// `SELECT <returning list> FROM <table> LIMIT 0`: describes the rows of
+/// `INSERT/UPDATE/DELETE .. RETURNING` without running the statement.
+pub fn returning_probe(stmt: &Statement) -> Option<String> {
+    let (returning, table) = match stmt {
+        Statement::Insert(i) => (i.returning.as_ref()?, i.table.to_string()),
+        Statement::Update(u) => (u.returning.as_ref()?, u.table.relation.to_string()),
+        Statement::Delete(d) => (
+            d.returning.as_ref()?,
+            match &d.from {
+                ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t.first()?.relation.to_string(),
+            },
+        ),
+        _ => return None,
+    };
+    let items: Vec<String> = returning.iter().map(|i| i.to_string()).collect();
+    Some(format!("SELECT {} FROM {table} LIMIT 0", items.join(", ")))
+}
+
 /// `SELECT <contexts> FROM <the statement's tables>`.
 fn probe_for(stmt: &Statement, contexts: &[(usize, Expr)]) -> Option<ParamProbe> {
     if contexts.is_empty() {

@@ -165,27 +165,12 @@ class SqliteConnection:
             except sqlite3.Error as e:
                 raise _map_error(e) from None
             return [(row[1], _pg_type(row[2] or "")) for row in info]
-        # DML ... RETURNING: run it inside a savepoint and undo it, keeping only the column names.
-        try:
-            self._conn.execute("SAVEPOINT __pgwire_describe")
-            try:
-                cur = self._conn.execute(sql, [None] * sql.count("?"))
-                desc = cur.description
-                cur.close()
-            finally:
-                self._conn.execute("ROLLBACK TO __pgwire_describe")
-                self._conn.execute("RELEASE __pgwire_describe")
-        except sqlite3.Error as e:
-            raise _map_error(e) from None
-        if desc is None:
-            return None
-        return [(d[0], "") for d in desc]
+        # DML (RETURNING rows are described by the core from an equivalent SELECT).
+        return None
 
     def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
-        # Described first: describing DML ... RETURNING needs no statement in progress.
-        head = sql.lstrip()[:16].upper()
-        returns_rows = head.startswith(("SELECT", "WITH", "VALUES")) or " RETURNING " in sql.upper()
-        described = self.describe(sql) if returns_rows else None
+        head = sql.lstrip()[:8].upper()
+        described = self.describe(sql) if head.startswith(("SELECT", "WITH", "VALUES")) else None
         try:
             cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:
