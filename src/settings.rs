@@ -140,6 +140,12 @@ impl Settings {
             .ok_or_else(|| PgError::new(sqlstate::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\"")))
     }
 
+    /// statement_timeout in milliseconds (0 = none), from PostgreSQL's spellings
+    /// (`5000`, `5s`, `500ms`, `1min`).
+    pub fn statement_timeout_ms(&self) -> i64 {
+        parse_duration_ms(self.get("statement_timeout").unwrap_or("0")).unwrap_or(0)
+    }
+
     /// All settings for SHOW ALL: (name, value).
     pub fn all(&self) -> Vec<(String, String)> {
         self.values.values().cloned().collect()
@@ -156,6 +162,24 @@ impl Settings {
         }
         reported
     }
+}
+
+/// A PostgreSQL time setting in ms: a bare number is ms; units us, ms, s, min, h, d.
+fn parse_duration_ms(value: &str) -> Option<i64> {
+    let v = value.trim().trim_matches('\'');
+    let split = v.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "ms" => 1.0,
+        "us" => 0.001,
+        "s" => 1000.0,
+        "min" => 60_000.0,
+        "h" => 3_600_000.0,
+        "d" => 86_400_000.0,
+        _ => return None,
+    };
+    Some((n * factor).ceil() as i64)
 }
 
 /// SQL spellings of settings: `SHOW TRANSACTION ISOLATION LEVEL`, `SET TIME ZONE`.
@@ -207,5 +231,11 @@ mod tests {
         assert_eq!(s.show("application_name").unwrap(), "");
         assert_eq!(s.show("nope").unwrap_err().code, sqlstate::UNDEFINED_OBJECT);
         assert!(s.set("server_version", Some("1"), false).is_err());
+        s.set("statement_timeout", Some("1.5s"), false).unwrap();
+        assert_eq!(s.statement_timeout_ms(), 1500);
+        s.set("statement_timeout", Some("250"), false).unwrap();
+        assert_eq!(s.statement_timeout_ms(), 250);
+        s.set("statement_timeout", Some("2min"), false).unwrap();
+        assert_eq!(s.statement_timeout_ms(), 120_000);
     }
 }

@@ -256,3 +256,23 @@ def test_many_sessions_over_a_small_pool(tmp_path, backend):
             assert c.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM items").fetchone() == (40, 0, 39)
     finally:
         s.stop()
+
+
+def test_statement_timeout_follows_the_session(tmp_path):
+    """SET statement_timeout reaches the DBAPI cursor (setQueryTimeout) of whichever
+    pooled connection runs the session's next statement; a slow query gets 57014."""
+    s = Server("dbapi", tmp_path)
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute("CREATE TABLE n (i INT)")
+            c.cursor().executemany("INSERT INTO n (i) VALUES (%s)", [(k,) for k in range(400)])
+            slow = "SELECT COUNT(*) FROM n a, n b, n c WHERE a.i + b.i + c.i = -1"
+            c.execute("SET statement_timeout = '1s'")
+            start = time.monotonic()
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                c.execute(slow)
+            assert time.monotonic() - start < 10
+            c.execute("RESET statement_timeout")
+            assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (400,)
+    finally:
+        s.stop()

@@ -24,6 +24,8 @@ pub struct Column {
 /// One backend connection (an IRIS job or a sqlite3 connection), used by one thread at a time.
 pub struct BackendConn {
     conn: Py<PyAny>,
+    /// statement_timeout (ms) last applied to this connection; -1 = never.
+    applied_timeout_ms: std::sync::atomic::AtomicI64,
 }
 
 /// An open result set on a backend connection.
@@ -101,7 +103,7 @@ fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
 pub fn connect(backend: &Py<PyAny>) -> PgResult<BackendConn> {
     Python::attach(|py| {
         let conn = backend.bind(py).call_method0("connect").map_err(|e| py_err_to_pg(py, e))?;
-        Ok(BackendConn { conn: conn.unbind() })
+        Ok(BackendConn { conn: conn.unbind(), applied_timeout_ms: std::sync::atomic::AtomicI64::new(-1) })
     })
 }
 
@@ -125,6 +127,25 @@ impl BackendConn {
             };
             run().map_err(|e| py_err_to_pg(py, e))
         })
+    }
+
+    /// Bring the connection's statement timeout in line with the session using it
+    /// (connections change hands in the pool). Backends without
+    /// `set_statement_timeout` ignore it.
+    pub fn apply_statement_timeout(&self, ms: i64) -> PgResult<()> {
+        use std::sync::atomic::Ordering;
+        if self.applied_timeout_ms.load(Ordering::Relaxed) == ms {
+            return Ok(());
+        }
+        Python::attach(|py| {
+            let conn = self.conn.bind(py);
+            if conn.hasattr("set_statement_timeout").unwrap_or(false) {
+                conn.call_method1("set_statement_timeout", (ms,)).map_err(|e| py_err_to_pg(py, e))?;
+            }
+            Ok::<(), PgError>(())
+        })?;
+        self.applied_timeout_ms.store(ms, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Call a no-argument method: begin, commit, rollback or close.

@@ -365,7 +365,12 @@ impl Session {
             self.lease = Some(self.ctx.pool.acquire().await?);
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
-        let result = blocking(move || f(&conn)).await;
+        let timeout_ms = self.settings.statement_timeout_ms();
+        let result = blocking(move || {
+            conn.apply_statement_timeout(timeout_ms)?;
+            f(&conn)
+        })
+        .await;
         if let Err(e) = &result {
             if e.code == sqlstate::CONNECTION_FAILURE {
                 // The job is gone, and its transaction with it.
