@@ -136,10 +136,7 @@ fn begin_modes(modes: &[TransactionMode], target: &Target) -> PgResult<Vec<Targe
         if let (TransactionMode::IsolationLevel(level), Target::Iris(_)) = (m, target) {
             match level {
                 TransactionIsolationLevel::ReadUncommitted | TransactionIsolationLevel::ReadCommitted => {
-                    out.push(TargetSql {
-                        sql: "SET TRANSACTION ISOLATION LEVEL READ COMMITTED".into(),
-                        params: Vec::new(),
-                    })
+                    out.push(TargetSql::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
                 }
                 other => {
                     return Err(refuse(
