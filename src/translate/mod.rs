@@ -15,8 +15,10 @@ mod dml;
 mod functions;
 mod iris;
 mod limits;
+mod param_types;
 mod params;
 mod pgtype;
+mod projection;
 mod sqlite;
 mod utility;
 mod vectors;
@@ -28,6 +30,8 @@ use sqlparser::parser::Parser;
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub use cache::Translator;
+pub use param_types::ParamProbe;
+pub use projection::InferredColumn;
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -191,6 +195,12 @@ pub struct Translated {
     pub action: Action,
     /// Highest `$n` the statement uses.
     pub param_count: usize,
+    /// Types of `$1..$n` the statement itself fixes (casts, literals, LIMIT); None where it does not.
+    pub param_types: Vec<Option<crate::types::Oid>>,
+    /// A query whose description gives the types of parameters used against columns.
+    pub param_probe: Option<ParamProbe>,
+    /// Result columns as far as the SQL text determines them (names, literal/cast types).
+    pub columns: Option<Vec<InferredColumn>>,
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
@@ -216,8 +226,13 @@ impl Output {
 fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated> {
     let param_count = params::max_placeholder(&stmt)?;
     let tag = utility::tag(&stmt);
+    // What the PostgreSQL text says about parameter and result types, before any rewrite.
+    let (mut param_types, param_probe) = param_types::infer(&stmt);
+    param_types.resize(param_count.max(param_types.len()), None);
+    let columns = projection::projection(&stmt);
+    let described = |action| Translated { tag: tag.clone(), action, param_count, param_types: param_types.clone(), param_probe: param_probe.clone(), columns: columns.clone() };
     if let Some(action) = utility::session_action(&stmt, target)? {
-        return Ok(Translated { tag, action, param_count });
+        return Ok(described(action));
     }
     let out = match target {
         Target::Sqlite => sqlite::translate(stmt)?,
@@ -233,7 +248,7 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
-    Ok(Translated { tag, action, param_count })
+    Ok(described(action))
 }
 
 #[cfg(test)]
