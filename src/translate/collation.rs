@@ -74,6 +74,23 @@ pub fn rewrite(e: &mut Expr) {
     }
 }
 
+/// The select-list expression behind an output alias.
+pub fn aliased<'a>(projection: &'a [SelectItem], alias: &str) -> Option<&'a Expr> {
+    projection.iter().find_map(|item| match item {
+        SelectItem::ExprWithAlias { expr, alias: a } if a.value.eq_ignore_ascii_case(alias) => Some(expr),
+        _ => None,
+    })
+}
+
+/// Keys that cannot be NULL need no null-rank key (literals, COUNT, RAND).
+fn never_null(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => !matches!(v.value, sqlparser::ast::Value::Null),
+        Expr::Function(f) => matches!(f.name.to_string().to_ascii_uppercase().as_str(), "COUNT" | "RAND"),
+        _ => false,
+    }
+}
+
 /// Add null-rank keys so NULLs sort where PostgreSQL puts them.
 /// `projection` resolves ordinals (`ORDER BY 2`); None for set operations, which are left as is.
 pub fn null_order(items: &mut Vec<OrderByExpr>, projection: Option<&[SelectItem]>) {
@@ -84,15 +101,17 @@ pub fn null_order(items: &mut Vec<OrderByExpr>, projection: Option<&[SelectItem]
         let iris_nulls_first = IRIS_NULLS_FIRST_ASC != desc;
         let key = match (&item.expr, projection) {
             _ if pg_nulls_first == iris_nulls_first => None,
-            (e, Some(p)) => match int_literal(e) {
-                Some(n) => match p.get((n as usize).wrapping_sub(1)) {
+            (e, Some(p)) => match (int_literal(e), e) {
+                (Some(n), _) => match p.get((n as usize).wrapping_sub(1)) {
                     Some(SelectItem::UnnamedExpr(x)) | Some(SelectItem::ExprWithAlias { expr: x, .. }) => Some(x.clone()),
                     _ => None,
                 },
-                None => Some(e.clone()),
+                (None, Expr::Identifier(i)) => Some(aliased(p, &i.value).cloned().unwrap_or_else(|| e.clone())),
+                (None, _) => Some(e.clone()),
             },
             _ => None,
         };
+        let key = key.filter(|k| !never_null(k));
         if let Some(k) = key {
             // rank 0 sorts first: NULLs get 0 when PostgreSQL wants them first.
             let (null_rank, value_rank) = if pg_nulls_first { (0, 1) } else { (1, 0) };

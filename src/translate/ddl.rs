@@ -35,6 +35,10 @@ fn is_string(k: &PgKind) -> bool {
 pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Output> {
     strip_public(&mut ct.name);
     ct.unlogged = false;
+    // Storage parameters (WITH (fillfactor = ..)) tune PostgreSQL's heap; results are unaffected.
+    if matches!(ct.table_options, ast::CreateTableOptions::With(_)) {
+        ct.table_options = ast::CreateTableOptions::None;
+    }
     if ct.on_commit.is_some() || ct.temporary {
         return Err(refuse("temporary tables", "create a regular table and drop it when done"));
     }
@@ -71,7 +75,7 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
         }
         column_options(&mut col.options, opts)?;
         if opts.exact_strings && is_string(&k) && !col.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_))) {
-            col.options.push(ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
+            col.options.insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
         }
     }
     Ok(Output::one(Statement::CreateTable(ct).to_string(), false))
@@ -175,13 +179,16 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
         let op = match op {
             ast::AlterTableOperation::AddColumn { mut column_def, column_keyword, if_not_exists, column_position } => {
                 let k = kind(&column_def.data_type);
+                if if_not_exists {
+                    return Err(refuse("ADD COLUMN IF NOT EXISTS", "check INFORMATION_SCHEMA.COLUMNS first, then ADD COLUMN"));
+                }
                 if matches!(k, PgKind::Serial(_)) {
                     return Err(refuse("ADD COLUMN .. SERIAL", "add an INTEGER column and fill it"));
                 }
                 column_def.data_type = column_type(&column_def.data_type, opts)?;
                 column_options(&mut column_def.options, opts)?;
                 if opts.exact_strings && is_string(&k) {
-                    column_def.options.push(ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
+                    column_def.options.insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
                 }
                 ast::AlterTableOperation::AddColumn { column_def, column_keyword, if_not_exists, column_position }
             }

@@ -116,7 +116,14 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
         return Err(refuse("INSERT INTO .. AS alias .. ON CONFLICT", "drop the alias"));
     }
     let table = table_name(&ins)?;
-    let cols: Vec<String> = ins.columns.iter().map(|c| c.to_string().to_ascii_lowercase()).collect();
+    let cols: Vec<String> = ins
+        .columns
+        .iter()
+        .map(|c| match c.0.last() {
+            Some(ast::ObjectNamePart::Identifier(i)) => i.value.to_ascii_lowercase(),
+            _ => c.to_string().to_ascii_lowercase(),
+        })
+        .collect();
     let col_list = ins.columns.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
     let key_pos = keys
         .iter()
@@ -155,7 +162,7 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
             }
             let mut sets = Vec::new();
             for a in du.assignments {
-                let target = a.target.to_string().to_ascii_lowercase();
+                let target = a.target.to_string().trim_matches('"').to_ascii_lowercase();
                 if keys.iter().any(|k| k.value.to_ascii_lowercase() == target) {
                     return Err(refuse("ON CONFLICT DO UPDATE that changes a conflict column", "update the other columns only"));
                 }

@@ -186,8 +186,36 @@ fn trunc_format(field: &str) -> Option<&'static str> {
     })
 }
 
+/// `agg(x) FILTER (WHERE p)` as `agg(CASE WHEN p THEN x END)`: the aggregates below skip
+/// NULLs, so only rows where p holds count. IRIS has no FILTER clause.
+fn filter_to_case(f: &mut ast::Function, fname: &str) -> PgResult<()> {
+    let Some(filter) = f.filter.take() else { return Ok(()) };
+    if !matches!(fname, "count" | "sum" | "avg" | "min" | "max" | "string_agg") || f.over.is_some() {
+        return Err(refuse(&format!("{fname}() FILTER (WHERE ..)"), "use CASE WHEN inside the aggregate"));
+    }
+    let ast::FunctionArguments::List(list) = &mut f.args else {
+        return Err(refuse("FILTER on this call", "use CASE WHEN inside the aggregate"));
+    };
+    let Some(first) = list.args.first_mut() else { return Err(refuse("FILTER on this call", "use CASE WHEN inside the aggregate")) };
+    let value = match first {
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => num(1),
+        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => std::mem::replace(e, null()),
+        _ => return Err(refuse("FILTER on this call", "use CASE WHEN inside the aggregate")),
+    };
+    let case = Expr::Case {
+        case_token: ast::helpers::attached_token::AttachedToken::empty(),
+        end_token: ast::helpers::attached_token::AttachedToken::empty(),
+        operand: None,
+        conditions: vec![ast::CaseWhen { condition: super::booleans::to_predicate(*filter), result: value }],
+        else_result: None,
+    };
+    *first = ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(case));
+    Ok(())
+}
+
 fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
     let Some(fname) = func_name(f) else { return Ok(None) };
+    filter_to_case(f, &fname)?;
     let args = plain_args(f);
     let simple = is_plain_call(f);
     Ok(Some(match (fname.as_str(), args) {
@@ -213,9 +241,10 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
             Expr::Nested(Box::new(parts.fold(first, |acc, p| binop(acc, BinaryOperator::StringConcat, p))))
         }
         ("length" | "char_length" | "character_length", Some(a)) if simple && a.len() == 1 => func("CHAR_LENGTH", a),
-        ("lower" | "upper" | "coalesce" | "nullif" | "abs" | "round" | "floor" | "ceil" | "ceiling" | "sqrt" | "power"
+        ("lower" | "upper" | "coalesce" | "nullif" | "abs" | "round" | "floor" | "ceiling" | "sqrt" | "power"
         | "replace" | "exp" | "sign", Some(a)) if simple => func(&fname.to_ascii_uppercase(), a),
         ("ln", Some(a)) if simple => func("LOG", a),
+        ("ceil", Some(a)) if simple => func("CEILING", a),
         ("strpos", Some(mut a)) if simple && a.len() == 2 => {
             let sub = a.pop().unwrap_or_else(null);
             let s = a.pop().unwrap_or_else(null);

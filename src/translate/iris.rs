@@ -48,10 +48,10 @@ struct IrisPass<'a> {
 
 impl Pass for IrisPass<'_> {
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
-        if let Some(new) = functions::rewrite(e, self.opts)? {
+        if let Some(new) = vectors::rewrite(e)? {
             *e = new;
         }
-        if let Some(new) = vectors::rewrite(e)? {
+        if let Some(new) = functions::rewrite(e, self.opts)? {
             *e = new;
         }
         if self.opts.exact_strings {
@@ -74,6 +74,19 @@ impl Pass for IrisPass<'_> {
                 let mut vector_items = Vec::new();
                 for (i, item) in items.iter_mut().enumerate() {
                     item.expr = to_value(std::mem::replace(&mut item.expr, Expr::Value(sqlparser::ast::Value::Null.into())));
+                    // `ORDER BY distance` where distance aliases a vector distance: order by
+                    // the expression itself so the similarity form (and the index) applies.
+                    if let (Expr::Identifier(alias), Some(p)) = (&item.expr, &projection) {
+                        if let Some(e) = collation::aliased(p, &alias.value) {
+                            let mut probe = item.clone();
+                            probe.expr = e.clone();
+                            if vectors::order_by_similarity(&mut probe) {
+                                *item = probe;
+                                vector_items.push(i);
+                                continue;
+                            }
+                        }
+                    }
                     if vectors::order_by_similarity(item) {
                         vector_items.push(i);
                     }

@@ -123,5 +123,6 @@ pub fn hnsw_index(ci: &ast::CreateIndex) -> PgResult<String> {
         Some(n) => n.to_string(),
         None => format!("{}_{}_idx", table.to_string().replace('.', "_"), column.trim_matches('"')),
     };
-    Ok(format!("CREATE INDEX {index} ON {table} ({column}) AS HNSW({params})"))
+    let ine = if ci.if_not_exists { "IF NOT EXISTS " } else { "" };
+    Ok(format!("CREATE INDEX {ine}{index} ON {table} ({column}) AS HNSW({params})"))
 }
