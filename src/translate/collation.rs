@@ -51,12 +51,11 @@ fn exact(e: &mut Expr) {
 /// Wrap columns in %EXACT where the comparison's result depends on letter case.
 pub fn rewrite(e: &mut Expr) {
     match e {
-        Expr::BinaryOp { left, op, right }
-            if matches!(
-                op,
-                BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq
-            ) =>
-        {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq,
+            right,
+        } => {
             if is_column(left) && case_relevant(right) {
                 exact(left);
             } else if is_column(right) && case_relevant(left) {

@@ -134,6 +134,9 @@ fn refuse_query(q: &Query) -> PgResult<()> {
         return Err(refuse("WITH .. INSERT/UPDATE/DELETE", "move the CTE into a subquery of the statement"));
     }
     if let SetExpr::Select(s) = q.body.as_ref() {
+        if s.projection.is_empty() {
+            return Err(refuse("SELECT without columns", "select at least one column, e.g. SELECT 1"));
+        }
         for twj in &s.from {
             for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
                 if matches!(tf, sqlparser::ast::TableFactor::Table { args: Some(_), .. } | sqlparser::ast::TableFactor::Function { .. } | sqlparser::ast::TableFactor::UNNEST { .. }) {
@@ -151,7 +154,3 @@ fn refuse_query(q: &Query) -> PgResult<()> {
     Ok(())
 }
 
-/// Positive evidence a `$n` parameter is never used inside an identifier-like context.
-pub fn is_literal_or_param(e: &Expr) -> bool {
-    matches!(e, Expr::Value(_))
-}

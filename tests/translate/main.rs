@@ -154,7 +154,7 @@ fn parse_file(text: &str) -> (Vec<String>, Vec<Case>) {
             None => (head.trim().to_string(), default_target.clone()),
         };
         let mut input = Vec::new();
-        while let Some(l) = lines.next() {
+        for l in lines.by_ref() {
             if l == "---" {
                 break;
             }
@@ -227,7 +227,7 @@ fn golden_corpus() {
             let _ = write!(blessed, "\n=== {}{}\n{}\n---\n{}\n", c.name, target_suffix(&header, &c.target), c.input, actual);
         }
         if bless {
-            std::fs::write(&file, blessed.trim_start_matches('\n').to_string()).unwrap();
+            std::fs::write(&file, blessed.trim_start_matches('\n')).unwrap();
         }
     }
     assert!(total >= 400 || bless, "the corpus needs at least 400 cases, has {total}");
