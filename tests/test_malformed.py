@@ -1,4 +1,5 @@
-"""Malformed input and abrupt disconnects over raw sockets, against each target.
+"""Raw-socket tests, against each target: malformed input, abrupt disconnects, and
+extended-protocol flows that client libraries do not let a test control.
 
 For every bad input the server must answer with an ErrorResponse (SQLSTATE 08P01 where
 PostgreSQL uses it) or close that connection, never hang or crash; a normal connection
@@ -301,3 +302,170 @@ def test_many_abrupt_disconnects(server):
         with psycopg.connect(server.dsn, autocommit=True) as c:
             c.execute("create table if not exists burst_check (id integer)")
             c.execute("insert into burst_check values (1)")
+
+
+# --- the extended protocol by hand (flows no client library lets a test control) --------------
+
+
+def tags(msgs) -> list[bytes]:
+    return [t for t, _ in msgs]
+
+
+@pytest.fixture
+def seven_rows(server, table_name):
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        c.execute(f"create table {table_name} (id integer primary key)")
+        c.execute(f"insert into {table_name} values (1), (2), (3), (4), (5), (6), (7)")
+    return table_name
+
+
+def test_execute_row_limit_portal_suspended(server, seven_rows):
+    conn = started(server)
+    conn.send(
+        wire.parse(f"select id from {seven_rows} order by id", "s1")
+        + wire.bind("p1", "s1") + wire.describe(b"P", "p1")
+        + wire.execute("p1", 3) + wire.execute("p1", 3) + wire.execute("p1", 3) + wire.SYNC
+    )
+    reply = conn.read_until(b"Z")
+    assert tags(reply) == [b"1", b"2", b"T"] + [b"D"] * 3 + [b"s"] + [b"D"] * 3 + [b"s"] + [b"D", b"C", b"Z"]
+    rows = [body[6:] for t, body in reply if t == b"D"]
+    assert rows == [str(i).encode() for i in range(1, 8)]
+    # The tag counts the rows of the last Execute only.
+    assert reply[-2] == (b"C", b"SELECT 1\0")
+    assert reply[-1] == (b"Z", b"I")
+
+
+def test_describe_statement_does_not_execute(server, seven_rows):
+    conn = started(server)
+    conn.send(
+        wire.parse(f"insert into {seven_rows} values (100)", "ins") + wire.describe(b"S", "ins")
+        + wire.parse(f"select id from {seven_rows} where id > $1", "sel") + wire.describe(b"S", "sel")
+        + wire.SYNC
+    )
+    reply = conn.read_until(b"Z")
+    # insert: ParameterDescription (0 params) + NoData; select: 1 param + RowDescription.
+    assert tags(reply) == [b"1", b"t", b"n", b"1", b"t", b"T", b"Z"]
+    assert reply[1][1] == struct.pack("!H", 0)
+    assert struct.unpack("!H", reply[4][1][:2]) == (1,)
+    conn.close()
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        assert c.execute(f"select id from {seven_rows} where id = 100").fetchall() == []
+
+
+def test_parse_error_discards_until_sync(server):
+    conn = started(server)
+    conn.send(
+        wire.parse("selec 1") + wire.bind() + wire.execute()
+        + wire.parse("select 'not run'") + wire.bind() + wire.execute() + wire.SYNC
+    )
+    reply = conn.read_until(b"Z")
+    assert tags(reply) == [b"E", b"Z"]
+    assert wire.error_fields(reply[0][1])["C"] == "42601"
+    assert reply[-1] == (b"Z", b"I")
+    conn.send(wire.parse("select 'after'") + wire.bind() + wire.execute() + wire.SYNC)
+    assert tags(conn.read_until(b"Z")) == [b"1", b"2", b"D", b"C", b"Z"]
+
+
+def test_execute_error_discards_until_sync(server, seven_rows):
+    conn = started(server)
+    conn.send(
+        wire.parse(f"insert into {seven_rows} values ($1)") + wire.bind(params=("1",)) + wire.execute()
+        + wire.bind(params=("50",)) + wire.execute() + wire.SYNC
+    )
+    reply = conn.read_until(b"Z")
+    assert tags(reply) == [b"1", b"2", b"E", b"Z"]
+    assert wire.error_fields(reply[2][1])["C"] == "23505"
+    conn.close()
+    with psycopg.connect(server.dsn, autocommit=True) as c:
+        assert c.execute(f"select id from {seven_rows} where id = 50").fetchall() == []
+
+
+def test_undefined_table_reported_at_parse(server, table_name):
+    """PostgreSQL resolves names when it parses: the error comes before BindComplete."""
+    conn = started(server)
+    conn.send(wire.parse(f"select * from {table_name}_missing") + wire.bind() + wire.execute() + wire.SYNC)
+    reply = conn.read_until(b"Z")
+    assert tags(reply) == [b"E", b"Z"]
+    assert wire.error_fields(reply[0][1])["C"] == "42P01"
+
+
+def test_bind_parameters_and_unnamed_statement_reuse(server, seven_rows):
+    conn = started(server)
+    conn.send(
+        wire.parse(f"select id from {seven_rows} where id between $1 and $2 order by id")
+        + wire.bind(params=("2", "4")) + wire.execute()
+        + wire.bind(params=("6", "9")) + wire.execute() + wire.SYNC
+    )
+    reply = conn.read_until(b"Z")
+    assert tags(reply) == [b"1", b"2", b"D", b"D", b"D", b"C", b"2", b"D", b"D", b"C", b"Z"]
+    assert [body[6:] for t, body in reply if t == b"D"] == [b"2", b"3", b"4", b"6", b"7"]
+
+
+def test_flush_without_sync(server):
+    conn = started(server)
+    conn.send(wire.parse("select 'x'", "f1") + wire.FLUSH)
+    assert conn.read_message() == (b"1", b"")
+    conn.send(wire.SYNC)
+    assert conn.read_message() == (b"Z", b"I")
+
+
+def test_close_statement_and_portal(server):
+    conn = started(server)
+    conn.send(
+        wire.parse("select 'x'", "c1") + wire.bind("cp", "c1") + wire.close(b"P", "cp")
+        + wire.close(b"S", "c1") + wire.close(b"S", "never_existed") + wire.SYNC
+    )
+    # Closing a name that does not exist is not an error.
+    assert tags(conn.read_until(b"Z")) == [b"1", b"2", b"3", b"3", b"3", b"Z"]
+    conn.send(wire.bind("", "c1") + wire.SYNC)
+    reply = conn.read_until(b"Z")
+    assert tags(reply) == [b"E", b"Z"]
+    assert wire.error_fields(reply[0][1])["C"] == "26000"
+
+
+def test_duplicate_named_statement(server):
+    conn = started(server)
+    conn.send(wire.parse("select 1", "dup") + wire.SYNC)
+    assert tags(conn.read_until(b"Z")) == [b"1", b"Z"]
+    conn.send(wire.parse("select 2", "dup") + wire.SYNC)
+    reply = conn.read_until(b"Z")
+    assert tags(reply) == [b"E", b"Z"]
+    assert wire.error_fields(reply[0][1])["C"] == "42P05"
+    # The unnamed statement may be redefined freely.
+    conn.send(wire.parse("select 1") + wire.parse("select 2") + wire.SYNC)
+    assert tags(conn.read_until(b"Z")) == [b"1", b"1", b"Z"]
+
+
+def test_error_sent_without_waiting_for_sync(server):
+    """asyncpg sends Parse/Describe/Flush and waits: the ErrorResponse must be flushed at
+    once (PostgreSQL flushes every ErrorResponse), ReadyForQuery only after Sync."""
+    conn = started(server)
+    conn.send(wire.parse("selec 1", "bad") + wire.describe(b"S", "bad") + wire.FLUSH)
+    tag, body = conn.read_message()
+    assert tag == b"E" and wire.error_fields(body)["C"] == "42601"
+    conn.send(wire.SYNC)
+    assert conn.read_message() == (b"Z", b"I")
+
+
+# --- lifecycle: the server stops cleanly with clients still connected -------------------------
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+def test_signal_stops_server_with_open_sessions(gateway_factory, signame):
+    import signal
+
+    gw = gateway_factory()
+    idle = psycopg.connect(gw.dsn, autocommit=True)
+    busy = psycopg.connect(gw.dsn)
+    busy.execute("create table lifecycle (id integer)")
+    busy.execute("insert into lifecycle values (1)")  # left open in a transaction
+    raw = wire.RawConn(gw.host, gw.port)
+    raw.send(wire.startup_packet()[:6])  # half a startup packet
+    try:
+        gw.proc.send_signal(getattr(signal, signame))
+        gw.proc.wait(timeout=5)
+        assert gw.proc.returncode == 0, gw.log()
+    finally:
+        for c in (idle, busy):
+            c.close()
+        raw.close()

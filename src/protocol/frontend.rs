@@ -52,7 +52,7 @@ pub enum Target {
 }
 
 fn too_large(len: usize, max: usize) -> PgError {
-    PgError::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, format!("message of {len} bytes exceeds the limit of {max} bytes"))
+    PgError::new(sqlstate::PROTOCOL_VIOLATION, format!("invalid message length: {len} bytes exceeds the limit of {max} bytes"))
         .with_hint("Raise --max-message-size if such messages are expected.")
 }
 
@@ -230,7 +230,7 @@ mod tests {
         let mut buf = BytesMut::from(&b"Q\x00\x00\x00\x02"[..]);
         assert_eq!(split_frame(&mut buf, 100).unwrap_err().code, sqlstate::PROTOCOL_VIOLATION);
         let mut buf = BytesMut::from(&b"Q\x7f\x00\x00\x00"[..]);
-        assert_eq!(split_frame(&mut buf, 100).unwrap_err().code, sqlstate::PROGRAM_LIMIT_EXCEEDED);
+        assert_eq!(split_frame(&mut buf, 100).unwrap_err().code, sqlstate::PROTOCOL_VIOLATION);
         let mut buf = BytesMut::from(&b"\x00\x00\x00\x02"[..]);
         assert!(split_startup(&mut buf, 100).is_err());
     }

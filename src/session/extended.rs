@@ -3,12 +3,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{blocking, column_type, fields_for, resolve_columns, resolve_formats, Session, Tx};
+use super::{blocking, column_type, fields_for, resolve_formats, Session, Tx};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::{Message, Target};
 use crate::python::backend::{BackendCursor, Column, RowPlan};
-use crate::translate::{Action, Translated};
+use crate::translate::{Action, SessionFn, Translated};
 use crate::types::{self, Format, Oid, Param};
 
 /// A parsed (prepared) statement.
@@ -87,7 +87,11 @@ impl Session {
         if let Some(stmt) = &stmt {
             self.infer_param_types(stmt, &mut param_types).await;
         }
-        self.statements.insert(name, Arc::new(Prepared { stmt, param_types, columns: Mutex::new(None) }));
+        let prepared = Arc::new(Prepared { stmt, param_types, columns: Mutex::new(None) });
+        // PostgreSQL resolves names at Parse: a missing table fails here, not at Execute.
+        // The description is kept for the Describe that usually follows.
+        self.columns_of(&prepared).await?;
+        self.statements.insert(name, prepared);
         be::parse_complete(&mut self.conn.out);
         Ok(())
     }
@@ -117,7 +121,7 @@ impl Session {
         }
     }
 
-    async fn describe_probe(&mut self, sql: &str) -> PgResult<Vec<Column>> {
+    pub(super) async fn describe_probe(&mut self, sql: &str) -> PgResult<Vec<Column>> {
         let translated = self.ctx.translator.translate(sql)?;
         let Some(Action::Execute { statements, .. }) = translated.first().map(|t| &t.action) else {
             return Ok(Vec::new());
@@ -179,11 +183,36 @@ impl Session {
         }
         let cols = match prepared.stmt.as_ref().map(|s| &s.action) {
             Some(Action::Execute { statements, returns_rows: true, .. }) => {
-                let sql = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
-                let described = self.with_backend(move |b| b.describe(&sql)).await?;
-                described.map(|cols| resolve_columns(cols, prepared.stmt.as_ref().expect("checked above")))
+                let stmt = prepared.stmt.as_ref().expect("matched above");
+                let described = match &stmt.returning_probe {
+                    // DML .. RETURNING: describe the equivalent SELECT, never the statement.
+                    Some(probe) => Some(self.describe_probe(probe).await?),
+                    None => {
+                        let sql = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
+                        self.with_backend(move |b| b.describe(&sql)).await?
+                    }
+                };
+                match described {
+                    Some(cols) => {
+                        Some(self.type_columns(stmt, cols, &prepared.param_types).await)
+                    }
+                    None => None,
+                }
             }
             Some(Action::Show { name }) => Some(vec![Column { name: name.clone(), ty: Some(&types::TEXT) }]),
+            Some(Action::Local(items)) => Some(
+                items
+                    .iter()
+                    .map(|(name, f)| Column {
+                        name: name.clone(),
+                        ty: Some(match f {
+                            SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
+                            SessionFn::BackendPid => &types::INT4,
+                            _ => &types::TEXT,
+                        }),
+                    })
+                    .collect(),
+            ),
             _ => None,
         };
         *prepared.columns.lock().unwrap() = Some(cols.clone());
@@ -262,7 +291,8 @@ impl Session {
             self.backend_call("begin").await?;
             self.tx = Tx::Implicit;
         }
-        let (exec, count) = self.execute(&stmt, &portal.params).await?;
+        let param_types = portal.prepared.param_types.clone();
+        let (exec, count) = self.execute(&stmt, &portal.params, &param_types).await?;
         let Some(executed_cols) = exec.columns.clone() else {
             let tag = stmt.tag.render(count.max(0) as u64);
             be::command_complete(&mut self.conn.out, &tag);

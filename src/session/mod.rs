@@ -22,7 +22,7 @@ use crate::pool::Lease;
 use crate::python::backend::{BackendConn, Column, Executed, RowPlan};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
-use crate::translate::{Action, RowCount, Translated};
+use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, SessionFn, Translated};
 use crate::types::{self, Format, Param};
 
 use extended::{Portal, Prepared};
@@ -154,6 +154,9 @@ pub struct Session {
     portals: HashMap<String, Portal>,
     /// After an error in the extended protocol, skip messages until Sync.
     skip_until_sync: bool,
+    user: String,
+    database: String,
+    pid: i32,
 }
 
 /// Serve one client connection from accept to close.
@@ -176,6 +179,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
         return;
     };
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut settings = Settings::new(&ctx.config.server_version);
     for (k, v) in &params {
         settings.apply_startup(k, v);
@@ -192,6 +196,9 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         statements: HashMap::new(),
         portals: HashMap::new(),
         skip_until_sync: false,
+        user: param("user"),
+        database: param("database"),
+        pid: registration.pid,
     };
     be::authentication_ok(&mut session.conn.out);
     for (name, value) in session.settings.reported() {
@@ -445,7 +452,7 @@ impl Session {
         }
         match &stmt.action {
             Action::Empty => Ok(Done { tag: String::new() }),
-            Action::Begin { .. } => self.begin().await,
+            Action::Begin { .. } => self.begin().await.map(|_| Done { tag: stmt.tag.render(0) }),
             Action::Commit => self.commit().await,
             Action::Rollback => self.rollback().await,
             Action::Set { name, value, local } => {
@@ -461,8 +468,38 @@ impl Session {
                 Ok(Done { tag: "RESET".into() })
             }
             Action::Show { name } => self.show(name, result_formats, describe_rows),
+            Action::Local(items) => self.local_select(items, result_formats, describe_rows),
+            Action::Deallocate(name) => {
+                match name {
+                    Some(n) if self.statements.remove(n).is_none() => {
+                        return Err(PgError::new(
+                            sqlstate::INVALID_SQL_STATEMENT_NAME,
+                            format!("prepared statement \"{n}\" does not exist"),
+                        ))
+                    }
+                    Some(_) => {}
+                    None => self.statements.clear(),
+                }
+                Ok(Done { tag: stmt.tag.render(0) })
+            }
+            Action::Discard { all } => {
+                if *all {
+                    if self.tx != Tx::Idle {
+                        return Err(PgError::new(
+                            sqlstate::ACTIVE_SQL_TRANSACTION,
+                            "DISCARD ALL cannot run inside a transaction block",
+                        ));
+                    }
+                    self.statements.clear();
+                    self.portals.clear();
+                    for (n, v) in self.settings.reset("all")? {
+                        be::parameter_status(&mut self.conn.out, &n, &v);
+                    }
+                }
+                Ok(Done { tag: stmt.tag.render(0) })
+            }
             Action::Execute { .. } => {
-                let exec = self.execute(stmt, params).await?;
+                let exec = self.execute(stmt, params, &[]).await?;
                 self.finish_execute(stmt, exec, result_formats, describe_rows, None).await
             }
         }
@@ -523,32 +560,117 @@ impl Session {
     }
 
     fn show(&mut self, name: &str, result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
-        let (columns, rows): (Vec<String>, Vec<Vec<String>>) = if name == "all" {
+        let (columns, rows): (Vec<(String, &'static types::PgType)>, Vec<Vec<String>>) = if name == "all" {
             let rows = self.settings.all().into_iter().map(|(n, v)| vec![n, v, String::new()]).collect();
-            (vec!["name".into(), "setting".into(), "description".into()], rows)
+            (["name", "setting", "description"].iter().map(|c| (c.to_string(), &types::TEXT)).collect(), rows)
         } else {
-            (vec![name.to_owned()], vec![vec![self.settings.show(name)?]])
+            (vec![(name.to_owned(), &types::TEXT)], vec![vec![self.settings.show(name)?]])
         };
-        let formats = resolve_formats(result_formats, columns.len())?;
-        if describe_rows {
-            let fields: Vec<FieldDescription> =
-                columns.iter().zip(&formats).map(|(c, f)| field(c, &types::TEXT, *f)).collect();
-            be::row_description(&mut self.conn.out, &fields);
-        }
-        for row in &rows {
-            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
-            for v in row {
-                be::data_row_value(&mut self.conn.out, |b| {
-                    types::encode(&types::Value::Text(v), &types::TEXT, Format::Text, b)
-                })?;
-            }
-            be::finish_data_row(&mut self.conn.out, start);
-        }
+        self.send_text_rows(&columns, &rows, result_formats, describe_rows)?;
         Ok(Done { tag: "SHOW".into() })
     }
 
+    /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...).
+    fn local_select(&mut self, items: &[(String, SessionFn)], result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
+        let mut columns = Vec::with_capacity(items.len());
+        let mut row = Vec::with_capacity(items.len());
+        for (name, f) in items {
+            let (ty, value) = match f {
+                SessionFn::Version => (&types::TEXT, format!(
+                    "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by iris-pgwire {}",
+                    self.settings.show("server_version")?,
+                    env!("CARGO_PKG_VERSION")
+                )),
+                SessionFn::CurrentSchema => (&types::NAME, "public".to_owned()),
+                SessionFn::CurrentDatabase => (&types::NAME, self.database.clone()),
+                SessionFn::CurrentUser => (&types::NAME, self.user.clone()),
+                SessionFn::BackendPid => (&types::INT4, self.pid.to_string()),
+                SessionFn::Setting(n) => (&types::TEXT, self.settings.show(n)?),
+                SessionFn::SetConfig { name, value, local } => {
+                    if let Some((n, v)) = self.settings.set(name, Some(value), *local)? {
+                        be::parameter_status(&mut self.conn.out, &n, &v);
+                    }
+                    (&types::TEXT, self.settings.show(name)?)
+                }
+            };
+            columns.push((name.clone(), ty));
+            row.push(value);
+        }
+        self.send_text_rows(&columns, &[row], result_formats, describe_rows)?;
+        Ok(Done { tag: "SELECT 1".into() })
+    }
+
+    /// Send rows computed by the gateway (values in text form).
+    fn send_text_rows(
+        &mut self,
+        columns: &[(String, &'static types::PgType)],
+        rows: &[Vec<String>],
+        result_formats: &[i16],
+        describe_rows: bool,
+    ) -> PgResult<()> {
+        let formats = resolve_formats(result_formats, columns.len())?;
+        if describe_rows {
+            let fields: Vec<FieldDescription> =
+                columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, *f)).collect();
+            be::row_description(&mut self.conn.out, &fields);
+        }
+        for row in rows {
+            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
+            for ((v, (_, ty)), f) in row.iter().zip(columns).zip(&formats) {
+                let value = if ty.oid == types::INT4.oid {
+                    types::Value::Int(v.parse().unwrap_or_default())
+                } else {
+                    types::Value::Text(v)
+                };
+                be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, b))?;
+            }
+            be::finish_data_row(&mut self.conn.out, start);
+        }
+        Ok(())
+    }
+
     /// Run the backend statements of `stmt`; the last one's result stays open for fetching.
-    async fn execute(&mut self, stmt: &Translated, params: &[Param]) -> PgResult<(Executed, i64)> {
+    /// Type the result columns: the backend's types, the SQL's own, and where an
+    /// expression over columns or parameters remains (`sum(qty)`, `1 + $1`), the
+    /// types of those columns (probed) and parameters.
+    async fn type_columns(&mut self, stmt: &Translated, mut cols: Vec<Column>, param_types: &[types::Oid]) -> Vec<Column> {
+        // RETURNING rows (e.g. `RETURNING *`): typed like the equivalent SELECT.
+        if let Some(probe) = stmt.returning_probe.clone().filter(|_| cols.iter().any(|c| c.ty.is_none())) {
+            if let Ok(probed) = self.describe_probe(&probe).await {
+                if probed.len() == cols.len() {
+                    for (c, p) in cols.iter_mut().zip(probed) {
+                        c.ty = c.ty.or(p.ty);
+                    }
+                }
+            }
+        }
+        let mut inferred = stmt.columns.clone();
+        let untyped = |inferred: &Option<Vec<InferredColumn>>| {
+            cols.iter().enumerate().any(|(i, c)| {
+                c.ty.is_none() && inferred.as_ref().and_then(|v| v.get(i)).and_then(|c| c.type_oid).is_none()
+            })
+        };
+        if let (true, Some(source)) = (untyped(&inferred), stmt.source.clone()) {
+            let mut env = Env { params: param_types.to_vec(), ..Env::default() };
+            if let Some(probe) = &stmt.column_probe {
+                match self.describe_probe(&probe.sql).await {
+                    Ok(probed) => {
+                        let refs = crate::translate::nested_refs(&source);
+                        for (key, col) in refs.iter().zip(&probed) {
+                            if let Some(t) = col.ty {
+                                env.columns.insert(key.clone(), t.oid);
+                            }
+                        }
+                    }
+                    Err(e) => log::debug!("column type probe {:?} failed: {e}", probe.sql),
+                }
+            }
+            inferred = projection_in(&env, &source);
+        }
+        resolve_columns(cols, inferred.as_deref())
+    }
+
+    async fn execute(&mut self, stmt: &Translated, params: &[Param], param_types: &[types::Oid]) -> PgResult<(Executed, i64)> {
         let Action::Execute { statements, rowcount, .. } = &stmt.action else {
             return Err(PgError::internal("not a backend statement"));
         };
@@ -567,7 +689,9 @@ impl Session {
                 .collect();
             let sql = target.sql.clone();
             let mut exec = self.with_backend(move |b| b.execute(&sql, &bound)).await?;
-            exec.columns = exec.columns.map(|cols| resolve_columns(cols, stmt));
+            if let Some(cols) = exec.columns.take() {
+                exec.columns = Some(self.type_columns(stmt, cols, param_types).await);
+            }
             total += exec.rowcount.max(0);
             last = Some(exec);
         }
@@ -676,8 +800,8 @@ fn column_type(c: &Column) -> &'static types::PgType {
 /// Combine the backend's columns with what the SQL says: PostgreSQL's names for
 /// expression columns and case-folded identifiers, and the expression types the
 /// backend could not give. Untyped columns end up as text.
-fn resolve_columns(backend: Vec<Column>, stmt: &Translated) -> Vec<Column> {
-    let inferred = stmt.columns.as_deref().filter(|c| c.len() == backend.len());
+fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredColumn]>) -> Vec<Column> {
+    let inferred = inferred.filter(|c| c.len() == backend.len());
     backend
         .into_iter()
         .enumerate()

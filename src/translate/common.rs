@@ -39,6 +39,10 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
     }
     impl<P: Pass> VisitorMut for Walk<'_, P> {
         type Break = ();
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            any_array_to_in(e);
+            ControlFlow::Continue(())
+        }
         fn post_visit_value(&mut self, v: &mut ValueWithSpan) -> ControlFlow<()> {
             normalize_string(&mut v.value);
             ControlFlow::Continue(())
@@ -68,6 +72,24 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// `x = ANY (ARRAY[a, b])` is exactly `x IN (a, b)` (and `x <> ALL (ARRAY[..])` is
+/// `x NOT IN (..)`): drivers and ORMs write the first, neither target has arrays.
+fn any_array_to_in(e: &mut Expr) {
+    let (left, right, negated) = match e {
+        Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => (left, right, false),
+        Expr::AllOp { left, compare_op: BinaryOperator::NotEq, right } => (left, right, true),
+        _ => return,
+    };
+    let right = match right.as_mut() {
+        Expr::Nested(inner) => inner.as_mut(),
+        other => other,
+    };
+    let Expr::Array(array) = right else { return };
+    let list = std::mem::take(&mut array.elem);
+    let expr = std::mem::replace(left, Box::new(Expr::Value(Value::Null.into())));
+    *e = Expr::In { expr, target: sqlparser::ast::InTarget::List(list), negated, global: false };
 }
 
 /// E'..', $$..$$, N'..' and U&'..' become plain literals: sqlparser already decoded them,

@@ -19,6 +19,7 @@ mod param_types;
 mod params;
 mod pgtype;
 mod projection;
+mod session_fns;
 mod sqlite;
 mod utility;
 mod vectors;
@@ -31,7 +32,13 @@ use crate::error::{sqlstate, PgError, PgResult};
 
 pub use cache::Translator;
 pub use param_types::ParamProbe;
-pub use projection::InferredColumn;
+pub use projection::{projection_in, Env, InferredColumn};
+
+/// Keys (`Env::columns`) of the column references `column_probe` selects, in order.
+pub fn nested_refs(stmt: &Statement) -> Vec<String> {
+    projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
+}
+pub use session_fns::SessionFn;
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -182,6 +189,12 @@ pub enum Action {
     Rollback,
     /// `SET [SESSION|LOCAL] name = value`; `value` None means DEFAULT.
     Set { name: String, value: Option<String>, local: bool },
+    /// A SELECT of session functions only (`version()`, `current_setting(..)`), answered locally.
+    Local(Vec<(String, SessionFn)>),
+    /// `DEALLOCATE name` (None: `DEALLOCATE ALL`): forget prepared statements.
+    Deallocate(Option<String>),
+    /// `DISCARD ALL | PLANS | TEMP | SEQUENCES`: reset session state (connection poolers send it).
+    Discard { all: bool },
     /// `SHOW name` (`all` for SHOW ALL).
     Show { name: String },
     /// `RESET name` (`all` for RESET ALL).
@@ -201,6 +214,15 @@ pub struct Translated {
     pub param_probe: Option<ParamProbe>,
     /// Result columns as far as the SQL text determines them (names, literal/cast types).
     pub columns: Option<Vec<InferredColumn>>,
+    /// For row-returning statements: the parsed statement, to type expression
+    /// columns once column and parameter types are known (`projection_in`).
+    pub source: Option<std::sync::Arc<Statement>>,
+    /// `SELECT <columns used inside projection expressions> FROM ..`: their types
+    /// let `sum(qty)` or `id * 100` be typed like PostgreSQL does.
+    pub column_probe: Option<ParamProbe>,
+    /// For DML with RETURNING: a SELECT with the same result columns, described
+    /// in its place so that Describe never runs the statement.
+    pub returning_probe: Option<String>,
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
@@ -230,7 +252,23 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
     let (mut param_types, param_probe) = param_types::infer(&stmt);
     param_types.resize(param_count.max(param_types.len()), None);
     let columns = projection::projection(&stmt);
-    let described = |action| Translated { tag: tag.clone(), action, param_count, param_types: param_types.clone(), param_probe: param_probe.clone(), columns: columns.clone() };
+    let source = columns.as_ref().map(|_| std::sync::Arc::new(stmt.clone()));
+    let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
+    let returning_probe = param_types::returning_probe(&stmt);
+    let described = |action| Translated {
+        tag: tag.clone(),
+        action,
+        param_count,
+        param_types: param_types.clone(),
+        param_probe: param_probe.clone(),
+        columns: columns.clone(),
+        source: source.clone(),
+        column_probe: column_probe.clone(),
+        returning_probe: returning_probe.clone(),
+    };
+    if let Some(items) = session_fns::local_select(&stmt) {
+        return Ok(described(Action::Local(items)));
+    }
     if let Some(action) = utility::session_action(&stmt, target)? {
         return Ok(described(action));
     }

@@ -39,14 +39,11 @@ struct Collector {
     column_contexts: Vec<(usize, Expr)>,
 }
 
+/// 0-based index of a `$n` marker, looking through parentheses.
 fn placeholder(e: &Expr) -> Option<usize> {
     match e {
-        Expr::Value(v) => match &v.value {
-            ast::Value::Placeholder(p) => p.strip_prefix('$')?.parse::<usize>().ok().filter(|n| *n >= 1).map(|n| n - 1),
-            _ => None,
-        },
         Expr::Nested(inner) => placeholder(inner),
-        _ => None,
+        _ => super::ast_util::placeholder(e).filter(|n| *n >= 1).map(|n| n - 1),
     }
 }
 
@@ -168,6 +165,31 @@ fn assignments(list: Option<&[ast::Assignment]>, c: &mut Collector) {
             }
         }
     }
+}
+
+/// `SELECT <refs> FROM <the statement's tables>`: the types of column references.
+/// `columns` pairs each reference's position with itself (no parameter involved).
+pub fn column_probe(stmt: &Statement, refs: &[Expr]) -> Option<ParamProbe> {
+    let contexts: Vec<(usize, Expr)> = refs.iter().cloned().enumerate().collect();
+    probe_for(stmt, &contexts)
+}
+
+/// `SELECT <returning list> FROM <table> LIMIT 0`: describes the rows of
+/// `INSERT/UPDATE/DELETE .. RETURNING` without running the statement.
+pub fn returning_probe(stmt: &Statement) -> Option<String> {
+    let (returning, table) = match stmt {
+        Statement::Insert(i) => (i.returning.as_ref()?, i.table.to_string()),
+        Statement::Update(u) => (u.returning.as_ref()?, u.table.relation.to_string()),
+        Statement::Delete(d) => (
+            d.returning.as_ref()?,
+            match &d.from {
+                ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t.first()?.relation.to_string(),
+            },
+        ),
+        _ => return None,
+    };
+    let items: Vec<String> = returning.iter().map(|i| i.to_string()).collect();
+    Some(format!("SELECT {} FROM {table} LIMIT 0", items.join(", ")))
 }
 
 /// `SELECT <contexts> FROM <the statement's tables>`.

@@ -11,6 +11,8 @@ use sqlparser::ast::{
     UnaryOperator,
 };
 
+use std::collections::HashMap;
+
 use crate::types::{self, Oid};
 
 /// A result column as far as the SQL determines it.
@@ -24,45 +26,133 @@ pub struct InferredColumn {
 /// The projection of a row-returning statement; None when it holds a wildcard
 /// or is not a plain query (the backend's description is then used as is).
 pub fn projection(stmt: &Statement) -> Option<Vec<InferredColumn>> {
+    projection_in(&Env::default(), stmt)
+}
+
+/// What the query knows besides its own text: column and parameter types.
+#[derive(Debug, Default, Clone)]
+pub struct Env {
+    /// Lower-cased column reference as written (`qty`, `t.qty`) -> type.
+    pub columns: HashMap<String, Oid>,
+    /// Parameter types, `$1` first (0 = unknown).
+    pub params: Vec<Oid>,
+}
+
+/// As `projection`, with column and parameter types known from elsewhere.
+pub fn projection_in(env: &Env, stmt: &Statement) -> Option<Vec<InferredColumn>> {
     match stmt {
-        Statement::Query(q) => query_columns(q),
-        Statement::Insert(i) => i.returning.as_deref().and_then(items),
-        Statement::Update(u) => u.returning.as_deref().and_then(items),
-        Statement::Delete(d) => d.returning.as_deref().and_then(items),
+        Statement::Query(q) => query_columns(env, q),
+        Statement::Insert(i) => i.returning.as_deref().and_then(|r| items(env, r)),
+        Statement::Update(u) => u.returning.as_deref().and_then(|r| items(env, r)),
+        Statement::Delete(d) => d.returning.as_deref().and_then(|r| items(env, r)),
         _ => None,
     }
 }
 
-fn query_columns(q: &ast::Query) -> Option<Vec<InferredColumn>> {
-    set_expr_columns(&q.body)
+fn query_columns(env: &Env, q: &ast::Query) -> Option<Vec<InferredColumn>> {
+    // CTE columns are typed by their own queries (the anchor of a recursive one).
+    let mut scoped;
+    let env = match &q.with {
+        Some(with) => {
+            scoped = env.clone();
+            for cte in &with.cte_tables {
+                let cols = query_columns(&scoped, &cte.query).unwrap_or_default();
+                let names: Vec<String> = if cte.alias.columns.is_empty() {
+                    cols.iter().map(|c| c.name.clone()).collect()
+                } else {
+                    cte.alias.columns.iter().map(|c| ident_name(&c.name)).collect()
+                };
+                let table = ident_name(&cte.alias.name);
+                for (name, col) in names.iter().zip(&cols) {
+                    if let Some(t) = col.type_oid {
+                        scoped.columns.insert(name.clone(), t);
+                        scoped.columns.insert(format!("{table}.{name}"), t);
+                    }
+                }
+            }
+            &scoped
+        }
+        None => env,
+    };
+    set_expr_columns(env, &q.body)
 }
 
-fn set_expr_columns(body: &SetExpr) -> Option<Vec<InferredColumn>> {
+fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
     match body {
-        SetExpr::Select(s) => items(&s.projection),
-        SetExpr::Query(q) => query_columns(q),
-        SetExpr::SetOperation { left, .. } => set_expr_columns(left),
+        SetExpr::Select(s) => items(env, &s.projection),
+        SetExpr::Query(q) => query_columns(env, q),
+        SetExpr::SetOperation { left, .. } => set_expr_columns(env, left),
         SetExpr::Values(v) => v.rows.first().map(|row| {
             row.iter()
                 .enumerate()
-                .map(|(i, e)| InferredColumn { name: format!("column{}", i + 1), type_oid: expr_type(e) })
+                .map(|(i, e)| InferredColumn { name: format!("column{}", i + 1), type_oid: expr_type_in(env, e) })
                 .collect()
         }),
         _ => None,
     }
 }
 
-fn items(items: &[SelectItem]) -> Option<Vec<InferredColumn>> {
+fn items(env: &Env, items: &[SelectItem]) -> Option<Vec<InferredColumn>> {
     items
         .iter()
         .map(|item| match item {
-            SelectItem::UnnamedExpr(e) => Some(InferredColumn { name: expr_name(e).0, type_oid: expr_type(e) }),
+            SelectItem::UnnamedExpr(e) => Some(InferredColumn { name: expr_name(e).0, type_oid: expr_type_in(env, e) }),
             SelectItem::ExprWithAlias { expr, alias } => {
-                Some(InferredColumn { name: ident_name(alias), type_oid: expr_type(expr) })
+                Some(InferredColumn { name: ident_name(alias), type_oid: expr_type_in(env, expr) })
             }
             _ => None,
         })
         .collect()
+}
+
+/// The key of a column reference in `Env::columns`: lower-cased, qualified as written.
+pub fn column_key(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => ident_name(i),
+        Expr::CompoundIdentifier(parts) => parts.iter().map(ident_name).collect::<Vec<_>>().join("."),
+        other => other.to_string().to_lowercase(),
+    }
+}
+
+/// Column references inside projection expressions that the backend cannot type
+/// itself (arguments of functions and operators): the session probes their types.
+pub fn nested_column_refs(stmt: &Statement) -> Vec<Expr> {
+    use sqlparser::ast::{Visit, Visitor};
+    use std::ops::ControlFlow;
+    struct V(Vec<Expr>);
+    impl Visitor for V {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) && !self.0.contains(e) {
+                self.0.push(e.clone());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let projection: &[SelectItem] = match stmt {
+        Statement::Query(q) => match q.body.as_ref() {
+            SetExpr::Select(s) => &s.projection,
+            _ => return Vec::new(),
+        },
+        Statement::Insert(i) => i.returning.as_deref().unwrap_or_default(),
+        Statement::Update(u) => u.returning.as_deref().unwrap_or_default(),
+        Statement::Delete(d) => d.returning.as_deref().unwrap_or_default(),
+        _ => return Vec::new(),
+    };
+    let mut v = V(Vec::new());
+    for item in projection {
+        let expr = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => continue,
+        };
+        // A bare column of a query is typed by the backend's own description
+        // (sqlite cannot describe RETURNING columns, so those are probed too).
+        let bare = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+        if !bare || !matches!(stmt, Statement::Query(_)) {
+            let _ = expr.visit(&mut v);
+        }
+    }
+    v.0
 }
 
 /// Unquoted identifiers fold to lower case, as in PostgreSQL.
@@ -98,7 +188,7 @@ fn expr_name(e: &Expr) -> (String, u8) {
         Expr::Case { .. } => ("case".into(), 1),
         Expr::Exists { .. } => ("exists".into(), 2),
         Expr::Array(_) => ("array".into(), 2),
-        Expr::Subquery(q) => query_columns(q)
+        Expr::Subquery(q) => query_columns(&Env::default(), q)
             .and_then(|c| c.first().map(|c| (c.name.clone(), 2)))
             .unwrap_or(("?column?".into(), 0)),
         _ => ("?column?".into(), 0),
@@ -122,8 +212,14 @@ fn args(f: &ast::Function) -> Vec<&Expr> {
 
 /// The type PostgreSQL gives an expression, where the expression alone decides it.
 pub fn expr_type(e: &Expr) -> Option<Oid> {
+    expr_type_in(&Env::default(), e)
+}
+
+/// The type PostgreSQL gives an expression, given known column and parameter types.
+pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
     use types::*;
     Some(match e {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => *env.columns.get(&column_key(e))?,
         Expr::Value(v) => match &v.value {
             ast::Value::Number(n, _) => {
                 if n.parse::<i32>().is_ok() {
@@ -136,10 +232,13 @@ pub fn expr_type(e: &Expr) -> Option<Oid> {
             }
             ast::Value::Boolean(_) => BOOL.oid,
             ast::Value::Null => TEXT.oid,
-            ast::Value::Placeholder(_) => return None,
+            ast::Value::Placeholder(p) => {
+                let n: usize = p.strip_prefix('$')?.parse().ok()?;
+                env.params.get(n.checked_sub(1)?).copied().filter(|t| *t != 0 && *t != TEXT.oid)?
+            }
             _ => TEXT.oid,
         },
-        Expr::Nested(inner) => return expr_type(inner),
+        Expr::Nested(inner) => return expr_type_in(env, inner),
         Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
         Expr::IsNull(_)
@@ -156,7 +255,7 @@ pub fn expr_type(e: &Expr) -> Option<Oid> {
         | Expr::ILike { .. }
         | Expr::Exists { .. } => BOOL.oid,
         Expr::UnaryOp { op: UnaryOperator::Not, .. } => BOOL.oid,
-        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => return expr_type(expr),
+        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => return expr_type_in(env, expr),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::Eq
             | BinaryOperator::NotEq
@@ -171,12 +270,12 @@ pub fn expr_type(e: &Expr) -> Option<Oid> {
             | BinaryOperator::Minus
             | BinaryOperator::Multiply
             | BinaryOperator::Divide
-            | BinaryOperator::Modulo => numeric_result(expr_type(left)?, expr_type(right)?)?,
+            | BinaryOperator::Modulo => numeric_result(expr_type_in(env, left)?, expr_type_in(env, right)?)?,
             _ => return None,
         },
-        Expr::Function(f) => function_type(f)?,
+        Expr::Function(f) => function_type(env, f)?,
         Expr::Case { conditions, else_result, .. } => {
-            let mut result = conditions.iter().map(|c| expr_type(&c.result));
+            let mut result = conditions.iter().map(|c| expr_type_in(env, &c.result));
             result.next().flatten().or_else(|| else_result.as_deref().and_then(expr_type))?
         }
         _ => return None,
@@ -203,11 +302,11 @@ fn numeric_result(a: Oid, b: Oid) -> Option<Oid> {
     })
 }
 
-fn function_type(f: &ast::Function) -> Option<Oid> {
+fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
     use types::*;
     let name = f.name.0.last()?.to_string().to_lowercase();
     let a = args(f);
-    let first = || a.first().and_then(|e| expr_type(e));
+    let first = || a.first().and_then(|e| expr_type_in(env, e));
     Some(match name.trim_matches('"') {
         "count" => INT8.oid,
         "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp" => {

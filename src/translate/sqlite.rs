@@ -20,6 +20,7 @@ use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub fn translate(mut stmt: Statement) -> PgResult<Output> {
+    strip_pg_catalog(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
         Statement::Query(_) => true,
@@ -75,9 +76,22 @@ impl Pass for SqlitePass {
 
     fn query(&mut self, q: &mut Query) -> PgResult<()> {
         limits(q)?;
+        nulls_order(q);
         // Row locks: SQLite locks the whole database for writers, so FOR UPDATE adds nothing.
         q.locks.clear();
         Ok(())
+    }
+}
+
+/// PostgreSQL sorts NULLs as larger than any value (last ascending, first descending);
+/// SQLite the opposite. Say it explicitly where the client did not.
+fn nulls_order(q: &mut Query) {
+    let Some(order_by) = q.order_by.as_mut() else { return };
+    let ast::OrderByKind::Expressions(exprs) = &mut order_by.kind else { return };
+    for e in exprs {
+        if e.options.nulls_first.is_none() {
+            e.options.nulls_first = Some(matches!(e.options.sort, Some(ast::OrderBySort::Desc)));
+        }
     }
 }
 
@@ -553,4 +567,34 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
         | ast::AlterTableOperation::RenameTable { .. } => Ok(()),
         other => Err(refuse(&format!("ALTER TABLE {other}"), "SQLite supports ADD/DROP/RENAME COLUMN and RENAME TO")),
     }
+}
+
+/// The sqlite backend emulates catalog relations as per-connection TEMP views
+/// (`pg_class`, `pg_namespace`, ...): `pg_catalog.pg_class` must name them unqualified.
+fn strip_pg_catalog(stmt: &mut Statement) {
+    use sqlparser::ast::{ObjectName, VisitMut, VisitorMut};
+    use std::ops::ControlFlow;
+    struct V;
+    impl VisitorMut for V {
+        type Break = ();
+        fn pre_visit_relation(&mut self, n: &mut ObjectName) -> ControlFlow<()> {
+            if n.0.len() == 2 && n.0[0].to_string().eq_ignore_ascii_case("pg_catalog") {
+                n.0.remove(0);
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            match e {
+                Expr::CompoundIdentifier(parts) if parts.len() >= 3 && parts[0].value.eq_ignore_ascii_case("pg_catalog") => {
+                    parts.remove(0);
+                }
+                Expr::Function(f) if f.name.0.len() == 2 && f.name.0[0].to_string().eq_ignore_ascii_case("pg_catalog") => {
+                    f.name.0.remove(0);
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut V);
 }

@@ -20,6 +20,7 @@ pub fn tag(stmt: &Statement) -> Tag {
         Statement::Insert(_) => Tag::Insert,
         Statement::Update(_) => Tag::Update,
         Statement::Delete(_) => Tag::Delete,
+        Statement::StartTransaction { begin: false, .. } => fixed("START TRANSACTION"),
         Statement::StartTransaction { .. } => fixed("BEGIN"),
         Statement::Commit { .. } => fixed("COMMIT"),
         Statement::Rollback { .. } => fixed("ROLLBACK"),
@@ -34,6 +35,11 @@ pub fn tag(stmt: &Statement) -> Tag {
         Statement::ShowVariable { .. } => fixed("SHOW"),
         Statement::Set(_) => fixed("SET"),
         Statement::Reset(_) => fixed("RESET"),
+        Statement::Deallocate { name, .. } if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") => {
+            fixed("DEALLOCATE ALL")
+        }
+        Statement::Deallocate { .. } => fixed("DEALLOCATE"),
+        Statement::Discard { object_type } => Tag::Fixed(format!("DISCARD {object_type}")),
         other => {
             // Tag from the statement's leading keywords, e.g. "CREATE SCHEMA".
             let text = other.to_string();
@@ -70,6 +76,14 @@ pub fn session_action(stmt: &Statement, target: &Target) -> PgResult<Option<Acti
             },
         },
         Statement::Set(set) => return set_action(set, target),
+        Statement::Deallocate { name, .. } => {
+            Action::Deallocate(if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+                None
+            } else {
+                Some(name.value.clone())
+            })
+        }
+        Statement::Discard { object_type } => Action::Discard { all: matches!(object_type, ast::DiscardObject::ALL) },
         _ => return Ok(None),
     }))
 }

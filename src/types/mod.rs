@@ -198,6 +198,22 @@ fn encode_binary(value: &Value<'_>, ty: &PgType, buf: &mut BytesMut) -> PgResult
         (Value::Float(f), 700) => buf.put_f32(*f as f32),
         (Value::Text(s), 25 | 1043 | 1042 | 19 | 114) => buf.put_slice(s.as_bytes()),
         (Value::Bytes(b), 17) => buf.put_slice(b),
+        // Text-like types share one representation in both formats.
+        (_, 25 | 1043 | 1042 | 19 | 114) => return encode_text(value, ty, buf),
+        (Value::Text(s), 16 | 20 | 21 | 23 | 700 | 701) => {
+            let bad = || PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, format!("invalid input syntax for type {}: \"{s}\"", ty.name));
+            match ty.oid {
+                16 => buf.put_u8(matches!(s.trim(), "t" | "true" | "1") as u8),
+                700 | 701 => {
+                    let f = parse_float(s).ok_or_else(bad)?;
+                    if ty.oid == 700 { buf.put_f32(f as f32) } else { buf.put_f64(f) }
+                }
+                _ => {
+                    let i: i64 = s.trim().parse().map_err(|_| bad())?;
+                    return encode_binary(&Value::Int(i), ty, buf);
+                }
+            }
+        }
         _ => {
             return Err(PgError::unsupported(format!(
                 "binary output for type {} from this value is not supported",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers.net import free_port, port_accepts, wait_until
+from helpers.net import port_accepts, wait_until
 
-READY_LINE = "iris-pgwire listening on"
+# Port 0 lets the kernel pick a free port (no race with other processes); the server
+# reports the one it got in its ready line.
+READY_RE = re.compile(r"iris-pgwire listening on (\S+):(\d+)")
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 
@@ -24,13 +27,13 @@ class GatewayProcess:
 
     def __init__(self, extra_args: tuple[str, ...] = (), env: dict | None = None) -> None:
         self.host = "127.0.0.1"
-        self.port = free_port()
+        self.port = 0  # known once the server reports it
         self.tmp = Path(tempfile.mkdtemp(prefix="iris-pgwire-gw-"))
         self.sqlite_path = self.tmp / "db.sqlite"
         self.logfile = self.tmp / "server.log"
         self.args = [
             sys.executable, "-m", "iris_pgwire.server",
-            "--host", self.host, "--port", str(self.port),
+            "--host", self.host, "--port", "0",
             "--backend", "sqlite", "--sqlite-path", str(self.sqlite_path),
             "--log-level", os.environ.get("IRIS_PGWIRE_TEST_LOG_LEVEL", "info"),
             *extra_args,
@@ -57,9 +60,12 @@ class GatewayProcess:
             )
 
         def ready() -> bool:
-            return self.proc.poll() is not None or (
-                READY_LINE in self.log() and port_accepts(self.host, self.port)
-            )
+            if self.proc.poll() is not None:
+                return True
+            m = READY_RE.search(self.log())
+            if m:
+                self.port = int(m.group(2))
+            return bool(m) and port_accepts(self.host, self.port)
 
         if not wait_until(ready, START_TIMEOUT) or self.proc.poll() is not None:
             code = self.proc.poll()

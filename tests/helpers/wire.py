@@ -33,9 +33,25 @@ def parse(sql: str, name: str = "") -> bytes:
     return message(b"P", name.encode() + b"\0" + sql.encode() + b"\0" + struct.pack("!H", 0))
 
 
-def bind(portal: str = "", statement: str = "") -> bytes:
-    # No parameters, all results in text.
-    return message(b"B", portal.encode() + b"\0" + statement.encode() + b"\0" + struct.pack("!HHH", 0, 0, 0))
+def bind(portal: str = "", statement: str = "", params: tuple[str | None, ...] = ()) -> bytes:
+    """Text-format parameters (None is NULL), all results in text."""
+    body = portal.encode() + b"\0" + statement.encode() + b"\0" + struct.pack("!HH", 0, len(params))
+    for p in params:
+        if p is None:
+            body += struct.pack("!i", -1)
+        else:
+            raw = p.encode()
+            body += struct.pack("!i", len(raw)) + raw
+    return message(b"B", body + struct.pack("!H", 0))
+
+
+def describe(kind: bytes, name: str = "") -> bytes:
+    """kind b"S" (statement) or b"P" (portal)."""
+    return message(b"D", kind + name.encode() + b"\0")
+
+
+def close(kind: bytes, name: str = "") -> bytes:
+    return message(b"C", kind + name.encode() + b"\0")
 
 
 def execute(portal: str = "", max_rows: int = 0) -> bytes:
@@ -43,6 +59,7 @@ def execute(portal: str = "", max_rows: int = 0) -> bytes:
 
 
 SYNC = message(b"S")
+FLUSH = message(b"H")
 TERMINATE = message(b"X")
 
 

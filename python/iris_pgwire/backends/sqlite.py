@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import sqlite3
+import threading
 import uuid
 from typing import Any, Optional, Sequence
 
@@ -89,6 +90,24 @@ def _params_to_null(sql: str) -> str:
     return _TOKENS.sub(lambda m: "NULL" if m.group(0).startswith("?") else m.group(0), sql)
 
 
+# A minimal pg_catalog over sqlite_master, as TEMP views of each connection (the
+# translator drops the `pg_catalog.` qualifier for this target). Enough for
+# drivers' and ORMs' existence checks (SQLAlchemy has_table); the full catalog
+# engine lives in the Rust core's catalog issue.
+_CATALOG_VIEWS = (
+    """CREATE TEMP VIEW pg_namespace AS
+         SELECT 11 AS oid, 'pg_catalog' AS nspname UNION ALL SELECT 2200, 'public'""",
+    """CREATE TEMP VIEW pg_class AS
+         SELECT rowid + 16384 AS oid, name AS relname, 2200 AS relnamespace,
+                CASE type WHEN 'table' THEN 'r' WHEN 'view' THEN 'v' WHEN 'index' THEN 'i' END AS relkind,
+                'p' AS relpersistence
+         FROM main.sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
+    """CREATE TEMP VIEW pg_tables AS
+         SELECT 'public' AS schemaname, name AS tablename, NULL AS tableowner
+         FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
+)
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
 
@@ -110,8 +129,11 @@ class SqliteCursor:
 
 
 class SqliteConnection:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, write_lock: threading.Lock, lock_timeout: float) -> None:
         self._conn = conn
+        self._write_lock = write_lock
+        self._lock_timeout = lock_timeout
+        self._holds_lock = False
         # describe() results by SQL text, valid while the schema does not change.
         self._described: dict[str, Optional[list[Column]]] = {}
         self._schema_version = -1
@@ -143,23 +165,12 @@ class SqliteConnection:
             except sqlite3.Error as e:
                 raise _map_error(e) from None
             return [(row[1], _pg_type(row[2] or "")) for row in info]
-        # DML ... RETURNING: run it inside a savepoint and undo it, keeping only the column names.
-        try:
-            self._conn.execute("SAVEPOINT __pgwire_describe")
-            try:
-                cur = self._conn.execute(sql, [None] * sql.count("?"))
-                desc = cur.description
-                cur.close()
-            finally:
-                self._conn.execute("ROLLBACK TO __pgwire_describe")
-                self._conn.execute("RELEASE __pgwire_describe")
-        except sqlite3.Error as e:
-            raise _map_error(e) from None
-        if desc is None:
-            return None
-        return [(d[0], "") for d in desc]
+        # DML (RETURNING rows are described by the core from an equivalent SELECT).
+        return None
 
     def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
+        head = sql.lstrip()[:8].upper()
+        described = self.describe(sql) if head.startswith(("SELECT", "WITH", "VALUES")) else None
         try:
             cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:
@@ -168,23 +179,43 @@ class SqliteConnection:
             raise BackendError("22003", str(e)) from None
         description = None
         if cur.description is not None:
-            description = self.describe(sql)
+            description = described
             if description is None or len(description) != len(cur.description):
                 description = [(d[0], "") for d in cur.description]
         return SqliteCursor(cur, description)
 
     def begin(self) -> None:
-        # IMMEDIATE takes the write lock up front: concurrent writers queue on the
-        # busy timeout instead of failing later when a read upgrades to a write.
-        self._run("BEGIN IMMEDIATE")
+        # SQLite has one writer at a time. Transactions queue on a lock of this
+        # server (waiters wake when it is released, unlike sqlite's polling busy
+        # handler, which can starve a waiter), then BEGIN IMMEDIATE takes the
+        # database's write lock up front so no read has to upgrade later.
+        if not self._write_lock.acquire(timeout=self._lock_timeout):
+            raise BackendError(
+                "55P03",
+                f"could not obtain lock: other sessions' transactions held the database for {self._lock_timeout:.0f}s",
+                hint="the sqlite backend runs one transaction at a time",
+            )
+        self._holds_lock = True
+        try:
+            self._run("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
 
     def commit(self) -> None:
         if self._conn.in_transaction:
             self._run("COMMIT")
+        self._release()
 
     def rollback(self) -> None:
         if self._conn.in_transaction:
             self._run("ROLLBACK")
+        self._release()
+
+    def _release(self) -> None:
+        if self._holds_lock and not self._conn.in_transaction:
+            self._holds_lock = False
+            self._write_lock.release()
 
     def _run(self, sql: str) -> None:
         try:
@@ -193,15 +224,22 @@ class SqliteConnection:
             raise _map_error(e) from None
 
     def close(self) -> None:
-        self._conn.close()
+        try:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        finally:
+            self._release()
+            self._conn.close()
 
 
 class SqliteBackend:
     name = "sqlite"
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, lock_timeout: float = 30.0) -> None:
         self.path = path
+        self._write_lock = threading.Lock()
+        self._lock_timeout = lock_timeout
         if path == ":memory:":
             # One in-memory database shared by all sessions of this server.
             self._target = f"file:iris_pgwire_{uuid.uuid4().hex}?mode=memory&cache=shared"
@@ -231,9 +269,12 @@ class SqliteBackend:
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as e:
             raise BackendError("08006", f"cannot open sqlite database: {e}") from None
+        for view in _CATALOG_VIEWS:
+            conn.execute(view)
+        conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
         conn.create_function("now", 0, _now)
         conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
-        return SqliteConnection(conn)
+        return SqliteConnection(conn, self._write_lock, self._lock_timeout)
 
     def close(self) -> None:
         if self._keepalive is not None:
@@ -241,4 +282,7 @@ class SqliteBackend:
 
 
 def create(cfg: dict[str, Any]) -> SqliteBackend:
-    return SqliteBackend(cfg.get("sqlite_path") or "iris_pgwire.sqlite")
+    return SqliteBackend(
+        cfg.get("sqlite_path") or "iris_pgwire.sqlite",
+        lock_timeout=float(cfg.get("pool_timeout") or 30),
+    )
