@@ -2,5 +2,14 @@
 
 from iris_pgwire.errors import BackendError, ConfigError
 
-__all__ = ["BackendError", "ConfigError"]
+__all__ = ["BackendError", "ConfigError", "translate"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # Lazy, so `python -m iris_pgwire.translate` does not import the module twice.
+    if name == "translate":
+        from iris_pgwire.translate import translate
+
+        return translate
+    raise AttributeError(f"module 'iris_pgwire' has no attribute {name!r}")

@@ -85,6 +85,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust log records go to Python's `logging` (logger names "_core::...").
     let _ = pyo3_log::try_init();
     m.add_class::<Server>()?;
+    m.add_function(wrap_pyfunction!(crate::python_translate::translate_sql, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

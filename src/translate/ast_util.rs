@@ -173,8 +173,3 @@ pub fn strip_public(n: &mut ObjectName) {
     }
 }
 
-/// Lower-case type name of a data type as written (`int4`, `varchar`, `serial`).
-pub fn type_word(ty: &DataType) -> String {
-    let s = ty.to_string().to_ascii_lowercase();
-    s.split('(').next().unwrap_or("").trim().to_string()
-}

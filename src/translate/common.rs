@@ -52,6 +52,12 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
             ControlFlow::Continue(())
         }
         fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            // public.table.column: `public` is the backend's default schema.
+            if let Expr::CompoundIdentifier(parts) = e {
+                if parts.len() == 3 && parts[0].value.eq_ignore_ascii_case("public") {
+                    parts.remove(0);
+                }
+            }
             let r = refuse_expr(e).and_then(|_| self.pass.expr(e));
             self.check(r)
         }
@@ -146,7 +152,20 @@ fn refuse_expr(e: &Expr) -> PgResult<()> {
 }
 
 fn refuse_query(q: &Query) -> PgResult<()> {
+    if matches!(q.body.as_ref(), SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_)) {
+        return Err(refuse("WITH .. INSERT/UPDATE/DELETE", "move the CTE into a subquery of the statement"));
+    }
     if let SetExpr::Select(s) = q.body.as_ref() {
+        if s.projection.is_empty() {
+            return Err(refuse("SELECT without columns", "select at least one column, e.g. SELECT 1"));
+        }
+        for twj in &s.from {
+            for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+                if matches!(tf, sqlparser::ast::TableFactor::Table { args: Some(_), .. } | sqlparser::ast::TableFactor::Function { .. } | sqlparser::ast::TableFactor::UNNEST { .. }) {
+                    return Err(refuse("set-returning functions in FROM (generate_series, unnest, ..)", "use a table or compute the rows in the client"));
+                }
+            }
+        }
         if matches!(s.distinct, Some(Distinct::On(_))) {
             return Err(refuse(
                 "DISTINCT ON",
@@ -157,7 +176,3 @@ fn refuse_query(q: &Query) -> PgResult<()> {
     Ok(())
 }
 
-/// Positive evidence a `$n` parameter is never used inside an identifier-like context.
-pub fn is_literal_or_param(e: &Expr) -> bool {
-    matches!(e, Expr::Value(_))
-}

@@ -1,1 +1,208 @@
-//! TODO
+//! DDL on IRIS: column type mapping, SERIAL/IDENTITY, IF [NOT] EXISTS, DROP, TRUNCATE,
+//! CREATE INDEX (HNSW in vectors.rs) and ALTER TABLE.
+
+use sqlparser::ast::{
+    self, ColumnOption, ColumnOptionDef, DataType, Expr, GeneratedAs, IndexType, ObjectType, Statement,
+    TableConstraint,
+};
+
+use super::ast_util::*;
+use super::pgtype::{kind, PgKind};
+use super::{IrisOptions, Output, RowCount};
+use crate::error::PgResult;
+
+/// The IRIS column type for a PostgreSQL column type.
+pub fn column_type(ty: &DataType, opts: &IrisOptions) -> PgResult<DataType> {
+    let k = kind(ty);
+    let custom = |s: String| Ok(DataType::Custom(name(&s), vec![]));
+    match k {
+        PgKind::Vector(Some(n)) => custom(format!("VECTOR(DOUBLE, {n})")),
+        PgKind::Bytea => custom(format!("VARBINARY({})", opts.default_varchar_length)),
+        PgKind::Numeric(None) => custom("NUMERIC(38,18)".into()),
+        other => super::functions::cast_type(&other, opts),
+    }
+}
+
+/// Identity column DDL (verify: `INTEGER IDENTITY` vs `IDENTITY` as the type).
+fn identity_type(int_type: &str) -> DataType {
+    DataType::Custom(name(&format!("{int_type} IDENTITY")), vec![])
+}
+
+fn is_string(k: &PgKind) -> bool {
+    matches!(k, PgKind::Text | PgKind::Varchar(_) | PgKind::Char(_))
+}
+
+pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Output> {
+    strip_public(&mut ct.name);
+    ct.unlogged = false;
+    // Storage parameters (WITH (fillfactor = ..)) tune PostgreSQL's heap; results are unaffected.
+    if matches!(ct.table_options, ast::CreateTableOptions::With(_)) {
+        ct.table_options = ast::CreateTableOptions::None;
+    }
+    if ct.on_commit.is_some() || ct.temporary {
+        return Err(refuse("temporary tables", "create a regular table and drop it when done"));
+    }
+    if ct.like.is_some() || ct.clone.is_some() {
+        return Err(refuse("CREATE TABLE .. LIKE", "list the columns"));
+    }
+    for c in &ct.constraints {
+        if let TableConstraint::Check(_) = c {
+            return Err(refuse("CHECK constraints", "IRIS does not enforce CHECK; validate in the application"));
+        }
+    }
+    for col in &mut ct.columns {
+        let k = kind(&col.data_type);
+        let identity = col.options.iter().any(|o| {
+            matches!(o.option, ColumnOption::Generated { generated_as: GeneratedAs::Always | GeneratedAs::ByDefault, generation_expr: None, .. })
+        });
+        if let ColumnOption::Generated { generation_expr: Some(_), .. } =
+            col.options.iter().map(|o| &o.option).find(|o| matches!(o, ColumnOption::Generated { .. })).unwrap_or(&ColumnOption::Null)
+        {
+            return Err(refuse("generated columns", "compute the value in the application or a view"));
+        }
+        if let PgKind::Serial(int) = k {
+            col.data_type = identity_type(int);
+        } else if identity {
+            let int = match k {
+                PgKind::Int2 => "SMALLINT",
+                PgKind::Int4 => "INTEGER",
+                _ => "BIGINT",
+            };
+            col.data_type = identity_type(int);
+            col.options.retain(|o| !matches!(o.option, ColumnOption::Generated { .. }));
+        } else {
+            col.data_type = column_type(&col.data_type, opts)?;
+        }
+        column_options(&mut col.options, opts)?;
+        if opts.exact_strings && is_string(&k) && !col.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_))) {
+            col.options.insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
+        }
+    }
+    Ok(Output::one(Statement::CreateTable(ct).to_string(), false))
+}
+
+fn column_options(options: &mut [ColumnOptionDef], _opts: &IrisOptions) -> PgResult<()> {
+    for o in options.iter_mut() {
+        match &mut o.option {
+            ColumnOption::Check(_) => {
+                return Err(refuse("CHECK constraints", "IRIS does not enforce CHECK; validate in the application"))
+            }
+            ColumnOption::Default(Expr::Function(f)) if func_name(f).as_deref() == Some("nextval") => {
+                return Err(refuse("DEFAULT nextval(..)", "declare the column SERIAL (IDENTITY)"))
+            }
+            ColumnOption::Collation(c) => {
+                let n = c.to_string().trim_matches('"').to_ascii_uppercase();
+                if n == "C" || n == "POSIX" {
+                    *c = name("%EXACT");
+                } else {
+                    return Err(refuse(&format!("COLLATE {c}"), "IRIS collations are %EXACT or %SQLUPPER"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+pub fn drop(stmt: Statement) -> PgResult<Output> {
+    let Statement::Drop { object_type, if_exists, names, cascade, restrict, .. } = stmt else {
+        return Err(refuse("this DROP", "see docs/translation.md"));
+    };
+    if !matches!(object_type, ObjectType::Table | ObjectType::View | ObjectType::Index | ObjectType::Schema) {
+        return Err(refuse(&format!("DROP {object_type}"), "IRIS objects here are tables, views, indexes and schemas"));
+    }
+    let suffix = if cascade { " CASCADE" } else if restrict { " RESTRICT" } else { "" };
+    let statements = names
+        .into_iter()
+        .map(|mut n| {
+            strip_public(&mut n);
+            format!("DROP {object_type} {}{n}{suffix}", if if_exists { "IF EXISTS " } else { "" })
+        })
+        .collect();
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+}
+
+/// PostgreSQL TRUNCATE keeps identity counters unless RESTART IDENTITY; IRIS TRUNCATE TABLE
+/// resets them (verify), so the default becomes DELETE.
+pub fn truncate(t: ast::Truncate) -> PgResult<Output> {
+    if matches!(t.cascade, Some(ast::CascadeOption::Cascade)) {
+        return Err(refuse("TRUNCATE .. CASCADE", "truncate the referencing tables first"));
+    }
+    let restart = matches!(t.identity, Some(ast::TruncateIdentityOption::Restart));
+    let statements = t
+        .table_names
+        .into_iter()
+        .map(|mut target| {
+            strip_public(&mut target.name);
+            if restart { format!("TRUNCATE TABLE {}", target.name) } else { format!("DELETE FROM {}", target.name) }
+        })
+        .collect();
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+}
+
+pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
+    strip_public(&mut ci.table_name);
+    ci.concurrently = false;
+    if matches!(&ci.using, Some(IndexType::Custom(i)) if i.value.eq_ignore_ascii_case("hnsw")) {
+        return Ok(Output::one(super::vectors::hnsw_index(&ci)?, false));
+    }
+    match &ci.using {
+        None | Some(IndexType::BTree) => ci.using = None,
+        Some(other) => return Err(refuse(&format!("index method {other}"), "IRIS builds standard (B-tree) and HNSW indexes")),
+    }
+    if ci.predicate.is_some() {
+        return Err(refuse("partial indexes (CREATE INDEX .. WHERE)", "index the whole column"));
+    }
+    if !ci.include.is_empty() || !ci.with.is_empty() || ci.nulls_distinct.is_some() {
+        return Err(refuse("CREATE INDEX .. INCLUDE / WITH / NULLS DISTINCT", "create a plain index"));
+    }
+    for c in &mut ci.columns {
+        if !matches!(c.column.expr, Expr::Identifier(_)) {
+            return Err(refuse("expression indexes", "index plain columns"));
+        }
+        if c.operator_class.is_some() {
+            return Err(refuse("index operator classes", "create a plain index"));
+        }
+        c.column.options = Default::default();
+    }
+    if ci.name.is_none() {
+        let cols: Vec<String> = ci.columns.iter().map(|c| c.column.expr.to_string().trim_matches('"').to_string()).collect();
+        ci.name = Some(name(&format!("{}_{}_idx", ci.table_name.to_string().replace('.', "_"), cols.join("_"))));
+    }
+    Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
+}
+
+pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Output> {
+    strip_public(&mut at.name);
+    let mut statements = Vec::new();
+    for op in std::mem::take(&mut at.operations) {
+        let op = match op {
+            ast::AlterTableOperation::AddColumn { mut column_def, column_keyword, if_not_exists, column_position } => {
+                let k = kind(&column_def.data_type);
+                if if_not_exists {
+                    return Err(refuse("ADD COLUMN IF NOT EXISTS", "check INFORMATION_SCHEMA.COLUMNS first, then ADD COLUMN"));
+                }
+                if matches!(k, PgKind::Serial(_)) {
+                    return Err(refuse("ADD COLUMN .. SERIAL", "add an INTEGER column and fill it"));
+                }
+                column_def.data_type = column_type(&column_def.data_type, opts)?;
+                column_options(&mut column_def.options, opts)?;
+                if opts.exact_strings && is_string(&k) {
+                    column_def.options.insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
+                }
+                ast::AlterTableOperation::AddColumn { column_def, column_keyword, if_not_exists, column_position }
+            }
+            op @ (ast::AlterTableOperation::DropColumn { .. }
+            | ast::AlterTableOperation::AddConstraint { .. }
+            | ast::AlterTableOperation::DropConstraint { .. }) => op,
+            other => return Err(refuse(&format!("ALTER TABLE {other}"), "IRIS supports ADD/DROP COLUMN and constraints here")),
+        };
+        if let ast::AlterTableOperation::AddConstraint { constraint: TableConstraint::Check(_), .. } = &op {
+            return Err(refuse("CHECK constraints", "IRIS does not enforce CHECK; validate in the application"));
+        }
+        let mut one = at.clone();
+        one.operations = vec![op];
+        statements.push(Statement::AlterTable(one).to_string());
+    }
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+}

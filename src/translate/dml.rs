@@ -1,1 +1,253 @@
-//! TODO
+//! INSERT/UPDATE/DELETE extensions IRIS lacks: multi-row VALUES, RETURNING, ON CONFLICT.
+//!
+//! Each emulation is a short statement sequence the session runs in one transaction;
+//! what cannot be reproduced exactly is refused with 0A000.
+
+use sqlparser::ast::{
+    self, ConflictTarget, Expr, Insert, OnConflictAction, OnInsert, SetExpr, Statement, VisitMut, VisitorMut,
+};
+
+use super::ast_util::*;
+use super::{Output, RowCount};
+use crate::error::PgResult;
+
+fn table_name(ins: &Insert) -> PgResult<ast::ObjectName> {
+    match &ins.table {
+        ast::TableObject::TableName(n) => {
+            let mut n = n.clone();
+            strip_public(&mut n);
+            Ok(n)
+        }
+        _ => Err(refuse("INSERT INTO a table function", "insert into a table")),
+    }
+}
+
+/// The VALUES rows of a plain `INSERT .. VALUES`, or None for `INSERT .. SELECT`.
+fn value_rows(ins: &Insert) -> Option<Vec<Vec<Expr>>> {
+    let src = ins.source.as_ref()?;
+    if src.with.is_some() || src.order_by.is_some() || src.limit_clause.is_some() {
+        return None;
+    }
+    match src.body.as_ref() {
+        SetExpr::Values(v) => Some(v.rows.iter().map(|r| r.content.clone()).collect()),
+        _ => None,
+    }
+}
+
+fn with_rows(ins: &Insert, rows: Vec<Vec<Expr>>) -> Insert {
+    let mut one = ins.clone();
+    if let Some(src) = &mut one.source {
+        if let SetExpr::Values(v) = src.body.as_mut() {
+            v.rows.truncate(1);
+            if let Some(first) = v.rows.first_mut() {
+                first.content = rows.into_iter().next().unwrap_or_default();
+            }
+        }
+    }
+    one
+}
+
+pub fn insert(mut ins: Insert) -> PgResult<Output> {
+    if ins.overriding.is_some() {
+        return Err(refuse("INSERT .. OVERRIDING", "insert the identity value directly"));
+    }
+    if let ast::TableObject::TableName(n) = &mut ins.table {
+        strip_public(n);
+    }
+    let rows = value_rows(&ins);
+    let on = ins.on.take();
+    let returning = ins.returning.take();
+    match (on, returning) {
+        (Some(_), Some(_)) => Err(refuse("INSERT .. ON CONFLICT .. RETURNING", "run the upsert, then SELECT the row")),
+        (None, None) => match rows {
+            Some(rows) if rows.len() > 1 => Ok(Output {
+                statements: rows.into_iter().map(|r| Statement::Insert(with_rows(&ins, vec![r])).to_string()).collect(),
+                returns_rows: false,
+                rowcount: RowCount::Sum,
+            }),
+            _ => Ok(Output::one(Statement::Insert(ins).to_string(), false)),
+        },
+        (None, Some(items)) => {
+            if !matches!(&rows, Some(r) if r.len() == 1) {
+                return Err(refuse(
+                    "RETURNING on an INSERT of several rows or of a SELECT",
+                    "insert one row per statement to use RETURNING",
+                ));
+            }
+            let table = table_name(&ins)?;
+            let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+            Ok(Output {
+                statements: vec![
+                    Statement::Insert(ins).to_string(),
+                    format!("SELECT {list} FROM {table} WHERE %ID = LAST_IDENTITY()"),
+                ],
+                returns_rows: true,
+                rowcount: RowCount::Last,
+            })
+        }
+        (Some(OnInsert::OnConflict(oc)), None) => on_conflict(ins, rows, oc),
+        (Some(_), None) => Err(refuse("ON DUPLICATE KEY UPDATE", "use ON CONFLICT (..) DO UPDATE")),
+    }
+}
+
+fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -> PgResult<Output> {
+    let keys = match &oc.conflict_target {
+        Some(ConflictTarget::Columns { predicate: Some(_), .. }) => {
+            return Err(refuse("ON CONFLICT (..) WHERE (partial unique index)", "name the columns of a full unique index"))
+        }
+        Some(ConflictTarget::Columns { columns, .. }) if !columns.is_empty() => columns.clone(),
+        Some(ConflictTarget::OnConstraint(_)) => {
+            return Err(refuse("ON CONFLICT ON CONSTRAINT", "name the conflict columns: ON CONFLICT (col, ..)"))
+        }
+        _ => {
+            return Err(refuse(
+                "ON CONFLICT without a conflict target",
+                "name the unique columns: ON CONFLICT (col, ..) DO NOTHING",
+            ))
+        }
+    };
+    let Some(rows) = rows else {
+        return Err(refuse("INSERT .. SELECT .. ON CONFLICT", "insert VALUES rows"));
+    };
+    if ins.columns.is_empty() {
+        return Err(refuse("ON CONFLICT without an INSERT column list", "list the inserted columns"));
+    }
+    if ins.table_alias.is_some() {
+        return Err(refuse("INSERT INTO .. AS alias .. ON CONFLICT", "drop the alias"));
+    }
+    let table = table_name(&ins)?;
+    let cols: Vec<String> = ins
+        .columns
+        .iter()
+        .map(|c| match c.0.last() {
+            Some(ast::ObjectNamePart::Identifier(i)) => i.value.to_ascii_lowercase(),
+            _ => c.to_string().to_ascii_lowercase(),
+        })
+        .collect();
+    let col_list = ins.columns.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ");
+    let key_pos = keys
+        .iter()
+        .map(|k| {
+            cols.iter().position(|c| *c == k.value.to_ascii_lowercase()).ok_or_else(|| {
+                refuse(&format!("ON CONFLICT column {k} that is not inserted"), "insert a value for every conflict column")
+            })
+        })
+        .collect::<PgResult<Vec<_>>>()?;
+    let matches_row = |row: &[Expr]| {
+        keys.iter().zip(&key_pos).map(|(k, &p)| format!("{k} = {}", row[p])).collect::<Vec<_>>().join(" AND ")
+    };
+    let insert_if_absent = |row: &[Expr]| {
+        let values = row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ");
+        format!(
+            "INSERT INTO {table} ({col_list}) SELECT {values} WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {})",
+            matches_row(row)
+        )
+    };
+    match oc.action {
+        OnConflictAction::DoNothing => Ok(Output {
+            statements: rows.iter().map(|r| insert_if_absent(r)).collect(),
+            returns_rows: false,
+            rowcount: RowCount::Sum,
+        }),
+        OnConflictAction::DoUpdate(du) => {
+            if rows.len() != 1 {
+                return Err(refuse("ON CONFLICT DO UPDATE with several VALUES rows", "upsert one row per statement"));
+            }
+            let row = &rows[0];
+            if row.iter().any(|v| !repeatable(v)) {
+                return Err(refuse(
+                    "ON CONFLICT DO UPDATE with volatile values (functions, subqueries)",
+                    "compute the values in the client and pass them as parameters",
+                ));
+            }
+            let mut sets = Vec::new();
+            for a in du.assignments {
+                let target = a.target.to_string().trim_matches('"').to_ascii_lowercase();
+                if keys.iter().any(|k| k.value.to_ascii_lowercase() == target) {
+                    return Err(refuse("ON CONFLICT DO UPDATE that changes a conflict column", "update the other columns only"));
+                }
+                let mut v = a.value;
+                excluded(&mut v, &cols, row)?;
+                sets.push(format!("{} = {v}", a.target));
+            }
+            let mut cond = matches_row(row);
+            if let Some(mut w) = du.selection {
+                excluded(&mut w, &cols, row)?;
+                cond = format!("{cond} AND ({w})");
+            }
+            Ok(Output {
+                statements: vec![format!("UPDATE {table} SET {} WHERE {cond}", sets.join(", ")), insert_if_absent(row)],
+                returns_rows: false,
+                rowcount: RowCount::Sum,
+            })
+        }
+    }
+}
+
+/// Values that give the same result when evaluated twice (no functions or subqueries).
+fn repeatable(e: &Expr) -> bool {
+    struct V(bool);
+    impl sqlparser::ast::Visitor for V {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
+            match e {
+                Expr::Function(f) if !matches!(f.name.to_string().as_str(), "TO_VECTOR" | "LOWER" | "UPPER" | "COALESCE") => {
+                    self.0 = false
+                }
+                Expr::Subquery(_) | Expr::Exists { .. } => self.0 = false,
+                _ => {}
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut v = V(true);
+    let _ = sqlparser::ast::Visit::visit(e, &mut v);
+    v.0
+}
+
+/// Replace `EXCLUDED.col` by the value the row proposed for `col`.
+fn excluded(e: &mut Expr, cols: &[String], row: &[Expr]) -> PgResult<()> {
+    struct V<'a> {
+        cols: &'a [String],
+        row: &'a [Expr],
+        missing: Option<String>,
+    }
+    impl VisitorMut for V<'_> {
+        type Break = ();
+        fn post_visit_expr(&mut self, e: &mut Expr) -> std::ops::ControlFlow<()> {
+            if let Expr::CompoundIdentifier(parts) = e {
+                if parts.len() == 2 && parts[0].value.eq_ignore_ascii_case("excluded") {
+                    let col = parts[1].value.to_ascii_lowercase();
+                    match self.cols.iter().position(|c| *c == col) {
+                        Some(p) => *e = nested(self.row[p].clone()),
+                        None => self.missing = Some(col),
+                    }
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut v = V { cols, row, missing: None };
+    let _ = e.visit(&mut v);
+    match v.missing {
+        Some(c) => Err(refuse(&format!("EXCLUDED.{c} for a column that is not inserted"), "insert a value for that column")),
+        None => Ok(()),
+    }
+}
+
+pub fn update(u: ast::Update) -> PgResult<Output> {
+    if u.returning.is_some() {
+        return Err(refuse("UPDATE .. RETURNING", "SELECT the rows in the same transaction, then UPDATE them by key"));
+    }
+    Ok(Output::one(Statement::Update(u).to_string(), false))
+}
+
+pub fn delete(d: ast::Delete) -> PgResult<Output> {
+    if d.returning.is_some() {
+        return Err(refuse("DELETE .. RETURNING", "SELECT the rows in the same transaction, then DELETE them by key"));
+    }
+    if d.using.is_some() {
+        return Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)"));
+    }
+    Ok(Output::one(Statement::Delete(d).to_string(), false))
+}

@@ -1,7 +1,187 @@
-//! The IRIS target.
-use sqlparser::ast::Statement;
-use super::{IrisOptions, Output};
+//! The IRIS target: runs the rewrite families over the statement and renders IRIS SQL.
+//!
+//! Expression families run children-first on every node: casts and functions, vectors,
+//! collation, then booleans (which fix the value/condition context of the node's
+//! children). Query-level families run per (sub)query: boolean contexts of clauses,
+//! vector ORDER BY, NULL ordering, row limits. Statement kinds then go to DML or DDL.
+
+use sqlparser::ast::{
+    Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Select, SelectItem, SetExpr, Statement,
+};
+
+use super::ast_util::refuse;
+use super::booleans::{to_predicate, to_value};
+use super::common::{run, Pass};
+use super::{booleans, collation, ddl, dml, functions, limits, vectors, IrisOptions, Output};
 use crate::error::PgResult;
-pub fn translate(stmt: Statement, _opts: &IrisOptions) -> PgResult<Output> {
-    Ok(Output::one(stmt.to_string(), matches!(stmt, Statement::Query(_))))
+
+pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
+    run(&mut stmt, &mut IrisPass { opts })?;
+    statement_contexts(&mut stmt);
+    match stmt {
+        Statement::Query(q) => Ok(Output::one(q.to_string(), true)),
+        Statement::Insert(i) => dml::insert(i),
+        Statement::Update(u) => dml::update(u),
+        Statement::Delete(d) => dml::delete(d),
+        Statement::CreateTable(ct) => ddl::create_table(ct, opts),
+        Statement::CreateIndex(ci) => ddl::create_index(ci),
+        s @ Statement::Drop { .. } => ddl::drop(s),
+        Statement::Truncate(t) => ddl::truncate(t),
+        Statement::AlterTable(at) => ddl::alter_table(at, opts),
+        // IRIS has no RELEASE SAVEPOINT (verify): releasing only forgets the name, so
+        // nothing is sent; a later ROLLBACK TO it still works in IRIS.
+        Statement::ReleaseSavepoint { .. } => Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last }),
+        s @ (Statement::Savepoint { .. } | Statement::Rollback { .. } | Statement::CreateView(_) | Statement::CreateSchema { .. }) => {
+            Ok(Output::one(s.to_string(), false))
+        }
+        Statement::CreateSequence { .. } => Err(refuse("sequences", "use an IDENTITY column (SERIAL)")),
+        other => Err(refuse(
+            &format!("statement `{}`", super::utility::tag(&other).render(0)),
+            "see docs/translation.md for the statements the IRIS backend runs",
+        )),
+    }
+}
+
+struct IrisPass<'a> {
+    opts: &'a IrisOptions,
+}
+
+impl Pass for IrisPass<'_> {
+    fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
+        if let Some(new) = vectors::rewrite(e)? {
+            *e = new;
+        }
+        if let Some(new) = functions::rewrite(e, self.opts)? {
+            *e = new;
+        }
+        if self.opts.exact_strings {
+            collation::rewrite(e);
+        }
+        if let Some(new) = booleans::rewrite(e) {
+            *e = new;
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, q: &mut Query) -> PgResult<()> {
+        for_each_select(&mut q.body, &mut |s| select_contexts(s));
+        let projection = match q.body.as_ref() {
+            SetExpr::Select(s) => Some(s.projection.clone()),
+            _ => None,
+        };
+        if let Some(ob) = &mut q.order_by {
+            if let OrderByKind::Expressions(items) = &mut ob.kind {
+                let mut vector_items = Vec::new();
+                for (i, item) in items.iter_mut().enumerate() {
+                    item.expr = to_value(std::mem::replace(&mut item.expr, Expr::Value(sqlparser::ast::Value::Null.into())));
+                    // `ORDER BY distance` where distance aliases a vector distance: order by
+                    // the expression itself so the similarity form (and the index) applies.
+                    if let (Expr::Identifier(alias), Some(p)) = (&item.expr, &projection) {
+                        if let Some(e) = collation::aliased(p, &alias.value) {
+                            let mut probe = item.clone();
+                            probe.expr = e.clone();
+                            if vectors::order_by_similarity(&mut probe) {
+                                *item = probe;
+                                vector_items.push(i);
+                                continue;
+                            }
+                        }
+                    }
+                    if vectors::order_by_similarity(item) {
+                        vector_items.push(i);
+                    }
+                }
+                if vector_items.is_empty() {
+                    if projection.is_none() && items.iter().any(|i| i.options.nulls_first.is_some()) {
+                        return Err(refuse("NULLS FIRST/LAST on a set operation", "wrap the UNION in a subquery and order that"));
+                    }
+                    collation::null_order(items, projection.as_deref());
+                }
+            }
+        }
+        limits::rewrite(q, self.opts)
+    }
+}
+
+fn for_each_select(body: &mut SetExpr, f: &mut dyn FnMut(&mut Select)) {
+    match body {
+        SetExpr::Select(s) => f(s),
+        SetExpr::SetOperation { left, right, .. } => {
+            for_each_select(left, f);
+            for_each_select(right, f);
+        }
+        _ => {}
+    }
+}
+
+fn take(e: &mut Expr) -> Expr {
+    std::mem::replace(e, Expr::Value(sqlparser::ast::Value::Null.into()))
+}
+
+/// Conditions where IRIS wants a condition, BIT values where it wants a value.
+fn select_contexts(s: &mut Select) {
+    if let Some(w) = &mut s.selection {
+        *w = to_predicate(take(w));
+    }
+    if let Some(h) = &mut s.having {
+        *h = to_predicate(take(h));
+    }
+    for item in &mut s.projection {
+        match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => *e = to_value(take(e)),
+            _ => {}
+        }
+    }
+    if let sqlparser::ast::GroupByExpr::Expressions(exprs, _) = &mut s.group_by {
+        for e in exprs {
+            *e = to_value(take(e));
+        }
+    }
+    for twj in &mut s.from {
+        for j in &mut twj.joins {
+            let c = match &mut j.join_operator {
+                JoinOperator::Join(c)
+                | JoinOperator::Inner(c)
+                | JoinOperator::Left(c)
+                | JoinOperator::LeftOuter(c)
+                | JoinOperator::Right(c)
+                | JoinOperator::RightOuter(c)
+                | JoinOperator::FullOuter(c) => c,
+                _ => continue,
+            };
+            if let JoinConstraint::On(e) = c {
+                *e = to_predicate(take(e));
+            }
+        }
+    }
+}
+
+fn statement_contexts(stmt: &mut Statement) {
+    match stmt {
+        Statement::Insert(i) => {
+            if let Some(src) = &mut i.source {
+                if let SetExpr::Values(v) = src.body.as_mut() {
+                    for row in &mut v.rows {
+                        for e in &mut row.content {
+                            *e = to_value(take(e));
+                        }
+                    }
+                }
+            }
+        }
+        Statement::Update(u) => {
+            for a in &mut u.assignments {
+                a.value = to_value(take(&mut a.value));
+            }
+            if let Some(w) = &mut u.selection {
+                *w = to_predicate(take(w));
+            }
+        }
+        Statement::Delete(d) => {
+            if let Some(w) = &mut d.selection {
+                *w = to_predicate(take(w));
+            }
+        }
+        _ => {}
+    }
 }

@@ -113,11 +113,51 @@ impl Tag {
 }
 
 /// One statement for the backend, with `?` markers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TargetSql {
     pub sql: String,
     /// For each `?` marker in `sql`, in order, the 0-based index of the client parameter (`$n` -> n-1).
     pub params: Vec<usize>,
+    /// Row-limit slots IRIS cannot take as markers (empty for most statements): call
+    /// `bind_inline` with the bound values before running the statement.
+    pub inline: Vec<InlineSlot>,
+}
+
+/// A place in `TargetSql::sql` that must hold an integer literal: `constant` plus the
+/// values of the client parameters `params` (e.g. TOP m+n for LIMIT $1 OFFSET $2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineSlot {
+    /// The token in `sql` to replace.
+    pub token: String,
+    pub params: Vec<usize>,
+    pub constant: i64,
+}
+
+impl TargetSql {
+    pub fn new(sql: impl Into<String>) -> Self {
+        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new() }
+    }
+
+    /// Replace inline slots with integers. `value(i)` is client parameter i as an integer
+    /// (None for NULL or a non-integer). Errors as PostgreSQL reports a bad LIMIT/OFFSET.
+    pub fn bind_inline(&self, value: impl Fn(usize) -> Option<i64>) -> PgResult<String> {
+        let mut sql = self.sql.clone();
+        for slot in &self.inline {
+            let mut total = slot.constant;
+            for &p in &slot.params {
+                let v = value(p).ok_or_else(|| {
+                    PgError::unsupported("LIMIT/OFFSET parameter must be a non-NULL integer for this backend")
+                        .with_hint("bind an integer, or omit LIMIT")
+                })?;
+                if v < 0 {
+                    return Err(PgError::new("2201W", "LIMIT/OFFSET must not be negative"));
+                }
+                total = total.saturating_add(v);
+            }
+            sql = sql.replace(&format!("({})", slot.token), &total.to_string()).replace(&slot.token, &total.to_string());
+        }
+        Ok(sql)
+    }
 }
 
 /// How the row count of a multi-statement translation is reported.
@@ -241,7 +281,8 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         .iter()
         .map(|s| {
             let (sql, params) = params::to_question_marks(s);
-            TargetSql { sql, params }
+            let (sql, inline) = params::inline_slots(sql);
+            TargetSql { sql, params, inline }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };

@@ -8,6 +8,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Statement, Value, ValueWithSpan, Visit, Visitor};
 
+use super::limits::{SLOT_PREFIX, TOP_ALL};
+use super::InlineSlot;
 use crate::error::{sqlstate, PgError, PgResult};
 
 /// Highest `$n` in the statement (PostgreSQL's parameter count), refusing `$0` and `?`.
@@ -75,6 +77,32 @@ pub fn to_question_marks(sql: &str) -> (String, Vec<usize>) {
     }
     out.push_str(&sql[start.min(sql.len())..]);
     (out, params)
+}
+
+/// Collect the inline slots `limits.rs` left in the SQL (`__pgw_inline_p0_p1_c5__`) and
+/// spell `TOP ALL`.
+pub fn inline_slots(sql: String) -> (String, Vec<InlineSlot>) {
+    let sql = if sql.contains(TOP_ALL) { sql.replace(&format!("TOP ({TOP_ALL})"), "TOP ALL") } else { sql };
+    let mut slots: Vec<InlineSlot> = Vec::new();
+    let mut rest = sql.as_str();
+    while let Some(at) = rest.find(SLOT_PREFIX) {
+        let after = &rest[at + SLOT_PREFIX.len()..];
+        let Some(end) = after.find("__") else { break };
+        let token = format!("{SLOT_PREFIX}{}__", &after[..end]);
+        let mut slot = InlineSlot { token: token.clone(), params: Vec::new(), constant: 0 };
+        for part in after[..end].split('_') {
+            if let Some(p) = part.strip_prefix('p') {
+                slot.params.push(p.parse().unwrap_or(0));
+            } else if let Some(c) = part.strip_prefix('c') {
+                slot.constant = c.parse().unwrap_or(0);
+            }
+        }
+        if !slots.iter().any(|s| s.token == token) {
+            slots.push(slot);
+        }
+        rest = &after[end + 2..];
+    }
+    (sql, slots)
 }
 
 #[cfg(test)]

@@ -101,7 +101,3 @@ fn has_tz(tz: &TimezoneInfo) -> bool {
     matches!(tz, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone)
 }
 
-/// Types PostgreSQL accepts as text-like for string functions and literals.
-pub fn is_string_kind(k: &PgKind) -> bool {
-    matches!(k, PgKind::Text | PgKind::Varchar(_) | PgKind::Char(_))
-}

@@ -374,6 +374,10 @@ fn date_trunc(field: &Expr, e: Expr) -> PgResult<Expr> {
 fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
     strip_public(&mut ct.name);
     ct.unlogged = false;
+    // Storage parameters (WITH (fillfactor = ..)) tune PostgreSQL's heap; results are unaffected.
+    if matches!(ct.table_options, ast::CreateTableOptions::With(_)) {
+        ct.table_options = ast::CreateTableOptions::None;
+    }
     if ct.on_commit.is_some() {
         return Err(refuse("CREATE TABLE .. ON COMMIT", "drop the temporary table explicitly"));
     }

@@ -109,8 +109,12 @@ fn set_action(set: &ast::Set, target: &Target) -> PgResult<Option<Action>> {
                 TransactionMode::IsolationLevel(l) => Some(*l),
                 _ => None,
             });
-            // Validate the modes for the target even when the session only records them.
-            begin_modes(modes, target)?;
+            // IRIS applies the level itself (inside the current transaction); SQLite is
+            // always serializable, so the session only records it.
+            let backend = begin_modes(modes, target)?;
+            if !*session && !backend.is_empty() {
+                return Ok(Some(Action::Execute { statements: backend, returns_rows: false, rowcount: super::RowCount::Last }));
+            }
             let name = if *session { "default_transaction_isolation" } else { "transaction_isolation" };
             match level {
                 Some(l) => Action::Set { name: name.into(), value: Some(level_name(l).into()), local: !*session },
@@ -150,10 +154,7 @@ fn begin_modes(modes: &[TransactionMode], target: &Target) -> PgResult<Vec<Targe
         if let (TransactionMode::IsolationLevel(level), Target::Iris(_)) = (m, target) {
             match level {
                 TransactionIsolationLevel::ReadUncommitted | TransactionIsolationLevel::ReadCommitted => {
-                    out.push(TargetSql {
-                        sql: "SET TRANSACTION ISOLATION LEVEL READ COMMITTED".into(),
-                        params: Vec::new(),
-                    })
+                    out.push(TargetSql::new("SET TRANSACTION ISOLATION LEVEL READ COMMITTED"))
                 }
                 other => {
                     return Err(refuse(

@@ -1,0 +1,243 @@
+//! Golden corpus for the translator: `cases/*.txt`, one block per case.
+//!
+//! ```text
+//! #! target: iris 2025.1          (file default; also "sqlite", "iris 2024.1 noexact")
+//! === case name [@ target]
+//! <PostgreSQL input, any number of lines>
+//! ---
+//! <expected output: backend statements, session actions or "ERROR <sqlstate>">
+//! ```
+//! Output lines: each backend statement, then `-- params: $2, $1` when it binds client
+//! parameters; `-- rowcount: sum` / `-- returns rows` for multi-statement emulations;
+//! `;` between client statements. `BLESS=1 cargo test --test translate` rewrites the
+//! expected blocks from the current output (review the diff before committing).
+//! Every produced statement must re-parse (see `reparse`).
+
+mod props;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use _core::translate::{translate, Action, IrisOptions, RowCount, Tag, Target, Translated};
+use _core::error::PgResult;
+
+pub fn target_from(spec: &str) -> Target {
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    match words.first().copied() {
+        Some("sqlite") => Target::Sqlite,
+        Some("iris") => {
+            let mut o = IrisOptions::default();
+            if let Some(v) = words.get(1).and_then(|v| IrisOptions::parse_version(v)) {
+                o.version = v;
+            }
+            if words.contains(&"noexact") {
+                o.exact_strings = false;
+            }
+            Target::Iris(o)
+        }
+        _ => panic!("unknown target spec {spec:?}"),
+    }
+}
+
+pub fn render(result: &PgResult<Vec<Translated>>) -> String {
+    let ts = match result {
+        Err(e) => return format!("ERROR {}", e.code),
+        Ok(ts) => ts,
+    };
+    let mut out = String::new();
+    for (i, t) in ts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(";\n");
+        }
+        match &t.action {
+            Action::Execute { statements, returns_rows, rowcount } => {
+                for s in statements {
+                    out.push_str(&s.sql);
+                    if !s.params.is_empty() {
+                        let ps: Vec<String> = s.params.iter().map(|p| format!("${}", p + 1)).collect();
+                        let _ = write!(out, "  -- params: {}", ps.join(", "));
+                    }
+                    out.push('\n');
+                }
+                if statements.is_empty() {
+                    out.push_str("-- nothing to run\n");
+                }
+                if *rowcount == RowCount::Sum {
+                    out.push_str("-- rowcount: sum\n");
+                }
+                if *returns_rows && t.tag != Tag::Select {
+                    out.push_str("-- returns rows\n");
+                }
+            }
+            Action::Begin { modes } => {
+                out.push_str("BEGIN\n");
+                for m in modes {
+                    let _ = writeln!(out, "{}", m.sql);
+                }
+            }
+            Action::Commit => out.push_str("COMMIT\n"),
+            Action::Rollback => out.push_str("ROLLBACK\n"),
+            Action::Empty => out.push_str("EMPTY\n"),
+            Action::Set { name, value, local } => {
+                let _ = writeln!(out, "SET{} {name} = {}", if *local { " LOCAL" } else { "" }, value.as_deref().unwrap_or("DEFAULT"));
+            }
+            Action::Show { name } => {
+                let _ = writeln!(out, "SHOW {name}");
+            }
+            Action::Reset { name } => {
+                let _ = writeln!(out, "RESET {name}");
+            }
+        }
+    }
+    if ts.is_empty() {
+        out.push_str("EMPTY\n");
+    }
+    out.trim_end().to_string()
+}
+
+/// A permissive dialect for re-parsing output: IRIS names may start with `%` or `$`.
+#[derive(Debug)]
+pub struct ReparseDialect;
+
+impl sqlparser::dialect::Dialect for ReparseDialect {
+    fn is_identifier_start(&self, ch: char) -> bool {
+        ch.is_alphabetic() || ch == '_' || ch == '%' || ch == '$'
+    }
+    fn is_identifier_part(&self, ch: char) -> bool {
+        ch.is_alphanumeric() || ch == '_' || ch == '$'
+    }
+    // SQLite output uses both (IRIS output never contains FILTER).
+    fn supports_filter_during_aggregation(&self) -> bool {
+        true
+    }
+    fn supports_comma_separated_trim(&self) -> bool {
+        true
+    }
+}
+
+/// Output must parse again as SQL. IRIS-only spellings sqlparser cannot express are
+/// normalised first (`TOP ALL`, `IDENTITY` columns); HNSW index DDL is checked by shape.
+pub fn reparse(sql: &str) -> Result<(), String> {
+    if sql.starts_with("CREATE INDEX ") && sql.contains(" AS HNSW(") {
+        return Ok(());
+    }
+    let s = sql.replace("TOP ALL", "TOP 1").replace(" IDENTITY", "");
+    sqlparser::parser::Parser::parse_sql(&ReparseDialect, &s).map(|_| ()).map_err(|e| format!("{e}"))
+}
+
+struct Case {
+    name: String,
+    target: String,
+    input: String,
+    expected: String,
+}
+
+fn parse_file(text: &str) -> (Vec<String>, Vec<Case>) {
+    let mut header = Vec::new();
+    let mut cases = Vec::new();
+    let mut default_target = String::from("iris 2025.1");
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if let Some(t) = line.strip_prefix("#! target:") {
+            default_target = t.trim().to_string();
+            header.push(line.to_string());
+            continue;
+        }
+        let Some(head) = line.strip_prefix("=== ") else {
+            if cases.is_empty() {
+                header.push(line.to_string());
+            }
+            continue;
+        };
+        let (name, target) = match head.split_once(" @ ") {
+            Some((n, t)) => (n.trim().to_string(), t.trim().to_string()),
+            None => (head.trim().to_string(), default_target.clone()),
+        };
+        let mut input = Vec::new();
+        for l in lines.by_ref() {
+            if l == "---" {
+                break;
+            }
+            input.push(l);
+        }
+        let mut expected = Vec::new();
+        while let Some(l) = lines.peek() {
+            if l.starts_with("=== ") {
+                break;
+            }
+            expected.push(*l);
+            lines.next();
+        }
+        cases.push(Case {
+            name,
+            target,
+            input: input.join("\n"),
+            expected: expected.join("\n").trim_end().to_string(),
+        });
+    }
+    (header, cases)
+}
+
+fn case_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/translate/cases");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("cases dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn golden_corpus() {
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for file in case_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let (header, cases) = parse_file(&text);
+        let mut blessed = header.join("\n");
+        for c in &cases {
+            total += 1;
+            let result = translate(&c.input, &target_from(&c.target));
+            let actual = render(&result);
+            if let Ok(ts) = &result {
+                for t in ts {
+                    if let Action::Execute { statements, .. } = &t.action {
+                        for s in statements {
+                            if let Err(e) = reparse(&s.sql) {
+                                failures.push(format!("{}: {}: output does not re-parse: {e}\n  {}", file.display(), c.name, s.sql));
+                            }
+                        }
+                    }
+                }
+            }
+            if actual != c.expected && !bless {
+                failures.push(format!(
+                    "{}: {} @ {}\n--- input\n{}\n--- expected\n{}\n--- actual\n{}\n",
+                    file.file_name().unwrap().to_string_lossy(),
+                    c.name,
+                    c.target,
+                    c.input,
+                    c.expected,
+                    actual
+                ));
+            }
+            let _ = write!(blessed, "\n=== {}{}\n{}\n---\n{}\n", c.name, target_suffix(&header, &c.target), c.input, actual);
+        }
+        if bless {
+            std::fs::write(&file, blessed.trim_start_matches('\n')).unwrap();
+        }
+    }
+    assert!(total >= 400 || bless, "the corpus needs at least 400 cases, has {total}");
+    assert!(failures.is_empty(), "{} of {total} cases failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+fn target_suffix(header: &[String], target: &str) -> String {
+    let default = header
+        .iter()
+        .find_map(|l| l.strip_prefix("#! target:").map(|t| t.trim().to_string()))
+        .unwrap_or_else(|| "iris 2025.1".into());
+    if default == target { String::new() } else { format!(" @ {target}") }
+}
