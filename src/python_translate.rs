@@ -43,7 +43,14 @@ pub fn translate_sql(py: Python<'_>, sql: &str, target: &str, iris_version: &str
             }
             Action::Commit => out.push("COMMIT".into()),
             Action::Rollback => out.push("ROLLBACK".into()),
-            Action::Empty | Action::Set { .. } | Action::Show { .. } | Action::Reset { .. } => {}
+            // Answered by the gateway itself: nothing reaches the backend.
+            Action::Empty
+            | Action::Set { .. }
+            | Action::Show { .. }
+            | Action::Reset { .. }
+            | Action::Local(_)
+            | Action::Deallocate(_)
+            | Action::Discard { .. } => {}
         }
     }
     Ok(out)

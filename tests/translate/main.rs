@@ -78,6 +78,16 @@ pub fn render(result: &PgResult<Vec<Translated>>) -> String {
             Action::Commit => out.push_str("COMMIT\n"),
             Action::Rollback => out.push_str("ROLLBACK\n"),
             Action::Empty => out.push_str("EMPTY\n"),
+            Action::Local(items) => {
+                let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
+                let _ = writeln!(out, "LOCAL SELECT {}", names.join(", "));
+            }
+            Action::Deallocate(name) => {
+                let _ = writeln!(out, "DEALLOCATE {}", name.as_deref().unwrap_or("ALL"));
+            }
+            Action::Discard { all } => {
+                let _ = writeln!(out, "DISCARD{}", if *all { " ALL" } else { "" });
+            }
             Action::Set { name, value, local } => {
                 let _ = writeln!(out, "SET{} {name} = {}", if *local { " LOCAL" } else { "" }, value.as_deref().unwrap_or("DEFAULT"));
             }
