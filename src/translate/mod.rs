@@ -5,15 +5,40 @@
 //! by the gateway) and renders what the backend must run for the target.
 //! Results are cached by SQL text (`Translator::translate`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod ast_util;
+mod booleans;
+mod cache;
+mod common;
+mod collation;
+mod ddl;
+mod dml;
+mod functions;
+mod iris;
+mod limits;
+mod param_types;
+mod params;
+mod pgtype;
+mod projection;
+mod session_fns;
+mod sqlite;
+mod utility;
+mod vectors;
 
-use sqlparser::ast::{self, Statement, VisitMut, VisitorMut};
+use sqlparser::ast::Statement;
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
-use std::ops::ControlFlow;
 
 use crate::error::{sqlstate, PgError, PgResult};
+
+pub use cache::Translator;
+pub use param_types::ParamProbe;
+pub use projection::{projection_in, Env, InferredColumn};
+
+/// Keys (`Env::columns`) of the column references `column_probe` selects, in order.
+pub fn nested_refs(stmt: &Statement) -> Vec<String> {
+    projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
+}
+pub use session_fns::SessionFn;
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26,6 +51,38 @@ pub enum Target {
 pub struct IrisOptions {
     /// (major, minor), e.g. (2025, 1): LIMIT/OFFSET are native from 2025.1.
     pub version: (u16, u16),
+    /// Compare strings case-sensitively like PostgreSQL: `%EXACT` on columns compared with
+    /// string literals, `COLLATE %EXACT` on string columns the gateway creates.
+    pub exact_strings: bool,
+    /// Length given to `text` and length-less `varchar` columns (IRIS VARCHAR defaults to 1).
+    pub default_varchar_length: u32,
+    /// Schema that `public` stands for (dropped from names when it is the IRIS default `SQLUser`).
+    pub default_schema: String,
+}
+
+impl Default for IrisOptions {
+    fn default() -> Self {
+        IrisOptions {
+            version: (2025, 1),
+            exact_strings: true,
+            default_varchar_length: 65535,
+            default_schema: "SQLUser".into(),
+        }
+    }
+}
+
+impl IrisOptions {
+    pub fn with_version(version: (u16, u16)) -> Self {
+        IrisOptions { version, ..IrisOptions::default() }
+    }
+
+    /// Parse "2025.1" style versions.
+    pub fn parse_version(v: &str) -> Option<(u16, u16)> {
+        let mut it = v.trim().split('.');
+        let major = it.next()?.parse().ok()?;
+        let minor = it.next().unwrap_or("0").parse().ok()?;
+        Some((major, minor))
+    }
 }
 
 /// The command a client statement reports in CommandComplete.
@@ -92,6 +149,12 @@ pub enum Action {
     Rollback,
     /// `SET [SESSION|LOCAL] name = value`; `value` None means DEFAULT.
     Set { name: String, value: Option<String>, local: bool },
+    /// A SELECT of session functions only (`version()`, `current_setting(..)`), answered locally.
+    Local(Vec<(String, SessionFn)>),
+    /// `DEALLOCATE name` (None: `DEALLOCATE ALL`): forget prepared statements.
+    Deallocate(Option<String>),
+    /// `DISCARD ALL | PLANS | TEMP | SEQUENCES`: reset session state (connection poolers send it).
+    Discard { all: bool },
     /// `SHOW name` (`all` for SHOW ALL).
     Show { name: String },
     /// `RESET name` (`all` for RESET ALL).
@@ -105,164 +168,80 @@ pub struct Translated {
     pub action: Action,
     /// Highest `$n` the statement uses.
     pub param_count: usize,
+    /// Types of `$1..$n` the statement itself fixes (casts, literals, LIMIT); None where it does not.
+    pub param_types: Vec<Option<crate::types::Oid>>,
+    /// A query whose description gives the types of parameters used against columns.
+    pub param_probe: Option<ParamProbe>,
+    /// Result columns as far as the SQL text determines them (names, literal/cast types).
+    pub columns: Option<Vec<InferredColumn>>,
+    /// For row-returning statements: the parsed statement, to type expression
+    /// columns once column and parameter types are known (`projection_in`).
+    pub source: Option<std::sync::Arc<Statement>>,
+    /// `SELECT <columns used inside projection expressions> FROM ..`: their types
+    /// let `sum(qty)` or `id * 100` be typed like PostgreSQL does.
+    pub column_probe: Option<ParamProbe>,
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
 pub fn translate(sql: &str, target: &Target) -> PgResult<Vec<Translated>> {
-    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).map_err(|e| {
-        PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error: {e}"))
-    })?;
+    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql)
+        .map_err(|e| PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error: {e}")))?;
     statements.into_iter().map(|s| translate_statement(s, target)).collect()
 }
 
-fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Translated> {
-    let (tag, kind) = classify(&stmt);
-    let param_count = renumber_placeholders(&mut stmt);
-    let action = match kind {
-        Kind::Begin => Action::Begin { modes: Vec::new() },
-        Kind::Commit => Action::Commit,
-        Kind::Rollback => Action::Rollback,
-        Kind::Set { name, value, local } => Action::Set { name, value, local },
-        Kind::Show(name) => Action::Show { name },
-        Kind::Reset(name) => Action::Reset { name },
-        Kind::Backend { returns_rows } => {
-            let _ = target;
-            Action::Execute {
-                statements: vec![TargetSql { sql: stmt.to_string(), params: (0..param_count).collect() }],
-                returns_rows,
-                rowcount: RowCount::Last,
-            }
-        }
+/// What a target produced for one statement, markers still written `$n`.
+pub(crate) struct Output {
+    pub statements: Vec<String>,
+    pub returns_rows: bool,
+    pub rowcount: RowCount,
+}
+
+impl Output {
+    pub fn one(sql: String, returns_rows: bool) -> Self {
+        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last }
+    }
+}
+
+fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated> {
+    let param_count = params::max_placeholder(&stmt)?;
+    let tag = utility::tag(&stmt);
+    // What the PostgreSQL text says about parameter and result types, before any rewrite.
+    let (mut param_types, param_probe) = param_types::infer(&stmt);
+    param_types.resize(param_count.max(param_types.len()), None);
+    let columns = projection::projection(&stmt);
+    let source = columns.as_ref().map(|_| std::sync::Arc::new(stmt.clone()));
+    let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
+    let described = |action| Translated {
+        tag: tag.clone(),
+        action,
+        param_count,
+        param_types: param_types.clone(),
+        param_probe: param_probe.clone(),
+        columns: columns.clone(),
+        source: source.clone(),
+        column_probe: column_probe.clone(),
     };
-    Ok(Translated { tag, action, param_count })
-}
-
-enum Kind {
-    Backend { returns_rows: bool },
-    Begin,
-    Commit,
-    Rollback,
-    Set { name: String, value: Option<String>, local: bool },
-    Show(String),
-    Reset(String),
-}
-
-fn classify(stmt: &Statement) -> (Tag, Kind) {
-    let backend = |tag: Tag, returns_rows| (tag, Kind::Backend { returns_rows });
-    match stmt {
-        Statement::Query(_) => backend(Tag::Select, true),
-        Statement::Insert(i) => backend(Tag::Insert, i.returning.is_some()),
-        Statement::Update(u) => backend(Tag::Update, u.returning.is_some()),
-        Statement::Delete(d) => backend(Tag::Delete, d.returning.is_some()),
-        Statement::StartTransaction { .. } => (Tag::Fixed("BEGIN".into()), Kind::Begin),
-        Statement::Commit { .. } => (Tag::Fixed("COMMIT".into()), Kind::Commit),
-        Statement::Rollback { savepoint: None, .. } => (Tag::Fixed("ROLLBACK".into()), Kind::Rollback),
-        Statement::Rollback { savepoint: Some(_), .. } => backend(Tag::Fixed("ROLLBACK".into()), false),
-        Statement::Savepoint { .. } => backend(Tag::Fixed("SAVEPOINT".into()), false),
-        Statement::ReleaseSavepoint { .. } => backend(Tag::Fixed("RELEASE".into()), false),
-        Statement::CreateTable(_) => backend(Tag::Fixed("CREATE TABLE".into()), false),
-        Statement::CreateIndex(_) => backend(Tag::Fixed("CREATE INDEX".into()), false),
-        Statement::CreateView { .. } => backend(Tag::Fixed("CREATE VIEW".into()), false),
-        Statement::Drop { object_type, .. } => backend(Tag::Fixed(format!("DROP {object_type}")), false),
-        Statement::Truncate { .. } => backend(Tag::Fixed("TRUNCATE TABLE".into()), false),
-        Statement::AlterTable { .. } => backend(Tag::Fixed("ALTER TABLE".into()), false),
-        Statement::ShowVariable { variable } => {
-            let name = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
-            (Tag::Fixed("SHOW".into()), Kind::Show(name))
-        }
-        Statement::Set(set) => classify_set(set),
-        other => {
-            // Tag from the statement's leading keywords, e.g. "CREATE SCHEMA".
-            let text = other.to_string();
-            let words: Vec<&str> = text.split_whitespace().take(2).collect();
-            backend(Tag::Fixed(words.join(" ").to_ascii_uppercase()), false)
-        }
+    if let Some(items) = session_fns::local_select(&stmt) {
+        return Ok(described(Action::Local(items)));
     }
+    if let Some(action) = utility::session_action(&stmt, target)? {
+        return Ok(described(action));
+    }
+    let out = match target {
+        Target::Sqlite => sqlite::translate(stmt)?,
+        Target::Iris(opts) => iris::translate(stmt, opts)?,
+    };
+    let statements = out
+        .statements
+        .iter()
+        .map(|s| {
+            let (sql, params) = params::to_question_marks(s);
+            TargetSql { sql, params }
+        })
+        .collect();
+    let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
+    Ok(described(action))
 }
 
-fn classify_set(set: &ast::Set) -> (Tag, Kind) {
-    let set_tag = || Tag::Fixed("SET".into());
-    match set {
-        ast::Set::SingleAssignment { scope, variable, values, .. } => {
-            let name = variable.to_string().to_ascii_lowercase();
-            let value = values
-                .iter()
-                .map(render_set_value)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let value = if value.eq_ignore_ascii_case("default") { None } else { Some(value) };
-            let local = matches!(scope, Some(ast::ContextModifier::Local));
-            (set_tag(), Kind::Set { name, value, local })
-        }
-        ast::Set::SetTimeZone { local, value } => {
-            (set_tag(), Kind::Set { name: "timezone".into(), value: Some(render_set_value(value)), local: *local })
-        }
-        ast::Set::SetNames { charset_name, .. } => (
-            set_tag(),
-            Kind::Set { name: "client_encoding".into(), value: Some(charset_name.to_string()), local: false },
-        ),
-        other => (set_tag(), Kind::Set { name: other.to_string(), value: None, local: false }),
-    }
-}
-
-/// The value of a SET as PostgreSQL would store it: string literals unquoted.
-fn render_set_value(expr: &ast::Expr) -> String {
-    match expr {
-        ast::Expr::Value(v) => match &v.value {
-            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
-            other => other.to_string(),
-        },
-        ast::Expr::Identifier(i) => i.value.clone(),
-        other => other.to_string(),
-    }
-}
-
-/// Rewrite `$n` markers to `?n` and return the highest n.
-fn renumber_placeholders(stmt: &mut Statement) -> usize {
-    struct V(usize);
-    impl VisitorMut for V {
-        type Break = ();
-        fn post_visit_value(&mut self, value: &mut ast::ValueWithSpan) -> ControlFlow<()> {
-            if let ast::Value::Placeholder(p) = &mut value.value {
-                if let Some(n) = p.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
-                    self.0 = self.0.max(n);
-                    *p = format!("?{n}");
-                }
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let mut v = V(0);
-    let _ = stmt.visit(&mut v);
-    v.0
-}
-
-/// Translation cache keyed by SQL text, so a repeated statement costs one lookup.
-pub struct Translator {
-    target: Target,
-    cache: Mutex<HashMap<String, Arc<Vec<Translated>>>>,
-    capacity: usize,
-}
-
-impl Translator {
-    pub fn new(target: Target, capacity: usize) -> Self {
-        Translator { target, cache: Mutex::new(HashMap::new()), capacity }
-    }
-
-    pub fn target(&self) -> &Target {
-        &self.target
-    }
-
-    pub fn translate(&self, sql: &str) -> PgResult<Arc<Vec<Translated>>> {
-        if let Some(hit) = self.cache.lock().unwrap().get(sql) {
-            return Ok(hit.clone());
-        }
-        let result = Arc::new(translate(sql, &self.target)?);
-        let mut cache = self.cache.lock().unwrap();
-        if cache.len() >= self.capacity {
-            cache.clear();
-        }
-        cache.insert(sql.to_owned(), result.clone());
-        Ok(result)
-    }
-}
+#[cfg(test)]
+mod tests_sqlite;

@@ -126,6 +126,19 @@ fn to_numeric(value: &Value<'_>, ty: &PgType) -> PgResult<Numeric> {
     }
 }
 
+/// A bytea column's bytes. Text stored in it is what a client wrote as a bytea literal
+/// (`'\\x0102'`), so it goes through byteain; text that byteain refuses is kept as is.
+fn to_bytes<'v>(value: &'v Value<'_>, ctx: &TypeCtx) -> PgResult<std::borrow::Cow<'v, [u8]>> {
+    Ok(match value {
+        Value::Bytes(b) => std::borrow::Cow::Borrowed(*b),
+        Value::Text(s) => match bytea::parse(s.as_bytes()) {
+            Ok(b) => std::borrow::Cow::Owned(b),
+            Err(_) => std::borrow::Cow::Borrowed(s.as_bytes()),
+        },
+        other => std::borrow::Cow::Owned(natural_text(other, ctx)?.into_bytes()),
+    })
+}
+
 fn to_date(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx) -> PgResult<i32> {
     match value {
         Value::Date(d) => dt::check_date(*d),
@@ -241,10 +254,7 @@ fn encode_text(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx, buf: &mut BytesMut
         Kind::Numeric => buf.put_slice(to_numeric(value, ty)?.to_text().as_bytes()),
         Kind::Bytea => {
             let mut out = Vec::new();
-            match value {
-                Value::Bytes(b) => bytea::to_hex(b, &mut out),
-                other => bytea::to_hex(natural_text(other, ctx)?.as_bytes(), &mut out),
-            }
+            bytea::to_hex(&to_bytes(value, ctx)?, &mut out);
             buf.put_slice(&out);
         }
         Kind::Date => buf.put_slice(dt::format_date(to_date(value, ty, ctx)?).as_bytes()),
@@ -283,10 +293,7 @@ fn encode_binary(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx, buf: &mut BytesM
         Kind::Float4 => buf.put_f32(to_f32(value, ty)?),
         Kind::Float8 => buf.put_f64(to_f64(value, ty)?),
         Kind::Numeric => to_numeric(value, ty)?.write_binary(buf),
-        Kind::Bytea => match value {
-            Value::Bytes(b) => buf.put_slice(b),
-            other => buf.put_slice(natural_text(other, ctx)?.as_bytes()),
-        },
+        Kind::Bytea => buf.put_slice(&to_bytes(value, ctx)?),
         Kind::Date => buf.put_i32(to_date(value, ty, ctx)?),
         Kind::Time => buf.put_i64(to_time(value, ty)?),
         Kind::TimeTz => {
@@ -397,4 +404,19 @@ fn natural_text(value: &Value<'_>, ctx: &TypeCtx) -> PgResult<String> {
             String::from_utf8(out).map_err(|_| PgError::internal("array text is not UTF-8"))?
         }
     })
+}
+
+/// A parameter's PostgreSQL text form, for backends that take parameters as
+/// None/bool/int/float/str/bytes (base.py): numerics as numeric_out, dates and times
+/// in ISO form, timestamptz in UTC with a `+00:00` offset (readable by Python's
+/// `datetime.fromisoformat` since 3.7), arrays as array literals, vectors as `[1,2]`.
+pub fn param_text(p: &super::Param) -> PgResult<String> {
+    let utc = TypeCtx::default();
+    let v = p.as_value();
+    let mut s = natural_text(&v, &utc)?;
+    if matches!(v, Value::TimestampTz(t) if t != dt::TS_NOEND && t != dt::TS_NOBEGIN) {
+        // "... 03:04:05+00" or "... 03:04:05+00 BC"
+        s = s.replacen("+00", "+00:00", 1);
+    }
+    Ok(s)
 }

@@ -14,8 +14,9 @@ const SIGN_NINF: u16 = 0xF000;
 /// NUMERIC_DSCALE_MAX and the largest weight a binary numeric can carry.
 const DSCALE_MAX: i64 = 0x3FFF;
 const WEIGHT_MAX: i64 = i16::MAX as i64;
-/// numeric_in rejects exponents beyond NUMERIC_MAX_PRECISION.
-const EXPONENT_MAX: i64 = 1000;
+/// Exponents past what the format can hold overflow anyway; this bound only keeps the
+/// arithmetic small (PostgreSQL 15 takes `1e131071`, and 22003 beyond).
+const EXPONENT_MAX: i64 = 1_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Numeric {
@@ -94,7 +95,7 @@ impl Numeric {
                 }
                 let v: i64 = e.parse().unwrap_or(i64::MAX);
                 if !(-EXPONENT_MAX..=EXPONENT_MAX).contains(&v) {
-                    return Err(bad());
+                    return Err(PgError::new(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format"));
                 }
                 v
             }
@@ -301,8 +302,14 @@ mod tests {
         ] {
             assert_eq!(text(input), out, "{input}");
         }
-        for bad in ["", ".", "1e", "1.2.3", "abc", "1e1001", "- 1"] {
+        for bad in ["", ".", "1e", "1.2.3", "abc", "- 1"] {
             assert_eq!(Numeric::parse(bad).unwrap_err().code, "22P02", "{bad}");
+        }
+        // PostgreSQL 15's limits: 131072 integer digits, 16383 fraction digits.
+        assert_eq!(text("1e131071").len(), 131072);
+        assert_eq!(text("1e-16383").len(), 16385);
+        for over in ["1e131072", "1e-16384", "1e99999999999"] {
+            assert_eq!(Numeric::parse(over).unwrap_err().code, "22003", "{over}");
         }
     }
 

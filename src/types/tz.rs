@@ -33,13 +33,28 @@ impl TimeZone {
         Ok(TimeZone::Fixed { name: posix_name(secs), offset: secs })
     }
 
-    /// A TimeZone setting as `SET TIME ZONE '...'` takes it: an IANA name, UTC/GMT/Z, or a
-    /// POSIX-style offset, where (as in PostgreSQL) `'+02'` and `'UTC+2'` mean two hours WEST.
+    /// A TimeZone setting as `SET TIME ZONE '...'` takes it: an IANA name, UTC/GMT/Z, a
+    /// number of hours east (`'+02'`, `'-7'`, `'5.5'`), or a POSIX-style offset, where (as
+    /// in PostgreSQL) `'+05:30'`, `'UTC+3'` and `'<+03>-03'` count hours WEST.
     pub fn parse(spec: &str) -> PgResult<TimeZone> {
         let s = spec.trim();
         let unknown = || {
             PgError::new(sqlstate::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"TimeZone\": \"{s}\""))
         };
+        // A plain number is hours EAST (check_timezone's strtod branch): '+02', '-7', '5.5'.
+        if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.')) {
+            if let Ok(hours) = s.parse::<f64>() {
+                if hours.abs() * 3600.0 > MAX_OFFSET as f64 {
+                    return Err(unknown());
+                }
+                return TimeZone::fixed_east((hours * 3600.0).round() as i32);
+            }
+        }
+        // POSIX `<ABBR>offset`, as PostgreSQL itself names numeric zones.
+        if let Some(rest) = s.strip_prefix('<').and_then(|r| r.split_once('>')).map(|(_, off)| off) {
+            let west = parse_offset(rest).filter(|w| w.abs() <= MAX_OFFSET).ok_or_else(unknown)?;
+            return Ok(TimeZone::Fixed { name: s.to_string(), offset: -west });
+        }
         let upper = s.to_ascii_uppercase();
         if matches!(upper.as_str(), "UTC" | "GMT" | "Z" | "ZULU" | "UCT" | "UNIVERSAL") {
             return Ok(TimeZone::Fixed { name: s.to_string(), offset: 0 });
@@ -171,7 +186,13 @@ mod tests {
 
     #[test]
     fn posix_offsets_are_west() {
-        assert_eq!(TimeZone::parse("+02").unwrap().offset_at(0), -7200);
+        // PostgreSQL 15: SET TIME ZONE '+02' shows +02; '+05:30' and 'UTC+3' are POSIX (west).
+        assert_eq!(TimeZone::parse("+02").unwrap().offset_at(0), 7200);
+        assert_eq!(TimeZone::parse("+02").unwrap().name(), "<+02>-02");
+        assert_eq!(TimeZone::parse("2.5").unwrap().offset_at(0), 9000);
+        assert_eq!(TimeZone::parse("+05:30").unwrap().offset_at(0), -19800);
+        assert_eq!(TimeZone::parse("UTC+3").unwrap().offset_at(0), -10800);
+        assert_eq!(TimeZone::parse("<+03>-03").unwrap().offset_at(0), 10800);
         assert_eq!(TimeZone::parse("UTC-05:30").unwrap().offset_at(0), 5 * 3600 + 1800);
         assert_eq!(TimeZone::parse("utc").unwrap().offset_at(0), 0);
         assert_eq!(TimeZone::fixed_east(7200).unwrap().offset_at(0), 7200);

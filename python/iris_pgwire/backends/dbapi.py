@@ -1,0 +1,343 @@
+"""DBAPI backend: intersystems-irispython (``iris.dbapi``) connections to IRIS.
+
+Every connection is its own IRIS job on the server, so transactions are
+per connection. The driver is threadsafety 1: one connection is used by one
+thread at a time (the Rust pool guarantees it).
+
+describe(): the driver has no prepare-without-execute (its cursor offers
+execute/direct_execute/executemany only), so a query is described by
+executing it wrapped as ``SELECT * FROM (<query>) WHERE 1=0`` with NULL
+parameters: IRIS prepares the real query, returns its column metadata and
+no rows. A top-level ORDER BY/LIMIT is dropped from the wrapped text (it does
+not change the columns and IRIS refuses ORDER BY in a subquery without TOP).
+``WITH`` queries cannot be wrapped and are executed with NULL parameters,
+rows discarded. Statements other than queries return no rows in IRIS (no
+RETURNING): None, without executing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Optional, Sequence
+
+from iris_pgwire.backends import iris_common as ic
+from iris_pgwire.backends.base import Column
+from iris_pgwire.errors import BackendError, ConfigError
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_LINK = re.compile(r"COMMUNICATION LINK|connection (is )?closed|connection lost", re.I)
+_TIMEOUT = re.compile(r"timed? ?out|query timeout", re.I)  # driver text (verify)
+
+
+def _driver():
+    """The DB-API module: ``iris.dbapi`` (5.x), else the package's ``iris.connect``."""
+    try:
+        import iris.dbapi as drv  # type: ignore[import-not-found]
+
+        return drv
+    except ImportError:
+        pass
+    try:
+        import iris  # type: ignore[import-not-found]
+    except ImportError:
+        iris = None
+    if iris is None or not hasattr(iris, "connect"):
+        raise ConfigError(
+            "the dbapi backend needs intersystems-irispython: pip install 'iris-pgwire[dbapi]'"
+        )
+    return iris
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return " ".join(text.splitlines()[0].split())
+
+
+def _is_query(sql: str) -> bool:
+    return bool(re.match(r"\s*\(?\s*(SELECT|WITH)\b", sql, re.I))
+
+
+def _describe_sql(sql: str) -> tuple[str, int]:
+    """(wrapped query that returns no rows, number of ? markers it keeps)."""
+    text = _strip_literals(sql)
+    if re.match(r"\s*WITH\b", text, re.I):
+        return sql, text.count("?")
+    cut = _top_level_order_by(text)
+    if cut is not None:
+        sql, text = sql[:cut], text[:cut]
+    return f"SELECT * FROM ({sql}) AS pgwire_describe WHERE 1=0", text.count("?")
+
+
+def _strip_literals(sql: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", lambda m: " " * len(m.group(0)), sql)
+
+
+def _top_level_order_by(text: str) -> Optional[int]:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and ch in "oO" and re.match(r"ORDER\s+BY\b", text[i:], re.I) and (i == 0 or not text[i - 1].isalnum()):
+            return i
+    return None
+
+
+def _param(value: Any) -> Any:
+    """DBAPI parameters go through the driver (ODBC conversions): None is NULL,
+    '' is the empty string; only booleans need IRIS's 0/1."""
+    if isinstance(value, bool):
+        return 1 if value else 0
+    return value
+
+
+class DbapiCursor:
+    def __init__(self, cur, columns: Optional[list[Column]], rowcount: int, owner: "DbapiConnection") -> None:
+        self._cur = cur
+        self.description = columns
+        self.rowcount = rowcount
+        self._types = [t for _, t in columns] if columns else []
+        self._owner = owner
+
+    def fetch(self, n: int) -> list[tuple]:
+        if self._cur is None or not self._types:
+            return []
+        try:
+            rows = self._cur.fetchmany(n)
+        except Exception as exc:
+            raise self._owner._error(exc) from None
+        if len(rows) < n:
+            self.close()
+        return [tuple(None if v is None else ic.from_logical(v, t) for v, t in zip(r, self._types)) for r in rows]
+
+    def close(self) -> None:
+        if self._cur is not None:
+            try:
+                self._cur.close()
+            except Exception:
+                pass
+            self._cur = None
+
+
+class DbapiConnection:
+    def __init__(self, backend: "DbapiBackend", raw) -> None:
+        self._backend = backend
+        self._raw = raw
+        self._broken = False
+        self._in_txn = False
+        self._timeout_s = 0
+        self._described: dict[str, Optional[list[Column]]] = {}
+        self.set_statement_timeout(backend.statement_timeout_ms)
+        if hasattr(raw, "setAutoCommit"):
+            raw.setAutoCommit(True)
+        # PostgreSQL's default; every IRIS job starts at READ UNCOMMITTED.
+        self._admin(f"SET TRANSACTION ISOLATION LEVEL {backend.isolation}")
+
+    # errors
+
+    def _error(self, exc: BaseException) -> BackendError:
+        text = str(exc)
+        parsed = ic.parse_sqlcode(text)
+        if parsed is not None:
+            return ic.sql_error(*parsed)
+        if _LINK.search(text) or self._raw_closed():
+            self._broken = True
+            return BackendError("08006", f"lost the connection to IRIS: {_first_line(exc)}")
+        if self._timeout_s and _TIMEOUT.search(text):
+            return BackendError("57014", "canceling statement due to statement timeout", detail=_first_line(exc))
+        return BackendError("XX000", _first_line(exc))
+
+    def _raw_closed(self) -> bool:
+        try:
+            return bool(self._raw.isClosed())
+        except Exception:
+            return False
+
+    def _check(self) -> None:
+        if self._broken:
+            raise BackendError("08006", "the connection to IRIS was lost")
+
+    def _cursor(self):
+        try:
+            cur = self._raw.cursor()
+            if self._timeout_s and hasattr(cur, "setQueryTimeout"):
+                cur.setQueryTimeout(self._timeout_s)
+            return cur
+        except Exception as exc:
+            raise self._error(exc) from None
+
+    def _admin(self, sql: str) -> None:
+        cur = self._cursor()
+        try:
+            cur.execute(sql)
+        except Exception as exc:
+            raise self._error(exc) from None
+        finally:
+            cur.close()
+
+    # protocol
+
+    def describe(self, sql: str) -> Optional[list[Column]]:
+        self._check()
+        sql = ic.check_one_statement(sql)
+        if sql in self._described:
+            return self._described[sql]
+        if not _is_query(sql):
+            return None
+        wrapped, n = _describe_sql(sql)
+        cur = self._cursor()
+        try:
+            cur.execute(wrapped, [None] * n)
+            cols = _columns(cur.description)
+        except Exception as exc:
+            raise self._error(exc) from None
+        finally:
+            cur.close()
+        if len(self._described) > 256:
+            self._described.clear()
+        self._described[sql] = cols
+        return cols
+
+    def execute(self, sql: str, params: Sequence[Any]) -> DbapiCursor:
+        self._check()
+        sql = ic.check_one_statement(sql)
+        if sql.lstrip()[:6].upper() in ("CREATE", "ALTER ", "DROP T", "DROP V", "DROP I"):
+            self._described.clear()
+        cur = self._cursor()
+        try:
+            cur.execute(sql, [_param(v) for v in params])
+            cols = _columns(cur.description)
+            rowcount = -1 if cols else cur.rowcount
+        except Exception as exc:
+            cur.close()
+            raise self._error(exc) from None
+        if not cols:
+            cur.close()
+            cur = None
+        return DbapiCursor(cur, cols, rowcount if isinstance(rowcount, int) else -1, self)
+
+    def begin(self) -> None:
+        self._check()
+        try:
+            self._raw.setAutoCommit(False)
+        except Exception as exc:
+            raise self._error(exc) from None
+        self._in_txn = True
+
+    def commit(self) -> None:
+        self._end(self._raw.commit)
+
+    def rollback(self) -> None:
+        self._end(self._raw.rollback)
+
+    def _end(self, fn) -> None:
+        self._check()
+        try:
+            fn()
+            self._raw.setAutoCommit(True)
+        except Exception as exc:
+            raise self._error(exc) from None
+        finally:
+            self._in_txn = False
+
+    def set_statement_timeout(self, ms: int) -> None:
+        """statement_timeout in ms (0 = none), applied with cursor.setQueryTimeout,
+        whose unit is whole seconds: rounded up."""
+        self._timeout_s = int(math.ceil(ms / 1000.0)) if ms and ms > 0 else 0
+
+    def close(self) -> None:
+        try:
+            if self._in_txn and not self._broken:
+                self._raw.rollback()
+        except Exception:
+            pass
+        try:
+            self._raw.close()
+        except Exception:
+            pass
+
+
+def _columns(description) -> Optional[list[Column]]:
+    if not description:
+        return None
+    return [(d[0], ic.pg_type(d[1])) for d in description]
+
+
+class DbapiBackend:
+    name = "dbapi"
+    dialect = "iris"
+
+    def __init__(
+        self,
+        host: str = "localhost",
+        port: int = 1972,
+        namespace: str = "USER",
+        user: str = "_SYSTEM",
+        password: str = "SYS",
+        sslconfig: Optional[str] = None,
+        *,
+        timeout: int = 10,
+        sharedmemory: Optional[bool] = None,
+        isolation: str = "READ COMMITTED",
+        statement_timeout_ms: int = 0,
+        probe: bool = True,
+        **options: Any,
+    ) -> None:
+        self.driver = _driver()
+        self.host, self.port, self.namespace = host, int(port), namespace
+        self.isolation = isolation
+        self.statement_timeout_ms = int(statement_timeout_ms or 0)
+        if sharedmemory is None:
+            sharedmemory = host in _LOCAL_HOSTS and not sslconfig
+        self._kwargs = dict(
+            hostname=host, port=self.port, namespace=namespace, username=user, password=password,
+            timeout=int(timeout), sharedmemory=bool(sharedmemory),
+        )
+        if sslconfig:
+            self._kwargs["sslconfig"] = sslconfig
+        self._started = False
+        if probe:
+            self.connect().close()
+
+    def connect(self) -> DbapiConnection:
+        try:
+            raw = self.driver.connect(**self._kwargs)
+        except Exception as exc:
+            reason = _first_line(exc)
+            if not self._started:
+                raise ConfigError(
+                    f"cannot connect to IRIS at {self.host}:{self.port} (namespace {self.namespace}): {reason}"
+                ) from None
+            raise BackendError("08006", f"cannot connect to IRIS at {self.host}:{self.port}: {reason}") from None
+        try:
+            conn = DbapiConnection(self, raw)
+        except BaseException as exc:
+            try:
+                raw.close()
+            except Exception:
+                pass
+            if not self._started and isinstance(exc, BackendError):
+                raise ConfigError(
+                    f"IRIS at {self.host}:{self.port} refused the session setup: {exc.message}"
+                ) from None
+            raise
+        self._started = True
+        return conn
+
+    def describe_target(self) -> str:
+        return f"IRIS {self.host}:{self.port} namespace {self.namespace} (intersystems-irispython)"
+
+    def close(self) -> None:
+        pass
+
+
+def create(config: dict) -> DbapiBackend:
+    """Backend from the CLI config (iris_host, iris_port, iris_namespace, iris_user,
+    iris_password, iris_sslconfig; un-prefixed host/port there are the gateway's
+    own listen address and are not used)."""
+    keys = ("host", "port", "namespace", "user", "password", "sslconfig",
+            "timeout", "sharedmemory", "isolation", "statement_timeout_ms", "probe")
+    opts = {k: config["iris_" + k] for k in keys if config.get("iris_" + k) is not None}
+    return DbapiBackend(**opts)

@@ -1,0 +1,325 @@
+"""Embedded backend: SQL through ``iris.sql`` inside the IRIS process (``irispython``).
+
+One OS process is one IRIS job: every thread shares one transaction and one
+namespace. So every connection of this backend shares the job, and a
+transaction *owns* the job from begin() until commit()/rollback(): other
+connections wait for it (never interleave), and give up after
+``lock_wait_timeout`` seconds with SQLSTATE 55P03. Autocommit statements
+hold the job only while they execute.
+
+Values are IRIS logical values (iris_common): ``""`` is NULL, ``"\\x00"`` is
+the empty string, and a Python None must never be bound (it would be stored
+as an object reference string such as ``13@%SYS.Python``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from typing import Any, Optional, Sequence
+
+from iris_pgwire.backends import iris_common as ic
+from iris_pgwire.backends.base import Column
+from iris_pgwire.errors import BackendError, ConfigError
+
+_STATEMENT_CACHE_SIZE = 256
+
+
+def _import_iris():
+    try:
+        import iris  # type: ignore[import-not-found]
+    except ImportError:
+        iris = None
+    if iris is None or not hasattr(iris, "sql"):
+        raise ConfigError(
+            "the embedded backend runs inside IRIS: start it with "
+            "`irispython -m iris_pgwire.server --backend embedded` (iris.sql is not importable here)"
+        )
+    return iris
+
+
+def available() -> bool:
+    """True when running inside IRIS (``iris.sql`` importable)."""
+    try:
+        _import_iris()
+        return True
+    except ConfigError:
+        return False
+
+
+class JobGate:
+    """The one IRIS job of this process, lent to one transaction at a time."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._owner: Optional[object] = None
+
+    @property
+    def owner(self) -> Optional[object]:
+        return self._owner
+
+    def acquire(self, who: object, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._owner is not None and self._owner is not who:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise BackendError(
+                        "55P03",
+                        "could not obtain the IRIS job: another session's transaction holds it",
+                        detail=f"embedded mode has one IRIS job; waited {timeout:g} s",
+                        hint="keep transactions short, or use the dbapi backend for concurrent transactions",
+                    )
+                self._cond.wait(remaining)
+            self._owner = who
+
+    def release(self, who: object) -> None:
+        with self._cond:
+            if self._owner is who:
+                self._owner = None
+                self._cond.notify_all()
+
+
+#: Shared by every EmbeddedBackend of this process: there is one job.
+_GATE = JobGate()
+
+
+def _error(exc: BaseException) -> BaseException:
+    """SQLError (irisbuiltins) -> BackendError with the mapped SQLSTATE."""
+    code = getattr(exc, "sqlcode", None)
+    if code is None:
+        return exc
+    return ic.sql_error(int(code), str(getattr(exc, "message", "") or exc))
+
+
+def _items(listish) -> list:
+    """A %ListOfObjects (Count/GetAt, 1-based) or a Python sequence as a list."""
+    if listish is None:
+        return []
+    if hasattr(listish, "Count") and hasattr(listish, "GetAt"):
+        return [listish.GetAt(i) for i in range(1, listish.Count() + 1)]
+    return list(listish)
+
+
+def _metadata(stmt):
+    """Statement metadata (verify the accessor on a real instance: the facts name
+    ``_GetMetadata()`` on result sets and ``%Metadata`` on %SQL.Statement)."""
+    for name in ("_GetMetadata", "GetMetadata"):
+        fn = getattr(stmt, name, None)
+        if fn is not None:
+            return fn()
+    return getattr(stmt, "_Metadata", None) or getattr(stmt, "Metadata", None)
+
+
+class _Prepared:
+    __slots__ = ("stmt", "columns", "param_types")
+
+    def __init__(self, stmt) -> None:
+        meta = _metadata(stmt)
+        cols = _items(getattr(meta, "columns", None))
+        self.stmt = stmt
+        self.columns: Optional[list[tuple[str, str]]] = (
+            [(c.colName, ic.pg_type(c.ODBCType, getattr(c, "clientType", None))) for c in cols] or None
+        )
+        self.param_types = [
+            (getattr(p, "ODBCType", None), getattr(p, "clientType", None))
+            for p in _items(getattr(meta, "parameters", None))
+        ]
+
+
+class EmbeddedCursor:
+    def __init__(self, rs, columns: Optional[list[Column]], rowcount: int) -> None:
+        self._rs = iter(rs) if rs is not None else None
+        self.description = columns
+        self.rowcount = rowcount
+        self._types = [t for _, t in columns] if columns else []
+
+    def fetch(self, n: int) -> list[tuple]:
+        if self._rs is None:
+            return []
+        out = []
+        for row in self._rs:
+            out.append(tuple(
+                None if v is None else ic.from_logical(v, t)
+                for v, t in zip((ic.embedded_value(x) for x in row), self._types)
+            ))
+            if len(out) >= n:
+                break
+        if len(out) < n:
+            self._rs = None
+        return out
+
+    def close(self) -> None:
+        self._rs = None
+
+
+class EmbeddedConnection:
+    def __init__(self, backend: "EmbeddedBackend") -> None:
+        self._backend = backend
+        self._iris = backend.iris
+        self._cache: dict[str, _Prepared] = {}
+        self._in_txn = False
+        self._closed = False
+
+    def _prepare(self, sql: str) -> _Prepared:
+        sql = ic.check_one_statement(sql)
+        p = self._cache.get(sql)
+        if p is None:
+            try:
+                p = _Prepared(self._iris.sql.prepare(sql))
+            except Exception as exc:
+                raise _error(exc) from None
+            if len(self._cache) >= _STATEMENT_CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[sql] = p
+        return p
+
+    def describe(self, sql: str) -> Optional[list[Column]]:
+        return self._prepare(sql).columns
+
+    def execute(self, sql: str, params: Sequence[Any]) -> EmbeddedCursor:
+        self._check()
+        if _is_ddl(sql):
+            self._cache.clear()  # IRIS purges cached queries when a table changes
+        with self._job():
+            p = self._prepare(sql)
+            types = p.param_types or [(None, None)] * len(params)
+            bound = [
+                ic.embedded_param(None if v is None else ic.to_logical(v, *t))
+                for v, t in zip(params, types)
+            ]
+            try:
+                rs = p.stmt.execute(*bound)
+            except Exception as exc:
+                raise _error(exc) from None
+            rowcount = -1 if p.columns else _rowcount(rs)
+        return EmbeddedCursor(rs if p.columns else None, p.columns, rowcount)
+
+    @contextlib.contextmanager
+    def _job(self):
+        """Hold the job for one statement unless this connection's transaction has it."""
+        took = _GATE.owner is not self
+        if took:
+            _GATE.acquire(self, self._backend.lock_wait_timeout)
+        try:
+            yield
+        finally:
+            if took and not self._in_txn:
+                _GATE.release(self)
+
+    def begin(self) -> None:
+        self._check()
+        _GATE.acquire(self, self._backend.lock_wait_timeout)
+        try:
+            self._run("START TRANSACTION")
+        except BaseException:
+            _GATE.release(self)
+            raise
+        self._in_txn = True
+
+    def commit(self) -> None:
+        self._end("COMMIT")
+
+    def rollback(self) -> None:
+        self._end("ROLLBACK")
+
+    def _end(self, verb: str) -> None:
+        if not self._in_txn:
+            return
+        try:
+            self._run(verb)
+        except BaseException:
+            if verb == "COMMIT":
+                self._run_quietly("ROLLBACK")  # never leave the shared job in a transaction
+            raise
+        finally:
+            self._in_txn = False
+            _GATE.release(self)
+
+    def _run(self, sql: str) -> None:
+        try:
+            self._iris.sql.exec(sql)
+        except Exception as exc:
+            raise _error(exc) from None
+
+    def _run_quietly(self, sql: str) -> None:
+        try:
+            self._iris.sql.exec(sql)
+        except Exception:
+            pass
+
+    def set_statement_timeout(self, ms: int) -> None:
+        """Not enforceable here: iris.sql has no query timeout (documented in docs/iris.md)."""
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        try:
+            if self._in_txn:
+                self._end("ROLLBACK")
+        finally:
+            self._closed = True
+            _GATE.release(self)
+
+    def _check(self) -> None:
+        if self._closed:
+            raise BackendError("08003", "connection is closed")
+
+
+def _is_ddl(sql: str) -> bool:
+    head = sql.lstrip()[:8].upper()
+    return head.startswith(("CREATE", "ALTER", "DROP", "TRUNCATE"))
+
+
+def _rowcount(rs) -> int:
+    """Rows affected by DML: result ``.rowcount`` / %ROWCOUNT (verify)."""
+    for name in ("rowcount", "_ROWCOUNT", "ROWCOUNT"):
+        value = getattr(rs, name, None)
+        if isinstance(value, int):
+            return value
+    return -1
+
+
+class EmbeddedBackend:
+    name = "embedded"
+    dialect = "iris"
+
+    def __init__(
+        self,
+        namespace: str = "USER",
+        *,
+        lock_wait_timeout: float = 10.0,
+        isolation: str = "READ COMMITTED",
+        **options: Any,
+    ) -> None:
+        self.iris = _import_iris()
+        self.namespace = namespace
+        self.lock_wait_timeout = float(lock_wait_timeout)
+        try:
+            self.iris.system.Process.SetNamespace(namespace)
+        except Exception as exc:
+            raise ConfigError(f"cannot switch this IRIS job to namespace {namespace}: {exc}") from None
+        # PostgreSQL's default; IRIS starts every job at READ UNCOMMITTED.
+        try:
+            self.iris.sql.exec(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+        except Exception as exc:
+            raise ConfigError(f"cannot set isolation level {isolation}: {_error(exc)}") from None
+
+    def connect(self) -> EmbeddedConnection:
+        return EmbeddedConnection(self)
+
+    def describe_target(self) -> str:
+        return f"IRIS namespace {self.namespace}, in this process (one IRIS job: transactions are serialised)"
+
+    def close(self) -> None:
+        pass
+
+
+def create(config: dict) -> EmbeddedBackend:
+    """Backend from the CLI config: iris_namespace, iris_isolation, and the wait for
+    the job: iris_lock_wait_timeout, else the pool's checkout wait (pool_timeout)."""
+    opts = {k: config["iris_" + k] for k in ("lock_wait_timeout", "isolation") if config.get("iris_" + k) is not None}
+    if "lock_wait_timeout" not in opts and config.get("pool_timeout") is not None:
+        opts["lock_wait_timeout"] = config["pool_timeout"]
+    return EmbeddedBackend(config.get("iris_namespace") or "USER", **opts)

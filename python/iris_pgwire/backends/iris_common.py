@@ -1,0 +1,294 @@
+"""IRIS knowledge shared by the embedded and DBAPI backends, each fact in one place.
+
+Everything here comes from /work/shared/iris-facts.md (no IRIS instance was
+reachable while writing it). Facts marked "(verify)" there sit behind a single
+function or table below, so a real instance that disagrees changes one place.
+
+- ODBC type code -> PostgreSQL type name (``pg_type``)
+- logical values -> Python values (``from_logical``) and back (``to_logical``)
+- the embedded NULL / empty-string convention (``""`` is NULL, ``"\\x00"`` is '')
+- SQLCODE -> SQLSTATE (``sqlstate_for``, ``sql_error``)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import re
+import uuid
+from typing import Any, Optional
+
+from iris_pgwire.errors import BackendError
+
+# --- types ---------------------------------------------------------------
+
+#: ODBC type codes (SQL_* constants) plus the IRIS DBAPI extensions.
+ODBC = {
+    "CHAR": 1, "NUMERIC": 2, "DECIMAL": 3, "INTEGER": 4, "SMALLINT": 5,
+    "FLOAT": 6, "REAL": 7, "DOUBLE": 8, "DATE": 9, "TIME": 10, "TIMESTAMP": 11,
+    "VARCHAR": 12, "TYPE_DATE": 91, "TYPE_TIME": 92, "TYPE_TIMESTAMP": 93,
+    "LONGVARCHAR": -1, "BINARY": -2, "VARBINARY": -3, "LONGVARBINARY": -4,
+    "BIGINT": -5, "TINYINT": -6, "BIT": -7, "WCHAR": -8, "WVARCHAR": -9,
+    "WLONGVARCHAR": -10, "GUID": -11,
+    # intersystems-irispython 5.x iris.dbapi.SQLType: DATE_HOROLOG = 1091,
+    # TIME_HOROLOG = 1092, TIMESTAMP_POSIX = 1093 (iris-facts calls 1093
+    # TIMESTAMP; the driver's own enum names it POSIX time).
+    "DATE_HOROLOG": 1091, "TIME_HOROLOG": 1092, "TIMESTAMP_POSIX": 1093,
+}
+
+_PG_BY_ODBC = {
+    1: "varchar", 12: "varchar", -8: "varchar", -9: "varchar",
+    -1: "text", -10: "text",
+    2: "numeric", 3: "numeric",
+    4: "int4", 5: "int2", -6: "int2", -5: "int8",
+    -7: "bool",
+    6: "float8", 8: "float8", 7: "float4",
+    -2: "bytea", -3: "bytea", -4: "bytea",
+    9: "date", 91: "date", 1091: "date",
+    10: "time", 92: "time", 1092: "time",
+    11: "timestamp", 93: "timestamp",
+    1093: "timestamptz",
+    -11: "uuid",
+}
+
+#: %SQL.StatementColumn clientType values that refine an ODBC type (verify):
+#: 16 BOOLEAN, 20 FTIMESTAMP (%PosixTime reports ODBC TIMESTAMP in embedded metadata).
+_CLIENT_TYPE_BOOLEAN = 16
+_CLIENT_TYPE_POSIX = 20
+
+
+def pg_type(odbc_type: Optional[int], client_type: Optional[int] = None) -> str:
+    """PostgreSQL type name for an IRIS column's ODBC type code (text when unknown)."""
+    if client_type == _CLIENT_TYPE_POSIX and odbc_type in (11, 93):
+        return "timestamptz"
+    if client_type == _CLIENT_TYPE_BOOLEAN:
+        return "bool"
+    try:
+        return _PG_BY_ODBC.get(int(odbc_type), "text")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "text"
+
+
+# --- logical values ----------------------------------------------------------
+
+#: $HOROLOG day 0 is 1840-12-31.
+HOROLOG_EPOCH = _dt.date(1840, 12, 31)
+#: %Library.PosixTime logical value of 1970-01-01 00:00:00 UTC; one unit is a
+#: microsecond (verify: values before 1970 use another encoding per the docs).
+POSIX_OFFSET = 1152921504606846976
+_UNIX_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def date_from_logical(days: Any) -> _dt.date:
+    return HOROLOG_EPOCH + _dt.timedelta(days=int(days))
+
+
+def date_to_logical(value: Any) -> int:
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        value = _dt.date.fromisoformat(value.strip()[:10])
+    return (value - HOROLOG_EPOCH).days
+
+
+def time_from_logical(seconds: Any) -> _dt.time:
+    total = decimal.Decimal(str(seconds))
+    whole = int(total)
+    micro = int((total - whole) * 1_000_000)
+    return _dt.time(whole // 3600 % 24, whole // 60 % 60, whole % 60, micro)
+
+
+def time_to_logical(value: Any) -> Any:
+    if isinstance(value, str):
+        value = _dt.time.fromisoformat(value.strip())
+    secs = value.hour * 3600 + value.minute * 60 + value.second
+    return secs + value.microsecond / 1_000_000 if value.microsecond else secs
+
+
+def posix_from_logical(value: Any) -> _dt.datetime:
+    return _UNIX_EPOCH + _dt.timedelta(microseconds=int(value) - POSIX_OFFSET)
+
+
+def posix_to_logical(value: Any) -> int:
+    value = _parse_timestamp(value) if isinstance(value, str) else value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    delta = value - _UNIX_EPOCH
+    return POSIX_OFFSET + (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+_TZ_SUFFIX = re.compile(r"([+-]\d{2})(\d{2})?$")
+
+
+def _parse_timestamp(text: str) -> _dt.datetime:
+    text = text.strip().replace("T", " ")
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    m = _TZ_SUFFIX.search(text)
+    if m and ":" not in text[m.start():]:
+        # PostgreSQL sends "+02" or "+0200"; fromisoformat (3.9) needs "+02:00".
+        text = text[: m.start()] + m.group(1) + ":" + (m.group(2) or "00")
+    return _dt.datetime.fromisoformat(text)
+
+
+def timestamp_to_logical(value: Any) -> str:
+    """%TimeStamp logical form: 'YYYY-MM-DD HH:MM:SS[.ffffff]' (no zone)."""
+    if isinstance(value, str):
+        value = _parse_timestamp(value)
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    return value.isoformat(sep=" ")
+
+
+def from_logical(value: Any, type_name: str) -> Any:
+    """A non-NULL IRIS value (logical form, or already converted by a driver)
+    as the Python value base.py promises for ``type_name``."""
+    if type_name == "date":
+        if isinstance(value, _dt.datetime):
+            return value.date()
+        if isinstance(value, _dt.date):
+            return value
+        if isinstance(value, str) and "-" in value:
+            return _dt.date.fromisoformat(value[:10])
+        return date_from_logical(value)
+    if type_name == "time":
+        if isinstance(value, _dt.time):
+            return value
+        if isinstance(value, str) and ":" in value:
+            return _dt.time.fromisoformat(value)
+        return time_from_logical(value)
+    if type_name in ("timestamp", "timestamptz"):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            ts = posix_from_logical(value)
+            return ts if type_name == "timestamptz" else ts.replace(tzinfo=None)
+        ts = _parse_timestamp(value) if isinstance(value, str) else value
+        if type_name == "timestamptz" and ts.tzinfo is None:
+            ts = ts.replace(tzinfo=_dt.timezone.utc)  # POSIXTIME is UTC (verify for drivers)
+        return ts
+    if type_name == "bool":
+        if isinstance(value, str):
+            return value.strip() not in ("0", "", "false", "f")
+        return bool(int(value))
+    if type_name in ("int2", "int4", "int8"):
+        return int(value)
+    if type_name in ("float8", "float4"):
+        return float(value)
+    if type_name == "numeric":
+        if isinstance(value, decimal.Decimal):
+            return value
+        return decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
+    if type_name == "uuid":
+        try:
+            return uuid.UUID(str(value))
+        except ValueError:
+            return str(value)
+    if type_name == "bytea":
+        if isinstance(value, str):
+            return value.encode("latin-1")  # IRIS binary strings are byte-per-char (verify)
+        return bytes(value)
+    return value if isinstance(value, str) else str(value)
+
+
+def to_logical(value: Any, odbc_type: Optional[int], client_type: Optional[int] = None) -> Any:
+    """A non-NULL parameter for an IRIS marker of the given type, in logical form.
+
+    Parameters reach the backend as None/bool/int/float/str/bytes. Logical
+    mode wants +$H days for DATE, seconds for TIME, the POSIX integer for
+    POSIXTIME and 0/1 for BIT; anything else passes unchanged.
+    """
+    target = pg_type(odbc_type, client_type)
+    if target == "bool":
+        if isinstance(value, str):
+            return 1 if value.strip().lower() in ("1", "t", "true", "y", "yes", "on") else 0
+        return 1 if value else 0
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if target == "date" and isinstance(value, (str, _dt.date)):
+        return date_to_logical(value)
+    if target == "time" and isinstance(value, (str, _dt.time)):
+        return time_to_logical(value)
+    if target == "timestamptz" and isinstance(value, (str, _dt.datetime)):
+        return posix_to_logical(value)
+    if target == "timestamp" and isinstance(value, (str, _dt.datetime)):
+        return timestamp_to_logical(value)
+    return value
+
+
+# --- NULL and empty string (embedded, logical mode) -------------------------
+
+#: In logical mode "" is NULL and $C(0) is the empty string, both ways (verify).
+IRIS_NULL = ""
+IRIS_EMPTY = "\x00"
+
+
+def embedded_param(value: Any) -> Any:
+    """Bind form of one parameter: None must never reach IRIS as None (it would
+    arrive as an object reference string such as '13@%SYS.Python' and be stored)."""
+    if value is None:
+        return IRIS_NULL
+    if value == "" and isinstance(value, str):
+        return IRIS_EMPTY
+    return value
+
+
+def embedded_value(value: Any) -> Any:
+    """Result form of one value: '' is NULL, $C(0) is the empty string."""
+    if value is None or (isinstance(value, str) and value == IRIS_NULL):
+        return None
+    if isinstance(value, str) and value == IRIS_EMPTY:
+        return ""
+    return value
+
+
+# --- errors -------------------------------------------------------------------
+
+_SQLSTATE_BY_SQLCODE = {
+    -1: "42601", -25: "42601",
+    -29: "42703",
+    -30: "42P01",
+    -99: "42501",
+    -108: "23502",
+    -119: "23505", -120: "23505",
+    -121: "23503", -122: "23503", -123: "23503", -124: "23503",
+    -110: "55P03", -114: "55P03",
+    -139: "40001",
+    -400: "XX000",
+}
+
+
+def sqlstate_for(sqlcode: int) -> str:
+    return _SQLSTATE_BY_SQLCODE.get(int(sqlcode), "XX000")
+
+
+def sql_error(sqlcode: int, message: str) -> BackendError:
+    """BackendError for an IRIS SQLCODE; the SQLCODE always rides in the detail."""
+    message = (message or "").strip() or f"IRIS SQLCODE {sqlcode}"
+    return BackendError(sqlstate_for(sqlcode), message, detail=f"IRIS SQLCODE {int(sqlcode)}")
+
+
+_SQLCODE_RE = re.compile(r"\[SQLCODE:\s*<(-?\d+)>:<([^>]*)>\]")
+_MSG_RE = re.compile(r"\[%msg:\s*<(.*?)>\]", re.S)
+
+
+def parse_sqlcode(text: str) -> Optional[tuple[int, str]]:
+    """(sqlcode, message) from a DBAPI error text carrying '[SQLCODE: <-n>:<text>]'.
+
+    The message prefers the '[%msg: <..>]' part when present: it names the
+    table or field, where the SQLCODE text only names the category.
+    """
+    m = _SQLCODE_RE.search(text or "")
+    if not m:
+        return None
+    msg = _MSG_RE.search(text)
+    detail = msg.group(1).strip() if msg and msg.group(1).strip() else m.group(2).strip()
+    return int(m.group(1)), detail
+
+
+def check_one_statement(sql: str) -> str:
+    """The SQL to send: IRIS rejects a trailing ';' (SQLCODE -25), so strip the
+    trailing semicolons a client may have left. Several statements in one call
+    are not split here: IRIS itself rejects them with SQLCODE -25 (42601)."""
+    stripped = sql.rstrip().rstrip(";").rstrip()
+    if not stripped:
+        raise BackendError("42601", "empty statement")
+    return stripped

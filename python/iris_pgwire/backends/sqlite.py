@@ -1,0 +1,269 @@
+"""The built-in sqlite backend (stdlib sqlite3): try the gateway with no IRIS.
+
+One sqlite3 connection per client session, so transactions are isolated; WAL
+mode so readers do not block the writer. The Rust core sends SQL already
+translated for SQLite (``?NNN`` markers) and manages transactions explicitly
+(the connection itself is in autocommit mode).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import sqlite3
+import uuid
+from typing import Any, Optional, Sequence
+
+from iris_pgwire.backends.base import Column
+from iris_pgwire.errors import BackendError, ConfigError
+
+# sqlite error text -> (SQLSTATE, message template); the first match wins.
+_ERRORS = [
+    (re.compile(r"no such table: (?:\w+\.)?(\S+)"), "42P01", 'relation "{0}" does not exist'),
+    (re.compile(r"no such column: (\S+)"), "42703", 'column "{0}" does not exist'),
+    (re.compile(r"no such function: (\S+)"), "42883", "function {0} does not exist"),
+    (re.compile(r"table (\S+) already exists"), "42P07", 'relation "{0}" already exists'),
+    (re.compile(r"index (\S+) already exists"), "42P07", 'relation "{0}" already exists'),
+    (re.compile(r"UNIQUE constraint failed: (.*)"), "23505", "duplicate key value violates unique constraint ({0})"),
+    (re.compile(r"NOT NULL constraint failed: (.*)"), "23502", 'null value in column "{0}" violates not-null constraint'),
+    (re.compile(r"FOREIGN KEY constraint failed"), "23503", "insert or update violates foreign key constraint"),
+    (re.compile(r"CHECK constraint failed: (.*)"), "23514", "new row violates check constraint ({0})"),
+    (re.compile(r"database is locked"), "55P03", "could not obtain lock: database is locked"),
+    (re.compile(r"(near .*: syntax error|incomplete input|syntax error)"), "42601", "syntax error: {0}"),
+    (re.compile(r"cannot (?:start|commit|rollback).*transaction"), "25000", "{0}"),
+    (re.compile(r"datatype mismatch"), "42804", "datatype mismatch"),
+]
+
+
+def _map_error(err: sqlite3.Error) -> BackendError:
+    text = str(err)
+    for pattern, state, template in _ERRORS:
+        m = pattern.search(text)
+        if m:
+            args = m.groups() or (text,)
+            return BackendError(state, template.format(*args), detail=f"sqlite: {text}")
+    state = "23000" if isinstance(err, sqlite3.IntegrityError) else "XX000"
+    return BackendError(state, text)
+
+
+def _pg_type(decltype: str) -> str:
+    """A column's declared type as a PostgreSQL type name for the Rust registry.
+
+    The translator keeps PostgreSQL type names in CREATE TABLE, so most
+    decltypes are already PostgreSQL names; others follow SQLite's affinity
+    rules. An empty string (an expression) is left for the core to type.
+    """
+    t = decltype.strip().lower()
+    if not t:
+        return ""
+    base = t.split("(")[0].strip()
+    if base in _PG_NAMES:
+        return t
+    if "int" in base:
+        return "int8"
+    if any(k in base for k in ("char", "clob", "text")):
+        return "text"
+    if "blob" in base:
+        return "bytea"
+    if any(k in base for k in ("real", "floa", "doub")):
+        return "float8"
+    if base in ("datetime",):
+        return "timestamp"
+    return "numeric"
+
+
+_PG_NAMES = {
+    "bool", "boolean", "smallint", "int2", "integer", "int", "int4", "bigint", "int8",
+    "real", "float4", "double precision", "float8", "double", "numeric", "decimal",
+    "text", "varchar", "character varying", "char", "character", "bpchar", "name",
+    "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "uuid",
+    "json", "jsonb", "oid", "vector", "time without time zone", "time with time zone",
+    "timestamp without time zone", "timestamp with time zone",
+}
+
+# `?NNN` markers outside quotes and comments (views cannot hold parameters).
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?\d*", re.S)
+
+
+def _params_to_null(sql: str) -> str:
+    return _TOKENS.sub(lambda m: "NULL" if m.group(0).startswith("?") else m.group(0), sql)
+
+
+# A minimal pg_catalog over sqlite_master, as TEMP views of each connection (the
+# translator drops the `pg_catalog.` qualifier for this target). Enough for
+# drivers' and ORMs' existence checks (SQLAlchemy has_table); the full catalog
+# engine lives in the Rust core's catalog issue.
+_CATALOG_VIEWS = (
+    """CREATE TEMP VIEW pg_namespace AS
+         SELECT 11 AS oid, 'pg_catalog' AS nspname UNION ALL SELECT 2200, 'public'""",
+    """CREATE TEMP VIEW pg_class AS
+         SELECT rowid + 16384 AS oid, name AS relname, 2200 AS relnamespace,
+                CASE type WHEN 'table' THEN 'r' WHEN 'view' THEN 'v' WHEN 'index' THEN 'i' END AS relkind,
+                'p' AS relpersistence
+         FROM main.sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
+    """CREATE TEMP VIEW pg_tables AS
+         SELECT 'public' AS schemaname, name AS tablename, NULL AS tableowner
+         FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
+)
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
+
+
+class SqliteCursor:
+    def __init__(self, cursor: sqlite3.Cursor, description: Optional[list[Column]]) -> None:
+        self._cursor = cursor
+        self.description = description
+        self.rowcount = cursor.rowcount
+
+    def fetch(self, n: int) -> list[tuple]:
+        try:
+            return self._cursor.fetchmany(n)
+        except sqlite3.Error as e:
+            raise _map_error(e) from None
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+class SqliteConnection:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        # describe() results by SQL text, valid while the schema does not change.
+        self._described: dict[str, Optional[list[Column]]] = {}
+        self._schema_version = -1
+
+    def _schema_changed(self) -> None:
+        version = self._conn.execute("PRAGMA schema_version").fetchone()[0]
+        if version != self._schema_version:
+            self._described.clear()
+            self._schema_version = version
+
+    def describe(self, sql: str) -> Optional[list[Column]]:
+        self._schema_changed()
+        if sql in self._described:
+            return self._described[sql]
+        cols = self._describe_uncached(sql)
+        self._described[sql] = cols
+        return cols
+
+    def _describe_uncached(self, sql: str) -> Optional[list[Column]]:
+        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if head in ("SELECT", "WITH", "VALUES"):
+            # A temporary view exposes each column's declared type without running the query.
+            try:
+                self._conn.execute(f"CREATE TEMP VIEW __pgwire_describe AS {_params_to_null(sql)}")
+                try:
+                    info = self._conn.execute("PRAGMA temp.table_info(__pgwire_describe)").fetchall()
+                finally:
+                    self._conn.execute("DROP VIEW temp.__pgwire_describe")
+            except sqlite3.Error as e:
+                raise _map_error(e) from None
+            return [(row[1], _pg_type(row[2] or "")) for row in info]
+        # DML ... RETURNING: run it inside a savepoint and undo it, keeping only the column names.
+        try:
+            self._conn.execute("SAVEPOINT __pgwire_describe")
+            try:
+                cur = self._conn.execute(sql, [None] * sql.count("?"))
+                desc = cur.description
+                cur.close()
+            finally:
+                self._conn.execute("ROLLBACK TO __pgwire_describe")
+                self._conn.execute("RELEASE __pgwire_describe")
+        except sqlite3.Error as e:
+            raise _map_error(e) from None
+        if desc is None:
+            return None
+        return [(d[0], "") for d in desc]
+
+    def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
+        # Described first: describing DML ... RETURNING needs no statement in progress.
+        head = sql.lstrip()[:16].upper()
+        returns_rows = head.startswith(("SELECT", "WITH", "VALUES")) or " RETURNING " in sql.upper()
+        described = self.describe(sql) if returns_rows else None
+        try:
+            cur = self._conn.execute(sql, params)
+        except sqlite3.Error as e:
+            raise _map_error(e) from None
+        except (OverflowError, ValueError) as e:
+            raise BackendError("22003", str(e)) from None
+        description = None
+        if cur.description is not None:
+            description = described
+            if description is None or len(description) != len(cur.description):
+                description = [(d[0], "") for d in cur.description]
+        return SqliteCursor(cur, description)
+
+    def begin(self) -> None:
+        # IMMEDIATE takes the write lock up front: concurrent writers queue on the
+        # busy timeout instead of failing later when a read upgrades to a write.
+        self._run("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        if self._conn.in_transaction:
+            self._run("COMMIT")
+
+    def rollback(self) -> None:
+        if self._conn.in_transaction:
+            self._run("ROLLBACK")
+
+    def _run(self, sql: str) -> None:
+        try:
+            self._conn.execute(sql)
+        except sqlite3.Error as e:
+            raise _map_error(e) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class SqliteBackend:
+    name = "sqlite"
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path == ":memory:":
+            # One in-memory database shared by all sessions of this server.
+            self._target = f"file:iris_pgwire_{uuid.uuid4().hex}?mode=memory&cache=shared"
+            self._keepalive = sqlite3.connect(self._target, uri=True)
+        else:
+            self._target = path
+            self._keepalive = None
+            try:
+                probe = sqlite3.connect(path)
+                probe.execute("PRAGMA journal_mode=WAL")
+                probe.close()
+            except sqlite3.Error as e:
+                raise ConfigError(f"cannot open sqlite database {path!r}: {e}") from None
+
+    def describe_target(self) -> str:
+        return f"sqlite {self.path} (SQLite {sqlite3.sqlite_version})"
+
+    def connect(self) -> SqliteConnection:
+        try:
+            conn = sqlite3.connect(
+                self._target,
+                uri=self._keepalive is not None,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=30.0,
+            )
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as e:
+            raise BackendError("08006", f"cannot open sqlite database: {e}") from None
+        for view in _CATALOG_VIEWS:
+            conn.execute(view)
+        conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
+        conn.create_function("now", 0, _now)
+        conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
+        return SqliteConnection(conn)
+
+    def close(self) -> None:
+        if self._keepalive is not None:
+            self._keepalive.close()
+
+
+def create(cfg: dict[str, Any]) -> SqliteBackend:
+    return SqliteBackend(cfg.get("sqlite_path") or "iris_pgwire.sqlite")

@@ -1,0 +1,113 @@
+"""Configuration: command-line flags, each also settable as IRIS_PGWIRE_<NAME>.
+
+Precedence: flag > environment variable > default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any, Optional
+
+ENV_PREFIX = "IRIS_PGWIRE_"
+
+
+@dataclass
+class Config:
+    host: str = field(default="127.0.0.1", metadata={"help": "address to listen on"})
+    port: int = field(default=5432, metadata={"help": "TCP port to listen on (0: any free port)"})
+    backend: str = field(
+        default="auto",
+        metadata={"help": "sqlite, embedded, dbapi, or auto (embedded inside IRIS, else sqlite)"},
+    )
+    sqlite_path: str = field(
+        default="iris_pgwire.sqlite",
+        metadata={"help": "database file of the sqlite backend (':memory:' for a shared in-memory db)"},
+    )
+    log_level: str = field(default="info", metadata={"help": "debug (also every protocol message), info, warning or error"})
+    max_connections: int = field(default=1000, metadata={"help": "client sessions accepted at once"})
+    pool_size: int = field(
+        default=50, metadata={"help": "backend connections (IRIS jobs) shared by all sessions"}
+    )
+    pool_timeout: int = field(
+        default=30, metadata={"help": "seconds a session waits for a backend connection (then 55P03)"}
+    )
+    max_message_size: int = field(
+        default=64 * 1024 * 1024, metadata={"help": "largest client message in bytes"}
+    )
+    fetch_batch_rows: int = field(
+        default=1000, metadata={"help": "rows fetched from the backend per call"}
+    )
+    worker_threads: int = field(default=2, metadata={"help": "network threads of the Rust core"})
+    iris_version: str = field(
+        default="2025.1", metadata={"help": "IRIS version the SQL translation targets"}
+    )
+    pidfile: Optional[str] = field(default=None, metadata={"help": "write the process id here"})
+    iris_host: str = field(default="localhost", metadata={"help": "dbapi backend: IRIS host"})
+    iris_port: int = field(default=1972, metadata={"help": "dbapi backend: IRIS superserver port"})
+    iris_namespace: str = field(default="USER", metadata={"help": "IRIS namespace"})
+    iris_user: str = field(default="_SYSTEM", metadata={"help": "dbapi backend: IRIS user"})
+    iris_password: str = field(
+        default="SYS", metadata={"help": "dbapi backend: IRIS password (prefer the env var)"}
+    )
+    iris_sslconfig: Optional[str] = field(
+        default=None, metadata={"help": "dbapi backend: IRIS SSL/TLS configuration name"}
+    )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def core_options(self, dialect: str) -> dict[str, Any]:
+        """The settings the Rust core reads (see src/python/mod.rs)."""
+        return {
+            "host": self.host,
+            "port": self.port,
+            "max_connections": self.max_connections,
+            "pool_size": self.pool_size,
+            "pool_timeout_secs": float(self.pool_timeout),
+            "max_message_size": self.max_message_size,
+            "fetch_batch_rows": self.fetch_batch_rows,
+            "worker_threads": self.worker_threads,
+            "dialect": dialect,
+            "iris_version": self.iris_version,
+        }
+
+
+def _env_default(name: str, default: Any, kind: type) -> Any:
+    raw = os.environ.get(ENV_PREFIX + name.upper())
+    if raw is None:
+        return default
+    if kind is int:
+        return int(raw)
+    return raw
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m iris_pgwire.server",
+        description="PostgreSQL wire-protocol gateway for InterSystems IRIS.",
+        epilog=f"Every flag can also be set with an environment variable {ENV_PREFIX}<FLAG>, "
+        f"e.g. {ENV_PREFIX}PORT=5433.",
+    )
+    for f in fields(Config):
+        kind = int if f.type in ("int", int) else str
+        p.add_argument(
+            "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            type=kind,
+            default=_env_default(f.name, f.default, kind),
+            help=f"{f.metadata.get('help', '')} (default: %(default)s)",
+        )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="health check: connect to --host/--port, run SELECT 1, exit 0 if it works",
+    )
+    return p
+
+
+def from_args(argv: Optional[list[str]] = None) -> tuple[Config, argparse.Namespace]:
+    ns = parser().parse_args(argv)
+    cfg = Config(**{f.name: getattr(ns, f.name) for f in fields(Config)})
+    return cfg, ns

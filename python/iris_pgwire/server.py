@@ -1,0 +1,144 @@
+"""Command-line entry point: ``python -m iris_pgwire.server``.
+
+The Rust core serves on its own threads; this main thread only waits for
+SIGINT/SIGTERM and then stops the core, so Python signal handlers always run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+from typing import Any, Optional
+
+from iris_pgwire import __version__
+from iris_pgwire.config import Config, from_args
+from iris_pgwire.errors import ConfigError
+
+log = logging.getLogger("iris_pgwire")
+
+
+def _embedded_available() -> bool:
+    try:
+        import iris  # noqa: F401
+
+        return hasattr(iris, "sql")
+    except ImportError:
+        return False
+
+
+def create_backend(cfg: Config) -> Any:
+    """Instantiate the configured backend; `auto` picks embedded inside IRIS, else sqlite."""
+    name = cfg.backend
+    if name == "auto":
+        name = "embedded" if _embedded_available() else "sqlite"
+    if name == "sqlite":
+        from iris_pgwire.backends import sqlite as module
+    elif name == "embedded":
+        from iris_pgwire.backends import embedded as module  # type: ignore[no-redef]
+    elif name == "dbapi":
+        from iris_pgwire.backends import dbapi as module  # type: ignore[no-redef]
+    else:
+        raise ConfigError(f"unknown backend {name!r}: expected sqlite, embedded, dbapi or auto")
+    return module.create(cfg.as_dict())
+
+
+def _describe(backend: Any) -> str:
+    describe = getattr(backend, "describe_target", None)
+    return describe() if callable(describe) else backend.name
+
+
+def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
+    """Connect, run SELECT 1 over the simple query protocol, and expect its row."""
+    def msg(tag: bytes, body: bytes) -> bytes:
+        return tag + struct.pack("!i", len(body) + 4) + body
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            params = b"user\0health\0database\0health\0\0"
+            s.sendall(struct.pack("!ii", len(params) + 8, 3 << 16) + params)
+            s.sendall(msg(b"Q", b"SELECT 1\0"))
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    return False
+                data += chunk
+                if b"E" in data[:1]:
+                    return False
+                if data.endswith(b"Z\0\0\0\x05I"):
+                    ok = b"SELECT 1\0" in data and b"\nE" not in data
+                    s.sendall(msg(b"X", b""))
+                    return ok
+    except OSError:
+        return False
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    cfg, ns = from_args(argv)
+    level = getattr(logging, cfg.log_level.upper(), logging.INFO)
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # sqlparser logs every token at debug level: keep it out of the server's log.
+    logging.getLogger("sqlparser").setLevel(logging.WARNING)
+    if ns.check:
+        host = "127.0.0.1" if cfg.host in ("0.0.0.0", "::", "") else cfg.host
+        ok = health_check(host, cfg.port)
+        print(f"iris-pgwire at {host}:{cfg.port}: {'ok' if ok else 'not answering'}")
+        return 0 if ok else 1
+
+    try:
+        backend = create_backend(cfg)
+    except ConfigError as e:
+        print(f"iris-pgwire: {e}", file=sys.stderr)
+        return 2
+    log.info("iris-pgwire %s starting on the %s backend: %s", __version__, backend.name, _describe(backend))
+
+    from iris_pgwire._core import Server
+
+    options = cfg.core_options(backend.dialect)
+    # A backend may allow fewer connections than asked (embedded: one IRIS job).
+    limit = getattr(backend, "max_pool_size", None)
+    if limit is not None and limit < cfg.pool_size:
+        log.info("pool size %d -> %d: the %s backend allows no more", cfg.pool_size, limit, backend.name)
+        options["pool_size"] = limit
+    server = Server(backend, options)
+    try:
+        host, port = server.start()
+    except OSError as e:
+        print(f"iris-pgwire: {e}", file=sys.stderr)
+        return 2
+    log.info("iris-pgwire listening on %s:%d (backend %s)", host, port, backend.name)
+    if cfg.pidfile:
+        with open(cfg.pidfile, "w") as f:
+            f.write(f"{os.getpid()}\n")
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        log.info("received %s, shutting down", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    backend.close()
+    if cfg.pidfile:
+        try:
+            os.unlink(cfg.pidfile)
+        except OSError:
+            pass
+    log.info("iris-pgwire stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, idempotently and quietly:
+#   - PostgreSQL 15 server + client (psql for the tests, pg15 as the differential reference),
+#   - a Python venv (.venv, or $VENV) with the pinned test requirements.
+# Usage: scripts/install-deps.sh [--client-only] [--no-venv] [--no-test-reqs]
+#   --client-only   psql only, no PostgreSQL server (scripts/start.sh)
+#   --no-venv       skip the venv
+#   --no-test-reqs  create the venv but do not install requirements-test.txt
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3}"
+client_only=0
+want_venv=1
+want_reqs=1
+for arg in "$@"; do
+    case "$arg" in
+        --client-only) client_only=1 ;;
+        --no-venv) want_venv=0 ;;
+        --no-test-reqs) want_reqs=0 ;;
+        *) echo "install-deps.sh: unknown argument $arg" >&2; exit 2 ;;
+    esac
+done
+
+log() { echo "[install-deps] $*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 && SUDO="sudo"
+fi
+
+apt_updated=0
+apt_install() {
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "install-deps.sh: apt-get not found; install these by hand: $*" >&2
+        exit 1
+    fi
+    if [ "$apt_updated" -eq 0 ]; then
+        log "apt-get update"
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        apt_updated=1
+    fi
+    log "apt-get install $*"
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pkgs=()
+# A C linker for cargo (the Rust toolchain alone does not bring one).
+command -v cc >/dev/null 2>&1 || pkgs+=(gcc libc6-dev)
+# PostgreSQL 15: psql always; the server unless --client-only.
+command -v psql >/dev/null 2>&1 || pkgs+=(postgresql-client-15)
+if [ "$client_only" -eq 0 ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+    pkgs+=(postgresql-15)
+fi
+if [ "${#pkgs[@]}" -gt 0 ]; then
+    apt_install "${pkgs[@]}"
+fi
+
+if [ "$want_venv" -eq 1 ]; then
+    if [ ! -x "$VENV/bin/python" ]; then
+        log "creating venv $VENV"
+        if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
+            # Debian's own python3 ships venv separately.
+            rm -rf "$VENV"
+            apt_install python3-venv
+            "$PYTHON" -m venv "$VENV"
+        fi
+    fi
+    # Reinstall only when the pinned list changed.
+    stamp="$VENV/.requirements-test.sha256"
+    want="$(sha256sum "$ROOT/requirements-test.txt" | cut -d' ' -f1)"
+    if [ "$want_reqs" -eq 1 ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; }; then
+        log "pip install -r requirements-test.txt"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-test.txt"
+        echo "$want" >"$stamp"
+    fi
+fi
+log "ok"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: installs what the tests need (scripts/install-deps.sh), runs the Rust
+# unit tests, builds the extension into .venv once (debug profile, shares target/ with
+# cargo test), then the pytest suite against the real server and a throwaway PostgreSQL 15.
+# Usage: scripts/test.sh [--pytest-only] [pytest args...]
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export VENV="${VENV:-$ROOT/.venv}"
+
+run_cargo=1
+if [ "${1:-}" = "--pytest-only" ]; then
+    run_cargo=0
+    shift
+fi
+
+./scripts/install-deps.sh
+
+# The base image puts cargo in ~/.cargo/bin, which a non-login shell may not have on PATH.
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+export VIRTUAL_ENV="$VENV"
+export PATH="$VENV/bin:$PATH"
+# One interpreter for both builds, so pyo3's build script output stays cached.
+export PYO3_PYTHON="$VENV/bin/python"
+export CARGO_TERM_COLOR=never
+# cargo test links libpython (no extension-module feature); the loader must find it.
+LIBDIR="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')"
+export LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
+if [ "$run_cargo" -eq 1 ]; then
+    echo "== cargo test"
+    cargo test --locked
+fi
+
+echo "== maturin develop (build and install iris_pgwire into $VENV)"
+maturin develop --locked --quiet
+
+echo "== pytest"
+# Per-test timeout so a hung server fails one test instead of the whole run.
+exec python -m pytest tests -ra --timeout=180 "$@"

@@ -1,0 +1,156 @@
+//! Backend connection pool: transaction pooling, as PgBouncer does it.
+//!
+//! An IRIS transaction belongs to a job (a backend connection), so a session
+//! holds a `Lease` from its first statement in a transaction until COMMIT or
+//! ROLLBACK (or Sync, for the extended protocol's implicit transactions), and
+//! returns it in between. N sessions share at most `size` connections; a
+//! session that waits longer than `checkout_timeout` gets 55P03. With one
+//! connection (embedded mode: one IRIS job) transactions are serialised.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::{sqlstate, PgError, PgResult};
+use crate::python::backend::{self, BackendConn};
+
+pub struct Pool {
+    backend: Arc<Py<PyAny>>,
+    size: usize,
+    idle: Mutex<Vec<BackendConn>>,
+    slots: Arc<Semaphore>,
+    checkout_timeout: Duration,
+    /// After a failed connect, further attempts wait until this instant (backoff).
+    retry: Mutex<Backoff>,
+}
+
+#[derive(Default)]
+struct Backoff {
+    not_before: Option<Instant>,
+    delay: Duration,
+    last_error: Option<PgError>,
+}
+
+const BACKOFF_START: Duration = Duration::from_millis(100);
+const BACKOFF_MAX: Duration = Duration::from_secs(10);
+
+/// A backend connection checked out by one session.
+pub struct Lease {
+    conn: Option<Arc<BackendConn>>,
+    pool: Arc<Pool>,
+    _slot: OwnedSemaphorePermit,
+    broken: bool,
+}
+
+impl Lease {
+    pub fn conn(&self) -> Arc<BackendConn> {
+        self.conn.clone().expect("lease holds a connection until dropped")
+    }
+
+    /// The connection failed (08006): close it instead of returning it to the pool.
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        match Arc::try_unwrap(conn) {
+            Ok(conn) if !self.broken => self.pool.idle.lock().unwrap().push(conn),
+            Ok(conn) => {
+                // Closing calls into Python: never on an async worker thread.
+                std::thread::spawn(move || {
+                    let _ = conn.call("close");
+                });
+            }
+            // Still referenced by a blocking call that outlived its session: let it drop there.
+            Err(_) => {}
+        }
+    }
+}
+
+impl Pool {
+    pub fn new(backend: Arc<Py<PyAny>>, size: usize, checkout_timeout: Duration) -> Arc<Pool> {
+        let size = size.max(1);
+        Arc::new(Pool {
+            backend,
+            size,
+            idle: Mutex::new(Vec::new()),
+            slots: Arc::new(Semaphore::new(size)),
+            checkout_timeout,
+            retry: Mutex::new(Backoff::default()),
+        })
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Check out a connection, waiting at most `checkout_timeout` for a free slot.
+    pub async fn acquire(self: &Arc<Self>) -> PgResult<Lease> {
+        let slot = match tokio::time::timeout(self.checkout_timeout, self.slots.clone().acquire_owned()).await {
+            Ok(Ok(slot)) => slot,
+            Ok(Err(_)) => return Err(PgError::new(sqlstate::ADMIN_SHUTDOWN, "the server is shutting down")),
+            Err(_) => {
+                return Err(PgError::new(
+                    sqlstate::LOCK_NOT_AVAILABLE,
+                    format!(
+                        "timed out after {:.1}s waiting for a backend connection: all {} are in use",
+                        self.checkout_timeout.as_secs_f64(),
+                        self.size
+                    ),
+                )
+                .with_hint("Other sessions hold them in open transactions; raise --pool-size or --pool-timeout."))
+            }
+        };
+        let existing = self.idle.lock().unwrap().pop();
+        let conn = match existing {
+            Some(conn) => conn,
+            None => self.connect().await?,
+        };
+        Ok(Lease { conn: Some(Arc::new(conn)), pool: self.clone(), _slot: slot, broken: false })
+    }
+
+    async fn connect(&self) -> PgResult<BackendConn> {
+        {
+            let retry = self.retry.lock().unwrap();
+            if let (Some(t), Some(err)) = (retry.not_before, &retry.last_error) {
+                if Instant::now() < t {
+                    return Err(err.clone());
+                }
+            }
+        }
+        let handle = self.backend.clone();
+        let result = tokio::task::spawn_blocking(move || backend::connect(&handle))
+            .await
+            .map_err(|e| PgError::internal(format!("backend connect failed: {e}")))?;
+        let mut retry = self.retry.lock().unwrap();
+        match result {
+            Ok(conn) => {
+                *retry = Backoff::default();
+                Ok(conn)
+            }
+            Err(e) => {
+                let err = PgError::new(sqlstate::CONNECTION_FAILURE, format!("could not connect to the backend: {}", e.message));
+                retry.delay = (retry.delay * 2).clamp(BACKOFF_START, BACKOFF_MAX);
+                retry.not_before = Some(Instant::now() + retry.delay);
+                retry.last_error = Some(err.clone());
+                log::warn!("{}; next attempt in {:?}", err.message, retry.delay);
+                Err(err)
+            }
+        }
+    }
+
+    /// Close idle connections (server shutdown). Blocking: call off the async workers.
+    pub fn close_idle(&self) {
+        let idle: Vec<BackendConn> = std::mem::take(&mut *self.idle.lock().unwrap());
+        for conn in idle {
+            if let Err(e) = conn.call("close") {
+                log::debug!("backend close failed: {e}");
+            }
+        }
+    }
+}

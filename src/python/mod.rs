@@ -1,0 +1,90 @@
+//! The PyO3 layer: the `_core` module's classes, and the calls into Python
+//! backends (`backend.rs`) and value conversions (`values.rs`). No other
+//! module touches PyO3 types.
+
+pub mod backend;
+pub mod values;
+
+use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::config::Config;
+use crate::server;
+
+/// The wire server. `start()` returns once listening; sessions run on Rust threads,
+/// so the Python main thread stays free to handle signals and call `stop()`.
+#[pyclass(module = "iris_pgwire._core")]
+struct Server {
+    config: Config,
+    backend: Option<Py<PyAny>>,
+    running: Option<server::Server>,
+}
+
+/// Set `$field` from `$cfg[$key]` when present and not None.
+macro_rules! take {
+    ($cfg:expr, $target:expr, $key:literal) => {
+        if let Some(v) = $cfg.get_item($key)?.filter(|v| !v.is_none()) {
+            $target = v.extract().map_err(|e| PyValueError::new_err(format!("{}: {e}", $key)))?;
+        }
+    };
+}
+
+#[pymethods]
+impl Server {
+    /// `config` keys: host, port, max_message_size, fetch_batch_rows, max_connections,
+    /// server_version, dialect, iris_version, translate_cache_entries, worker_threads,
+    /// shutdown_grace_secs. Missing keys take the defaults.
+    #[new]
+    fn new(backend: Py<PyAny>, config: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let mut c = Config::default();
+        take!(config, c.host, "host");
+        take!(config, c.port, "port");
+        take!(config, c.max_message_size, "max_message_size");
+        take!(config, c.fetch_batch_rows, "fetch_batch_rows");
+        take!(config, c.max_connections, "max_connections");
+        take!(config, c.pool_size, "pool_size");
+        take!(config, c.pool_timeout_secs, "pool_timeout_secs");
+        take!(config, c.server_version, "server_version");
+        take!(config, c.translate_cache_entries, "translate_cache_entries");
+        take!(config, c.worker_threads, "worker_threads");
+        take!(config, c.shutdown_grace_secs, "shutdown_grace_secs");
+        let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
+        take!(config, dialect, "dialect");
+        take!(config, iris_version, "iris_version");
+        c.target = Config::target_from(&dialect, &iris_version).map_err(PyValueError::new_err)?;
+        Ok(Server { config: c, backend: Some(backend), running: None })
+    }
+
+    /// Bind and start serving; returns the (host, port) actually bound.
+    fn start(&mut self) -> PyResult<(String, u16)> {
+        let backend = self.backend.take().ok_or_else(|| PyRuntimeError::new_err("server already started"))?;
+        let (host, port) = (self.config.host.clone(), self.config.port);
+        let srv = server::Server::start(self.config.clone(), backend)
+            .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
+        let addr = srv.local_addr;
+        self.running = Some(srv);
+        Ok((addr.ip().to_string(), addr.port()))
+    }
+
+    /// Stop: refuse new connections, end sessions (FATAL 57P01), close backend connections.
+    fn stop(&mut self, py: Python<'_>) {
+        if let Some(mut srv) = self.running.take() {
+            py.detach(move || srv.stop());
+        }
+    }
+
+    #[getter]
+    fn running(&self) -> bool {
+        self.running.as_ref().is_some_and(|s| s.is_running())
+    }
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Rust log records go to Python's `logging` (logger names "_core::...").
+    let _ = pyo3_log::try_init();
+    m.add_class::<Server>()?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

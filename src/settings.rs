@@ -1,0 +1,230 @@
+//! Session settings (GUCs) answered by the gateway: SET, SHOW, RESET and
+//! ParameterStatus. They follow a session, not a backend connection.
+
+use std::collections::BTreeMap;
+
+use crate::error::{sqlstate, PgError, PgResult};
+use crate::types::{TimeZone, TypeCtx};
+
+/// Settings PostgreSQL reports to the client with ParameterStatus whenever they change.
+const REPORTED: &[&str] = &[
+    "application_name",
+    "client_encoding",
+    "DateStyle",
+    "default_transaction_read_only",
+    "in_hot_standby",
+    "integer_datetimes",
+    "IntervalStyle",
+    "is_superuser",
+    "server_encoding",
+    "server_version",
+    "session_authorization",
+    "standard_conforming_strings",
+    "TimeZone",
+];
+
+/// Defaults: (canonical name, value).
+fn defaults(server_version: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("application_name", String::new()),
+        ("client_encoding", "UTF8".into()),
+        ("DateStyle", "ISO, MDY".into()),
+        ("default_transaction_isolation", "read committed".into()),
+        ("default_transaction_read_only", "off".into()),
+        ("extra_float_digits", "1".into()),
+        ("in_hot_standby", "off".into()),
+        ("integer_datetimes", "on".into()),
+        ("IntervalStyle", "postgres".into()),
+        ("is_superuser", "on".into()),
+        ("lock_timeout", "0".into()),
+        ("max_identifier_length", "63".into()),
+        ("search_path", "\"$user\", public".into()),
+        ("server_encoding", "UTF8".into()),
+        ("server_version", server_version.into()),
+        ("server_version_num", server_version_num(server_version)),
+        ("session_authorization", String::new()),
+        ("standard_conforming_strings", "on".into()),
+        ("statement_timeout", "0".into()),
+        ("TimeZone", "UTC".into()),
+        ("transaction_isolation", "read committed".into()),
+        ("transaction_read_only", "off".into()),
+    ]
+}
+
+/// "16.4 (iris-pgwire)" -> "160004".
+fn server_version_num(version: &str) -> String {
+    let mut parts = version.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty());
+    let major: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(16);
+    let minor: u32 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    format!("{}", major * 10000 + minor)
+}
+
+/// Settings that cannot be changed by a client.
+const READ_ONLY: &[&str] =
+    &["server_version", "server_version_num", "server_encoding", "integer_datetimes", "max_identifier_length", "in_hot_standby", "is_superuser"];
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Keyed by lower-case name: (canonical name, value).
+    values: BTreeMap<String, (String, String)>,
+    defaults: BTreeMap<String, String>,
+    /// Values to restore at transaction end (SET LOCAL).
+    local_saved: Vec<(String, (String, String))>,
+    /// What the type codecs need (TimeZone), kept in step with `values`.
+    type_ctx: TypeCtx,
+}
+
+impl Settings {
+    pub fn new(server_version: &str) -> Self {
+        let mut values = BTreeMap::new();
+        let mut defaults_map = BTreeMap::new();
+        for (name, value) in defaults(server_version) {
+            values.insert(name.to_ascii_lowercase(), (name.to_string(), value.clone()));
+            defaults_map.insert(name.to_ascii_lowercase(), value);
+        }
+        Settings { values, defaults: defaults_map, local_saved: Vec::new(), type_ctx: TypeCtx::default() }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values.get(&canonical_key(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The (name, value) pairs sent as ParameterStatus after authentication.
+    pub fn reported(&self) -> Vec<(String, String)> {
+        REPORTED
+            .iter()
+            .filter_map(|n| self.values.get(&n.to_ascii_lowercase()).map(|(c, v)| (c.clone(), v.clone())))
+            .collect()
+    }
+
+    /// Apply a startup-packet parameter; unknown ones are kept as custom settings.
+    pub fn apply_startup(&mut self, name: &str, value: &str) {
+        if matches!(name, "user" | "database" | "replication" | "options") {
+            return;
+        }
+        let _ = self.set(name, Some(value), false);
+    }
+
+    /// SET name = value (None: DEFAULT). Returns the ParameterStatus to send, if reported.
+    pub fn set(&mut self, name: &str, value: Option<&str>, local: bool) -> PgResult<Option<(String, String)>> {
+        let key = canonical_key(name);
+        if READ_ONLY.contains(&key.as_str()) || READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(&key)) {
+            return Err(PgError::new(sqlstate::CANT_CHANGE_RUNTIME_PARAM, format!("parameter \"{name}\" cannot be changed")));
+        }
+        let value = match value {
+            Some(v) => normalize(&key, v)?,
+            None => self.defaults.get(&key).cloned().unwrap_or_default(),
+        };
+        let canonical = self.values.get(&key).map(|(c, _)| c.clone()).unwrap_or_else(|| key.clone());
+        let previous = self.values.insert(key.clone(), (canonical.clone(), value.clone()));
+        if local {
+            self.local_saved.push((key.clone(), previous.unwrap_or_else(|| (canonical.clone(), String::new()))));
+        }
+        self.refresh_type_ctx();
+        Ok(REPORTED.iter().any(|r| r.eq_ignore_ascii_case(&key)).then_some((canonical, value)))
+    }
+
+    /// RESET name / RESET ALL.
+    pub fn reset(&mut self, name: &str) -> PgResult<Vec<(String, String)>> {
+        if name.eq_ignore_ascii_case("all") {
+            let keys: Vec<String> = self.defaults.keys().filter(|k| !READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(k))).cloned().collect();
+            let mut reported = Vec::new();
+            for k in keys {
+                reported.extend(self.set(&k, None, false)?);
+            }
+            return Ok(reported);
+        }
+        Ok(self.set(name, None, false)?.into_iter().collect())
+    }
+
+    /// SHOW name: the value, or 42704 for an unknown setting.
+    pub fn show(&self, name: &str) -> PgResult<String> {
+        self.get(name)
+            .map(str::to_owned)
+            .ok_or_else(|| PgError::new(sqlstate::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\"")))
+    }
+
+    /// All settings for SHOW ALL: (name, value).
+    pub fn all(&self) -> Vec<(String, String)> {
+        self.values.values().cloned().collect()
+    }
+
+    /// Transaction end: undo SET LOCAL. Returns changed reported settings.
+    pub fn end_transaction(&mut self) -> Vec<(String, String)> {
+        let mut reported = Vec::new();
+        while let Some((key, prev)) = self.local_saved.pop() {
+            if REPORTED.iter().any(|r| r.eq_ignore_ascii_case(&key)) {
+                reported.push(prev.clone());
+            }
+            self.values.insert(key, prev);
+        }
+        self.refresh_type_ctx();
+        reported
+    }
+
+    /// Session context for the type codecs (encode / decode_param).
+    pub fn type_ctx(&self) -> &TypeCtx {
+        &self.type_ctx
+    }
+
+    fn refresh_type_ctx(&mut self) {
+        let tz = self.get("timezone").and_then(|v| TimeZone::parse(v).ok()).unwrap_or_default();
+        if tz != self.type_ctx.time_zone {
+            self.type_ctx.time_zone = tz;
+        }
+    }
+}
+
+/// SQL spellings of settings: `SHOW TRANSACTION ISOLATION LEVEL`, `SET TIME ZONE`.
+fn canonical_key(name: &str) -> String {
+    let key = name.trim().to_ascii_lowercase();
+    match key.as_str() {
+        "transaction isolation level" => "transaction_isolation".into(),
+        "time zone" => "timezone".into(),
+        "session authorization" => "session_authorization".into(),
+        _ => key,
+    }
+}
+
+/// Normalise values the way PostgreSQL reports them back.
+fn normalize(key: &str, value: &str) -> PgResult<String> {
+    Ok(match key {
+        "client_encoding" => {
+            let v = value.to_ascii_uppercase().replace(['-', '_'], "");
+            if v != "UTF8" && v != "UNICODE" {
+                return Err(PgError::new(
+                    sqlstate::FEATURE_NOT_SUPPORTED,
+                    format!("client encoding \"{value}\" is not supported"),
+                )
+                .with_hint("iris-pgwire speaks UTF8 only."));
+            }
+            "UTF8".into()
+        }
+        "timezone" if value.eq_ignore_ascii_case("utc") => "UTC".into(),
+        // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
+        "timezone" => TimeZone::parse(value)?.name().to_owned(),
+        "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
+        _ => value.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_show_reset_and_local() {
+        let mut s = Settings::new("16.4");
+        assert_eq!(s.show("server_version_num").unwrap(), "160004");
+        assert_eq!(s.set("application_name", Some("app"), false).unwrap(), Some(("application_name".into(), "app".into())));
+        assert_eq!(s.show("APPLICATION_NAME").unwrap(), "app");
+        s.set("statement_timeout", Some("5s"), true).unwrap();
+        assert_eq!(s.show("statement_timeout").unwrap(), "5s");
+        s.end_transaction();
+        assert_eq!(s.show("statement_timeout").unwrap(), "0");
+        s.reset("application_name").unwrap();
+        assert_eq!(s.show("application_name").unwrap(), "");
+        assert_eq!(s.show("nope").unwrap_err().code, sqlstate::UNDEFINED_OBJECT);
+        assert!(s.set("server_version", Some("1"), false).is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! Small constructors and accessors for sqlparser AST nodes, shared by the rewrite families.
+
+use sqlparser::ast::{
+    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Value,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use crate::error::PgError;
+
+/// The 0A000 error every refusal uses: the message names the construct, the hint says what to do.
+pub fn refuse(construct: &str, hint: &str) -> PgError {
+    PgError::unsupported(format!("{construct} is not supported by this backend"))
+        .with_hint(hint.to_string())
+}
+
+pub fn num(n: impl ToString) -> Expr {
+    Expr::Value(Value::Number(n.to_string(), false).into())
+}
+
+pub fn string(s: impl Into<String>) -> Expr {
+    Expr::Value(Value::SingleQuotedString(s.into()).into())
+}
+
+pub fn null() -> Expr {
+    Expr::Value(Value::Null.into())
+}
+
+pub fn ident(s: &str) -> Ident {
+    Ident::new(s)
+}
+
+pub fn name(s: &str) -> ObjectName {
+    ObjectName(vec![ObjectNamePart::Identifier(Ident::new(s))])
+}
+
+pub fn nested(e: Expr) -> Expr {
+    match e {
+        Expr::Nested(_) | Expr::Value(_) | Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_) => e,
+        other => Expr::Nested(Box::new(other)),
+    }
+}
+
+pub fn binop(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
+    Expr::BinaryOp { left: Box::new(left), op, right: Box::new(right) }
+}
+
+pub fn func(fname: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: name(fname),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.into_iter().map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a))).collect(),
+            clauses: Vec::new(),
+        }),
+        within_group: Vec::new(),
+        filter: None,
+        null_treatment: None,
+        over: None,
+    })
+}
+
+/// A niladic SQL function written without parentheses, e.g. `CURRENT_TIMESTAMP`.
+pub fn keyword_func(fname: &str) -> Expr {
+    Expr::Function(Function {
+        name: name(fname),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::None,
+        within_group: Vec::new(),
+        filter: None,
+        null_treatment: None,
+        over: None,
+    })
+}
+
+pub fn cast(e: Expr, ty: DataType) -> Expr {
+    Expr::Cast { kind: sqlparser::ast::CastKind::Cast, expr: Box::new(e), data_type: ty, format: None }
+}
+
+/// Parse an expression template written in PostgreSQL syntax (used for fixed shapes only).
+pub fn parse_expr(sql: &str) -> Expr {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .unwrap_or_else(|e| panic!("bad expression template {sql:?}: {e}"))
+}
+
+/// The function's unqualified lower-case name; `pg_catalog.` qualified names count as unqualified.
+pub fn func_name(f: &Function) -> Option<String> {
+    let parts: Vec<&ObjectNamePart> = f.name.0.iter().collect();
+    let last = match parts.as_slice() {
+        [ObjectNamePart::Identifier(i)] => i,
+        [ObjectNamePart::Identifier(s), ObjectNamePart::Identifier(i)]
+            if s.value.eq_ignore_ascii_case("pg_catalog") =>
+        {
+            i
+        }
+        _ => return None,
+    };
+    if last.quote_style.is_some() && last.value.chars().any(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    Some(last.value.to_ascii_lowercase())
+}
+
+/// Plain positional arguments, or None if the call uses DISTINCT, ORDER BY, named args or `*`.
+pub fn plain_args(f: &Function) -> Option<Vec<Expr>> {
+    match &f.args {
+        FunctionArguments::None => Some(Vec::new()),
+        FunctionArguments::List(list) if list.duplicate_treatment.is_none() && list.clauses.is_empty() => list
+            .args
+            .iter()
+            .map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+/// True for a plain call (no FILTER, OVER, WITHIN GROUP).
+pub fn is_plain_call(f: &Function) -> bool {
+    f.filter.is_none() && f.over.is_none() && f.within_group.is_empty() && f.null_treatment.is_none()
+}
+
+/// The string value of a string literal expression.
+pub fn string_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => Some(s),
+            Value::DollarQuotedString(d) => Some(&d.value),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A non-negative integer literal.
+pub fn int_literal(e: &Expr) -> Option<u64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `$n` placeholder number.
+pub fn placeholder(e: &Expr) -> Option<usize> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Placeholder(p) => p.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Drop a leading `public.` schema: `public` is the backend's default schema.
+pub fn strip_public(n: &mut ObjectName) {
+    if n.0.len() == 2 {
+        if let ObjectNamePart::Identifier(s) = &n.0[0] {
+            if s.value.eq_ignore_ascii_case("public") && s.quote_style.is_none() || s.value == "public" {
+                n.0.remove(0);
+            }
+        }
+    }
+}
+
+/// Lower-case type name of a data type as written (`int4`, `varchar`, `serial`).
+pub fn type_word(ty: &DataType) -> String {
+    let s = ty.to_string().to_ascii_lowercase();
+    s.split('(').next().unwrap_or("").trim().to_string()
+}

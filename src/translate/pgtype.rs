@@ -1,0 +1,107 @@
+//! PostgreSQL type names as the client wrote them, reduced to one canonical kind.
+//!
+//! sqlparser spells one PostgreSQL type many ways (`int4`, `integer`, `int`;
+//! `timestamptz`, `timestamp with time zone`); the targets map kinds, not spellings.
+
+use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PgKind {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    /// serial / bigserial / smallserial: an integer filled from a sequence.
+    Serial(&'static str),
+    /// (precision, scale)
+    Numeric(Option<(u64, Option<u64>)>),
+    Float4,
+    Float8,
+    Text,
+    Varchar(Option<u64>),
+    Char(Option<u64>),
+    Bytea,
+    Date,
+    Time,
+    TimeTz,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Uuid,
+    Json,
+    Jsonb,
+    /// pgvector `vector(n)`
+    Vector(Option<u64>),
+    Array,
+    /// Anything else, by its lower-case name (`oid`, `regclass`, `money`, ...).
+    Other(String),
+}
+
+pub fn kind(ty: &DataType) -> PgKind {
+    use DataType as D;
+    match ty {
+        D::Bool | D::Boolean => PgKind::Bool,
+        D::Int2(_) | D::SmallInt(_) => PgKind::Int2,
+        D::Int(_) | D::Int4(_) | D::Integer(_) => PgKind::Int4,
+        D::Int8(_) | D::BigInt(_) => PgKind::Int8,
+        D::Numeric(info) | D::Decimal(info) | D::Dec(info) => PgKind::Numeric(match info {
+            ExactNumberInfo::None => None,
+            ExactNumberInfo::Precision(p) => Some((*p, None)),
+            ExactNumberInfo::PrecisionAndScale(p, s) => Some((*p, Some(*s as u64))),
+        }),
+        D::Float4 | D::Real => PgKind::Float4,
+        D::Float8 | D::DoublePrecision | D::Double(_) => PgKind::Float8,
+        // PostgreSQL: float(1..24) is real, float(25..53) and bare float are double.
+        D::Float(ExactNumberInfo::Precision(p)) if *p <= 24 => PgKind::Float4,
+        D::Float(_) => PgKind::Float8,
+        D::Text => PgKind::Text,
+        D::Varchar(l) | D::CharacterVarying(l) | D::CharVarying(l) => PgKind::Varchar(length(l)),
+        D::Char(l) | D::Character(l) => PgKind::Char(length(l)),
+        D::Bytea => PgKind::Bytea,
+        D::Date => PgKind::Date,
+        D::Time(_, tz) => if has_tz(tz) { PgKind::TimeTz } else { PgKind::Time },
+        D::Timestamp(_, tz) => if has_tz(tz) { PgKind::TimestampTz } else { PgKind::Timestamp },
+        D::Interval { .. } => PgKind::Interval,
+        D::Uuid => PgKind::Uuid,
+        D::JSON => PgKind::Json,
+        D::JSONB => PgKind::Jsonb,
+        D::Array(_) => PgKind::Array,
+        D::Custom(name, args) => {
+            let n = name.to_string().to_ascii_lowercase();
+            let n = n.strip_prefix("pg_catalog.").unwrap_or(&n).trim_matches('"').to_string();
+            match n.as_str() {
+                "serial" | "serial4" => PgKind::Serial("INTEGER"),
+                "bigserial" | "serial8" => PgKind::Serial("BIGINT"),
+                "smallserial" | "serial2" => PgKind::Serial("SMALLINT"),
+                "vector" => PgKind::Vector(args.first().and_then(|a| a.to_string().parse().ok())),
+                "timestamptz" => PgKind::TimestampTz,
+                "timetz" => PgKind::TimeTz,
+                "int2" => PgKind::Int2,
+                "int4" => PgKind::Int4,
+                "int8" => PgKind::Int8,
+                "float4" => PgKind::Float4,
+                "float8" => PgKind::Float8,
+                "bool" => PgKind::Bool,
+                "bpchar" => PgKind::Char(None),
+                _ => PgKind::Other(n),
+            }
+        }
+        other => PgKind::Other(other.to_string().to_ascii_lowercase()),
+    }
+}
+
+fn length(l: &Option<CharacterLength>) -> Option<u64> {
+    match l {
+        Some(CharacterLength::IntegerLength { length, .. }) => Some(*length),
+        _ => None,
+    }
+}
+
+fn has_tz(tz: &TimezoneInfo) -> bool {
+    matches!(tz, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone)
+}
+
+/// Types PostgreSQL accepts as text-like for string functions and literals.
+pub fn is_string_kind(k: &PgKind) -> bool {
+    matches!(k, PgKind::Text | PgKind::Varchar(_) | PgKind::Char(_))
+}

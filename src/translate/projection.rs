@@ -1,0 +1,389 @@
+//! Result column names and types that the SQL text alone determines.
+//!
+//! PostgreSQL names an unaliased expression column after its function, cast
+//! type or `?column?`, and types literals, casts, operators and well-known
+//! functions itself. Backends only know declared column types (sqlite says
+//! nothing about `count(*)`; IRIS upper-cases names), so the session merges
+//! these inferred columns with the backend's description.
+
+use sqlparser::ast::{
+    self, BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement,
+    UnaryOperator,
+};
+
+use std::collections::HashMap;
+
+use crate::types::{self, Oid};
+
+/// A result column as far as the SQL determines it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferredColumn {
+    pub name: String,
+    /// None: a column reference or an expression whose type the backend must tell.
+    pub type_oid: Option<Oid>,
+}
+
+/// The projection of a row-returning statement; None when it holds a wildcard
+/// or is not a plain query (the backend's description is then used as is).
+pub fn projection(stmt: &Statement) -> Option<Vec<InferredColumn>> {
+    projection_in(&Env::default(), stmt)
+}
+
+/// What the query knows besides its own text: column and parameter types.
+#[derive(Debug, Default, Clone)]
+pub struct Env {
+    /// Lower-cased column reference as written (`qty`, `t.qty`) -> type.
+    pub columns: HashMap<String, Oid>,
+    /// Parameter types, `$1` first (0 = unknown).
+    pub params: Vec<Oid>,
+}
+
+/// As `projection`, with column and parameter types known from elsewhere.
+pub fn projection_in(env: &Env, stmt: &Statement) -> Option<Vec<InferredColumn>> {
+    match stmt {
+        Statement::Query(q) => query_columns(env, q),
+        Statement::Insert(i) => i.returning.as_deref().and_then(|r| items(env, r)),
+        Statement::Update(u) => u.returning.as_deref().and_then(|r| items(env, r)),
+        Statement::Delete(d) => d.returning.as_deref().and_then(|r| items(env, r)),
+        _ => None,
+    }
+}
+
+fn query_columns(env: &Env, q: &ast::Query) -> Option<Vec<InferredColumn>> {
+    // CTE columns are typed by their own queries (the anchor of a recursive one).
+    let mut scoped;
+    let env = match &q.with {
+        Some(with) => {
+            scoped = env.clone();
+            for cte in &with.cte_tables {
+                let cols = query_columns(&scoped, &cte.query).unwrap_or_default();
+                let names: Vec<String> = if cte.alias.columns.is_empty() {
+                    cols.iter().map(|c| c.name.clone()).collect()
+                } else {
+                    cte.alias.columns.iter().map(|c| ident_name(&c.name)).collect()
+                };
+                let table = ident_name(&cte.alias.name);
+                for (name, col) in names.iter().zip(&cols) {
+                    if let Some(t) = col.type_oid {
+                        scoped.columns.insert(name.clone(), t);
+                        scoped.columns.insert(format!("{table}.{name}"), t);
+                    }
+                }
+            }
+            &scoped
+        }
+        None => env,
+    };
+    set_expr_columns(env, &q.body)
+}
+
+fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
+    match body {
+        SetExpr::Select(s) => items(env, &s.projection),
+        SetExpr::Query(q) => query_columns(env, q),
+        SetExpr::SetOperation { left, .. } => set_expr_columns(env, left),
+        SetExpr::Values(v) => v.rows.first().map(|row| {
+            row.iter()
+                .enumerate()
+                .map(|(i, e)| InferredColumn { name: format!("column{}", i + 1), type_oid: expr_type_in(env, e) })
+                .collect()
+        }),
+        _ => None,
+    }
+}
+
+fn items(env: &Env, items: &[SelectItem]) -> Option<Vec<InferredColumn>> {
+    items
+        .iter()
+        .map(|item| match item {
+            SelectItem::UnnamedExpr(e) => Some(InferredColumn { name: expr_name(e).0, type_oid: expr_type_in(env, e) }),
+            SelectItem::ExprWithAlias { expr, alias } => {
+                Some(InferredColumn { name: ident_name(alias), type_oid: expr_type_in(env, expr) })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The key of a column reference in `Env::columns`: lower-cased, qualified as written.
+pub fn column_key(e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => ident_name(i),
+        Expr::CompoundIdentifier(parts) => parts.iter().map(ident_name).collect::<Vec<_>>().join("."),
+        other => other.to_string().to_lowercase(),
+    }
+}
+
+/// Column references inside projection expressions that the backend cannot type
+/// itself (arguments of functions and operators): the session probes their types.
+pub fn nested_column_refs(stmt: &Statement) -> Vec<Expr> {
+    use sqlparser::ast::{Visit, Visitor};
+    use std::ops::ControlFlow;
+    struct V(Vec<Expr>);
+    impl Visitor for V {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) && !self.0.contains(e) {
+                self.0.push(e.clone());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let projection: &[SelectItem] = match stmt {
+        Statement::Query(q) => match q.body.as_ref() {
+            SetExpr::Select(s) => &s.projection,
+            _ => return Vec::new(),
+        },
+        Statement::Insert(i) => i.returning.as_deref().unwrap_or_default(),
+        Statement::Update(u) => u.returning.as_deref().unwrap_or_default(),
+        Statement::Delete(d) => d.returning.as_deref().unwrap_or_default(),
+        _ => return Vec::new(),
+    };
+    let mut v = V(Vec::new());
+    for item in projection {
+        let expr = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => continue,
+        };
+        // A bare column of a query is typed by the backend's own description
+        // (sqlite cannot describe RETURNING columns, so those are probed too).
+        let bare = matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+        if !bare || !matches!(stmt, Statement::Query(_)) {
+            let _ = expr.visit(&mut v);
+        }
+    }
+    v.0
+}
+
+/// Unquoted identifiers fold to lower case, as in PostgreSQL.
+fn ident_name(i: &ast::Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
+/// PostgreSQL's FigureColname: (name, strength); strength 0 means `?column?`.
+fn expr_name(e: &Expr) -> (String, u8) {
+    match e {
+        Expr::Identifier(i) => (ident_name(i), 2),
+        Expr::CompoundIdentifier(parts) => parts.last().map_or(("?column?".into(), 0), |i| (ident_name(i), 2)),
+        Expr::Nested(inner) => expr_name(inner),
+        Expr::Function(f) => {
+            let name = f.name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default();
+            (name.trim_matches('"').to_owned(), 2)
+        }
+        Expr::Cast { expr, data_type, .. } => {
+            let (name, strength) = expr_name(expr);
+            if strength <= 1 {
+                let ty = types::by_name(&data_type.to_string())
+                    .map(|t| t.name.to_owned())
+                    .unwrap_or_else(|| data_type.to_string().to_lowercase());
+                (ty, 1)
+            } else {
+                (name, strength)
+            }
+        }
+        Expr::Case { .. } => ("case".into(), 1),
+        Expr::Exists { .. } => ("exists".into(), 2),
+        Expr::Array(_) => ("array".into(), 2),
+        Expr::Subquery(q) => query_columns(&Env::default(), q)
+            .and_then(|c| c.first().map(|c| (c.name.clone(), 2)))
+            .unwrap_or(("?column?".into(), 0)),
+        _ => ("?column?".into(), 0),
+    }
+}
+
+fn args(f: &ast::Function) -> Vec<&Expr> {
+    match &f.args {
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                FunctionArg::Named { arg: FunctionArgExpr::Expr(e), .. } => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The type PostgreSQL gives an expression, where the expression alone decides it.
+pub fn expr_type(e: &Expr) -> Option<Oid> {
+    expr_type_in(&Env::default(), e)
+}
+
+/// The type PostgreSQL gives an expression, given known column and parameter types.
+pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
+    use types::*;
+    Some(match e {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => *env.columns.get(&column_key(e))?,
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => {
+                if n.parse::<i32>().is_ok() {
+                    INT4.oid
+                } else if n.parse::<i64>().is_ok() {
+                    INT8.oid
+                } else {
+                    NUMERIC.oid
+                }
+            }
+            ast::Value::Boolean(_) => BOOL.oid,
+            ast::Value::Null => TEXT.oid,
+            ast::Value::Placeholder(p) => {
+                let n: usize = p.strip_prefix('$')?.parse().ok()?;
+                env.params.get(n.checked_sub(1)?).copied().filter(|t| *t != 0 && *t != TEXT.oid)?
+            }
+            _ => TEXT.oid,
+        },
+        Expr::Nested(inner) => return expr_type_in(env, inner),
+        Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
+        Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::IsTrue(_)
+        | Expr::IsFalse(_)
+        | Expr::IsNotTrue(_)
+        | Expr::IsNotFalse(_)
+        | Expr::IsDistinctFrom(..)
+        | Expr::IsNotDistinctFrom(..)
+        | Expr::In { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. }
+        | Expr::ILike { .. }
+        | Expr::Exists { .. } => BOOL.oid,
+        Expr::UnaryOp { op: UnaryOperator::Not, .. } => BOOL.oid,
+        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => return expr_type_in(env, expr),
+        Expr::BinaryOp { left, op, right } => match op {
+            BinaryOperator::Eq
+            | BinaryOperator::NotEq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+            | BinaryOperator::And
+            | BinaryOperator::Or => BOOL.oid,
+            BinaryOperator::StringConcat => TEXT.oid,
+            BinaryOperator::Plus
+            | BinaryOperator::Minus
+            | BinaryOperator::Multiply
+            | BinaryOperator::Divide
+            | BinaryOperator::Modulo => numeric_result(expr_type_in(env, left)?, expr_type_in(env, right)?)?,
+            _ => return None,
+        },
+        Expr::Function(f) => function_type(env, f)?,
+        Expr::Case { conditions, else_result, .. } => {
+            let mut result = conditions.iter().map(|c| expr_type_in(env, &c.result));
+            result.next().flatten().or_else(|| else_result.as_deref().and_then(expr_type))?
+        }
+        _ => return None,
+    })
+}
+
+/// int4 op int4 = int4, wider integers widen, anything with numeric or float follows it.
+fn numeric_result(a: Oid, b: Oid) -> Option<Oid> {
+    use types::*;
+    let rank = |t: Oid| match t {
+        t if t == INT2.oid => Some(1),
+        t if t == INT4.oid => Some(2),
+        t if t == INT8.oid => Some(3),
+        t if t == NUMERIC.oid => Some(4),
+        t if t == FLOAT4.oid || t == FLOAT8.oid => Some(5),
+        _ => None,
+    };
+    let r = rank(a)?.max(rank(b)?);
+    Some(match r {
+        1 | 2 => INT4.oid,
+        3 => INT8.oid,
+        4 => NUMERIC.oid,
+        _ => FLOAT8.oid,
+    })
+}
+
+fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
+    use types::*;
+    let name = f.name.0.last()?.to_string().to_lowercase();
+    let a = args(f);
+    let first = || a.first().and_then(|e| expr_type_in(env, e));
+    Some(match name.trim_matches('"') {
+        "count" => INT8.oid,
+        "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp" => {
+            TIMESTAMPTZ.oid
+        }
+        "current_date" => DATE.oid,
+        "localtimestamp" => TIMESTAMP.oid,
+        "random" => FLOAT8.oid,
+        "length" | "char_length" | "character_length" | "octet_length" | "position" | "strpos" => INT4.oid,
+        "lower" | "upper" | "concat" | "concat_ws" | "substring" | "substr" | "replace" | "trim" | "btrim"
+        | "ltrim" | "rtrim" | "left" | "right" | "lpad" | "rpad" | "repeat" | "reverse" | "initcap"
+        | "string_agg" | "version" | "current_schema" | "current_database" | "current_user" | "session_user"
+        | "current_setting" | "set_config" | "md5" | "to_char" => TEXT.oid,
+        "gen_random_uuid" => UUID.oid,
+        "avg" => match first() {
+            Some(t) if t == FLOAT4.oid || t == FLOAT8.oid => FLOAT8.oid,
+            _ => NUMERIC.oid,
+        },
+        "sum" => match first() {
+            Some(t) if t == INT2.oid || t == INT4.oid => INT8.oid,
+            Some(t) if t == FLOAT4.oid || t == FLOAT8.oid => FLOAT8.oid,
+            Some(_) => NUMERIC.oid,
+            None => return None,
+        },
+        "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least" => first()?,
+        "round" | "trunc" | "ceil" | "ceiling" | "floor" => match first() {
+            Some(t) if t == FLOAT8.oid => FLOAT8.oid,
+            Some(_) if name == "round" || name == "trunc" => NUMERIC.oid,
+            other => other?,
+        },
+        "pg_backend_pid" => INT4.oid,
+        "bool_and" | "bool_or" | "every" => BOOL.oid,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    fn cols(sql: &str) -> Vec<(String, Option<Oid>)> {
+        let stmt = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+        projection(&stmt).unwrap().into_iter().map(|c| (c.name, c.type_oid)).collect()
+    }
+
+    #[test]
+    fn names_and_types_like_postgres() {
+        use types::*;
+        assert_eq!(
+            cols("select 1, 'a', 2.5, true, count(*), x, T.Y, 1::bigint, a::text, now() as ts"),
+            vec![
+                ("?column?".into(), Some(INT4.oid)),
+                ("?column?".into(), Some(TEXT.oid)),
+                ("?column?".into(), Some(NUMERIC.oid)),
+                ("?column?".into(), Some(BOOL.oid)),
+                ("count".into(), Some(INT8.oid)),
+                ("x".into(), None),
+                ("y".into(), None),
+                ("int8".into(), Some(INT8.oid)),
+                ("a".into(), Some(TEXT.oid)),
+                ("ts".into(), Some(TIMESTAMPTZ.oid)),
+            ]
+        );
+        assert_eq!(cols("select 1 + 2, 1 + 2.0, 3000000000, 'a' || 'b', 1 = 1"), vec![
+            ("?column?".into(), Some(INT4.oid)),
+            ("?column?".into(), Some(NUMERIC.oid)),
+            ("?column?".into(), Some(INT8.oid)),
+            ("?column?".into(), Some(TEXT.oid)),
+            ("?column?".into(), Some(BOOL.oid)),
+        ]);
+    }
+
+    #[test]
+    fn wildcards_defer_to_the_backend() {
+        let stmt = Parser::parse_sql(&PostgreSqlDialect {}, "select * from t").unwrap().remove(0);
+        assert_eq!(projection(&stmt), None);
+    }
+}

@@ -1,0 +1,583 @@
+//! The SQLite target (stdlib sqlite3, SQLite 3.40+): the default backend for trying the gateway.
+//!
+//! SQLite already accepts most PostgreSQL syntax (RETURNING, ON CONFLICT, IS DISTINCT FROM,
+//! `||`, LIMIT/OFFSET); this file rewrites the rest. Declared column types keep their
+//! PostgreSQL names because the sqlite backend reports them back as PostgreSQL types.
+//! SQLite is dynamically typed: casts follow SQLite's affinity rules (documented in
+//! docs/translation.md), so this target is for development, not for exact numeric work.
+
+use sqlparser::ast::{
+    self, BinaryOperator, ColumnOption, ColumnOptionDef, DataType, DateTimeField, Expr,
+    GeneratedAs, IndexType, LimitClause, ObjectType, Query, SetExpr, Statement, TableConstraint,
+    TrimWhereField, Value,
+};
+use sqlparser::tokenizer::Token;
+
+use super::ast_util::*;
+use super::common::{run, Pass};
+use super::pgtype::{kind, PgKind};
+use super::{Output, RowCount};
+use crate::error::{sqlstate, PgError, PgResult};
+
+pub fn translate(mut stmt: Statement) -> PgResult<Output> {
+    strip_pg_catalog(&mut stmt);
+    run(&mut stmt, &mut SqlitePass)?;
+    let returns_rows = match &stmt {
+        Statement::Query(_) => true,
+        Statement::Insert(i) => i.returning.is_some(),
+        Statement::Update(u) => u.returning.is_some(),
+        Statement::Delete(d) => d.returning.is_some(),
+        _ => false,
+    };
+    match stmt {
+        Statement::CreateTable(mut ct) => {
+            create_table(&mut ct)?;
+            Ok(Output::one(Statement::CreateTable(ct).to_string(), false))
+        }
+        Statement::Insert(mut ins) => {
+            insert(&mut ins)?;
+            Ok(Output::one(Statement::Insert(ins).to_string(), returns_rows))
+        }
+        Statement::Drop { object_type, if_exists, names, cascade, restrict: _, purge: _, temporary, table } => {
+            drop(object_type, if_exists, names, cascade, temporary, table)
+        }
+        Statement::Truncate(t) => truncate(t),
+        Statement::CreateIndex(mut ci) => {
+            create_index(&mut ci)?;
+            Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
+        }
+        Statement::AlterTable(mut at) => {
+            alter_table(&mut at)?;
+            Ok(Output::one(Statement::AlterTable(at).to_string(), false))
+        }
+        Statement::Delete(d) if d.using.is_some() => Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)")),
+        s @ (Statement::Query(_)
+        | Statement::Update(_)
+        | Statement::Delete(_)
+        | Statement::CreateView(_)
+        | Statement::Savepoint { .. }
+        | Statement::ReleaseSavepoint { .. }
+        | Statement::Rollback { .. }
+        | Statement::Explain { .. }) => Ok(Output::one(s.to_string(), returns_rows)),
+        Statement::CreateSchema { .. } => Err(refuse("CREATE SCHEMA", "the sqlite backend has one schema")),
+        other => Err(refuse(&format!("statement `{}`", super::utility::tag(&other).render(0)), "see docs/translation.md")),
+    }
+}
+
+struct SqlitePass;
+
+impl Pass for SqlitePass {
+    fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
+        if let Some(new) = rewrite_expr(e)? {
+            *e = new;
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, q: &mut Query) -> PgResult<()> {
+        limits(q)?;
+        // Row locks: SQLite locks the whole database for writers, so FOR UPDATE adds nothing.
+        q.locks.clear();
+        Ok(())
+    }
+}
+
+/// LIMIT ALL, OFFSET without LIMIT and FETCH FIRST in SQLite's LIMIT/OFFSET syntax.
+fn limits(q: &mut Query) -> PgResult<()> {
+    if let Some(fetch) = q.fetch.take() {
+        if fetch.with_ties || fetch.percent {
+            return Err(refuse("FETCH FIRST .. WITH TIES / PERCENT", "use LIMIT"));
+        }
+        let n = fetch.quantity.unwrap_or_else(|| num(1));
+        match &mut q.limit_clause {
+            Some(LimitClause::LimitOffset { limit, .. }) => *limit = Some(n),
+            _ => q.limit_clause = Some(LimitClause::LimitOffset { limit: Some(n), offset: None, limit_by: vec![] }),
+        }
+    }
+    if let Some(LimitClause::LimitOffset { limit, offset, .. }) = &mut q.limit_clause {
+        if limit.is_none() && offset.is_some() {
+            *limit = Some(num(-1));
+        }
+        if let Some(o) = offset {
+            o.rows = ast::OffsetRows::None;
+        }
+    }
+    Ok(())
+}
+
+fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
+    Ok(Some(match e {
+        Expr::Cast { format: Some(_), .. } => return Err(refuse("CAST .. FORMAT", "format in the client")),
+        Expr::Cast { expr, data_type, .. } => cast_to(take(expr), data_type)?,
+        Expr::TypedString(ts) => {
+            let s = match &ts.value.value {
+                Value::SingleQuotedString(s) => s.clone(),
+                other => other.to_string(),
+            };
+            cast_to(string(s), &ts.data_type)?
+        }
+        Expr::Interval(_) => return Err(refuse("INTERVAL values", "compute the time bound in the client and pass it as a parameter")),
+        Expr::ILike { negated, expr, pattern, escape_char, .. } => Expr::Like {
+            negated: *negated,
+            any: false,
+            expr: Box::new(func("lower", vec![take(expr)])),
+            pattern: Box::new(func("lower", vec![take(pattern)])),
+            escape_char: Some(escape_char.take().unwrap_or_else(|| Box::new(string("\\")))),
+        },
+        // PostgreSQL's LIKE escapes with backslash by default; SQLite has no default escape.
+        Expr::Like { escape_char: escape @ None, .. } => {
+            *escape = Some(Box::new(string("\\")));
+            return Ok(None);
+        }
+        Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => match right.as_mut() {
+            Expr::Subquery(q) => Expr::In {
+                expr: Box::new(take(left)),
+                target: ast::InTarget::Subquery(Box::new(take_query(q))),
+                negated: false,
+                global: false,
+            },
+            _ => return Ok(None),
+        },
+        Expr::AnyOp { .. } => return Err(refuse("ANY with an operator other than =", "use EXISTS")),
+        Expr::BinaryOp { op: BinaryOperator::Custom(op), .. } => {
+            return Err(refuse(&format!("operator {op}"), "see docs/translation.md"))
+        }
+        Expr::BinaryOp { op: BinaryOperator::LtDashGt | BinaryOperator::Spaceship, .. } => {
+            return Err(refuse("pgvector distance operators", "use the IRIS backend for vector search"))
+        }
+        Expr::BinaryOp { op: BinaryOperator::PGExp, left, right } => func("pow", vec![take(left), take(right)]),
+        Expr::Extract { field, expr, .. } => extract(field, take(expr))?,
+        Expr::Substring { expr, substring_from, substring_for, .. } => {
+            let mut args = vec![take(expr), substring_from.take().map(|b| *b).unwrap_or_else(|| num(1))];
+            if let Some(f) = substring_for.take() {
+                args.push(*f);
+            }
+            func("substr", args)
+        }
+        Expr::Position { expr, r#in } => func("instr", vec![take(r#in), take(expr)]),
+        Expr::Trim { trim_where, trim_what, expr, trim_characters: None } => {
+            let f = match trim_where {
+                Some(TrimWhereField::Leading) => "ltrim",
+                Some(TrimWhereField::Trailing) => "rtrim",
+                _ => "trim",
+            };
+            let mut args = vec![take(expr)];
+            if let Some(w) = trim_what.take() {
+                args.push(*w);
+            }
+            func(f, args)
+        }
+        Expr::Collate { collation, .. } => {
+            let c = collation.to_string().trim_matches('"').to_ascii_uppercase();
+            if c == "C" || c == "POSIX" {
+                *collation = name("BINARY");
+                return Ok(None);
+            }
+            return Err(refuse(&format!("COLLATE {collation}"), "SQLite offers BINARY (\"C\") only"));
+        }
+        Expr::Function(f) => match function(f)? {
+            Some(new) => new,
+            None => return Ok(None),
+        },
+        _ => return Ok(None),
+    }))
+}
+
+fn take(b: &mut Box<Expr>) -> Expr {
+    std::mem::replace(b.as_mut(), null())
+}
+
+fn take_query(q: &mut Box<Query>) -> Query {
+    let empty = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
+        .try_with_sql("SELECT 1")
+        .and_then(|mut p| p.parse_query())
+        .expect("static query");
+    std::mem::replace(q.as_mut(), *empty)
+}
+
+/// CAST for SQLite expressions: type names chosen for SQLite's affinity rules.
+fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
+    let k = kind(ty);
+    let plain = |t: &str| Ok(cast(e.clone(), DataType::Custom(name(t), vec![])));
+    match k {
+        PgKind::Bool => match string_literal(&e) {
+            Some(s) => Ok(Expr::Value(Value::Boolean(parse_bool(s)?).into())),
+            None => Ok(parse_expr(&format!(
+                "CASE WHEN ({e}) IS NULL THEN NULL WHEN lower({e}) IN ('t', 'true', 'y', 'yes', 'on', '1') THEN 1 \
+                 WHEN lower({e}) IN ('f', 'false', 'n', 'no', 'off', '0') THEN 0 END"
+            ))),
+        },
+        PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Serial(_) => plain("INTEGER"),
+        PgKind::Numeric(_) => plain("NUMERIC"),
+        PgKind::Float4 | PgKind::Float8 => plain("REAL"),
+        PgKind::Text | PgKind::Varchar(None) | PgKind::Char(None) | PgKind::Uuid | PgKind::Json | PgKind::Jsonb
+        | PgKind::Time | PgKind::TimeTz | PgKind::Timestamp | PgKind::TimestampTz | PgKind::Vector(_) => plain("TEXT"),
+        PgKind::Other(n) if n == "name" => plain("TEXT"),
+        PgKind::Varchar(Some(n)) => Ok(func("substr", vec![cast(e, DataType::Custom(name("TEXT"), vec![])), num(1), num(n)])),
+        PgKind::Char(Some(n)) => Ok(func("printf", vec![string(format!("%-{n}.{n}s")), e])),
+        PgKind::Date => Ok(func("date", vec![e])),
+        PgKind::Bytea => match string_literal(&e) {
+            Some(s) if s.starts_with("\\x") => {
+                let hex = &s[2..];
+                if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, "invalid hexadecimal data"));
+                }
+                Ok(Expr::Value(Value::HexStringLiteral(hex.to_string()).into()))
+            }
+            Some(s) if s.contains('\\') => Err(refuse("bytea escape format literals", "write bytea literals as '\\x..' hex")),
+            _ => plain("BLOB"),
+        },
+        PgKind::Interval => Err(refuse("casts to interval", "compute the time bound in the client")),
+        PgKind::Array => Err(refuse("array types", "pass the elements as separate parameters")),
+        PgKind::Other(n) => Err(refuse(&format!("cast to type {n}"), "cast to a standard SQL type")),
+    }
+}
+
+pub fn parse_bool(s: &str) -> PgResult<bool> {
+    let t = s.trim().to_ascii_lowercase();
+    let ok = |p: &[&str]| p.iter().any(|w| !t.is_empty() && w.starts_with(t.as_str()));
+    match t.as_str() {
+        "1" => Ok(true),
+        "0" => Ok(false),
+        "o" => Err(bad_bool(s)),
+        _ if ok(&["true", "yes", "on"]) && !ok(&["false", "no", "off"]) => Ok(true),
+        _ if ok(&["false", "no", "off"]) => Ok(false),
+        _ => Err(bad_bool(s)),
+    }
+}
+
+fn bad_bool(s: &str) -> PgError {
+    PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, format!("invalid input syntax for type boolean: \"{s}\""))
+}
+
+fn extract(field: &DateTimeField, e: Expr) -> PgResult<Expr> {
+    let part = |fmt: &str| cast(func("strftime", vec![string(fmt), e.clone()]), DataType::Custom(name("INTEGER"), vec![]));
+    Ok(match field {
+        DateTimeField::Year => part("%Y"),
+        DateTimeField::Month => part("%m"),
+        DateTimeField::Day => part("%d"),
+        DateTimeField::Hour => part("%H"),
+        DateTimeField::Minute => part("%M"),
+        DateTimeField::Dow => part("%w"),
+        DateTimeField::Doy => part("%j"),
+        DateTimeField::Second => cast(func("strftime", vec![string("%f"), e]), DataType::Custom(name("REAL"), vec![])),
+        DateTimeField::Epoch => parse_expr(&format!("((julianday({e}) - 2440587.5) * 86400.0)")),
+        DateTimeField::Quarter => parse_expr(&format!("((CAST(strftime('%m', {e}) AS INTEGER) + 2) / 3)")),
+        other => return Err(refuse(&format!("EXTRACT({other})"), "extract YEAR, MONTH, DAY, HOUR, MINUTE, SECOND, DOW, DOY, EPOCH or QUARTER")),
+    })
+}
+
+/// Function calls SQLite lacks or spells differently; None keeps the call as written.
+fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
+    let Some(fname) = func_name(f) else { return Ok(None) };
+    let args = plain_args(f);
+    let simple = is_plain_call(f);
+    Ok(Some(match (fname.as_str(), args) {
+        ("now" | "current_timestamp" | "localtimestamp" | "transaction_timestamp" | "statement_timestamp"
+        | "clock_timestamp", Some(_)) => keyword_func("CURRENT_TIMESTAMP"),
+        ("current_date", Some(a)) if a.is_empty() => keyword_func("CURRENT_DATE"),
+        ("current_time" | "localtime", Some(_)) => keyword_func("CURRENT_TIME"),
+        ("random", Some(a)) if a.is_empty() => parse_expr("((random() / 18446744073709551616.0) + 0.5)"),
+        ("gen_random_uuid" | "uuid_generate_v4", Some(a)) if a.is_empty() => parse_expr(
+            "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' \
+             || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))",
+        ),
+        ("string_agg", Some(a)) if a.len() == 2 => {
+            let mut g = func("group_concat", a);
+            if let (Expr::Function(nf), Some(filter)) = (&mut g, f.filter.take()) {
+                nf.filter = Some(filter);
+            }
+            if f.over.is_some() {
+                return Err(refuse("string_agg() OVER (..)", "aggregate in a subquery"));
+            }
+            g
+        }
+        ("string_agg", _) => return Err(refuse("string_agg with DISTINCT or ORDER BY", "order the rows in a subquery")),
+        ("concat", Some(a)) if simple => concat(a),
+        ("char_length" | "character_length", Some(a)) if simple && a.len() == 1 => func("length", a),
+        ("octet_length", Some(a)) if simple && a.len() == 1 => {
+            func("length", vec![cast(a.into_iter().next().unwrap_or_else(null), DataType::Custom(name("BLOB"), vec![]))])
+        }
+        ("strpos", Some(a)) if simple && a.len() == 2 => func("instr", a),
+        ("greatest" | "least", Some(a)) if simple && !a.is_empty() => extreme(&fname, a),
+        ("mod", Some(a)) if simple && a.len() == 2 => {
+            let mut it = a.into_iter();
+            let (x, y) = (it.next().unwrap_or_else(null), it.next().unwrap_or_else(null));
+            Expr::Nested(Box::new(binop(nested(x), BinaryOperator::Modulo, nested(y))))
+        }
+        ("date_trunc", Some(a)) if simple && a.len() == 2 => date_trunc(&a[0], a[1].clone())?,
+        ("nextval" | "currval" | "setval" | "lastval", _) => {
+            return Err(refuse("sequences", "use an INTEGER PRIMARY KEY column (SERIAL) instead"))
+        }
+        ("array_agg" | "unnest" | "array_length" | "array_to_string" | "string_to_array", _) => {
+            return Err(refuse(&format!("{fname}() (arrays)"), "aggregate with string_agg() or in the client"))
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// concat(): NULL arguments count as empty strings.
+pub fn concat(args: Vec<Expr>) -> Expr {
+    let mut parts = args
+        .into_iter()
+        .map(|a| func("COALESCE", vec![cast(a, DataType::Custom(name("TEXT"), vec![])), string("")]));
+    let first = parts.next().unwrap_or_else(|| string(""));
+    Expr::Nested(Box::new(parts.fold(first, |acc, p| binop(acc, BinaryOperator::StringConcat, p))))
+}
+
+/// greatest()/least() ignore NULLs in PostgreSQL; SQLite's max()/min() return NULL on any NULL.
+/// Each argument is coalesced with the others, so only non-NULL values compete.
+fn extreme(fname: &str, args: Vec<Expr>) -> Expr {
+    if args.len() == 1 {
+        return args.into_iter().next().unwrap_or_else(null);
+    }
+    let f = if fname == "greatest" { "max" } else { "min" };
+    let rotated = (0..args.len())
+        .map(|i| {
+            let mut v: Vec<Expr> = args[i..].to_vec();
+            v.extend_from_slice(&args[..i]);
+            func("coalesce", v)
+        })
+        .collect();
+    func(f, rotated)
+}
+
+fn date_trunc(field: &Expr, e: Expr) -> PgResult<Expr> {
+    let fmt = match string_literal(field).map(|s| s.to_ascii_lowercase()) {
+        Some(f) => match f.as_str() {
+            "year" => "%Y-01-01 00:00:00",
+            "month" => "%Y-%m-01 00:00:00",
+            "day" => "%Y-%m-%d 00:00:00",
+            "hour" => "%Y-%m-%d %H:00:00",
+            "minute" => "%Y-%m-%d %H:%M:00",
+            "second" => "%Y-%m-%d %H:%M:%S",
+            _ => return Err(refuse(&format!("date_trunc('{f}', ..)"), "truncate to year, month, day, hour, minute or second")),
+        },
+        None => return Err(refuse("date_trunc with a non-literal field", "write the field as a string literal")),
+    };
+    Ok(func("strftime", vec![string(fmt), e]))
+}
+
+fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
+    strip_public(&mut ct.name);
+    ct.unlogged = false;
+    if ct.on_commit.is_some() {
+        return Err(refuse("CREATE TABLE .. ON COMMIT", "drop the temporary table explicitly"));
+    }
+    // Columns named by a table-level PRIMARY KEY (single column).
+    let mut table_pk: Option<String> = None;
+    for c in &ct.constraints {
+        if let TableConstraint::PrimaryKey(pk) = c {
+            if pk.columns.len() == 1 {
+                table_pk = Some(pk.columns[0].column.expr.to_string().to_ascii_lowercase());
+            }
+        }
+    }
+    let mut pk_moved_inline = false;
+    for col in &mut ct.columns {
+        let k = kind(&col.data_type);
+        let identity = col.options.iter().any(|o| matches!(o.option, ColumnOption::Generated { generated_as: GeneratedAs::Always | GeneratedAs::ByDefault, generation_expr: None, .. }));
+        if matches!(k, PgKind::Serial(_)) || identity {
+            let inline_pk = col.options.iter().any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)));
+            let named_pk = table_pk.as_deref() == Some(col.name.value.to_ascii_lowercase().as_str());
+            if !inline_pk && !named_pk {
+                return Err(refuse(
+                    &format!("SERIAL/IDENTITY column \"{}\" that is not the primary key", col.name.value),
+                    "SQLite only auto-numbers the INTEGER PRIMARY KEY: declare the column PRIMARY KEY",
+                ));
+            }
+            pk_moved_inline |= named_pk;
+            col.data_type = DataType::Custom(name("INTEGER"), vec![]);
+            col.options.retain(|o| {
+                !matches!(o.option, ColumnOption::PrimaryKey(_) | ColumnOption::Generated { .. } | ColumnOption::NotNull)
+            });
+            col.options.insert(0, ColumnOptionDef {
+                name: None,
+                option: ColumnOption::DialectSpecific(vec![
+                    Token::make_keyword("PRIMARY"),
+                    Token::make_keyword("KEY"),
+                    Token::make_keyword("AUTOINCREMENT"),
+                ]),
+            });
+            continue;
+        }
+        col.data_type = column_type(&col.data_type, &k)?;
+        column_options(&mut col.options)?;
+    }
+    if pk_moved_inline {
+        ct.constraints.retain(|c| !matches!(c, TableConstraint::PrimaryKey(_)));
+    }
+    Ok(())
+}
+
+/// Declared types keep their PostgreSQL names; only spellings SQLite cannot parse change.
+fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
+    let custom = |s: String| DataType::Custom(name(&s), vec![]);
+    Ok(match k {
+        PgKind::Array => return Err(refuse("array columns", "store the elements in a child table or as JSON text")),
+        PgKind::TimestampTz => custom("TIMESTAMPTZ".into()),
+        PgKind::Timestamp => custom("TIMESTAMP".into()),
+        PgKind::TimeTz => custom("TIMETZ".into()),
+        PgKind::Time => custom("TIME".into()),
+        PgKind::Varchar(Some(n)) => custom(format!("VARCHAR({n})")),
+        PgKind::Varchar(None) => custom("VARCHAR".into()),
+        PgKind::Char(Some(n)) => custom(format!("CHAR({n})")),
+        PgKind::Float8 => custom("DOUBLE PRECISION".into()),
+        _ => ty.clone(),
+    })
+}
+
+fn column_options(options: &mut [ColumnOptionDef]) -> PgResult<()> {
+    for o in options.iter_mut() {
+        if let ColumnOption::Default(e) = &mut o.option {
+            if let Expr::Function(f) = e {
+                if let Some(n) = func_name(f) {
+                    if n == "nextval" {
+                        return Err(refuse("DEFAULT nextval(..)", "declare the column SERIAL PRIMARY KEY"));
+                    }
+                }
+                if matches!(f.args, ast::FunctionArguments::None) {
+                    continue; // CURRENT_TIMESTAMP and friends are allowed bare
+                }
+            }
+            // SQLite requires parentheses around any DEFAULT that is not a literal.
+            if !matches!(e, Expr::Value(_)) && !matches!(e, Expr::UnaryOp { expr, .. } if matches!(expr.as_ref(), Expr::Value(_))) {
+                *e = Expr::Nested(Box::new(std::mem::replace(e, null())));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn insert(ins: &mut ast::Insert) -> PgResult<()> {
+    if let ast::TableObject::TableName(n) = &mut ins.table {
+        strip_public(n);
+    }
+    if ins.overriding.is_some() {
+        return Err(refuse("INSERT .. OVERRIDING", "insert the identity value directly"));
+    }
+    // `INSERT .. SELECT .. ON CONFLICT` is ambiguous in SQLite's grammar without a WHERE.
+    if ins.on.is_some() {
+        if let Some(src) = &mut ins.source {
+            if let SetExpr::Select(s) = src.body.as_mut() {
+                if s.selection.is_none() {
+                    s.selection = Some(Expr::Value(Value::Boolean(true).into()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn drop(
+    object_type: ObjectType,
+    if_exists: bool,
+    names: Vec<ast::ObjectName>,
+    cascade: bool,
+    temporary: bool,
+    table: Option<ast::ObjectName>,
+) -> PgResult<Output> {
+    if cascade {
+        return Err(refuse("DROP .. CASCADE", "drop the dependent objects first, then drop without CASCADE"));
+    }
+    if !matches!(object_type, ObjectType::Table | ObjectType::View | ObjectType::Index) {
+        return Err(refuse(&format!("DROP {object_type}"), "the sqlite backend has tables, views and indexes only"));
+    }
+    let _ = (temporary, table);
+    let statements = names
+        .into_iter()
+        .map(|mut n| {
+            strip_public(&mut n);
+            format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" })
+        })
+        .collect();
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+}
+
+fn truncate(t: ast::Truncate) -> PgResult<Output> {
+    if matches!(t.cascade, Some(ast::CascadeOption::Cascade)) {
+        return Err(refuse("TRUNCATE .. CASCADE", "truncate the referencing tables first"));
+    }
+    if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)) {
+        return Err(refuse("TRUNCATE .. RESTART IDENTITY", "the sqlite backend keeps its AUTOINCREMENT counters"));
+    }
+    let statements = t
+        .table_names
+        .into_iter()
+        .map(|mut target| {
+            strip_public(&mut target.name);
+            format!("DELETE FROM {}", target.name)
+        })
+        .collect();
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+}
+
+fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
+    strip_public(&mut ci.table_name);
+    ci.concurrently = false;
+    match &ci.using {
+        None | Some(IndexType::BTree) => ci.using = None,
+        Some(other) => return Err(refuse(&format!("index method {other}"), "SQLite has B-tree indexes only")),
+    }
+    if !ci.include.is_empty() || !ci.with.is_empty() || ci.nulls_distinct.is_some() {
+        return Err(refuse("CREATE INDEX .. INCLUDE / WITH / NULLS DISTINCT", "create a plain index"));
+    }
+    for c in &mut ci.columns {
+        if c.operator_class.is_some() {
+            return Err(refuse("index operator classes", "create a plain index"));
+        }
+    }
+    Ok(())
+}
+
+fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
+    strip_public(&mut at.name);
+    if at.operations.len() != 1 {
+        return Err(refuse("ALTER TABLE with several actions", "run one ALTER TABLE per action"));
+    }
+    match &mut at.operations[0] {
+        ast::AlterTableOperation::AddColumn { column_def, .. } => {
+            let k = kind(&column_def.data_type);
+            if matches!(k, PgKind::Serial(_)) {
+                return Err(refuse("ADD COLUMN .. SERIAL", "SQLite cannot add an auto-numbered column"));
+            }
+            column_def.data_type = column_type(&column_def.data_type, &k)?;
+            column_options(&mut column_def.options)?;
+            Ok(())
+        }
+        ast::AlterTableOperation::DropColumn { .. }
+        | ast::AlterTableOperation::RenameColumn { .. }
+        | ast::AlterTableOperation::RenameTable { .. } => Ok(()),
+        other => Err(refuse(&format!("ALTER TABLE {other}"), "SQLite supports ADD/DROP/RENAME COLUMN and RENAME TO")),
+    }
+}
+
+/// The sqlite backend emulates catalog relations as per-connection TEMP views
+/// (`pg_class`, `pg_namespace`, ...): `pg_catalog.pg_class` must name them unqualified.
+fn strip_pg_catalog(stmt: &mut Statement) {
+    use sqlparser::ast::{ObjectName, VisitMut, VisitorMut};
+    use std::ops::ControlFlow;
+    struct V;
+    impl VisitorMut for V {
+        type Break = ();
+        fn pre_visit_relation(&mut self, n: &mut ObjectName) -> ControlFlow<()> {
+            if n.0.len() == 2 && n.0[0].to_string().eq_ignore_ascii_case("pg_catalog") {
+                n.0.remove(0);
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            match e {
+                Expr::CompoundIdentifier(parts) if parts.len() >= 3 && parts[0].value.eq_ignore_ascii_case("pg_catalog") => {
+                    parts.remove(0);
+                }
+                Expr::Function(f) if f.name.0.len() == 2 && f.name.0[0].to_string().eq_ignore_ascii_case("pg_catalog") => {
+                    f.name.0.remove(0);
+                }
+                _ => {}
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut V);
+}

@@ -1,0 +1,180 @@
+//! Utility statements: command tags, transaction control and session settings.
+//!
+//! BEGIN/COMMIT/ROLLBACK and SET/SHOW/RESET are answered or sequenced by the session,
+//! not sent as-is: the gateway keeps PostgreSQL's settings and transaction states.
+
+use sqlparser::ast::{
+    self, ContextModifier, Reset, Statement, TransactionAccessMode, TransactionIsolationLevel,
+    TransactionMode,
+};
+
+use super::ast_util::refuse;
+use super::{Action, Tag, Target, TargetSql};
+use crate::error::PgResult;
+
+/// The CommandComplete tag PostgreSQL reports for the statement.
+pub fn tag(stmt: &Statement) -> Tag {
+    let fixed = |s: &str| Tag::Fixed(s.to_string());
+    match stmt {
+        Statement::Query(_) => Tag::Select,
+        Statement::Insert(_) => Tag::Insert,
+        Statement::Update(_) => Tag::Update,
+        Statement::Delete(_) => Tag::Delete,
+        Statement::StartTransaction { begin: false, .. } => fixed("START TRANSACTION"),
+        Statement::StartTransaction { .. } => fixed("BEGIN"),
+        Statement::Commit { .. } => fixed("COMMIT"),
+        Statement::Rollback { .. } => fixed("ROLLBACK"),
+        Statement::Savepoint { .. } => fixed("SAVEPOINT"),
+        Statement::ReleaseSavepoint { .. } => fixed("RELEASE"),
+        Statement::CreateTable(_) => fixed("CREATE TABLE"),
+        Statement::CreateIndex(_) => fixed("CREATE INDEX"),
+        Statement::CreateView(_) => fixed("CREATE VIEW"),
+        Statement::Drop { object_type, .. } => Tag::Fixed(format!("DROP {object_type}")),
+        Statement::Truncate { .. } => fixed("TRUNCATE TABLE"),
+        Statement::AlterTable { .. } => fixed("ALTER TABLE"),
+        Statement::ShowVariable { .. } => fixed("SHOW"),
+        Statement::Set(_) => fixed("SET"),
+        Statement::Reset(_) => fixed("RESET"),
+        Statement::Deallocate { name, .. } if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") => {
+            fixed("DEALLOCATE ALL")
+        }
+        Statement::Deallocate { .. } => fixed("DEALLOCATE"),
+        Statement::Discard { object_type } => Tag::Fixed(format!("DISCARD {object_type}")),
+        other => {
+            // Tag from the statement's leading keywords, e.g. "CREATE SCHEMA".
+            let text = other.to_string();
+            let words: Vec<&str> = text.split_whitespace().take(2).collect();
+            Tag::Fixed(words.join(" ").to_ascii_uppercase())
+        }
+    }
+}
+
+/// The session-level action for transaction control and settings; None for backend work.
+pub fn session_action(stmt: &Statement, target: &Target) -> PgResult<Option<Action>> {
+    Ok(Some(match stmt {
+        Statement::StartTransaction { modes, statements, .. } if statements.is_empty() => {
+            Action::Begin { modes: begin_modes(modes, target)? }
+        }
+        Statement::Commit { chain: false, .. } => Action::Commit,
+        Statement::Rollback { savepoint: None, chain: false } => Action::Rollback,
+        Statement::Commit { .. } | Statement::Rollback { savepoint: None, .. } => {
+            return Err(refuse("COMMIT/ROLLBACK AND CHAIN", "commit, then BEGIN again"))
+        }
+        Statement::ShowVariable { variable } => {
+            let name = variable.iter().map(|i| i.value.to_ascii_lowercase()).collect::<Vec<_>>().join(" ");
+            let name = match name.as_str() {
+                "transaction isolation level" => "transaction_isolation".to_string(),
+                _ => name,
+            };
+            Action::Show { name }
+        }
+        Statement::Reset(r) => Action::Reset {
+            name: match &r.reset {
+                Reset::ALL => "all".into(),
+                Reset::SessionAuthorization => "session_authorization".into(),
+                Reset::ConfigurationParameter(n) => n.to_string().to_ascii_lowercase(),
+            },
+        },
+        Statement::Set(set) => return set_action(set, target),
+        Statement::Deallocate { name, .. } => {
+            Action::Deallocate(if name.quote_style.is_none() && name.value.eq_ignore_ascii_case("all") {
+                None
+            } else {
+                Some(name.value.clone())
+            })
+        }
+        Statement::Discard { object_type } => Action::Discard { all: matches!(object_type, ast::DiscardObject::ALL) },
+        _ => return Ok(None),
+    }))
+}
+
+fn set_action(set: &ast::Set, target: &Target) -> PgResult<Option<Action>> {
+    Ok(Some(match set {
+        ast::Set::SingleAssignment { scope, variable, values, .. } => {
+            let name = variable.to_string().to_ascii_lowercase();
+            let value = values.iter().map(render_set_value).collect::<Vec<_>>().join(", ");
+            let value = if value.eq_ignore_ascii_case("default") { None } else { Some(value) };
+            let local = matches!(scope, Some(ContextModifier::Local));
+            Action::Set { name, value, local }
+        }
+        ast::Set::SetTimeZone { local, value } => {
+            Action::Set { name: "timezone".into(), value: Some(render_set_value(value)), local: *local }
+        }
+        ast::Set::SetNames { charset_name, .. } => {
+            Action::Set { name: "client_encoding".into(), value: Some(charset_name.value.clone()), local: false }
+        }
+        ast::Set::SetNamesDefault {} => Action::Set { name: "client_encoding".into(), value: None, local: false },
+        ast::Set::SetTransaction { modes, snapshot: None, session } => {
+            let level = modes.iter().find_map(|m| match m {
+                TransactionMode::IsolationLevel(l) => Some(*l),
+                _ => None,
+            });
+            // Validate the modes for the target even when the session only records them.
+            begin_modes(modes, target)?;
+            let name = if *session { "default_transaction_isolation" } else { "transaction_isolation" };
+            match level {
+                Some(l) => Action::Set { name: name.into(), value: Some(level_name(l).into()), local: !*session },
+                None => {
+                    let ro = modes.iter().any(|m| matches!(m, TransactionMode::AccessMode(TransactionAccessMode::ReadOnly)));
+                    let name = if *session { "default_transaction_read_only" } else { "transaction_read_only" };
+                    Action::Set { name: name.into(), value: Some(if ro { "on" } else { "off" }.into()), local: !*session }
+                }
+            }
+        }
+        ast::Set::SetRole { .. } | ast::Set::SetSessionAuthorization(_) => {
+            return Err(refuse("SET ROLE / SET SESSION AUTHORIZATION", "connect as the wanted user instead"))
+        }
+        other => return Err(refuse(&format!("SET form `{other}`"), "use SET name = value")),
+    }))
+}
+
+fn level_name(l: TransactionIsolationLevel) -> &'static str {
+    match l {
+        TransactionIsolationLevel::ReadUncommitted => "read uncommitted",
+        TransactionIsolationLevel::ReadCommitted => "read committed",
+        TransactionIsolationLevel::RepeatableRead => "repeatable read",
+        TransactionIsolationLevel::Serializable => "serializable",
+        _ => "read committed",
+    }
+}
+
+/// Statements to run right after BEGIN so the transaction has the requested modes.
+///
+/// SQLite transactions are always serializable, so every level is satisfied. IRIS offers
+/// READ UNCOMMITTED and READ COMMITTED only: PostgreSQL's READ UNCOMMITTED is READ COMMITTED,
+/// and the stronger levels are refused rather than silently weakened. READ ONLY is
+/// accepted and not enforced (documented).
+fn begin_modes(modes: &[TransactionMode], target: &Target) -> PgResult<Vec<TargetSql>> {
+    let mut out = Vec::new();
+    for m in modes {
+        if let (TransactionMode::IsolationLevel(level), Target::Iris(_)) = (m, target) {
+            match level {
+                TransactionIsolationLevel::ReadUncommitted | TransactionIsolationLevel::ReadCommitted => {
+                    out.push(TargetSql {
+                        sql: "SET TRANSACTION ISOLATION LEVEL READ COMMITTED".into(),
+                        params: Vec::new(),
+                    })
+                }
+                other => {
+                    return Err(refuse(
+                        &format!("isolation level {}", level_name(*other).to_ascii_uppercase()),
+                        "IRIS offers READ COMMITTED at most; use BEGIN ISOLATION LEVEL READ COMMITTED",
+                    ))
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The value of a SET as PostgreSQL would store it: string literals unquoted.
+fn render_set_value(expr: &ast::Expr) -> String {
+    match expr {
+        ast::Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        ast::Expr::Identifier(i) => i.value.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,553 @@
+"""The fake IRIS instance: namespaces, jobs, transactions, metadata, on sqlite.
+
+Model (iris-facts.md):
+- An *instance* lives in one directory (``FAKE_IRIS_DATA``, else a fresh temp
+  dir per process); each namespace is one sqlite file in it.
+- A *job* is one IRIS process: one sqlite connection per namespace, one
+  transaction, one isolation level, one current namespace. Embedded Python has
+  exactly one job per OS process; every DBAPI connection is its own job.
+- Storage holds IRIS *logical* values: DATE as +$H days, TIME as seconds,
+  POSIXTIME as 2**60 + microseconds, BIT as 0/1, TIMESTAMP as text; SQL NULL
+  and '' are sqlite NULL and ''. The faces convert at the API edge.
+- Isolation: IRIS defaults to READ UNCOMMITTED. A job at that level reads
+  another job's uncommitted writes of this OS process (its SELECT runs on the
+  writer's connection); at READ COMMITTED it sees committed data only.
+- Locks: writers are serialised (sqlite); a writer waiting longer than
+  ``FAKE_IRIS_LOCK_TIMEOUT`` seconds (default 10) gets SQLCODE -110.
+
+Known gaps, kept visible: row-level locking (IRIS lets two transactions write
+different rows concurrently; here the second waits), dirty reads across OS
+processes, GROUP BY upper-casing under SQLUPPER, schemas other than SQLUser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from _fakeiris import sqltext
+from _fakeiris import values_in
+from _fakeiris.errors import FakeSQLError, from_sqlite
+
+# --- types --------------------------------------------------------------------
+
+# (ODBC type, clientType) per declared IRIS type name; clientType values are the
+# %SQL.StatementColumn ones (5 INTEGER, 10 VARCHAR, 16 BOOLEAN, 20 FTIMESTAMP, ...).
+_DECLARED = [
+    (r"POSIXTIME", 11, 20),
+    (r"TIMESTAMP|DATETIME", 11, 9),
+    (r"DATE", 9, 2),
+    (r"TIME", 10, 8),
+    (r"BIGINT", -5, 18),
+    (r"SMALLINT", 5, 5),
+    (r"TINYINT", -6, 5),
+    (r"INT", 4, 5),
+    (r"BIT|BOOL", -7, 16),
+    (r"NUMERIC|DECIMAL|MONEY", 2, 14),
+    (r"DOUBLE|FLOAT|REAL", 8, 3),
+    (r"UNIQUEIDENTIFIER|GUID", -11, 10),
+    (r"LONGVARBINARY|BLOB|STREAM\.GLOBALBINARY", -4, 12),
+    (r"BINARY", -3, 1),
+    (r"LONGVARCHAR|TEXT|CLOB|STREAM", -1, 13),
+    (r"CHAR|VARCHAR|STRING", 12, 10),
+]
+
+
+@dataclass
+class ColumnInfo:
+    colName: str
+    ODBCType: int
+    precision: int = 0
+    scale: int = 0
+    isNullable: int = 1
+    clientType: int = 10
+    declared: str = ""
+
+
+@dataclass
+class ParamInfo:
+    ODBCType: int = 12
+    clientType: int = 10
+    precision: int = 0
+    scale: int = 0
+    declared: str = ""
+
+
+def type_of_declared(decl: str) -> Tuple[int, int, int, int]:
+    """(ODBCType, clientType, precision, scale) for a declared column type."""
+    up = decl.upper()
+    odbc, client = 12, 10
+    for pattern, o, c in _DECLARED:
+        if re.search(pattern, up):
+            odbc, client = o, c
+            break
+    nums = [int(n) for n in re.findall(r"\d+", up.split("(", 1)[1])] if "(" in up else []
+    precision = nums[0] if nums else {4: 10, 5: 5, -5: 19, -6: 3, 8: 15, 12: 1}.get(odbc, 0)
+    scale = nums[1] if len(nums) > 1 else 0
+    return odbc, client, precision, scale
+
+
+_TYPEOF = {"integer": (4, 5), "real": (8, 3), "blob": (-3, 1), "text": (12, 10)}
+_AGGREGATE = re.compile(r"^\s*(COUNT|SUM|AVG|MIN|MAX|LIST|%DLIST)\s*\(", re.I)
+_IDENT = re.compile(r"^[A-Za-z_%][\w%]*$")
+
+
+# --- the instance -------------------------------------------------------------------
+
+
+class Instance:
+    """One fake IRIS instance (per data directory, per OS process)."""
+
+    _all: Dict[str, "Instance"] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.lock = threading.RLock()
+        self.writer: Optional["Job"] = None
+        self.namespaces = {"USER", "%SYS"} | {
+            ns.strip().upper() for ns in os.environ.get("FAKE_IRIS_NAMESPACES", "").split(",") if ns.strip()
+        }
+        self.next_pid = 1000
+
+    @classmethod
+    def current(cls) -> "Instance":
+        with cls._guard:
+            directory = os.environ.get("FAKE_IRIS_DATA") or cls._default_dir()
+            os.makedirs(directory, exist_ok=True)
+            if directory not in cls._all:
+                cls._all[directory] = Instance(directory)
+            return cls._all[directory]
+
+    _tmp: Optional[str] = None
+
+    @classmethod
+    def _default_dir(cls) -> str:
+        if cls._tmp is None:
+            cls._tmp = tempfile.mkdtemp(prefix="fakeiris-")
+        return cls._tmp
+
+    def path(self, namespace: str) -> str:
+        return os.path.join(self.directory, namespace.replace("%", "pct_") + ".sqlite3")
+
+    def new_pid(self) -> int:
+        with self.lock:
+            self.next_pid += 1
+            return self.next_pid
+
+
+def lock_timeout() -> float:
+    return float(os.environ.get("FAKE_IRIS_LOCK_TIMEOUT", "10"))
+
+
+def _exact(value):
+    return value
+
+
+# --- a job --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    columns: Optional[List[ColumnInfo]]
+    rows: List[list] = field(default_factory=list)
+    rowcount: int = -1
+
+
+@dataclass
+class Prepared:
+    sql: str
+    sqlite_sql: str
+    columns: Optional[List[ColumnInfo]]
+    params: List[ParamInfo]
+    txn: Optional[Tuple[str, Optional[str], Optional[str]]] = None
+
+
+class Job:
+    """One IRIS process: namespace, transaction and isolation level are per job."""
+
+    def __init__(self, namespace: str = "USER") -> None:
+        self.instance = Instance.current()
+        self.pid = self.instance.new_pid()
+        self.lock = threading.RLock()
+        self.conns: Dict[str, sqlite3.Connection] = {}
+        self.namespace = "USER"
+        self.set_namespace(namespace)
+        self.isolation = "READ UNCOMMITTED"
+        #: select mode: "logical" (embedded default) or "odbc" (xDBC connections)
+        self.mode = "logical"
+        self.store_error: Optional[FakeSQLError] = None
+        self.savepoints = 0
+        self.in_txn = False
+        self.wrote = False
+        self.closed = False
+        #: %COMMITMODE: IMPLICIT autocommits each statement outside a transaction.
+        self.commit_mode = "IMPLICIT"
+
+    # namespaces
+
+    def set_namespace(self, namespace: str) -> None:
+        ns = namespace.upper()
+        if ns not in self.instance.namespaces:
+            raise FakeSQLError(-400, f"<NAMESPACE> {namespace}")
+        self.namespace = ns
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        c = self.conns.get(self.namespace)
+        if c is None:
+            c = sqlite3.connect(
+                self.instance.path(self.namespace),
+                timeout=lock_timeout(),
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute("PRAGMA foreign_keys=ON")
+            c.create_function("_iris_exact", 1, _exact, deterministic=True)
+            c.create_function("_iris_store", 2, self._store)
+            self.conns[self.namespace] = c
+        return c
+
+    # prepare
+
+    def prepare(self, sql: str) -> Prepared:
+        """Parse and describe without executing (what %Prepare does)."""
+        trace = os.environ.get("FAKE_IRIS_TRACE")
+        if trace:
+            with open(trace, "a") as f:
+                f.write(f"job {self.pid}: {sql}\n")
+        blank = sqltext.blank_literals(sql)
+        sqltext.check_iris_sql(sql, blank)
+        txn = sqltext.transaction_command(sql)
+        if txn:
+            return Prepared(sql, sql, None, [], txn)
+        sqlite_sql = sqltext.to_sqlite(sql)
+        n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
+        with self.lock:
+            self._check_open()
+            try:
+                self.conn.execute("EXPLAIN " + sqlite_sql, [None] * n_params)
+                columns = self._columns(sql, sqlite_sql) if sqltext.is_query(blank) else None
+            except sqlite3.Error as exc:
+                raise from_sqlite(exc, writing=False, location="Prepare") from None
+            params = self._param_types(sqlite_sql)
+        return Prepared(sql, sqlite_sql, columns, params)
+
+    def _columns(self, sql: str, sqlite_sql: str) -> List[ColumnInfo]:
+        view = f"_fakeiris_describe_{self.pid}"
+        # Views take no parameters: describe with NULL in each marker's place.
+        no_params = sqlite_sql
+        for pos in reversed(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql))):
+            no_params = no_params[:pos] + "NULL" + no_params[pos + 1:]
+        c = self.conn
+        items = _select_items(sqlite_sql)
+        c.execute(f'CREATE TEMP VIEW "{view}" AS {no_params}')
+        try:
+            info = c.execute(f'PRAGMA table_info("{view}")').fetchall()
+            if not items or len(items) != len(info):
+                items = None
+            # Columns neither declared nor typed by their expression: look at data.
+            untyped = [row[1] for i, row in enumerate(info) if not row[2] and not (items and _static_type(items[i]))]
+            kinds: Dict[str, str] = {}
+            if untyped:
+                probe = ", ".join(f'typeof("{name}")' for name in untyped)
+                row = c.execute(f'SELECT {probe} FROM "{view}" LIMIT 1').fetchone()
+                kinds = dict(zip(untyped, row or []))
+        finally:
+            c.execute(f'DROP VIEW "{view}"')
+        cols = []
+        for pos, (_cid, name, decl, notnull, _dflt, _pk) in enumerate(info, start=1):
+            static = _static_type(items[pos - 1]) if items else None
+            if decl or static:
+                odbc, client, prec, scale = type_of_declared(decl or static)
+            else:
+                odbc, client = _TYPEOF.get(kinds.get(name) or "text", (12, 10))
+                prec, scale = (10, 0) if odbc == 4 else (0, 0)
+            cols.append(ColumnInfo(_iris_name(name, pos, sql), odbc, prec, scale, 0 if notnull else 1, client, decl))
+        return cols
+
+    def _table_types(self, sqlite_sql: str) -> Dict[str, str]:
+        types: Dict[str, str] = {}
+        blank = sqltext.blank_literals(sqlite_sql)
+        for m in re.finditer(r'\b(?:FROM|JOIN|INTO|UPDATE)\s+"?([\w]+)"?', blank, re.I):
+            for _cid, name, decl, *_ in self.conn.execute(f'PRAGMA table_info("{m.group(1)}")'):
+                types.setdefault(name.upper(), decl)
+        return types
+
+    def _param_types(self, sqlite_sql: str) -> List[ParamInfo]:
+        """Type of each ? from its context, as IRIS infers it (VARCHAR otherwise)."""
+        blank = sqltext.blank_literals(sqlite_sql)
+        markers = sqltext.marker_positions(blank)
+        if not markers:
+            return []
+        types = self._table_types(sqlite_sql)
+        decls: List[str] = [""] * len(markers)
+        ins = re.search(r"\bINSERT\s+INTO\s+\"?\w+\"?\s*\(([^)]*)\)\s*VALUES\s*\((.*)\)", blank, re.I | re.S)
+        if ins:
+            names = [n.strip().strip('"').upper() for n in ins.group(1).split(",")]
+            start = ins.start(2)
+            values = _split_top(blank[start:ins.end(2)])
+            offset = start
+            for name, item in zip(names, values):
+                if item.strip() == "?":
+                    pos = offset + item.index("?")
+                    decls[markers.index(pos)] = types.get(name, "")
+                offset += len(item) + 1
+        for i, pos in enumerate(markers):
+            if decls[i]:
+                continue
+            before = blank[:pos]
+            m = (re.search(r'"?(\w+)"?\s*(?:=|<>|!=|<=|>=|<|>|\bLIKE\b)\s*$', before, re.I)
+                 or re.search(r'"?(\w+)"?\s+(?:NOT\s+)?IN\s*\(\s*(?:\?\s*,\s*)*$', before, re.I)
+                 or re.search(r'"?(\w+)"?\s+BETWEEN\s+(?:\?\s+AND\s+)?$', before, re.I))
+            if m:
+                decls[i] = types.get(m.group(1).upper(), "")
+        out = []
+        for decl in decls:
+            odbc, client, prec, scale = type_of_declared(decl) if decl else (12, 10, 0, 0)
+            out.append(ParamInfo(odbc, client, prec, scale, decl))
+        return out
+
+    # execute
+
+    def execute(self, prepared: Prepared, bound: Sequence[Any]) -> Result:
+        with self.lock:
+            self._check_open()
+            if prepared.txn:
+                return self._transaction(*prepared.txn)
+            if len(bound) != len(prepared.params):
+                raise FakeSQLError(-1, f"{len(prepared.params)} parameters expected, {len(bound)} given")
+            writing = prepared.columns is None
+            if self.commit_mode == "EXPLICIT" and not self.in_txn:
+                self._begin()
+            if self.in_txn and not self.wrote and not self.savepoints:
+                # READ COMMITTED: each statement sees what is committed now. A sqlite
+                # read transaction would keep its first snapshot; nothing is written
+                # yet, so restarting it loses nothing.
+                self._raw("COMMIT")
+                self._raw("BEGIN")
+            target = self._dirty_source() if not writing else None
+            self.store_error = None
+            try:
+                if target is not None:
+                    with target.lock:
+                        cur = target.conn.execute(prepared.sqlite_sql, list(bound))
+                        rows = [list(r) for r in cur.fetchall()]
+                else:
+                    cur = self.conn.execute(prepared.sqlite_sql, list(bound))
+                    rows = [list(r) for r in cur.fetchall()] if not writing else []
+            except sqlite3.Error as exc:
+                if self.store_error is not None:
+                    raise self.store_error from None
+                raise from_sqlite(exc, writing=writing, location="Execute") from None
+            if re.match(r"\s*CREATE\s+TABLE\b", prepared.sqlite_sql, re.I):
+                self._add_store_triggers(prepared.sqlite_sql)
+            if writing and self.in_txn:
+                self.wrote = True
+                with self.instance.lock:
+                    self.instance.writer = self
+            return Result(prepared.columns, rows, cur.rowcount if writing else -1)
+
+    def _dirty_source(self) -> Optional["Job"]:
+        if self.isolation != "READ UNCOMMITTED":
+            return None
+        with self.instance.lock:
+            w = self.instance.writer
+        if w is None or w is self or w.closed or not w.in_txn or w.namespace != self.namespace:
+            return None
+        return w
+
+    # transactions
+
+    def _transaction(self, kind: str, isolation: Optional[str], name: Optional[str]) -> Result:
+        if kind == "set_txn":
+            if isolation:
+                self.isolation = isolation
+            if name:
+                self.commit_mode = name
+        elif kind == "begin":
+            if isolation:
+                self.isolation = isolation
+            if not self.in_txn:
+                self._begin()
+        elif kind == "commit":
+            self.commit()
+        elif kind == "rollback":
+            self.rollback()
+        elif kind == "savepoint":
+            if not self.in_txn:
+                self._begin()
+            self._raw(f"SAVEPOINT {name}")
+            self.savepoints += 1
+        elif kind == "rollback_to":
+            self._raw(f"ROLLBACK TO SAVEPOINT {name}")
+        return Result(None, [], 0)
+
+    def _raw(self, sql: str) -> None:
+        try:
+            self.conn.execute(sql)
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc, writing=True, location="Execute") from None
+
+    def _begin(self) -> None:
+        self._raw("BEGIN")
+        self.in_txn = True
+        self.wrote = False
+        self.savepoints = 0
+
+    # literals written into typed columns
+
+    def _add_store_triggers(self, sqlite_sql: str) -> None:
+        """Convert (ODBC mode) or validate (logical mode) values that reach DATE,
+        TIME, POSIXTIME and BIT columns as SQL literals, as IRIS does on filing."""
+        m = re.match(r'\s*CREATE\s+TABLE\s+"?(\w+)"?', sqlite_sql, re.I)
+        if not m:
+            return
+        table = m.group(1)
+        for _cid, col, decl, *_ in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
+            odbc, client, _p, _s = type_of_declared(decl)
+            kind = {9: "DATE", 10: "TIME", -7: "BIT"}.get(odbc) or ("POSIXTIME" if client == 20 else None)
+            if not kind:
+                continue
+            for event in ("INSERT", f"UPDATE OF \"{col}\""):
+                name = f"_iris_{table}_{col}_{'ins' if event == 'INSERT' else 'upd'}"
+                self.conn.execute(
+                    f'CREATE TRIGGER IF NOT EXISTS "{name}" AFTER {event} ON "{table}" '
+                    f"WHEN NEW.\"{col}\" IS NOT NULL AND typeof(NEW.\"{col}\") NOT IN ('integer', 'real') "
+                    f'BEGIN UPDATE "{table}" SET "{col}" = _iris_store(\'{kind}\', NEW."{col}") '
+                    f"WHERE rowid = NEW.rowid; END"
+                )
+
+    def _store(self, kind: str, value):
+        try:
+            if self.mode == "odbc":
+                return values_in.odbc_to_logical(kind, value)
+            return values_in.logical_check(kind, value)
+        except (ValueError, TypeError):
+            code = {"DATE": -146, "TIME": -147}.get(kind, -104) if self.mode == "odbc" else -104
+            self.store_error = FakeSQLError(code, f"value {value!r} is not a valid {'ODBC' if self.mode == 'odbc' else 'logical'} {kind}")
+            raise
+
+    def _end(self, how: str) -> None:
+        with self.lock:
+            if self.in_txn:
+                self._raw(how)
+            self.in_txn = False
+            self.wrote = False
+            with self.instance.lock:
+                if self.instance.writer is self:
+                    self.instance.writer = None
+
+    def commit(self) -> None:
+        self._end("COMMIT")
+
+    def rollback(self) -> None:
+        self._end("ROLLBACK")
+
+    def close(self) -> None:
+        with self.lock:
+            if self.closed:
+                return
+            try:
+                self.rollback()  # a job that ends rolls its open transaction back
+            finally:
+                self.closed = True
+                for c in self.conns.values():
+                    c.close()
+                self.conns.clear()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise FakeSQLError(-400, "<COMMUNICATION LINK ERROR> job has ended")
+
+
+def _split_top(text: str) -> List[str]:
+    """Split on commas outside parentheses, keeping exact substrings."""
+    parts, depth, last = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[last:i])
+            last = i + 1
+    parts.append(text[last:])
+    return parts
+
+
+def _iris_name(name: str, pos: int, sql: str) -> str:
+    """IRIS names an unaliased expression column Expression_n / Aggregate_n (verify)."""
+    if _IDENT.match(name) or f'"{name}"' in sql:
+        return name
+    return ("Aggregate_" if _AGGREGATE.match(name) else "Expression_") + str(pos)
+
+
+def _select_items(sql: str) -> Optional[List[str]]:
+    """Top-level select-list expressions; for ``SELECT * FROM (subquery) ...``
+    those of the subquery (how the DBAPI backend describes a query)."""
+    blank = sqltext.blank_literals(sql)
+    m = re.match(r"\s*SELECT\s+(?:DISTINCT\s+)?", blank, re.I)
+    if not m:
+        return None
+    depth, end = 0, None
+    for i in range(m.end(), len(blank)):
+        ch = blank[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0 and re.match(r"FROM\b", blank[i:i + 5], re.I) and not blank[i - 1].isalnum():
+            end = i
+            break
+    head = blank[m.end():end]
+    if head.strip() == "*" and end is not None:
+        rest = blank[end + 4:].lstrip()
+        start = len(blank) - len(rest)
+        if rest.startswith("("):
+            close = _matching(blank, start)
+            return _select_items(sql[start + 1:close]) if close else None
+        return None
+    spans, last, depth = [], m.end(), 0
+    for i in range(m.end(), end if end is not None else len(blank)):
+        ch = blank[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            spans.append(sql[last:i])
+            last = i + 1
+    spans.append(sql[last:end])
+    return [x.strip() for x in spans]
+
+
+def _matching(text: str, open_at: int) -> Optional[int]:
+    depth = 0
+    for i in range(open_at, len(text)):
+        depth += text[i] == "("
+        depth -= text[i] == ")"
+        if depth == 0:
+            return i
+    return None
+
+
+def _static_type(expr: str) -> Optional[str]:
+    """Declared type IRIS gives an expression it can type without data (verify)."""
+    e = re.sub(r"\s+(?:AS\s+)?\"?\w+\"?$", "", expr.strip(), flags=re.I) if " " in expr.strip() else expr.strip()
+    if re.match(r"COUNT\s*\(", e, re.I):
+        return "INTEGER"
+    m = re.match(r"CAST\s*\(.*\bAS\s+([\w%.]+(?:\s*\([\d,\s]*\))?)\s*\)$", e, re.I | re.S)
+    if m:
+        return m.group(1)
+    if re.fullmatch(r"[-+]?\d+", e):
+        return "INTEGER"
+    if re.fullmatch(r"[-+]?\d*\.\d+", e):
+        return "NUMERIC"
+    if re.fullmatch(r"'(?:[^']|'')*'", e):
+        return "VARCHAR"
+    if re.match(r"(LENGTH|CHAR_LENGTH|POSITION)\s*\(", e, re.I):
+        return "INTEGER"
+    return None

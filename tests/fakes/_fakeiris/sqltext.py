@@ -1,0 +1,189 @@
+"""SQL text handling of the fake: scanning, IRIS-only rejections, IRIS -> sqlite rewrites.
+
+The fake runs on sqlite but must reject what IRIS rejects (so translator or
+backend mistakes show up in tests) and accept the IRIS spellings the
+translator emits. Everything dialect-related lives here, as data where possible.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import List, Optional, Tuple
+
+from _fakeiris.errors import FakeSQLError
+
+
+def blank_literals(sql: str) -> str:
+    """``sql`` with the inside of '...' and "..." literals and comments replaced by
+    spaces (same length), so regexes see only SQL structure."""
+    out = list(sql)
+    i, n = 0, len(sql)
+    while i < n:
+        c = sql[i]
+        if c in ("'", '"'):
+            j = i + 1
+            while j < n:
+                if sql[j] == c:
+                    if j + 1 < n and sql[j + 1] == c:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            for k in range(i + 1, min(j, n)):
+                out[k] = " "
+            i = j + 1
+        elif sql.startswith("--", i):
+            j = sql.find("\n", i)
+            j = n if j < 0 else j
+            for k in range(i, j):
+                out[k] = " "
+            i = j
+        elif sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            for k in range(i, j):
+                out[k] = " "
+            i = j
+        else:
+            i += 1
+    return "".join(out)
+
+
+def marker_positions(blank: str) -> List[int]:
+    return [i for i, c in enumerate(blank) if c == "?"]
+
+
+def iris_version() -> Tuple[int, int]:
+    major, _, minor = os.environ.get("FAKE_IRIS_VERSION", "2025.1").partition(".")
+    return int(major), int(minor or 0)
+
+
+# Things IRIS SQL does not have (iris-facts "Not supported"), each -> SQLCODE -1
+# with IRIS's kind of message. Checked on literal-blanked text.
+_REJECT = [
+    (re.compile(r"::"), "'::' casts are not IRIS SQL"),
+    (re.compile(r"\bRETURNING\b", re.I), "RETURNING is not supported"),
+    (re.compile(r"\bON\s+CONFLICT\b", re.I), "ON CONFLICT is not supported"),
+    (re.compile(r"\bVALUES\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*,\s*\(", re.I), "multi-row VALUES is not supported"),
+    (re.compile(r"\bILIKE\b", re.I), "ILIKE is not supported"),
+    (re.compile(r"\bWITH\s+RECURSIVE\b", re.I), "WITH RECURSIVE is not supported"),
+    (re.compile(r"\bDISTINCT\s+ON\b", re.I), "DISTINCT ON is not supported"),
+    (re.compile(r"\$\d"), "PostgreSQL $n parameters are not IRIS SQL (use ?)"),
+    (re.compile(r"\?\d"), "numbered ?n parameters are not IRIS SQL (use ?)"),
+    (re.compile(r"\bSERIAL\b|\bBIGSERIAL\b", re.I), "SERIAL is not an IRIS type"),
+    (re.compile(r"\bnextval\s*\(", re.I), "sequences are not supported"),
+    (re.compile(r"\bTOP\s+\?|\bLIMIT\s+\?|\bOFFSET\s+\?", re.I), "TOP/LIMIT/OFFSET take no parameter marker"),
+    (re.compile(r"(^|[\s(,=])E'", re.I), "E'' strings are not IRIS SQL"),
+]
+_LIMIT = re.compile(r"\bLIMIT\b|\bOFFSET\b", re.I)
+
+
+def check_iris_sql(sql: str, blank: str) -> None:
+    """Raise what IRIS raises for text it cannot parse."""
+    if ";" in blank:
+        after = blank[blank.index(";") + 1:].strip()
+        if after:
+            raise FakeSQLError(-25, "Input (" + after.split()[0][:20] + ") encountered after end of query")
+        raise FakeSQLError(-25, "Input (;) encountered after end of query")
+    if not blank.strip():
+        raise FakeSQLError(-1, "Invalid SQL statement: empty")
+    for pattern, text in _REJECT:
+        if pattern.search(blank):
+            raise FakeSQLError(-1, text)
+    if _LIMIT.search(blank) and iris_version() < (2025, 1):
+        raise FakeSQLError(-1, "LIMIT/OFFSET need IRIS 2025.1 or later (use TOP)")
+
+
+# --- IRIS -> sqlite ---------------------------------------------------------------
+
+_TOP = re.compile(r"(\bSELECT\s+(?:DISTINCT\s+)?)TOP\s+(\d+)\s+", re.I)
+_IDENTITY = re.compile(r"\b(?:BIG)?INT(?:EGER)?\s+IDENTITY(\s+PRIMARY\s+KEY)?", re.I)
+_VARCHAR = re.compile(r"\b((?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?)(\s*\(\s*\d+\s*\))?(?!\s*COLLATE)", re.I)
+_SIMPLE = [
+    (re.compile(r"\bSQLUSER\s*\.\s*", re.I), ""),
+    (re.compile(r"%EXACT\s*\(", re.I), "_iris_exact("),
+    (re.compile(r"%SQLUPPER\s*\(", re.I), "upper("),
+    (re.compile(r"\bLAST_IDENTITY\s*\(\s*\)", re.I), "last_insert_rowid()"),
+    (re.compile(r"^\s*TRUNCATE\s+TABLE\b", re.I), "DELETE FROM"),
+]
+
+
+def to_sqlite(sql: str) -> str:
+    """Rewrite the IRIS spellings the gateway emits into sqlite's.
+
+    Literal text is preserved: rewrites are applied to the literal-blanked copy
+    to find positions, then spliced into the original.
+    """
+    for pattern, repl in _SIMPLE:
+        sql = _sub_outside_literals(pattern, repl, sql)
+    blank = blank_literals(sql)
+    for m in reversed(list(_TOP.finditer(blank))):
+        # TOP n -> LIMIT n at the end of the same (sub)query
+        depth, end = 0, len(blank)
+        for i in range(m.end(), len(blank)):
+            depth += blank[i] == "("
+            depth -= blank[i] == ")"
+            if depth < 0:
+                end = i
+                break
+        sql = sql[: m.end(1)] + sql[m.end():end] + f" LIMIT {m.group(2)}" + sql[end:]
+        blank = blank[: m.end(1)] + blank[m.end():end] + f" LIMIT {m.group(2)}" + blank[end:]
+    if re.match(r"\s*CREATE\s+TABLE\b", blank, re.I):
+        sql = _sub_outside_literals(_IDENTITY, "INTEGER PRIMARY KEY AUTOINCREMENT", sql)
+        # A primary key column is required in IRIS (sqlite lets NULL into INT PRIMARY KEY).
+        sql = _sub_outside_literals(re.compile(r"(?<!NOT NULL )\bPRIMARY\s+KEY\b(?!\s*\()", re.I), "NOT NULL PRIMARY KEY", sql)
+        # String columns default to SQLUPPER collation: '=' and LIKE ignore case.
+        sql = _sub_outside_literals(_VARCHAR, lambda m: m.group(0) + " COLLATE NOCASE", sql)
+    return sql
+
+
+def _sub_outside_literals(pattern, repl, sql: str) -> str:
+    blank = blank_literals(sql)
+    out, last = [], 0
+    for m in pattern.finditer(blank):
+        out.append(sql[last:m.start()])
+        out.append(repl(m) if callable(repl) else m.expand(repl))
+        last = m.end()
+    out.append(sql[last:])
+    return "".join(out)
+
+
+# --- statement kinds ---------------------------------------------------------------
+
+_TXN = [
+    ("begin", re.compile(r"^\s*(START\s+TRANSACTION|BEGIN(\s+WORK|\s+TRANSACTION)?)\b(.*)$", re.I | re.S)),
+    ("commit", re.compile(r"^\s*COMMIT(\s+WORK|\s+TRANSACTION)?\s*$", re.I)),
+    ("rollback_to", re.compile(r"^\s*ROLLBACK(\s+WORK)?\s+TO\s+(SAVEPOINT\s+)?(\w+)\s*$", re.I)),
+    ("rollback", re.compile(r"^\s*ROLLBACK(\s+WORK|\s+TRANSACTION)?\s*$", re.I)),
+    ("savepoint", re.compile(r"^\s*SAVEPOINT\s+(\w+)\s*$", re.I)),
+    ("set_txn", re.compile(r"^\s*SET\s+TRANSACTION\b(.*)$", re.I | re.S)),
+]
+_ISOLATION = re.compile(r"ISOLATION\s+LEVEL\s+(READ\s+(?:UNCOMMITTED|COMMITTED|VERIFIED))", re.I)
+_COMMITMODE = re.compile(r"%COMMITMODE\s+(EXPLICIT|IMPLICIT|NONE)", re.I)
+
+
+def transaction_command(sql: str) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
+    """(kind, isolation, name) for transaction-control statements, else None."""
+    for kind, pattern in _TXN:
+        m = pattern.match(sql)
+        if not m:
+            continue
+        iso = _ISOLATION.search(sql)
+        isolation = " ".join(iso.group(1).upper().split()) if iso else None
+        name = None
+        if kind == "rollback_to":
+            name = m.group(3)
+        elif kind == "savepoint":
+            name = m.group(1)
+        elif kind == "set_txn":
+            cm = _COMMITMODE.search(sql)
+            if not iso and not cm:
+                raise FakeSQLError(-1, "Invalid SET TRANSACTION")
+            name = cm.group(1).upper() if cm else None
+        return kind, isolation, name
+    return None
+
+
+def is_query(blank: str) -> bool:
+    return bool(re.match(r"\s*\(?\s*(SELECT|WITH)\b", blank, re.I))

@@ -1,0 +1,38 @@
+"""Typed-column filing rules of the fake, for values written as SQL literals.
+
+ODBC mode (xDBC connections) converts ISO text to the logical form; logical
+mode (embedded) accepts only logical values (numeric text is fine).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+H0 = dt.date(1840, 12, 31)
+P0 = 1 << 60
+U0 = dt.datetime(1970, 1, 1)
+
+
+def odbc_to_logical(kind: str, value):
+    text = str(value).strip()
+    if kind == "DATE":
+        return (dt.date.fromisoformat(text[:10]) - H0).days
+    if kind == "TIME":
+        t = dt.time.fromisoformat(text)
+        return t.hour * 3600 + t.minute * 60 + t.second
+    if kind == "POSIXTIME":
+        ts = dt.datetime.fromisoformat(text.replace("T", " "))
+        if ts.tzinfo is not None:
+            ts = ts.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        d = ts - U0
+        return P0 + (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+    if kind == "BIT":
+        return {"1": 1, "0": 0, "true": 1, "false": 0}[text.lower()]
+    raise ValueError(kind)
+
+
+def logical_check(kind: str, value):
+    number = float(str(value).strip())  # ValueError for '2024-02-29'
+    if kind == "BIT" and number not in (0, 1):
+        raise ValueError(value)
+    return int(number) if number == int(number) else number

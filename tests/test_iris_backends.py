@@ -1,0 +1,363 @@
+"""The embedded and DBAPI backends against the fake iris modules, through base.py's protocol."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import os
+import threading
+import time
+import uuid
+
+import pytest
+
+import iris_fakes
+from iris_pgwire.errors import BackendError, ConfigError
+
+DBAPI_CONFIG = {
+    "iris_host": "localhost", "iris_port": 1972, "iris_namespace": "USER",
+    "iris_user": "_SYSTEM", "iris_password": "SYS",
+}
+TABLE = (
+    "CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(50), d DATE, tm TIME, ts TIMESTAMP, "
+    "p POSIXTIME, b BIT, n NUMERIC(10,2), f DOUBLE, u UNIQUEIDENTIFIER, big BIGINT, bin VARBINARY(20))"
+)
+COLUMNS = [
+    ("id", "int4"), ("name", "varchar"), ("d", "date"), ("tm", "time"), ("ts", "timestamp"),
+    ("p", "timestamptz"), ("b", "bool"), ("n", "numeric"), ("f", "float8"), ("u", "uuid"),
+    ("big", "int8"), ("bin", "bytea"),
+]
+
+
+@pytest.fixture
+def fakes(monkeypatch, tmp_path):
+    iris_fakes.install(monkeypatch, tmp_path)
+    yield tmp_path
+    iris_fakes.purge()
+
+
+def make_backend(kind: str, **extra):
+    if kind == "embedded":
+        from iris_pgwire.backends import embedded
+
+        return embedded.create({"iris_namespace": "USER", **extra})
+    from iris_pgwire.backends import dbapi
+
+    return dbapi.create({**DBAPI_CONFIG, **extra})
+
+
+@pytest.fixture(params=["embedded", "dbapi"])
+def backend(request, fakes):
+    b = make_backend(request.param)
+    yield b
+    b.close()
+
+
+def rows(conn, sql, params=()):
+    cur = conn.execute(sql, list(params))
+    out = cur.fetch(1000)
+    cur.close()
+    return out
+
+
+# --- describe -------------------------------------------------------------------
+
+
+def test_describe_before_execute_types_an_empty_table(backend):
+    conn = backend.connect()
+    conn.execute(TABLE, [])
+    assert conn.describe("SELECT * FROM t") == COLUMNS
+    assert conn.describe("SELECT id, name FROM t WHERE id = ? ORDER BY name") == [("id", "int4"), ("name", "varchar")]
+    assert conn.describe("SELECT COUNT(*) AS c FROM t") == [("c", "int4")]
+    assert conn.describe("SELECT TOP 5 name FROM t") == [("name", "varchar")]
+
+
+def test_describe_does_not_execute(backend):
+    conn = backend.connect()
+    conn.execute(TABLE, [])
+    assert conn.describe("INSERT INTO t (id, name) VALUES (?, ?)") is None
+    assert conn.describe("DELETE FROM t WHERE id = ?") is None
+    assert rows(conn, "SELECT COUNT(*) AS c FROM t") == [(0,)]
+
+
+def test_describe_reports_missing_table(backend):
+    conn = backend.connect()
+    with pytest.raises(BackendError) as err:
+        conn.describe("SELECT * FROM missing")
+    assert err.value.sqlstate == "42P01"
+
+
+# --- values ------------------------------------------------------------------------
+
+VALUES = [
+    1, "héllo", "2024-02-29", "12:34:56", "2024-01-02 03:04:05.5", "2024-01-02 03:04:05+02",
+    True, "12.50", 1.25, "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", 2**40, b"\x00\xffbin",
+]
+EXPECTED = (
+    1, "héllo", dt.date(2024, 2, 29), dt.time(12, 34, 56), dt.datetime(2024, 1, 2, 3, 4, 5, 500000),
+    dt.datetime(2024, 1, 2, 1, 4, 5, tzinfo=dt.timezone.utc), True, decimal.Decimal("12.5"), 1.25,
+    uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"), 2**40, b"\x00\xffbin",
+)
+
+
+def test_logical_values_round_trip(backend):
+    conn = backend.connect()
+    conn.execute(TABLE, [])
+    cur = conn.execute(f"INSERT INTO t ({', '.join(n for n, _ in COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", VALUES)
+    assert cur.rowcount == 1
+    cur = conn.execute("SELECT * FROM t", [])
+    assert cur.description == COLUMNS
+    assert cur.fetch(10) == [EXPECTED]
+    # the same values as WHERE parameters find the row (converted to logical form)
+    assert rows(conn, "SELECT id FROM t WHERE d = ? AND tm = ? AND b = ?", ["2024-02-29", "12:34:56", True]) == [(1,)]
+
+
+@pytest.mark.parametrize("day", [dt.date(1840, 12, 31), dt.date(1800, 1, 1), dt.date(9999, 12, 31)])
+def test_dates_at_the_edges_of_horolog(backend, day):
+    conn = backend.connect()
+    conn.execute("CREATE TABLE dd (d DATE)", [])
+    conn.execute("INSERT INTO dd (d) VALUES (?)", [day.isoformat()])
+    assert rows(conn, "SELECT d FROM dd") == [(day,)]
+
+
+def test_null_and_empty_string_stay_apart(backend):
+    conn = backend.connect()
+    conn.execute("CREATE TABLE s (id INT, v VARCHAR(10), n INT)", [])
+    conn.execute("INSERT INTO s (id, v, n) VALUES (?, ?, ?)", [1, "", 0])
+    conn.execute("INSERT INTO s (id, v, n) VALUES (?, ?, ?)", [2, None, None])
+    conn.execute("INSERT INTO s (id, v) VALUES (3, '')", [])
+    assert rows(conn, "SELECT id, v, n FROM s ORDER BY id") == [(1, "", 0), (2, None, None), (3, "", None)]
+    assert rows(conn, "SELECT id FROM s WHERE v IS NULL") == [(2,)]
+    assert rows(conn, "SELECT id FROM s WHERE v = ? ORDER BY id", [""]) == [(1,), (3,)]
+    # nothing was stored as a Python object reference
+    assert rows(conn, "SELECT COUNT(*) AS c FROM s WHERE v LIKE '%@%SYS.Python'") == [(0,)]
+
+
+def test_embedded_storage_is_logical(fakes):
+    """What the embedded backend binds, seen through the raw fake API."""
+    conn = make_backend("embedded").connect()
+    conn.execute("CREATE TABLE s (id INT, v VARCHAR(10), d DATE)", [])
+    conn.execute("INSERT INTO s (id, v, d) VALUES (?, ?, ?)", [1, "", "1841-01-01"])
+    conn.execute("INSERT INTO s (id, v, d) VALUES (?, ?, ?)", [2, None, None])
+    import iris
+
+    assert [list(r) for r in iris.sql.exec("SELECT id, v, d FROM s ORDER BY id")] == [[1, "\x00", 1], [2, "", ""]]
+
+
+def test_fake_stores_none_as_an_object_reference(fakes):
+    """The trap the embedded backend must avoid is real in the fake."""
+    import iris
+
+    iris.sql.exec("CREATE TABLE s (v VARCHAR(40), n INT)")
+    iris.sql.exec("INSERT INTO s (v) VALUES (?)", None)
+    (v,) = next(iris.sql.exec("SELECT v FROM s"))
+    assert v.endswith("@%SYS.Python")
+    import irisbuiltins
+
+    with pytest.raises(irisbuiltins.SQLError) as err:
+        iris.sql.exec("INSERT INTO s (n) VALUES (?)", None)
+    assert err.value.sqlcode == -104
+
+
+# --- errors --------------------------------------------------------------------------
+
+ERRORS = [
+    ("SELECT * FROM nosuch", [], "42P01", -30),
+    ("SELECT nosuch FROM e", [], "42703", -29),
+    ("INSERT INTO e (id, v) VALUES (?, ?)", [1, "dup"], "23505", -119),
+    ("INSERT INTO e (id) VALUES (?)", [None], "23502", -108),
+    ("INSERT INTO c (id, e_id) VALUES (?, ?)", [1, 99], "23503", -121),
+    ("SELEC 1", [], "42601", -1),
+    ("SELECT 1; SELECT 2", [], "42601", -25),
+    ("INSERT INTO e (id) VALUES (2) RETURNING id", [], "42601", -1),
+    ("CREATE TABLE e (id INT)", [], "XX000", -201),
+]
+
+
+@pytest.mark.parametrize("sql,params,sqlstate,sqlcode", ERRORS)
+def test_sqlcode_maps_to_sqlstate(backend, sql, params, sqlstate, sqlcode):
+    conn = backend.connect()
+    conn.execute("CREATE TABLE e (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))", [])
+    conn.execute("CREATE TABLE c (id INT, e_id INT REFERENCES e(id))", [])
+    conn.execute("INSERT INTO e (id, v) VALUES (1, 'x')", [])
+    with pytest.raises(BackendError) as err:
+        conn.execute(sql, params)
+    assert err.value.sqlstate == sqlstate
+    assert err.value.detail == f"IRIS SQLCODE {sqlcode}"
+
+
+def test_trailing_semicolon_is_stripped(backend):
+    conn = backend.connect()
+    assert rows(conn, "SELECT 1 AS one;") == [(1,)]
+
+
+def test_fake_rejects_trailing_semicolon(fakes):
+    import iris
+    import irisbuiltins
+
+    with pytest.raises(irisbuiltins.SQLError) as err:
+        iris.sql.exec("SELECT 1;")
+    assert err.value.sqlcode == -25
+
+
+def test_common_tables():
+    from iris_pgwire.backends import iris_common as ic
+
+    assert ic.parse_sqlcode("[SQLCODE: <-30>:<Table or view not found>]\n[Location: <Prepare>]\n"
+                            "[%msg: < Table 'SQLUSER.X' not found>]") == (-30, "Table 'SQLUSER.X' not found")
+    assert ic.parse_sqlcode("[SQLCODE: <-1>:<Invalid SQL statement>]") == (-1, "Invalid SQL statement")
+    assert ic.parse_sqlcode("no code here") is None
+    assert [ic.sqlstate_for(c) for c in (-1, -25, -29, -30, -99, -108, -119, -120, -121, -124, -110, -114, -139, -400, -9999)] == [
+        "42601", "42601", "42703", "42P01", "42501", "23502", "23505", "23505", "23503", "23503", "55P03", "55P03",
+        "40001", "XX000", "XX000"]
+    assert ic.pg_type(1091) == "date" and ic.pg_type(1092) == "time" and ic.pg_type(1093) == "timestamptz"
+    assert ic.pg_type(11, 20) == "timestamptz" and ic.pg_type(93) == "timestamp" and ic.pg_type(-7) == "bool"
+    assert ic.pg_type(-11) == "uuid" and ic.pg_type(None) == "text"
+    assert ic.date_to_logical("1840-12-31") == 0 and ic.date_from_logical(67000) == dt.date(2024, 6, 9)
+    assert ic.posix_to_logical("1970-01-01 00:00:00+00") == ic.POSIX_OFFSET
+
+
+# --- transactions ----------------------------------------------------------------------
+
+
+def test_dbapi_transactions_are_per_connection(fakes):
+    b = make_backend("dbapi")
+    a, other = b.connect(), b.connect()
+    a.execute("CREATE TABLE tx (id INT)", [])
+    a.begin()
+    a.execute("INSERT INTO tx (id) VALUES (?)", [1])
+    assert rows(a, "SELECT COUNT(*) AS c FROM tx") == [(1,)]
+    assert rows(other, "SELECT COUNT(*) AS c FROM tx") == [(0,)]
+    a.rollback()
+    assert rows(a, "SELECT COUNT(*) AS c FROM tx") == [(0,)]
+    a.begin()
+    a.execute("INSERT INTO tx (id) VALUES (?)", [2])
+    a.commit()
+    assert rows(other, "SELECT id FROM tx") == [(2,)]
+    # autocommit again after commit: a statement outside a transaction is visible at once
+    a.execute("INSERT INTO tx (id) VALUES (?)", [3])
+    assert rows(other, "SELECT COUNT(*) AS c FROM tx") == [(2,)]
+
+
+def test_fake_default_isolation_is_read_uncommitted(fakes):
+    """Why the backends set READ COMMITTED: a raw IRIS job reads dirty rows."""
+    import iris.dbapi as drv
+
+    kw = dict(hostname="localhost", port=1972, namespace="USER", username="_SYSTEM", password="SYS")
+    w, r = drv.connect(**kw), drv.connect(**kw)
+    w.cursor().execute("CREATE TABLE tx (id INT)")
+    w.setAutoCommit(False)
+    w.cursor().execute("INSERT INTO tx (id) VALUES (1)")
+    cur = r.cursor()
+    cur.execute("SELECT COUNT(*) FROM tx")
+    assert cur.fetchone() == (1,)
+    cur.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+    cur.execute("SELECT COUNT(*) FROM tx")
+    assert cur.fetchone() == (0,)
+    w.rollback()
+
+
+def test_embedded_serialises_transactions(fakes):
+    b = make_backend("embedded", iris_lock_wait_timeout=0.3)
+    a, other = b.connect(), b.connect()
+    a.execute("CREATE TABLE tx (id INT)", [])
+    a.begin()
+    a.execute("INSERT INTO tx (id) VALUES (?)", [1])
+    # another session can neither start a transaction nor slip a statement into a's
+    with pytest.raises(BackendError) as err:
+        other.begin()
+    assert err.value.sqlstate == "55P03"
+    with pytest.raises(BackendError) as err:
+        other.execute("INSERT INTO tx (id) VALUES (?)", [2])
+    assert err.value.sqlstate == "55P03"
+    a.rollback()
+    assert rows(other, "SELECT COUNT(*) AS c FROM tx") == [(0,)]
+
+
+def test_embedded_waiting_session_proceeds_after_commit(fakes):
+    b = make_backend("embedded", iris_lock_wait_timeout=5)
+    a, other = b.connect(), b.connect()
+    a.execute("CREATE TABLE tx (id INT)", [])
+    a.begin()
+    a.execute("INSERT INTO tx (id) VALUES (?)", [1])
+    done = []
+
+    def second():
+        other.begin()
+        other.execute("INSERT INTO tx (id) VALUES (?)", [2])
+        done.append(rows(other, "SELECT COUNT(*) AS c FROM tx"))
+        other.rollback()
+
+    t = threading.Thread(target=second)
+    t.start()
+    time.sleep(0.2)
+    assert not done  # still waiting for a's transaction
+    a.commit()
+    t.join(5)
+    assert done == [[(2,)]]
+    assert rows(a, "SELECT id FROM tx") == [(1,)]
+
+
+def test_close_rolls_back_and_frees_the_job(fakes):
+    b = make_backend("embedded", iris_lock_wait_timeout=0.3)
+    a, other = b.connect(), b.connect()
+    a.execute("CREATE TABLE tx (id INT)", [])
+    a.begin()
+    a.execute("INSERT INTO tx (id) VALUES (?)", [1])
+    a.close()
+    other.begin()
+    assert rows(other, "SELECT COUNT(*) AS c FROM tx") == [(0,)]
+    other.commit()
+
+
+# --- DBAPI connection handling ---------------------------------------------------------
+
+
+def test_dbapi_unreachable_at_startup_is_a_config_error(fakes):
+    with pytest.raises(ConfigError) as err:
+        make_backend("dbapi", iris_port=1999)
+    text = str(err.value)
+    assert "\n" not in text and "localhost:1999" in text and "COMMUNICATION LINK ERROR" in text
+
+
+def test_dbapi_bad_password_is_a_config_error(fakes):
+    with pytest.raises(ConfigError) as err:
+        make_backend("dbapi", iris_password="wrong")
+    assert "localhost:1972" in str(err.value)
+
+
+def test_dbapi_connection_lost_later_is_08006(fakes):
+    b = make_backend("dbapi")
+    conn = b.connect()
+    (fakes / "DOWN").write_text("")
+    with pytest.raises(BackendError) as err:
+        conn.execute("SELECT 1 AS one", [])
+    assert err.value.sqlstate == "08006"
+    with pytest.raises(BackendError) as err:
+        b.connect()
+    assert err.value.sqlstate == "08006"
+    os.remove(fakes / "DOWN")
+    assert rows(b.connect(), "SELECT 1 AS one") == [(1,)]
+
+
+def test_dbapi_statement_timeout(fakes):
+    conn = make_backend("dbapi").connect()
+    conn.execute("CREATE TABLE big (i INT)", [])
+    for i in range(60):
+        conn.execute("INSERT INTO big (i) VALUES (?)", [i])
+    conn.set_statement_timeout(500)
+    t0 = time.monotonic()
+    with pytest.raises(BackendError) as err:
+        rows(conn, "SELECT COUNT(*) AS c FROM big a, big b, big c, big d, big e")
+    assert err.value.sqlstate == "57014"
+    assert time.monotonic() - t0 < 5
+
+
+def test_embedded_requires_iris_sql(monkeypatch, tmp_path):
+    iris_fakes.install(monkeypatch, tmp_path, FAKE_IRIS_EMBEDDED="0")
+    from iris_pgwire.backends import embedded
+
+    with pytest.raises(ConfigError) as err:
+        embedded.create({})
+    assert "irispython" in str(err.value)
+    iris_fakes.purge()

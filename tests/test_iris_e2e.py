@@ -1,0 +1,254 @@
+"""End to end: the real server with --backend embedded / dbapi over the fake iris
+modules (tests/fakes on PYTHONPATH), driven by psycopg and asyncpg."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg")
+asyncpg = pytest.importorskip("asyncpg")
+pytest.importorskip("iris_pgwire._core", reason="build the extension first: maturin develop")
+
+FAKES = str(Path(__file__).resolve().parent / "fakes")
+DBAPI_FLAGS = ["--iris-host", "localhost", "--iris-port", "1972", "--iris-namespace", "USER",
+               "--iris-user", "_SYSTEM", "--iris-password", "SYS"]
+
+
+class Server:
+    def __init__(self, backend: str, data: Path, *extra: str, env: dict | None = None) -> None:
+        self.data = data
+        environ = dict(os.environ)
+        environ["PYTHONPATH"] = os.pathsep.join([FAKES, environ.get("PYTHONPATH", "")])
+        environ["FAKE_IRIS_DATA"] = str(data)
+        environ["FAKE_IRIS_LOCK_TIMEOUT"] = "3"
+        environ["FAKE_IRIS_TRACE"] = str(data / "trace.log")
+        if backend == "dbapi":
+            environ["FAKE_IRIS_EMBEDDED"] = "0"  # a plain Python has no iris.sql
+        environ.update(env or {})
+        args = [sys.executable, "-m", "iris_pgwire.server", "--backend", backend, "--port", "0", *extra]
+        if backend == "dbapi":
+            args += DBAPI_FLAGS
+        self.proc = subprocess.Popen(args, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self.port = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            m = re.search(r"listening on [\d.]+:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if self.port is None:
+            self.proc.kill()
+            raise RuntimeError("server did not start:\n" + "".join(self.lines) + self.proc.stdout.read())
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def connect(self, **kw):
+        return psycopg.connect(host="127.0.0.1", port=self.port, user="u", dbname="d", **kw)
+
+    def trace(self) -> str:
+        p = self.data / "trace.log"
+        return p.read_text() if p.exists() else ""
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(params=["embedded", "dbapi"])
+def server(request, tmp_path):
+    s = Server(request.param, tmp_path)
+    s.backend = request.param
+    yield s
+    s.stop()
+
+
+# Server-side gaps found by this suite (strict: a fix turns them into failures to remove).
+LOGICAL_DATE_LITERAL = pytest.mark.xfail(
+    strict=True, reason="embedded runs in logical mode: a '2024-02-29' literal into a DATE column fails "
+    "validation (SQLCODE -104); needs literal conversion in the translator or ODBC select mode")
+
+SCHEMA = "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50), born DATE, ok BIT)"
+
+
+def test_simple_query_results(server, request):
+    if server.backend == "embedded":
+        request.applymarker(LOGICAL_DATE_LITERAL)
+    with server.connect(autocommit=True) as c:
+        c.execute(SCHEMA)
+        c.execute("INSERT INTO items (id, name, born, ok) VALUES (1, 'one', '2024-02-29', 1)")
+        c.execute("INSERT INTO items (id, name, born, ok) VALUES (2, '', NULL, 0)")
+        c.execute("INSERT INTO items (id, name, born, ok) VALUES (3, NULL, '1840-12-31', 0)")
+        rows = c.execute("SELECT id, name, born, ok FROM items ORDER BY id").fetchall()
+    assert rows == [(1, "one", dt.date(2024, 2, 29), True), (2, "", None, False), (3, None, dt.date(1840, 12, 31), False)]
+
+
+def test_parameters_keep_null_and_empty_apart(server):
+    with server.connect(autocommit=True) as c:
+        c.execute(SCHEMA)
+        c.execute("INSERT INTO items (id, name, born, ok) VALUES (%s, %s, %s, %s)", (1, "", dt.date(2000, 1, 2), True))
+        c.execute("INSERT INTO items (id, name, born, ok) VALUES (%s, %s, %s, %s)", (2, None, None, False))
+        assert c.execute("SELECT id FROM items WHERE name = %s", ("",)).fetchall() == [(1,)]
+        assert c.execute("SELECT id, name, born, ok FROM items ORDER BY id").fetchall() == [
+            (1, "", dt.date(2000, 1, 2), True), (2, None, None, False)]
+
+
+@pytest.mark.parametrize("sql,sqlstate", [
+    ("SELECT * FROM nosuch", "42P01"),
+    ("SELECT nosuch FROM items", "42703"),
+    ("INSERT INTO items (id, name) VALUES (1, 'dup')", "23505"),
+    ("INSERT INTO items (name) VALUES ('no id')", "23502"),
+    ("SELEC 1", "42601"),
+])
+def test_error_sqlstates(server, sql, sqlstate):
+    with server.connect(autocommit=True) as c:
+        c.execute(SCHEMA)
+        c.execute("INSERT INTO items (id, name) VALUES (1, 'x')")
+        with pytest.raises(psycopg.Error) as err:
+            c.execute(sql)
+        assert err.value.sqlstate == sqlstate, (err.value, server.trace())
+        # the session is usable after the error
+        assert c.execute("SELECT COUNT(*) FROM items").fetchone() == (1,)
+
+
+def asyncpg_run(server, work):
+    async def run():
+        conn = await asyncpg.connect(host="127.0.0.1", port=server.port, user="u", database="d")
+        try:
+            await conn.execute(SCHEMA)
+            return await work(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def test_asyncpg(server):
+    async def work(conn):
+        await conn.execute("INSERT INTO items (id, name) VALUES ($1, $2)", 1, "a")
+        rows = await conn.fetch("SELECT id, name FROM items WHERE id = $1", 1)
+        with pytest.raises(asyncpg.PostgresError) as err:
+            await conn.fetch("SELECT * FROM nosuch")
+        return [tuple(r) for r in rows], err.value.sqlstate
+
+    assert asyncpg_run(server, work) == ([(1, "a")], "42P01")
+
+
+def test_asyncpg_typed_parameters(server):
+    async def work(conn):
+        await conn.execute("INSERT INTO items (id, name, born, ok) VALUES ($1, $2, $3, $4)", 1, "", dt.date(2024, 1, 1), True)
+        return [tuple(r) for r in await conn.fetch("SELECT id, name, born, ok FROM items")]
+
+    assert asyncpg_run(server, work) == [(1, "", dt.date(2024, 1, 1), True)]
+
+
+def test_transactions_never_see_uncommitted_rows(server):
+    with server.connect(autocommit=True) as setup:
+        setup.execute(SCHEMA)
+    a = server.connect()
+    b = server.connect(autocommit=True)
+    try:
+        a.execute("INSERT INTO items (id, name) VALUES (1, 'uncommitted')")  # opens a transaction
+        seen: list = []
+
+        def read():
+            try:
+                seen.append(b.execute("SELECT COUNT(*) FROM items").fetchone()[0])
+            except psycopg.Error as e:
+                seen.append(e.sqlstate)
+
+        t = threading.Thread(target=read)
+        t.start()
+        t.join(1.0)
+        if server.backend == "dbapi":
+            assert seen == [0]  # its own job: reads committed data only, without waiting
+        else:
+            assert seen == []  # one job: the reader waits for the transaction to end
+        a.rollback()
+        t.join(5)
+        assert seen == [0]
+        a.execute("INSERT INTO items (id, name) VALUES (2, 'committed')")
+        a.commit()
+        assert b.execute("SELECT id FROM items").fetchall() == [(2,)]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_dbapi_sessions_write_in_parallel_transactions(tmp_path):
+    s = Server("dbapi", tmp_path)
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute(SCHEMA)
+        a, b = s.connect(), s.connect()
+        a.execute("INSERT INTO items (id, name) VALUES (1, 'a')")
+        assert b.execute("SELECT COUNT(*) FROM items").fetchone() == (0,)
+        a.commit()
+        assert b.execute("SELECT COUNT(*) FROM items").fetchone() == (1,)
+        b.commit()
+        a.close()
+        b.close()
+    finally:
+        s.stop()
+
+
+def test_dbapi_unreachable_iris_fails_clearly(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([FAKES, os.environ.get("PYTHONPATH", "")]),
+               FAKE_IRIS_DATA=str(tmp_path), FAKE_IRIS_EMBEDDED="0")
+    args = [sys.executable, "-m", "iris_pgwire.server", "--backend", "dbapi", "--port", "0",
+            "--iris-host", "localhost", "--iris-port", "1999"]
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=30)
+    assert proc.returncode != 0
+    errors = [line for line in proc.stderr.splitlines() if "iris-pgwire:" in line]
+    assert len(errors) == 1 and "localhost:1999" in errors[0], proc.stderr
+
+
+@pytest.mark.parametrize("backend", ["embedded", "dbapi"])
+def test_many_sessions_over_a_small_pool(tmp_path, backend):
+    """40 sessions, 5 backend connections: every committed row lands once, no rolled-back row does."""
+    s = Server(backend, tmp_path, "--pool-size", "5")
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute(SCHEMA)
+        errors: list = []
+
+        def work(i: int) -> None:
+            try:
+                with s.connect() as conn:
+                    conn.execute(f"INSERT INTO items (id, name) VALUES ({i}, 'kept')")
+                    conn.commit()
+                    conn.execute(f"INSERT INTO items (id, name) VALUES ({1000 + i}, 'dropped')")
+                    conn.rollback()
+            except Exception as e:  # collected, asserted below
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        with s.connect(autocommit=True) as c:
+            assert c.execute("SELECT COUNT(*), MIN(id), MAX(id) FROM items").fetchone() == (40, 0, 39)
+    finally:
+        s.stop()

@@ -1,0 +1,106 @@
+"""Transaction pooling: many client sessions over few backend connections.
+
+Each session holds a backend connection only inside a transaction, so 1,000
+clients share a pool of 50; no write may be lost and no session may see
+another's uncommitted rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import psycopg
+import pytest
+
+CLIENTS = 1000
+POOL = 50
+TX_PER_CLIENT = 3
+
+
+def test_thousand_clients_over_pool_of_fifty(gateway_factory):
+    gw = gateway_factory("--pool-size", str(POOL), "--pool-timeout", "120", "--max-connections", "2000")
+    with psycopg.connect(gw.dsn, autocommit=True) as c:
+        c.execute("create table ledger (client int, seq int, note text)")
+
+    seen_foreign_uncommitted = []
+
+    async def client(i: int) -> None:
+        async with await psycopg.AsyncConnection.connect(gw.dsn) as conn:
+            for seq in range(TX_PER_CLIENT):
+                async with conn.transaction():
+                    await conn.execute(
+                        "insert into ledger (client, seq, note) values (%s, %s, 'pending')", (i, seq)
+                    )
+                    # Inside its transaction a session sees its own row...
+                    cur = await conn.execute(
+                        "select count(*) from ledger where client = %s and seq = %s", (i, seq)
+                    )
+                    assert (await cur.fetchone())[0] == 1
+                    # ...and never another session's uncommitted 'pending' row.
+                    cur = await conn.execute(
+                        "select count(*) from ledger where note = 'pending' and client <> %s", (i,)
+                    )
+                    n = (await cur.fetchone())[0]
+                    if n:
+                        seen_foreign_uncommitted.append((i, n))
+                    await conn.execute(
+                        "update ledger set note = 'done' where client = %s and seq = %s", (i, seq)
+                    )
+
+    async def main() -> None:
+        await asyncio.gather(*(client(i) for i in range(CLIENTS)))
+
+    start = time.monotonic()
+    asyncio.run(main())
+    elapsed = time.monotonic() - start
+
+    with psycopg.connect(gw.dsn, autocommit=True) as c:
+        total, done, clients = c.execute(
+            "select count(*), sum(case when note = 'done' then 1 else 0 end), count(distinct client) from ledger"
+        ).fetchone()
+    assert (total, done, clients) == (CLIENTS * TX_PER_CLIENT, CLIENTS * TX_PER_CLIENT, CLIENTS)
+    assert seen_foreign_uncommitted == []
+    print(f"{CLIENTS} clients x {TX_PER_CLIENT} tx over a pool of {POOL}: {elapsed:.1f}s")
+
+
+def test_checkout_timeout_is_55P03(gateway_factory):
+    gw = gateway_factory("--pool-size", "1", "--pool-timeout", "1")
+    holder = psycopg.connect(gw.dsn)
+    waiter = psycopg.connect(gw.dsn, autocommit=True)
+    try:
+        holder.execute("select 1")  # opens a transaction: holds the only connection
+        with pytest.raises(psycopg.errors.LockNotAvailable) as e:
+            waiter.execute("select 1")
+        assert "waiting for a backend connection" in str(e.value)
+        holder.rollback()
+        assert waiter.execute("select 1").fetchone() == (1,)
+    finally:
+        holder.close()
+        waiter.close()
+
+
+def test_pool_of_one_serialises_transactions(gateway_factory):
+    """With one backend connection (embedded mode's single job) transactions never interleave."""
+    gw = gateway_factory("--pool-size", "1", "--pool-timeout", "30")
+    with psycopg.connect(gw.dsn, autocommit=True) as c:
+        c.execute("create table events (who text, at int)")
+
+    async def worker(name: str) -> None:
+        async with await psycopg.AsyncConnection.connect(gw.dsn) as conn:
+            for k in range(5):
+                async with conn.transaction():
+                    await conn.execute("insert into events values (%s, %s)", (name + "-start", k))
+                    await asyncio.sleep(0.01)
+                    await conn.execute("insert into events values (%s, %s)", (name + "-end", k))
+
+    async def main() -> None:
+        await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
+
+    asyncio.run(main())
+    with psycopg.connect(gw.dsn, autocommit=True) as c:
+        rows = [r[0] for r in c.execute("select who from events order by rowid").fetchall()]
+    # Every start is immediately followed by its own end: no interleaving.
+    assert len(rows) == 40
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a.endswith("-start") and b == a[: -len("-start")] + "-end"

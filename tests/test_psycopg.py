@@ -1,0 +1,432 @@
+"""psycopg 3 against each target: simple and extended protocol, prepared statements,
+executemany, transactions and their states, command tags, rowcount, SQLSTATEs.
+
+psycopg sends a query without parameters over the simple query protocol and one with
+parameters (or prepare=True) over the extended protocol; ClientCursor binds client-side
+and always uses the simple protocol.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import errors, pq
+from psycopg.rows import tuple_row
+
+IDLE = pq.TransactionStatus.IDLE
+INTRANS = pq.TransactionStatus.INTRANS
+INERROR = pq.TransactionStatus.INERROR
+
+
+@pytest.fixture
+def conn(target):
+    with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+        yield c
+
+
+@pytest.fixture
+def txconn(target):
+    """A connection in psycopg's default mode: the first statement opens a transaction."""
+    with psycopg.connect(target.dsn, connect_timeout=10) as c:
+        yield c
+
+
+@pytest.fixture
+def items(conn, table_name):
+    conn.execute(f"create table {table_name} (id integer primary key, name text, qty integer)")
+    return table_name
+
+
+def test_connect_reports_parameters(conn):
+    info = conn.info
+    assert info.parameter_status("server_encoding") == "UTF8"
+    assert info.parameter_status("client_encoding") == "UTF8"
+    assert info.parameter_status("standard_conforming_strings") == "on"
+    assert info.parameter_status("integer_datetimes") == "on"
+    assert info.parameter_status("DateStyle").startswith("ISO")
+    assert info.server_version >= 150000
+    assert info.backend_pid != 0
+    assert info.transaction_status == IDLE
+
+
+def test_simple_protocol_select(conn):
+    cur = conn.execute("select 1, 'two', null")
+    assert cur.fetchall() == [(1, "two", None)]
+    assert cur.statusmessage == "SELECT 1"
+    assert cur.rowcount == 1
+    assert [d.name for d in cur.description] == ["?column?", "?column?", "?column?"]
+
+
+def test_column_names(conn):
+    cur = conn.execute("select 1 as a, 'x' as b")
+    assert [d.name for d in cur.description] == ["a", "b"]
+
+
+def test_extended_protocol_parameters(conn):
+    cur = conn.execute("select %s::integer + 1, %s::text, %s::text is null", (41, "héllo", None))
+    assert cur.fetchone() == (42, "héllo", True)
+    assert cur.statusmessage == "SELECT 1"
+
+
+def test_extended_protocol_binary_results(conn):
+    cur = conn.cursor(binary=True)
+    cur.execute("select %s::integer * 2, %s::text", (21, "bin"))
+    assert cur.fetchone() == (42, "bin")
+
+
+def test_client_cursor_simple_protocol(target, items):
+    with psycopg.connect(target.dsn, autocommit=True, cursor_factory=psycopg.ClientCursor) as c:
+        cur = c.cursor()
+        cur.execute(f"insert into {items} (id, name, qty) values (%s, %s, %s)", (1, "it's", 3))
+        assert cur.statusmessage == "INSERT 0 1"
+        cur.execute(f"select name, qty from {items} where id = %s", (1,))
+        assert cur.fetchall() == [("it's", 3)]
+
+
+def test_command_tags_and_rowcount(conn, items):
+    cur = conn.cursor()
+    cur.execute(f"insert into {items} (id, name, qty) values (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)")
+    assert (cur.statusmessage, cur.rowcount) == ("INSERT 0 3", 3)
+    cur.execute(f"update {items} set qty = qty * 10 where id >= 2")
+    assert (cur.statusmessage, cur.rowcount) == ("UPDATE 2", 2)
+    cur.execute(f"delete from {items} where id = 1")
+    assert (cur.statusmessage, cur.rowcount) == ("DELETE 1", 1)
+    cur.execute(f"update {items} set qty = 0 where id = 99")
+    assert (cur.statusmessage, cur.rowcount) == ("UPDATE 0", 0)
+    cur.execute(f"select id, qty from {items} order by id")
+    assert cur.fetchall() == [(2, 20), (3, 30)]
+    assert (cur.statusmessage, cur.rowcount) == ("SELECT 2", 2)
+
+
+def test_command_tags_with_parameters(conn, items):
+    cur = conn.cursor()
+    cur.execute(f"insert into {items} (id, name, qty) values (%s, %s, %s)", (1, "a", 5))
+    assert (cur.statusmessage, cur.rowcount) == ("INSERT 0 1", 1)
+    cur.execute(f"update {items} set qty = %s where id = %s", (6, 1))
+    assert (cur.statusmessage, cur.rowcount) == ("UPDATE 1", 1)
+    cur.execute(f"delete from {items} where id = %s", (1,))
+    assert (cur.statusmessage, cur.rowcount) == ("DELETE 1", 1)
+
+
+def test_create_table_tag(conn, table_name):
+    cur = conn.execute(f"create table {table_name} (a integer)")
+    assert cur.statusmessage == "CREATE TABLE"
+    cur = conn.execute(f"drop table {table_name}")
+    assert cur.statusmessage == "DROP TABLE"
+
+
+def test_select_five_rows(conn, items):
+    conn.cursor().executemany(
+        f"insert into {items} (id, name, qty) values (%s, %s, %s)",
+        [(i, f"n{i}", i * i) for i in range(1, 6)],
+    )
+    cur = conn.execute(f"select id, name, qty from {items} order by id")
+    assert cur.fetchall() == [(i, f"n{i}", i * i) for i in range(1, 6)]
+    assert (cur.statusmessage, cur.rowcount) == ("SELECT 5", 5)
+
+
+def test_executemany(conn, items):
+    cur = conn.cursor()
+    cur.executemany(
+        f"insert into {items} (id, name, qty) values (%s, %s, %s)",
+        [(1, "a", 10), (2, "b", 20), (3, None, 30)],
+    )
+    assert cur.rowcount == 3
+    cur.executemany(f"update {items} set qty = qty + %s where id = %s", [(1, 1), (2, 2), (3, 99)])
+    assert cur.rowcount == 2
+    rows = conn.execute(f"select id, name, qty from {items} order by id").fetchall()
+    assert rows == [(1, "a", 11), (2, "b", 22), (3, None, 30)]
+
+
+def test_executemany_returning(conn, items):
+    cur = conn.cursor()
+    cur.executemany(
+        f"insert into {items} (id, name) values (%s, %s) returning id * 100",
+        [(1, "a"), (2, "b")],
+        returning=True,
+    )
+    got = [cur.fetchone()]
+    while cur.nextset():
+        got.append(cur.fetchone())
+    assert got == [(100,), (200,)]
+
+
+def test_prepared_statement_reused(conn, items):
+    cur = conn.cursor()
+    sql = f"insert into {items} (id, name, qty) values (%s, %s, %s)"
+    for i in range(5):
+        cur.execute(sql, (i, f"p{i}", i), prepare=True)
+        assert cur.statusmessage == "INSERT 0 1"
+    query = f"select name from {items} where id = %s"
+    for i in range(5):
+        assert cur.execute(query, (i,), prepare=True).fetchone() == (f"p{i}",)
+
+
+def test_prepared_statements_evicted_and_recreated(conn, items):
+    """With a tiny cache psycopg closes (deallocates) old named statements and prepares
+    new ones: named statements must coexist, close cleanly and be re-creatable."""
+    conn.prepared_max = 2
+    conn.execute(f"insert into {items} (id, name, qty) values (1, 'a', 10), (2, 'b', 20)")
+    queries = [
+        (f"select name from {items} where id = %s", (1,), ("a",)),
+        (f"select qty from {items} where id = %s", (2,), (20,)),
+        (f"select id from {items} where name = %s", ("b",), (2,)),
+        (f"select count(*) from {items} where qty > %s", (15,), (1,)),
+    ]
+    for _ in range(3):
+        for sql, params, expected in queries:
+            assert conn.execute(sql, params, prepare=True).fetchone() == expected
+
+
+def test_prepared_statement_with_error_then_reuse(conn, items):
+    cur = conn.cursor()
+    sql = f"insert into {items} (id, name) values (%s, %s)"
+    cur.execute(sql, (1, "a"), prepare=True)
+    with pytest.raises(errors.UniqueViolation) as ei:
+        cur.execute(sql, (1, "dup"), prepare=True)
+    assert ei.value.sqlstate == "23505"
+    cur.execute(sql, (2, "b"), prepare=True)
+    assert conn.execute(f"select count(*) from {items}").fetchone() == (2,)
+
+
+def test_transaction_commit(txconn, items):
+    c = txconn
+    assert c.info.transaction_status == IDLE
+    cur = c.execute(f"insert into {items} (id, name) values (1, 'a')")
+    assert cur.statusmessage == "INSERT 0 1"
+    assert c.info.transaction_status == INTRANS
+    c.commit()
+    assert c.info.transaction_status == IDLE
+    assert c.execute(f"select name from {items}").fetchall() == [("a",)]
+    c.rollback()
+
+
+def test_transaction_rollback(txconn, items):
+    c = txconn
+    c.execute(f"insert into {items} (id, name) values (1, 'a')")
+    c.commit()
+    c.execute(f"insert into {items} (id, name) values (2, 'b')")
+    c.execute(f"update {items} set name = 'z' where id = 1")
+    assert c.execute(f"select count(*) from {items}").fetchone() == (2,)
+    c.rollback()
+    assert c.info.transaction_status == IDLE
+    assert c.execute(f"select id, name from {items}").fetchall() == [(1, "a")]
+    c.rollback()
+
+
+def test_transaction_context_manager(conn, items):
+    with conn.transaction():
+        conn.execute(f"insert into {items} (id) values (1)")
+        assert conn.info.transaction_status == INTRANS
+    assert conn.info.transaction_status == IDLE
+    with pytest.raises(RuntimeError):
+        with conn.transaction():
+            conn.execute(f"insert into {items} (id) values (2)")
+            raise RuntimeError("roll back")
+    assert conn.execute(f"select id from {items}").fetchall() == [(1,)]
+
+
+def test_failed_transaction_is_aborted_until_rollback(conn, items):
+    conn.execute("begin")
+    conn.execute(f"insert into {items} (id, name) values (1, 'a')")
+    with pytest.raises(errors.UndefinedTable) as ei:
+        conn.execute(f"select * from {items}_missing")
+    assert ei.value.sqlstate == "42P01"
+    assert conn.info.transaction_status == INERROR
+    for sql, params in [("select 1", None), (f"select * from {items}", None), ("select %s::integer", (1,))]:
+        with pytest.raises(errors.InFailedSqlTransaction) as ei:
+            conn.execute(sql, params)
+        assert ei.value.sqlstate == "25P02"
+        assert conn.info.transaction_status == INERROR
+    # COMMIT of a failed transaction rolls it back (tag ROLLBACK).
+    cur = conn.execute("commit")
+    assert cur.statusmessage == "ROLLBACK"
+    assert conn.info.transaction_status == IDLE
+    assert conn.execute(f"select count(*) from {items}").fetchone() == (0,)
+
+
+def test_failed_transaction_rollback_then_usable(txconn, items):
+    c = txconn
+    c.execute(f"insert into {items} (id) values (1)")
+    with pytest.raises(errors.UniqueViolation):
+        c.execute(f"insert into {items} (id) values (1)")
+    assert c.info.transaction_status == INERROR
+    with pytest.raises(errors.InFailedSqlTransaction):
+        c.execute("select 1")
+    c.rollback()
+    assert c.info.transaction_status == IDLE
+    assert c.execute(f"select count(*) from {items}").fetchone() == (0,)
+    c.rollback()
+
+
+def test_explicit_begin_commit_tags(conn, items):
+    cur = conn.cursor()
+    cur.execute("begin")
+    assert cur.statusmessage == "BEGIN"
+    assert conn.info.transaction_status == INTRANS
+    cur.execute(f"insert into {items} (id) values (1)")
+    cur.execute("commit")
+    assert cur.statusmessage == "COMMIT"
+    cur.execute("start transaction")
+    assert cur.statusmessage == "START TRANSACTION"
+    cur.execute("rollback")
+    assert cur.statusmessage == "ROLLBACK"
+    assert conn.info.transaction_status == IDLE
+
+
+def test_multiple_statements_in_one_simple_query(conn, items):
+    cur = conn.cursor()
+    cur.execute(
+        f"insert into {items} (id, name) values (1, 'a'), (2, 'b'); "
+        f"update {items} set name = 'c' where id = 2; "
+        f"select id, name from {items} order by id; "
+        f"select count(*) from {items}"
+    )
+    results = []
+    while True:
+        rows = cur.fetchall() if cur.description else None
+        results.append((cur.statusmessage, rows))
+        if not cur.nextset():
+            break
+    assert results == [
+        ("INSERT 0 2", None),
+        ("UPDATE 1", None),
+        ("SELECT 2", [(1, "a"), (2, "c")]),
+        ("SELECT 1", [(2,)]),
+    ]
+
+
+def test_multiple_statements_error_stops_the_rest(conn, items):
+    # One simple Query is one implicit transaction: an error rolls back earlier statements.
+    with pytest.raises(errors.UndefinedTable):
+        conn.execute(
+            f"insert into {items} (id) values (1); select * from {items}_missing; "
+            f"insert into {items} (id) values (2)"
+        )
+    assert conn.info.transaction_status == IDLE
+    assert conn.execute(f"select count(*) from {items}").fetchone() == (0,)
+
+
+def test_multiple_statements_with_explicit_commit(conn, items):
+    with pytest.raises(errors.UndefinedTable):
+        conn.execute(
+            f"begin; insert into {items} (id) values (1); commit; "
+            f"insert into {items} (id) values (2); select * from {items}_missing"
+        )
+    # The first transaction committed; the statements after COMMIT were rolled back.
+    assert conn.execute(f"select id from {items}").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("sql", ["", "  ;  ", "-- only a comment"])
+def test_empty_query(conn, sql):
+    # The server answers EmptyQueryResponse; libpq reports it as PGRES_EMPTY_QUERY.
+    cur = conn.cursor()
+    cur.execute(sql)
+    assert cur.pgresult.status == pq.ExecStatus.EMPTY_QUERY
+    assert cur.statusmessage is None and cur.description is None
+    assert conn.info.transaction_status == IDLE
+    assert conn.execute("select 1").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "sql, sqlstate, exc",
+    [
+        ("selec 1", "42601", errors.SyntaxError),
+        ("select * from no_such_table_xyz", "42P01", errors.UndefinedTable),
+        ("select 1 from", "42601", errors.SyntaxError),
+    ],
+)
+def test_error_sqlstate(conn, sql, sqlstate, exc):
+    with pytest.raises(exc) as ei:
+        conn.execute(sql)
+    assert ei.value.sqlstate == sqlstate
+    assert ei.value.diag.severity == "ERROR"
+    assert ei.value.diag.message_primary
+    assert conn.info.transaction_status == IDLE
+    assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_error_sqlstate_extended_protocol(conn):
+    with pytest.raises(errors.UndefinedTable) as ei:
+        conn.execute("select * from no_such_table_xyz where 1 = %s", (1,))
+    assert ei.value.sqlstate == "42P01"
+    assert conn.execute("select %s::integer", (7,)).fetchone() == (7,)
+
+
+def test_unique_violation(conn, items):
+    conn.execute(f"insert into {items} (id) values (1)")
+    with pytest.raises(errors.UniqueViolation) as ei:
+        conn.execute(f"insert into {items} (id) values (1)")
+    assert ei.value.sqlstate == "23505"
+
+
+def test_not_null_violation(conn, table_name):
+    conn.execute(f"create table {table_name} (id integer not null)")
+    with pytest.raises(errors.NotNullViolation) as ei:
+        conn.execute(f"insert into {table_name} (id) values (null)")
+    assert ei.value.sqlstate == "23502"
+
+
+def test_server_side_cursor_row_limits(conn, items, target, request):
+    if target.name == "gateway":
+        request.applymarker(pytest.mark.xfail(
+            strict=True,
+            reason="SQL-level cursors (DECLARE / FETCH / CLOSE: psycopg named cursors) are not implemented yet",
+        ))
+    """A named cursor fetches in chunks: Execute with a row limit, PortalSuspended."""
+    with conn.transaction():
+        conn.cursor().executemany(
+            f"insert into {items} (id, qty) values (%s, %s)", [(i, i) for i in range(25)]
+        )
+    with conn.transaction():
+        with conn.cursor("named_cur", row_factory=tuple_row) as cur:
+            cur.itersize = 7
+            cur.execute(f"select id from {items} order by id")
+            got = [r[0] for r in cur]
+    assert got == list(range(25))
+
+
+def test_typed_values_roundtrip(conn):
+    row = conn.execute(
+        "select %s::integer, %s::bigint, %s::double precision, %s::text, %s::boolean, %s::boolean",
+        (-7, 2**40, 1.5, "ünïcode ✓", True, False),
+    ).fetchone()
+    assert row == (-7, 2**40, 1.5, "ünïcode ✓", True, False)
+
+
+def test_limit_offset_and_order(conn, items):
+    conn.cursor().executemany(
+        f"insert into {items} (id, name) values (%s, %s)", [(i, f"n{i}") for i in range(10)]
+    )
+    cur = conn.execute(f"select id from {items} order by id desc limit 3 offset 2")
+    assert cur.fetchall() == [(7,), (6,), (5,)]
+    cur = conn.execute(f"select id from {items} order by id limit %s offset %s", (2, 4))
+    assert cur.fetchall() == [(4,), (5,)]
+
+
+def test_serial_and_returning(conn, table_name):
+    conn.execute(f"create table {table_name} (id serial primary key, name text)")
+    cur = conn.execute(f"insert into {table_name} (name) values ('a'), ('b') returning id, name")
+    assert cur.fetchall() == [(1, "a"), (2, "b")]
+    assert cur.statusmessage == "INSERT 0 2"
+    cur = conn.execute(f"insert into {table_name} (name) values (%s) returning id", ("c",))
+    assert cur.fetchone() == (3,)
+
+
+def test_large_result(conn):
+    cur = conn.execute(
+        "with recursive s(i) as (select 1 union all select i + 1 from s where i < 5000) "
+        "select i, 'row ' || i from s"
+    )
+    rows = cur.fetchall()
+    assert len(rows) == 5000 and rows[0] == (1, "row 1") and rows[-1] == (5000, "row 5000")
+    assert cur.statusmessage == "SELECT 5000"
+
+
+def test_two_connections_are_isolated(target, items):
+    with psycopg.connect(target.dsn) as a, psycopg.connect(target.dsn, autocommit=True) as b:
+        a.execute(f"insert into {items} (id) values (1)")
+        # Not committed yet: the other session does not see it.
+        assert b.execute(f"select count(*) from {items}").fetchone() == (0,)
+        a.commit()
+        assert b.execute(f"select count(*) from {items}").fetchone() == (1,)
