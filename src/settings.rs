@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{sqlstate, PgError, PgResult};
+use crate::types::{TimeZone, TypeCtx};
 
 /// Settings PostgreSQL reports to the client with ParameterStatus whenever they change.
 const REPORTED: &[&str] = &[
@@ -69,6 +70,8 @@ pub struct Settings {
     defaults: BTreeMap<String, String>,
     /// Values to restore at transaction end (SET LOCAL).
     local_saved: Vec<(String, (String, String))>,
+    /// What the type codecs need (TimeZone), kept in step with `values`.
+    type_ctx: TypeCtx,
 }
 
 impl Settings {
@@ -79,7 +82,7 @@ impl Settings {
             values.insert(name.to_ascii_lowercase(), (name.to_string(), value.clone()));
             defaults_map.insert(name.to_ascii_lowercase(), value);
         }
-        Settings { values, defaults: defaults_map, local_saved: Vec::new() }
+        Settings { values, defaults: defaults_map, local_saved: Vec::new(), type_ctx: TypeCtx::default() }
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -117,6 +120,7 @@ impl Settings {
         if local {
             self.local_saved.push((key.clone(), previous.unwrap_or_else(|| (canonical.clone(), String::new()))));
         }
+        self.refresh_type_ctx();
         Ok(REPORTED.iter().any(|r| r.eq_ignore_ascii_case(&key)).then_some((canonical, value)))
     }
 
@@ -160,7 +164,20 @@ impl Settings {
             }
             self.values.insert(key, prev);
         }
+        self.refresh_type_ctx();
         reported
+    }
+
+    /// Session context for the type codecs (encode / decode_param).
+    pub fn type_ctx(&self) -> &TypeCtx {
+        &self.type_ctx
+    }
+
+    fn refresh_type_ctx(&mut self) {
+        let tz = self.get("timezone").and_then(|v| TimeZone::parse(v).ok()).unwrap_or_default();
+        if tz != self.type_ctx.time_zone {
+            self.type_ctx.time_zone = tz;
+        }
     }
 }
 
@@ -208,6 +225,8 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
             "UTF8".into()
         }
         "timezone" if value.eq_ignore_ascii_case("utc") => "UTC".into(),
+        // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
+        "timezone" => TimeZone::parse(value)?.name().to_owned(),
         "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
         _ => value.to_owned(),
     })

@@ -84,8 +84,6 @@ def server(request, tmp_path):
 
 
 # Server-side gaps found by this suite (strict: a fix turns them into failures to remove).
-BINARY_DATE = pytest.mark.xfail(
-    strict=True, reason="binary date parameters (oid 1082) are not decoded by the core yet")
 LOGICAL_DATE_LITERAL = pytest.mark.xfail(
     strict=True, reason="embedded runs in logical mode: a '2024-02-29' literal into a DATE column fails "
     "validation (SQLCODE -104); needs literal conversion in the translator or ODBC select mode")
@@ -105,7 +103,6 @@ def test_simple_query_results(server, request):
     assert rows == [(1, "one", dt.date(2024, 2, 29), True), (2, "", None, False), (3, None, dt.date(1840, 12, 31), False)]
 
 
-@BINARY_DATE
 def test_parameters_keep_null_and_empty_apart(server):
     with server.connect(autocommit=True) as c:
         c.execute(SCHEMA)
@@ -157,7 +154,6 @@ def test_asyncpg(server):
     assert asyncpg_run(server, work) == ([(1, "a")], "42P01")
 
 
-@BINARY_DATE
 def test_asyncpg_typed_parameters(server):
     async def work(conn):
         await conn.execute("INSERT INTO items (id, name, born, ok) VALUES ($1, $2, $3, $4)", 1, "", dt.date(2024, 1, 1), True)

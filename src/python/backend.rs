@@ -43,6 +43,8 @@ pub struct Executed {
 pub struct RowPlan {
     pub types: Vec<&'static PgType>,
     pub formats: Vec<Format>,
+    /// The session's codec context (TimeZone) when the rows are encoded.
+    pub ctx: crate::types::TypeCtx,
 }
 
 /// A batch of encoded DataRow messages.

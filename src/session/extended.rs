@@ -166,7 +166,7 @@ impl Session {
             .iter()
             .zip(&prepared.param_types)
             .zip(&formats)
-            .map(|((value, oid), format)| types::decode_param(value.as_deref(), *oid, *format))
+            .map(|((value, oid), format)| types::decode_param(value.as_deref(), *oid, *format, self.settings.type_ctx()))
             .collect::<PgResult<Vec<_>>>()?;
         if !portal.is_empty() && self.portals.contains_key(&portal) {
             return Err(PgError::new(sqlstate::DUPLICATE_CURSOR, format!("portal \"{portal}\" already exists")));
@@ -303,7 +303,7 @@ impl Session {
         let described = portal.prepared.columns.lock().unwrap().clone().flatten();
         let cols = described.unwrap_or(executed_cols);
         let formats = resolve_formats(&portal.result_formats, cols.len())?;
-        let plan = Arc::new(RowPlan { types: cols.iter().map(column_type).collect(), formats });
+        let plan = Arc::new(RowPlan { types: cols.iter().map(column_type).collect(), formats, ctx: self.settings.type_ctx().clone() });
         self.continue_rows(portal, &stmt, Arc::new(exec.cursor), plan, limit).await
     }
 

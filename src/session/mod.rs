@@ -627,7 +627,8 @@ impl Session {
                 } else {
                     types::Value::Text(v)
                 };
-                be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, b))?;
+                let ctx = self.settings.type_ctx();
+                be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, ctx, b))?;
             }
             be::finish_data_row(&mut self.conn.out, start);
         }
@@ -728,7 +729,7 @@ impl Session {
         if describe_rows {
             be::row_description(&mut self.conn.out, &fields_for(&columns, &formats));
         }
-        let plan = Arc::new(RowPlan { types: columns.iter().map(column_type).collect(), formats });
+        let plan = Arc::new(RowPlan { types: columns.iter().map(column_type).collect(), formats, ctx: self.settings.type_ctx().clone() });
         let cursor = Arc::new(exec.cursor);
         let rows = self.stream_rows(&cursor, &plan, None).await;
         let c = cursor.clone();

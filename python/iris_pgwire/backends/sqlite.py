@@ -78,7 +78,7 @@ _PG_NAMES = {
     "real", "float4", "double precision", "float8", "double", "numeric", "decimal",
     "text", "varchar", "character varying", "char", "character", "bpchar", "name",
     "bytea", "date", "time", "timetz", "timestamp", "timestamptz", "interval", "uuid",
-    "json", "jsonb", "oid", "time without time zone", "time with time zone",
+    "json", "jsonb", "oid", "vector", "time without time zone", "time with time zone",
     "timestamp without time zone", "timestamp with time zone",
 }
 

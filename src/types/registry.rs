@@ -1,0 +1,313 @@
+//! The registry: every PostgreSQL type the gateway speaks, with its pg_type facts.
+//!
+//! Codecs dispatch on [`Kind`], never on raw OIDs, because pgvector's `vector` has no
+//! fixed OID: [`set_vector_oids`] picks it at start-up and the catalog reports it.
+
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use crate::error::{sqlstate, PgError, PgResult};
+
+pub type Oid = u32;
+
+/// What a type's values are, for codec dispatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Float4,
+    Float8,
+    Numeric,
+    /// text, varchar, bpchar, name: UTF-8 text in both formats.
+    Text,
+    Bytea,
+    Date,
+    Time,
+    TimeTz,
+    Timestamp,
+    TimestampTz,
+    Interval,
+    Uuid,
+    Json,
+    Jsonb,
+    /// oid, regclass, regtype: unsigned 32-bit numbers.
+    Oid,
+    Vector,
+    /// The pseudo-type of untyped literals: handled as text.
+    Unknown,
+    /// A one-dimensional array; `elem_oid` names the element type.
+    Array,
+}
+
+/// One entry of the registry.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PgType {
+    pub oid: Oid,
+    pub name: &'static str,
+    /// pg_type.typlen: fixed size in bytes, or -1 for varlena (-2 for unknown's C string).
+    pub typlen: i16,
+    /// OID of the one-dimensional array of this type (0 for array types themselves).
+    pub array_oid: Oid,
+    /// For array types, the element type's OID (0 otherwise).
+    pub elem_oid: Oid,
+    pub kind: Kind,
+}
+
+impl PgType {
+    /// The element type of an array type.
+    pub fn element(&self) -> Option<&'static PgType> {
+        if self.kind == Kind::Array {
+            by_oid(self.elem_oid)
+        } else {
+            None
+        }
+    }
+
+    /// The array type whose elements are of this type.
+    pub fn array(&self) -> Option<&'static PgType> {
+        if self.array_oid == 0 {
+            None
+        } else {
+            by_oid(self.array_oid)
+        }
+    }
+}
+
+macro_rules! registry {
+    ($( $ident:ident = ($oid:expr, $name:expr, $len:expr, $arr:expr, $elem:expr, $kind:ident); )*) => {
+        $( pub const $ident: PgType = PgType {
+            oid: $oid, name: $name, typlen: $len, array_oid: $arr, elem_oid: $elem, kind: Kind::$kind,
+        }; )*
+        static BUILTIN: &[&PgType] = &[ $( &$ident, )* ];
+    };
+}
+
+registry! {
+    BOOL = (16, "bool", 1, 1000, 0, Bool);
+    BYTEA = (17, "bytea", -1, 1001, 0, Bytea);
+    NAME = (19, "name", 64, 1003, 0, Text);
+    INT8 = (20, "int8", 8, 1016, 0, Int8);
+    INT2 = (21, "int2", 2, 1005, 0, Int2);
+    INT4 = (23, "int4", 4, 1007, 0, Int4);
+    TEXT = (25, "text", -1, 1009, 0, Text);
+    OID = (26, "oid", 4, 1028, 0, Oid);
+    JSON = (114, "json", -1, 199, 0, Json);
+    FLOAT4 = (700, "float4", 4, 1021, 0, Float4);
+    FLOAT8 = (701, "float8", 8, 1022, 0, Float8);
+    UNKNOWN = (705, "unknown", -2, 0, 0, Unknown);
+    BPCHAR = (1042, "bpchar", -1, 1014, 0, Text);
+    VARCHAR = (1043, "varchar", -1, 1015, 0, Text);
+    DATE = (1082, "date", 4, 1182, 0, Date);
+    TIME = (1083, "time", 8, 1183, 0, Time);
+    TIMESTAMP = (1114, "timestamp", 8, 1115, 0, Timestamp);
+    TIMESTAMPTZ = (1184, "timestamptz", 8, 1185, 0, TimestampTz);
+    INTERVAL = (1186, "interval", 16, 1187, 0, Interval);
+    TIMETZ = (1266, "timetz", 12, 1270, 0, TimeTz);
+    NUMERIC = (1700, "numeric", -1, 1231, 0, Numeric);
+    REGCLASS = (2205, "regclass", 4, 2210, 0, Oid);
+    REGTYPE = (2206, "regtype", 4, 2211, 0, Oid);
+    UUID = (2950, "uuid", 16, 2951, 0, Uuid);
+    JSONB = (3802, "jsonb", -1, 3807, 0, Jsonb);
+
+    BOOL_ARRAY = (1000, "_bool", -1, 0, 16, Array);
+    BYTEA_ARRAY = (1001, "_bytea", -1, 0, 17, Array);
+    NAME_ARRAY = (1003, "_name", -1, 0, 19, Array);
+    INT8_ARRAY = (1016, "_int8", -1, 0, 20, Array);
+    INT2_ARRAY = (1005, "_int2", -1, 0, 21, Array);
+    INT4_ARRAY = (1007, "_int4", -1, 0, 23, Array);
+    TEXT_ARRAY = (1009, "_text", -1, 0, 25, Array);
+    OID_ARRAY = (1028, "_oid", -1, 0, 26, Array);
+    JSON_ARRAY = (199, "_json", -1, 0, 114, Array);
+    FLOAT4_ARRAY = (1021, "_float4", -1, 0, 700, Array);
+    FLOAT8_ARRAY = (1022, "_float8", -1, 0, 701, Array);
+    BPCHAR_ARRAY = (1014, "_bpchar", -1, 0, 1042, Array);
+    VARCHAR_ARRAY = (1015, "_varchar", -1, 0, 1043, Array);
+    DATE_ARRAY = (1182, "_date", -1, 0, 1082, Array);
+    TIME_ARRAY = (1183, "_time", -1, 0, 1083, Array);
+    TIMESTAMP_ARRAY = (1115, "_timestamp", -1, 0, 1114, Array);
+    TIMESTAMPTZ_ARRAY = (1185, "_timestamptz", -1, 0, 1184, Array);
+    INTERVAL_ARRAY = (1187, "_interval", -1, 0, 1186, Array);
+    TIMETZ_ARRAY = (1270, "_timetz", -1, 0, 1266, Array);
+    NUMERIC_ARRAY = (1231, "_numeric", -1, 0, 1700, Array);
+    REGCLASS_ARRAY = (2210, "_regclass", -1, 0, 2205, Array);
+    REGTYPE_ARRAY = (2211, "_regtype", -1, 0, 2206, Array);
+    UUID_ARRAY = (2951, "_uuid", -1, 0, 2950, Array);
+    JSONB_ARRAY = (3807, "_jsonb", -1, 0, 3802, Array);
+}
+
+/// Default OIDs of pgvector's `vector` and `_vector`. Real pgvector gets OIDs at
+/// CREATE EXTENSION time (>= 16384); these sit in the 12000..16383 band that initdb
+/// uses and user objects never get, so they cannot collide with synthetic table OIDs.
+pub const DEFAULT_VECTOR_OID: Oid = 13001;
+pub const DEFAULT_VECTOR_ARRAY_OID: Oid = 13002;
+
+struct VectorTypes {
+    vector: PgType,
+    array: PgType,
+}
+
+const fn vector_types(oid: Oid, array_oid: Oid) -> VectorTypes {
+    VectorTypes {
+        vector: PgType { oid, name: "vector", typlen: -1, array_oid, elem_oid: 0, kind: Kind::Vector },
+        array: PgType { oid: array_oid, name: "_vector", typlen: -1, array_oid: 0, elem_oid: oid, kind: Kind::Array },
+    }
+}
+
+static DEFAULT_VECTOR: VectorTypes = vector_types(DEFAULT_VECTOR_OID, DEFAULT_VECTOR_ARRAY_OID);
+/// Null until `set_vector_oids` runs; then a leaked (start-up, once) configuration.
+static VECTOR: AtomicPtr<VectorTypes> = AtomicPtr::new(std::ptr::null_mut());
+
+fn vectors() -> &'static VectorTypes {
+    let p = VECTOR.load(Ordering::Acquire);
+    if p.is_null() {
+        &DEFAULT_VECTOR
+    } else {
+        // SAFETY: only ever set from Box::leak, never freed.
+        unsafe { &*p }
+    }
+}
+
+/// Choose the OIDs of `vector` and `_vector` (call at start-up, before serving clients).
+pub fn set_vector_oids(oid: Oid, array_oid: Oid) -> PgResult<()> {
+    let taken = |o: Oid| BUILTIN.iter().any(|t| t.oid == o);
+    if oid == 0 || array_oid == 0 || oid == array_oid || taken(oid) || taken(array_oid) {
+        return Err(PgError::new(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            format!("vector OIDs {oid}/{array_oid} are invalid or collide with built-in types"),
+        ));
+    }
+    let leaked: &'static mut VectorTypes = Box::leak(Box::new(vector_types(oid, array_oid)));
+    VECTOR.store(leaked, Ordering::Release);
+    Ok(())
+}
+
+/// pgvector's `vector` type with its configured OID.
+pub fn vector() -> &'static PgType {
+    &vectors().vector
+}
+
+/// Every registered type (scalars, arrays, vector), for the catalog's pg_type.
+pub fn all_types() -> Vec<&'static PgType> {
+    let v = vectors();
+    let mut all: Vec<&'static PgType> = BUILTIN.to_vec();
+    all.push(&v.vector);
+    all.push(&v.array);
+    all
+}
+
+pub fn by_oid(oid: Oid) -> Option<&'static PgType> {
+    if let Some(t) = BUILTIN.iter().copied().find(|t| t.oid == oid) {
+        return Some(t);
+    }
+    let v = vectors();
+    [&v.vector, &v.array].into_iter().find(|t| t.oid == oid)
+}
+
+/// Resolve a type by its canonical name or a common SQL spelling: `integer`,
+/// `varchar(20)`, `timestamp(3) with time zone`, `int4[]`, `_text`, `vector(3)`.
+pub fn by_name(name: &str) -> Option<&'static PgType> {
+    let lower = name.trim().to_ascii_lowercase();
+    let mut base = strip_typmods(&lower);
+    let mut array = false;
+    while let Some(b) = base.strip_suffix("[]") {
+        array = true;
+        base = b.trim_end().to_string();
+    }
+    let base = base.strip_prefix("pg_catalog.").unwrap_or(&base).to_string();
+    if !array {
+        if let Some(elem) = base.strip_prefix('_') {
+            if let Some(t) = scalar_by_name(elem) {
+                return t.array();
+            }
+        }
+    }
+    let t = scalar_by_name(&base)?;
+    if array {
+        t.array()
+    } else {
+        Some(t)
+    }
+}
+
+/// Remove "(...)" typmods wherever they are and collapse whitespace.
+fn strip_typmods(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0;
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn scalar_by_name(base: &str) -> Option<&'static PgType> {
+    let canonical = match base {
+        "boolean" => "bool",
+        "smallint" | "smallserial" | "serial2" => "int2",
+        "integer" | "int" | "serial" | "serial4" => "int4",
+        "bigint" | "bigserial" | "serial8" => "int8",
+        "real" => "float4",
+        "double precision" | "double" | "float" => "float8",
+        "decimal" => "numeric",
+        "character varying" | "char varying" => "varchar",
+        "character" | "char" => "bpchar",
+        "timestamp without time zone" => "timestamp",
+        "timestamp with time zone" => "timestamptz",
+        "time without time zone" => "time",
+        "time with time zone" => "timetz",
+        other => other,
+    };
+    if canonical == "vector" {
+        return Some(vector());
+    }
+    BUILTIN.iter().copied().find(|t| t.name == canonical && t.kind != Kind::Array)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_aliases() {
+        assert_eq!(by_name("integer").unwrap().oid, 23);
+        assert_eq!(by_name("VARCHAR(20)").unwrap().oid, 1043);
+        assert_eq!(by_name("timestamp(3) with time zone").unwrap().oid, 1184);
+        assert_eq!(by_name("numeric(10, 2)").unwrap().oid, 1700);
+        assert_eq!(by_name("int4[]").unwrap().oid, 1007);
+        assert_eq!(by_name("character varying(5)[]").unwrap().oid, 1015);
+        assert_eq!(by_name("_text").unwrap().oid, 1009);
+        assert_eq!(by_name("double precision").unwrap().oid, 701);
+        assert_eq!(by_name("vector(3)").unwrap().kind, Kind::Vector);
+        assert_eq!(by_name("vector[]").unwrap().kind, Kind::Array);
+        assert!(by_name("no_such_type").is_none());
+    }
+
+    #[test]
+    fn every_scalar_has_its_array_and_back() {
+        for t in all_types() {
+            if t.kind == Kind::Array {
+                let e = t.element().expect("element registered");
+                assert_eq!(e.array_oid, t.oid, "{}", t.name);
+                assert_eq!(t.name, format!("_{}", e.name));
+            } else if t.kind != Kind::Unknown {
+                assert_eq!(t.array().expect("array registered").elem_oid, t.oid, "{}", t.name);
+            }
+            assert_eq!(by_oid(t.oid), Some(t));
+        }
+        let mut oids: Vec<Oid> = all_types().iter().map(|t| t.oid).collect();
+        oids.sort();
+        oids.dedup();
+        assert_eq!(oids.len(), all_types().len(), "OIDs are unique");
+    }
+
+    #[test]
+    fn vector_oid_refuses_builtin() {
+        assert!(set_vector_oids(23, 13002).is_err());
+        assert!(set_vector_oids(0, 1).is_err());
+    }
+}
