@@ -88,7 +88,7 @@ LOGICAL_DATE_LITERAL = pytest.mark.xfail(
     strict=True, reason="embedded runs in logical mode: a '2024-02-29' literal into a DATE column fails "
     "validation (SQLCODE -104); needs literal conversion in the translator or ODBC select mode")
 
-SCHEMA = "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50), born DATE, ok BIT)"
+SCHEMA = "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50), born DATE, ok BOOLEAN)"
 
 
 def test_simple_query_results(server, request):

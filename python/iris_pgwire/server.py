@@ -63,17 +63,27 @@ def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
             s.sendall(struct.pack("!ii", len(params) + 8, 3 << 16) + params)
             s.sendall(msg(b"Q", b"SELECT 1\0"))
             data = b""
+            completed, ready = False, 0
             while True:
                 chunk = s.recv(65536)
                 if not chunk:
                     return False
                 data += chunk
-                if b"E" in data[:1]:
-                    return False
-                if data.endswith(b"Z\0\0\0\x05I"):
-                    ok = b"SELECT 1\0" in data and b"\nE" not in data
-                    s.sendall(msg(b"X", b""))
-                    return ok
+                # Walk whole messages: tag byte, then a length that counts itself.
+                while len(data) >= 5:
+                    tag, length = data[:1], struct.unpack("!i", data[1:5])[0]
+                    if len(data) < 1 + length:
+                        break
+                    body, data = data[5 : 1 + length], data[1 + length :]
+                    if tag == b"E":
+                        return False
+                    if tag == b"C" and body.startswith(b"SELECT 1"):
+                        completed = True
+                    if tag == b"Z":
+                        ready += 1  # the first follows authentication, the second the query
+                        if ready == 2:
+                            s.sendall(msg(b"X", b""))
+                            return completed
     except OSError:
         return False
 

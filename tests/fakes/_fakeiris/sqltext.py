@@ -99,10 +99,15 @@ def check_iris_sql(sql: str, blank: str) -> None:
 
 _TOP = re.compile(r"(\bSELECT\s+(?:DISTINCT\s+)?)TOP\s+(\d+)\s+", re.I)
 _IDENTITY = re.compile(r"\b(?:BIG)?INT(?:EGER)?\s+IDENTITY(\s+PRIMARY\s+KEY)?", re.I)
-_VARCHAR = re.compile(r"\b((?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?)(\s*\(\s*\d+\s*\))?(?!\s*COLLATE)", re.I)
+_VARCHAR = re.compile(r"\b((?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?)(\s*\(\s*\d+\s*\))?(?!\s*(?:COLLATE|\())", re.I)
 _SIMPLE = [
     (re.compile(r"\bSQLUSER\s*\.\s*", re.I), ""),
     (re.compile(r"%EXACT\s*\(", re.I), "_iris_exact("),
+    # IRIS's INTEGER PRIMARY KEY is a plain key; sqlite's would alias the rowid
+    # and fill in missing values.
+    (re.compile(r"\bINTEGER(\s+PRIMARY\s+KEY)\b(?!\s+AUTOINCREMENT)", re.I), r"INT NOT NULL\1"),
+    # Column collation %EXACT (case-sensitive) is sqlite's BINARY.
+    (re.compile(r"\bCOLLATE\s+%EXACT\b", re.I), "COLLATE BINARY"),
     (re.compile(r"%SQLUPPER\s*\(", re.I), "upper("),
     (re.compile(r"\bLAST_IDENTITY\s*\(\s*\)", re.I), "last_insert_rowid()"),
     (re.compile(r"^\s*TRUNCATE\s+TABLE\b", re.I), "DELETE FROM"),
