@@ -23,6 +23,20 @@ pub fn string(s: impl Into<String>) -> Expr {
     Expr::Value(Value::SingleQuotedString(s.into()).into())
 }
 
+/// Move an expression out of the tree, leaving NULL in its place.
+pub fn take(e: &mut Expr) -> Expr {
+    std::mem::replace(e, null())
+}
+
+/// Move a query out of the tree, leaving `SELECT 1` in its place.
+pub fn take_query(q: &mut sqlparser::ast::Query) -> sqlparser::ast::Query {
+    let placeholder = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
+        .try_with_sql("SELECT 1")
+        .and_then(|mut p| p.parse_query())
+        .expect("static query");
+    std::mem::replace(q, *placeholder)
+}
+
 pub fn null() -> Expr {
     Expr::Value(Value::Null.into())
 }

@@ -7,7 +7,7 @@ use sqlparser::ast::{
     VisitMut, VisitorMut,
 };
 
-use super::ast_util::{refuse, strip_public};
+use super::ast_util::{refuse, string, strip_public, take, take_query};
 use crate::error::{PgError, PgResult};
 
 /// Rewrites a target applies to every expression and every (sub)query, children first.
@@ -58,7 +58,7 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
                     parts.remove(0);
                 }
             }
-            let r = refuse_expr(e).and_then(|_| self.pass.expr(e));
+            let r = refuse_expr(e).and_then(|_| shared_rewrite(e)).and_then(|_| self.pass.expr(e));
             self.check(r)
         }
         fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
@@ -72,6 +72,32 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Rewrites that are the same for every target, applied before the target's own.
+fn shared_rewrite(e: &mut Expr) -> PgResult<()> {
+    let replacement = match e {
+        Expr::Cast { format: Some(_), .. } => return Err(refuse("CAST .. FORMAT", "format in the client")),
+        // PostgreSQL's LIKE escapes with backslash by default; neither target has that default.
+        Expr::Like { escape_char: escape @ None, .. } => {
+            *escape = Some(Box::new(string("\\")));
+            return Ok(());
+        }
+        Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => match right.as_mut() {
+            Expr::Subquery(q) => Expr::In {
+                expr: Box::new(take(left)),
+                target: sqlparser::ast::InTarget::Subquery(Box::new(take_query(q))),
+                negated: false,
+                global: false,
+            },
+            _ => return Ok(()),
+        },
+        Expr::AnyOp { .. } => return Err(refuse("ANY with an operator other than =", "use EXISTS")),
+        // Custom operators are left to the targets: IRIS translates pgvector's `<#>`.
+        _ => return Ok(()),
+    };
+    *e = replacement;
+    Ok(())
 }
 
 /// `x = ANY (ARRAY[a, b])` is exactly `x IN (a, b)` (and `x <> ALL (ARRAY[..])` is
@@ -88,7 +114,7 @@ fn any_array_to_in(e: &mut Expr) {
     };
     let Expr::Array(array) = right else { return };
     let list = std::mem::take(&mut array.elem);
-    let expr = std::mem::replace(left, Box::new(Expr::Value(Value::Null.into())));
+    let expr = Box::new(take(left));
     *e = Expr::In { expr, target: sqlparser::ast::InTarget::List(list), negated, global: false };
 }
 

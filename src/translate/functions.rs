@@ -62,7 +62,6 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
 /// Rewrites of one expression node for IRIS; None keeps it.
 pub fn rewrite(e: &mut Expr, opts: &IrisOptions) -> PgResult<Option<Expr>> {
     Ok(Some(match e {
-        Expr::Cast { format: Some(_), .. } => return Err(refuse("CAST .. FORMAT", "format in the client")),
         Expr::Cast { expr, data_type, .. } => cast_to(take(expr), data_type, opts)?,
         Expr::TypedString(ts) => {
             let s = match &ts.value.value {
@@ -80,20 +79,6 @@ pub fn rewrite(e: &mut Expr, opts: &IrisOptions) -> PgResult<Option<Expr>> {
             pattern: Box::new(func("LOWER", vec![take(pattern)])),
             escape_char: Some(escape_char.take().unwrap_or_else(|| Box::new(string("\\")))),
         },
-        Expr::Like { escape_char: escape @ None, .. } => {
-            *escape = Some(Box::new(string("\\")));
-            return Ok(None);
-        }
-        Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => match right.as_mut() {
-            Expr::Subquery(q) => Expr::In {
-                expr: Box::new(take(left)),
-                target: ast::InTarget::Subquery(Box::new(std::mem::replace(q.as_mut(), *empty_query()))),
-                negated: false,
-                global: false,
-            },
-            _ => return Ok(None),
-        },
-        Expr::AnyOp { .. } => return Err(refuse("ANY with an operator other than =", "use EXISTS")),
         Expr::BinaryOp { op: BinaryOperator::Custom(op), .. } => {
             return Err(refuse(&format!("operator {op}"), "see docs/translation.md"))
         }
@@ -123,17 +108,6 @@ fn distinct_from(a: Expr, b: Expr, not: bool) -> Expr {
         format!("((({a}) <> ({b}) OR ({a}) IS NULL OR ({b}) IS NULL) AND NOT (({a}) IS NULL AND ({b}) IS NULL))")
     };
     parse_expr(&sql)
-}
-
-fn take(b: &mut Box<Expr>) -> Expr {
-    std::mem::replace(b.as_mut(), null())
-}
-
-fn empty_query() -> Box<ast::Query> {
-    sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
-        .try_with_sql("SELECT 1")
-        .and_then(|mut p| p.parse_query())
-        .expect("static query")
 }
 
 fn extract(field: &DateTimeField, e: Expr) -> PgResult<Expr> {

@@ -9,7 +9,7 @@ use sqlparser::ast::{
     Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Select, SelectItem, SetExpr, Statement,
 };
 
-use super::ast_util::refuse;
+use super::ast_util::{refuse, take};
 use super::booleans::{to_predicate, to_value};
 use super::common::{run, Pass};
 use super::{booleans, collation, ddl, dml, functions, limits, vectors, IrisOptions, Output};
@@ -112,10 +112,6 @@ fn for_each_select(body: &mut SetExpr, f: &mut dyn FnMut(&mut Select)) {
         }
         _ => {}
     }
-}
-
-fn take(e: &mut Expr) -> Expr {
-    std::mem::replace(e, Expr::Value(sqlparser::ast::Value::Null.into()))
 }
 
 /// Conditions where IRIS wants a condition, BIT values where it wants a value.

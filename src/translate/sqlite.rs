@@ -120,7 +120,6 @@ fn limits(q: &mut Query) -> PgResult<()> {
 
 fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
     Ok(Some(match e {
-        Expr::Cast { format: Some(_), .. } => return Err(refuse("CAST .. FORMAT", "format in the client")),
         Expr::Cast { expr, data_type, .. } => cast_to(take(expr), data_type)?,
         Expr::TypedString(ts) => {
             let s = match &ts.value.value {
@@ -137,21 +136,6 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             pattern: Box::new(func("lower", vec![take(pattern)])),
             escape_char: Some(escape_char.take().unwrap_or_else(|| Box::new(string("\\")))),
         },
-        // PostgreSQL's LIKE escapes with backslash by default; SQLite has no default escape.
-        Expr::Like { escape_char: escape @ None, .. } => {
-            *escape = Some(Box::new(string("\\")));
-            return Ok(None);
-        }
-        Expr::AnyOp { left, compare_op: BinaryOperator::Eq, right, .. } => match right.as_mut() {
-            Expr::Subquery(q) => Expr::In {
-                expr: Box::new(take(left)),
-                target: ast::InTarget::Subquery(Box::new(take_query(q))),
-                negated: false,
-                global: false,
-            },
-            _ => return Ok(None),
-        },
-        Expr::AnyOp { .. } => return Err(refuse("ANY with an operator other than =", "use EXISTS")),
         Expr::BinaryOp { op: BinaryOperator::Custom(op), .. } => {
             return Err(refuse(&format!("operator {op}"), "see docs/translation.md"))
         }
@@ -194,18 +178,6 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
         },
         _ => return Ok(None),
     }))
-}
-
-fn take(b: &mut Box<Expr>) -> Expr {
-    std::mem::replace(b.as_mut(), null())
-}
-
-fn take_query(q: &mut Box<Query>) -> Query {
-    let empty = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
-        .try_with_sql("SELECT 1")
-        .and_then(|mut p| p.parse_query())
-        .expect("static query");
-    std::mem::replace(q.as_mut(), *empty)
 }
 
 /// CAST for SQLite expressions: type names chosen for SQLite's affinity rules.
