@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{blocking, column_type, fields_for, resolve_formats, Session, Tx};
+use super::{close_cursor, fields_for, resolve_formats, Session, Tx};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::{Message, Target};
@@ -303,7 +303,7 @@ impl Session {
         let described = portal.prepared.columns.lock().unwrap().clone().flatten();
         let cols = described.unwrap_or(executed_cols);
         let formats = resolve_formats(&portal.result_formats, cols.len())?;
-        let plan = Arc::new(RowPlan { types: cols.iter().map(column_type).collect(), formats, ctx: self.settings.type_ctx().clone() });
+        let plan = self.row_plan(&cols, formats);
         self.continue_rows(portal, &stmt, Arc::new(exec.cursor), plan, limit).await
     }
 
@@ -320,11 +320,7 @@ impl Session {
             let tag = stmt.tag.render(sent);
             be::command_complete(&mut self.conn.out, &tag);
             portal.state = PortalState::Done { tag };
-            let _ = blocking(move || {
-                cursor.close();
-                Ok(())
-            })
-            .await;
+            close_cursor(cursor).await;
         } else {
             be::portal_suspended(&mut self.conn.out);
             portal.state = PortalState::Suspended { cursor, plan };

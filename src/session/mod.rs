@@ -505,7 +505,7 @@ impl Session {
             }
             Action::Execute { .. } => {
                 let exec = self.execute(stmt, params, &[]).await?;
-                self.finish_execute(stmt, exec, result_formats, describe_rows, None).await
+                self.finish_execute(stmt, exec, result_formats, describe_rows).await
             }
         }
     }
@@ -713,33 +713,27 @@ impl Session {
         (exec, count): (Executed, i64),
         result_formats: &[i16],
         describe_rows: bool,
-        described: Option<&[Column]>,
     ) -> PgResult<Done> {
-        let Some(columns) = exec.columns.clone() else {
-            let cursor = exec.cursor;
-            let _ = blocking(move || {
-                cursor.close();
-                Ok(())
-            })
-            .await;
+        let cursor = Arc::new(exec.cursor);
+        let Some(columns) = exec.columns else {
+            close_cursor(cursor).await;
             return Ok(Done { tag: stmt.tag.render(count.max(0) as u64) });
         };
-        let columns: Vec<Column> = described.map(|d| d.to_vec()).unwrap_or(columns);
         let formats = resolve_formats(result_formats, columns.len())?;
         if describe_rows {
             be::row_description(&mut self.conn.out, &fields_for(&columns, &formats));
         }
-        let plan = Arc::new(RowPlan { types: columns.iter().map(column_type).collect(), formats, ctx: self.settings.type_ctx().clone() });
-        let cursor = Arc::new(exec.cursor);
+        let plan = self.row_plan(&columns, formats);
         let rows = self.stream_rows(&cursor, &plan, None).await;
-        let c = cursor.clone();
-        let _ = blocking(move || {
-            c.close();
-            Ok(())
-        })
-        .await;
+        close_cursor(cursor).await;
         let (rows, _) = rows?;
         Ok(Done { tag: stmt.tag.render(rows) })
+    }
+
+    /// How rows of these columns are encoded for this session.
+    fn row_plan(&self, columns: &[Column], formats: Vec<Format>) -> Arc<RowPlan> {
+        let types = columns.iter().map(column_type).collect();
+        Arc::new(RowPlan { types, formats, ctx: self.settings.type_ctx().clone() })
     }
 
     /// Fetch and send rows in batches; returns (rows sent, exhausted).
@@ -771,6 +765,15 @@ impl Session {
             }
         }
     }
+}
+
+/// Close a backend result set on the blocking pool; a failure is only logged there.
+async fn close_cursor(cursor: Arc<crate::python::backend::BackendCursor>) {
+    let _ = blocking(move || {
+        cursor.close();
+        Ok(())
+    })
+    .await;
 }
 
 /// Result format codes from Bind: none = all text, one = all columns, else one per column.

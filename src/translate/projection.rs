@@ -241,30 +241,10 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         Expr::Nested(inner) => return expr_type_in(env, inner),
         Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
-        Expr::IsNull(_)
-        | Expr::IsNotNull(_)
-        | Expr::IsTrue(_)
-        | Expr::IsFalse(_)
-        | Expr::IsNotTrue(_)
-        | Expr::IsNotFalse(_)
-        | Expr::IsDistinctFrom(..)
-        | Expr::IsNotDistinctFrom(..)
-        | Expr::In { .. }
-        | Expr::Between { .. }
-        | Expr::Like { .. }
-        | Expr::ILike { .. }
-        | Expr::Exists { .. } => BOOL.oid,
-        Expr::UnaryOp { op: UnaryOperator::Not, .. } => BOOL.oid,
+        // Comparisons, AND/OR/NOT, IS, IN, BETWEEN, LIKE, EXISTS: the predicates IRIS knows too.
+        e if super::booleans::is_predicate(e) => BOOL.oid,
         Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => return expr_type_in(env, expr),
         Expr::BinaryOp { left, op, right } => match op {
-            BinaryOperator::Eq
-            | BinaryOperator::NotEq
-            | BinaryOperator::Lt
-            | BinaryOperator::LtEq
-            | BinaryOperator::Gt
-            | BinaryOperator::GtEq
-            | BinaryOperator::And
-            | BinaryOperator::Or => BOOL.oid,
             BinaryOperator::StringConcat => TEXT.oid,
             BinaryOperator::Plus
             | BinaryOperator::Minus
@@ -276,7 +256,7 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         Expr::Function(f) => function_type(env, f)?,
         Expr::Case { conditions, else_result, .. } => {
             let mut result = conditions.iter().map(|c| expr_type_in(env, &c.result));
-            result.next().flatten().or_else(|| else_result.as_deref().and_then(expr_type))?
+            result.next().flatten().or_else(|| else_result.as_deref().and_then(|e| expr_type_in(env, e)))?
         }
         _ => return None,
     })
