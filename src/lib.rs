@@ -3,7 +3,6 @@
 pub mod config;
 pub mod error;
 pub mod pool;
-pub mod python_translate;
 pub mod protocol;
 pub mod python;
 pub mod server;

@@ -1,8 +1,9 @@
 //! The PyO3 layer: the `_core` module's classes, and the calls into Python
-//! backends (`backend.rs`) and value conversions (`values.rs`). No other
-//! module touches PyO3 types.
+//! backends (`backend.rs`), value conversions (`values.rs`) and the translator as a
+//! Python function (`translate_api.rs`). No other module touches PyO3 types.
 
 pub mod backend;
+pub mod translate_api;
 pub mod values;
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
@@ -85,7 +86,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust log records go to Python's `logging` (logger names "_core::...").
     let _ = pyo3_log::try_init();
     m.add_class::<Server>()?;
-    m.add_function(wrap_pyfunction!(crate::python_translate::translate_sql, m)?)?;
+    m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
