@@ -272,3 +272,27 @@ def test_statement_timeout_follows_the_session(tmp_path):
             assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (400,)
     finally:
         s.stop()
+
+
+def test_parameterised_limit_offset_and_release(tmp_path):
+    """IRIS takes no markers in TOP/LIMIT: bound values are written into the SQL.
+    RELEASE SAVEPOINT, which IRIS lacks, completes without reaching it.
+    (Before 2025.1 OFFSET becomes a %VID window, which the fake does not model.)"""
+    s = Server("dbapi", tmp_path, "--iris-version", "2025.1")
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute("CREATE TABLE n (i INT)")
+            c.cursor().executemany("INSERT INTO n (i) VALUES (%s)", [(k,) for k in range(10)])
+            rows = c.execute("SELECT i FROM n ORDER BY i LIMIT %s OFFSET %s", (3, 4)).fetchall()
+            assert rows == [(4,), (5,), (6,)]
+            assert c.execute("SELECT i FROM n ORDER BY i LIMIT %s", ("2",)).fetchall() == [(0,), (1,)]
+            with pytest.raises(psycopg.errors.InvalidRowCountInLimitClause):
+                c.execute("SELECT i FROM n ORDER BY i LIMIT %s", (-1,))
+            with c.transaction():
+                c.execute("SAVEPOINT a")
+                c.execute("INSERT INTO n (i) VALUES (%s)", (99,))
+                cur = c.execute("RELEASE SAVEPOINT a")
+                assert cur.statusmessage == "RELEASE"
+            assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (11,)
+    finally:
+        s.stop()

@@ -126,7 +126,7 @@ impl Session {
         let Some(Action::Execute { statements, .. }) = translated.first().map(|t| &t.action) else {
             return Ok(Vec::new());
         };
-        let target = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
+        let target = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
         Ok(self.with_backend(move |b| b.describe(&target)).await?.unwrap_or_default())
     }
 
@@ -188,7 +188,7 @@ impl Session {
                     // DML .. RETURNING: describe the equivalent SELECT, never the statement.
                     Some(probe) => Some(self.describe_probe(probe).await?),
                     None => {
-                        let sql = statements.last().map(|s| s.sql.clone()).unwrap_or_default();
+                        let sql = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
                         self.with_backend(move |b| b.describe(&sql)).await?
                     }
                 };
@@ -280,7 +280,8 @@ impl Session {
             PortalState::Suspended { cursor, plan } => return self.continue_rows(portal, &stmt, cursor, plan, limit).await,
             PortalState::Ready => {}
         }
-        if !matches!(stmt.action, Action::Execute { .. }) {
+        let runs_on_backend = matches!(&stmt.action, Action::Execute { statements, .. } if !statements.is_empty());
+        if !runs_on_backend {
             let done = self.run_statement(&stmt, &portal.params, &portal.result_formats, false).await?;
             be::command_complete(&mut self.conn.out, &done.tag);
             portal.state = PortalState::Done { tag: done.tag };

@@ -503,6 +503,8 @@ impl Session {
                 }
                 Ok(Done { tag: stmt.tag.render(0) })
             }
+            // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
+            Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Execute { .. } => {
                 let exec = self.execute(stmt, params, &[]).await?;
                 self.finish_execute(stmt, exec, result_formats, describe_rows).await
@@ -693,7 +695,16 @@ impl Session {
                 .iter()
                 .map(|&i| params.get(i).cloned().unwrap_or(Param::Null))
                 .collect();
-            let sql = target.sql.clone();
+            // IRIS takes no markers in TOP/LIMIT: those values are written into the SQL.
+            let sql = if target.inline.is_empty() {
+                target.sql.clone()
+            } else {
+                target.bind_inline(|i| match params.get(i)? {
+                    Param::Int(v) => Some(*v),
+                    Param::Text(t) | Param::Decimal(t) => t.trim().parse().ok(),
+                    _ => None,
+                })?
+            };
             let mut exec = self.with_backend(move |b| b.execute(&sql, &bound)).await?;
             if let Some(cols) = exec.columns.take() {
                 exec.columns = Some(self.type_columns(stmt, cols, param_types).await);

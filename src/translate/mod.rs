@@ -138,6 +138,15 @@ impl TargetSql {
         TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new() }
     }
 
+    /// The SQL to describe before parameters are bound: inline slots as 0 (a row
+    /// limit changes no column).
+    pub fn sql_for_describe(&self) -> String {
+        if self.inline.is_empty() {
+            return self.sql.clone();
+        }
+        self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone())
+    }
+
     /// Replace inline slots with integers. `value(i)` is client parameter i as an integer
     /// (None for NULL or a non-integer). Errors as PostgreSQL reports a bad LIMIT/OFFSET.
     pub fn bind_inline(&self, value: impl Fn(usize) -> Option<i64>) -> PgResult<String> {
