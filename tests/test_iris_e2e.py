@@ -296,3 +296,22 @@ def test_parameterised_limit_offset_and_release(tmp_path):
             assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (11,)
     finally:
         s.stop()
+
+
+def test_begin_isolation_level_reaches_iris(tmp_path):
+    """BEGIN ISOLATION LEVEL READ COMMITTED runs IRIS's SET TRANSACTION before the
+    transaction; levels IRIS lacks are refused with 0A000 instead of silently weakened."""
+    s = Server("dbapi", tmp_path)
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute("CREATE TABLE n (i INT)")
+            before = s.trace().count("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            c.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            c.execute("INSERT INTO n (i) VALUES (1)")
+            c.execute("COMMIT")
+            assert s.trace().count("SET TRANSACTION ISOLATION LEVEL READ COMMITTED") > before
+            with pytest.raises(psycopg.errors.FeatureNotSupported):
+                c.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+            assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (1,)
+    finally:
+        s.stop()

@@ -457,7 +457,7 @@ impl Session {
         }
         match &stmt.action {
             Action::Empty => Ok(Done { tag: String::new() }),
-            Action::Begin { .. } => self.begin().await.map(|_| Done { tag: stmt.tag.render(0) }),
+            Action::Begin { modes } => self.begin(modes).await.map(|_| Done { tag: stmt.tag.render(0) }),
             Action::Commit => self.commit().await,
             Action::Rollback => self.rollback().await,
             Action::Set { name, value, local } => {
@@ -512,13 +512,20 @@ impl Session {
         }
     }
 
-    async fn begin(&mut self) -> PgResult<Done> {
+    /// BEGIN; `modes` (e.g. IRIS's SET TRANSACTION ISOLATION LEVEL) run first.
+    async fn begin(&mut self, modes: &[crate::translate::TargetSql]) -> PgResult<Done> {
         match self.tx {
-            Tx::Idle => {
-                self.backend_call("begin").await?;
+            Tx::Idle | Tx::Implicit => {
+                for mode in modes {
+                    let sql = mode.sql.clone();
+                    let exec = self.with_backend(move |b| b.execute(&sql, &[])).await?;
+                    close_cursor(Arc::new(exec.cursor)).await;
+                }
+                if self.tx == Tx::Idle {
+                    self.backend_call("begin").await?;
+                }
                 self.tx = Tx::Explicit;
             }
-            Tx::Implicit => self.tx = Tx::Explicit,
             Tx::Explicit => {
                 be::notice_response(
                     &mut self.conn.out,
