@@ -19,6 +19,8 @@ psycopg = pytest.importorskip("psycopg")
 asyncpg = pytest.importorskip("asyncpg")
 pytest.importorskip("iris_pgwire._core", reason="build the extension first: maturin develop")
 
+from helpers.workloads import ledger_workload  # noqa: E402
+
 FAKES = str(Path(__file__).resolve().parent / "fakes")
 DBAPI_FLAGS = ["--iris-host", "localhost", "--iris-port", "1972", "--iris-namespace", "USER",
                "--iris-user", "_SYSTEM", "--iris-password", "SYS"]
@@ -313,5 +315,18 @@ def test_begin_isolation_level_reaches_iris(tmp_path):
             with pytest.raises(psycopg.errors.FeatureNotSupported):
                 c.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
             assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (1,)
+    finally:
+        s.stop()
+
+
+def test_thousand_dbapi_sessions_over_a_pool_of_fifty(tmp_path):
+    """The pooling workload of test_pool.py over the DBAPI backend: 1,000 psycopg
+    sessions, 50 IRIS connections (jobs), no lost or cross-visible writes."""
+    s = Server("dbapi", tmp_path, "--pool-size", "50", "--pool-timeout", "120", "--max-connections", "2000",
+               env={"FAKE_IRIS_LOCK_TIMEOUT": "120"})
+    try:
+        dsn = f"host=127.0.0.1 port={s.port} user=u dbname=d"
+        elapsed = ledger_workload(dsn, 1000, 3)
+        print(f"1000 sessions x 3 tx over 50 dbapi connections: {elapsed:.1f}s")
     finally:
         s.stop()

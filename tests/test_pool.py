@@ -8,10 +8,10 @@ another's uncommitted rows.
 from __future__ import annotations
 
 import asyncio
-import time
-
 import psycopg
 import pytest
+
+from helpers.workloads import ledger_workload
 
 CLIENTS = 1000
 POOL = 50
@@ -20,47 +20,7 @@ TX_PER_CLIENT = 3
 
 def test_thousand_clients_over_pool_of_fifty(gateway_factory):
     gw = gateway_factory("--pool-size", str(POOL), "--pool-timeout", "120", "--max-connections", "2000")
-    with psycopg.connect(gw.dsn, autocommit=True) as c:
-        c.execute("create table ledger (client int, seq int, note text)")
-
-    seen_foreign_uncommitted = []
-
-    async def client(i: int) -> None:
-        async with await psycopg.AsyncConnection.connect(gw.dsn) as conn:
-            for seq in range(TX_PER_CLIENT):
-                async with conn.transaction():
-                    await conn.execute(
-                        "insert into ledger (client, seq, note) values (%s, %s, 'pending')", (i, seq)
-                    )
-                    # Inside its transaction a session sees its own row...
-                    cur = await conn.execute(
-                        "select count(*) from ledger where client = %s and seq = %s", (i, seq)
-                    )
-                    assert (await cur.fetchone())[0] == 1
-                    # ...and never another session's uncommitted 'pending' row.
-                    cur = await conn.execute(
-                        "select count(*) from ledger where note = 'pending' and client <> %s", (i,)
-                    )
-                    n = (await cur.fetchone())[0]
-                    if n:
-                        seen_foreign_uncommitted.append((i, n))
-                    await conn.execute(
-                        "update ledger set note = 'done' where client = %s and seq = %s", (i, seq)
-                    )
-
-    async def main() -> None:
-        await asyncio.gather(*(client(i) for i in range(CLIENTS)))
-
-    start = time.monotonic()
-    asyncio.run(main())
-    elapsed = time.monotonic() - start
-
-    with psycopg.connect(gw.dsn, autocommit=True) as c:
-        total, done, clients = c.execute(
-            "select count(*), sum(case when note = 'done' then 1 else 0 end), count(distinct client) from ledger"
-        ).fetchone()
-    assert (total, done, clients) == (CLIENTS * TX_PER_CLIENT, CLIENTS * TX_PER_CLIENT, CLIENTS)
-    assert seen_foreign_uncommitted == []
+    elapsed = ledger_workload(gw.dsn, CLIENTS, TX_PER_CLIENT)
     print(f"{CLIENTS} clients x {TX_PER_CLIENT} tx over a pool of {POOL}: {elapsed:.1f}s")
 
 

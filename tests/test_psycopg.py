@@ -514,3 +514,10 @@ def test_differential(diff_conns, sql, params):
     expected = _run_one(diff_conns["pg15"], sql, params)
     got = _run_one(diff_conns["gateway"], sql, params)
     assert got == expected
+
+
+def test_like_is_case_sensitive_and_ilike_is_not(conn):
+    row = conn.execute(
+        "select 'Abc' like 'a%%', 'Abc' like 'A%%', 'Abc' ilike 'a%%', 'Abc' not ilike 'a%%'"
+    ).fetchone()
+    assert row == (False, True, True, False)

@@ -267,6 +267,8 @@ class SqliteBackend:
                 timeout=30.0,
             )
             conn.execute("PRAGMA foreign_keys=ON")
+            # PostgreSQL's LIKE is case-sensitive (ILIKE is translated to lower() LIKE lower()).
+            conn.execute("PRAGMA case_sensitive_like=ON")
         except sqlite3.Error as e:
             raise BackendError("08006", f"cannot open sqlite database: {e}") from None
         for view in _CATALOG_VIEWS:
