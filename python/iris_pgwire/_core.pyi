@@ -1,0 +1,24 @@
+"""Type stub of the Rust extension module (src/python/)."""
+
+from typing import Any
+
+__version__: str
+
+class Server:
+    """The wire server. `start()` binds and returns; sessions run on Rust threads."""
+
+    def __init__(self, backend: Any, config: dict[str, Any]) -> None:
+        """`config` keys: host, port, max_connections, pool_size, pool_timeout_secs,
+        max_message_size, fetch_batch_rows, worker_threads, server_version, dialect
+        ("sqlite" | "iris"), iris_version, translate_cache_entries, shutdown_grace_secs."""
+    def start(self) -> tuple[str, int]:
+        """Bind and serve; returns the (host, port) actually bound. Raises OSError."""
+    def stop(self) -> None:
+        """Refuse new connections, end sessions (FATAL 57P01), close backend connections."""
+    @property
+    def running(self) -> bool: ...
+
+def translate_sql(
+    sql: str, target: str = "iris", iris_version: str = "2025.1", exact_strings: bool = True
+) -> list[str]:
+    """PostgreSQL SQL -> target SQL statements; raises iris_pgwire.BackendError (0A000 ...)."""
