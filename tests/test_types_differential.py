@@ -10,9 +10,7 @@ For every type of issue 4:
 - the column's type OID from Describe of a prepared SELECT on the empty table.
 
 Not compared, because sqlite cannot store them (unit tests in src/types cover the
-codecs): negative zero (sqlite keeps REAL -0.0 as 0), numerics beyond 15 significant
-digits or with trailing fraction zeros (NUMERIC affinity turns them into REAL), and
-array columns (the sqlite translator refuses them; arrays are compared as echoed
+codecs): negative zero (sqlite keeps REAL -0.0 as 0) and array columns (the sqlite translator refuses them; arrays are compared as echoed
 parameters instead). pgvector is not installed in the PostgreSQL under test, so
 `vector` is checked on the gateway alone against pgvector's documented formats.
 """
@@ -45,11 +43,15 @@ CASES = [
     ("double precision",
      ["0.1", "1e20", "1.5e-7", "Infinity", "-Infinity", "NaN", "5e-324", "1.7976931348623157e308", "123456.789"],
      [0.1, 1e20, 1.5e-7, math.inf, -math.inf, math.nan, 5e-324, 1.7976931348623157e308]),
-    ("numeric", ["1.5", "-12345.678", "0", "100", "NaN", "Infinity", "-Infinity"],
-     [Decimal("1.5"), Decimal("-12345.678"), Decimal("0"), Decimal("NaN"), Decimal("Infinity"), Decimal("100")]),
+    ("numeric", ["1.5", "-12345.678", "0", "100", "NaN", "Infinity", "-Infinity", "1.50", "0.000",
+                 "123456789012345678901234567890.123456789", "-1e-20", "9e30"],
+     [Decimal("1.5"), Decimal("-12345.678"), Decimal("0"), Decimal("NaN"), Decimal("Infinity"), Decimal("100"),
+      Decimal("1.500"), Decimal("-98765432109876543210.0123456789"), Decimal("1E+25"), Decimal("0.00")]),
+    ("numeric(12,3)", ["1.5", "-2.0005", "12345.6789", "0", "NaN"],
+     [Decimal("1.5"), Decimal("2.0004"), Decimal("-0.0004"), Decimal("123456789.123")]),
     ("text", ["", "héllo", "a''b\"c\\d", "🎉 emoji", "NULL"], ["", "héllo", "a'b\"c\\d", "line\nbreak", "🎉"]),
     ("varchar(20)", ["abc", ""], ["abc", ""]),
-    ("char(5)", ["abcde"], ["abcde"]),
+    ("char(5)", ["abcde", "ab", "", "é"], ["abcde", "ab", "", "x y"]),
     ("bytea", ["\\x", "\\x00ff80", "\\xdeadbeef"], [b"", b"\x00\xff\x80", bytes(range(256))]),
     ("date", ["2024-01-02", "1999-12-31", "0044-03-15 BC", "4714-11-24 BC", "infinity", "-infinity", "5874897-12-31"],
      [dt.date(2024, 1, 2), dt.date(1, 1, 1), dt.date(9999, 12, 31)]),
@@ -79,7 +81,7 @@ CASES = [
     ("name", ["abc", "pg_class"], ["abc"]),
 ]
 
-IDS = [c[0].split("(")[0].replace(" ", "_") for c in CASES]
+IDS = [c[0].replace("(", "_").replace(",", "_").replace(")", "").replace(" ", "_") for c in CASES]
 
 
 def _literal(s: str) -> str:
@@ -121,7 +123,7 @@ def _raw_text(target, table: str, pg_type: str, literals: list[str]):
             res = c.pgconn.exec_(f"select v from {table} order by id".encode())
             assert res.status == psycopg.pq.ExecStatus.TUPLES_OK, res.error_message
             texts = [res.get_value(r, 0) for r in range(res.ntuples)]
-            res_oid = res.ftype(0)
+            res_oid = (res.ftype(0), res.fmod(0))
         finally:
             c.execute(f"drop table {table}")
     return oid, res_oid, texts
@@ -168,7 +170,7 @@ def test_text_output_and_describe(pg15, gateway, table_name, pg_type, literals, 
     want = _raw_text(pg15, table_name, pg_type, literals)
     got = _raw_text(gateway, table_name, pg_type, literals)
     assert got[0] == want[0], f"Describe OID of {pg_type} on an empty table"
-    assert got[1] == want[1], f"RowDescription OID of {pg_type}"
+    assert got[1] == want[1], f"RowDescription (OID, typmod) of {pg_type}"
     assert got[2] == want[2]
 
 
@@ -185,6 +187,38 @@ def test_asyncpg_round_trip(pg15, gateway, table_name, pg_type, literals, values
     want = _asyncpg_values(pg15, table_name, pg_type, values)
     got = _asyncpg_values(gateway, table_name, pg_type, values)
     assert got == want
+
+
+def test_numeric_compares_and_orders_as_numbers(pg15, gateway, table_name):
+    """Exact numerics are stored as text on sqlite: comparisons, ORDER BY, MIN/MAX,
+    DISTINCT and UNIQUE must still treat them as numbers ('1.50' = '1.5' < '10')."""
+    queries = [
+        "select v from {t} order by v, id",
+        "select v from {t} order by v desc, id",
+        "select id from {t} where v = 1.5 order by id",
+        "select id from {t} where v = '1.50' order by id",
+        "select id from {t} where v > 2 and v < 1e30 order by id",
+        "select id from {t} where v in (10, -3) order by id",
+        "select min(v), max(v) from {t} where v <> 'NaN'",
+        "select count(distinct v) from {t}",
+    ]
+
+    def run(target):
+        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+            c.execute(f"create table {table_name} (id integer primary key, v numeric, u numeric unique)")
+            try:
+                rows = ["1.5", "10", "9.99", "-3", "1.50", "123456789012345678901234567890", "NaN", "2"]
+                for i, v in enumerate(rows):
+                    c.execute(f"insert into {table_name} (id, v) values (%s, %s)", (i, Decimal(v)))
+                out = [c.execute(q.format(t=table_name)).fetchall() for q in queries]
+                c.execute(f"insert into {table_name} (id, u) values (100, 1.5)")
+                with pytest.raises(psycopg.errors.UniqueViolation):
+                    c.execute(f"insert into {table_name} (id, u) values (101, '1.50')")
+                return [[tuple(_norm(x) for x in r) for r in res] for res in out]
+            finally:
+                c.execute(f"drop table {table_name}")
+
+    assert run(gateway) == run(pg15)
 
 
 @pytest.mark.parametrize("zone", ["America/New_York", "Europe/Paris", "Asia/Kolkata", "+02", "UTC"])

@@ -19,6 +19,14 @@ use crate::types::{self, Format, Param, PgType};
 pub struct Column {
     pub name: String,
     pub ty: Option<&'static PgType>,
+    /// PostgreSQL type modifier from the backend's type name (`numeric(10,2)`), or -1.
+    pub typmod: i32,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, ty: Option<&'static PgType>) -> Column {
+        Column { name: name.into(), ty, typmod: -1 }
+    }
 }
 
 /// One backend connection (an IRIS job or a sqlite3 connection), used by one thread at a time.
@@ -42,6 +50,7 @@ pub struct Executed {
 /// How fetched rows are encoded: one type and format per column.
 pub struct RowPlan {
     pub types: Vec<&'static PgType>,
+    pub typmods: Vec<i32>,
     pub formats: Vec<Format>,
     /// The session's codec context (TimeZone) when the rows are encoded.
     pub ctx: crate::types::TypeCtx,
@@ -97,7 +106,8 @@ fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
         let name: String = item.get_item(0)?.extract()?;
         let type_name: String = item.get_item(1)?.extract()?;
         let ty = types::by_name(&type_name);
-        cols.push(Column { name, ty });
+        let typmod = ty.map_or(-1, |t| types::typmod_of(&type_name, t));
+        cols.push(Column { name, ty, typmod });
     }
     Ok(Some(cols))
 }

@@ -50,7 +50,7 @@ pub fn encode_row(row: &Bound<'_, PyAny>, plan: &RowPlan, out: &mut BytesMut) ->
             owned = py_to_param(&item)?;
             owned.as_value()
         };
-        data_row_value(out, |buf| types::encode(&value, plan.types[i], plan.formats[i], &plan.ctx, buf))?;
+        data_row_value(out, |buf| types::encode_typmod(&value, plan.types[i], plan.typmods[i], plan.formats[i], &plan.ctx, buf))?;
     }
     finish_data_row(out, start);
     Ok(())

@@ -199,17 +199,21 @@ impl Session {
                     None => None,
                 }
             }
-            Some(Action::Show { name }) => Some(vec![Column { name: name.clone(), ty: Some(&types::TEXT) }]),
+            Some(Action::Show { name }) => Some(vec![Column::new(name.clone(), Some(&types::TEXT))]),
             Some(Action::Local(items)) => Some(
                 items
                     .iter()
-                    .map(|(name, f)| Column {
-                        name: name.clone(),
-                        ty: Some(match f {
-                            SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
-                            SessionFn::BackendPid => &types::INT4,
-                            _ => &types::TEXT,
-                        }),
+                    .map(|(name, f)| {
+                        Column::new(
+                            name.clone(),
+                            Some(match f {
+                                SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => {
+                                    &types::NAME
+                                }
+                                SessionFn::BackendPid => &types::INT4,
+                                _ => &types::TEXT,
+                            }),
+                        )
                     })
                     .collect(),
             ),

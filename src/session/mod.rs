@@ -625,7 +625,7 @@ impl Session {
         let formats = resolve_formats(result_formats, columns.len())?;
         if describe_rows {
             let fields: Vec<FieldDescription> =
-                columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, *f)).collect();
+                columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, -1, *f)).collect();
             be::row_description(&mut self.conn.out, &fields);
         }
         for row in rows {
@@ -751,7 +751,8 @@ impl Session {
     /// How rows of these columns are encoded for this session.
     fn row_plan(&self, columns: &[Column], formats: Vec<Format>) -> Arc<RowPlan> {
         let types = columns.iter().map(column_type).collect();
-        Arc::new(RowPlan { types, formats, ctx: self.settings.type_ctx().clone() })
+        let typmods = columns.iter().map(|c| c.typmod).collect();
+        Arc::new(RowPlan { types, typmods, formats, ctx: self.settings.type_ctx().clone() })
     }
 
     /// Fetch and send rows in batches; returns (rows sent, exhausted).
@@ -804,20 +805,20 @@ fn resolve_formats(codes: &[i16], ncols: usize) -> PgResult<Vec<Format>> {
     }
 }
 
-fn field(name: &str, ty: &types::PgType, format: Format) -> FieldDescription {
+fn field(name: &str, ty: &types::PgType, typmod: i32, format: Format) -> FieldDescription {
     FieldDescription {
         name: name.to_owned(),
         table_oid: 0,
         column_attr: 0,
         type_oid: ty.oid,
         type_len: ty.typlen,
-        type_modifier: -1,
+        type_modifier: typmod,
         format,
     }
 }
 
 fn fields_for(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
-    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), *f)).collect()
+    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), c.typmod, *f)).collect()
 }
 
 fn column_type(c: &Column) -> &'static types::PgType {
@@ -838,7 +839,9 @@ fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredColumn]>) ->
                 .ty
                 .or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid))
                 .unwrap_or(&types::TEXT);
-            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty) }
+            // A modifier belongs to the backend's own type, not to an inferred one.
+            let typmod = if col.ty.is_some() { col.typmod } else { -1 };
+            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty), typmod }
         })
         .collect()
 }

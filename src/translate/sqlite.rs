@@ -399,7 +399,8 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
     Ok(())
 }
 
-/// Declared types keep their PostgreSQL names; only spellings SQLite cannot parse change.
+/// Declared types keep their PostgreSQL names where SQLite can parse them and its
+/// affinity rules keep the values; numeric becomes exact text (NUMERIC_TEXT).
 fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
     let custom = |s: String| DataType::Custom(name(&s), vec![]);
     Ok(match k {
@@ -412,6 +413,16 @@ fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
         PgKind::Varchar(None) => custom("VARCHAR".into()),
         PgKind::Char(Some(n)) => custom(format!("CHAR({n})")),
         PgKind::Float8 => custom("DOUBLE PRECISION".into()),
+        // NUMERIC affinity would keep 15 significant digits (REAL): store the exact
+        // text instead, ordered and compared as numbers by the backend's collation.
+        PgKind::Numeric(mods) => {
+            let mods = match mods {
+                Some((p, Some(s))) => format!("({p},{s})"),
+                Some((p, None)) => format!("({p})"),
+                None => String::new(),
+            };
+            custom(format!("NUMERIC_TEXT{mods} COLLATE pg_numeric"))
+        }
         _ => ty.clone(),
     })
 }

@@ -11,7 +11,7 @@ use super::dtparse;
 use super::interval::Interval;
 use super::number::{self, float_to_int, out_of_range, parse_bool, parse_int};
 use super::numeric::Numeric;
-use super::registry::{Kind, PgType, TEXT};
+use super::registry::{Kind, PgType, BPCHAR, TEXT};
 use super::{array, bytea, json, uuid, vector, Format, TypeCtx, Value};
 use crate::error::{sqlstate, PgError, PgResult};
 
@@ -24,6 +24,40 @@ pub fn encode(value: &Value<'_>, ty: &PgType, format: Format, ctx: &TypeCtx, buf
         Format::Text => encode_text(value, ty, ctx, buf),
         Format::Binary => encode_binary(value, ty, ctx, buf),
     }
+}
+
+/// [`encode`] for a column with a type modifier: `char(n)` values are blank-padded
+/// to n characters and `numeric(p, s)` values shown with s fraction digits, as
+/// PostgreSQL stores them (backends such as sqlite and IRIS do not).
+pub fn encode_typmod(
+    value: &Value<'_>,
+    ty: &PgType,
+    typmod: i32,
+    format: Format,
+    ctx: &TypeCtx,
+    buf: &mut BytesMut,
+) -> PgResult<()> {
+    if typmod >= 4 && !matches!(value, Value::Null) {
+        if ty.oid == BPCHAR.oid {
+            if let Some(s) = as_str(value, ty)? {
+                let width = (typmod - 4) as usize;
+                let len = s.chars().count();
+                if len < width {
+                    buf.put_slice(s.as_bytes());
+                    buf.put_bytes(b' ', width - len);
+                    return Ok(());
+                }
+            }
+        } else if ty.kind == Kind::Numeric {
+            let n = to_numeric(value, ty)?.with_scale(((typmod - 4) & 0xffff) as u16)?;
+            match format {
+                Format::Text => buf.put_slice(n.to_text().as_bytes()),
+                Format::Binary => n.write_binary(buf),
+            }
+            return Ok(());
+        }
+    }
+    encode(value, ty, format, ctx, buf)
 }
 
 /// The text form of a value in a column of type `ty`, as a String.

@@ -24,7 +24,7 @@ pub mod uuid;
 pub mod vector;
 
 pub use decode::decode_param;
-pub use encode::{encode, encode_text_string, param_text};
+pub use encode::{encode, encode_text_string, encode_typmod, param_text};
 pub use interval::Interval;
 pub use registry::*;
 pub use tz::TimeZone;

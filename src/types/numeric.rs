@@ -106,6 +106,42 @@ impl Numeric {
         Ok(Numeric::Finite(Decimal::new(neg, digits, point, dscale)?))
     }
 
+    /// The value as a `numeric(p, scale)` column holds it: rounded half away from
+    /// zero to `scale` fraction digits (numeric_in with a typmod). Precision is not
+    /// checked here: the backend stored the value already.
+    pub fn with_scale(&self, scale: u16) -> PgResult<Numeric> {
+        let d = match self {
+            Numeric::Finite(d) => d,
+            special => return Ok(special.clone()),
+        };
+        let keep = d.point + scale as i64;
+        let (mut digits, mut point) = (d.digits.clone(), d.point);
+        if keep < 0 {
+            digits.clear();
+        } else if (keep as usize) < digits.len() {
+            let round_up = digits[keep as usize] >= 5;
+            digits.truncate(keep as usize);
+            if round_up {
+                let mut i = digits.len();
+                loop {
+                    if i == 0 {
+                        digits.insert(0, 1);
+                        point += 1;
+                        break;
+                    }
+                    i -= 1;
+                    if digits[i] == 9 {
+                        digits[i] = 0;
+                    } else {
+                        digits[i] += 1;
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(Numeric::Finite(Decimal::new(d.neg, digits, point, scale as i64)?))
+    }
+
     /// numeric_out: plain notation with exactly dscale fraction digits.
     pub fn to_text(&self) -> String {
         let d = match self {
@@ -282,6 +318,27 @@ mod tests {
         let mut b = BytesMut::new();
         Numeric::parse(s).unwrap().write_binary(&mut b);
         b.to_vec()
+    }
+
+    #[test]
+    fn with_scale_rounds_like_numeric_typmod() {
+        // Expected values: PostgreSQL 15 `SELECT 'v'::numeric(p, s)`.
+        for (input, scale, out) in [
+            ("1.5", 2, "1.50"),
+            ("1.005", 2, "1.01"),
+            ("-1.005", 2, "-1.01"),
+            ("9.995", 2, "10.00"),
+            ("0.5", 0, "1"),
+            ("0.4", 0, "0"),
+            ("-0.004", 2, "0.00"),
+            ("0.0005", 2, "0.00"),
+            ("123456789012345678901234.56789", 3, "123456789012345678901234.568"),
+            ("NaN", 2, "NaN"),
+            ("12", 0, "12"),
+        ] {
+            let n = Numeric::parse(input).unwrap().with_scale(scale).unwrap();
+            assert_eq!(n.to_text(), out, "{input} at scale {scale}");
+        }
     }
 
     #[test]

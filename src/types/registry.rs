@@ -230,6 +230,23 @@ pub fn by_name(name: &str) -> Option<&'static PgType> {
     }
 }
 
+/// PostgreSQL's type modifier for a type name resolved to `ty`, as RowDescription
+/// carries it: `varchar(n)`/`char(n)` n + 4, `numeric(p, s)` ((p << 16) | s) + 4,
+/// -1 when the name has none (or the type takes none we act on).
+pub fn typmod_of(name: &str, ty: &PgType) -> i32 {
+    let args = match name.split_once('(').and_then(|(_, rest)| rest.split_once(')')) {
+        Some((args, _)) => args,
+        None => return -1,
+    };
+    let nums: Vec<i32> = args.split(',').filter_map(|a| a.trim().parse().ok()).collect();
+    match (ty.oid, nums.as_slice()) {
+        (1042 | 1043, [n]) if *n > 0 => n + 4,
+        (1700, [p]) if (1..=1000).contains(p) => (p << 16) + 4,
+        (1700, [p, s]) if (1..=1000).contains(p) && (0..=*p).contains(s) => ((p << 16) | s) + 4,
+        _ => -1,
+    }
+}
+
 /// Remove "(...)" typmods wherever they are and collapse whitespace.
 fn strip_typmods(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

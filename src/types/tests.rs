@@ -226,3 +226,29 @@ proptest! {
         prop_assert_eq!(dec(&b, &TEXT_ARRAY, Format::Binary).unwrap(), want);
     }
 }
+
+#[test]
+fn typmods_follow_postgres() {
+    // SELECT atttypmod FROM pg_attribute for columns of these types (PostgreSQL 15).
+    assert_eq!(typmod_of("varchar(20)", by_name("varchar(20)").unwrap()), 24);
+    assert_eq!(typmod_of("CHAR(5)", by_name("CHAR(5)").unwrap()), 9);
+    assert_eq!(typmod_of("numeric(10,2)", &NUMERIC), 655366);
+    assert_eq!(typmod_of("numeric(10)", &NUMERIC), 655364);
+    assert_eq!(typmod_of("numeric", &NUMERIC), -1);
+    assert_eq!(typmod_of("timestamp(3)", &TIMESTAMP), -1);
+}
+
+#[test]
+fn typmod_pads_char_and_scales_numeric() {
+    let with = |v: &Value<'_>, ty: &PgType, typmod: i32, f: Format| {
+        let mut b = BytesMut::new();
+        encode_typmod(v, ty, typmod, f, &ctx(), &mut b).unwrap();
+        b.to_vec()
+    };
+    assert_eq!(with(&Value::Text("ab"), &BPCHAR, 9, Format::Text), b"ab   ");
+    assert_eq!(with(&Value::Text("é"), &BPCHAR, 7, Format::Binary), "é  ".as_bytes());
+    assert_eq!(with(&Value::Text("abcdef"), &BPCHAR, 9, Format::Text), b"abcdef");
+    assert_eq!(with(&Value::Text("1.5"), &NUMERIC, 655366, Format::Text), b"1.50");
+    assert_eq!(with(&Value::Float(2.345), &NUMERIC, 655366, Format::Text), b"2.35");
+    assert_eq!(with(&Value::Text("1.5"), &NUMERIC, 655366, Format::Binary), enc(&Value::Text("1.50"), &NUMERIC, Format::Binary));
+}

@@ -9,6 +9,7 @@ translated for SQLite (``?NNN`` markers) and manages transactions explicitly
 from __future__ import annotations
 
 import datetime
+import decimal
 import re
 import sqlite3
 import threading
@@ -58,6 +59,8 @@ def _pg_type(decltype: str) -> str:
     if not t:
         return ""
     base = t.split("(")[0].strip()
+    if base == "numeric_text":  # the translator's exact numeric (see numeric_collation)
+        return "numeric" + t[len(base):]
     if base in _PG_NAMES:
         return t
     if "int" in base:
@@ -106,6 +109,24 @@ _CATALOG_VIEWS = (
          SELECT 'public' AS schemaname, name AS tablename, NULL AS tableowner
          FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
 )
+
+
+def _numeric_key(text: Any) -> tuple:
+    """PostgreSQL's numeric order: numbers, then NaN (equal to itself); text that
+    is not a number (only reachable by writing around the gateway) sorts last."""
+    try:
+        d = decimal.Decimal(text)
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        return (3, str(text))
+    return (2, 0) if d.is_nan() else (1, d)
+
+
+def numeric_collation(a: str, b: str) -> int:
+    """Collation ``pg_numeric`` of the translator's NUMERIC_TEXT columns: exact
+    decimal text compared as numbers ('1.50' = '1.5' < '10'), for WHERE, ORDER BY,
+    MIN/MAX, DISTINCT and unique indexes."""
+    ka, kb = _numeric_key(a), _numeric_key(b)
+    return (ka > kb) - (ka < kb)
 
 
 def _now() -> str:
@@ -276,6 +297,7 @@ class SqliteBackend:
         conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
         conn.create_function("now", 0, _now)
         conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
+        conn.create_collation("pg_numeric", numeric_collation)
         return SqliteConnection(conn, self._write_lock, self._lock_timeout)
 
     def close(self) -> None:
