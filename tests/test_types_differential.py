@@ -9,10 +9,10 @@ For every type of issue 4:
   asyncpg (binary both ways);
 - the column's type OID from Describe of a prepared SELECT on the empty table.
 
-Not compared, because sqlite cannot store them (unit tests in src/types cover the
-codecs): negative zero (sqlite keeps REAL -0.0 as 0) and array columns (the sqlite translator refuses them; arrays are compared as echoed
-parameters instead). pgvector is not installed in the PostgreSQL under test, so
-`vector` is checked on the gateway alone against pgvector's documented formats.
+Not compared, because sqlite cannot store it (unit tests in src/types cover the
+codecs): negative zero (sqlite keeps REAL -0.0 as 0). Array columns are stored as
+PostgreSQL array text by the sqlite translator. pgvector is not installed in the
+PostgreSQL under test, so `vector` is checked on the gateway alone against pgvector's documented formats.
 """
 
 from __future__ import annotations
@@ -79,9 +79,19 @@ CASES = [
      [{"b": [1, 2], "a": None}, "str", 1.5]),
     ("oid", ["0", "4294967295"], []),
     ("name", ["abc", "pg_class"], ["abc"]),
+    ("integer[]", ["{1,2,3}", "{}", "{NULL,-5}", "{ 7 , 8 }"], [[1, 2, 3], [], [None, -5]]),
+    ("bigint[]", ["{9223372036854775807}"], [[-(2**63), 0]]),
+    ("text[]", ['{a,"b c",""}', '{NULL,"NULL","x\\"y"}', "{}"], [["a", "", "b c", None, "NULL", 'q"\\'], []]),
+    ("numeric[]", ["{1.50,NaN,-0.001}"], [[Decimal("1.50"), Decimal("12345678901234567890.5"), None]]),
+    ("double precision[]", ["{1.5,Infinity,-1e300}"], [[1.5, math.inf, 0.1]]),
+    ("boolean[]", ["{t,f,NULL}"], [[True, False, None]]),
+    ("date[]", ["{2024-01-02,infinity}"], [[dt.date(2024, 1, 2), dt.date(1999, 12, 31)]]),
+    ("timestamptz[]", ['{"2024-01-02 03:04:05+02",-infinity}'], [[dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)]]),
+    ("varchar(10)[]", ['{abc,"d e"}'], [["abc", "d e"]]),
+    ("uuid[]", ["{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}"], [[uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")]]),
 ]
 
-IDS = [c[0].replace("(", "_").replace(",", "_").replace(")", "").replace(" ", "_") for c in CASES]
+IDS = [c[0].replace("(", "_").replace(",", "_").replace(")", "").replace(" ", "_").replace("[]", "_array") for c in CASES]
 
 
 def _literal(s: str) -> str:
@@ -256,6 +266,8 @@ def test_out_of_range_parameters_give_sqlstates(pg15, gateway, table_name):
         ("numeric", "1e131072", "22003"),
         ("numeric", "1.2.3", "22P02"),
         ("jsonb", '{"a":', "22P02"),
+        ("integer[]", "{1,x}", "22P02"),
+        ("smallint[]", "{70000}", "22003"),
     ]
 
     def run(target):

@@ -11,17 +11,31 @@ use crate::translate::{translate, Action, IrisOptions, Target};
 /// and a hint naming what to do instead.
 #[pyfunction]
 #[pyo3(signature = (sql, target = "iris", iris_version = "2025.1", exact_strings = true))]
-pub fn translate_sql(py: Python<'_>, sql: &str, target: &str, iris_version: &str, exact_strings: bool) -> PyResult<Vec<String>> {
+pub fn translate_sql(
+    py: Python<'_>,
+    sql: &str,
+    target: &str,
+    iris_version: &str,
+    exact_strings: bool,
+) -> PyResult<Vec<String>> {
     let target = match target.to_ascii_lowercase().as_str() {
         "sqlite" => Target::Sqlite,
         "iris" => {
             let version = IrisOptions::parse_version(iris_version).ok_or_else(|| {
-                pyo3::exceptions::PyValueError::new_err(format!("bad IRIS version {iris_version:?}, expected e.g. \"2025.1\""))
+                pyo3::exceptions::PyValueError::new_err(format!(
+                    "bad IRIS version {iris_version:?}, expected e.g. \"2025.1\""
+                ))
             })?;
-            Target::Iris(IrisOptions { version, exact_strings, ..IrisOptions::default() })
+            Target::Iris(IrisOptions {
+                version,
+                exact_strings,
+                ..IrisOptions::default()
+            })
         }
         other => {
-            return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown target {other:?}: use \"iris\" or \"sqlite\"")))
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown target {other:?}: use \"iris\" or \"sqlite\""
+            )))
         }
     };
     let translated = py.detach(|| translate(sql, &target));
@@ -49,6 +63,7 @@ pub fn translate_sql(py: Python<'_>, sql: &str, target: &str, iris_version: &str
             | Action::Show { .. }
             | Action::Reset { .. }
             | Action::Local(_)
+            | Action::TypeInfo
             | Action::Deallocate(_)
             | Action::Discard { .. } => {}
         }

@@ -6,6 +6,7 @@
 //! the session task itself only waits on sockets and channels.
 
 mod extended;
+mod local;
 mod startup;
 
 use std::collections::HashMap;
@@ -16,13 +17,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::error::{sqlstate, PgError, PgResult, Severity};
+use crate::pool::Lease;
 use crate::protocol::backend::{self as be, FieldDescription, TxStatus};
 use crate::protocol::frontend::{split_frame, split_startup, Message};
-use crate::pool::Lease;
 use crate::python::backend::{BackendConn, Column, Executed, RowPlan};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
-use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, SessionFn, Translated};
+use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, Translated};
 use crate::types::{self, Format, Param};
 
 use extended::{Portal, Prepared};
@@ -49,7 +50,12 @@ enum ReadError {
 
 impl Conn {
     fn new(stream: TcpStream, max_message: usize) -> Self {
-        Conn { stream, rbuf: BytesMut::with_capacity(8192), out: BytesMut::with_capacity(8192), max_message }
+        Conn {
+            stream,
+            rbuf: BytesMut::with_capacity(8192),
+            out: BytesMut::with_capacity(8192),
+            max_message,
+        }
     }
 
     /// Read more bytes; Ok(false) on a clean EOF.
@@ -84,11 +90,17 @@ impl Conn {
 
     async fn read_message(&mut self) -> Result<Option<(u8, Bytes)>, ReadError> {
         loop {
-            if let Some(frame) = split_frame(&mut self.rbuf, self.max_message).map_err(ReadError::Protocol)? {
+            if let Some(frame) =
+                split_frame(&mut self.rbuf, self.max_message).map_err(ReadError::Protocol)?
+            {
                 return Ok(Some(frame));
             }
             if !self.fill().await? {
-                return if self.rbuf.is_empty() { Ok(None) } else { Err(ReadError::Io) };
+                return if self.rbuf.is_empty() {
+                    Ok(None)
+                } else {
+                    Err(ReadError::Io)
+                };
             }
         }
     }
@@ -102,8 +114,13 @@ impl Conn {
     }
 
     pub async fn write_raw(&mut self, bytes: &[u8]) -> PgResult<()> {
-        self.flush().await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))?;
-        self.stream.write_all(bytes).await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
+        self.flush()
+            .await
+            .map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))?;
+        self.stream
+            .write_all(bytes)
+            .await
+            .map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
     }
 
     /// Send a FATAL error and give up on the connection.
@@ -121,7 +138,9 @@ where
     T: Send + 'static,
     F: FnOnce() -> PgResult<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(f).await.map_err(|e| PgError::internal(format!("backend call failed: {e}")))?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| PgError::internal(format!("backend call failed: {e}")))?
 }
 
 /// Transaction state as the client sees it, plus the gateway's implicit blocks.
@@ -176,10 +195,20 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         }
     };
     let Some(registration) = ctx.register_session() else {
-        conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
+        conn.fatal(&PgError::fatal(
+            sqlstate::TOO_MANY_CONNECTIONS,
+            "sorry, too many clients already",
+        ))
+        .await;
         return;
     };
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     let mut settings = Settings::new(&ctx.config.server_version);
     for (k, v) in &params {
         settings.apply_startup(k, v);
@@ -204,7 +233,11 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
     }
-    be::backend_key_data(&mut session.conn.out, registration.pid, &registration.secret);
+    be::backend_key_data(
+        &mut session.conn.out,
+        registration.pid,
+        &registration.secret,
+    );
     be::ready_for_query(&mut session.conn.out, TxStatus::Idle);
     if session.conn.flush().await.is_ok() {
         session.run().await;
@@ -266,13 +299,17 @@ impl Session {
                 // Stray COPY messages outside COPY are ignored, as PostgreSQL does.
                 Message::CopyData(_) | Message::CopyDone | Message::CopyFail(_) => false,
                 Message::Password(_) => {
-                    self.conn.fatal(&PgError::protocol("unexpected password message")).await;
+                    self.conn
+                        .fatal(&PgError::protocol("unexpected password message"))
+                        .await;
                     return;
                 }
                 // Errors are flushed at once, as PostgreSQL does: a client that sent
                 // Flush (not Sync) is waiting for them.
                 Message::FunctionCall => {
-                    self.extended_error(PgError::unsupported("the fastpath function call protocol is not supported"));
+                    self.extended_error(PgError::unsupported(
+                        "the fastpath function call protocol is not supported",
+                    ));
                     true
                 }
                 other => match self.extended(other).await {
@@ -283,7 +320,8 @@ impl Session {
                     }
                 },
             };
-            if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err() {
+            if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err()
+            {
                 return;
             }
         }
@@ -310,7 +348,8 @@ impl Session {
                 // PostgreSQL runs the statements of one Query message as one transaction.
                 let many = stmts.len() > 1;
                 for stmt in stmts.iter() {
-                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. }) {
+                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. })
+                    {
                         if let Err(e) = self.backend_call("begin").await {
                             self.send_error(&e);
                             break;
@@ -379,7 +418,11 @@ impl Session {
                 }
                 self.portals.clear();
                 self.lease = None;
-                self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed { Tx::Failed } else { Tx::Idle };
+                self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed {
+                    Tx::Failed
+                } else {
+                    Tx::Idle
+                };
             }
         }
         result
@@ -457,23 +500,30 @@ impl Session {
         }
         match &stmt.action {
             Action::Empty => Ok(Done { tag: String::new() }),
-            Action::Begin { modes } => self.begin(modes).await.map(|_| Done { tag: stmt.tag.render(0) }),
+            Action::Begin { modes } => self.begin(modes).await.map(|_| Done {
+                tag: stmt.tag.render(0),
+            }),
             Action::Commit => self.commit().await,
             Action::Rollback => self.rollback().await,
             Action::Set { name, value, local } => {
                 if let Some((n, v)) = self.settings.set(name, value.as_deref(), *local)? {
                     be::parameter_status(&mut self.conn.out, &n, &v);
                 }
-                Ok(Done { tag: stmt.tag.render(0) })
+                Ok(Done {
+                    tag: stmt.tag.render(0),
+                })
             }
             Action::Reset { name } => {
                 for (n, v) in self.settings.reset(name)? {
                     be::parameter_status(&mut self.conn.out, &n, &v);
                 }
-                Ok(Done { tag: "RESET".into() })
+                Ok(Done {
+                    tag: "RESET".into(),
+                })
             }
             Action::Show { name } => self.show(name, result_formats, describe_rows),
             Action::Local(items) => self.local_select(items, result_formats, describe_rows),
+            Action::TypeInfo => self.type_info(params, result_formats, describe_rows),
             Action::Deallocate(name) => {
                 match name {
                     Some(n) if self.statements.remove(n).is_none() => {
@@ -485,7 +535,9 @@ impl Session {
                     Some(_) => {}
                     None => self.statements.clear(),
                 }
-                Ok(Done { tag: stmt.tag.render(0) })
+                Ok(Done {
+                    tag: stmt.tag.render(0),
+                })
             }
             Action::Discard { all } => {
                 if *all {
@@ -501,13 +553,18 @@ impl Session {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
                 }
-                Ok(Done { tag: stmt.tag.render(0) })
+                Ok(Done {
+                    tag: stmt.tag.render(0),
+                })
             }
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
-            Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
+            Action::Execute { statements, .. } if statements.is_empty() => Ok(Done {
+                tag: stmt.tag.render(0),
+            }),
             Action::Execute { .. } => {
                 let exec = self.execute(stmt, params, &[]).await?;
-                self.finish_execute(stmt, exec, result_formats, describe_rows).await
+                self.finish_execute(stmt, exec, result_formats, describe_rows)
+                    .await
             }
         }
     }
@@ -530,12 +587,17 @@ impl Session {
                 be::notice_response(
                     &mut self.conn.out,
                     "WARNING",
-                    &PgError::new(sqlstate::ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress"),
+                    &PgError::new(
+                        sqlstate::ACTIVE_SQL_TRANSACTION,
+                        "there is already a transaction in progress",
+                    ),
                 );
             }
             Tx::Failed => return Err(Self::aborted_error()),
         }
-        Ok(Done { tag: "BEGIN".into() })
+        Ok(Done {
+            tag: "BEGIN".into(),
+        })
     }
 
     async fn commit(&mut self) -> PgResult<Done> {
@@ -544,9 +606,14 @@ impl Session {
                 be::notice_response(
                     &mut self.conn.out,
                     "WARNING",
-                    &PgError::new(sqlstate::NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress"),
+                    &PgError::new(
+                        sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                        "there is no transaction in progress",
+                    ),
                 );
-                return Ok(Done { tag: "COMMIT".into() });
+                return Ok(Done {
+                    tag: "COMMIT".into(),
+                });
             }
             Tx::Implicit | Tx::Explicit => ("commit", "COMMIT"),
             // COMMIT of a failed transaction rolls it back and says so.
@@ -563,94 +630,39 @@ impl Session {
             be::notice_response(
                 &mut self.conn.out,
                 "WARNING",
-                &PgError::new(sqlstate::NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress"),
+                &PgError::new(
+                    sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                    "there is no transaction in progress",
+                ),
             );
-            return Ok(Done { tag: "ROLLBACK".into() });
+            return Ok(Done {
+                tag: "ROLLBACK".into(),
+            });
         }
         self.tx = Tx::Idle;
         self.end_of_transaction();
         self.backend_call("rollback").await?;
-        Ok(Done { tag: "ROLLBACK".into() })
-    }
-
-    fn show(&mut self, name: &str, result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
-        let (columns, rows): (Vec<(String, &'static types::PgType)>, Vec<Vec<String>>) = if name == "all" {
-            let rows = self.settings.all().into_iter().map(|(n, v)| vec![n, v, String::new()]).collect();
-            (["name", "setting", "description"].iter().map(|c| (c.to_string(), &types::TEXT)).collect(), rows)
-        } else {
-            (vec![(name.to_owned(), &types::TEXT)], vec![vec![self.settings.show(name)?]])
-        };
-        self.send_text_rows(&columns, &rows, result_formats, describe_rows)?;
-        Ok(Done { tag: "SHOW".into() })
-    }
-
-    /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...).
-    fn local_select(&mut self, items: &[(String, SessionFn)], result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
-        let mut columns = Vec::with_capacity(items.len());
-        let mut row = Vec::with_capacity(items.len());
-        for (name, f) in items {
-            let (ty, value) = match f {
-                SessionFn::Version => (&types::TEXT, format!(
-                    "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by iris-pgwire {}",
-                    self.settings.show("server_version")?,
-                    env!("CARGO_PKG_VERSION")
-                )),
-                SessionFn::CurrentSchema => (&types::NAME, "public".to_owned()),
-                SessionFn::CurrentDatabase => (&types::NAME, self.database.clone()),
-                SessionFn::CurrentUser => (&types::NAME, self.user.clone()),
-                SessionFn::BackendPid => (&types::INT4, self.pid.to_string()),
-                SessionFn::Setting(n) => (&types::TEXT, self.settings.show(n)?),
-                SessionFn::SetConfig { name, value, local } => {
-                    if let Some((n, v)) = self.settings.set(name, Some(value), *local)? {
-                        be::parameter_status(&mut self.conn.out, &n, &v);
-                    }
-                    (&types::TEXT, self.settings.show(name)?)
-                }
-            };
-            columns.push((name.clone(), ty));
-            row.push(value);
-        }
-        self.send_text_rows(&columns, &[row], result_formats, describe_rows)?;
-        Ok(Done { tag: "SELECT 1".into() })
-    }
-
-    /// Send rows computed by the gateway (values in text form).
-    fn send_text_rows(
-        &mut self,
-        columns: &[(String, &'static types::PgType)],
-        rows: &[Vec<String>],
-        result_formats: &[i16],
-        describe_rows: bool,
-    ) -> PgResult<()> {
-        let formats = resolve_formats(result_formats, columns.len())?;
-        if describe_rows {
-            let fields: Vec<FieldDescription> =
-                columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, -1, *f)).collect();
-            be::row_description(&mut self.conn.out, &fields);
-        }
-        for row in rows {
-            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
-            for ((v, (_, ty)), f) in row.iter().zip(columns).zip(&formats) {
-                let value = if ty.oid == types::INT4.oid {
-                    types::Value::Int(v.parse().unwrap_or_default())
-                } else {
-                    types::Value::Text(v)
-                };
-                let ctx = self.settings.type_ctx();
-                be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, ctx, b))?;
-            }
-            be::finish_data_row(&mut self.conn.out, start);
-        }
-        Ok(())
+        Ok(Done {
+            tag: "ROLLBACK".into(),
+        })
     }
 
     /// Run the backend statements of `stmt`; the last one's result stays open for fetching.
     /// Type the result columns: the backend's types, the SQL's own, and where an
     /// expression over columns or parameters remains (`sum(qty)`, `1 + $1`), the
     /// types of those columns (probed) and parameters.
-    async fn type_columns(&mut self, stmt: &Translated, mut cols: Vec<Column>, param_types: &[types::Oid]) -> Vec<Column> {
+    async fn type_columns(
+        &mut self,
+        stmt: &Translated,
+        mut cols: Vec<Column>,
+        param_types: &[types::Oid],
+    ) -> Vec<Column> {
         // RETURNING rows (e.g. `RETURNING *`): typed like the equivalent SELECT.
-        if let Some(probe) = stmt.returning_probe.clone().filter(|_| cols.iter().any(|c| c.ty.is_none())) {
+        if let Some(probe) = stmt
+            .returning_probe
+            .clone()
+            .filter(|_| cols.iter().any(|c| c.ty.is_none()))
+        {
             if let Ok(probed) = self.describe_probe(&probe).await {
                 if probed.len() == cols.len() {
                     for (c, p) in cols.iter_mut().zip(probed) {
@@ -662,11 +674,19 @@ impl Session {
         let mut inferred = stmt.columns.clone();
         let untyped = |inferred: &Option<Vec<InferredColumn>>| {
             cols.iter().enumerate().any(|(i, c)| {
-                c.ty.is_none() && inferred.as_ref().and_then(|v| v.get(i)).and_then(|c| c.type_oid).is_none()
+                c.ty.is_none()
+                    && inferred
+                        .as_ref()
+                        .and_then(|v| v.get(i))
+                        .and_then(|c| c.type_oid)
+                        .is_none()
             })
         };
         if let (true, Some(source)) = (untyped(&inferred), stmt.source.clone()) {
-            let mut env = Env { params: param_types.to_vec(), ..Env::default() };
+            let mut env = Env {
+                params: param_types.to_vec(),
+                ..Env::default()
+            };
             if let Some(probe) = &stmt.column_probe {
                 match self.describe_probe(&probe.sql).await {
                     Ok(probed) => {
@@ -685,8 +705,18 @@ impl Session {
         resolve_columns(cols, inferred.as_deref())
     }
 
-    async fn execute(&mut self, stmt: &Translated, params: &[Param], param_types: &[types::Oid]) -> PgResult<(Executed, i64)> {
-        let Action::Execute { statements, rowcount, .. } = &stmt.action else {
+    async fn execute(
+        &mut self,
+        stmt: &Translated,
+        params: &[Param],
+        param_types: &[types::Oid],
+    ) -> PgResult<(Executed, i64)> {
+        let Action::Execute {
+            statements,
+            rowcount,
+            ..
+        } = &stmt.action
+        else {
             return Err(PgError::internal("not a backend statement"));
         };
         let wrap = statements.len() > 1 && self.tx == Tx::Idle;
@@ -720,7 +750,11 @@ impl Session {
             last = Some(exec);
         }
         let exec = last.ok_or_else(|| PgError::internal("translation produced no statement"))?;
-        let count = if *rowcount == RowCount::Sum { total } else { exec.rowcount };
+        let count = if *rowcount == RowCount::Sum {
+            total
+        } else {
+            exec.rowcount
+        };
         Ok((exec, count))
     }
 
@@ -735,7 +769,9 @@ impl Session {
         let cursor = Arc::new(exec.cursor);
         let Some(columns) = exec.columns else {
             close_cursor(cursor).await;
-            return Ok(Done { tag: stmt.tag.render(count.max(0) as u64) });
+            return Ok(Done {
+                tag: stmt.tag.render(count.max(0) as u64),
+            });
         };
         let formats = resolve_formats(result_formats, columns.len())?;
         if describe_rows {
@@ -745,14 +781,21 @@ impl Session {
         let rows = self.stream_rows(&cursor, &plan, None).await;
         close_cursor(cursor).await;
         let (rows, _) = rows?;
-        Ok(Done { tag: stmt.tag.render(rows) })
+        Ok(Done {
+            tag: stmt.tag.render(rows),
+        })
     }
 
     /// How rows of these columns are encoded for this session.
     fn row_plan(&self, columns: &[Column], formats: Vec<Format>) -> Arc<RowPlan> {
         let types = columns.iter().map(column_type).collect();
         let typmods = columns.iter().map(|c| c.typmod).collect();
-        Arc::new(RowPlan { types, typmods, formats, ctx: self.settings.type_ctx().clone() })
+        Arc::new(RowPlan {
+            types,
+            typmods,
+            formats,
+            ctx: self.settings.type_ctx().clone(),
+        })
     }
 
     /// Fetch and send rows in batches; returns (rows sent, exhausted).
@@ -774,7 +817,10 @@ impl Session {
             self.conn.out.extend_from_slice(&batch.data);
             sent += batch.rows;
             if self.conn.out.len() >= FLUSH_THRESHOLD {
-                self.conn.flush().await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "client went away"))?;
+                self.conn
+                    .flush()
+                    .await
+                    .map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "client went away"))?;
             }
             if batch.done {
                 return Ok((sent, true));
@@ -801,7 +847,9 @@ fn resolve_formats(codes: &[i16], ncols: usize) -> PgResult<Vec<Format>> {
         0 => Ok(vec![Format::Text; ncols]),
         1 => Ok(vec![Format::from_code(codes[0])?; ncols]),
         n if n == ncols => codes.iter().map(|c| Format::from_code(*c)).collect(),
-        n => Err(PgError::protocol(format!("bind message has {n} result formats but query has {ncols} columns"))),
+        n => Err(PgError::protocol(format!(
+            "bind message has {n} result formats but query has {ncols} columns"
+        ))),
     }
 }
 
@@ -818,7 +866,11 @@ fn field(name: &str, ty: &types::PgType, typmod: i32, format: Format) -> FieldDe
 }
 
 fn fields_for(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
-    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), c.typmod, *f)).collect()
+    columns
+        .iter()
+        .zip(formats)
+        .map(|(c, f)| field(&c.name, column_type(c), c.typmod, *f))
+        .collect()
 }
 
 fn column_type(c: &Column) -> &'static types::PgType {
@@ -841,7 +893,11 @@ fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredColumn]>) ->
                 .unwrap_or(&types::TEXT);
             // A modifier belongs to the backend's own type, not to an inferred one.
             let typmod = if col.ty.is_some() { col.typmod } else { -1 };
-            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty), typmod }
+            Column {
+                name: hint.map_or(col.name, |h| h.name.clone()),
+                ty: Some(ty),
+                typmod,
+            }
         })
         .collect()
 }

@@ -2,7 +2,9 @@
 //! queries over session functions only, answered by the gateway for every
 //! backend (drivers and ORMs send them on connect, before any real query).
 
-use sqlparser::ast::{self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{
+    self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement,
+};
 
 /// A session function the gateway evaluates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,24 +17,50 @@ pub enum SessionFn {
     /// current_setting('name')
     Setting(String),
     /// set_config('name', 'value', is_local)
-    SetConfig { name: String, value: String, local: bool },
+    SetConfig {
+        name: String,
+        value: String,
+        local: bool,
+    },
+}
+
+/// asyncpg's type introspection (`WITH RECURSIVE typeinfo_tree(...) ... WHERE ti.oid =
+/// any($1::oid[])`, sent for any result or parameter type it has no built-in codec
+/// for, arrays included). Its pg_type/pg_range/pg_attribute joins cannot run on
+/// the backends, so the session answers it from the type registry.
+pub fn is_type_introspection(stmt: &Statement) -> bool {
+    let Statement::Query(q) = stmt else {
+        return false;
+    };
+    q.with.as_ref().is_some_and(|w| {
+        w.recursive
+            && w.cte_tables
+                .first()
+                .is_some_and(|c| c.alias.name.value.eq_ignore_ascii_case("typeinfo_tree"))
+    })
 }
 
 /// The select list, if every item is a session function and there is no FROM.
 pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
-    let Statement::Query(q) = stmt else { return None };
+    let Statement::Query(q) = stmt else {
+        return None;
+    };
     if q.with.is_some() || q.order_by.is_some() || q.limit_clause.is_some() {
         return None;
     }
-    let SetExpr::Select(s) = q.body.as_ref() else { return None };
+    let SetExpr::Select(s) = q.body.as_ref() else {
+        return None;
+    };
     if !s.from.is_empty() || s.selection.is_some() || s.projection.is_empty() {
         return None;
     }
     s.projection
         .iter()
         .map(|item| match item {
-            SelectItem::UnnamedExpr(e) => session_fn(e).map(|(name, f)| (name, f)),
-            SelectItem::ExprWithAlias { expr, alias } => session_fn(expr).map(|(_, f)| (alias.value.clone(), f)),
+            SelectItem::UnnamedExpr(e) => session_fn(e),
+            SelectItem::ExprWithAlias { expr, alias } => {
+                session_fn(expr).map(|(_, f)| (alias.value.clone(), f))
+            }
             _ => None,
         })
         .collect()
@@ -55,7 +83,12 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
     let (name, args): (String, Vec<&Expr>) = match e {
         Expr::Identifier(i) => (i.value.to_ascii_lowercase(), Vec::new()),
         Expr::Function(f) => {
-            let parts: Vec<String> = f.name.0.iter().map(|p| p.to_string().to_ascii_lowercase()).collect();
+            let parts: Vec<String> = f
+                .name
+                .0
+                .iter()
+                .map(|p| p.to_string().to_ascii_lowercase())
+                .collect();
             let name = match parts.as_slice() {
                 [n] => n.clone(),
                 [schema, n] if schema == "pg_catalog" => n.clone(),
@@ -83,7 +116,9 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
         ("current_database" | "current_catalog", []) => SessionFn::CurrentDatabase,
         ("current_user" | "session_user" | "user" | "current_role", []) => SessionFn::CurrentUser,
         ("pg_backend_pid", []) => SessionFn::BackendPid,
-        ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(string_arg(n)?),
+        ("current_setting", [n]) | ("current_setting", [n, _]) => {
+            SessionFn::Setting(string_arg(n)?)
+        }
         ("set_config", [n, v, l]) => SessionFn::SetConfig {
             name: string_arg(n)?,
             value: string_arg(v)?,
@@ -101,12 +136,19 @@ mod tests {
     use sqlparser::parser::Parser;
 
     fn local(sql: &str) -> Option<Vec<(String, SessionFn)>> {
-        local_select(&Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0))
+        local_select(
+            &Parser::parse_sql(&PostgreSqlDialect {}, sql)
+                .unwrap()
+                .remove(0),
+        )
     }
 
     #[test]
     fn recognises_session_queries_only() {
-        assert_eq!(local("select pg_catalog.version()"), Some(vec![("version".into(), SessionFn::Version)]));
+        assert_eq!(
+            local("select pg_catalog.version()"),
+            Some(vec![("version".into(), SessionFn::Version)])
+        );
         assert_eq!(
             local("select current_schema(), current_setting('TimeZone') as tz"),
             Some(vec![

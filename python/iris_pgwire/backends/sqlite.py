@@ -58,6 +58,8 @@ def _pg_type(decltype: str) -> str:
     t = decltype.strip().lower()
     if not t:
         return ""
+    if t.endswith("[]"):  # the translator's array columns: PostgreSQL array text
+        return t
     base = t.split("(")[0].strip()
     if base == "numeric_text":  # the translator's exact numeric (see numeric_collation)
         return "numeric" + t[len(base):]
