@@ -32,7 +32,10 @@ fn main() {
                             for s in statements {
                                 println!("{}\t{:?}", s.sql, s.params);
                             }
-                            println!("  -- tag={:?} rows={returns_rows} count={rowcount:?} params={}", t.tag, t.param_count);
+                            println!(
+                                "  -- tag={:?} rows={returns_rows} count={rowcount:?} params={}",
+                                t.tag, t.param_count
+                            );
                         }
                         other => println!("{other:?}  -- tag={:?}", t.tag),
                     }

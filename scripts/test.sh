@@ -31,6 +31,10 @@ LIBDIR="$(python -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))
 export LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 if [ "$run_cargo" -eq 1 ]; then
+    if cargo fmt --version >/dev/null 2>&1; then
+        echo "== cargo fmt --check (rustfmt.toml)"
+        cargo fmt --check
+    fi
     echo "== cargo test"
     cargo test --locked
 fi

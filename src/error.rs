@@ -79,14 +79,7 @@ pub struct PgError {
 
 impl PgError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        PgError {
-            severity: Severity::Error,
-            code,
-            message: message.into(),
-            detail: None,
-            hint: None,
-            position: None,
-        }
+        PgError { severity: Severity::Error, code, message: message.into(), detail: None, hint: None, position: None }
     }
 
     pub fn fatal(code: &'static str, message: impl Into<String>) -> Self {

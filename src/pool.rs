@@ -134,7 +134,10 @@ impl Pool {
                 Ok(conn)
             }
             Err(e) => {
-                let err = PgError::new(sqlstate::CONNECTION_FAILURE, format!("could not connect to the backend: {}", e.message));
+                let err = PgError::new(
+                    sqlstate::CONNECTION_FAILURE,
+                    format!("could not connect to the backend: {}", e.message),
+                );
                 retry.delay = (retry.delay * 2).clamp(BACKOFF_START, BACKOFF_MAX);
                 retry.not_before = Some(Instant::now() + retry.delay);
                 retry.last_error = Some(err.clone());

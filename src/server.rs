@@ -61,7 +61,10 @@ impl ServerCtx {
     /// A CancelRequest: checked against the session's secret. Acting on it is not implemented yet.
     pub fn cancel(&self, pid: i32, secret: &[u8]) {
         let known = self.sessions.lock().unwrap().get(&pid).is_some_and(|s| s.as_slice() == secret);
-        log::info!("cancel request for session {pid} ({})", if known { "accepted, not acted on yet" } else { "unknown key" });
+        log::info!(
+            "cancel request for session {pid} ({})",
+            if known { "accepted, not acted on yet" } else { "unknown key" }
+        );
     }
 }
 
@@ -91,7 +94,11 @@ impl Server {
         };
         let (tx, rx) = watch::channel(false);
         let grace = Duration::from_secs_f64(config.shutdown_grace_secs.max(0.0));
-        let pool = Pool::new(Arc::new(backend), config.pool_size, Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)));
+        let pool = Pool::new(
+            Arc::new(backend),
+            config.pool_size,
+            Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)),
+        );
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
             config,

@@ -60,8 +60,15 @@ fn server_version_num(version: &str) -> String {
 }
 
 /// Settings that cannot be changed by a client.
-const READ_ONLY: &[&str] =
-    &["server_version", "server_version_num", "server_encoding", "integer_datetimes", "max_identifier_length", "in_hot_standby", "is_superuser"];
+const READ_ONLY: &[&str] = &[
+    "server_version",
+    "server_version_num",
+    "server_encoding",
+    "integer_datetimes",
+    "max_identifier_length",
+    "in_hot_standby",
+    "is_superuser",
+];
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -109,7 +116,10 @@ impl Settings {
     pub fn set(&mut self, name: &str, value: Option<&str>, local: bool) -> PgResult<Option<(String, String)>> {
         let key = canonical_key(name);
         if READ_ONLY.contains(&key.as_str()) || READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(&key)) {
-            return Err(PgError::new(sqlstate::CANT_CHANGE_RUNTIME_PARAM, format!("parameter \"{name}\" cannot be changed")));
+            return Err(PgError::new(
+                sqlstate::CANT_CHANGE_RUNTIME_PARAM,
+                format!("parameter \"{name}\" cannot be changed"),
+            ));
         }
         let value = match value {
             Some(v) => normalize(&key, v)?,
@@ -127,7 +137,12 @@ impl Settings {
     /// RESET name / RESET ALL.
     pub fn reset(&mut self, name: &str) -> PgResult<Vec<(String, String)>> {
         if name.eq_ignore_ascii_case("all") {
-            let keys: Vec<String> = self.defaults.keys().filter(|k| !READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(k))).cloned().collect();
+            let keys: Vec<String> = self
+                .defaults
+                .keys()
+                .filter(|k| !READ_ONLY.iter().any(|r| r.eq_ignore_ascii_case(k)))
+                .cloned()
+                .collect();
             let mut reported = Vec::new();
             for k in keys {
                 reported.extend(self.set(&k, None, false)?);
@@ -139,9 +154,9 @@ impl Settings {
 
     /// SHOW name: the value, or 42704 for an unknown setting.
     pub fn show(&self, name: &str) -> PgResult<String> {
-        self.get(name)
-            .map(str::to_owned)
-            .ok_or_else(|| PgError::new(sqlstate::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\"")))
+        self.get(name).map(str::to_owned).ok_or_else(|| {
+            PgError::new(sqlstate::UNDEFINED_OBJECT, format!("unrecognized configuration parameter \"{name}\""))
+        })
     }
 
     /// statement_timeout in milliseconds (0 = none), from PostgreSQL's spellings
@@ -240,7 +255,10 @@ mod tests {
     fn set_show_reset_and_local() {
         let mut s = Settings::new("16.4");
         assert_eq!(s.show("server_version_num").unwrap(), "160004");
-        assert_eq!(s.set("application_name", Some("app"), false).unwrap(), Some(("application_name".into(), "app".into())));
+        assert_eq!(
+            s.set("application_name", Some("app"), false).unwrap(),
+            Some(("application_name".into(), "app".into()))
+        );
         assert_eq!(s.show("APPLICATION_NAME").unwrap(), "app");
         s.set("statement_timeout", Some("5s"), true).unwrap();
         assert_eq!(s.show("statement_timeout").unwrap(), "5s");

@@ -22,7 +22,11 @@ pub enum Startup {
 #[derive(Debug, PartialEq)]
 pub enum Message {
     Query(String),
-    Parse { name: String, sql: String, param_types: Vec<Oid> },
+    Parse {
+        name: String,
+        sql: String,
+        param_types: Vec<Oid>,
+    },
     Bind {
         portal: String,
         statement: String,
@@ -30,9 +34,18 @@ pub enum Message {
         params: Vec<Option<Bytes>>,
         result_formats: Vec<i16>,
     },
-    Describe { target: Target, name: String },
-    Execute { portal: String, max_rows: i32 },
-    Close { target: Target, name: String },
+    Describe {
+        target: Target,
+        name: String,
+    },
+    Execute {
+        portal: String,
+        max_rows: i32,
+    },
+    Close {
+        target: Target,
+        name: String,
+    },
     Sync,
     Flush,
     Terminate,
@@ -52,8 +65,11 @@ pub enum Target {
 }
 
 fn too_large(len: usize, max: usize) -> PgError {
-    PgError::new(sqlstate::PROTOCOL_VIOLATION, format!("invalid message length: {len} bytes exceeds the limit of {max} bytes"))
-        .with_hint("Raise --max-message-size if such messages are expected.")
+    PgError::new(
+        sqlstate::PROTOCOL_VIOLATION,
+        format!("invalid message length: {len} bytes exceeds the limit of {max} bytes"),
+    )
+    .with_hint("Raise --max-message-size if such messages are expected.")
 }
 
 /// Cut the startup packet (length word included in its own count) off `buf`.

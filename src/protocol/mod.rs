@@ -86,8 +86,12 @@ impl<'a> Reader<'a> {
     /// A NUL-terminated UTF-8 string.
     pub fn cstr(&mut self) -> PgResult<&'a str> {
         let end = self.buf.iter().position(|&b| b == 0).ok_or_else(Self::short)?;
-        let s = std::str::from_utf8(&self.buf[..end])
-            .map_err(|_| PgError::new(crate::error::sqlstate::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\""))?;
+        let s = std::str::from_utf8(&self.buf[..end]).map_err(|_| {
+            PgError::new(
+                crate::error::sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+                "invalid byte sequence for encoding \"UTF8\"",
+            )
+        })?;
         self.buf = &self.buf[end + 1..];
         Ok(s)
     }

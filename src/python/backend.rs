@@ -12,7 +12,6 @@ use super::values::{encode_row, param_to_py};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::types::{self, Format, Param, PgType};
 
-
 /// A result column as the backend described it, resolved against the registry.
 /// `ty` is None when the backend could not type it (a sqlite expression column).
 #[derive(Debug, Clone)]

@@ -26,11 +26,7 @@ pub fn translate_sql(
                     "bad IRIS version {iris_version:?}, expected e.g. \"2025.1\""
                 ))
             })?;
-            Target::Iris(IrisOptions {
-                version,
-                exact_strings,
-                ..IrisOptions::default()
-            })
+            Target::Iris(IrisOptions { version, exact_strings, ..IrisOptions::default() })
         }
         other => {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(

@@ -5,10 +5,10 @@
 //! ... go through an owned [`Param`] first.
 
 use bytes::BytesMut;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
-use pyo3::intern;
 
 use super::backend::RowPlan;
 use crate::error::{PgError, PgResult};
@@ -21,7 +21,8 @@ pub fn encode_row(row: &Bound<'_, PyAny>, plan: &RowPlan, out: &mut BytesMut) ->
     let ncols = plan.types.len();
     let start = begin_data_row(out, ncols as i16);
     for i in 0..ncols {
-        let item = row.get_item(i).map_err(|_| PgError::internal(format!("backend row has fewer than {ncols} columns")))?;
+        let item =
+            row.get_item(i).map_err(|_| PgError::internal(format!("backend row has fewer than {ncols} columns")))?;
         if item.is_none() {
             data_row_null(out);
             continue;
@@ -50,7 +51,9 @@ pub fn encode_row(row: &Bound<'_, PyAny>, plan: &RowPlan, out: &mut BytesMut) ->
             owned = py_to_param(&item)?;
             owned.as_value()
         };
-        data_row_value(out, |buf| types::encode_typmod(&value, plan.types[i], plan.typmods[i], plan.formats[i], &plan.ctx, buf))?;
+        data_row_value(out, |buf| {
+            types::encode_typmod(&value, plan.types[i], plan.typmods[i], plan.formats[i], &plan.ctx, buf)
+        })?;
     }
     finish_data_row(out, start);
     Ok(())
@@ -96,7 +99,11 @@ fn utc_offset(item: &Bound<'_, PyAny>) -> PgResult<Option<i64>> {
 
 fn date_days(item: &Bound<'_, PyAny>) -> PgResult<i64> {
     let py = item.py();
-    let (y, m, d) = (int_attr(item, intern!(py, "year"))?, int_attr(item, intern!(py, "month"))?, int_attr(item, intern!(py, "day"))?);
+    let (y, m, d) = (
+        int_attr(item, intern!(py, "year"))?,
+        int_attr(item, intern!(py, "month"))?,
+        int_attr(item, intern!(py, "day"))?,
+    );
     Ok(date2j(y, m, d) - POSTGRES_EPOCH_JDATE)
 }
 

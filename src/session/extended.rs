@@ -50,26 +50,12 @@ enum PortalState {
 impl Session {
     pub(super) async fn extended(&mut self, msg: Message) -> PgResult<()> {
         match msg {
-            Message::Parse {
-                name,
-                sql,
-                param_types,
-            } => self.parse(name, &sql, param_types).await,
-            Message::Bind {
-                portal,
-                statement,
-                param_formats,
-                params,
-                result_formats,
-            } => self.bind(portal, &statement, &param_formats, &params, result_formats),
-            Message::Describe {
-                target: Target::Statement,
-                name,
-            } => self.describe_statement(&name).await,
-            Message::Describe {
-                target: Target::Portal,
-                name,
-            } => self.describe_portal(&name).await,
+            Message::Parse { name, sql, param_types } => self.parse(name, &sql, param_types).await,
+            Message::Bind { portal, statement, param_formats, params, result_formats } => {
+                self.bind(portal, &statement, &param_formats, &params, result_formats)
+            }
+            Message::Describe { target: Target::Statement, name } => self.describe_statement(&name).await,
+            Message::Describe { target: Target::Portal, name } => self.describe_portal(&name).await,
             Message::Execute { portal, max_rows } => self.execute_portal(&portal, max_rows).await,
             Message::Close { target, name } => {
                 match target {
@@ -109,11 +95,7 @@ impl Session {
         if let Some(stmt) = &stmt {
             self.infer_param_types(stmt, &mut param_types).await;
         }
-        let prepared = Arc::new(Prepared {
-            stmt,
-            param_types,
-            columns: Mutex::new(None),
-        });
+        let prepared = Arc::new(Prepared { stmt, param_types, columns: Mutex::new(None) });
         // PostgreSQL resolves names at Parse: a missing table fails here, not at Execute.
         // The description is kept for the Describe that usually follows.
         self.columns_of(&prepared).await?;
@@ -130,17 +112,11 @@ impl Session {
                 *oid = known.unwrap_or(0);
             }
         }
-        if let Some(probe) = stmt
-            .param_probe
-            .as_ref()
-            .filter(|_| param_types.contains(&0))
-        {
+        if let Some(probe) = stmt.param_probe.as_ref().filter(|_| param_types.contains(&0)) {
             match self.describe_probe(&probe.sql).await {
                 Ok(cols) => {
                     for &(param, col) in &probe.columns {
-                        if let (Some(0), Some(ty)) =
-                            (param_types.get(param), cols.get(col).and_then(|c| c.ty))
-                        {
+                        if let (Some(0), Some(ty)) = (param_types.get(param), cols.get(col).and_then(|c| c.ty)) {
                             param_types[param] = ty.oid;
                         }
                     }
@@ -158,14 +134,8 @@ impl Session {
         let Some(Action::Execute { statements, .. }) = translated.first().map(|t| &t.action) else {
             return Ok(Vec::new());
         };
-        let target = statements
-            .last()
-            .map(|s| s.sql_for_describe())
-            .unwrap_or_default();
-        Ok(self
-            .with_backend(move |b| b.describe(&target))
-            .await?
-            .unwrap_or_default())
+        let target = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
+        Ok(self.with_backend(move |b| b.describe(&target)).await?.unwrap_or_default())
     }
 
     fn bind(
@@ -189,21 +159,13 @@ impl Session {
                 prepared.param_types.len()
             )));
         }
-        if self.tx == Tx::Failed
-            && !prepared
-                .stmt
-                .as_ref()
-                .is_some_and(Session::allowed_when_failed)
-        {
+        if self.tx == Tx::Failed && !prepared.stmt.as_ref().is_some_and(Session::allowed_when_failed) {
             return Err(Session::aborted_error());
         }
         let formats = match param_formats.len() {
             0 => vec![Format::Text; raw.len()],
             1 => vec![Format::from_code(param_formats[0])?; raw.len()],
-            n if n == raw.len() => param_formats
-                .iter()
-                .map(|c| Format::from_code(*c))
-                .collect::<PgResult<_>>()?,
+            n if n == raw.len() => param_formats.iter().map(|c| Format::from_code(*c)).collect::<PgResult<_>>()?,
             n => {
                 return Err(PgError::protocol(format!(
                     "bind message has {n} parameter formats but {} parameters",
@@ -220,20 +182,9 @@ impl Session {
             })
             .collect::<PgResult<Vec<_>>>()?;
         if !portal.is_empty() && self.portals.contains_key(&portal) {
-            return Err(PgError::new(
-                sqlstate::DUPLICATE_CURSOR,
-                format!("portal \"{portal}\" already exists"),
-            ));
+            return Err(PgError::new(sqlstate::DUPLICATE_CURSOR, format!("portal \"{portal}\" already exists")));
         }
-        self.portals.insert(
-            portal,
-            Portal {
-                prepared,
-                params,
-                result_formats,
-                state: PortalState::Ready,
-            },
-        );
+        self.portals.insert(portal, Portal { prepared, params, result_formats, state: PortalState::Ready });
         be::bind_complete(&mut self.conn.out);
         Ok(())
     }
@@ -244,20 +195,13 @@ impl Session {
             return Ok(cols.clone());
         }
         let cols = match prepared.stmt.as_ref().map(|s| &s.action) {
-            Some(Action::Execute {
-                statements,
-                returns_rows: true,
-                ..
-            }) => {
+            Some(Action::Execute { statements, returns_rows: true, .. }) => {
                 let stmt = prepared.stmt.as_ref().expect("matched above");
                 let described = match &stmt.returning_probe {
                     // DML .. RETURNING: describe the equivalent SELECT, never the statement.
                     Some(probe) => Some(self.describe_probe(probe).await?),
                     None => {
-                        let sql = statements
-                            .last()
-                            .map(|s| s.sql_for_describe())
-                            .unwrap_or_default();
+                        let sql = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
                         self.with_backend(move |b| b.describe(&sql)).await?
                     }
                 };
@@ -266,9 +210,7 @@ impl Session {
                     None => None,
                 }
             }
-            Some(Action::Show { name }) => {
-                Some(vec![Column::new(name.clone(), Some(&types::TEXT))])
-            }
+            Some(Action::Show { name }) => Some(vec![Column::new(name.clone(), Some(&types::TEXT))]),
             Some(Action::TypeInfo) => Some(super::local::type_info_columns()),
             Some(Action::Local(items)) => Some(
                 items
@@ -277,9 +219,9 @@ impl Session {
                         Column::new(
                             name.clone(),
                             Some(match f {
-                                SessionFn::CurrentSchema
-                                | SessionFn::CurrentDatabase
-                                | SessionFn::CurrentUser => &types::NAME,
+                                SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => {
+                                    &types::NAME
+                                }
                                 SessionFn::BackendPid => &types::INT4,
                                 _ => &types::TEXT,
                             }),
@@ -295,30 +237,22 @@ impl Session {
 
     async fn describe_statement(&mut self, name: &str) -> PgResult<()> {
         let prepared = self.statements.get(name).cloned().ok_or_else(|| {
-            PgError::new(
-                sqlstate::INVALID_SQL_STATEMENT_NAME,
-                format!("prepared statement \"{name}\" does not exist"),
-            )
+            PgError::new(sqlstate::INVALID_SQL_STATEMENT_NAME, format!("prepared statement \"{name}\" does not exist"))
         })?;
         let cols = self.columns_of(&prepared).await?;
         be::parameter_description(&mut self.conn.out, &prepared.param_types);
         match cols {
-            Some(cols) => be::row_description(
-                &mut self.conn.out,
-                &fields_for(&cols, &vec![Format::Text; cols.len()]),
-            ),
+            Some(cols) => be::row_description(&mut self.conn.out, &fields_for(&cols, &vec![Format::Text; cols.len()])),
             None => be::no_data(&mut self.conn.out),
         }
         Ok(())
     }
 
     async fn describe_portal(&mut self, name: &str) -> PgResult<()> {
-        let portal = self.portals.get(name).ok_or_else(|| {
-            PgError::new(
-                sqlstate::INVALID_CURSOR_NAME,
-                format!("portal \"{name}\" does not exist"),
-            )
-        })?;
+        let portal = self
+            .portals
+            .get(name)
+            .ok_or_else(|| PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist")))?;
         let (prepared, result_formats) = (portal.prepared.clone(), portal.result_formats.clone());
         match self.columns_of(&prepared).await? {
             Some(cols) => {
@@ -331,12 +265,10 @@ impl Session {
     }
 
     async fn execute_portal(&mut self, name: &str, max_rows: i32) -> PgResult<()> {
-        let mut portal = self.portals.remove(name).ok_or_else(|| {
-            PgError::new(
-                sqlstate::INVALID_CURSOR_NAME,
-                format!("portal \"{name}\" does not exist"),
-            )
-        })?;
+        let mut portal = self
+            .portals
+            .remove(name)
+            .ok_or_else(|| PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist")))?;
         let result = self.execute_portal_step(&mut portal, max_rows).await;
         // The unnamed portal and a finished one stay addressable until Sync/Close, like PostgreSQL.
         self.portals.insert(name.to_owned(), portal);
@@ -366,12 +298,9 @@ impl Session {
             }
             PortalState::Ready => {}
         }
-        let runs_on_backend =
-            matches!(&stmt.action, Action::Execute { statements, .. } if !statements.is_empty());
+        let runs_on_backend = matches!(&stmt.action, Action::Execute { statements, .. } if !statements.is_empty());
         if !runs_on_backend {
-            let done = self
-                .run_statement(&stmt, &portal.params, &portal.result_formats, false)
-                .await?;
+            let done = self.run_statement(&stmt, &portal.params, &portal.result_formats, false).await?;
             be::command_complete(&mut self.conn.out, &done.tag);
             portal.state = PortalState::Done { tag: done.tag };
             return Ok(());
@@ -394,8 +323,7 @@ impl Session {
         let cols = described.unwrap_or(executed_cols);
         let formats = resolve_formats(&portal.result_formats, cols.len())?;
         let plan = self.row_plan(&cols, formats);
-        self.continue_rows(portal, &stmt, Arc::new(exec.cursor), plan, limit)
-            .await
+        self.continue_rows(portal, &stmt, Arc::new(exec.cursor), plan, limit).await
     }
 
     async fn continue_rows(

@@ -34,10 +34,7 @@ type TextColumns = Vec<(String, &'static PgType)>;
 
 /// The columns Describe reports for the type introspection query.
 pub(super) fn type_info_columns() -> Vec<Column> {
-    TYPE_INFO_COLUMNS
-        .iter()
-        .map(|(n, t)| Column::new(*n, Some(*t)))
-        .collect()
+    TYPE_INFO_COLUMNS.iter().map(|(n, t)| Column::new(*n, Some(*t))).collect()
 }
 
 /// `regtype` output of a type: the SQL-standard spelling where PostgreSQL has one.
@@ -62,11 +59,7 @@ fn regtype_name(t: &PgType) -> &'static str {
 /// One `typeinfo_tree` row of a registry type.
 fn type_info_row(t: &PgType, depth: i32) -> Vec<Option<String>> {
     let elem = t.element();
-    let ns = if t.name.contains("vector") {
-        "public"
-    } else {
-        "pg_catalog"
-    };
+    let ns = if t.name.contains("vector") { "public" } else { "pg_catalog" };
     vec![
         Some(t.oid.to_string()),
         Some(ns.into()),
@@ -129,41 +122,18 @@ impl Session {
             }
         }
         elements.extend(top);
-        let columns: TextColumns = TYPE_INFO_COLUMNS
-            .iter()
-            .map(|(n, t)| (n.to_string(), *t))
-            .collect();
+        let columns: TextColumns = TYPE_INFO_COLUMNS.iter().map(|(n, t)| (n.to_string(), *t)).collect();
         self.send_text_rows(&columns, &elements, result_formats, describe_rows)?;
-        Ok(Done {
-            tag: format!("SELECT {}", elements.len()),
-        })
+        Ok(Done { tag: format!("SELECT {}", elements.len()) })
     }
 
-    pub(super) fn show(
-        &mut self,
-        name: &str,
-        result_formats: &[i16],
-        describe_rows: bool,
-    ) -> PgResult<Done> {
+    pub(super) fn show(&mut self, name: &str, result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
         let (columns, rows): (TextColumns, TextRows) = if name == "all" {
-            let rows = self
-                .settings
-                .all()
-                .into_iter()
-                .map(|(n, v)| vec![Some(n), Some(v), Some(String::new())])
-                .collect();
-            (
-                ["name", "setting", "description"]
-                    .iter()
-                    .map(|c| (c.to_string(), &types::TEXT))
-                    .collect(),
-                rows,
-            )
+            let rows =
+                self.settings.all().into_iter().map(|(n, v)| vec![Some(n), Some(v), Some(String::new())]).collect();
+            (["name", "setting", "description"].iter().map(|c| (c.to_string(), &types::TEXT)).collect(), rows)
         } else {
-            (
-                vec![(name.to_owned(), &types::TEXT)],
-                vec![vec![Some(self.settings.show(name)?)]],
-            )
+            (vec![(name.to_owned(), &types::TEXT)], vec![vec![Some(self.settings.show(name)?)]])
         };
         self.send_text_rows(&columns, &rows, result_formats, describe_rows)?;
         Ok(Done { tag: "SHOW".into() })
@@ -204,9 +174,7 @@ impl Session {
             row.push(Some(value));
         }
         self.send_text_rows(&columns, &[row], result_formats, describe_rows)?;
-        Ok(Done {
-            tag: "SELECT 1".into(),
-        })
+        Ok(Done { tag: "SELECT 1".into() })
     }
 
     /// Send rows computed by the gateway (values in text form).
@@ -219,11 +187,8 @@ impl Session {
     ) -> PgResult<()> {
         let formats = resolve_formats(result_formats, columns.len())?;
         if describe_rows {
-            let fields: Vec<FieldDescription> = columns
-                .iter()
-                .zip(&formats)
-                .map(|((c, ty), f)| field(c, ty, -1, *f))
-                .collect();
+            let fields: Vec<FieldDescription> =
+                columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, -1, *f)).collect();
             be::row_description(&mut self.conn.out, &fields);
         }
         for row in rows {
@@ -239,9 +204,7 @@ impl Session {
                     types::Value::Text(v)
                 };
                 let ctx = self.settings.type_ctx();
-                be::data_row_value(&mut self.conn.out, |b| {
-                    types::encode(&value, ty, *f, ctx, b)
-                })?;
+                be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, ctx, b))?;
             }
             be::finish_data_row(&mut self.conn.out, start);
         }

@@ -50,12 +50,7 @@ enum ReadError {
 
 impl Conn {
     fn new(stream: TcpStream, max_message: usize) -> Self {
-        Conn {
-            stream,
-            rbuf: BytesMut::with_capacity(8192),
-            out: BytesMut::with_capacity(8192),
-            max_message,
-        }
+        Conn { stream, rbuf: BytesMut::with_capacity(8192), out: BytesMut::with_capacity(8192), max_message }
     }
 
     /// Read more bytes; Ok(false) on a clean EOF.
@@ -90,17 +85,11 @@ impl Conn {
 
     async fn read_message(&mut self) -> Result<Option<(u8, Bytes)>, ReadError> {
         loop {
-            if let Some(frame) =
-                split_frame(&mut self.rbuf, self.max_message).map_err(ReadError::Protocol)?
-            {
+            if let Some(frame) = split_frame(&mut self.rbuf, self.max_message).map_err(ReadError::Protocol)? {
                 return Ok(Some(frame));
             }
             if !self.fill().await? {
-                return if self.rbuf.is_empty() {
-                    Ok(None)
-                } else {
-                    Err(ReadError::Io)
-                };
+                return if self.rbuf.is_empty() { Ok(None) } else { Err(ReadError::Io) };
             }
         }
     }
@@ -114,13 +103,8 @@ impl Conn {
     }
 
     pub async fn write_raw(&mut self, bytes: &[u8]) -> PgResult<()> {
-        self.flush()
-            .await
-            .map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))?;
-        self.stream
-            .write_all(bytes)
-            .await
-            .map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
+        self.flush().await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))?;
+        self.stream.write_all(bytes).await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
     }
 
     /// Send a FATAL error and give up on the connection.
@@ -138,9 +122,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> PgResult<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| PgError::internal(format!("backend call failed: {e}")))?
+    tokio::task::spawn_blocking(f).await.map_err(|e| PgError::internal(format!("backend call failed: {e}")))?
 }
 
 /// Transaction state as the client sees it, plus the gateway's implicit blocks.
@@ -195,20 +177,10 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         }
     };
     let Some(registration) = ctx.register_session() else {
-        conn.fatal(&PgError::fatal(
-            sqlstate::TOO_MANY_CONNECTIONS,
-            "sorry, too many clients already",
-        ))
-        .await;
+        conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
         return;
     };
-    let param = |name: &str| {
-        params
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut settings = Settings::new(&ctx.config.server_version);
     for (k, v) in &params {
         settings.apply_startup(k, v);
@@ -233,11 +205,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
     }
-    be::backend_key_data(
-        &mut session.conn.out,
-        registration.pid,
-        &registration.secret,
-    );
+    be::backend_key_data(&mut session.conn.out, registration.pid, &registration.secret);
     be::ready_for_query(&mut session.conn.out, TxStatus::Idle);
     if session.conn.flush().await.is_ok() {
         session.run().await;
@@ -299,17 +267,13 @@ impl Session {
                 // Stray COPY messages outside COPY are ignored, as PostgreSQL does.
                 Message::CopyData(_) | Message::CopyDone | Message::CopyFail(_) => false,
                 Message::Password(_) => {
-                    self.conn
-                        .fatal(&PgError::protocol("unexpected password message"))
-                        .await;
+                    self.conn.fatal(&PgError::protocol("unexpected password message")).await;
                     return;
                 }
                 // Errors are flushed at once, as PostgreSQL does: a client that sent
                 // Flush (not Sync) is waiting for them.
                 Message::FunctionCall => {
-                    self.extended_error(PgError::unsupported(
-                        "the fastpath function call protocol is not supported",
-                    ));
+                    self.extended_error(PgError::unsupported("the fastpath function call protocol is not supported"));
                     true
                 }
                 other => match self.extended(other).await {
@@ -320,8 +284,7 @@ impl Session {
                     }
                 },
             };
-            if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err()
-            {
+            if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err() {
                 return;
             }
         }
@@ -348,8 +311,7 @@ impl Session {
                 // PostgreSQL runs the statements of one Query message as one transaction.
                 let many = stmts.len() > 1;
                 for stmt in stmts.iter() {
-                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. })
-                    {
+                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. }) {
                         if let Err(e) = self.backend_call("begin").await {
                             self.send_error(&e);
                             break;
@@ -418,11 +380,7 @@ impl Session {
                 }
                 self.portals.clear();
                 self.lease = None;
-                self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed {
-                    Tx::Failed
-                } else {
-                    Tx::Idle
-                };
+                self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed { Tx::Failed } else { Tx::Idle };
             }
         }
         result
@@ -500,26 +458,20 @@ impl Session {
         }
         match &stmt.action {
             Action::Empty => Ok(Done { tag: String::new() }),
-            Action::Begin { modes } => self.begin(modes).await.map(|_| Done {
-                tag: stmt.tag.render(0),
-            }),
+            Action::Begin { modes } => self.begin(modes).await.map(|_| Done { tag: stmt.tag.render(0) }),
             Action::Commit => self.commit().await,
             Action::Rollback => self.rollback().await,
             Action::Set { name, value, local } => {
                 if let Some((n, v)) = self.settings.set(name, value.as_deref(), *local)? {
                     be::parameter_status(&mut self.conn.out, &n, &v);
                 }
-                Ok(Done {
-                    tag: stmt.tag.render(0),
-                })
+                Ok(Done { tag: stmt.tag.render(0) })
             }
             Action::Reset { name } => {
                 for (n, v) in self.settings.reset(name)? {
                     be::parameter_status(&mut self.conn.out, &n, &v);
                 }
-                Ok(Done {
-                    tag: "RESET".into(),
-                })
+                Ok(Done { tag: "RESET".into() })
             }
             Action::Show { name } => self.show(name, result_formats, describe_rows),
             Action::Local(items) => self.local_select(items, result_formats, describe_rows),
@@ -535,9 +487,7 @@ impl Session {
                     Some(_) => {}
                     None => self.statements.clear(),
                 }
-                Ok(Done {
-                    tag: stmt.tag.render(0),
-                })
+                Ok(Done { tag: stmt.tag.render(0) })
             }
             Action::Discard { all } => {
                 if *all {
@@ -553,18 +503,13 @@ impl Session {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
                 }
-                Ok(Done {
-                    tag: stmt.tag.render(0),
-                })
+                Ok(Done { tag: stmt.tag.render(0) })
             }
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
-            Action::Execute { statements, .. } if statements.is_empty() => Ok(Done {
-                tag: stmt.tag.render(0),
-            }),
+            Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Execute { .. } => {
                 let exec = self.execute(stmt, params, &[]).await?;
-                self.finish_execute(stmt, exec, result_formats, describe_rows)
-                    .await
+                self.finish_execute(stmt, exec, result_formats, describe_rows).await
             }
         }
     }
@@ -587,17 +532,12 @@ impl Session {
                 be::notice_response(
                     &mut self.conn.out,
                     "WARNING",
-                    &PgError::new(
-                        sqlstate::ACTIVE_SQL_TRANSACTION,
-                        "there is already a transaction in progress",
-                    ),
+                    &PgError::new(sqlstate::ACTIVE_SQL_TRANSACTION, "there is already a transaction in progress"),
                 );
             }
             Tx::Failed => return Err(Self::aborted_error()),
         }
-        Ok(Done {
-            tag: "BEGIN".into(),
-        })
+        Ok(Done { tag: "BEGIN".into() })
     }
 
     async fn commit(&mut self) -> PgResult<Done> {
@@ -606,14 +546,9 @@ impl Session {
                 be::notice_response(
                     &mut self.conn.out,
                     "WARNING",
-                    &PgError::new(
-                        sqlstate::NO_ACTIVE_SQL_TRANSACTION,
-                        "there is no transaction in progress",
-                    ),
+                    &PgError::new(sqlstate::NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress"),
                 );
-                return Ok(Done {
-                    tag: "COMMIT".into(),
-                });
+                return Ok(Done { tag: "COMMIT".into() });
             }
             Tx::Implicit | Tx::Explicit => ("commit", "COMMIT"),
             // COMMIT of a failed transaction rolls it back and says so.
@@ -630,21 +565,14 @@ impl Session {
             be::notice_response(
                 &mut self.conn.out,
                 "WARNING",
-                &PgError::new(
-                    sqlstate::NO_ACTIVE_SQL_TRANSACTION,
-                    "there is no transaction in progress",
-                ),
+                &PgError::new(sqlstate::NO_ACTIVE_SQL_TRANSACTION, "there is no transaction in progress"),
             );
-            return Ok(Done {
-                tag: "ROLLBACK".into(),
-            });
+            return Ok(Done { tag: "ROLLBACK".into() });
         }
         self.tx = Tx::Idle;
         self.end_of_transaction();
         self.backend_call("rollback").await?;
-        Ok(Done {
-            tag: "ROLLBACK".into(),
-        })
+        Ok(Done { tag: "ROLLBACK".into() })
     }
 
     /// Run the backend statements of `stmt`; the last one's result stays open for fetching.
@@ -658,11 +586,7 @@ impl Session {
         param_types: &[types::Oid],
     ) -> Vec<Column> {
         // RETURNING rows (e.g. `RETURNING *`): typed like the equivalent SELECT.
-        if let Some(probe) = stmt
-            .returning_probe
-            .clone()
-            .filter(|_| cols.iter().any(|c| c.ty.is_none()))
-        {
+        if let Some(probe) = stmt.returning_probe.clone().filter(|_| cols.iter().any(|c| c.ty.is_none())) {
             if let Ok(probed) = self.describe_probe(&probe).await {
                 if probed.len() == cols.len() {
                     for (c, p) in cols.iter_mut().zip(probed) {
@@ -674,19 +598,11 @@ impl Session {
         let mut inferred = stmt.columns.clone();
         let untyped = |inferred: &Option<Vec<InferredColumn>>| {
             cols.iter().enumerate().any(|(i, c)| {
-                c.ty.is_none()
-                    && inferred
-                        .as_ref()
-                        .and_then(|v| v.get(i))
-                        .and_then(|c| c.type_oid)
-                        .is_none()
+                c.ty.is_none() && inferred.as_ref().and_then(|v| v.get(i)).and_then(|c| c.type_oid).is_none()
             })
         };
         if let (true, Some(source)) = (untyped(&inferred), stmt.source.clone()) {
-            let mut env = Env {
-                params: param_types.to_vec(),
-                ..Env::default()
-            };
+            let mut env = Env { params: param_types.to_vec(), ..Env::default() };
             if let Some(probe) = &stmt.column_probe {
                 match self.describe_probe(&probe.sql).await {
                     Ok(probed) => {
@@ -711,12 +627,7 @@ impl Session {
         params: &[Param],
         param_types: &[types::Oid],
     ) -> PgResult<(Executed, i64)> {
-        let Action::Execute {
-            statements,
-            rowcount,
-            ..
-        } = &stmt.action
-        else {
+        let Action::Execute { statements, rowcount, .. } = &stmt.action else {
             return Err(PgError::internal("not a backend statement"));
         };
         let wrap = statements.len() > 1 && self.tx == Tx::Idle;
@@ -727,11 +638,8 @@ impl Session {
         let mut total = 0i64;
         let mut last = None;
         for target in statements {
-            let bound: Vec<Param> = target
-                .params
-                .iter()
-                .map(|&i| params.get(i).cloned().unwrap_or(Param::Null))
-                .collect();
+            let bound: Vec<Param> =
+                target.params.iter().map(|&i| params.get(i).cloned().unwrap_or(Param::Null)).collect();
             // IRIS takes no markers in TOP/LIMIT: those values are written into the SQL.
             let sql = if target.inline.is_empty() {
                 target.sql.clone()
@@ -750,11 +658,7 @@ impl Session {
             last = Some(exec);
         }
         let exec = last.ok_or_else(|| PgError::internal("translation produced no statement"))?;
-        let count = if *rowcount == RowCount::Sum {
-            total
-        } else {
-            exec.rowcount
-        };
+        let count = if *rowcount == RowCount::Sum { total } else { exec.rowcount };
         Ok((exec, count))
     }
 
@@ -769,9 +673,7 @@ impl Session {
         let cursor = Arc::new(exec.cursor);
         let Some(columns) = exec.columns else {
             close_cursor(cursor).await;
-            return Ok(Done {
-                tag: stmt.tag.render(count.max(0) as u64),
-            });
+            return Ok(Done { tag: stmt.tag.render(count.max(0) as u64) });
         };
         let formats = resolve_formats(result_formats, columns.len())?;
         if describe_rows {
@@ -781,21 +683,14 @@ impl Session {
         let rows = self.stream_rows(&cursor, &plan, None).await;
         close_cursor(cursor).await;
         let (rows, _) = rows?;
-        Ok(Done {
-            tag: stmt.tag.render(rows),
-        })
+        Ok(Done { tag: stmt.tag.render(rows) })
     }
 
     /// How rows of these columns are encoded for this session.
     fn row_plan(&self, columns: &[Column], formats: Vec<Format>) -> Arc<RowPlan> {
         let types = columns.iter().map(column_type).collect();
         let typmods = columns.iter().map(|c| c.typmod).collect();
-        Arc::new(RowPlan {
-            types,
-            typmods,
-            formats,
-            ctx: self.settings.type_ctx().clone(),
-        })
+        Arc::new(RowPlan { types, typmods, formats, ctx: self.settings.type_ctx().clone() })
     }
 
     /// Fetch and send rows in batches; returns (rows sent, exhausted).
@@ -817,10 +712,7 @@ impl Session {
             self.conn.out.extend_from_slice(&batch.data);
             sent += batch.rows;
             if self.conn.out.len() >= FLUSH_THRESHOLD {
-                self.conn
-                    .flush()
-                    .await
-                    .map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "client went away"))?;
+                self.conn.flush().await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "client went away"))?;
             }
             if batch.done {
                 return Ok((sent, true));
@@ -847,9 +739,7 @@ fn resolve_formats(codes: &[i16], ncols: usize) -> PgResult<Vec<Format>> {
         0 => Ok(vec![Format::Text; ncols]),
         1 => Ok(vec![Format::from_code(codes[0])?; ncols]),
         n if n == ncols => codes.iter().map(|c| Format::from_code(*c)).collect(),
-        n => Err(PgError::protocol(format!(
-            "bind message has {n} result formats but query has {ncols} columns"
-        ))),
+        n => Err(PgError::protocol(format!("bind message has {n} result formats but query has {ncols} columns"))),
     }
 }
 
@@ -866,11 +756,7 @@ fn field(name: &str, ty: &types::PgType, typmod: i32, format: Format) -> FieldDe
 }
 
 fn fields_for(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
-    columns
-        .iter()
-        .zip(formats)
-        .map(|(c, f)| field(&c.name, column_type(c), c.typmod, *f))
-        .collect()
+    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), c.typmod, *f)).collect()
 }
 
 fn column_type(c: &Column) -> &'static types::PgType {
@@ -887,17 +773,10 @@ fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredColumn]>) ->
         .enumerate()
         .map(|(i, col)| {
             let hint = inferred.map(|c| &c[i]);
-            let ty = col
-                .ty
-                .or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid))
-                .unwrap_or(&types::TEXT);
+            let ty = col.ty.or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid)).unwrap_or(&types::TEXT);
             // A modifier belongs to the backend's own type, not to an inferred one.
             let typmod = if col.ty.is_some() { col.typmod } else { -1 };
-            Column {
-                name: hint.map_or(col.name, |h| h.name.clone()),
-                ty: Some(ty),
-                typmod,
-            }
+            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty), typmod }
         })
         .collect()
 }

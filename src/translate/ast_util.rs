@@ -1,8 +1,8 @@
 //! Small constructors and accessors for sqlparser AST nodes, shared by the rewrite families.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Value,
+    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+    Ident, ObjectName, ObjectNamePart, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -11,8 +11,7 @@ use crate::error::PgError;
 
 /// The 0A000 error every refusal uses: the message names the construct, the hint says what to do.
 pub fn refuse(construct: &str, hint: &str) -> PgError {
-    PgError::unsupported(format!("{construct} is not supported by this backend"))
-        .with_hint(hint.to_string())
+    PgError::unsupported(format!("{construct} is not supported by this backend")).with_hint(hint.to_string())
 }
 
 pub fn num(n: impl ToString) -> Expr {
@@ -186,4 +185,3 @@ pub fn strip_public(n: &mut ObjectName) {
         }
     }
 }
-

@@ -50,8 +50,15 @@ pub fn is_predicate(e: &Expr) -> bool {
 fn never_null(e: &Expr) -> bool {
     match e {
         Expr::Nested(inner) => never_null(inner),
-        Expr::IsNull(_) | Expr::IsNotNull(_) | Expr::IsTrue(_) | Expr::IsFalse(_) | Expr::IsNotTrue(_)
-        | Expr::IsNotFalse(_) | Expr::Exists { .. } | Expr::IsDistinctFrom(..) | Expr::IsNotDistinctFrom(..) => true,
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::IsTrue(_)
+        | Expr::IsFalse(_)
+        | Expr::IsNotTrue(_)
+        | Expr::IsNotFalse(_)
+        | Expr::Exists { .. }
+        | Expr::IsDistinctFrom(..)
+        | Expr::IsNotDistinctFrom(..) => true,
         _ => false,
     }
 }
@@ -73,7 +80,10 @@ pub fn to_value(e: Expr) -> Expr {
     let else_result = if never_null(&e) {
         Some(Box::new(num(0)))
     } else {
-        conditions.push(CaseWhen { condition: Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(e)) }, result: num(0) });
+        conditions.push(CaseWhen {
+            condition: Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(e)) },
+            result: num(0),
+        });
         None
     };
     Expr::Case {
@@ -141,7 +151,9 @@ pub fn rewrite(e: &mut Expr) -> Option<Expr> {
         Expr::IsFalse(x) => return Some(truth_test(x, false, false)),
         Expr::IsNotFalse(x) => return Some(truth_test(x, false, true)),
         Expr::IsUnknown(x) => return Some(Expr::IsNull(Box::new(to_value(std::mem::replace(x.as_mut(), null()))))),
-        Expr::IsNotUnknown(x) => return Some(Expr::IsNotNull(Box::new(to_value(std::mem::replace(x.as_mut(), null()))))),
+        Expr::IsNotUnknown(x) => {
+            return Some(Expr::IsNotNull(Box::new(to_value(std::mem::replace(x.as_mut(), null())))))
+        }
         Expr::IsNull(x) | Expr::IsNotNull(x) => fix_value(x),
         Expr::Between { expr, low, high, .. } => {
             fix_value(expr);

@@ -25,11 +25,7 @@ struct Generations {
 impl Translator {
     /// `capacity`: the most statements kept (at least 2).
     pub fn new(target: Target, capacity: usize) -> Self {
-        Translator {
-            target,
-            generations: Mutex::new(Generations::default()),
-            generation_size: (capacity / 2).max(1),
-        }
+        Translator { target, generations: Mutex::new(Generations::default()), generation_size: (capacity / 2).max(1) }
     }
 
     pub fn target(&self) -> &Target {

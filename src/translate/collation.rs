@@ -35,12 +35,18 @@ fn looks_temporal(s: &str) -> bool {
     // YYYY-MM-DD... or HH:MM...
     (b.len() >= 10 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[7] == b'-')
         || (b.len() >= 5 && b[..2].iter().all(u8::is_ascii_digit) && b[2] == b':')
-        || matches!(s.trim().to_ascii_lowercase().as_str(), "now" | "today" | "tomorrow" | "yesterday" | "infinity" | "-infinity" | "epoch")
+        || matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "now" | "today" | "tomorrow" | "yesterday" | "infinity" | "-infinity" | "epoch"
+        )
 }
 
 fn looks_uuid(s: &str) -> bool {
     let t = s.trim().trim_matches(|c| c == '{' || c == '}');
-    t.len() == 36 && t.chars().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+    t.len() == 36
+        && t.chars()
+            .enumerate()
+            .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
 }
 
 fn exact(e: &mut Expr) {
@@ -53,7 +59,13 @@ pub fn rewrite(e: &mut Expr) {
     match e {
         Expr::BinaryOp {
             left,
-            op: BinaryOperator::Eq | BinaryOperator::NotEq | BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq,
+            op:
+                BinaryOperator::Eq
+                | BinaryOperator::NotEq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq,
             right,
         } => {
             if is_column(left) && case_relevant(right) {
@@ -68,7 +80,9 @@ pub fn rewrite(e: &mut Expr) {
         {
             exact(expr)
         }
-        Expr::Between { expr, low, high, .. } if is_column(expr) && (case_relevant(low) || case_relevant(high)) => exact(expr),
+        Expr::Between { expr, low, high, .. } if is_column(expr) && (case_relevant(low) || case_relevant(high)) => {
+            exact(expr)
+        }
         _ => {}
     }
 }
@@ -102,7 +116,9 @@ pub fn null_order(items: &mut Vec<OrderByExpr>, projection: Option<&[SelectItem]
             _ if pg_nulls_first == iris_nulls_first => None,
             (e, Some(p)) => match (int_literal(e), e) {
                 (Some(n), _) => match p.get((n as usize).wrapping_sub(1)) {
-                    Some(SelectItem::UnnamedExpr(x)) | Some(SelectItem::ExprWithAlias { expr: x, .. }) => Some(x.clone()),
+                    Some(SelectItem::UnnamedExpr(x)) | Some(SelectItem::ExprWithAlias { expr: x, .. }) => {
+                        Some(x.clone())
+                    }
                     _ => None,
                 },
                 (None, Expr::Identifier(i)) => Some(aliased(p, &i.value).cloned().unwrap_or_else(|| e.clone())),

@@ -3,8 +3,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Distinct, Expr, ObjectName, Query, SetExpr, Statement, Value, ValueWithSpan,
-    VisitMut, VisitorMut,
+    BinaryOperator, Distinct, Expr, ObjectName, Query, SetExpr, Statement, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 
 use super::ast_util::{refuse, string, strip_public, take, take_query};
@@ -141,10 +140,9 @@ fn refuse_expr(e: &Expr) -> PgResult<()> {
                 "regular expression match (~, ~*, !~, !~*)",
                 "use LIKE or ILIKE patterns, or filter in the client",
             )),
-            BinaryOperator::Question | BinaryOperator::QuestionAnd | BinaryOperator::QuestionPipe => Err(refuse(
-                "jsonb key-existence operators (?, ?|, ?&)",
-                "compare extracted JSON values instead",
-            )),
+            BinaryOperator::Question | BinaryOperator::QuestionAnd | BinaryOperator::QuestionPipe => {
+                Err(refuse("jsonb key-existence operators (?, ?|, ?&)", "compare extracted JSON values instead"))
+            }
             BinaryOperator::AtArrow | BinaryOperator::ArrowAt => {
                 Err(refuse("containment operators (@>, <@)", "compare the elements explicitly"))
             }
@@ -160,7 +158,9 @@ fn refuse_expr(e: &Expr) -> PgResult<()> {
             Err(refuse("LIKE ANY", "combine several LIKE conditions with OR"))
         }
         Expr::Array(_) => Err(refuse("array values", "pass the elements as separate parameters")),
-        Expr::CompoundFieldAccess { .. } => Err(refuse("array subscripts and field access", "select the column itself")),
+        Expr::CompoundFieldAccess { .. } => {
+            Err(refuse("array subscripts and field access", "select the column itself"))
+        }
         Expr::AllOp { .. } => Err(refuse("ALL (array)", "use NOT EXISTS or NOT IN with a subquery")),
         Expr::AnyOp { right, .. } if !matches!(right.as_ref(), Expr::Subquery(_)) => {
             Err(refuse("= ANY (array)", "use IN (...) with one parameter per element"))
@@ -187,18 +187,22 @@ fn refuse_query(q: &Query) -> PgResult<()> {
         }
         for twj in &s.from {
             for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
-                if matches!(tf, sqlparser::ast::TableFactor::Table { args: Some(_), .. } | sqlparser::ast::TableFactor::Function { .. } | sqlparser::ast::TableFactor::UNNEST { .. }) {
-                    return Err(refuse("set-returning functions in FROM (generate_series, unnest, ..)", "use a table or compute the rows in the client"));
+                if matches!(
+                    tf,
+                    sqlparser::ast::TableFactor::Table { args: Some(_), .. }
+                        | sqlparser::ast::TableFactor::Function { .. }
+                        | sqlparser::ast::TableFactor::UNNEST { .. }
+                ) {
+                    return Err(refuse(
+                        "set-returning functions in FROM (generate_series, unnest, ..)",
+                        "use a table or compute the rows in the client",
+                    ));
                 }
             }
         }
         if matches!(s.distinct, Some(Distinct::On(_))) {
-            return Err(refuse(
-                "DISTINCT ON",
-                "use a subquery with ROW_NUMBER() OVER (PARTITION BY ...) = 1",
-            ));
+            return Err(refuse("DISTINCT ON", "use a subquery with ROW_NUMBER() OVER (PARTITION BY ...) = 1"));
         }
     }
     Ok(())
 }
-

@@ -2,8 +2,7 @@
 //! CREATE INDEX (HNSW in vectors.rs) and ALTER TABLE.
 
 use sqlparser::ast::{
-    self, ColumnOption, ColumnOptionDef, DataType, Expr, GeneratedAs, IndexType, ObjectType, Statement,
-    TableConstraint,
+    self, ColumnOption, ColumnOptionDef, DataType, Expr, GeneratedAs, IndexType, ObjectType, Statement, TableConstraint,
 };
 
 use super::ast_util::*;
@@ -53,10 +52,21 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
     for col in &mut ct.columns {
         let k = kind(&col.data_type);
         let identity = col.options.iter().any(|o| {
-            matches!(o.option, ColumnOption::Generated { generated_as: GeneratedAs::Always | GeneratedAs::ByDefault, generation_expr: None, .. })
+            matches!(
+                o.option,
+                ColumnOption::Generated {
+                    generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
+                    generation_expr: None,
+                    ..
+                }
+            )
         });
-        if let ColumnOption::Generated { generation_expr: Some(_), .. } =
-            col.options.iter().map(|o| &o.option).find(|o| matches!(o, ColumnOption::Generated { .. })).unwrap_or(&ColumnOption::Null)
+        if let ColumnOption::Generated { generation_expr: Some(_), .. } = col
+            .options
+            .iter()
+            .map(|o| &o.option)
+            .find(|o| matches!(o, ColumnOption::Generated { .. }))
+            .unwrap_or(&ColumnOption::Null)
         {
             return Err(refuse("generated columns", "compute the value in the application or a view"));
         }
@@ -74,7 +84,10 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
             col.data_type = column_type(&col.data_type, opts)?;
         }
         column_options(&mut col.options, opts)?;
-        if opts.exact_strings && is_string(&k) && !col.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_))) {
+        if opts.exact_strings
+            && is_string(&k)
+            && !col.options.iter().any(|o| matches!(o.option, ColumnOption::Collation(_)))
+        {
             col.options.insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
         }
     }
@@ -111,7 +124,13 @@ pub fn drop(stmt: Statement) -> PgResult<Output> {
     if !matches!(object_type, ObjectType::Table | ObjectType::View | ObjectType::Index | ObjectType::Schema) {
         return Err(refuse(&format!("DROP {object_type}"), "IRIS objects here are tables, views, indexes and schemas"));
     }
-    let suffix = if cascade { " CASCADE" } else if restrict { " RESTRICT" } else { "" };
+    let suffix = if cascade {
+        " CASCADE"
+    } else if restrict {
+        " RESTRICT"
+    } else {
+        ""
+    };
     let statements = names
         .into_iter()
         .map(|mut n| {
@@ -134,7 +153,11 @@ pub fn truncate(t: ast::Truncate) -> PgResult<Output> {
         .into_iter()
         .map(|mut target| {
             strip_public(&mut target.name);
-            if restart { format!("TRUNCATE TABLE {}", target.name) } else { format!("DELETE FROM {}", target.name) }
+            if restart {
+                format!("TRUNCATE TABLE {}", target.name)
+            } else {
+                format!("DELETE FROM {}", target.name)
+            }
         })
         .collect();
     Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
@@ -148,7 +171,9 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
     }
     match &ci.using {
         None | Some(IndexType::BTree) => ci.using = None,
-        Some(other) => return Err(refuse(&format!("index method {other}"), "IRIS builds standard (B-tree) and HNSW indexes")),
+        Some(other) => {
+            return Err(refuse(&format!("index method {other}"), "IRIS builds standard (B-tree) and HNSW indexes"))
+        }
     }
     if ci.predicate.is_some() {
         return Err(refuse("partial indexes (CREATE INDEX .. WHERE)", "index the whole column"));
@@ -166,7 +191,8 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
         c.column.options = Default::default();
     }
     if ci.name.is_none() {
-        let cols: Vec<String> = ci.columns.iter().map(|c| c.column.expr.to_string().trim_matches('"').to_string()).collect();
+        let cols: Vec<String> =
+            ci.columns.iter().map(|c| c.column.expr.to_string().trim_matches('"').to_string()).collect();
         ci.name = Some(name(&format!("{}_{}_idx", ci.table_name.to_string().replace('.', "_"), cols.join("_"))));
     }
     Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
@@ -180,7 +206,10 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
             ast::AlterTableOperation::AddColumn { mut column_def, column_keyword, if_not_exists, column_position } => {
                 let k = kind(&column_def.data_type);
                 if if_not_exists {
-                    return Err(refuse("ADD COLUMN IF NOT EXISTS", "check INFORMATION_SCHEMA.COLUMNS first, then ADD COLUMN"));
+                    return Err(refuse(
+                        "ADD COLUMN IF NOT EXISTS",
+                        "check INFORMATION_SCHEMA.COLUMNS first, then ADD COLUMN",
+                    ));
                 }
                 if matches!(k, PgKind::Serial(_)) {
                     return Err(refuse("ADD COLUMN .. SERIAL", "add an INTEGER column and fill it"));
@@ -188,14 +217,21 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
                 column_def.data_type = column_type(&column_def.data_type, opts)?;
                 column_options(&mut column_def.options, opts)?;
                 if opts.exact_strings && is_string(&k) {
-                    column_def.options.insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
+                    column_def
+                        .options
+                        .insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
                 }
                 ast::AlterTableOperation::AddColumn { column_def, column_keyword, if_not_exists, column_position }
             }
             op @ (ast::AlterTableOperation::DropColumn { .. }
             | ast::AlterTableOperation::AddConstraint { .. }
             | ast::AlterTableOperation::DropConstraint { .. }) => op,
-            other => return Err(refuse(&format!("ALTER TABLE {other}"), "IRIS supports ADD/DROP COLUMN and constraints here")),
+            other => {
+                return Err(refuse(
+                    &format!("ALTER TABLE {other}"),
+                    "IRIS supports ADD/DROP COLUMN and constraints here",
+                ))
+            }
         };
         if let ast::AlterTableOperation::AddConstraint { constraint: TableConstraint::Check(_), .. } = &op {
             return Err(refuse("CHECK constraints", "IRIS does not enforce CHECK; validate in the application"));

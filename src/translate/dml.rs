@@ -93,7 +93,10 @@ pub fn insert(mut ins: Insert) -> PgResult<Output> {
 fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -> PgResult<Output> {
     let keys = match &oc.conflict_target {
         Some(ConflictTarget::Columns { predicate: Some(_), .. }) => {
-            return Err(refuse("ON CONFLICT (..) WHERE (partial unique index)", "name the columns of a full unique index"))
+            return Err(refuse(
+                "ON CONFLICT (..) WHERE (partial unique index)",
+                "name the columns of a full unique index",
+            ))
         }
         Some(ConflictTarget::Columns { columns, .. }) if !columns.is_empty() => columns.clone(),
         Some(ConflictTarget::OnConstraint(_)) => {
@@ -129,7 +132,10 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
         .iter()
         .map(|k| {
             cols.iter().position(|c| *c == k.value.to_ascii_lowercase()).ok_or_else(|| {
-                refuse(&format!("ON CONFLICT column {k} that is not inserted"), "insert a value for every conflict column")
+                refuse(
+                    &format!("ON CONFLICT column {k} that is not inserted"),
+                    "insert a value for every conflict column",
+                )
             })
         })
         .collect::<PgResult<Vec<_>>>()?;
@@ -164,7 +170,10 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
             for a in du.assignments {
                 let target = a.target.to_string().trim_matches('"').to_ascii_lowercase();
                 if keys.iter().any(|k| k.value.to_ascii_lowercase() == target) {
-                    return Err(refuse("ON CONFLICT DO UPDATE that changes a conflict column", "update the other columns only"));
+                    return Err(refuse(
+                        "ON CONFLICT DO UPDATE that changes a conflict column",
+                        "update the other columns only",
+                    ));
                 }
                 let mut v = a.value;
                 excluded(&mut v, &cols, row)?;
@@ -191,7 +200,9 @@ fn repeatable(e: &Expr) -> bool {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
             match e {
-                Expr::Function(f) if !matches!(f.name.to_string().as_str(), "TO_VECTOR" | "LOWER" | "UPPER" | "COALESCE") => {
+                Expr::Function(f)
+                    if !matches!(f.name.to_string().as_str(), "TO_VECTOR" | "LOWER" | "UPPER" | "COALESCE") =>
+                {
                     self.0 = false
                 }
                 Expr::Subquery(_) | Expr::Exists { .. } => self.0 = false,
@@ -230,7 +241,9 @@ fn excluded(e: &mut Expr, cols: &[String], row: &[Expr]) -> PgResult<()> {
     let mut v = V { cols, row, missing: None };
     let _ = e.visit(&mut v);
     match v.missing {
-        Some(c) => Err(refuse(&format!("EXCLUDED.{c} for a column that is not inserted"), "insert a value for that column")),
+        Some(c) => {
+            Err(refuse(&format!("EXCLUDED.{c} for a column that is not inserted"), "insert a value for that column"))
+        }
         None => Ok(()),
     }
 }

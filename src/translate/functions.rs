@@ -70,7 +70,9 @@ pub fn rewrite(e: &mut Expr, opts: &IrisOptions) -> PgResult<Option<Expr>> {
             };
             cast_to(string(s), &ts.data_type, opts)?
         }
-        Expr::Interval(_) => return Err(refuse("INTERVAL values", "compute the time bound in the client, or use DATEADD")),
+        Expr::Interval(_) => {
+            return Err(refuse("INTERVAL values", "compute the time bound in the client, or use DATEADD"))
+        }
         // PostgreSQL folds case with lower(); %SQLUPPER would also strip trailing blanks.
         Expr::ILike { negated, expr, pattern, escape_char, .. } => Expr::Like {
             negated: *negated,
@@ -93,8 +95,12 @@ pub fn rewrite(e: &mut Expr, opts: &IrisOptions) -> PgResult<Option<Expr>> {
             }
             func("SUBSTRING", args)
         }
-        Expr::Trim { trim_characters: Some(_), .. } => return Err(refuse("TRIM with several characters", "use TRIM(.. FROM ..)")),
-        Expr::Collate { .. } => return Err(refuse("COLLATE", "IRIS collations differ; use %EXACT or %SQLUPPER explicitly")),
+        Expr::Trim { trim_characters: Some(_), .. } => {
+            return Err(refuse("TRIM with several characters", "use TRIM(.. FROM ..)"))
+        }
+        Expr::Collate { .. } => {
+            return Err(refuse("COLLATE", "IRIS collations differ; use %EXACT or %SQLUPPER explicitly"))
+        }
         Expr::Function(f) => return function(f),
         _ => return Ok(None),
     }))
@@ -170,7 +176,9 @@ fn filter_to_case(f: &mut ast::Function, fname: &str) -> PgResult<()> {
     let ast::FunctionArguments::List(list) = &mut f.args else {
         return Err(refuse("FILTER on this call", "use CASE WHEN inside the aggregate"));
     };
-    let Some(first) = list.args.first_mut() else { return Err(refuse("FILTER on this call", "use CASE WHEN inside the aggregate")) };
+    let Some(first) = list.args.first_mut() else {
+        return Err(refuse("FILTER on this call", "use CASE WHEN inside the aggregate"));
+    };
     let value = match first {
         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => num(1),
         ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => std::mem::replace(e, null()),
@@ -193,8 +201,15 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
     let args = plain_args(f);
     let simple = is_plain_call(f);
     Ok(Some(match (fname.as_str(), args) {
-        ("now" | "current_timestamp" | "localtimestamp" | "transaction_timestamp" | "statement_timestamp"
-        | "clock_timestamp", Some(_)) => parse_expr("CURRENT_TIMESTAMP(6)"),
+        (
+            "now"
+            | "current_timestamp"
+            | "localtimestamp"
+            | "transaction_timestamp"
+            | "statement_timestamp"
+            | "clock_timestamp",
+            Some(_),
+        ) => parse_expr("CURRENT_TIMESTAMP(6)"),
         ("current_date", Some(a)) if a.is_empty() => keyword_func("CURRENT_DATE"),
         ("current_time" | "localtime", Some(_)) => keyword_func("CURRENT_TIME"),
         ("random", Some(a)) if a.is_empty() => random_expr(),
@@ -208,15 +223,20 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
                 func("$LISTTOSTRING", vec![func("%DLIST", vec![x]), sep])
             }
         }
-        ("string_agg", _) => return Err(refuse("string_agg with DISTINCT, ORDER BY, FILTER or OVER", "order the rows in a subquery")),
+        ("string_agg", _) => {
+            return Err(refuse("string_agg with DISTINCT, ORDER BY, FILTER or OVER", "order the rows in a subquery"))
+        }
         ("concat", Some(a)) if simple => {
             let mut parts = a.into_iter().map(|x| func("COALESCE", vec![x, string("")]));
             let first = parts.next().unwrap_or_else(|| string(""));
             Expr::Nested(Box::new(parts.fold(first, |acc, p| binop(acc, BinaryOperator::StringConcat, p))))
         }
         ("length" | "char_length" | "character_length", Some(a)) if simple && a.len() == 1 => func("CHAR_LENGTH", a),
-        ("lower" | "upper" | "coalesce" | "nullif" | "abs" | "round" | "floor" | "ceiling" | "sqrt" | "power"
-        | "replace" | "exp" | "sign", Some(a)) if simple => func(&fname.to_ascii_uppercase(), a),
+        (
+            "lower" | "upper" | "coalesce" | "nullif" | "abs" | "round" | "floor" | "ceiling" | "sqrt" | "power"
+            | "replace" | "exp" | "sign",
+            Some(a),
+        ) if simple => func(&fname.to_ascii_uppercase(), a),
         ("ln", Some(a)) if simple => func("LOG", a),
         ("ceil", Some(a)) if simple => func("CEILING", a),
         ("strpos", Some(mut a)) if simple && a.len() == 2 => {
@@ -229,8 +249,15 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
         ("date_trunc", Some(a)) if simple && a.len() == 2 => {
             let field = string_literal(&a[0]).map(|s| s.to_ascii_lowercase());
             match field.as_deref().and_then(trunc_format) {
-                Some(fmt) => cast(func("TO_CHAR", vec![a[1].clone(), string(fmt)]), DataType::Custom(name("TIMESTAMP"), vec![])),
-                None => return Err(refuse("date_trunc with this field", "truncate to year, month, day, hour, minute or second")),
+                Some(fmt) => {
+                    cast(func("TO_CHAR", vec![a[1].clone(), string(fmt)]), DataType::Custom(name("TIMESTAMP"), vec![]))
+                }
+                None => {
+                    return Err(refuse(
+                        "date_trunc with this field",
+                        "truncate to year, month, day, hour, minute or second",
+                    ))
+                }
             }
         }
         ("nextval" | "currval" | "setval" | "lastval", _) => {
@@ -266,7 +293,8 @@ fn extreme(fname: &str, args: Vec<Expr>) -> Expr {
         .collect();
     let mut sql = String::from("CASE");
     for (i, a) in co.iter().enumerate().take(co.len() - 1) {
-        let conds: Vec<String> = co.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| format!("{a} {cmp} {b}")).collect();
+        let conds: Vec<String> =
+            co.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| format!("{a} {cmp} {b}")).collect();
         sql.push_str(&format!(" WHEN {} THEN {a}", conds.join(" AND ")));
     }
     sql.push_str(&format!(" ELSE {} END", co[co.len() - 1]));

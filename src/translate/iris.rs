@@ -5,9 +5,7 @@
 //! children). Query-level families run per (sub)query: boolean contexts of clauses,
 //! vector ORDER BY, NULL ordering, row limits. Statement kinds then go to DML or DDL.
 
-use sqlparser::ast::{
-    Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Select, SelectItem, SetExpr, Statement,
-};
+use sqlparser::ast::{Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Select, SelectItem, SetExpr, Statement};
 
 use super::ast_util::{refuse, take};
 use super::booleans::{to_predicate, to_value};
@@ -30,10 +28,13 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
         Statement::AlterTable(at) => ddl::alter_table(at, opts),
         // IRIS has no RELEASE SAVEPOINT (verify): releasing only forgets the name, so
         // nothing is sent; a later ROLLBACK TO it still works in IRIS.
-        Statement::ReleaseSavepoint { .. } => Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last }),
-        s @ (Statement::Savepoint { .. } | Statement::Rollback { .. } | Statement::CreateView(_) | Statement::CreateSchema { .. }) => {
-            Ok(Output::one(s.to_string(), false))
+        Statement::ReleaseSavepoint { .. } => {
+            Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last })
         }
+        s @ (Statement::Savepoint { .. }
+        | Statement::Rollback { .. }
+        | Statement::CreateView(_)
+        | Statement::CreateSchema { .. }) => Ok(Output::one(s.to_string(), false)),
         Statement::CreateSequence { .. } => Err(refuse("sequences", "use an IDENTITY column (SERIAL)")),
         other => Err(refuse(
             &format!("statement `{}`", super::utility::tag(&other).render(0)),
@@ -73,7 +74,8 @@ impl Pass for IrisPass<'_> {
             if let OrderByKind::Expressions(items) = &mut ob.kind {
                 let mut vector_items = Vec::new();
                 for (i, item) in items.iter_mut().enumerate() {
-                    item.expr = to_value(std::mem::replace(&mut item.expr, Expr::Value(sqlparser::ast::Value::Null.into())));
+                    item.expr =
+                        to_value(std::mem::replace(&mut item.expr, Expr::Value(sqlparser::ast::Value::Null.into())));
                     // `ORDER BY distance` where distance aliases a vector distance: order by
                     // the expression itself so the similarity form (and the index) applies.
                     if let (Expr::Identifier(alias), Some(p)) = (&item.expr, &projection) {
@@ -93,7 +95,10 @@ impl Pass for IrisPass<'_> {
                 }
                 if vector_items.is_empty() {
                     if projection.is_none() && items.iter().any(|i| i.options.nulls_first.is_some()) {
-                        return Err(refuse("NULLS FIRST/LAST on a set operation", "wrap the UNION in a subquery and order that"));
+                        return Err(refuse(
+                            "NULLS FIRST/LAST on a set operation",
+                            "wrap the UNION in a subquery and order that",
+                        ));
                     }
                     collation::null_order(items, projection.as_deref());
                 }

@@ -5,9 +5,7 @@
 //! parameterised limit becomes an inline slot `__pgw_inline_<terms>__` in the SQL that the
 //! session fills with the bound integer (`TargetSql::bind_inline`) before running it.
 
-use sqlparser::ast::{
-    Expr, Ident, LimitClause, Offset, OffsetRows, Query, SetExpr, Top, TopQuantity,
-};
+use sqlparser::ast::{Expr, Ident, LimitClause, Offset, OffsetRows, Query, SetExpr, Top, TopQuantity};
 
 use super::ast_util::*;
 use super::IrisOptions;
@@ -108,7 +106,9 @@ pub fn rewrite(q: &mut Query, opts: &IrisOptions) -> PgResult<()> {
                 offset = operand(&o.value, "OFFSET")?;
             }
         }
-        Some(LimitClause::OffsetCommaLimit { .. }) => return Err(refuse("LIMIT offset, count", "use LIMIT .. OFFSET ..")),
+        Some(LimitClause::OffsetCommaLimit { .. }) => {
+            return Err(refuse("LIMIT offset, count", "use LIMIT .. OFFSET .."))
+        }
         None => {}
     }
     if offset.as_ref().is_some_and(|o| o.params.is_empty() && o.constant == 0) {

@@ -36,10 +36,7 @@ pub use projection::{projection_in, Env, InferredColumn};
 
 /// Keys (`Env::columns`) of the column references `column_probe` selects, in order.
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {
-    projection::nested_column_refs(stmt)
-        .iter()
-        .map(projection::column_key)
-        .collect()
+    projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
 pub use session_fns::SessionFn;
 
@@ -76,10 +73,7 @@ impl Default for IrisOptions {
 
 impl IrisOptions {
     pub fn with_version(version: (u16, u16)) -> Self {
-        IrisOptions {
-            version,
-            ..IrisOptions::default()
-        }
+        IrisOptions { version, ..IrisOptions::default() }
     }
 
     /// Parse "2025.1" style versions.
@@ -141,11 +135,7 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql {
-            sql: sql.into(),
-            params: Vec::new(),
-            inline: Vec::new(),
-        }
+        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new() }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
@@ -154,8 +144,7 @@ impl TargetSql {
         if self.inline.is_empty() {
             return self.sql.clone();
         }
-        self.bind_inline(|_| Some(0))
-            .unwrap_or_else(|_| self.sql.clone())
+        self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone())
     }
 
     /// Replace inline slots with integers. `value(i)` is client parameter i as an integer
@@ -166,19 +155,16 @@ impl TargetSql {
             let mut total = slot.constant;
             for &p in &slot.params {
                 let v = value(p).ok_or_else(|| {
-                    PgError::unsupported(
-                        "LIMIT/OFFSET parameter must be a non-NULL integer for this backend",
-                    )
-                    .with_hint("bind an integer, or omit LIMIT")
+                    PgError::unsupported("LIMIT/OFFSET parameter must be a non-NULL integer for this backend")
+                        .with_hint("bind an integer, or omit LIMIT")
                 })?;
                 if v < 0 {
                     return Err(PgError::new("2201W", "LIMIT/OFFSET must not be negative"));
                 }
                 total = total.saturating_add(v);
             }
-            sql = sql
-                .replace(&format!("({})", slot.token), &total.to_string())
-                .replace(&slot.token, &total.to_string());
+            sql =
+                sql.replace(&format!("({})", slot.token), &total.to_string()).replace(&slot.token, &total.to_string());
         }
         Ok(sql)
     }
@@ -212,11 +198,7 @@ pub enum Action {
     /// ROLLBACK / ABORT (not `ROLLBACK TO SAVEPOINT`, which is `Execute`).
     Rollback,
     /// `SET [SESSION|LOCAL] name = value`; `value` None means DEFAULT.
-    Set {
-        name: String,
-        value: Option<String>,
-        local: bool,
-    },
+    Set { name: String, value: Option<String>, local: bool },
     /// A SELECT of session functions only (`version()`, `current_setting(..)`), answered locally.
     Local(Vec<(String, SessionFn)>),
     /// `DEALLOCATE name` (None: `DEALLOCATE ALL`): forget prepared statements.
@@ -259,10 +241,7 @@ pub struct Translated {
 pub fn translate(sql: &str, target: &Target) -> PgResult<Vec<Translated>> {
     let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql)
         .map_err(|e| PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error: {e}")))?;
-    statements
-        .into_iter()
-        .map(|s| translate_statement(s, target))
-        .collect()
+    statements.into_iter().map(|s| translate_statement(s, target)).collect()
 }
 
 /// What a target produced for one statement, markers still written `$n`.
@@ -274,11 +253,7 @@ pub(crate) struct Output {
 
 impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
-        Output {
-            statements: vec![sql],
-            returns_rows,
-            rowcount: RowCount::Last,
-        }
+        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last }
     }
 }
 
@@ -322,18 +297,10 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         .map(|s| {
             let (sql, params) = params::to_question_marks(s);
             let (sql, inline) = params::inline_slots(sql);
-            TargetSql {
-                sql,
-                params,
-                inline,
-            }
+            TargetSql { sql, params, inline }
         })
         .collect();
-    let action = Action::Execute {
-        statements,
-        returns_rows: out.returns_rows,
-        rowcount: out.rowcount,
-    };
+    let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
     Ok(described(action))
 }
 

@@ -136,21 +136,32 @@ fn statement_contexts(stmt: &Statement, c: &mut Collector) {
                 for (pos, e) in row.iter().enumerate() {
                     let Some(i) = placeholder(e) else { continue };
                     let column = match ins.columns.get(pos) {
-                        Some(name) => Expr::Identifier(name.0.last().and_then(|p| p.as_ident()).cloned().unwrap_or_else(|| ast::Ident::new(name.to_string()))),
+                        Some(name) => Expr::Identifier(
+                            name.0
+                                .last()
+                                .and_then(|p| p.as_ident())
+                                .cloned()
+                                .unwrap_or_else(|| ast::Ident::new(name.to_string())),
+                        ),
                         // No column list: the table's pos-th column, probed with `*`.
-                        None if ins.columns.is_empty() => Expr::Value(ast::Value::Number(format!("#{pos}"), false).into()),
+                        None if ins.columns.is_empty() => {
+                            Expr::Value(ast::Value::Number(format!("#{pos}"), false).into())
+                        }
                         None => continue,
                     };
                     c.column_contexts.push((i, column));
                 }
             }
-            assignments(ins.on.as_ref().and_then(|on| match on {
-                ast::OnInsert::OnConflict(oc) => match &oc.action {
-                    ast::OnConflictAction::DoUpdate(u) => Some(u.assignments.as_slice()),
+            assignments(
+                ins.on.as_ref().and_then(|on| match on {
+                    ast::OnInsert::OnConflict(oc) => match &oc.action {
+                        ast::OnConflictAction::DoUpdate(u) => Some(u.assignments.as_slice()),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            }), c);
+                }),
+                c,
+            );
         }
         Statement::Update(u) => assignments(Some(&u.assignments), c),
         _ => {}
@@ -183,7 +194,9 @@ pub fn returning_probe(stmt: &Statement) -> Option<String> {
         Statement::Delete(d) => (
             d.returning.as_ref()?,
             match &d.from {
-                ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t.first()?.relation.to_string(),
+                ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => {
+                    t.first()?.relation.to_string()
+                }
             },
         ),
         _ => return None,

@@ -26,10 +26,7 @@ pub fn max_placeholder(stmt: &Statement) -> PgResult<usize> {
                         }
                     }
                     _ => {
-                        self.0 = Err(PgError::new(
-                            sqlstate::SYNTAX_ERROR,
-                            format!("syntax error at or near \"{p}\""),
-                        ));
+                        self.0 = Err(PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error at or near \"{p}\"")));
                         return ControlFlow::Break(());
                     }
                 }

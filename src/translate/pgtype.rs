@@ -59,8 +59,20 @@ pub fn kind(ty: &DataType) -> PgKind {
         D::Char(l) | D::Character(l) => PgKind::Char(length(l)),
         D::Bytea => PgKind::Bytea,
         D::Date => PgKind::Date,
-        D::Time(_, tz) => if has_tz(tz) { PgKind::TimeTz } else { PgKind::Time },
-        D::Timestamp(_, tz) => if has_tz(tz) { PgKind::TimestampTz } else { PgKind::Timestamp },
+        D::Time(_, tz) => {
+            if has_tz(tz) {
+                PgKind::TimeTz
+            } else {
+                PgKind::Time
+            }
+        }
+        D::Timestamp(_, tz) => {
+            if has_tz(tz) {
+                PgKind::TimestampTz
+            } else {
+                PgKind::Timestamp
+            }
+        }
         D::Interval { .. } => PgKind::Interval,
         D::Uuid => PgKind::Uuid,
         D::JSON => PgKind::Json,
@@ -100,4 +112,3 @@ fn length(l: &Option<CharacterLength>) -> Option<u64> {
 fn has_tz(tz: &TimezoneInfo) -> bool {
     matches!(tz, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone)
 }
-

@@ -297,9 +297,9 @@ fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
         "random" => FLOAT8.oid,
         "length" | "char_length" | "character_length" | "octet_length" | "position" | "strpos" => INT4.oid,
         "lower" | "upper" | "concat" | "concat_ws" | "substring" | "substr" | "replace" | "trim" | "btrim"
-        | "ltrim" | "rtrim" | "left" | "right" | "lpad" | "rpad" | "repeat" | "reverse" | "initcap"
-        | "string_agg" | "version" | "current_schema" | "current_database" | "current_user" | "session_user"
-        | "current_setting" | "set_config" | "md5" | "to_char" => TEXT.oid,
+        | "ltrim" | "rtrim" | "left" | "right" | "lpad" | "rpad" | "repeat" | "reverse" | "initcap" | "string_agg"
+        | "version" | "current_schema" | "current_database" | "current_user" | "session_user" | "current_setting"
+        | "set_config" | "md5" | "to_char" => TEXT.oid,
         "gen_random_uuid" => UUID.oid,
         "avg" => match first() {
             Some(t) if t == FLOAT4.oid || t == FLOAT8.oid => FLOAT8.oid,
@@ -352,13 +352,16 @@ mod tests {
                 ("ts".into(), Some(TIMESTAMPTZ.oid)),
             ]
         );
-        assert_eq!(cols("select 1 + 2, 1 + 2.0, 3000000000, 'a' || 'b', 1 = 1"), vec![
-            ("?column?".into(), Some(INT4.oid)),
-            ("?column?".into(), Some(NUMERIC.oid)),
-            ("?column?".into(), Some(INT8.oid)),
-            ("?column?".into(), Some(TEXT.oid)),
-            ("?column?".into(), Some(BOOL.oid)),
-        ]);
+        assert_eq!(
+            cols("select 1 + 2, 1 + 2.0, 3000000000, 'a' || 'b', 1 = 1"),
+            vec![
+                ("?column?".into(), Some(INT4.oid)),
+                ("?column?".into(), Some(NUMERIC.oid)),
+                ("?column?".into(), Some(INT8.oid)),
+                ("?column?".into(), Some(TEXT.oid)),
+                ("?column?".into(), Some(BOOL.oid)),
+            ]
+        );
     }
 
     #[test]

@@ -2,9 +2,7 @@
 //! queries over session functions only, answered by the gateway for every
 //! backend (drivers and ORMs send them on connect, before any real query).
 
-use sqlparser::ast::{
-    self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement,
-};
+use sqlparser::ast::{self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement};
 
 /// A session function the gateway evaluates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +31,7 @@ pub fn is_type_introspection(stmt: &Statement) -> bool {
         return false;
     };
     q.with.as_ref().is_some_and(|w| {
-        w.recursive
-            && w.cte_tables
-                .first()
-                .is_some_and(|c| c.alias.name.value.eq_ignore_ascii_case("typeinfo_tree"))
+        w.recursive && w.cte_tables.first().is_some_and(|c| c.alias.name.value.eq_ignore_ascii_case("typeinfo_tree"))
     })
 }
 
@@ -58,9 +53,7 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
         .iter()
         .map(|item| match item {
             SelectItem::UnnamedExpr(e) => session_fn(e),
-            SelectItem::ExprWithAlias { expr, alias } => {
-                session_fn(expr).map(|(_, f)| (alias.value.clone(), f))
-            }
+            SelectItem::ExprWithAlias { expr, alias } => session_fn(expr).map(|(_, f)| (alias.value.clone(), f)),
             _ => None,
         })
         .collect()
@@ -83,12 +76,7 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
     let (name, args): (String, Vec<&Expr>) = match e {
         Expr::Identifier(i) => (i.value.to_ascii_lowercase(), Vec::new()),
         Expr::Function(f) => {
-            let parts: Vec<String> = f
-                .name
-                .0
-                .iter()
-                .map(|p| p.to_string().to_ascii_lowercase())
-                .collect();
+            let parts: Vec<String> = f.name.0.iter().map(|p| p.to_string().to_ascii_lowercase()).collect();
             let name = match parts.as_slice() {
                 [n] => n.clone(),
                 [schema, n] if schema == "pg_catalog" => n.clone(),
@@ -116,9 +104,7 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
         ("current_database" | "current_catalog", []) => SessionFn::CurrentDatabase,
         ("current_user" | "session_user" | "user" | "current_role", []) => SessionFn::CurrentUser,
         ("pg_backend_pid", []) => SessionFn::BackendPid,
-        ("current_setting", [n]) | ("current_setting", [n, _]) => {
-            SessionFn::Setting(string_arg(n)?)
-        }
+        ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(string_arg(n)?),
         ("set_config", [n, v, l]) => SessionFn::SetConfig {
             name: string_arg(n)?,
             value: string_arg(v)?,
@@ -136,19 +122,12 @@ mod tests {
     use sqlparser::parser::Parser;
 
     fn local(sql: &str) -> Option<Vec<(String, SessionFn)>> {
-        local_select(
-            &Parser::parse_sql(&PostgreSqlDialect {}, sql)
-                .unwrap()
-                .remove(0),
-        )
+        local_select(&Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0))
     }
 
     #[test]
     fn recognises_session_queries_only() {
-        assert_eq!(
-            local("select pg_catalog.version()"),
-            Some(vec![("version".into(), SessionFn::Version)])
-        );
+        assert_eq!(local("select pg_catalog.version()"), Some(vec![("version".into(), SessionFn::Version)]));
         assert_eq!(
             local("select current_schema(), current_setting('TimeZone') as tz"),
             Some(vec![

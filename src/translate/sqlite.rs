@@ -7,9 +7,8 @@
 //! docs/translation.md), so this target is for development, not for exact numeric work.
 
 use sqlparser::ast::{
-    self, BinaryOperator, ColumnOption, ColumnOptionDef, DataType, DateTimeField, Expr,
-    GeneratedAs, IndexType, LimitClause, ObjectType, Query, SetExpr, Statement, TableConstraint,
-    TrimWhereField, Value,
+    self, BinaryOperator, ColumnOption, ColumnOptionDef, DataType, DateTimeField, Expr, GeneratedAs, IndexType,
+    LimitClause, ObjectType, Query, SetExpr, Statement, TableConstraint, TrimWhereField, Value,
 };
 use sqlparser::tokenizer::Token;
 
@@ -36,21 +35,11 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
         }
         Statement::Insert(mut ins) => {
             insert(&mut ins)?;
-            Ok(Output::one(
-                Statement::Insert(ins).to_string(),
-                returns_rows,
-            ))
+            Ok(Output::one(Statement::Insert(ins).to_string(), returns_rows))
         }
-        Statement::Drop {
-            object_type,
-            if_exists,
-            names,
-            cascade,
-            restrict: _,
-            purge: _,
-            temporary,
-            table,
-        } => drop(object_type, if_exists, names, cascade, temporary, table),
+        Statement::Drop { object_type, if_exists, names, cascade, restrict: _, purge: _, temporary, table } => {
+            drop(object_type, if_exists, names, cascade, temporary, table)
+        }
         Statement::Truncate(t) => truncate(t),
         Statement::CreateIndex(mut ci) => {
             create_index(&mut ci)?;
@@ -60,9 +49,7 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
             alter_table(&mut at)?;
             Ok(Output::one(Statement::AlterTable(at).to_string(), false))
         }
-        Statement::Delete(d) if d.using.is_some() => {
-            Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)"))
-        }
+        Statement::Delete(d) if d.using.is_some() => Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)")),
         s @ (Statement::Query(_)
         | Statement::Update(_)
         | Statement::Delete(_)
@@ -71,13 +58,10 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
         | Statement::ReleaseSavepoint { .. }
         | Statement::Rollback { .. }
         | Statement::Explain { .. }) => Ok(Output::one(s.to_string(), returns_rows)),
-        Statement::CreateSchema { .. } => {
-            Err(refuse("CREATE SCHEMA", "the sqlite backend has one schema"))
+        Statement::CreateSchema { .. } => Err(refuse("CREATE SCHEMA", "the sqlite backend has one schema")),
+        other => {
+            Err(refuse(&format!("statement `{}`", super::utility::tag(&other).render(0)), "see docs/translation.md"))
         }
-        other => Err(refuse(
-            &format!("statement `{}`", super::utility::tag(&other).render(0)),
-            "see docs/translation.md",
-        )),
     }
 }
 
@@ -125,13 +109,7 @@ fn limits(q: &mut Query) -> PgResult<()> {
         let n = fetch.quantity.unwrap_or_else(|| num(1));
         match &mut q.limit_clause {
             Some(LimitClause::LimitOffset { limit, .. }) => *limit = Some(n),
-            _ => {
-                q.limit_clause = Some(LimitClause::LimitOffset {
-                    limit: Some(n),
-                    offset: None,
-                    limit_by: vec![],
-                })
-            }
+            _ => q.limit_clause = Some(LimitClause::LimitOffset { limit: Some(n), offset: None, limit_by: vec![] }),
         }
     }
     if let Some(LimitClause::LimitOffset { limit, offset, .. }) = &mut q.limit_clause {
@@ -147,9 +125,7 @@ fn limits(q: &mut Query) -> PgResult<()> {
 
 fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
     Ok(Some(match e {
-        Expr::Cast {
-            expr, data_type, ..
-        } => cast_to(take(expr), data_type)?,
+        Expr::Cast { expr, data_type, .. } => cast_to(take(expr), data_type)?,
         Expr::TypedString(ts) => {
             let s = match &ts.value.value {
                 Value::SingleQuotedString(s) => s.clone(),
@@ -158,65 +134,32 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             cast_to(string(s), &ts.data_type)?
         }
         Expr::Interval(_) => {
-            return Err(refuse(
-                "INTERVAL values",
-                "compute the time bound in the client and pass it as a parameter",
-            ))
+            return Err(refuse("INTERVAL values", "compute the time bound in the client and pass it as a parameter"))
         }
-        Expr::ILike {
-            negated,
-            expr,
-            pattern,
-            escape_char,
-            ..
-        } => Expr::Like {
+        Expr::ILike { negated, expr, pattern, escape_char, .. } => Expr::Like {
             negated: *negated,
             any: false,
             expr: Box::new(func("lower", vec![take(expr)])),
             pattern: Box::new(func("lower", vec![take(pattern)])),
             escape_char: Some(escape_char.take().unwrap_or_else(|| Box::new(string("\\")))),
         },
-        Expr::BinaryOp {
-            op: BinaryOperator::Custom(op),
-            ..
-        } => return Err(refuse(&format!("operator {op}"), "see docs/translation.md")),
-        Expr::BinaryOp {
-            op: BinaryOperator::LtDashGt | BinaryOperator::Spaceship,
-            ..
-        } => {
-            return Err(refuse(
-                "pgvector distance operators",
-                "use the IRIS backend for vector search",
-            ))
+        Expr::BinaryOp { op: BinaryOperator::Custom(op), .. } => {
+            return Err(refuse(&format!("operator {op}"), "see docs/translation.md"))
         }
-        Expr::BinaryOp {
-            op: BinaryOperator::PGExp,
-            left,
-            right,
-        } => func("pow", vec![take(left), take(right)]),
+        Expr::BinaryOp { op: BinaryOperator::LtDashGt | BinaryOperator::Spaceship, .. } => {
+            return Err(refuse("pgvector distance operators", "use the IRIS backend for vector search"))
+        }
+        Expr::BinaryOp { op: BinaryOperator::PGExp, left, right } => func("pow", vec![take(left), take(right)]),
         Expr::Extract { field, expr, .. } => extract(field, take(expr))?,
-        Expr::Substring {
-            expr,
-            substring_from,
-            substring_for,
-            ..
-        } => {
-            let mut args = vec![
-                take(expr),
-                substring_from.take().map(|b| *b).unwrap_or_else(|| num(1)),
-            ];
+        Expr::Substring { expr, substring_from, substring_for, .. } => {
+            let mut args = vec![take(expr), substring_from.take().map(|b| *b).unwrap_or_else(|| num(1))];
             if let Some(f) = substring_for.take() {
                 args.push(*f);
             }
             func("substr", args)
         }
         Expr::Position { expr, r#in } => func("instr", vec![take(r#in), take(expr)]),
-        Expr::Trim {
-            trim_where,
-            trim_what,
-            expr,
-            trim_characters: None,
-        } => {
+        Expr::Trim { trim_where, trim_what, expr, trim_characters: None } => {
             let f = match trim_where {
                 Some(TrimWhereField::Leading) => "ltrim",
                 Some(TrimWhereField::Trailing) => "rtrim",
@@ -234,10 +177,7 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
                 *collation = name("BINARY");
                 return Ok(None);
             }
-            return Err(refuse(
-                &format!("COLLATE {collation}"),
-                "SQLite offers BINARY (\"C\") only",
-            ));
+            return Err(refuse(&format!("COLLATE {collation}"), "SQLite offers BINARY (\"C\") only"));
         }
         Expr::Function(f) => match function(f)? {
             Some(new) => new,
@@ -262,10 +202,21 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
         PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Serial(_) => plain("INTEGER"),
         PgKind::Numeric(_) => plain("NUMERIC"),
         PgKind::Float4 | PgKind::Float8 => plain("REAL"),
-        PgKind::Text | PgKind::Varchar(None) | PgKind::Char(None) | PgKind::Uuid | PgKind::Json | PgKind::Jsonb
-        | PgKind::Time | PgKind::TimeTz | PgKind::Timestamp | PgKind::TimestampTz | PgKind::Vector(_) => plain("TEXT"),
+        PgKind::Text
+        | PgKind::Varchar(None)
+        | PgKind::Char(None)
+        | PgKind::Uuid
+        | PgKind::Json
+        | PgKind::Jsonb
+        | PgKind::Time
+        | PgKind::TimeTz
+        | PgKind::Timestamp
+        | PgKind::TimestampTz
+        | PgKind::Vector(_) => plain("TEXT"),
         PgKind::Other(n) if n == "name" => plain("TEXT"),
-        PgKind::Varchar(Some(n)) => Ok(func("substr", vec![cast(e, DataType::Custom(name("TEXT"), vec![])), num(1), num(n)])),
+        PgKind::Varchar(Some(n)) => {
+            Ok(func("substr", vec![cast(e, DataType::Custom(name("TEXT"), vec![])), num(1), num(n)]))
+        }
         PgKind::Char(Some(n)) => Ok(func("printf", vec![string(format!("%-{n}.{n}s")), e])),
         PgKind::Date => Ok(func("date", vec![e])),
         PgKind::Bytea => match string_literal(&e) {
@@ -276,7 +227,9 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
                 }
                 Ok(Expr::Value(Value::HexStringLiteral(hex.to_string()).into()))
             }
-            Some(s) if s.contains('\\') => Err(refuse("bytea escape format literals", "write bytea literals as '\\x..' hex")),
+            Some(s) if s.contains('\\') => {
+                Err(refuse("bytea escape format literals", "write bytea literals as '\\x..' hex"))
+            }
             _ => plain("BLOB"),
         },
         PgKind::Interval => Err(refuse("casts to interval", "compute the time bound in the client")),
@@ -299,19 +252,12 @@ pub fn parse_bool(s: &str) -> PgResult<bool> {
 }
 
 fn bad_bool(s: &str) -> PgError {
-    PgError::new(
-        sqlstate::INVALID_TEXT_REPRESENTATION,
-        format!("invalid input syntax for type boolean: \"{s}\""),
-    )
+    PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, format!("invalid input syntax for type boolean: \"{s}\""))
 }
 
 fn extract(field: &DateTimeField, e: Expr) -> PgResult<Expr> {
-    let part = |fmt: &str| {
-        cast(
-            func("strftime", vec![string(fmt), e.clone()]),
-            DataType::Custom(name("INTEGER"), vec![]),
-        )
-    };
+    let part =
+        |fmt: &str| cast(func("strftime", vec![string(fmt), e.clone()]), DataType::Custom(name("INTEGER"), vec![]));
     Ok(match field {
         DateTimeField::Year => part("%Y"),
         DateTimeField::Month => part("%m"),
@@ -320,14 +266,9 @@ fn extract(field: &DateTimeField, e: Expr) -> PgResult<Expr> {
         DateTimeField::Minute => part("%M"),
         DateTimeField::Dow => part("%w"),
         DateTimeField::Doy => part("%j"),
-        DateTimeField::Second => cast(
-            func("strftime", vec![string("%f"), e]),
-            DataType::Custom(name("REAL"), vec![]),
-        ),
+        DateTimeField::Second => cast(func("strftime", vec![string("%f"), e]), DataType::Custom(name("REAL"), vec![])),
         DateTimeField::Epoch => parse_expr(&format!("((julianday({e}) - 2440587.5) * 86400.0)")),
-        DateTimeField::Quarter => {
-            parse_expr(&format!("((CAST(strftime('%m', {e}) AS INTEGER) + 2) / 3)"))
-        }
+        DateTimeField::Quarter => parse_expr(&format!("((CAST(strftime('%m', {e}) AS INTEGER) + 2) / 3)")),
         other => {
             return Err(refuse(
                 &format!("EXTRACT({other})"),
@@ -390,16 +331,10 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
 
 /// concat(): NULL arguments count as empty strings.
 pub fn concat(args: Vec<Expr>) -> Expr {
-    let mut parts = args.into_iter().map(|a| {
-        func(
-            "COALESCE",
-            vec![cast(a, DataType::Custom(name("TEXT"), vec![])), string("")],
-        )
-    });
+    let mut parts =
+        args.into_iter().map(|a| func("COALESCE", vec![cast(a, DataType::Custom(name("TEXT"), vec![])), string("")]));
     let first = parts.next().unwrap_or_else(|| string(""));
-    Expr::Nested(Box::new(
-        parts.fold(first, |acc, p| binop(acc, BinaryOperator::StringConcat, p)),
-    ))
+    Expr::Nested(Box::new(parts.fold(first, |acc, p| binop(acc, BinaryOperator::StringConcat, p))))
 }
 
 /// greatest()/least() ignore NULLs in PostgreSQL; SQLite's max()/min() return NULL on any NULL.
@@ -435,12 +370,7 @@ fn date_trunc(field: &Expr, e: Expr) -> PgResult<Expr> {
                 ))
             }
         },
-        None => {
-            return Err(refuse(
-                "date_trunc with a non-literal field",
-                "write the field as a string literal",
-            ))
-        }
+        None => return Err(refuse("date_trunc with a non-literal field", "write the field as a string literal")),
     };
     Ok(func("strftime", vec![string(fmt), e]))
 }
@@ -453,10 +383,7 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
         ct.table_options = ast::CreateTableOptions::None;
     }
     if ct.on_commit.is_some() {
-        return Err(refuse(
-            "CREATE TABLE .. ON COMMIT",
-            "drop the temporary table explicitly",
-        ));
+        return Err(refuse("CREATE TABLE .. ON COMMIT", "drop the temporary table explicitly"));
     }
     // Columns named by a table-level PRIMARY KEY (single column).
     let mut table_pk: Option<String> = None;
@@ -481,12 +408,8 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
             )
         });
         if matches!(k, PgKind::Serial(_)) || identity {
-            let inline_pk = col
-                .options
-                .iter()
-                .any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)));
-            let named_pk =
-                table_pk.as_deref() == Some(col.name.value.to_ascii_lowercase().as_str());
+            let inline_pk = col.options.iter().any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)));
+            let named_pk = table_pk.as_deref() == Some(col.name.value.to_ascii_lowercase().as_str());
             if !inline_pk && !named_pk {
                 return Err(refuse(
                     &format!("SERIAL/IDENTITY column \"{}\" that is not the primary key", col.name.value),
@@ -498,9 +421,7 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
             col.options.retain(|o| {
                 !matches!(
                     o.option,
-                    ColumnOption::PrimaryKey(_)
-                        | ColumnOption::Generated { .. }
-                        | ColumnOption::NotNull
+                    ColumnOption::PrimaryKey(_) | ColumnOption::Generated { .. } | ColumnOption::NotNull
                 )
             });
             col.options.insert(
@@ -520,8 +441,7 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
         column_options(&mut col.options)?;
     }
     if pk_moved_inline {
-        ct.constraints
-            .retain(|c| !matches!(c, TableConstraint::PrimaryKey(_)));
+        ct.constraints.retain(|c| !matches!(c, TableConstraint::PrimaryKey(_)));
     }
     Ok(())
 }
@@ -536,19 +456,11 @@ fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
         PgKind::Array => match crate::types::by_name(&ty.to_string()).and_then(|t| t.element()) {
             Some(elem) => {
                 let text = ty.to_string();
-                let mods = text
-                    .find('(')
-                    .and_then(|i| text[i..].find(')').map(|j| &text[i..=i + j]))
-                    .unwrap_or("");
+                let mods = text.find('(').and_then(|i| text[i..].find(')').map(|j| &text[i..=i + j])).unwrap_or("");
                 let quoted = ast::Ident::with_quote('"', format!("{}{mods}[]", elem.name));
                 DataType::Custom(ast::ObjectName::from(vec![quoted]), vec![])
             }
-            None => {
-                return Err(refuse(
-                    &format!("array type {ty}"),
-                    "use an array of a standard type",
-                ))
-            }
+            None => return Err(refuse(&format!("array type {ty}"), "use an array of a standard type")),
         },
         PgKind::TimestampTz => custom("TIMESTAMPTZ".into()),
         PgKind::Timestamp => custom("TIMESTAMP".into()),
@@ -578,10 +490,7 @@ fn column_options(options: &mut [ColumnOptionDef]) -> PgResult<()> {
             if let Expr::Function(f) = e {
                 if let Some(n) = func_name(f) {
                     if n == "nextval" {
-                        return Err(refuse(
-                            "DEFAULT nextval(..)",
-                            "declare the column SERIAL PRIMARY KEY",
-                        ));
+                        return Err(refuse("DEFAULT nextval(..)", "declare the column SERIAL PRIMARY KEY"));
                     }
                 }
                 if matches!(f.args, ast::FunctionArguments::None) {
@@ -604,10 +513,7 @@ fn insert(ins: &mut ast::Insert) -> PgResult<()> {
         strip_public(n);
     }
     if ins.overriding.is_some() {
-        return Err(refuse(
-            "INSERT .. OVERRIDING",
-            "insert the identity value directly",
-        ));
+        return Err(refuse("INSERT .. OVERRIDING", "insert the identity value directly"));
     }
     // `INSERT .. SELECT .. ON CONFLICT` is ambiguous in SQLite's grammar without a WHERE.
     if ins.on.is_some() {
@@ -631,50 +537,28 @@ fn drop(
     table: Option<ast::ObjectName>,
 ) -> PgResult<Output> {
     if cascade {
-        return Err(refuse(
-            "DROP .. CASCADE",
-            "drop the dependent objects first, then drop without CASCADE",
-        ));
+        return Err(refuse("DROP .. CASCADE", "drop the dependent objects first, then drop without CASCADE"));
     }
-    if !matches!(
-        object_type,
-        ObjectType::Table | ObjectType::View | ObjectType::Index
-    ) {
-        return Err(refuse(
-            &format!("DROP {object_type}"),
-            "the sqlite backend has tables, views and indexes only",
-        ));
+    if !matches!(object_type, ObjectType::Table | ObjectType::View | ObjectType::Index) {
+        return Err(refuse(&format!("DROP {object_type}"), "the sqlite backend has tables, views and indexes only"));
     }
     let _ = (temporary, table);
     let statements = names
         .into_iter()
         .map(|mut n| {
             strip_public(&mut n);
-            format!(
-                "DROP {object_type} {}{n}",
-                if if_exists { "IF EXISTS " } else { "" }
-            )
+            format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" })
         })
         .collect();
-    Ok(Output {
-        statements,
-        returns_rows: false,
-        rowcount: RowCount::Last,
-    })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
 }
 
 fn truncate(t: ast::Truncate) -> PgResult<Output> {
     if matches!(t.cascade, Some(ast::CascadeOption::Cascade)) {
-        return Err(refuse(
-            "TRUNCATE .. CASCADE",
-            "truncate the referencing tables first",
-        ));
+        return Err(refuse("TRUNCATE .. CASCADE", "truncate the referencing tables first"));
     }
     if matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)) {
-        return Err(refuse(
-            "TRUNCATE .. RESTART IDENTITY",
-            "the sqlite backend keeps its AUTOINCREMENT counters",
-        ));
+        return Err(refuse("TRUNCATE .. RESTART IDENTITY", "the sqlite backend keeps its AUTOINCREMENT counters"));
     }
     let statements = t
         .table_names
@@ -684,11 +568,7 @@ fn truncate(t: ast::Truncate) -> PgResult<Output> {
             format!("DELETE FROM {}", target.name)
         })
         .collect();
-    Ok(Output {
-        statements,
-        returns_rows: false,
-        rowcount: RowCount::Last,
-    })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
 }
 
 fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
@@ -696,18 +576,10 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
     ci.concurrently = false;
     match &ci.using {
         None | Some(IndexType::BTree) => ci.using = None,
-        Some(other) => {
-            return Err(refuse(
-                &format!("index method {other}"),
-                "SQLite has B-tree indexes only",
-            ))
-        }
+        Some(other) => return Err(refuse(&format!("index method {other}"), "SQLite has B-tree indexes only")),
     }
     if !ci.include.is_empty() || !ci.with.is_empty() || ci.nulls_distinct.is_some() {
-        return Err(refuse(
-            "CREATE INDEX .. INCLUDE / WITH / NULLS DISTINCT",
-            "create a plain index",
-        ));
+        return Err(refuse("CREATE INDEX .. INCLUDE / WITH / NULLS DISTINCT", "create a plain index"));
     }
     for c in &mut ci.columns {
         if c.operator_class.is_some() {
@@ -720,19 +592,13 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
 fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
     strip_public(&mut at.name);
     if at.operations.len() != 1 {
-        return Err(refuse(
-            "ALTER TABLE with several actions",
-            "run one ALTER TABLE per action",
-        ));
+        return Err(refuse("ALTER TABLE with several actions", "run one ALTER TABLE per action"));
     }
     match &mut at.operations[0] {
         ast::AlterTableOperation::AddColumn { column_def, .. } => {
             let k = kind(&column_def.data_type);
             if matches!(k, PgKind::Serial(_)) {
-                return Err(refuse(
-                    "ADD COLUMN .. SERIAL",
-                    "SQLite cannot add an auto-numbered column",
-                ));
+                return Err(refuse("ADD COLUMN .. SERIAL", "SQLite cannot add an auto-numbered column"));
             }
             column_def.data_type = column_type(&column_def.data_type, &k)?;
             column_options(&mut column_def.options)?;
@@ -741,10 +607,7 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
         ast::AlterTableOperation::DropColumn { .. }
         | ast::AlterTableOperation::RenameColumn { .. }
         | ast::AlterTableOperation::RenameTable { .. } => Ok(()),
-        other => Err(refuse(
-            &format!("ALTER TABLE {other}"),
-            "SQLite supports ADD/DROP/RENAME COLUMN and RENAME TO",
-        )),
+        other => Err(refuse(&format!("ALTER TABLE {other}"), "SQLite supports ADD/DROP/RENAME COLUMN and RENAME TO")),
     }
 }
 
@@ -770,8 +633,7 @@ fn strip_pg_catalog(stmt: &mut Statement) {
                     parts.remove(0);
                 }
                 Expr::Function(f)
-                    if f.name.0.len() == 2
-                        && f.name.0[0].to_string().eq_ignore_ascii_case("pg_catalog") =>
+                    if f.name.0.len() == 2 && f.name.0[0].to_string().eq_ignore_ascii_case("pg_catalog") =>
                 {
                     f.name.0.remove(0);
                 }

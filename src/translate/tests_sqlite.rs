@@ -7,10 +7,7 @@ fn one(sql: &str) -> (Vec<(String, Vec<usize>)>, Translated) {
     assert_eq!(t.len(), 1, "{sql}");
     let t = t.remove(0);
     let stmts = match &t.action {
-        Action::Execute { statements, .. } => statements
-            .iter()
-            .map(|s| (s.sql.clone(), s.params.clone()))
-            .collect(),
+        Action::Execute { statements, .. } => statements.iter().map(|s| (s.sql.clone(), s.params.clone())).collect(),
         _ => Vec::new(),
     };
     (stmts, t)
@@ -44,23 +41,11 @@ fn double_colon_casts() {
         sql("SELECT $1::int, $2::text, 1::float8"),
         "SELECT CAST(? AS INTEGER), CAST(? AS TEXT), CAST(1 AS REAL)"
     );
-    assert_eq!(
-        sql("SELECT 'abcdef'::varchar(3)"),
-        "SELECT substr(CAST('abcdef' AS TEXT), 1, 3)"
-    );
-    assert_eq!(
-        sql("SELECT 't'::boolean, 'off'::bool"),
-        "SELECT true, false"
-    );
-    assert_eq!(
-        sql("SELECT '2024-01-02 10:00'::date"),
-        "SELECT date('2024-01-02 10:00')"
-    );
+    assert_eq!(sql("SELECT 'abcdef'::varchar(3)"), "SELECT substr(CAST('abcdef' AS TEXT), 1, 3)");
+    assert_eq!(sql("SELECT 't'::boolean, 'off'::bool"), "SELECT true, false");
+    assert_eq!(sql("SELECT '2024-01-02 10:00'::date"), "SELECT date('2024-01-02 10:00')");
     assert_eq!(sql("SELECT '\\x0102'::bytea"), "SELECT X'0102'");
-    assert_eq!(
-        sql("SELECT CAST(x AS numeric(10,2)) FROM t"),
-        "SELECT CAST(x AS NUMERIC) FROM t"
-    );
+    assert_eq!(sql("SELECT CAST(x AS numeric(10,2)) FROM t"), "SELECT CAST(x AS NUMERIC) FROM t");
     let e = translate("SELECT 'maybe'::boolean", &Target::Sqlite).unwrap_err();
     assert_eq!(e.code, "22P02");
 }
@@ -116,43 +101,22 @@ fn literals_and_time_functions() {
 #[test]
 fn limit_and_offset() {
     assert_eq!(sql("SELECT * FROM t LIMIT ALL"), "SELECT * FROM t");
-    assert_eq!(
-        sql("SELECT * FROM t LIMIT ALL OFFSET 5"),
-        "SELECT * FROM t LIMIT -1 OFFSET 5"
-    );
-    assert_eq!(
-        sql("SELECT * FROM t OFFSET $1"),
-        "SELECT * FROM t LIMIT -1 OFFSET ?"
-    );
-    assert_eq!(
-        sql("SELECT * FROM t LIMIT $1 OFFSET $2"),
-        "SELECT * FROM t LIMIT ? OFFSET ?"
-    );
-    assert_eq!(
-        sql("SELECT * FROM t OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY"),
-        "SELECT * FROM t LIMIT 3 OFFSET 2"
-    );
+    assert_eq!(sql("SELECT * FROM t LIMIT ALL OFFSET 5"), "SELECT * FROM t LIMIT -1 OFFSET 5");
+    assert_eq!(sql("SELECT * FROM t OFFSET $1"), "SELECT * FROM t LIMIT -1 OFFSET ?");
+    assert_eq!(sql("SELECT * FROM t LIMIT $1 OFFSET $2"), "SELECT * FROM t LIMIT ? OFFSET ?");
+    assert_eq!(sql("SELECT * FROM t OFFSET 2 ROWS FETCH FIRST 3 ROWS ONLY"), "SELECT * FROM t LIMIT 3 OFFSET 2");
     refused("SELECT * FROM t FETCH FIRST 3 ROWS WITH TIES");
 }
 
 #[test]
 fn like_and_ilike() {
-    assert_eq!(
-        sql("SELECT * FROM t WHERE a ILIKE $1"),
-        "SELECT * FROM t WHERE lower(a) LIKE lower(?) ESCAPE '\\'"
-    );
+    assert_eq!(sql("SELECT * FROM t WHERE a ILIKE $1"), "SELECT * FROM t WHERE lower(a) LIKE lower(?) ESCAPE '\\'");
     assert_eq!(
         sql("SELECT * FROM t WHERE a NOT ILIKE 'x%'"),
         "SELECT * FROM t WHERE lower(a) NOT LIKE lower('x%') ESCAPE '\\'"
     );
-    assert_eq!(
-        sql("SELECT * FROM t WHERE a LIKE 'x\\_%'"),
-        "SELECT * FROM t WHERE a LIKE 'x\\_%' ESCAPE '\\'"
-    );
-    assert_eq!(
-        sql("SELECT * FROM t WHERE a LIKE 'x!_%' ESCAPE '!'"),
-        "SELECT * FROM t WHERE a LIKE 'x!_%' ESCAPE '!'"
-    );
+    assert_eq!(sql("SELECT * FROM t WHERE a LIKE 'x\\_%'"), "SELECT * FROM t WHERE a LIKE 'x\\_%' ESCAPE '\\'");
+    assert_eq!(sql("SELECT * FROM t WHERE a LIKE 'x!_%' ESCAPE '!'"), "SELECT * FROM t WHERE a LIKE 'x!_%' ESCAPE '!'");
 }
 
 #[test]
@@ -161,34 +125,25 @@ fn boolean_tests_and_concat() {
         sql("SELECT a || b FROM t WHERE c IS TRUE AND d IS NOT FALSE"),
         "SELECT a || b FROM t WHERE c IS TRUE AND d IS NOT FALSE"
     );
-    assert_eq!(sql("SELECT concat(a, 1, NULL)"),
-        "SELECT (COALESCE(CAST(a AS TEXT), '') || COALESCE(CAST(1 AS TEXT), '') || COALESCE(CAST(NULL AS TEXT), ''))");
+    assert_eq!(
+        sql("SELECT concat(a, 1, NULL)"),
+        "SELECT (COALESCE(CAST(a AS TEXT), '') || COALESCE(CAST(1 AS TEXT), '') || COALESCE(CAST(NULL AS TEXT), ''))"
+    );
 }
 
 #[test]
 fn insert_returning_and_on_conflict_are_native() {
-    let (s, t) = one("INSERT INTO public.t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO UPDATE SET b = EXCLUDED.b RETURNING id");
+    let (s, t) =
+        one("INSERT INTO public.t (a, b) VALUES ($1, $2) ON CONFLICT (a) DO UPDATE SET b = EXCLUDED.b RETURNING id");
     assert_eq!(s[0].0, "INSERT INTO t (a, b) VALUES (?, ?) ON CONFLICT(a) DO UPDATE SET b = EXCLUDED.b RETURNING id");
-    assert!(matches!(
-        t.action,
-        Action::Execute {
-            returns_rows: true,
-            ..
-        }
-    ));
+    assert!(matches!(t.action, Action::Execute { returns_rows: true, .. }));
     assert_eq!(t.tag, Tag::Insert);
     assert_eq!(
         sql("INSERT INTO t SELECT * FROM u ON CONFLICT DO NOTHING"),
         "INSERT INTO t SELECT * FROM u WHERE true ON CONFLICT DO NOTHING"
     );
     let (_, t) = one("INSERT INTO t VALUES (1), (2)");
-    assert!(matches!(
-        t.action,
-        Action::Execute {
-            returns_rows: false,
-            ..
-        }
-    ));
+    assert!(matches!(t.action, Action::Execute { returns_rows: false, .. }));
 }
 
 #[test]
@@ -209,33 +164,19 @@ fn functions() {
         sql("SELECT extract(year FROM ts), substring(a FROM 2 FOR 3), position('x' IN a) FROM t"),
         "SELECT CAST(strftime('%Y', ts) AS INTEGER), substr(a, 2, 3), instr(a, 'x') FROM t"
     );
-    assert_eq!(
-        sql("SELECT string_agg(a, ',') FROM t"),
-        "SELECT group_concat(a, ',') FROM t"
-    );
-    assert_eq!(
-        sql("SELECT date_trunc('day', ts) FROM t"),
-        "SELECT strftime('%Y-%m-%d 00:00:00', ts) FROM t"
-    );
-    assert_eq!(
-        sql("SELECT greatest(a, b)"),
-        "SELECT max(coalesce(a, b), coalesce(b, a))"
-    );
+    assert_eq!(sql("SELECT string_agg(a, ',') FROM t"), "SELECT group_concat(a, ',') FROM t");
+    assert_eq!(sql("SELECT date_trunc('day', ts) FROM t"), "SELECT strftime('%Y-%m-%d 00:00:00', ts) FROM t");
+    assert_eq!(sql("SELECT greatest(a, b)"), "SELECT max(coalesce(a, b), coalesce(b, a))");
     refused("SELECT date_trunc('week', ts) FROM t");
     refused("SELECT nextval('s')");
 }
 
 #[test]
 fn transaction_statements() {
-    let t = translate(
-        "BEGIN; SAVEPOINT s1; ROLLBACK TO SAVEPOINT s1; RELEASE SAVEPOINT s1; COMMIT",
-        &Target::Sqlite,
-    )
-    .unwrap();
+    let t = translate("BEGIN; SAVEPOINT s1; ROLLBACK TO SAVEPOINT s1; RELEASE SAVEPOINT s1; COMMIT", &Target::Sqlite)
+        .unwrap();
     assert!(matches!(t[0].action, Action::Begin { .. }));
-    assert!(
-        matches!(&t[1].action, Action::Execute { statements, .. } if statements[0].sql == "SAVEPOINT s1")
-    );
+    assert!(matches!(&t[1].action, Action::Execute { statements, .. } if statements[0].sql == "SAVEPOINT s1"));
     assert!(
         matches!(&t[2].action, Action::Execute { statements, .. } if statements[0].sql == "ROLLBACK TO SAVEPOINT s1")
     );
@@ -247,41 +188,17 @@ fn transaction_statements() {
 
 #[test]
 fn settings() {
-    let t = translate(
-        "SET search_path TO public; SHOW timezone; RESET ALL; SET TIME ZONE 'UTC'",
-        &Target::Sqlite,
-    )
-    .unwrap();
-    assert_eq!(
-        t[0].action,
-        Action::Set {
-            name: "search_path".into(),
-            value: Some("public".into()),
-            local: false
-        }
-    );
-    assert_eq!(
-        t[1].action,
-        Action::Show {
-            name: "timezone".into()
-        }
-    );
+    let t =
+        translate("SET search_path TO public; SHOW timezone; RESET ALL; SET TIME ZONE 'UTC'", &Target::Sqlite).unwrap();
+    assert_eq!(t[0].action, Action::Set { name: "search_path".into(), value: Some("public".into()), local: false });
+    assert_eq!(t[1].action, Action::Show { name: "timezone".into() });
     assert_eq!(t[2].action, Action::Reset { name: "all".into() });
-    assert_eq!(
-        t[3].action,
-        Action::Set {
-            name: "timezone".into(),
-            value: Some("UTC".into()),
-            local: false
-        }
-    );
+    assert_eq!(t[3].action, Action::Set { name: "timezone".into(), value: Some("UTC".into()), local: false });
 }
 
 #[test]
 fn refusals_name_the_construct() {
-    assert!(refused("SELECT * FROM t WHERE a ~ 'x'")
-        .message
-        .contains('~'));
+    assert!(refused("SELECT * FROM t WHERE a ~ 'x'").message.contains('~'));
     refused("SELECT DISTINCT ON (a) a, b FROM t");
     refused("SELECT ARRAY[1, 2]");
     refused("SELECT * FROM t WHERE a = ANY($1)");
@@ -291,8 +208,6 @@ fn refusals_name_the_construct() {
 
 #[test]
 fn comments_and_empty() {
-    assert!(translate("-- nothing\n;", &Target::Sqlite)
-        .unwrap()
-        .is_empty());
+    assert!(translate("-- nothing\n;", &Target::Sqlite).unwrap().is_empty());
     assert_eq!(sql("/* c */ SELECT 1 -- trailing\n;"), "SELECT 1");
 }

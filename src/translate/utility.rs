@@ -4,8 +4,7 @@
 //! not sent as-is: the gateway keeps PostgreSQL's settings and transaction states.
 
 use sqlparser::ast::{
-    self, ContextModifier, Reset, Statement, TransactionAccessMode, TransactionIsolationLevel,
-    TransactionMode,
+    self, ContextModifier, Reset, Statement, TransactionAccessMode, TransactionIsolationLevel, TransactionMode,
 };
 
 use super::ast_util::refuse;
@@ -113,15 +112,24 @@ fn set_action(set: &ast::Set, target: &Target) -> PgResult<Option<Action>> {
             // always serializable, so the session only records it.
             let backend = begin_modes(modes, target)?;
             if !*session && !backend.is_empty() {
-                return Ok(Some(Action::Execute { statements: backend, returns_rows: false, rowcount: super::RowCount::Last }));
+                return Ok(Some(Action::Execute {
+                    statements: backend,
+                    returns_rows: false,
+                    rowcount: super::RowCount::Last,
+                }));
             }
             let name = if *session { "default_transaction_isolation" } else { "transaction_isolation" };
             match level {
                 Some(l) => Action::Set { name: name.into(), value: Some(level_name(l).into()), local: !*session },
                 None => {
-                    let ro = modes.iter().any(|m| matches!(m, TransactionMode::AccessMode(TransactionAccessMode::ReadOnly)));
+                    let ro =
+                        modes.iter().any(|m| matches!(m, TransactionMode::AccessMode(TransactionAccessMode::ReadOnly)));
                     let name = if *session { "default_transaction_read_only" } else { "transaction_read_only" };
-                    Action::Set { name: name.into(), value: Some(if ro { "on" } else { "off" }.into()), local: !*session }
+                    Action::Set {
+                        name: name.into(),
+                        value: Some(if ro { "on" } else { "off" }.into()),
+                        local: !*session,
+                    }
                 }
             }
         }

@@ -51,7 +51,10 @@ pub fn rewrite(e: &mut Expr) -> PgResult<Option<Expr>> {
             );
             func("SQRT", vec![sum])
         }
-        _ => nested(Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr: Box::new(func("VECTOR_DOT_PRODUCT", vec![a, b])) }),
+        _ => nested(Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr: Box::new(func("VECTOR_DOT_PRODUCT", vec![a, b])),
+        }),
     }))
 }
 
@@ -97,9 +100,14 @@ pub fn hnsw_index(ci: &ast::CreateIndex) -> PgResult<String> {
         Some("vector_cosine_ops") => "Cosine",
         Some("vector_ip_ops") => "DotProduct",
         Some("vector_l2_ops") | None => {
-            return Err(refuse("HNSW index with Euclidean distance (vector_l2_ops)", "IRIS HNSW indexes use vector_cosine_ops or vector_ip_ops"))
+            return Err(refuse(
+                "HNSW index with Euclidean distance (vector_l2_ops)",
+                "IRIS HNSW indexes use vector_cosine_ops or vector_ip_ops",
+            ))
         }
-        Some(other) => return Err(refuse(&format!("operator class {other}"), "use vector_cosine_ops or vector_ip_ops")),
+        Some(other) => {
+            return Err(refuse(&format!("operator class {other}"), "use vector_cosine_ops or vector_ip_ops"))
+        }
     };
     let mut params = format!("Distance='{distance}'");
     for w in &ci.with {

@@ -231,7 +231,8 @@ mod tests {
     #[test]
     fn text_quoting_matches_postgres() {
         // PostgreSQL 15: SELECT ARRAY['a','', 'b c', NULL, 'null', 'x"y', 'a\b', '{}', 'a,b']
-        let elems = [Some("a"), Some(""), Some("b c"), None, Some("null"), Some("x\"y"), Some("a\\b"), Some("{}"), Some("a,b")];
+        let elems =
+            [Some("a"), Some(""), Some("b c"), None, Some("null"), Some("x\"y"), Some("a\\b"), Some("{}"), Some("a,b")];
         let s = lit(&elems);
         assert_eq!(s, r#"{a,"","b c",NULL,"null","x\"y","a\\b","{}","a,b"}"#);
         let back = parse_text(&s).unwrap();
@@ -244,7 +245,10 @@ mod tests {
         let p = |s: &str| parse_text(s).unwrap();
         assert_eq!(p(" { 1 , 2,3 } "), vec![Some("1".into()), Some("2".into()), Some("3".into())]);
         assert_eq!(p("{}"), Vec::<Option<String>>::new());
-        assert_eq!(p("{a b , NULL,\"NULL\",\\NULL}"), vec![Some("a b".into()), None, Some("NULL".into()), Some("NULL".into())]);
+        assert_eq!(
+            p("{a b , NULL,\"NULL\",\\NULL}"),
+            vec![Some("a b".into()), None, Some("NULL".into()), Some("NULL".into())]
+        );
         assert_eq!(p("[1:2]={x,y}").len(), 2);
         assert_eq!(p("{\"a\\\\b\"}"), vec![Some("a\\b".into())]);
         for bad in ["", "1,2", "{1,2", "{1,,2}", "{1}x", "{\"a}"] {
@@ -262,7 +266,10 @@ mod tests {
         b.put_i32(-1);
         assert_eq!(
             &b[..],
-            [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff]
+            [
+                0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 7, 0xff, 0xff, 0xff,
+                0xff
+            ]
         );
         assert_eq!(read_binary(&b, 23).unwrap(), vec![Some(&[0u8, 0, 0, 7][..]), None]);
         assert_eq!(read_binary(&b, 25).unwrap_err().code, "42804");

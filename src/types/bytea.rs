@@ -29,9 +29,10 @@ pub fn parse(s: &[u8]) -> PgResult<Vec<u8>> {
         } else if s.get(i + 1) == Some(&b'\\') {
             out.push(b'\\');
             i += 2;
-        } else if let Some(oct) = s.get(i + 1..i + 4).filter(|o| {
-            (b'0'..=b'3').contains(&o[0]) && o[1..].iter().all(|c| (b'0'..=b'7').contains(c))
-        }) {
+        } else if let Some(oct) = s
+            .get(i + 1..i + 4)
+            .filter(|o| (b'0'..=b'3').contains(&o[0]) && o[1..].iter().all(|c| (b'0'..=b'7').contains(c)))
+        {
             out.push((oct[0] - b'0') * 64 + (oct[1] - b'0') * 8 + (oct[2] - b'0'));
             i += 4;
         } else {

@@ -30,7 +30,10 @@ fn text_of(raw: &[u8]) -> PgResult<&str> {
         PgError::new(sqlstate::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\"")
     })?;
     if s.contains('\0') {
-        return Err(PgError::new(sqlstate::CHARACTER_NOT_IN_REPERTOIRE, "invalid byte sequence for encoding \"UTF8\": 0x00"));
+        return Err(PgError::new(
+            sqlstate::CHARACTER_NOT_IN_REPERTOIRE,
+            "invalid byte sequence for encoding \"UTF8\": 0x00",
+        ));
     }
     Ok(s)
 }
@@ -99,10 +102,7 @@ fn decode_text(raw: &[u8], ty: &PgType, ctx: &TypeCtx) -> PgResult<Param> {
 }
 
 fn bad_binary(ty: &PgType) -> PgError {
-    PgError::new(
-        sqlstate::INVALID_BINARY_REPRESENTATION,
-        format!("incorrect binary data format for type {}", ty.name),
-    )
+    PgError::new(sqlstate::INVALID_BINARY_REPRESENTATION, format!("incorrect binary data format for type {}", ty.name))
 }
 
 fn fixed<const N: usize>(raw: &[u8], ty: &PgType) -> PgResult<[u8; N]> {
@@ -129,7 +129,10 @@ fn decode_binary(raw: &[u8], ty: &PgType) -> PgResult<Param> {
             let micros = dt::check_time(i64::from_be_bytes(b[..8].try_into().expect("8 bytes")))?;
             let west = i32::from_be_bytes(b[8..].try_into().expect("4 bytes"));
             if west.abs() > MAX_OFFSET {
-                return Err(PgError::new(sqlstate::INVALID_BINARY_REPRESENTATION, "time zone displacement out of range"));
+                return Err(PgError::new(
+                    sqlstate::INVALID_BINARY_REPRESENTATION,
+                    "time zone displacement out of range",
+                ));
             }
             Param::TimeTz { micros, offset: -west }
         }

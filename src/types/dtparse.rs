@@ -40,10 +40,7 @@ pub enum Special {
 }
 
 pub fn syntax_error(type_name: &str, input: &str) -> PgError {
-    PgError::new(
-        sqlstate::INVALID_DATETIME_FORMAT,
-        format!("invalid input syntax for type {type_name}: \"{input}\""),
-    )
+    PgError::new(sqlstate::INVALID_DATETIME_FORMAT, format!("invalid input syntax for type {type_name}: \"{input}\""))
 }
 
 pub fn field_overflow(input: &str) -> PgError {
@@ -180,7 +177,15 @@ fn take_date(s: &str) -> Option<((i64, i64, i64), &str)> {
                 Some(((a, b, cn), r3))
             } else {
                 // MDY: month/day/year, two-digit years mapped as PostgreSQL does.
-                let year = if c.len() == 2 { if cn < 70 { cn + 2000 } else { cn + 1900 } } else { cn };
+                let year = if c.len() == 2 {
+                    if cn < 70 {
+                        cn + 2000
+                    } else {
+                        cn + 1900
+                    }
+                } else {
+                    cn
+                };
                 Some(((year, a, b), r3))
             }
         }
@@ -355,7 +360,10 @@ mod tests {
         assert_eq!(parse_timestamp("2024-01-02 25:00", &utc()).unwrap_err().code, "22008");
         assert_eq!(parse_timestamp("yesterday-ish", &utc()).unwrap_err().code, "22007");
         assert_eq!(parse_timestamp("294277-01-01 00:00", &utc()).unwrap_err().code, "22008");
-        assert_eq!(parse_timestamp("01/02/2024 10:00", &utc()).unwrap(), parse_timestamp("2024-01-02 10:00", &utc()).unwrap());
+        assert_eq!(
+            parse_timestamp("01/02/2024 10:00", &utc()).unwrap(),
+            parse_timestamp("2024-01-02 10:00", &utc()).unwrap()
+        );
     }
 
     #[test]

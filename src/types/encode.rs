@@ -248,10 +248,7 @@ fn to_vector(value: &Value<'_>, ty: &PgType) -> PgResult<Vec<f32>> {
     match value {
         Value::Vector(v) => Ok(v.clone()),
         Value::Text(_) | Value::Bytes(_) => vector::parse(as_str(value, ty)?.unwrap_or(""), true),
-        Value::Array(items) => items
-            .iter()
-            .map(|v| to_f64(v, ty).map(|f| f as f32))
-            .collect::<PgResult<Vec<f32>>>(),
+        Value::Array(items) => items.iter().map(|v| to_f64(v, ty).map(|f| f as f32)).collect::<PgResult<Vec<f32>>>(),
         _ => Err(mismatch(value, ty)),
     }
 }

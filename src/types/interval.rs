@@ -38,12 +38,22 @@ impl Interval {
         part((self.months % 12) as i64, "mon", &mut out);
         part(self.days as i64, "day", &mut out);
         let t = self.micros;
-        let (hour, min, sec, frac) =
-            (t / USECS_PER_HOUR, t % USECS_PER_HOUR / USECS_PER_MINUTE, t % USECS_PER_MINUTE / USECS_PER_SEC, t % USECS_PER_SEC);
+        let (hour, min, sec, frac) = (
+            t / USECS_PER_HOUR,
+            t % USECS_PER_HOUR / USECS_PER_MINUTE,
+            t % USECS_PER_MINUTE / USECS_PER_SEC,
+            t % USECS_PER_SEC,
+        );
         if is_zero || t != 0 {
             let minus = hour < 0 || min < 0 || sec < 0 || frac < 0;
             out.push_str(if is_zero { "" } else { " " });
-            out.push_str(if minus { "-" } else if is_before { "+" } else { "" });
+            out.push_str(if minus {
+                "-"
+            } else if is_before {
+                "+"
+            } else {
+                ""
+            });
             out.push_str(&format!("{:02}:{:02}:{:02}", hour.unsigned_abs(), min.unsigned_abs(), sec.unsigned_abs()));
             push_fraction(frac, &mut out);
         }
@@ -73,7 +83,10 @@ impl Interval {
                 Token::Word(w) if w == "ago" => ago = true,
                 Token::Word(_) => return Err(bad()),
                 Token::Time(neg, h, m, s) => {
-                    let us = h.checked_mul(USECS_PER_HOUR).and_then(|v| v.checked_add(m * USECS_PER_MINUTE + s)).ok_or_else(overflow)?;
+                    let us = h
+                        .checked_mul(USECS_PER_HOUR)
+                        .and_then(|v| v.checked_add(m * USECS_PER_MINUTE + s))
+                        .ok_or_else(overflow)?;
                     acc.add_micros(if *neg { -us } else { us })?;
                     any = true;
                 }
@@ -290,7 +303,10 @@ mod tests {
         assert_eq!(iv(10, 0, 0).to_text(), "10 mons");
         assert_eq!(iv(0, 0, -3 * USECS_PER_HOUR).to_text(), "-03:00:00");
         assert_eq!(iv(0, -1, -USECS_PER_HOUR).to_text(), "-1 days -01:00:00");
-        assert_eq!(iv(14, 3, 4 * USECS_PER_HOUR + 5 * USECS_PER_MINUTE + 6_789_000).to_text(), "1 year 2 mons 3 days 04:05:06.789");
+        assert_eq!(
+            iv(14, 3, 4 * USECS_PER_HOUR + 5 * USECS_PER_MINUTE + 6_789_000).to_text(),
+            "1 year 2 mons 3 days 04:05:06.789"
+        );
         assert_eq!(iv(-13, 1, 0).to_text(), "-1 years -1 mons +1 day");
         assert_eq!(iv(0, 0, 100 * USECS_PER_HOUR).to_text(), "100:00:00");
         assert_eq!(iv(0, 0, -1).to_text(), "-00:00:00.000001");

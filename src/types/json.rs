@@ -18,7 +18,8 @@ enum J {
 }
 
 fn invalid(detail: &str) -> PgError {
-    PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type json").with_detail(detail.to_string())
+    PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, "invalid input syntax for type json")
+        .with_detail(detail.to_string())
 }
 
 /// json_in: check the syntax, keep the text.
@@ -212,9 +213,13 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> PgResult<u32> {
-        let h = self.b.get(self.i..self.i + 4).ok_or_else(|| invalid("\"\\u\" must be followed by four hexadecimal digits."))?;
+        let h = self
+            .b
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| invalid("\"\\u\" must be followed by four hexadecimal digits."))?;
         let s = std::str::from_utf8(h).map_err(|_| invalid("\"\\u\" must be followed by four hexadecimal digits."))?;
-        let v = u32::from_str_radix(s, 16).map_err(|_| invalid("\"\\u\" must be followed by four hexadecimal digits."))?;
+        let v =
+            u32::from_str_radix(s, 16).map_err(|_| invalid("\"\\u\" must be followed by four hexadecimal digits."))?;
         self.i += 4;
         Ok(v)
     }

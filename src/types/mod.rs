@@ -79,7 +79,10 @@ pub enum Value<'a> {
     Decimal(&'a str),
     Date(i32),
     Time(i64),
-    TimeTz { micros: i64, offset: i32 },
+    TimeTz {
+        micros: i64,
+        offset: i32,
+    },
     Timestamp(i64),
     /// An instant, in microseconds since 2000-01-01 00:00 UTC.
     TimestampTz(i64),

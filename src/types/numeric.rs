@@ -51,17 +51,9 @@ impl Decimal {
             point = 0;
         }
         if dscale > DSCALE_MAX || point > (WEIGHT_MAX + 1) * 4 {
-            return Err(PgError::new(
-                sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
-                "value overflows numeric format",
-            ));
+            return Err(PgError::new(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format"));
         }
-        Ok(Decimal {
-            neg: neg && !digits.is_empty(),
-            digits,
-            point,
-            dscale: dscale.max(0) as u16,
-        })
+        Ok(Decimal { neg: neg && !digits.is_empty(), digits, point, dscale: dscale.max(0) as u16 })
     }
 }
 
@@ -91,10 +83,7 @@ impl Numeric {
             None => (mantissa, ""),
         };
         let all_digits = |s: &str| s.bytes().all(|c| c.is_ascii_digit());
-        if (int_part.is_empty() && frac_part.is_empty())
-            || !all_digits(int_part)
-            || !all_digits(frac_part)
-        {
+        if (int_part.is_empty() && frac_part.is_empty()) || !all_digits(int_part) || !all_digits(frac_part) {
             return Err(bad());
         }
         let exp: i64 = match exponent {
@@ -106,19 +95,12 @@ impl Numeric {
                 }
                 let v: i64 = e.parse().unwrap_or(i64::MAX);
                 if !(-EXPONENT_MAX..=EXPONENT_MAX).contains(&v) {
-                    return Err(PgError::new(
-                        sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
-                        "value overflows numeric format",
-                    ));
+                    return Err(PgError::new(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, "value overflows numeric format"));
                 }
                 v
             }
         };
-        let digits: Vec<u8> = int_part
-            .bytes()
-            .chain(frac_part.bytes())
-            .map(|c| c - b'0')
-            .collect();
+        let digits: Vec<u8> = int_part.bytes().chain(frac_part.bytes()).map(|c| c - b'0').collect();
         let point = int_part.len() as i64 + exp;
         let dscale = (frac_part.len() as i64 - exp).max(0);
         Ok(Numeric::Finite(Decimal::new(neg, digits, point, dscale)?))
@@ -157,12 +139,7 @@ impl Numeric {
                 }
             }
         }
-        Ok(Numeric::Finite(Decimal::new(
-            d.neg,
-            digits,
-            point,
-            scale as i64,
-        )?))
+        Ok(Numeric::Finite(Decimal::new(d.neg, digits, point, scale as i64)?))
     }
 
     /// numeric_out: plain notation with exactly dscale fraction digits.
@@ -209,16 +186,11 @@ impl Numeric {
         }
         // Left-pad so the decimal point falls on a base-10000 group boundary.
         let lead = (4 - d.point.rem_euclid(4)) % 4;
-        let mut padded: Vec<u8> = std::iter::repeat_n(0, lead as usize)
-            .chain(d.digits.iter().copied())
-            .collect();
+        let mut padded: Vec<u8> = std::iter::repeat_n(0, lead as usize).chain(d.digits.iter().copied()).collect();
         while padded.len() % 4 != 0 {
             padded.push(0);
         }
-        let groups: Vec<i16> = padded
-            .chunks(4)
-            .map(|c| c.iter().fold(0i16, |acc, x| acc * 10 + *x as i16))
-            .collect();
+        let groups: Vec<i16> = padded.chunks(4).map(|c| c.iter().fold(0i16, |acc, x| acc * 10 + *x as i16)).collect();
         let weight = (d.point + lead) / 4 - 1;
         let sign = if d.neg { SIGN_NEG } else { SIGN_POS };
         put_header(buf, groups.len() as i16, weight as i16, sign, d.dscale);
@@ -260,29 +232,14 @@ impl Numeric {
             if g >= 10000 {
                 return Err(bad("digit"));
             }
-            digits.extend_from_slice(&[
-                (g / 1000) as u8,
-                (g / 100 % 10) as u8,
-                (g / 10 % 10) as u8,
-                (g % 10) as u8,
-            ]);
+            digits.extend_from_slice(&[(g / 1000) as u8, (g / 100 % 10) as u8, (g / 10 % 10) as u8, (g % 10) as u8]);
         }
-        Ok(Numeric::Finite(Decimal::new(
-            sign == SIGN_NEG,
-            digits,
-            (weight + 1) * 4,
-            dscale as i64,
-        )?))
+        Ok(Numeric::Finite(Decimal::new(sign == SIGN_NEG, digits, (weight + 1) * 4, dscale as i64)?))
     }
 
     pub fn from_i64(i: i64) -> Numeric {
         let neg = i < 0;
-        let digits: Vec<u8> = i
-            .unsigned_abs()
-            .to_string()
-            .bytes()
-            .map(|c| c - b'0')
-            .collect();
+        let digits: Vec<u8> = i.unsigned_abs().to_string().bytes().map(|c| c - b'0').collect();
         let point = digits.len() as i64;
         Numeric::Finite(Decimal::new(neg, digits, point, 0).expect("an i64 fits"))
     }
@@ -293,11 +250,7 @@ impl Numeric {
             return Numeric::NaN;
         }
         if f.is_infinite() {
-            return if f > 0.0 {
-                Numeric::PosInf
-            } else {
-                Numeric::NegInf
-            };
+            return if f > 0.0 { Numeric::PosInf } else { Numeric::NegInf };
         }
         let sci = format!("{f:.14e}");
         let (mantissa, exp) = sci.split_once('e').expect("{:e} has an exponent");
@@ -310,10 +263,7 @@ impl Numeric {
         let d = match self {
             Numeric::Finite(d) => d,
             Numeric::NaN => {
-                return Err(PgError::new(
-                    sqlstate::FEATURE_NOT_SUPPORTED,
-                    format!("cannot convert NaN to {type_name}"),
-                ))
+                return Err(PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, format!("cannot convert NaN to {type_name}")))
             }
             _ => {
                 return Err(PgError::new(
@@ -329,11 +279,7 @@ impl Numeric {
         for i in 0..d.point.max(0) {
             mag = mag * 10 + *d.digits.get(i as usize).unwrap_or(&0) as i128;
         }
-        let first_frac = if d.point >= 0 {
-            d.digits.get(d.point as usize).copied()
-        } else {
-            None
-        };
+        let first_frac = if d.point >= 0 { d.digits.get(d.point as usize).copied() } else { None };
         if first_frac.unwrap_or(0) >= 5 {
             mag += 1;
         }
@@ -388,11 +334,7 @@ mod tests {
             ("0.4", 0, "0"),
             ("-0.004", 2, "0.00"),
             ("0.0005", 2, "0.00"),
-            (
-                "123456789012345678901234.56789",
-                3,
-                "123456789012345678901234.568",
-            ),
+            ("123456789012345678901234.56789", 3, "123456789012345678901234.568"),
             ("NaN", 2, "NaN"),
             ("12", 0, "12"),
         ] {
@@ -415,10 +357,7 @@ mod tests {
             ("0.000100", "0.000100"),
             ("nan", "NaN"),
             ("-inf", "-Infinity"),
-            (
-                "123456789012345678901234567890.123456789",
-                "123456789012345678901234567890.123456789",
-            ),
+            ("123456789012345678901234567890.123456789", "123456789012345678901234567890.123456789"),
         ] {
             assert_eq!(text(input), out, "{input}");
         }
@@ -439,10 +378,7 @@ mod tests {
         assert_eq!(binary("0"), [0, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(binary("0.00"), [0, 0, 0, 0, 0, 0, 0, 2]);
         assert_eq!(binary("1"), [0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!(
-            binary("-12345.678"),
-            [0, 3, 0, 1, 0x40, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c]
-        );
+        assert_eq!(binary("-12345.678"), [0, 3, 0, 1, 0x40, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c]);
         assert_eq!(binary("10000"), [0, 1, 0, 1, 0, 0, 0, 0, 0, 1]);
         assert_eq!(binary("0.0001"), [0, 1, 0xff, 0xff, 0, 0, 0, 4, 0, 1]);
         assert_eq!(binary("NaN"), [0, 0, 0, 0, 0xc0, 0, 0, 0]);
@@ -452,28 +388,12 @@ mod tests {
 
     #[test]
     fn binary_input_checks() {
-        let n = Numeric::read_binary(&[0, 3, 0, 1, 0x40, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c])
-            .unwrap();
+        let n = Numeric::read_binary(&[0, 3, 0, 1, 0x40, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c]).unwrap();
         assert_eq!(n.to_text(), "-12345.678");
         // Digits hidden by dscale are truncated, as numeric_recv does.
-        assert_eq!(
-            Numeric::read_binary(&[0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0x13, 0x88])
-                .unwrap()
-                .to_text(),
-            "1.5"
-        );
-        assert_eq!(
-            Numeric::read_binary(&[0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10])
-                .unwrap_err()
-                .code,
-            "22P03"
-        );
-        assert_eq!(
-            Numeric::read_binary(&[0, 0, 0, 0, 0x12, 0, 0, 0])
-                .unwrap_err()
-                .code,
-            "22P03"
-        );
+        assert_eq!(Numeric::read_binary(&[0, 2, 0, 0, 0, 0, 0, 1, 0, 1, 0x13, 0x88]).unwrap().to_text(), "1.5");
+        assert_eq!(Numeric::read_binary(&[0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10]).unwrap_err().code, "22P03");
+        assert_eq!(Numeric::read_binary(&[0, 0, 0, 0, 0x12, 0, 0, 0]).unwrap_err().code, "22P03");
         assert_eq!(Numeric::read_binary(&[0, 1]).unwrap_err().code, "22P03");
     }
 
@@ -483,35 +403,11 @@ mod tests {
         assert_eq!(Numeric::from_f64(1.0 / 3.0).to_text(), "0.333333333333333");
         assert_eq!(Numeric::from_f64(1.5e-7).to_text(), "0.00000015");
         assert_eq!(Numeric::from_f64(1e20).to_text(), "100000000000000000000");
-        assert_eq!(
-            Numeric::from_i64(i64::MIN).to_text(),
-            "-9223372036854775808"
-        );
-        assert_eq!(
-            Numeric::parse("2.5")
-                .unwrap()
-                .to_i64(i64::MIN, i64::MAX, "bigint")
-                .unwrap(),
-            3
-        );
-        assert_eq!(
-            Numeric::parse("-2.5")
-                .unwrap()
-                .to_i64(i64::MIN, i64::MAX, "bigint")
-                .unwrap(),
-            -3
-        );
-        assert_eq!(
-            Numeric::parse("0.4")
-                .unwrap()
-                .to_i64(i64::MIN, i64::MAX, "bigint")
-                .unwrap(),
-            0
-        );
-        assert!(Numeric::parse("1e30")
-            .unwrap()
-            .to_i64(i64::MIN, i64::MAX, "bigint")
-            .is_err());
+        assert_eq!(Numeric::from_i64(i64::MIN).to_text(), "-9223372036854775808");
+        assert_eq!(Numeric::parse("2.5").unwrap().to_i64(i64::MIN, i64::MAX, "bigint").unwrap(), 3);
+        assert_eq!(Numeric::parse("-2.5").unwrap().to_i64(i64::MIN, i64::MAX, "bigint").unwrap(), -3);
+        assert_eq!(Numeric::parse("0.4").unwrap().to_i64(i64::MIN, i64::MAX, "bigint").unwrap(), 0);
+        assert!(Numeric::parse("1e30").unwrap().to_i64(i64::MIN, i64::MAX, "bigint").is_err());
         assert_eq!(Numeric::parse("1e-3").unwrap().to_f64(), 0.001);
     }
 

@@ -149,22 +149,8 @@ struct VectorTypes {
 
 const fn vector_types(oid: Oid, array_oid: Oid) -> VectorTypes {
     VectorTypes {
-        vector: PgType {
-            oid,
-            name: "vector",
-            typlen: -1,
-            array_oid,
-            elem_oid: 0,
-            kind: Kind::Vector,
-        },
-        array: PgType {
-            oid: array_oid,
-            name: "_vector",
-            typlen: -1,
-            array_oid: 0,
-            elem_oid: oid,
-            kind: Kind::Array,
-        },
+        vector: PgType { oid, name: "vector", typlen: -1, array_oid, elem_oid: 0, kind: Kind::Vector },
+        array: PgType { oid: array_oid, name: "_vector", typlen: -1, array_oid: 0, elem_oid: oid, kind: Kind::Array },
     }
 }
 
@@ -228,10 +214,7 @@ pub fn by_name(name: &str) -> Option<&'static PgType> {
         array = true;
         base = b.trim_end().to_string();
     }
-    let base = base
-        .strip_prefix("pg_catalog.")
-        .unwrap_or(&base)
-        .to_string();
+    let base = base.strip_prefix("pg_catalog.").unwrap_or(&base).to_string();
     if !array {
         if let Some(elem) = base.strip_prefix('_') {
             if let Some(t) = scalar_by_name(elem) {
@@ -251,17 +234,11 @@ pub fn by_name(name: &str) -> Option<&'static PgType> {
 /// carries it: `varchar(n)`/`char(n)` n + 4, `numeric(p, s)` ((p << 16) | s) + 4,
 /// the element's modifier for arrays (`varchar(10)[]`), -1 when the name has none.
 pub fn typmod_of(name: &str, ty: &PgType) -> i32 {
-    let args = match name
-        .split_once('(')
-        .and_then(|(_, rest)| rest.split_once(')'))
-    {
+    let args = match name.split_once('(').and_then(|(_, rest)| rest.split_once(')')) {
         Some((args, _)) => args,
         None => return -1,
     };
-    let nums: Vec<i32> = args
-        .split(',')
-        .filter_map(|a| a.trim().parse().ok())
-        .collect();
+    let nums: Vec<i32> = args.split(',').filter_map(|a| a.trim().parse().ok()).collect();
     match (ty.element().unwrap_or(ty).oid, nums.as_slice()) {
         (1042 | 1043, [n]) if *n > 0 => n + 4,
         (1700, [p]) if (1..=1000).contains(p) => (p << 16) + 4,
@@ -305,10 +282,7 @@ fn scalar_by_name(base: &str) -> Option<&'static PgType> {
     if canonical == "vector" {
         return Some(vector());
     }
-    BUILTIN
-        .iter()
-        .copied()
-        .find(|t| t.name == canonical && t.kind != Kind::Array)
+    BUILTIN.iter().copied().find(|t| t.name == canonical && t.kind != Kind::Array)
 }
 
 #[cfg(test)]
@@ -338,12 +312,7 @@ mod tests {
                 assert_eq!(e.array_oid, t.oid, "{}", t.name);
                 assert_eq!(t.name, format!("_{}", e.name));
             } else if t.kind != Kind::Unknown {
-                assert_eq!(
-                    t.array().expect("array registered").elem_oid,
-                    t.oid,
-                    "{}",
-                    t.name
-                );
+                assert_eq!(t.array().expect("array registered").elem_oid, t.oid, "{}", t.name);
             }
             assert_eq!(by_oid(t.oid), Some(t));
         }

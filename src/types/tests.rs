@@ -55,7 +55,12 @@ fn scalars_against_postgres_bytes() {
     check(&DATE, Value::Date(8767), "2024-01-02", "0000223f");
     check(&DATE, Value::Date(i32::MIN), "-infinity", "80000000");
     check(&TIME, Value::Time(3_723_500_000), "01:02:03.5", "00000000ddf019e0");
-    check(&TIMETZ, Value::TimeTz { micros: 3_723_000_000, offset: 19800 }, "01:02:03+05:30", "00000000dde878c0ffffb2a8");
+    check(
+        &TIMETZ,
+        Value::TimeTz { micros: 3_723_000_000, offset: 19800 },
+        "01:02:03+05:30",
+        "00000000dde878c0ffffb2a8",
+    );
     check(&TIMESTAMP, Value::Timestamp(0x0002_b0ec_8517_d580), "2024-01-02 03:04:05.123456", "0002b0ec8517d580");
     check(&TIMESTAMP, Value::Timestamp(i64::MAX), "infinity", "7fffffffffffffff");
     check(&TIMESTAMPTZ, Value::TimestampTz(0x0002_b0ea_d7f0_8d80), "2024-01-02 01:04:05.123456+00", "0002b0ead7f08d80");
@@ -75,16 +80,31 @@ fn scalars_against_postgres_bytes() {
 #[test]
 fn arrays_against_postgres_bytes() {
     let items = vec![Value::Text("a"), Value::Null, Value::Text("b c")];
-    check(&TEXT_ARRAY, Value::Array(items), "{a,NULL,\"b c\"}", "00000001000000010000001900000003000000010000000161ffffffff00000003622063");
+    check(
+        &TEXT_ARRAY,
+        Value::Array(items),
+        "{a,NULL,\"b c\"}",
+        "00000001000000010000001900000003000000010000000161ffffffff00000003622063",
+    );
     check(
         &NUMERIC_ARRAY,
         Value::Array(vec![Value::Decimal("1.5"), Value::Null]),
         "{1.5,NULL}",
         "0000000100000001000006a400000002000000010000000c000200000000000100011388ffffffff",
     );
-    check(&DATE_ARRAY, Value::Array(vec![Value::Date(8767)]), "{2024-01-02}", "00000001000000000000043a0000000100000001000000040000223f");
+    check(
+        &DATE_ARRAY,
+        Value::Array(vec![Value::Date(8767)]),
+        "{2024-01-02}",
+        "00000001000000000000043a0000000100000001000000040000223f",
+    );
     check(&INT4_ARRAY, Value::Array(vec![]), "{}", "000000000000000000000017");
-    check(&BYTEA_ARRAY, Value::Array(vec![Value::Bytes(&[1])]), "{\"\\\\x01\"}", "00000001000000000000001100000001000000010000000101");
+    check(
+        &BYTEA_ARRAY,
+        Value::Array(vec![Value::Bytes(&[1])]),
+        "{\"\\\\x01\"}",
+        "00000001000000000000001100000001000000010000000101",
+    );
 }
 
 #[test]
@@ -113,7 +133,8 @@ fn coercions_from_dynamic_backends() {
     assert_eq!(text(&Value::Text("\\x0102"), &BYTEA), "\\x0102");
     assert_eq!(text(&Value::Text("a\\9"), &BYTEA), "\\x615c39");
     let mut b = BytesMut::new();
-    let err = |v: Value<'_>, ty: &PgType| encode(&v, ty, Format::Binary, &ctx(), &mut BytesMut::new()).unwrap_err().code;
+    let err =
+        |v: Value<'_>, ty: &PgType| encode(&v, ty, Format::Binary, &ctx(), &mut BytesMut::new()).unwrap_err().code;
     assert_eq!(err(Value::Text("abc"), &INT4), "22P02");
     assert_eq!(err(Value::Int(70000), &INT2), "22003");
     assert_eq!(err(Value::Float(1e300), &FLOAT4), "22003");
@@ -164,7 +185,10 @@ fn parameter_errors_never_panic() {
     assert_eq!(e(&[2, b'{', b'}'], &JSONB, Format::Binary), "22P03");
     assert_eq!(e(&hex("7ffffffffffffffe"), &TIMESTAMP, Format::Binary), "22008");
     assert_eq!(e(&hex("7ffffffe"), &DATE, Format::Binary), "22008");
-    assert_eq!(e(&hex("0000000100000000000000170000000100000001000000040000000700"), &INT4_ARRAY, Format::Binary), "22P03");
+    assert_eq!(
+        e(&hex("0000000100000000000000170000000100000001000000040000000700"), &INT4_ARRAY, Format::Binary),
+        "22P03"
+    );
     assert_eq!(e(b"a\0b", &TEXT, Format::Text), "22021");
     assert_eq!(e(&[0xc3, 0x28], &TEXT, Format::Binary), "22021");
     assert_eq!(decode_param(None, INT4.oid, Format::Binary, &ctx()).unwrap(), Param::Null);
@@ -187,7 +211,9 @@ fn arb_value(kind: u8) -> BoxedStrategy<(Value<'static>, &'static PgType)> {
         3 => any::<i64>().prop_map(|i| (Value::Int(i), &INT8)).boxed(),
         4 => any::<f64>().prop_filter("NaN differs", |f| !f.is_nan()).prop_map(|f| (Value::Float(f), &FLOAT8)).boxed(),
         5 => (datetime::MIN_TIMESTAMP..datetime::END_TIMESTAMP).prop_map(|t| (Value::Timestamp(t), &TIMESTAMP)).boxed(),
-        6 => (datetime::MIN_TIMESTAMP..datetime::END_TIMESTAMP).prop_map(|t| (Value::TimestampTz(t), &TIMESTAMPTZ)).boxed(),
+        6 => (datetime::MIN_TIMESTAMP..datetime::END_TIMESTAMP)
+            .prop_map(|t| (Value::TimestampTz(t), &TIMESTAMPTZ))
+            .boxed(),
         7 => (-2_451_545i32..2_000_000_000).prop_map(|d| (Value::Date(d), &DATE)).boxed(),
         8 => (0..=datetime::USECS_PER_DAY).prop_map(|t| (Value::Time(t), &TIME)).boxed(),
         9 => ((0..datetime::USECS_PER_DAY), (-tz::MAX_OFFSET..=tz::MAX_OFFSET))
@@ -250,5 +276,8 @@ fn typmod_pads_char_and_scales_numeric() {
     assert_eq!(with(&Value::Text("abcdef"), &BPCHAR, 9, Format::Text), b"abcdef");
     assert_eq!(with(&Value::Text("1.5"), &NUMERIC, 655366, Format::Text), b"1.50");
     assert_eq!(with(&Value::Float(2.345), &NUMERIC, 655366, Format::Text), b"2.35");
-    assert_eq!(with(&Value::Text("1.5"), &NUMERIC, 655366, Format::Binary), enc(&Value::Text("1.50"), &NUMERIC, Format::Binary));
+    assert_eq!(
+        with(&Value::Text("1.5"), &NUMERIC, 655366, Format::Binary),
+        enc(&Value::Text("1.50"), &NUMERIC, Format::Binary)
+    );
 }

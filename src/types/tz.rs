@@ -39,7 +39,10 @@ impl TimeZone {
     pub fn parse(spec: &str) -> PgResult<TimeZone> {
         let s = spec.trim();
         let unknown = || {
-            PgError::new(sqlstate::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"TimeZone\": \"{s}\""))
+            PgError::new(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("invalid value for parameter \"TimeZone\": \"{s}\""),
+            )
         };
         // A plain number is hours EAST (check_timezone's strtod branch): '+02', '-7', '5.5'.
         if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.')) {
@@ -146,7 +149,10 @@ pub fn parse_offset(s: &str) -> Option<i32> {
             _ => return None,
         }
     };
-    if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_digit())) {
+    if parts.is_empty()
+        || parts.len() > 3
+        || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_digit()))
+    {
         return None;
     }
     let n: Vec<i32> = parts.iter().map(|p| p.parse().unwrap_or(0)).collect();

@@ -58,7 +58,13 @@ mod tests {
         ] {
             assert_eq!(parse(same).unwrap(), u, "{same}");
         }
-        for bad in ["", "a0eebc99", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11x", "-a0eebc999c0b4ef8bb6d6bb9bd380a11", "{a0eebc999c0b4ef8bb6d6bb9bd380a11"] {
+        for bad in [
+            "",
+            "a0eebc99",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11x",
+            "-a0eebc999c0b4ef8bb6d6bb9bd380a11",
+            "{a0eebc999c0b4ef8bb6d6bb9bd380a11",
+        ] {
             assert_eq!(parse(bad).unwrap_err().code, "22P02", "{bad}");
         }
     }

@@ -52,7 +52,10 @@ pub fn read_binary(raw: &[u8]) -> PgResult<Vec<f32>> {
 /// vector_in. `lenient` also takes IRIS's logical form without brackets (`1,2,3`).
 pub fn parse(input: &str, lenient: bool) -> PgResult<Vec<f32>> {
     let bad = || {
-        PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, format!("invalid input syntax for type vector: \"{input}\""))
+        PgError::new(
+            sqlstate::INVALID_TEXT_REPRESENTATION,
+            format!("invalid input syntax for type vector: \"{input}\""),
+        )
     };
     let t = input.trim();
     let inner = match t.strip_prefix('[') {
@@ -71,7 +74,9 @@ pub fn parse(input: &str, lenient: bool) -> PgResult<Vec<f32>> {
                     "nan" => Ok(f32::NAN),
                     "inf" | "infinity" | "+inf" | "+infinity" => Ok(f32::INFINITY),
                     "-inf" | "-infinity" => Ok(f32::NEG_INFINITY),
-                    _ if x.is_empty() || x.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E') => Err(bad()),
+                    _ if x.is_empty() || x.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E') => {
+                        Err(bad())
+                    }
                     _ => x.parse::<f32>().map_err(|_| bad()),
                 }
             })

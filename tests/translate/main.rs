@@ -18,8 +18,8 @@ mod props;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use _core::translate::{translate, Action, IrisOptions, RowCount, Tag, Target, Translated};
 use _core::error::PgResult;
+use _core::translate::{translate, Action, IrisOptions, RowCount, Tag, Target, Translated};
 
 pub fn target_from(spec: &str) -> Target {
     let words: Vec<&str> = spec.split_whitespace().collect();
@@ -90,7 +90,12 @@ pub fn render(result: &PgResult<Vec<Translated>>) -> String {
                 let _ = writeln!(out, "DISCARD{}", if *all { " ALL" } else { "" });
             }
             Action::Set { name, value, local } => {
-                let _ = writeln!(out, "SET{} {name} = {}", if *local { " LOCAL" } else { "" }, value.as_deref().unwrap_or("DEFAULT"));
+                let _ = writeln!(
+                    out,
+                    "SET{} {name} = {}",
+                    if *local { " LOCAL" } else { "" },
+                    value.as_deref().unwrap_or("DEFAULT")
+                );
             }
             Action::Show { name } => {
                 let _ = writeln!(out, "SHOW {name}");
@@ -218,7 +223,12 @@ fn golden_corpus() {
                     if let Action::Execute { statements, .. } = &t.action {
                         for s in statements {
                             if let Err(e) = reparse(&s.sql) {
-                                failures.push(format!("{}: {}: output does not re-parse: {e}\n  {}", file.display(), c.name, s.sql));
+                                failures.push(format!(
+                                    "{}: {}: output does not re-parse: {e}\n  {}",
+                                    file.display(),
+                                    c.name,
+                                    s.sql
+                                ));
                             }
                         }
                     }
@@ -235,7 +245,14 @@ fn golden_corpus() {
                     actual
                 ));
             }
-            let _ = write!(blessed, "\n=== {}{}\n{}\n---\n{}\n", c.name, target_suffix(&header, &c.target), c.input, actual);
+            let _ = write!(
+                blessed,
+                "\n=== {}{}\n{}\n---\n{}\n",
+                c.name,
+                target_suffix(&header, &c.target),
+                c.input,
+                actual
+            );
         }
         if bless {
             std::fs::write(&file, blessed.trim_start_matches('\n')).unwrap();
@@ -250,5 +267,9 @@ fn target_suffix(header: &[String], target: &str) -> String {
         .iter()
         .find_map(|l| l.strip_prefix("#! target:").map(|t| t.trim().to_string()))
         .unwrap_or_else(|| "iris 2025.1".into());
-    if default == target { String::new() } else { format!(" @ {target}") }
+    if default == target {
+        String::new()
+    } else {
+        format!(" @ {target}")
+    }
 }
