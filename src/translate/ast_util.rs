@@ -1,8 +1,8 @@
 //! Small constructors and accessors for sqlparser AST nodes, shared by the rewrite families.
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
-    Ident, ObjectName, ObjectNamePart, Value,
+    self, BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, ObjectNamePart, Value,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -184,4 +184,18 @@ pub fn strip_public(n: &mut ObjectName) {
             }
         }
     }
+}
+
+/// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY` among a column's options.
+pub fn is_identity(options: &[ast::ColumnOptionDef]) -> bool {
+    options.iter().any(|o| {
+        matches!(
+            o.option,
+            ast::ColumnOption::Generated {
+                generated_as: ast::GeneratedAs::Always | ast::GeneratedAs::ByDefault,
+                generation_expr: None,
+                ..
+            }
+        )
+    })
 }

@@ -2,7 +2,7 @@
 //! CREATE INDEX (HNSW in vectors.rs) and ALTER TABLE.
 
 use sqlparser::ast::{
-    self, ColumnOption, ColumnOptionDef, DataType, Expr, GeneratedAs, IndexType, ObjectType, Statement, TableConstraint,
+    self, ColumnOption, ColumnOptionDef, DataType, Expr, IndexType, ObjectType, Statement, TableConstraint,
 };
 
 use super::ast_util::*;
@@ -51,16 +51,7 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
     }
     for col in &mut ct.columns {
         let k = kind(&col.data_type);
-        let identity = col.options.iter().any(|o| {
-            matches!(
-                o.option,
-                ColumnOption::Generated {
-                    generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
-                    generation_expr: None,
-                    ..
-                }
-            )
-        });
+        let identity = is_identity(&col.options);
         if let ColumnOption::Generated { generation_expr: Some(_), .. } = col
             .options
             .iter()

@@ -7,8 +7,8 @@
 //! docs/translation.md), so this target is for development, not for exact numeric work.
 
 use sqlparser::ast::{
-    self, BinaryOperator, ColumnOption, ColumnOptionDef, DataType, DateTimeField, Expr, GeneratedAs, IndexType,
-    LimitClause, ObjectType, Query, SetExpr, Statement, TableConstraint, TrimWhereField, Value,
+    self, BinaryOperator, ColumnOption, ColumnOptionDef, DataType, DateTimeField, Expr, IndexType, LimitClause,
+    ObjectType, Query, SetExpr, Statement, TableConstraint, TrimWhereField, Value,
 };
 use sqlparser::tokenizer::Token;
 
@@ -397,16 +397,7 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
     let mut pk_moved_inline = false;
     for col in &mut ct.columns {
         let k = kind(&col.data_type);
-        let identity = col.options.iter().any(|o| {
-            matches!(
-                o.option,
-                ColumnOption::Generated {
-                    generated_as: GeneratedAs::Always | GeneratedAs::ByDefault,
-                    generation_expr: None,
-                    ..
-                }
-            )
-        });
+        let identity = is_identity(&col.options);
         if matches!(k, PgKind::Serial(_)) || identity {
             let inline_pk = col.options.iter().any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)));
             let named_pk = table_pk.as_deref() == Some(col.name.value.to_ascii_lowercase().as_str());
