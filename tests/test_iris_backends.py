@@ -159,6 +159,55 @@ def test_fake_stores_none_as_an_object_reference(fakes):
     assert err.value.sqlcode == -104
 
 
+def test_fake_select_mode(fakes):
+    """The embedded face follows the job's select mode: logical values and a rejected
+    ISO literal in logical mode; ISO text in and out, ISO literals filed and compared
+    after SetOption("SelectMode", 1)."""
+    import iris
+    import irisbuiltins
+
+    probe = "SELECT CAST('2000-01-01' AS DATE) AS d"
+    iris.sql.exec("CREATE TABLE s (id INT, d DATE, tm TIME, p POSIXTIME, b BIT)")
+    iris.sql.exec("INSERT INTO s (id, d, tm, p, b) VALUES (?, ?, ?, ?, ?)", 1, 67000, 45296, 1 << 60, 1)
+    with pytest.raises(irisbuiltins.SQLError) as err:
+        iris.sql.exec("INSERT INTO s (id, d) VALUES (2, '2024-02-29')")
+    assert err.value.sqlcode == -104
+    assert list(next(iris.sql.exec(probe))) == [58074]
+    assert list(iris.sql.exec("SELECT id FROM s WHERE d = '2024-06-09'")) == []
+
+    assert iris.system.SQL.Util.SetOption("SelectMode", 1) == 1
+    assert list(next(iris.sql.exec(probe))) == ["2000-01-01"]
+    iris.sql.exec("INSERT INTO s (id, d) VALUES (2, '2024-02-29')")
+    iris.sql.exec("INSERT INTO s (id, d, tm, p, b) VALUES (?, ?, ?, ?, ?)",
+                  3, "2024-03-01", "12:34:56.5", "2024-01-02 03:04:05+02:00", 0)
+    assert [list(r) for r in iris.sql.exec("SELECT id, d, tm, p, b FROM s ORDER BY id")] == [
+        [1, "2024-06-09", "12:34:56", "1970-01-01 00:00:00", 1],
+        [2, "2024-02-29", "", "", ""],
+        [3, "2024-03-01", "12:34:56.500000", "2024-01-02 01:04:05", 0],
+    ]
+    assert [r[0] for r in iris.sql.exec("SELECT id FROM s WHERE d = '2024-02-29'")] == [2]
+    assert [r[0] for r in iris.sql.exec("SELECT id FROM s WHERE d >= ?", "2024-03-01")] == [1, 3]
+    with pytest.raises(irisbuiltins.SQLError) as err:
+        iris.sql.exec("INSERT INTO s (id, d) VALUES (?, ?)", 4, "2024-02-30")
+    assert err.value.sqlcode == -146
+    with pytest.raises(RuntimeError):
+        iris.system.SQL.Util.SetOption("NoSuchOption", 1)
+
+    iris.system.SQL.Util.SetOption("SelectMode", 0)
+    assert list(iris.sql.exec("SELECT id FROM s WHERE d = '2024-02-29'")) == []
+    assert list(next(iris.sql.exec("SELECT d FROM s WHERE id = 2"))) == [67000 - 101]
+
+
+def test_fake_select_mode_locked(monkeypatch, tmp_path):
+    """FAKE_IRIS_SELECTMODE_LOCKED=1: SetOption succeeds and changes nothing."""
+    iris_fakes.install(monkeypatch, tmp_path, FAKE_IRIS_SELECTMODE_LOCKED="1")
+    import iris
+
+    assert iris.system.SQL.Util.SetOption("SelectMode", 1) == 1
+    assert list(next(iris.sql.exec("SELECT CAST('2000-01-01' AS DATE) AS d"))) == [58074]
+    iris_fakes.purge()
+
+
 # --- errors --------------------------------------------------------------------------
 
 ERRORS = [
