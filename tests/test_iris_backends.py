@@ -46,9 +46,14 @@ def make_backend(kind: str, **extra):
     return dbapi.create({**DBAPI_CONFIG, **extra})
 
 
-@pytest.fixture(params=["embedded", "dbapi"])
-def backend(request, fakes):
-    b = make_backend(request.param)
+@pytest.fixture(params=["embedded", "embedded-logical", "dbapi"])
+def backend(request, fakes, monkeypatch):
+    """dbapi, and embedded in ODBC select mode and (SetOption without effect) logical mode."""
+    if request.param == "embedded-logical":
+        monkeypatch.setenv("FAKE_IRIS_SELECTMODE_LOCKED", "1")
+    b = make_backend(request.param.split("-")[0])
+    if request.param.startswith("embedded"):
+        assert b.select_mode == ("logical" if request.param == "embedded-logical" else "odbc")
     yield b
     b.close()
 
@@ -134,14 +139,43 @@ def test_null_and_empty_string_stay_apart(backend):
 
 
 def test_embedded_storage_is_logical(fakes):
-    """What the embedded backend binds, seen through the raw fake API."""
+    """What the embedded backend binds (ODBC mode), seen through the raw fake API."""
     conn = make_backend("embedded").connect()
     conn.execute("CREATE TABLE s (id INT, v VARCHAR(10), d DATE)", [])
     conn.execute("INSERT INTO s (id, v, d) VALUES (?, ?, ?)", [1, "", "1841-01-01"])
     conn.execute("INSERT INTO s (id, v, d) VALUES (?, ?, ?)", [2, None, None])
     import iris
 
-    assert [list(r) for r in iris.sql.exec("SELECT id, v, d FROM s ORDER BY id")] == [[1, "\x00", 1], [2, "", ""]]
+    sql = "SELECT id, v, d FROM s ORDER BY id"
+    assert [list(r) for r in iris.sql.exec(sql)] == [[1, "\x00", "1841-01-01"], [2, "", ""]]
+    iris.system.SQL.Util.SetOption("SelectMode", 0)
+    assert [list(r) for r in iris.sql.exec(sql)] == [[1, "\x00", 1], [2, "", ""]]
+
+
+def test_embedded_select_mode_and_its_warning(monkeypatch, fakes, caplog):
+    b = make_backend("embedded")
+    assert b.select_mode == "odbc" and "ODBC select mode" in b.describe_target()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+    iris_fakes.install(monkeypatch, fakes, FAKE_IRIS_SELECTMODE_LOCKED="1")
+    caplog.clear()
+    b = make_backend("embedded")
+    assert b.select_mode == "logical"
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "the process option did not reach iris.sql" in warnings[0]
+
+
+def test_embedded_starts_without_set_option(monkeypatch, fakes, caplog):
+    """An irispython without %SYSTEM.SQL.Util.SetOption: logical mode, a warning, no failure."""
+    import iris
+
+    monkeypatch.delattr(iris.system.SQL.Util, "SetOption")
+    b = make_backend("embedded")
+    assert b.select_mode == "logical"
+    assert any("SetOption failed" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    conn = b.connect()
+    conn.execute("CREATE TABLE dd (d DATE)", [])
+    conn.execute("INSERT INTO dd (d) VALUES (?)", ["2024-02-29"])
+    assert rows(conn, "SELECT d FROM dd") == [(dt.date(2024, 2, 29),)]
 
 
 def test_fake_stores_none_as_an_object_reference(fakes):
@@ -157,6 +191,55 @@ def test_fake_stores_none_as_an_object_reference(fakes):
     with pytest.raises(irisbuiltins.SQLError) as err:
         iris.sql.exec("INSERT INTO s (n) VALUES (?)", None)
     assert err.value.sqlcode == -104
+
+
+def test_fake_select_mode(fakes):
+    """The embedded face follows the job's select mode: logical values and a rejected
+    ISO literal in logical mode; ISO text in and out, ISO literals filed and compared
+    after SetOption("SelectMode", 1)."""
+    import iris
+    import irisbuiltins
+
+    probe = "SELECT CAST('2000-01-01' AS DATE) AS d"
+    iris.sql.exec("CREATE TABLE s (id INT, d DATE, tm TIME, p POSIXTIME, b BIT)")
+    iris.sql.exec("INSERT INTO s (id, d, tm, p, b) VALUES (?, ?, ?, ?, ?)", 1, 67000, 45296, 1 << 60, 1)
+    with pytest.raises(irisbuiltins.SQLError) as err:
+        iris.sql.exec("INSERT INTO s (id, d) VALUES (2, '2024-02-29')")
+    assert err.value.sqlcode == -104
+    assert list(next(iris.sql.exec(probe))) == [58074]
+    assert list(iris.sql.exec("SELECT id FROM s WHERE d = '2024-06-09'")) == []
+
+    assert iris.system.SQL.Util.SetOption("SelectMode", 1) == 1
+    assert list(next(iris.sql.exec(probe))) == ["2000-01-01"]
+    iris.sql.exec("INSERT INTO s (id, d) VALUES (2, '2024-02-29')")
+    iris.sql.exec("INSERT INTO s (id, d, tm, p, b) VALUES (?, ?, ?, ?, ?)",
+                  3, "2024-03-01", "12:34:56.5", "2024-01-02 03:04:05+02:00", 0)
+    assert [list(r) for r in iris.sql.exec("SELECT id, d, tm, p, b FROM s ORDER BY id")] == [
+        [1, "2024-06-09", "12:34:56", "1970-01-01 00:00:00", 1],
+        [2, "2024-02-29", "", "", ""],
+        [3, "2024-03-01", "12:34:56.500000", "2024-01-02 01:04:05", 0],
+    ]
+    assert [r[0] for r in iris.sql.exec("SELECT id FROM s WHERE d = '2024-02-29'")] == [2]
+    assert [r[0] for r in iris.sql.exec("SELECT id FROM s WHERE d >= ?", "2024-03-01")] == [1, 3]
+    with pytest.raises(irisbuiltins.SQLError) as err:
+        iris.sql.exec("INSERT INTO s (id, d) VALUES (?, ?)", 4, "2024-02-30")
+    assert err.value.sqlcode == -146
+    with pytest.raises(RuntimeError):
+        iris.system.SQL.Util.SetOption("NoSuchOption", 1)
+
+    iris.system.SQL.Util.SetOption("SelectMode", 0)
+    assert list(iris.sql.exec("SELECT id FROM s WHERE d = '2024-02-29'")) == []
+    assert list(next(iris.sql.exec("SELECT d FROM s WHERE id = 2"))) == [67000 - 101]
+
+
+def test_fake_select_mode_locked(monkeypatch, tmp_path):
+    """FAKE_IRIS_SELECTMODE_LOCKED=1: SetOption succeeds and changes nothing."""
+    iris_fakes.install(monkeypatch, tmp_path, FAKE_IRIS_SELECTMODE_LOCKED="1")
+    import iris
+
+    assert iris.system.SQL.Util.SetOption("SelectMode", 1) == 1
+    assert list(next(iris.sql.exec("SELECT CAST('2000-01-01' AS DATE) AS d"))) == [58074]
+    iris_fakes.purge()
 
 
 # --- errors --------------------------------------------------------------------------
@@ -215,6 +298,43 @@ def test_common_tables():
     assert ic.pg_type(-11) == "uuid" and ic.pg_type(None) == "text"
     assert ic.date_to_logical("1840-12-31") == 0 and ic.date_from_logical(67000) == dt.date(2024, 6, 9)
     assert ic.posix_to_logical("1970-01-01 00:00:00+00") == ic.POSIX_OFFSET
+
+
+# (value, ODBC type, clientType) -> (logical-mode parameter, ODBC-mode parameter)
+SELECT_MODE_PARAMS = [
+    (("2024-02-29", 9, None), 67000 - 101, "2024-02-29"),
+    ((dt.datetime(2024, 2, 29, 23, 0), 9, None), 67000 - 101, "2024-02-29"),
+    (("12:34:56", 10, None), 45296, "12:34:56"),
+    (("12:34:56.5", 10, None), 45296.5, "12:34:56.500000"),
+    (("2024-01-02 03:04:05.5", 11, None), "2024-01-02 03:04:05.500000", "2024-01-02 03:04:05.500000"),
+    (("2024-01-02 03:04:05+02", 11, 20), (1 << 60) + 1704157445 * 10**6, "2024-01-02 01:04:05"),
+    (("1970-01-01 00:00:00", 11, 20), 1 << 60, "1970-01-01 00:00:00"),
+    ((True, -7, None), 1, 1),
+    (("f", -7, None), 0, 0),
+    (("héllo", 12, None), "héllo", "héllo"),
+    ((7, 4, None), 7, 7),
+]
+
+
+@pytest.mark.parametrize("args,logical,odbc", SELECT_MODE_PARAMS)
+def test_parameters_follow_the_select_mode(args, logical, odbc):
+    from iris_pgwire.backends import iris_common as ic
+
+    assert ic.to_iris(*args) == ic.to_logical(*args) == logical
+    assert ic.to_iris(*args, mode=ic.ODBC_MODE) == ic.to_odbc(*args) == odbc
+
+
+def test_odbc_results_and_the_probe():
+    from iris_pgwire.backends import iris_common as ic
+
+    assert ic.from_logical("2024-02-29", "date") == dt.date(2024, 2, 29)
+    assert ic.from_logical("12:34:56.5", "time") == dt.time(12, 34, 56, 500000)
+    assert ic.from_logical("2024-01-02 03:04:05.25", "timestamp") == dt.datetime(2024, 1, 2, 3, 4, 5, 250000)
+    assert ic.from_logical("2024-01-02 03:04:05", "timestamptz") == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    assert ic.from_logical(1, "bool") is True and ic.from_logical("0", "bool") is False
+    assert ic.select_mode_from_probe(58074) == ic.select_mode_from_probe("58074") == ic.LOGICAL
+    assert ic.select_mode_from_probe("2000-01-01") == ic.ODBC_MODE
+    assert ic.select_mode_from_probe("01/01/2000") is None and ic.select_mode_from_probe(None) is None
 
 
 # --- transactions ----------------------------------------------------------------------

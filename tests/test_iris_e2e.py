@@ -85,17 +85,10 @@ def server(request, tmp_path):
     s.stop()
 
 
-# Server-side gaps found by this suite (strict: a fix turns them into failures to remove).
-LOGICAL_DATE_LITERAL = pytest.mark.xfail(
-    strict=True, reason="embedded runs in logical mode: a '2024-02-29' literal into a DATE column fails "
-    "validation (SQLCODE -104); needs literal conversion in the translator or ODBC select mode")
-
 SCHEMA = "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(50), born DATE, ok BOOLEAN)"
 
 
-def test_simple_query_results(server, request):
-    if server.backend == "embedded":
-        request.applymarker(LOGICAL_DATE_LITERAL)
+def test_simple_query_results(server):
     with server.connect(autocommit=True) as c:
         c.execute(SCHEMA)
         c.execute("INSERT INTO items (id, name, born, ok) VALUES (1, 'one', '2024-02-29', 1)")
@@ -103,6 +96,19 @@ def test_simple_query_results(server, request):
         c.execute("INSERT INTO items (id, name, born, ok) VALUES (3, NULL, '1840-12-31', 0)")
         rows = c.execute("SELECT id, name, born, ok FROM items ORDER BY id").fetchall()
     assert rows == [(1, "one", dt.date(2024, 2, 29), True), (2, "", None, False), (3, None, dt.date(1840, 12, 31), False)]
+
+
+def test_string_date_literals_filed_and_compared(server):
+    """PostgreSQL-style '2024-02-29' for a DATE column: IRIS reads it in ODBC select
+    mode (dbapi always; embedded once it has set the mode)."""
+    with server.connect(autocommit=True) as c:
+        c.execute(SCHEMA)
+        c.execute("INSERT INTO items (id, name, born) VALUES (1, 'leap', '2024-02-29')")
+        c.execute("INSERT INTO items (id, name, born) VALUES (2, 'later', '2024-03-01')")
+        c.execute("UPDATE items SET born = '2024-03-02' WHERE id = 2")
+        assert c.execute("SELECT id FROM items WHERE born = '2024-02-29'").fetchall() == [(1,)]
+        assert c.execute("SELECT id FROM items WHERE born > '2024-02-29'").fetchall() == [(2,)]
+        assert c.execute("SELECT born FROM items WHERE id = 2").fetchone() == (dt.date(2024, 3, 2),)
 
 
 def test_parameters_keep_null_and_empty_apart(server):
@@ -162,6 +168,80 @@ def test_asyncpg_typed_parameters(server):
         return [tuple(r) for r in await conn.fetch("SELECT id, name, born, ok FROM items")]
 
     assert asyncpg_run(server, work) == [(1, "", dt.date(2024, 1, 1), True)]
+
+
+# --- embedded select mode: ODBC when IRIS lets the job set it, else logical --------
+
+TEMPORAL = "CREATE TABLE ev (id INT PRIMARY KEY, d DATE, t TIME, ts TIMESTAMP, tz TIMESTAMPTZ)"
+TEMPORAL_ROW = (dt.date(2024, 2, 29), dt.time(12, 34, 56, 500000), dt.datetime(2024, 1, 2, 3, 4, 5, 250000),
+                dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2))))
+
+
+@pytest.fixture(params=["odbc", "locked"])
+def embedded(request, tmp_path):
+    """The embedded backend in ODBC mode, and on an instance where SetOption("SelectMode")
+    does not reach iris.sql (the backend stays in logical mode)."""
+    env = {"FAKE_IRIS_SELECTMODE_LOCKED": "1"} if request.param == "locked" else {}
+    s = Server("embedded", tmp_path, env=env)
+    s.mode = request.param
+    try:
+        expected = "IRIS select mode: " + ("ODBC" if s.mode == "odbc" else "logical")
+        assert any(expected in line for line in s.lines), s.lines
+        yield s
+    finally:
+        s.stop()
+
+
+def test_embedded_logs_its_select_mode(embedded):
+    log = "".join(embedded.lines)
+    warnings = [line for line in embedded.lines if "WARNING" in line]
+    if embedded.mode == "odbc":
+        assert "IRIS select mode: ODBC" in log and warnings == []
+    else:
+        assert "IRIS select mode: logical" in log
+        assert len(warnings) == 1 and "ODBC select mode" in warnings[0] and "DATE '2024-02-29'" in warnings[0]
+
+
+def test_embedded_temporal_parameters_psycopg(embedded):
+    with embedded.connect(autocommit=True) as c:
+        c.execute(TEMPORAL)
+        c.execute("INSERT INTO ev (id, d, t, ts, tz) VALUES (%s, %s, %s, %s, %s)", (1, *TEMPORAL_ROW))
+        c.execute("INSERT INTO ev (id, d) VALUES (%s, %s)", (2, dt.date(1840, 12, 31)))
+        row = c.execute("SELECT d, t, ts, tz FROM ev WHERE d = %s AND t = %s", TEMPORAL_ROW[:2]).fetchone()
+        assert row == TEMPORAL_ROW
+        assert c.execute("SELECT id FROM ev WHERE tz = %s", (TEMPORAL_ROW[3],)).fetchall() == [(1,)]
+        assert c.execute("SELECT id, d FROM ev WHERE d < %s", (dt.date(2000, 1, 1),)).fetchall() == [
+            (2, dt.date(1840, 12, 31))]
+
+
+def test_embedded_temporal_parameters_asyncpg(embedded):
+    async def run():
+        conn = await asyncpg.connect(host="127.0.0.1", port=embedded.port, user="u", database="d")
+        try:
+            await conn.execute(TEMPORAL)
+            await conn.execute("INSERT INTO ev (id, d, t, ts, tz) VALUES ($1, $2, $3, $4, $5)", 1, *TEMPORAL_ROW)
+            return [tuple(r) for r in await conn.fetch("SELECT d, t, ts, tz FROM ev WHERE d = $1", TEMPORAL_ROW[0])]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(run()) == [TEMPORAL_ROW]
+
+
+def test_embedded_string_date_literal_by_mode(embedded):
+    """ODBC mode files and compares '2024-02-29'. Logical mode rejects it with an
+    error (SQLCODE -104 -> XX000), matches nothing with it, and takes DATE '..'."""
+    with embedded.connect(autocommit=True) as c:
+        c.execute(SCHEMA)
+        c.execute("INSERT INTO items (id, born) VALUES (1, DATE '2024-02-29')")
+        if embedded.mode == "odbc":
+            c.execute("INSERT INTO items (id, born) VALUES (2, '2024-02-29')")
+            assert c.execute("SELECT id FROM items WHERE born = '2024-02-29' ORDER BY id").fetchall() == [(1,), (2,)]
+            return
+        with pytest.raises(psycopg.Error) as err:
+            c.execute("INSERT INTO items (id, born) VALUES (2, '2024-02-29')")
+        assert err.value.sqlstate == "XX000" and err.value.diag.message_detail == "IRIS SQLCODE -104"
+        assert c.execute("SELECT id FROM items WHERE born = '2024-02-29'").fetchall() == []
+        assert c.execute("SELECT id FROM items WHERE born = DATE '2024-02-29'").fetchall() == [(1,)]
 
 
 def test_transactions_never_see_uncommitted_rows(server):

@@ -7,14 +7,18 @@ connections wait for it (never interleave), and give up after
 ``lock_wait_timeout`` seconds with SQLSTATE 55P03. Autocommit statements
 hold the job only while they execute.
 
-Values are IRIS logical values (iris_common): ``""`` is NULL, ``"\\x00"`` is
-the empty string, and a Python None must never be bound (it would be stored
-as an object reference string such as ``13@%SYS.Python``).
+The job runs in ODBC select mode when the instance lets it (``select_mode``,
+probed at start-up): dates and times then travel as ISO text and PostgreSQL-style
+literals such as ``'2024-02-29'`` work for DATE columns. Otherwise it stays in
+logical mode (+$H days, seconds, POSIX integers; see iris_common). In both,
+``""`` is NULL, ``"\\x00"`` is the empty string, and a Python None must never be
+bound (it would be stored as an object reference string such as ``13@%SYS.Python``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from typing import Any, Optional, Sequence
@@ -24,6 +28,8 @@ from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
 
 _STATEMENT_CACHE_SIZE = 256
+
+log = logging.getLogger(__name__)
 
 
 def _import_iris():
@@ -186,7 +192,7 @@ class EmbeddedConnection:
             p = self._prepare(sql)
             types = p.param_types or [(None, None)] * len(params)
             bound = [
-                ic.embedded_param(None if v is None else ic.to_logical(v, *t))
+                ic.embedded_param(None if v is None else ic.to_iris(v, *t, mode=self._backend.select_mode))
                 for v, t in zip(params, types)
             ]
             try:
@@ -281,6 +287,46 @@ def _rowcount(rs) -> int:
     return -1
 
 
+def _sql_util(iris):
+    """%SYSTEM.SQL.Util (verify which of the two spellings resolves in irispython)."""
+    try:
+        return iris.system.SQL.Util
+    except AttributeError:
+        return iris.cls("%SYSTEM.SQL.Util")
+
+
+def _select_odbc_mode(iris) -> str:
+    """Ask for ODBC select mode and return the mode statements really run in.
+
+    %SYSTEM.SQL.Util.SetOption("SelectMode", 1) sets the process default, which
+    a new %SQL.Statement's %SelectMode (so iris.sql) starts from (verify). The
+    probe decides, whatever SetOption said; start-up never fails here.
+    """
+    reason = "the process option did not reach iris.sql"
+    try:
+        status = _sql_util(iris).SetOption("SelectMode", 1)
+        if status not in (1, "1", True):
+            reason = f"SetOption returned {status!r}"
+    except Exception as exc:
+        reason = f"SetOption failed: {exc}"
+    try:
+        value = next(iter(iris.sql.exec(ic.SELECT_MODE_PROBE)))[0]
+        mode = ic.select_mode_from_probe(value)
+        if mode is None:
+            reason = f"the probe returned {value!r}"
+    except Exception as exc:
+        mode, reason = None, f"the probe failed: {_error(exc)}"
+    if mode == ic.ODBC_MODE:
+        log.info("IRIS select mode: ODBC (dates and times travel as ISO text)")
+        return mode
+    log.info("IRIS select mode: logical")
+    log.warning(
+        "could not run this IRIS job in ODBC select mode (%s): a string literal for a DATE, TIME or "
+        "POSIXTIME column such as '2024-02-29' is rejected on INSERT/UPDATE (SQLCODE -104) and matches "
+        "nothing in WHERE; write DATE '2024-02-29' / CAST(.. AS DATE) or pass a parameter", reason)
+    return ic.LOGICAL
+
+
 class EmbeddedBackend:
     name = "embedded"
     dialect = "iris"
@@ -305,12 +351,14 @@ class EmbeddedBackend:
             self.iris.sql.exec(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
         except Exception as exc:
             raise ConfigError(f"cannot set isolation level {isolation}: {_error(exc)}") from None
+        self.select_mode = _select_odbc_mode(self.iris)
 
     def connect(self) -> EmbeddedConnection:
         return EmbeddedConnection(self)
 
     def describe_target(self) -> str:
-        return f"IRIS namespace {self.namespace}, in this process (one IRIS job: transactions are serialised)"
+        return (f"IRIS namespace {self.namespace}, in this process (one IRIS job: transactions are serialised), "
+                f"{'ODBC' if self.select_mode == ic.ODBC_MODE else 'logical'} select mode")
 
     def close(self) -> None:
         pass

@@ -5,7 +5,9 @@ reachable while writing it). Facts marked "(verify)" there sit behind a single
 function or table below, so a real instance that disagrees changes one place.
 
 - ODBC type code -> PostgreSQL type name (``pg_type``)
-- logical values -> Python values (``from_logical``) and back (``to_logical``)
+- IRIS values (logical or ODBC select mode) -> Python values (``from_logical``);
+  parameters to the logical form (``to_logical``) or ODBC text (``to_odbc``),
+  picked by select mode in ``to_iris``; the select-mode probe
 - the embedded NULL / empty-string convention (``""`` is NULL, ``"\\x00"`` is '')
 - SQLCODE -> SQLSTATE (``sqlstate_for``, ``sql_error``)
 """
@@ -83,12 +85,31 @@ def date_from_logical(days: Any) -> _dt.date:
     return HOROLOG_EPOCH + _dt.timedelta(days=int(days))
 
 
-def date_to_logical(value: Any) -> int:
+def _as_date(value: Any) -> _dt.date:
     if isinstance(value, _dt.datetime):
-        value = value.date()
+        return value.date()
     if isinstance(value, str):
-        value = _dt.date.fromisoformat(value.strip()[:10])
-    return (value - HOROLOG_EPOCH).days
+        return _dt.date.fromisoformat(value.strip()[:10])
+    return value
+
+
+def _as_time(value: Any) -> _dt.time:
+    if isinstance(value, str):
+        return _dt.time.fromisoformat(_six_digit_fraction(value.strip()))
+    return value
+
+
+_FRACTION = re.compile(r"(\d{2}:\d{2}:\d{2})\.(\d+)")
+
+
+def _six_digit_fraction(text: str) -> str:
+    """'12:00:00.5' -> '12:00:00.500000': fromisoformat before Python 3.11 takes
+    only 3 or 6 digits, and IRIS writes as many as the value has."""
+    return _FRACTION.sub(lambda m: m.group(1) + "." + (m.group(2) + "000000")[:6], text, count=1)
+
+
+def date_to_logical(value: Any) -> int:
+    return (_as_date(value) - HOROLOG_EPOCH).days
 
 
 def time_from_logical(seconds: Any) -> _dt.time:
@@ -99,8 +120,7 @@ def time_from_logical(seconds: Any) -> _dt.time:
 
 
 def time_to_logical(value: Any) -> Any:
-    if isinstance(value, str):
-        value = _dt.time.fromisoformat(value.strip())
+    value = _as_time(value)
     secs = value.hour * 3600 + value.minute * 60 + value.second
     return secs + value.microsecond / 1_000_000 if value.microsecond else secs
 
@@ -121,7 +141,7 @@ _TZ_SUFFIX = re.compile(r"([+-]\d{2})(\d{2})?$")
 
 
 def _parse_timestamp(text: str) -> _dt.datetime:
-    text = text.strip().replace("T", " ")
+    text = _six_digit_fraction(text.strip().replace("T", " "))
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     m = _TZ_SUFFIX.search(text)
@@ -141,8 +161,8 @@ def timestamp_to_logical(value: Any) -> str:
 
 
 def from_logical(value: Any, type_name: str) -> Any:
-    """A non-NULL IRIS value (logical form, or already converted by a driver)
-    as the Python value base.py promises for ``type_name``."""
+    """A non-NULL IRIS value (logical form, ODBC text, or already converted by a
+    driver) as the Python value base.py promises for ``type_name``."""
     if type_name == "date":
         if isinstance(value, _dt.datetime):
             return value.date()
@@ -155,7 +175,7 @@ def from_logical(value: Any, type_name: str) -> Any:
         if isinstance(value, _dt.time):
             return value
         if isinstance(value, str) and ":" in value:
-            return _dt.time.fromisoformat(value)
+            return _as_time(value)
         return time_from_logical(value)
     if type_name in ("timestamp", "timestamptz"):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -214,9 +234,54 @@ def to_logical(value: Any, odbc_type: Optional[int], client_type: Optional[int] 
     return value
 
 
-# --- NULL and empty string (embedded, logical mode) -------------------------
+def to_odbc(value: Any, odbc_type: Optional[int], client_type: Optional[int] = None) -> Any:
+    """A non-NULL parameter in ODBC select mode: DATE 'YYYY-MM-DD', TIME
+    'HH:MM:SS[.ffffff]', TIMESTAMP 'YYYY-MM-DD HH:MM:SS[.ffffff]', POSIXTIME the
+    same text in UTC (verify: %PosixTime's OdbcToLogical applies no zone). BIT
+    and everything else as in logical mode."""
+    target = pg_type(odbc_type, client_type)
+    if target == "date" and isinstance(value, (str, _dt.date)):
+        return _as_date(value).isoformat()
+    if target == "time" and isinstance(value, (str, _dt.time)):
+        return _as_time(value).isoformat()
+    if target == "timestamptz" and isinstance(value, (str, _dt.datetime)):
+        return timestamp_to_logical(value)  # %TimeStamp text, converted to UTC
+    return to_logical(value, odbc_type, client_type)
+
+
+# --- select modes -----------------------------------------------------------------
+
+#: %SelectMode 0 and 1 (2, Display, is never asked for).
+LOGICAL = "logical"
+ODBC_MODE = "odbc"
+
+#: Run at start-up to learn the select mode statements really get: a DATE comes
+#: back as +$H days (58074) in logical mode, as '2000-01-01' in ODBC mode (verify).
+SELECT_MODE_PROBE = "SELECT CAST('2000-01-01' AS DATE) AS d"
+
+
+def select_mode_from_probe(value: Any) -> Optional[str]:
+    """LOGICAL or ODBC_MODE from the probe's value; None when it is neither."""
+    if isinstance(value, str) and value.strip().startswith("2000-01-01"):
+        return ODBC_MODE
+    try:
+        if int(value) == date_to_logical("2000-01-01"):
+            return LOGICAL
+    except (TypeError, ValueError):
+        pass
+    return None
+
+
+def to_iris(value: Any, odbc_type: Optional[int], client_type: Optional[int] = None, mode: str = LOGICAL) -> Any:
+    """A non-NULL parameter in the form the statement's select mode reads."""
+    return (to_odbc if mode == ODBC_MODE else to_logical)(value, odbc_type, client_type)
+
+
+# --- NULL and empty string (embedded, either select mode) -------------------
 
 #: In logical mode "" is NULL and $C(0) is the empty string, both ways (verify).
+#: Kept in ODBC select mode too (verify: the docs say Display mode shows an empty
+#: string as "", which would read back as NULL if ODBC mode did the same).
 IRIS_NULL = ""
 IRIS_EMPTY = "\x00"
 

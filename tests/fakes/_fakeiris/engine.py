@@ -9,6 +9,10 @@ Model (iris-facts.md):
 - Storage holds IRIS *logical* values: DATE as +$H days, TIME as seconds,
   POSIXTIME as 2**60 + microseconds, BIT as 0/1, TIMESTAMP as text; SQL NULL
   and '' are sqlite NULL and ''. The faces convert at the API edge.
+- Select mode (``Job.mode``): "logical" (embedded default) or "odbc" (DBAPI
+  jobs; embedded after ``SetOption("SelectMode", 1)``). It decides how
+  parameters, results, literals filed into typed columns and literals compared
+  with DATE/TIME/POSIXTIME columns are read (values.py, values_in.py).
 - Isolation: IRIS defaults to READ UNCOMMITTED. A job at that level reads
   another job's uncommitted writes of this OS process (its SELECT runs on the
   writer's connection); at READ COMMITTED it sees committed data only.
@@ -92,9 +96,16 @@ def type_of_declared(decl: str) -> Tuple[int, int, int, int]:
     return odbc, client, precision, scale
 
 
+def filing_kind(decl: str) -> Optional[str]:
+    """DATE, TIME, POSIXTIME or BIT: the declared types whose input the select mode converts."""
+    odbc, client, _p, _s = type_of_declared(decl)
+    return {9: "DATE", 10: "TIME", -7: "BIT"}.get(odbc) or ("POSIXTIME" if client == 20 else None)
+
+
 _TYPEOF = {"integer": (4, 5), "real": (8, 3), "blob": (-3, 1), "text": (12, 10)}
 _AGGREGATE = re.compile(r"^\s*(COUNT|SUM|AVG|MIN|MAX|LIST|%DLIST)\s*\(", re.I)
 _IDENT = re.compile(r"^[A-Za-z_%][\w%]*$")
+_COMPARED_LITERAL = re.compile(r"\"?(\w+)\"?\s*(?:=|<>|!=|<=|>=|<|>)\s*('[^']*')")
 
 
 # --- the instance -------------------------------------------------------------------
@@ -231,6 +242,8 @@ class Job:
         n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
         with self.lock:
             self._check_open()
+            if self.mode == "odbc":
+                sqlite_sql = self._odbc_literals(sqlite_sql)
             try:
                 self.conn.execute("EXPLAIN " + sqlite_sql, [None] * n_params)
                 columns = self._columns(sql, sqlite_sql) if sqltext.is_query(blank) else None
@@ -313,6 +326,25 @@ class Job:
             odbc, client, prec, scale = type_of_declared(decl) if decl else (12, 10, 0, 0)
             out.append(ParamInfo(odbc, client, prec, scale, decl))
         return out
+
+    def _odbc_literals(self, sqlite_sql: str) -> str:
+        """ODBC mode: a string literal compared with a DATE, TIME or POSIXTIME column
+        is ODBC text, compared as its logical value (IRIS: "WHERE DOB > 2000-01-01"
+        returns rows in ODBC mode, none in logical mode). Only ``col op 'text'``
+        is modelled, not IN lists, BETWEEN or ``'text' op col``."""
+        hits = list(_COMPARED_LITERAL.finditer(sqltext.blank_literals(sqlite_sql)))
+        types = self._table_types(sqlite_sql) if hits else {}
+        for m in reversed(hits):
+            kind = filing_kind(types.get(m.group(1).upper(), ""))
+            if kind not in ("DATE", "TIME", "POSIXTIME"):
+                continue
+            start, end = m.span(2)
+            try:
+                logical = values_in.odbc_to_logical(kind, sqlite_sql[start + 1:end - 1].replace("''", "'"))
+            except ValueError:
+                continue  # compared as text: matches nothing (verify: IRIS may raise -146)
+            sqlite_sql = sqlite_sql[:start] + str(logical) + sqlite_sql[end:]
+        return sqlite_sql
 
     # execute
 
@@ -411,8 +443,7 @@ class Job:
             return
         table = m.group(1)
         for _cid, col, decl, *_ in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
-            odbc, client, _p, _s = type_of_declared(decl)
-            kind = {9: "DATE", 10: "TIME", -7: "BIT"}.get(odbc) or ("POSIXTIME" if client == 20 else None)
+            kind = filing_kind(decl)
             if not kind:
                 continue
             for event in ("INSERT", f"UPDATE OF \"{col}\""):

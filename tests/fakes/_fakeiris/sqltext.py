@@ -11,6 +11,7 @@ import os
 import re
 from typing import List, Optional, Tuple
 
+from _fakeiris import values_in
 from _fakeiris.errors import FakeSQLError
 
 
@@ -114,12 +115,29 @@ _SIMPLE = [
 ]
 
 
+_CAST_LITERAL = re.compile(r"\bCAST\s*\(\s*('[^']*')\s+AS\s+(DATE|TIME|POSIXTIME)\s*\)", re.I)
+
+
+def _cast_literals(sql: str) -> str:
+    """CAST('2000-01-01' AS DATE): IRIS reads ODBC text into the logical value in
+    any select mode (verify); sqlite's CAST would keep only the leading number."""
+    for m in reversed(list(_CAST_LITERAL.finditer(blank_literals(sql)))):
+        start, end = m.span(1)
+        try:
+            logical = values_in.odbc_to_logical(m.group(2).upper(), sql[start + 1:end - 1].replace("''", "'"))
+        except ValueError:
+            continue  # left to sqlite (not modelled: what IRIS makes of bad text)
+        sql = sql[:start] + str(logical) + sql[end:]
+    return sql
+
+
 def to_sqlite(sql: str) -> str:
     """Rewrite the IRIS spellings the gateway emits into sqlite's.
 
     Literal text is preserved: rewrites are applied to the literal-blanked copy
     to find positions, then spliced into the original.
     """
+    sql = _cast_literals(sql)
     for pattern, repl in _SIMPLE:
         sql = _sub_outside_literals(pattern, repl, sql)
     blank = blank_literals(sql)

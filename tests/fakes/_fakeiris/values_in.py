@@ -1,7 +1,8 @@
-"""Typed-column filing rules of the fake, for values written as SQL literals.
+"""Filing rules of the fake for DATE, TIME, TIMESTAMP, POSIXTIME and BIT input.
 
-ODBC mode (xDBC connections) converts ISO text to the logical form; logical
-mode (embedded) accepts only logical values (numeric text is fine).
+ODBC mode (xDBC connections, or embedded at %SelectMode 1) converts ISO text to
+the logical form; logical mode (embedded default) accepts only logical values
+(numeric text is fine). Used for SQL literals, parameters and CAST.
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from __future__ import annotations
 import datetime as dt
 
 H0 = dt.date(1840, 12, 31)
-P0 = 1 << 60
+P0 = 1 << 60  # %PosixTime value of 1970-01-01 00:00:00 UTC
 U0 = dt.datetime(1970, 1, 1)
 
 
 def odbc_to_logical(kind: str, value):
+    """ValueError when ``value`` is not valid ODBC text for ``kind``."""
     text = str(value).strip()
     if kind == "DATE":
         return (dt.date.fromisoformat(text[:10]) - H0).days
     if kind == "TIME":
         t = dt.time.fromisoformat(text)
-        return t.hour * 3600 + t.minute * 60 + t.second
+        secs = t.hour * 3600 + t.minute * 60 + t.second
+        return secs + t.microsecond / 1_000_000 if t.microsecond else secs
+    if kind == "TIMESTAMP":
+        return dt.datetime.fromisoformat(text.replace("T", " ")).isoformat(sep=" ")
     if kind == "POSIXTIME":
         ts = dt.datetime.fromisoformat(text.replace("T", " "))
         if ts.tzinfo is not None:

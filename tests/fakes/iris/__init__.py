@@ -11,7 +11,8 @@ Reproduces the two faces the gateway uses, as iris-facts.md describes them:
 Environment: FAKE_IRIS_DATA (instance directory), FAKE_IRIS_HOST/PORT/USER/
 PASSWORD (what a DBAPI connect must match; defaults localhost/1972/_SYSTEM/SYS),
 FAKE_IRIS_LOCK_TIMEOUT, FAKE_IRIS_VERSION (LIMIT needs >= 2025.1),
-FAKE_IRIS_NAMESPACES. A file named DOWN in the instance directory makes the
+FAKE_IRIS_NAMESPACES, FAKE_IRIS_SELECTMODE_LOCKED (=1: embedded
+``SetOption("SelectMode", 1)`` has no effect). A file named DOWN in the instance directory makes the
 "server" unreachable (connections then fail with a communication link error).
 """
 

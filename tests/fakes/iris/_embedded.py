@@ -1,4 +1,11 @@
-"""Embedded-Python face of the fake: iris.sql and iris.system, one job per process."""
+"""Embedded-Python face of the fake: iris.sql and iris.system, one job per process.
+
+Statements take the job's select mode when prepared (%SQL.Statement's
+%SelectMode starts from the process setting): logical values in logical mode,
+ODBC text for DATE/TIME/POSIXTIME in ODBC mode. ``iris.system.SQL.Util.SetOption
+("SelectMode", n)`` sets it; FAKE_IRIS_SELECTMODE_LOCKED=1 makes that a no-op
+(an instance where the process option does not reach iris.sql).
+"""
 
 from __future__ import annotations
 
@@ -52,10 +59,11 @@ class _Metadata:
 
 
 class ResultSet:
-    """Iterable result: each row is a list of logical values."""
+    """Iterable result: each row is a list of values in the statement's select mode."""
 
-    def __init__(self, prepared: Prepared, rows, rowcount: int) -> None:
+    def __init__(self, prepared: Prepared, rows, rowcount: int, mode: str) -> None:
         self._prepared = prepared
+        self._mode = mode
         self._rows = iter(rows)
         self._count = 0
         self._dml_count = rowcount
@@ -67,7 +75,7 @@ class ResultSet:
         row = next(self._rows)
         self._count += 1
         cols = self._prepared.columns or []
-        return [values.embedded_value(v, c) for v, c in zip(row, cols)]
+        return [values.embedded_value(v, c, self._mode) for v, c in zip(row, cols)]
 
     @property
     def rowcount(self) -> int:
@@ -79,8 +87,9 @@ class ResultSet:
 
 
 class Statement:
-    def __init__(self, prepared: Prepared) -> None:
+    def __init__(self, prepared: Prepared, mode: str) -> None:
         self._prepared = prepared
+        self._mode = mode  # %SelectMode
 
     def execute(self, *params: Any) -> ResultSet:
         p = self._prepared
@@ -88,11 +97,11 @@ class Statement:
         try:
             if len(params) != len(p.params):
                 raise FakeSQLError(-1, f"{len(p.params)} parameters expected, {len(params)} given")
-            bound = [values.embedded_bind(v, info) for v, info in zip(params, p.params)]
+            bound = [values.embedded_bind(v, info, self._mode) for v, info in zip(params, p.params)]
             result = job.execute(p, bound)
         except FakeSQLError as exc:
             raise _sql_error(exc, p.sql) from None
-        return ResultSet(p, result.rows, result.rowcount)
+        return ResultSet(p, result.rows, result.rowcount, self._mode)
 
     def _GetMetadata(self) -> _Metadata:
         return _Metadata(self._prepared)
@@ -100,8 +109,9 @@ class Statement:
 
 class _SQL:
     def prepare(self, sql: str) -> Statement:
+        job = _the_job()
         try:
-            return Statement(_the_job().prepare(sql))
+            return Statement(job.prepare(sql), job.mode)
         except FakeSQLError as exc:
             raise _sql_error(exc, sql) from None
 
@@ -132,8 +142,34 @@ class _Process:
         return os.getpid()
 
 
+class _Util:
+    """%SYSTEM.SQL.Util: only the SelectMode process option is modelled."""
+
+    _MODES = {0: "logical", 1: "odbc"}  # 2 (Display) is not simulated
+
+    @staticmethod
+    def SetOption(option: str, value: Any) -> int:
+        """IRIS: SetOption(pOption, pValue, ByRef oldValue) As %Status (docs: ``set
+        status=$SYSTEM.SQL.Util.SetOption("AllowExtrinsicFunctions",1,.oldval)``).
+        Returns 1 (OK); the by-reference old value is not modelled, and an option
+        the fake does not know raises (IRIS would return an error %Status, verify)."""
+        if str(option).lower() != "selectmode":
+            raise RuntimeError(f"fake iris: SQL option {option!r} is not simulated")
+        mode = _Util._MODES.get(int(value))
+        if mode is None:
+            raise RuntimeError(f"fake iris: SelectMode {value!r} is not simulated")
+        if os.environ.get("FAKE_IRIS_SELECTMODE_LOCKED") != "1":
+            _the_job().mode = mode
+        return 1
+
+
+class _SystemSQL:
+    Util = _Util
+
+
 class _System:
     Process = _Process
+    SQL = _SystemSQL
 
 
 system = _System()
