@@ -89,6 +89,13 @@ CASES = [
     ("timestamptz[]", ['{"2024-01-02 03:04:05+02",-infinity}'], [[dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)]]),
     ("varchar(10)[]", ['{abc,"d e"}'], [["abc", "d e"]]),
     ("uuid[]", ["{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}"], [[uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")]]),
+    ("smallint[]", ["{1,-32768}"], [[1, -32768, None]]),
+    ("real[]", ["{1.5,NaN}"], [[1.5, -2.25]]),
+    ("bytea[]", ['{"\\\\x00ff",NULL}'], [[b"\x00\xff", b"", None]]),
+    ("time[]", ['{12:34:56.5,"24:00:00"}'], [[dt.time(12, 34, 56, 500000), dt.time(0, 0)]]),
+    ("timestamp[]", ['{"2024-01-02 03:04:05",infinity}'], [[dt.datetime(2024, 1, 2, 3, 4, 5)]]),
+    ("interval[]", ['{"1 day 02:00:00","-1 mons"}'], [[dt.timedelta(days=1, hours=2), dt.timedelta(0)]]),
+    ("char(3)[]", ['{a,bcd}'], [["a", "bcd"]]),
 ]
 
 IDS = [c[0].replace("(", "_").replace(",", "_").replace(")", "").replace(" ", "_").replace("[]", "_array") for c in CASES]

@@ -38,6 +38,9 @@ pub fn encode_typmod(
     buf: &mut BytesMut,
 ) -> PgResult<()> {
     if typmod >= 4 && !matches!(value, Value::Null) {
+        if ty.kind == Kind::Array {
+            return encode_array(value, ty, typmod, format, ctx, buf);
+        }
         if ty.oid == BPCHAR.oid {
             if let Some(s) = as_str(value, ty)? {
                 let width = (typmod - 4) as usize;
@@ -308,7 +311,7 @@ fn encode_text(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx, buf: &mut BytesMut
             _ => buf.put_slice(to_json_text(value, ty)?.as_bytes()),
         },
         Kind::Vector => buf.put_slice(vector::to_text(&to_vector(value, ty)?).as_bytes()),
-        Kind::Array => encode_array(value, ty, Format::Text, ctx, buf)?,
+        Kind::Array => encode_array(value, ty, -1, Format::Text, ctx, buf)?,
     }
     Ok(())
 }
@@ -347,12 +350,20 @@ fn encode_binary(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx, buf: &mut BytesM
             buf.put_slice(to_json_text(value, ty)?.as_bytes());
         }
         Kind::Vector => vector::write_binary(&to_vector(value, ty)?, buf)?,
-        Kind::Array => encode_array(value, ty, Format::Binary, ctx, buf)?,
+        Kind::Array => encode_array(value, ty, -1, Format::Binary, ctx, buf)?,
     }
     Ok(())
 }
 
-fn encode_array(value: &Value<'_>, ty: &PgType, format: Format, ctx: &TypeCtx, buf: &mut BytesMut) -> PgResult<()> {
+/// An array value; `typmod` is the element's (`char(3)[]` pads each element).
+fn encode_array(
+    value: &Value<'_>,
+    ty: &PgType,
+    typmod: i32,
+    format: Format,
+    ctx: &TypeCtx,
+    buf: &mut BytesMut,
+) -> PgResult<()> {
     let elem = ty.element().ok_or_else(|| PgError::internal(format!("array type {} has no element", ty.name)))?;
     // A text-typed backend may hold the array as a literal: parse it into owned texts
     // that the element values below borrow.
@@ -381,7 +392,7 @@ fn encode_array(value: &Value<'_>, ty: &PgType, format: Format, ctx: &TypeCtx, b
                     array::push_text_element(None, i == 0, &mut out);
                 } else {
                     tmp.clear();
-                    encode_text(item, elem, ctx, &mut tmp)?;
+                    encode_typmod(item, elem, typmod, Format::Text, ctx, &mut tmp)?;
                     array::push_text_element(Some(&tmp), i == 0, &mut out);
                 }
             }
@@ -398,7 +409,7 @@ fn encode_array(value: &Value<'_>, ty: &PgType, format: Format, ctx: &TypeCtx, b
                 }
                 let at = buf.len();
                 buf.put_i32(0);
-                encode_binary(item, elem, ctx, buf)?;
+                encode_typmod(item, elem, typmod, Format::Binary, ctx, buf)?;
                 let len = (buf.len() - at - 4) as i32;
                 buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
             }
@@ -428,7 +439,16 @@ fn natural_text(value: &Value<'_>, ctx: &TypeCtx) -> PgResult<String> {
         Value::Array(items) => {
             let mut out = vec![b'{'];
             for (i, item) in items.iter().enumerate() {
-                let t = if matches!(item, Value::Null) { None } else { Some(natural_text(item, ctx)?) };
+                let t = match item {
+                    Value::Null => None,
+                    // Elements of a bytea[] are written the way byteain reads them back.
+                    Value::Bytes(b) => {
+                        let mut hex = Vec::new();
+                        bytea::to_hex(b, &mut hex);
+                        Some(String::from_utf8(hex).map_err(|_| PgError::internal("bytea hex is not UTF-8"))?)
+                    }
+                    _ => Some(natural_text(item, ctx)?),
+                };
                 array::push_text_element(t.as_deref().map(str::as_bytes), i == 0, &mut out);
             }
             out.push(b'}');
