@@ -38,15 +38,7 @@ def _driver():
         return drv
     except ImportError:
         pass
-    try:
-        import iris  # type: ignore[import-not-found]
-    except ImportError:
-        iris = None
-    if iris is None or not hasattr(iris, "connect"):
-        raise ConfigError(
-            "the dbapi backend needs intersystems-irispython: pip install 'iris-pgwire[dbapi]'"
-        )
-    return iris
+    return ic.import_iris("connect", "the dbapi backend needs intersystems-irispython: pip install 'iris-pgwire[dbapi]'")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -33,16 +33,11 @@ log = logging.getLogger(__name__)
 
 
 def _import_iris():
-    try:
-        import iris  # type: ignore[import-not-found]
-    except ImportError:
-        iris = None
-    if iris is None or not hasattr(iris, "sql"):
-        raise ConfigError(
-            "the embedded backend runs inside IRIS: start it with "
-            "`irispython -m iris_pgwire.server --backend embedded` (iris.sql is not importable here)"
-        )
-    return iris
+    return ic.import_iris(
+        "sql",
+        "the embedded backend runs inside IRIS: start it with "
+        "`irispython -m iris_pgwire.server --backend embedded` (iris.sql is not importable here)",
+    )
 
 
 def available() -> bool:

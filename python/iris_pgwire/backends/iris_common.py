@@ -20,7 +20,19 @@ import re
 import uuid
 from typing import Any, Optional
 
-from iris_pgwire.errors import BackendError
+from iris_pgwire.errors import BackendError, ConfigError
+
+def import_iris(required: str, missing: str):
+    """The ``iris`` module when it has attribute ``required`` (``sql`` inside IRIS,
+    ``connect`` from intersystems-irispython); else ConfigError(``missing``)."""
+    try:
+        import iris  # type: ignore[import-not-found]
+    except ImportError:
+        iris = None
+    if iris is None or not hasattr(iris, required):
+        raise ConfigError(missing)
+    return iris
+
 
 # --- types ---------------------------------------------------------------
 
