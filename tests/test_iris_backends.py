@@ -24,7 +24,7 @@ TABLE = (
 )
 COLUMNS = [
     ("id", "int4"), ("name", "varchar"), ("d", "date"), ("tm", "time"), ("ts", "timestamp"),
-    ("p", "timestamptz"), ("b", "bool"), ("n", "numeric"), ("f", "float8"), ("u", "uuid"),
+    ("p", "timestamptz"), ("b", "bool"), ("n", "numeric(10,2)"), ("f", "float8"), ("u", "uuid"),
     ("big", "int8"), ("bin", "bytea"),
 ]
 
@@ -296,6 +296,12 @@ def test_common_tables():
     assert ic.pg_type(1091) == "date" and ic.pg_type(1092) == "time" and ic.pg_type(1093) == "timestamptz"
     assert ic.pg_type(11, 20) == "timestamptz" and ic.pg_type(93) == "timestamp" and ic.pg_type(-7) == "bool"
     assert ic.pg_type(-11) == "uuid" and ic.pg_type(None) == "text"
+    # NUMERIC metadata becomes PostgreSQL's modifier; the DDL stand-in for unconstrained
+    # numeric (38,18) and unusable metadata stay plain numeric; other types take none.
+    assert ic.column_type(2, None, 10, 2) == "numeric(10,2)" and ic.column_type(3, None, "5", "0") == "numeric(5,0)"
+    assert ic.column_type(2, None, 38, 18) == ic.column_type(2, None, None, None) == "numeric"
+    assert ic.column_type(2, None, 5, 7) == ic.column_type(2, None, 0, 0) == "numeric"
+    assert ic.column_type(12, None, 50, 0) == "varchar" and ic.base_type("numeric(10,2)") == "numeric"
     assert ic.date_to_logical("1840-12-31") == 0 and ic.date_from_logical(67000) == dt.date(2024, 6, 9)
     assert ic.posix_to_logical("1970-01-01 00:00:00+00") == ic.POSIX_OFFSET
 

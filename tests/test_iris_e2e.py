@@ -121,6 +121,38 @@ def test_parameters_keep_null_and_empty_apart(server):
             (1, "", dt.date(2000, 1, 2), True), (2, None, None, False)]
 
 
+NUMERICS = "CREATE TABLE nums (id INT PRIMARY KEY, a NUMERIC(10,2), b NUMERIC, c NUMERIC(5,0))"
+# Unconstrained NUMERIC values are canonical here: IRIS keeps no display scale ('1.50'
+# reads back as 1.5, where PostgreSQL keeps the trailing zero; documented in docs/types.md).
+NUMERIC_ROWS = [(1, "1.5", "1.25", "3"), (2, "2.345", "0.1", "4.6"), (3, "-12345678.9", "1234567.125", "-7")]
+
+
+def _numeric_read(target_connect, binary: bool):
+    with target_connect(autocommit=True) as c:
+        c.execute(NUMERICS)
+        for row in NUMERIC_ROWS:
+            c.execute("INSERT INTO nums (id, a, b, c) VALUES (%s, %s, %s, %s)", row)
+        with c.cursor(binary=binary) as cur:
+            cur.execute("SELECT a, b, c, (a), nums.a FROM nums ORDER BY id")
+            described = [(d.type_code, d.precision, d.scale) for d in cur.description]
+            return described, [tuple(str(v) for v in r) for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_numeric_columns_read_like_postgresql(server, pg15, binary):
+    """IRIS returns canonical numbers (1.5 for a NUMERIC(10,2) value); the column's
+    precision and scale from IRIS metadata make them read as PostgreSQL's 1.50, and
+    RowDescription carries numeric(p,s) like PostgreSQL's, for column references."""
+    import psycopg as pg
+    want = _numeric_read(lambda **kw: pg.connect(pg15.dsn, **kw), binary)
+    try:
+        got = _numeric_read(server.connect, binary)
+    finally:
+        with pg.connect(pg15.dsn, autocommit=True) as c:
+            c.execute("DROP TABLE nums")
+    assert got == want
+
+
 @pytest.mark.parametrize("sql,sqlstate", [
     ("SELECT * FROM nosuch", "42P01"),
     ("SELECT nosuch FROM items", "42703"),

@@ -3,7 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::{close_cursor, fields_for, resolve_formats, Session, Tx};
+use super::columns::{fields_for, resolve_formats};
+use super::{close_cursor, Session, Tx};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::{Message, Target};

@@ -1,7 +1,8 @@
 //! Statements the gateway answers itself, for every backend: SHOW, SELECTs of
 //! session functions, and asyncpg's type introspection (from the type registry).
 
-use super::{field, resolve_formats, Done, Session};
+use super::columns::{field, resolve_formats};
+use super::{Done, Session};
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
 use crate::python::backend::Column;

@@ -5,6 +5,7 @@
 //! Backend calls block, so each runs on tokio's blocking pool (`blocking`);
 //! the session task itself only waits on sockets and channels.
 
+mod columns;
 mod extended;
 mod local;
 mod startup;
@@ -18,13 +19,15 @@ use tokio::net::TcpStream;
 
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::pool::Lease;
-use crate::protocol::backend::{self as be, FieldDescription, TxStatus};
+use crate::protocol::backend::{self as be, TxStatus};
 use crate::protocol::frontend::{split_frame, split_startup, Message};
 use crate::python::backend::{BackendConn, Column, Executed, RowPlan};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
 use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, Translated};
+
 use crate::types::{self, Format, Param};
+use columns::{column_type, fields_for, resolve_columns, resolve_formats};
 
 use extended::{Portal, Prepared};
 use startup::Opening;
@@ -731,52 +734,4 @@ async fn close_cursor(cursor: Arc<crate::python::backend::BackendCursor>) {
         Ok(())
     })
     .await;
-}
-
-/// Result format codes from Bind: none = all text, one = all columns, else one per column.
-fn resolve_formats(codes: &[i16], ncols: usize) -> PgResult<Vec<Format>> {
-    match codes.len() {
-        0 => Ok(vec![Format::Text; ncols]),
-        1 => Ok(vec![Format::from_code(codes[0])?; ncols]),
-        n if n == ncols => codes.iter().map(|c| Format::from_code(*c)).collect(),
-        n => Err(PgError::protocol(format!("bind message has {n} result formats but query has {ncols} columns"))),
-    }
-}
-
-fn field(name: &str, ty: &types::PgType, typmod: i32, format: Format) -> FieldDescription {
-    FieldDescription {
-        name: name.to_owned(),
-        table_oid: 0,
-        column_attr: 0,
-        type_oid: ty.oid,
-        type_len: ty.typlen,
-        type_modifier: typmod,
-        format,
-    }
-}
-
-fn fields_for(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
-    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), c.typmod, *f)).collect()
-}
-
-fn column_type(c: &Column) -> &'static types::PgType {
-    c.ty.unwrap_or(&types::TEXT)
-}
-
-/// Combine the backend's columns with what the SQL says: PostgreSQL's names for
-/// expression columns and case-folded identifiers, and the expression types the
-/// backend could not give. Untyped columns end up as text.
-fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredColumn]>) -> Vec<Column> {
-    let inferred = inferred.filter(|c| c.len() == backend.len());
-    backend
-        .into_iter()
-        .enumerate()
-        .map(|(i, col)| {
-            let hint = inferred.map(|c| &c[i]);
-            let ty = col.ty.or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid)).unwrap_or(&types::TEXT);
-            // A modifier belongs to the backend's own type, not to an inferred one.
-            let typmod = if col.ty.is_some() { col.typmod } else { -1 };
-            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty), typmod }
-        })
-        .collect()
 }

@@ -21,6 +21,22 @@ pub struct InferredColumn {
     pub name: String,
     /// None: a column reference or an expression whose type the backend must tell.
     pub type_oid: Option<Oid>,
+    /// A bare column reference: only then does the column's type modifier (numeric(p,s),
+    /// varchar(n)) describe the values, as in PostgreSQL.
+    pub column_ref: bool,
+}
+
+impl InferredColumn {
+    fn of(env: &Env, name: String, e: &Expr) -> Self {
+        InferredColumn { name, type_oid: expr_type_in(env, e), column_ref: is_column_ref(e) }
+    }
+}
+
+fn is_column_ref(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_column_ref(inner),
+        e => matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)),
+    }
 }
 
 /// The projection of a row-returning statement; None when it holds a wildcard
@@ -83,10 +99,7 @@ fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
         SetExpr::Query(q) => query_columns(env, q),
         SetExpr::SetOperation { left, .. } => set_expr_columns(env, left),
         SetExpr::Values(v) => v.rows.first().map(|row| {
-            row.iter()
-                .enumerate()
-                .map(|(i, e)| InferredColumn { name: format!("column{}", i + 1), type_oid: expr_type_in(env, e) })
-                .collect()
+            row.iter().enumerate().map(|(i, e)| InferredColumn::of(env, format!("column{}", i + 1), e)).collect()
         }),
         _ => None,
     }
@@ -96,10 +109,8 @@ fn items(env: &Env, items: &[SelectItem]) -> Option<Vec<InferredColumn>> {
     items
         .iter()
         .map(|item| match item {
-            SelectItem::UnnamedExpr(e) => Some(InferredColumn { name: expr_name(e).0, type_oid: expr_type_in(env, e) }),
-            SelectItem::ExprWithAlias { expr, alias } => {
-                Some(InferredColumn { name: ident_name(alias), type_oid: expr_type_in(env, expr) })
-            }
+            SelectItem::UnnamedExpr(e) => Some(InferredColumn::of(env, expr_name(e).0, e)),
+            SelectItem::ExprWithAlias { expr, alias } => Some(InferredColumn::of(env, ident_name(alias), expr)),
             _ => None,
         })
         .collect()

@@ -90,7 +90,7 @@ class DbapiCursor:
         self._cur = cur
         self.description = columns
         self.rowcount = rowcount
-        self._types = [t for _, t in columns] if columns else []
+        self._types = [ic.base_type(t) for _, t in columns] if columns else []
         self._owner = owner
 
     def fetch(self, n: int) -> list[tuple]:
@@ -254,7 +254,8 @@ class DbapiConnection:
 def _columns(description) -> Optional[list[Column]]:
     if not description:
         return None
-    return [(d[0], ic.pg_type(d[1])) for d in description]
+    # PEP 249: (name, type_code, display_size, internal_size, precision, scale, null_ok)
+    return [(d[0], ic.column_type(d[1], None, d[4], d[5])) for d in description]
 
 
 class DbapiBackend:

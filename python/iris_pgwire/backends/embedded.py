@@ -121,7 +121,9 @@ class _Prepared:
         cols = _items(getattr(meta, "columns", None))
         self.stmt = stmt
         self.columns: Optional[list[tuple[str, str]]] = (
-            [(c.colName, ic.pg_type(c.ODBCType, getattr(c, "clientType", None))) for c in cols] or None
+            [(c.colName, ic.column_type(c.ODBCType, getattr(c, "clientType", None),
+                                        getattr(c, "precision", None), getattr(c, "scale", None)))
+             for c in cols] or None
         )
         self.param_types = [
             (getattr(p, "ODBCType", None), getattr(p, "clientType", None))
@@ -134,7 +136,7 @@ class EmbeddedCursor:
         self._rs = iter(rs) if rs is not None else None
         self.description = columns
         self.rowcount = rowcount
-        self._types = [t for _, t in columns] if columns else []
+        self._types = [ic.base_type(t) for _, t in columns] if columns else []
 
     def fetch(self, n: int) -> list[tuple]:
         if self._rs is None:

@@ -83,6 +83,34 @@ def pg_type(odbc_type: Optional[int], client_type: Optional[int] = None) -> str:
         return "text"
 
 
+#: The DDL translator's stand-in for PostgreSQL's unconstrained ``numeric``
+#: (translate/ddl.rs): reported back as plain ``numeric``, not padded to 18 places.
+_UNCONSTRAINED_NUMERIC = (38, 18)
+
+
+def column_type(odbc_type: Optional[int], client_type: Optional[int] = None,
+                precision: Any = None, scale: Any = None) -> str:
+    """`pg_type` plus the modifier PostgreSQL shows for the column: ``numeric(p,s)``
+    for NUMERIC/DECIMAL columns with a scale, so values read back as PostgreSQL
+    prints them ("1.50", where IRIS's canonical number is 1.5). The session keeps
+    the modifier for plain column references only (session/mod.rs resolve_columns)."""
+    base = pg_type(odbc_type, client_type)
+    if base != "numeric":
+        return base
+    try:
+        p, s = int(precision), int(scale)
+    except (TypeError, ValueError):
+        return base
+    if not (0 < p <= 1000 and 0 <= s <= p) or (p, s) == _UNCONSTRAINED_NUMERIC:
+        return base
+    return f"numeric({p},{s})"
+
+
+def base_type(type_name: str) -> str:
+    """``numeric(10,2)`` -> ``numeric``: value conversions go by the type alone."""
+    return type_name.split("(", 1)[0]
+
+
 # --- logical values ----------------------------------------------------------
 
 #: $HOROLOG day 0 is 1840-12-31.

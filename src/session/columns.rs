@@ -1,0 +1,103 @@
+//! Result columns as clients see them: format codes, RowDescription fields, and the
+//! merge of the backend's column types with what the SQL text says.
+
+use crate::error::{PgError, PgResult};
+use crate::protocol::backend::FieldDescription;
+use crate::python::backend::Column;
+use crate::translate::InferredColumn;
+use crate::types::{self, Format};
+
+/// Result format codes from Bind: none = all text, one = all columns, else one per column.
+pub(super) fn resolve_formats(codes: &[i16], ncols: usize) -> PgResult<Vec<Format>> {
+    match codes.len() {
+        0 => Ok(vec![Format::Text; ncols]),
+        1 => Ok(vec![Format::from_code(codes[0])?; ncols]),
+        n if n == ncols => codes.iter().map(|c| Format::from_code(*c)).collect(),
+        n => Err(PgError::protocol(format!("bind message has {n} result formats but query has {ncols} columns"))),
+    }
+}
+
+pub(super) fn field(name: &str, ty: &types::PgType, typmod: i32, format: Format) -> FieldDescription {
+    FieldDescription {
+        name: name.to_owned(),
+        table_oid: 0,
+        column_attr: 0,
+        type_oid: ty.oid,
+        type_len: ty.typlen,
+        type_modifier: typmod,
+        format,
+    }
+}
+
+pub(super) fn fields_for(columns: &[Column], formats: &[Format]) -> Vec<FieldDescription> {
+    columns.iter().zip(formats).map(|(c, f)| field(&c.name, column_type(c), c.typmod, *f)).collect()
+}
+
+pub(super) fn column_type(c: &Column) -> &'static types::PgType {
+    c.ty.unwrap_or(&types::TEXT)
+}
+
+/// Combine the backend's columns with what the SQL says: PostgreSQL's names for
+/// expression columns and case-folded identifiers, and the expression types the
+/// backend could not give. Untyped columns end up as text.
+pub(super) fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredColumn]>) -> Vec<Column> {
+    let inferred = inferred.filter(|c| c.len() == backend.len());
+    backend
+        .into_iter()
+        .enumerate()
+        .map(|(i, col)| {
+            let hint = inferred.map(|c| &c[i]);
+            let ty = col.ty.or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid)).unwrap_or(&types::TEXT);
+            // A modifier belongs to the backend's own type of a column, not to an inferred
+            // type nor to an expression (IRIS gives SUM/AVG a scale its values may exceed).
+            let typmod = if col.ty.is_some() && hint.is_none_or(|h| h.column_ref) { col.typmod } else { -1 };
+            Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty), typmod }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backend_col(name: &str, ty: Option<&'static types::PgType>, typmod: i32) -> Column {
+        Column { name: name.into(), ty, typmod }
+    }
+
+    fn hint(name: &str, type_oid: Option<types::Oid>, column_ref: bool) -> InferredColumn {
+        InferredColumn { name: name.into(), type_oid, column_ref }
+    }
+
+    #[test]
+    fn modifiers_stay_on_column_references_only() {
+        let numeric = types::by_oid(1700);
+        let typmod = (10 << 16) + 2 + 4; // numeric(10,2)
+        let cols = vec![backend_col("A", numeric, typmod), backend_col("Aggregate_2", numeric, typmod)];
+        let got = resolve_columns(cols, Some(&[hint("a", None, true), hint("sum", None, false)]));
+        assert_eq!((got[0].name.as_str(), got[0].typmod), ("a", typmod));
+        assert_eq!((got[1].name.as_str(), got[1].typmod), ("sum", -1), "an expression's values may exceed the scale");
+    }
+
+    #[test]
+    fn wildcard_queries_keep_backend_columns() {
+        let cols = vec![backend_col("a", types::by_oid(1700), 655366), backend_col("b", None, -1)];
+        let got = resolve_columns(cols, None);
+        assert_eq!(got[0].typmod, 655366);
+        assert_eq!(got[1].ty.map(|t| t.oid), Some(25), "untyped columns are text");
+    }
+
+    #[test]
+    fn inferred_types_carry_no_modifier() {
+        let cols = vec![backend_col("x", None, 42)];
+        let got = resolve_columns(cols, Some(&[hint("x", Some(23), false)]));
+        assert_eq!((got[0].ty.map(|t| t.oid), got[0].typmod), (Some(23), -1));
+    }
+
+    #[test]
+    fn result_format_codes() {
+        assert_eq!(resolve_formats(&[], 2).unwrap(), vec![Format::Text; 2]);
+        assert_eq!(resolve_formats(&[1], 2).unwrap(), vec![Format::Binary; 2]);
+        assert_eq!(resolve_formats(&[0, 1], 2).unwrap(), vec![Format::Text, Format::Binary]);
+        assert!(resolve_formats(&[0, 1, 0], 2).is_err());
+    }
+}
