@@ -275,6 +275,10 @@ def test_out_of_range_parameters_give_sqlstates(pg15, gateway, table_name):
         ("jsonb", '{"a":', "22P02"),
         ("integer[]", "{1,x}", "22P02"),
         ("smallint[]", "{70000}", "22003"),
+        ("numeric(5,2)", "999.995", "22003"),
+        ("numeric(5,2)", "-12345.6", "22003"),
+        ("numeric(3)", "Infinity", "22003"),
+        ("numeric(2,2)", "1", "22003"),
     ]
 
     def run(target):
@@ -294,6 +298,43 @@ def test_out_of_range_parameters_give_sqlstates(pg15, gateway, table_name):
     expected = [s for _, _, s in cases]
     assert run(pg15) == expected
     assert run(gateway) == expected
+
+
+def test_numeric_precision_and_scale_limits(pg15, gateway, table_name):
+    """numeric(p,s) keeps values that round below 10^(p-s) and refuses others with
+    22003, for literals and parameters, in INSERT, UPDATE and added columns."""
+    statements = [
+        f"create table {table_name} (id integer primary key, v numeric(5,2))",
+        f"insert into {table_name} values (1, 999.994)",
+        f"insert into {table_name} values (2, 999.995)",
+        f"insert into {table_name} values (3, 'NaN')",
+        f"insert into {table_name} values (4, -0.001)",
+        f"update {table_name} set v = v * 1000 where id = 1",
+        f"update {table_name} set v = 12.345 where id = 1",
+        f"alter table {table_name} add column w numeric(3,1)",
+        f"update {table_name} set w = 99.94 where id = 1",
+        f"update {table_name} set w = 99.95 where id = 1",
+        f"insert into {table_name} (id, v, w) values (5, 1, 100)",
+        f"select id, v, w from {table_name} order by id",
+    ]
+
+    def run(target):
+        out = []
+        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+            try:
+                for sql in statements:
+                    try:
+                        cur = c.execute(sql)
+                        out.append([tuple(str(v) for v in r) for r in cur.fetchall()] if cur.description else "ok")
+                    except psycopg.Error as e:
+                        out.append(e.sqlstate)
+            finally:
+                c.execute(f"drop table if exists {table_name}")
+        return out
+
+    want = run(pg15)
+    assert want.count("22003") == 4
+    assert run(gateway) == want
 
 
 def test_array_parameters_echo(pg15, gateway):

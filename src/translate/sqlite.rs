@@ -428,13 +428,38 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
             );
             continue;
         }
-        col.data_type = column_type(&col.data_type, &k)?;
-        column_options(&mut col.options)?;
+        convert_column(col, &k)?;
     }
     if pk_moved_inline {
         ct.constraints.retain(|c| !matches!(c, TableConstraint::PrimaryKey(_)));
     }
     Ok(())
+}
+
+/// Declared type and options of a column that is not auto-numbered.
+fn convert_column(col: &mut ast::ColumnDef, k: &PgKind) -> PgResult<()> {
+    col.data_type = column_type(&col.data_type, k)?;
+    column_options(&mut col.options)?;
+    if let PgKind::Numeric(Some((p, s))) = k {
+        col.options.push(numeric_range_check(&col.name, *p, s.unwrap_or(0)));
+    }
+    Ok(())
+}
+
+/// numeric(p,s) holds values that round to an absolute value below 10^(p-s); the
+/// backend's `pg_numeric_fits` decides, and the constraint's name lets the backend
+/// report a failure as PostgreSQL's 22003 "numeric field overflow".
+fn numeric_range_check(col: &ast::Ident, p: u64, s: u64) -> ColumnOptionDef {
+    let fits = func("pg_numeric_fits", vec![Expr::Identifier(col.clone()), num(p), num(s)]);
+    ColumnOptionDef {
+        name: Some(ident(&format!("pgw_numeric_overflow_{p}_{s}"))),
+        option: ColumnOption::Check(ast::CheckConstraint {
+            name: None,
+            expr: Box::new(fits),
+            no_inherit: false,
+            enforced: None,
+        }),
+    }
 }
 
 /// Declared types keep their PostgreSQL names where SQLite can parse them and its
@@ -591,9 +616,7 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
             if matches!(k, PgKind::Serial(_)) {
                 return Err(refuse("ADD COLUMN .. SERIAL", "SQLite cannot add an auto-numbered column"));
             }
-            column_def.data_type = column_type(&column_def.data_type, &k)?;
-            column_options(&mut column_def.options)?;
-            Ok(())
+            convert_column(column_def, &k)
         }
         ast::AlterTableOperation::DropColumn { .. }
         | ast::AlterTableOperation::RenameColumn { .. }

@@ -54,7 +54,8 @@ fn double_colon_casts() {
 fn create_table_keeps_pg_type_names() {
     assert_eq!(
         sql("CREATE TABLE IF NOT EXISTS public.t (id BIGINT, ok BOOLEAN, at TIMESTAMP, name VARCHAR(20), price NUMERIC(10,2))"),
-        "CREATE TABLE IF NOT EXISTS t (id BIGINT, ok BOOLEAN, at TIMESTAMP, name VARCHAR(20), price NUMERIC_TEXT(10,2) COLLATE pg_numeric)"
+        "CREATE TABLE IF NOT EXISTS t (id BIGINT, ok BOOLEAN, at TIMESTAMP, name VARCHAR(20), price NUMERIC_TEXT(10,2) \
+         COLLATE pg_numeric CONSTRAINT pgw_numeric_overflow_10_2 CHECK (pg_numeric_fits(price, 10, 2)))"
     );
     assert_eq!(
         sql("CREATE TABLE t (a timestamp with time zone, b character varying(5), c double precision, d timestamp without time zone)"),

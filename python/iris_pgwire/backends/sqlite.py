@@ -29,6 +29,9 @@ _ERRORS = [
     (re.compile(r"UNIQUE constraint failed: (.*)"), "23505", "duplicate key value violates unique constraint ({0})"),
     (re.compile(r"NOT NULL constraint failed: (.*)"), "23502", 'null value in column "{0}" violates not-null constraint'),
     (re.compile(r"FOREIGN KEY constraint failed"), "23503", "insert or update violates foreign key constraint"),
+    # The translator's range check of numeric(p,s) columns (numeric_fits).
+    (re.compile(r"CHECK constraint failed: pgw_numeric_overflow_(\d+)_(\d+)"), "22003",
+     "numeric field overflow: a field with precision {0}, scale {1} must round to an absolute value less than 10^({0}-{1})"),
     (re.compile(r"CHECK constraint failed: (.*)"), "23514", "new row violates check constraint ({0})"),
     (re.compile(r"database is locked"), "55P03", "could not obtain lock: database is locked"),
     (re.compile(r"(near .*: syntax error|incomplete input|syntax error)"), "42601", "syntax error: {0}"),
@@ -131,6 +134,27 @@ def numeric_collation(a: str, b: str) -> int:
     return (ka > kb) - (ka < kb)
 
 
+def numeric_fits(value: Any, precision: int, scale: int) -> int:
+    """``pg_numeric_fits``: whether a value fits numeric(precision, scale), as
+    PostgreSQL decides: rounded half away from zero to `scale` places, its absolute
+    value must be below 10^(precision - scale). NaN fits, infinities do not; text
+    that is no number is left alone (the column check is for range only)."""
+    if value is None:
+        return 1
+    try:
+        d = decimal.Decimal(str(value))
+    except (decimal.InvalidOperation, ValueError):
+        return 1
+    if d.is_nan():
+        return 1
+    if d.is_infinite() or (d and d.adjusted() >= precision - scale):
+        return 0
+    # |d| < 10^(p-s) here, so the rounded value has at most p + 1 digits.
+    rounded = d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP,
+                         context=decimal.Context(prec=precision + 2))
+    return int(abs(rounded) < decimal.Decimal(1).scaleb(precision - scale))
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
 
@@ -201,7 +225,9 @@ class SqliteConnection:
         except (OverflowError, ValueError) as e:
             raise BackendError("22003", str(e)) from None
         description = None
-        if cur.description is not None:
+        # DDL returns no rows, though sqlite3 reports the description of the query
+        # ALTER TABLE .. ADD COLUMN runs internally to check existing rows.
+        if cur.description is not None and not head.startswith(("CREATE", "ALTER", "DROP")):
             description = described
             if description is None or len(description) != len(cur.description):
                 description = [(d[0], "") for d in cur.description]
@@ -300,6 +326,7 @@ class SqliteBackend:
         conn.create_function("now", 0, _now)
         conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
         conn.create_collation("pg_numeric", numeric_collation)
+        conn.create_function("pg_numeric_fits", 3, numeric_fits, deterministic=True)
         return SqliteConnection(conn, self._write_lock, self._lock_timeout)
 
     def close(self) -> None:
