@@ -337,6 +337,34 @@ def test_dbapi_unreachable_iris_fails_clearly(tmp_path):
     assert len(errors) == 1 and "localhost:1999" in errors[0], proc.stderr
 
 
+def test_dbapi_iris_going_away_gives_08006_and_the_pool_reconnects(tmp_path):
+    """IRIS lost after start-up: statements fail with 08006 (the session stays
+    usable, the broken connection is dropped) and once IRIS is back the pool
+    connects again after its backoff; no restart needed."""
+    s = Server("dbapi", tmp_path)
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute("CREATE TABLE k (id INT)")
+            c.execute("INSERT INTO k (id) VALUES (1)")
+            (tmp_path / "DOWN").write_text("")  # the fake's switch: IRIS unreachable
+            for _ in range(2):  # the lost connection, then a failed reconnect
+                with pytest.raises(psycopg.OperationalError) as err:
+                    c.execute("SELECT id FROM k")
+                assert err.value.sqlstate == "08006"
+            os.remove(tmp_path / "DOWN")
+            deadline = time.monotonic() + 15
+            while True:
+                try:
+                    assert c.execute("SELECT id FROM k").fetchall() == [(1,)]
+                    break
+                except psycopg.OperationalError as e:
+                    assert e.sqlstate == "08006" and time.monotonic() < deadline
+                    time.sleep(0.2)
+        assert any("next attempt in" in line for line in s.lines), "the pool logs its backoff"
+    finally:
+        s.stop()
+
+
 @pytest.mark.parametrize("backend", ["embedded", "dbapi"])
 def test_many_sessions_over_a_small_pool(tmp_path, backend):
     """40 sessions, 5 backend connections: every committed row lands once, no rolled-back row does."""
