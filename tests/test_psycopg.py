@@ -366,6 +366,17 @@ def test_error_sqlstate(conn, sql, sqlstate, exc):
     assert conn.execute("select 'ok'").fetchone() == ("ok",)
 
 
+@pytest.mark.parametrize("sql", ["select 1 / 0", "select 7 % 0", "select 1.5 / 0.0",
+                                 "select qty / (qty - 3) from {t}", "select id from {t} where 10 % (qty - 3) = 1"])
+def test_division_by_zero(conn, items, sql):
+    """22012 as in PostgreSQL (SQLite alone would answer NULL), from literals and rows."""
+    conn.execute(f"insert into {items} (id, name, qty) values (1, 'a', 5), (2, 'b', 3)")
+    with pytest.raises(errors.DivisionByZero) as ei:
+        conn.execute(sql.format(t=items)).fetchall()
+    assert ei.value.sqlstate == "22012"
+    assert conn.execute(f"select qty / 2, qty %% 2, qty / %s from {items} where id = 1", (-1,)).fetchone() == (2, 1, -5)
+
+
 def test_error_sqlstate_extended_protocol(conn):
     with pytest.raises(errors.UndefinedTable) as ei:
         conn.execute("select * from no_such_table_xyz where 1 = %s", (1,))

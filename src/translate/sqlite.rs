@@ -150,6 +150,14 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             return Err(refuse("pgvector distance operators", "use the IRIS backend for vector search"))
         }
         Expr::BinaryOp { op: BinaryOperator::PGExp, left, right } => func("pow", vec![take(left), take(right)]),
+        // Division by zero is 22012 in PostgreSQL, NULL in SQLite: the backend's
+        // pg_divisor raises it. Nonzero number literals need no check.
+        Expr::BinaryOp { op: BinaryOperator::Divide | BinaryOperator::Modulo, right, .. } => {
+            if !is_nonzero_number(right) {
+                *right = Box::new(func("pg_divisor", vec![take(right)]));
+            }
+            return Ok(None);
+        }
         Expr::Extract { field, expr, .. } => extract(field, take(expr))?,
         Expr::Substring { expr, substring_from, substring_for, .. } => {
             let mut args = vec![take(expr), substring_from.take().map(|b| *b).unwrap_or_else(|| num(1))];
@@ -185,6 +193,14 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
         },
         _ => return Ok(None),
     }))
+}
+
+fn is_nonzero_number(e: &Expr) -> bool {
+    match e {
+        Expr::Value(v) => matches!(&v.value, Value::Number(n, _) if n.parse::<f64>().is_ok_and(|x| x != 0.0)),
+        Expr::Nested(inner) | Expr::UnaryOp { expr: inner, .. } => is_nonzero_number(inner),
+        _ => false,
+    }
 }
 
 /// CAST for SQLite expressions: type names chosen for SQLite's affinity rules.

@@ -368,7 +368,11 @@ def sqlstate_for(sqlcode: int) -> str:
 def sql_error(sqlcode: int, message: str) -> BackendError:
     """BackendError for an IRIS SQLCODE; the SQLCODE always rides in the detail."""
     message = (message or "").strip() or f"IRIS SQLCODE {sqlcode}"
-    return BackendError(sqlstate_for(sqlcode), message, detail=f"IRIS SQLCODE {int(sqlcode)}")
+    state = sqlstate_for(sqlcode)
+    if state == "XX000" and "<DIVIDE>" in message:
+        # Division by zero is an ObjectScript <DIVIDE> error inside the statement (verify).
+        state = "22012"
+    return BackendError(state, message, detail=f"IRIS SQLCODE {int(sqlcode)}")
 
 
 _SQLCODE_RE = re.compile(r"\[SQLCODE:\s*<(-?\d+)>:<([^>]*)>\]")

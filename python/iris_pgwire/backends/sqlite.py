@@ -40,7 +40,21 @@ _ERRORS = [
 ]
 
 
+#: An error a SQL function of ours raised on this thread: sqlite3 reports any
+#: exception from a user function as "user-defined function raised exception".
+_function_error = threading.local()
+
+
+def _raise_from_function(error: BackendError) -> None:
+    _function_error.pending = error
+    raise error
+
+
 def _map_error(err: sqlite3.Error) -> BackendError:
+    pending = getattr(_function_error, "pending", None)
+    if pending is not None:
+        _function_error.pending = None
+        return pending
     text = str(err)
     for pattern, state, template in _ERRORS:
         m = pattern.search(text)
@@ -153,6 +167,18 @@ def numeric_fits(value: Any, precision: int, scale: int) -> int:
     rounded = d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP,
                          context=decimal.Context(prec=precision + 2))
     return int(abs(rounded) < decimal.Decimal(1).scaleb(precision - scale))
+
+
+def divisor(value: Any) -> Any:
+    """``pg_divisor``, wrapped around right operands of / and % by the translator:
+    zero is 22012 as in PostgreSQL (SQLite would answer NULL); others pass as is."""
+    try:
+        zero = value is not None and decimal.Decimal(str(value)) == 0
+    except (decimal.InvalidOperation, ValueError):
+        zero = False
+    if zero:
+        _raise_from_function(BackendError("22012", "division by zero"))
+    return value
 
 
 def _now() -> str:
@@ -327,6 +353,7 @@ class SqliteBackend:
         conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
         conn.create_collation("pg_numeric", numeric_collation)
         conn.create_function("pg_numeric_fits", 3, numeric_fits, deterministic=True)
+        conn.create_function("pg_divisor", 1, divisor, deterministic=True)
         return SqliteConnection(conn, self._write_lock, self._lock_timeout)
 
     def close(self) -> None:
