@@ -54,6 +54,11 @@ fn fragment() -> impl Strategy<Value = String> {
         Just("extract(year from".into()),
         Just("E'\\n'".into()),
         Just(";".into()),
+        Just("/".into()),
+        Just("%".into()),
+        Just("::numeric(5,2)".into()),
+        Just("CREATE TABLE t (a numeric(5,2), b".into()),
+        Just("ALTER TABLE t ADD COLUMN c numeric(3)".into()),
         "[a-z_]{1,8}".prop_map(|s| s),
         "[0-9]{1,4}".prop_map(|s| s),
     ]
