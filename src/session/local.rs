@@ -60,10 +60,9 @@ fn regtype_name(t: &PgType) -> &'static str {
 /// One `typeinfo_tree` row of a registry type.
 fn type_info_row(t: &PgType, depth: i32) -> Vec<Option<String>> {
     let elem = t.element();
-    let ns = if t.name.contains("vector") { "public" } else { "pg_catalog" };
     vec![
         Some(t.oid.to_string()),
-        Some(ns.into()),
+        Some(t.namespace().into()),
         Some(t.name.into()),
         Some("b".into()),
         None,

@@ -55,6 +55,17 @@ pub struct PgType {
 }
 
 impl PgType {
+    /// pg_namespace of the type: extension types (pgvector's, and arrays of them) live
+    /// in `public` where `CREATE EXTENSION vector` puts them; built-ins in `pg_catalog`.
+    pub fn namespace(&self) -> &'static str {
+        let vector = |t: &PgType| t.kind == Kind::Vector;
+        if vector(self) || self.element().is_some_and(vector) {
+            "public"
+        } else {
+            "pg_catalog"
+        }
+    }
+
     /// The element type of an array type.
     pub fn element(&self) -> Option<&'static PgType> {
         if self.kind == Kind::Array {
@@ -302,6 +313,8 @@ mod tests {
         assert_eq!(by_name("vector(3)").unwrap().kind, Kind::Vector);
         assert_eq!(by_name("vector[]").unwrap().kind, Kind::Array);
         assert!(by_name("no_such_type").is_none());
+        assert_eq!(by_name("vector[]").unwrap().namespace(), "public");
+        assert_eq!(by_name("int4[]").unwrap().namespace(), "pg_catalog");
     }
 
     #[test]
