@@ -337,6 +337,45 @@ def test_numeric_precision_and_scale_limits(pg15, gateway, table_name):
     assert run(gateway) == want
 
 
+def test_exact_sums_and_averages(pg15, gateway, table_name):
+    """SUM and AVG are exact and scaled like PostgreSQL's (SQLite alone sums in floating
+    point and overflows on large integers); number literals keep their digits when
+    stored. Values are written at their column's scale, as PostgreSQL stores them."""
+    rows = [
+        (1, "0.10", 3, 9223372036854775807, "123456789012345678901234567890.5", 0.1, "a"),
+        (2, "0.20", 4, 9223372036854775807, "0.000000000000000000001", 0.2, "a"),
+        (3, "12345678.99", 1, -5, "-7", None, "b"),
+        (4, None, None, None, None, 0.3, "b"),
+    ]
+    queries = [
+        "select sum(p), avg(p), sum(q), avg(q), sum(b), avg(b), sum(n), avg(n) from {t}",
+        "select g, sum(p), avg(p), count(*) from {t} group by g order by g",
+        "select sum(distinct q), avg(q) filter (where q > 1), sum(p * q) from {t}",
+        "select sum(p), avg(q) from {t} where id > 100",
+        "select n from {t} order by id",
+        "select avg(q), avg(b) from {t} where q < 4",
+    ]
+
+    def run(target):
+        out = []
+        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+            c.execute(f"create table {table_name} (id integer primary key, p numeric(10,2), q integer, "
+                      "b bigint, n numeric, f double precision, g text)")
+            try:
+                for r in rows:  # literals, as an application's SQL script writes them
+                    values = ", ".join("NULL" if v is None else f"'{v}'" if isinstance(v, str) and not v[0].isdigit()
+                                       and not v.startswith("-") else str(v) for v in r)
+                    c.execute(f"insert into {table_name} values ({values})")
+                for q in queries:
+                    out.append([tuple(None if v is None else str(v) for v in r)
+                                for r in c.execute(q.format(t=table_name)).fetchall()])
+            finally:
+                c.execute(f"drop table {table_name}")
+        return out
+
+    assert run(gateway) == run(pg15)
+
+
 def test_array_parameters_echo(pg15, gateway):
     """One-dimensional arrays of several element types, sent as parameters and returned."""
     values = [[1, 2, None], ["a", "", "b c", None, "NULL"], [Decimal("1.5"), None], [], [dt.date(2024, 1, 2)],

@@ -49,9 +49,12 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
             alter_table(&mut at)?;
             Ok(Output::one(Statement::AlterTable(at).to_string(), false))
         }
+        Statement::Update(mut u) => {
+            u.assignments.iter_mut().for_each(|a| exact_literal(&mut a.value));
+            Ok(Output::one(Statement::Update(u).to_string(), returns_rows))
+        }
         Statement::Delete(d) if d.using.is_some() => Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)")),
         s @ (Statement::Query(_)
-        | Statement::Update(_)
         | Statement::Delete(_)
         | Statement::CreateView(_)
         | Statement::Savepoint { .. }
@@ -150,12 +153,8 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             return Err(refuse("pgvector distance operators", "use the IRIS backend for vector search"))
         }
         Expr::BinaryOp { op: BinaryOperator::PGExp, left, right } => func("pow", vec![take(left), take(right)]),
-        // Division by zero is 22012 in PostgreSQL, NULL in SQLite: the backend's
-        // pg_divisor raises it. Nonzero number literals need no check.
         Expr::BinaryOp { op: BinaryOperator::Divide | BinaryOperator::Modulo, right, .. } => {
-            if !is_nonzero_number(right) {
-                *right = Box::new(func("pg_divisor", vec![take(right)]));
-            }
+            **right = checked_divisor(take(right));
             return Ok(None);
         }
         Expr::Extract { field, expr, .. } => extract(field, take(expr))?,
@@ -193,6 +192,16 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
         },
         _ => return Ok(None),
     }))
+}
+
+/// Division by zero is 22012 in PostgreSQL, NULL in SQLite: the backend's pg_divisor
+/// raises it. Nonzero number literals need no check.
+fn checked_divisor(e: Expr) -> Expr {
+    if is_nonzero_number(&e) {
+        e
+    } else {
+        func("pg_divisor", vec![e])
+    }
 }
 
 fn is_nonzero_number(e: &Expr) -> bool {
@@ -299,6 +308,13 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
     let Some(fname) = func_name(f) else {
         return Ok(None);
     };
+    // SQLite sums in floating point (and overflows on large integers); the backend's
+    // pg_sum / pg_avg are exact and scale results like PostgreSQL. Window uses keep
+    // SQLite's own (a Python aggregate cannot be a window function).
+    if matches!(fname.as_str(), "sum" | "avg") && f.over.is_none() {
+        f.name = name(if fname == "sum" { "pg_sum" } else { "pg_avg" });
+        return Ok(None);
+    }
     let args = plain_args(f);
     let simple = is_plain_call(f);
     Ok(Some(match (fname.as_str(), args) {
@@ -332,7 +348,7 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
         ("mod", Some(a)) if simple && a.len() == 2 => {
             let mut it = a.into_iter();
             let (x, y) = (it.next().unwrap_or_else(null), it.next().unwrap_or_else(null));
-            Expr::Nested(Box::new(binop(nested(x), BinaryOperator::Modulo, nested(y))))
+            Expr::Nested(Box::new(binop(nested(x), BinaryOperator::Modulo, checked_divisor(nested(y)))))
         }
         ("date_trunc", Some(a)) if simple && a.len() == 2 => date_trunc(&a[0], a[1].clone())?,
         ("nextval" | "currval" | "setval" | "lastval", _) => {
@@ -547,6 +563,9 @@ fn insert(ins: &mut ast::Insert) -> PgResult<()> {
     if ins.overriding.is_some() {
         return Err(refuse("INSERT .. OVERRIDING", "insert the identity value directly"));
     }
+    if let Some(SetExpr::Values(v)) = ins.source.as_deref_mut().map(|q| q.body.as_mut()) {
+        v.rows.iter_mut().flat_map(|row| row.content.iter_mut()).for_each(exact_literal);
+    }
     // `INSERT .. SELECT .. ON CONFLICT` is ambiguous in SQLite's grammar without a WHERE.
     if ins.on.is_some() {
         if let Some(src) = &mut ins.source {
@@ -558,6 +577,31 @@ fn insert(ins: &mut ast::Insert) -> PgResult<()> {
         }
     }
     Ok(())
+}
+
+/// A number literal stored into a column (INSERT VALUES, UPDATE SET) is written as a
+/// string when SQLite would read it as REAL and lose digits (more than 15, or trailing
+/// zeros such as 1.50): column affinity then stores the exact text in NUMERIC_TEXT
+/// columns and converts it as before for INTEGER and REAL ones. Elsewhere literals
+/// stay numbers: SQLite orders every number before every string.
+fn exact_literal(e: &mut Expr) {
+    let (negative, n) = match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => (false, n.clone()),
+            _ => return,
+        },
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match expr.as_ref() {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => (true, n.clone()),
+                _ => return,
+            },
+            _ => return,
+        },
+        _ => return,
+    };
+    if n.parse::<i64>().is_err() {
+        *e = string(if negative { format!("-{n}") } else { n });
+    }
 }
 
 fn drop(

@@ -8,14 +8,13 @@ translated for SQLite (``?NNN`` markers) and manages transactions explicitly
 
 from __future__ import annotations
 
-import datetime
-import decimal
 import re
 import sqlite3
 import threading
 import uuid
 from typing import Any, Optional, Sequence
 
+from iris_pgwire.backends import sqlite_functions as sql_functions
 from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
 
@@ -40,21 +39,10 @@ _ERRORS = [
 ]
 
 
-#: An error a SQL function of ours raised on this thread: sqlite3 reports any
-#: exception from a user function as "user-defined function raised exception".
-_function_error = threading.local()
-
-
-def _raise_from_function(error: BackendError) -> None:
-    _function_error.pending = error
-    raise error
-
-
 def _map_error(err: sqlite3.Error) -> BackendError:
-    pending = getattr(_function_error, "pending", None)
-    if pending is not None:
-        _function_error.pending = None
-        return pending
+    raised = sql_functions.take_raised()
+    if raised is not None:
+        return raised
     text = str(err)
     for pattern, state, template in _ERRORS:
         m = pattern.search(text)
@@ -128,61 +116,6 @@ _CATALOG_VIEWS = (
          SELECT 'public' AS schemaname, name AS tablename, NULL AS tableowner
          FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
 )
-
-
-def _numeric_key(text: Any) -> tuple:
-    """PostgreSQL's numeric order: numbers, then NaN (equal to itself); text that
-    is not a number (only reachable by writing around the gateway) sorts last."""
-    try:
-        d = decimal.Decimal(text)
-    except (decimal.InvalidOperation, TypeError, ValueError):
-        return (3, str(text))
-    return (2, 0) if d.is_nan() else (1, d)
-
-
-def numeric_collation(a: str, b: str) -> int:
-    """Collation ``pg_numeric`` of the translator's NUMERIC_TEXT columns: exact
-    decimal text compared as numbers ('1.50' = '1.5' < '10'), for WHERE, ORDER BY,
-    MIN/MAX, DISTINCT and unique indexes."""
-    ka, kb = _numeric_key(a), _numeric_key(b)
-    return (ka > kb) - (ka < kb)
-
-
-def numeric_fits(value: Any, precision: int, scale: int) -> int:
-    """``pg_numeric_fits``: whether a value fits numeric(precision, scale), as
-    PostgreSQL decides: rounded half away from zero to `scale` places, its absolute
-    value must be below 10^(precision - scale). NaN fits, infinities do not; text
-    that is no number is left alone (the column check is for range only)."""
-    if value is None:
-        return 1
-    try:
-        d = decimal.Decimal(str(value))
-    except (decimal.InvalidOperation, ValueError):
-        return 1
-    if d.is_nan():
-        return 1
-    if d.is_infinite() or (d and d.adjusted() >= precision - scale):
-        return 0
-    # |d| < 10^(p-s) here, so the rounded value has at most p + 1 digits.
-    rounded = d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP,
-                         context=decimal.Context(prec=precision + 2))
-    return int(abs(rounded) < decimal.Decimal(1).scaleb(precision - scale))
-
-
-def divisor(value: Any) -> Any:
-    """``pg_divisor``, wrapped around right operands of / and % by the translator:
-    zero is 22012 as in PostgreSQL (SQLite would answer NULL); others pass as is."""
-    try:
-        zero = value is not None and decimal.Decimal(str(value)) == 0
-    except (decimal.InvalidOperation, ValueError):
-        zero = False
-    if zero:
-        _raise_from_function(BackendError("22012", "division by zero"))
-    return value
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
 
 
 class SqliteCursor:
@@ -348,12 +281,7 @@ class SqliteBackend:
             raise BackendError("08006", f"cannot open sqlite database: {e}") from None
         for view in _CATALOG_VIEWS:
             conn.execute(view)
-        conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
-        conn.create_function("now", 0, _now)
-        conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
-        conn.create_collation("pg_numeric", numeric_collation)
-        conn.create_function("pg_numeric_fits", 3, numeric_fits, deterministic=True)
-        conn.create_function("pg_divisor", 1, divisor, deterministic=True)
+        sql_functions.register(conn)
         return SqliteConnection(conn, self._write_lock, self._lock_timeout)
 
     def close(self) -> None:

@@ -1,0 +1,209 @@
+"""SQL functions, aggregates and the collation the sqlite translation relies on
+(see docs/translation.md, SQLite target): PostgreSQL semantics SQLite lacks.
+
+- ``pg_numeric`` collation: exact decimal text of NUMERIC_TEXT columns compared as numbers.
+- ``pg_numeric_fits(v, p, s)``: the range check of numeric(p,s) columns (22003).
+- ``pg_divisor(v)``: zero divisors raise 22012 (SQLite answers NULL).
+- ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
+  overflows on large integers), scaled like PostgreSQL's.
+- ``now()``, ``gen_random_uuid()``, ``pg_table_is_visible()`` for catalog queries.
+
+sqlite3 reports any exception raised in a user function as "user-defined function
+raised exception"; ours record the BackendError they raise, and the backend's error
+mapping takes it back with `take_raised`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import sqlite3
+import threading
+import uuid
+from typing import Any, Optional
+
+from iris_pgwire.errors import BackendError
+
+_raised = threading.local()
+
+#: Exact arithmetic: additions never round (libmpdec's largest precision).
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+#: PostgreSQL numeric division: at least 16 significant digits (NUMERIC_MIN_SIG_DIGITS),
+#: at most 1000 fraction digits (NUMERIC_MAX_DISPLAY_SCALE).
+_MIN_SIG_DIGITS = 16
+_MAX_DISPLAY_SCALE = 1000
+
+
+def register(conn: sqlite3.Connection) -> None:
+    conn.create_collation("pg_numeric", numeric_collation)
+    conn.create_function("pg_numeric_fits", 3, numeric_fits, deterministic=True)
+    conn.create_function("pg_divisor", 1, divisor, deterministic=True)
+    conn.create_aggregate("pg_sum", 1, Sum)
+    conn.create_aggregate("pg_avg", 1, Avg)
+    conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
+    conn.create_function("now", 0, _now)
+    conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
+
+
+def take_raised() -> Optional[BackendError]:
+    """The error a function of ours raised on this thread, once."""
+    error = getattr(_raised, "error", None)
+    _raised.error = None
+    return error
+
+
+def _raise(error: BackendError) -> None:
+    _raised.error = error
+    raise error
+
+
+def _numeric_key(text: Any) -> tuple:
+    """PostgreSQL's numeric order: numbers, then NaN (equal to itself); text that
+    is not a number (only reachable by writing around the gateway) sorts last."""
+    try:
+        d = decimal.Decimal(text)
+    except (decimal.InvalidOperation, TypeError, ValueError):
+        return (3, str(text))
+    return (2, 0) if d.is_nan() else (1, d)
+
+
+def numeric_collation(a: str, b: str) -> int:
+    """Collation ``pg_numeric`` of the translator's NUMERIC_TEXT columns: exact
+    decimal text compared as numbers ('1.50' = '1.5' < '10'), for WHERE, ORDER BY,
+    MIN/MAX, DISTINCT and unique indexes."""
+    ka, kb = _numeric_key(a), _numeric_key(b)
+    return (ka > kb) - (ka < kb)
+
+
+def numeric_fits(value: Any, precision: int, scale: int) -> int:
+    """``pg_numeric_fits``: whether a value fits numeric(precision, scale), as
+    PostgreSQL decides: rounded half away from zero to `scale` places, its absolute
+    value must be below 10^(precision - scale). NaN fits, infinities do not; text
+    that is no number is left alone (the column check is for range only)."""
+    if value is None:
+        return 1
+    try:
+        d = decimal.Decimal(str(value))
+    except (decimal.InvalidOperation, ValueError):
+        return 1
+    if d.is_nan():
+        return 1
+    if d.is_infinite() or (d and d.adjusted() >= precision - scale):
+        return 0
+    # |d| < 10^(p-s) here, so the rounded value has at most p + 1 digits.
+    rounded = d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP,
+                         context=decimal.Context(prec=precision + 2))
+    return int(abs(rounded) < decimal.Decimal(1).scaleb(precision - scale))
+
+
+def divisor(value: Any) -> Any:
+    """``pg_divisor``, wrapped around right operands of / and % by the translator:
+    zero is 22012 as in PostgreSQL (SQLite would answer NULL); others pass as is."""
+    try:
+        zero = value is not None and decimal.Decimal(str(value)) == 0
+    except (decimal.InvalidOperation, ValueError):
+        zero = False
+    if zero:
+        _raise(BackendError("22012", "division by zero"))
+    return value
+
+
+def _number(value: Any) -> Any:
+    """An aggregate input as int, float or Decimal (numeric text)."""
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return decimal.Decimal(value.decode() if isinstance(value, bytes) else value)
+    except (decimal.InvalidOperation, ValueError, TypeError, AttributeError):
+        _raise(BackendError("22P02", f'invalid input syntax for type numeric: "{value}"'))
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, float) is isinstance(b, float):
+        return _EXACT.add(a, b) if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal) else a + b
+    # float and exact: PostgreSQL would have cast both to one type; keep exact.
+    return _EXACT.add(decimal.Decimal(repr(a)) if isinstance(a, float) else a,
+                      decimal.Decimal(repr(b)) if isinstance(b, float) else b)
+
+
+def _result(total: Any) -> Any:
+    """Decimal as plain numeric text (no exponent); integers beyond SQLite's 64 bits as text."""
+    if isinstance(total, decimal.Decimal):
+        return format(total, "f")
+    if isinstance(total, int) and not -(2**63) <= total < 2**63:
+        return str(total)
+    return total
+
+
+class Sum:
+    """``pg_sum``: integers sum exactly at any size, numeric text as Decimal (the
+    result keeps the largest input scale, as PostgreSQL's), floats as floats."""
+
+    __slots__ = ("total",)
+
+    def __init__(self) -> None:
+        self.total: Any = None
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            v = _number(value)
+            self.total = v if self.total is None else _add(self.total, v)
+
+    def finalize(self) -> Any:
+        return _result(self.total)
+
+
+class Avg(Sum):
+    """``pg_avg``: floats average as floats; integers and numerics divide exactly,
+    rounded to the scale PostgreSQL's numeric division picks."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            super().step(value)
+            self.count += 1
+
+    def finalize(self) -> Any:
+        if self.total is None:
+            return None
+        if isinstance(self.total, float):
+            return self.total / self.count
+        return _result(divide(decimal.Decimal(self.total), self.count))
+
+
+def _weight_and_first_digit(d: decimal.Decimal) -> tuple[int, int]:
+    """PostgreSQL's base-10000 weight and leading digit of a nonzero number (0, 0 for zero)."""
+    if not d:
+        return 0, 0
+    weight = d.adjusted() // 4
+    return weight, int(abs(d).scaleb(-4 * weight, _EXACT))
+
+
+def divide(dividend: decimal.Decimal, count: int) -> decimal.Decimal:
+    """dividend / count (> 0) rounded half away from zero to the scale of PostgreSQL's
+    select_div_scale (numeric.c): 16 significant digits, and never fewer fraction
+    digits than either input shows."""
+    if not dividend.is_finite():
+        return dividend  # NaN stays NaN; PostgreSQL's numeric sum has no infinities to divide
+    w1, f1 = _weight_and_first_digit(dividend)
+    w2, f2 = _weight_and_first_digit(decimal.Decimal(count))
+    qweight = w1 - w2 - (1 if f1 <= f2 else 0)
+    dscale = max(0, -dividend.as_tuple().exponent)
+    rscale = min(max(_MIN_SIG_DIGITS - qweight * 4, dscale, 0), _MAX_DISPLAY_SCALE)
+    # Integer arithmetic: round(m * 10^(e + rscale) / divisor) * 10^-rscale, e + rscale >= 0.
+    sign, digits, exponent = dividend.as_tuple()
+    mantissa = int("".join(map(str, digits)) or "0")
+    scaled = mantissa * 10 ** (exponent + rscale)
+    q, r = divmod(scaled, count)
+    if 2 * r >= count:
+        q += 1
+    return decimal.Decimal((sign, tuple(int(c) for c in str(q)), -rscale))
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
