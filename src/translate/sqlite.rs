@@ -206,7 +206,7 @@ fn checked_divisor(e: Expr) -> Expr {
 
 fn is_nonzero_number(e: &Expr) -> bool {
     match e {
-        Expr::Value(v) => matches!(&v.value, Value::Number(n, _) if n.parse::<f64>().is_ok_and(|x| x != 0.0)),
+        Expr::Value(_) => number_literal(e).and_then(|n| n.parse::<f64>().ok()).is_some_and(|x| x != 0.0),
         Expr::Nested(inner) | Expr::UnaryOp { expr: inner, .. } => is_nonzero_number(inner),
         _ => false,
     }
@@ -585,22 +585,22 @@ fn insert(ins: &mut ast::Insert) -> PgResult<()> {
 /// columns and converts it as before for INTEGER and REAL ones. Elsewhere literals
 /// stay numbers: SQLite orders every number before every string.
 fn exact_literal(e: &mut Expr) {
-    let (negative, n) = match e {
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => (false, n.clone()),
-            _ => return,
-        },
-        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match expr.as_ref() {
-            Expr::Value(v) => match &v.value {
-                Value::Number(n, _) => (true, n.clone()),
-                _ => return,
-            },
-            _ => return,
-        },
-        _ => return,
+    let text = match &*e {
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => number_literal(expr).map(|n| format!("-{n}")),
+        other => number_literal(other).map(str::to_owned),
     };
-    if n.parse::<i64>().is_err() {
-        *e = string(if negative { format!("-{n}") } else { n });
+    if let Some(text) = text.filter(|t| t.parse::<i64>().is_err()) {
+        *e = string(text);
+    }
+}
+
+fn number_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => Some(n),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
