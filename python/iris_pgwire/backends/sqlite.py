@@ -40,10 +40,10 @@ _ERRORS = [
 
 
 def _map_error(err: sqlite3.Error) -> BackendError:
-    raised = sql_functions.take_raised()
-    if raised is not None:
-        return raised
     text = str(err)
+    raised = sql_functions.take_raised()
+    if raised is not None and "user-defined function raised exception" in text:
+        return raised
     for pattern, state, template in _ERRORS:
         m = pattern.search(text)
         if m:
