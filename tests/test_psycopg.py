@@ -377,6 +377,18 @@ def test_division_by_zero(conn, items, sql):
     assert conn.execute(f"select qty / 2, qty %% 2, qty / %s from {items} where id = 1", (-1,)).fetchone() == (2, 1, -5)
 
 
+def test_gateway_sum_of_text_is_invalid_numeric(gateway):
+    """The sqlite backend's exact SUM reports text input as PostgreSQL's numeric input
+    error (22P02), from inside an aggregate (PostgreSQL itself refuses sum(text) at parse time)."""
+    with psycopg.connect(gateway.dsn, autocommit=True, connect_timeout=10) as c:
+        c.execute("create temp table sum_text (s text)")
+        c.execute("insert into sum_text values ('x')")
+        with pytest.raises(errors.InvalidTextRepresentation):
+            c.execute("select sum(s) from sum_text")
+        with pytest.raises(errors.DivisionByZero):  # a function's error, after an aggregate's
+            c.execute("select 1 / 0")
+
+
 def test_error_sqlstate_extended_protocol(conn):
     with pytest.raises(errors.UndefinedTable) as ei:
         conn.execute("select * from no_such_table_xyz where 1 = %s", (1,))

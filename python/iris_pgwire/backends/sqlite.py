@@ -42,7 +42,7 @@ _ERRORS = [
 def _map_error(err: sqlite3.Error) -> BackendError:
     text = str(err)
     raised = sql_functions.take_raised()
-    if raised is not None and "user-defined function raised exception" in text:
+    if raised is not None and text.startswith(("user-defined function", "user-defined aggregate")):
         return raised
     for pattern, state, template in _ERRORS:
         m = pattern.search(text)
