@@ -145,9 +145,13 @@ class Sum:
         self.total: Any = None
 
     def step(self, value: Any) -> None:
-        if value is not None:
+        total = self.total
+        # Fast path: the running total and the value are of one plain type.
+        if value is not None and type(value) is type(total) and type(value) is not str:
+            self.total = total + value if type(value) is not decimal.Decimal else _EXACT.add(total, value)
+        elif value is not None:
             v = _number(value)
-            self.total = v if self.total is None else _add(self.total, v)
+            self.total = v if total is None else _add(total, v)
 
     def finalize(self) -> Any:
         return _result(self.total)
