@@ -23,7 +23,7 @@ TABLE = (
     "p POSIXTIME, b BIT, n NUMERIC(10,2), f DOUBLE, u UNIQUEIDENTIFIER, big BIGINT, bin VARBINARY(20))"
 )
 COLUMNS = [
-    ("id", "int4"), ("name", "varchar"), ("d", "date"), ("tm", "time"), ("ts", "timestamp"),
+    ("id", "int4"), ("name", "varchar(50)"), ("d", "date"), ("tm", "time"), ("ts", "timestamp"),
     ("p", "timestamptz"), ("b", "bool"), ("n", "numeric(10,2)"), ("f", "float8"), ("u", "uuid"),
     ("big", "int8"), ("bin", "bytea"),
 ]
@@ -72,9 +72,9 @@ def test_describe_before_execute_types_an_empty_table(backend):
     conn = backend.connect()
     conn.execute(TABLE, [])
     assert conn.describe("SELECT * FROM t") == COLUMNS
-    assert conn.describe("SELECT id, name FROM t WHERE id = ? ORDER BY name") == [("id", "int4"), ("name", "varchar")]
+    assert conn.describe("SELECT id, name FROM t WHERE id = ? ORDER BY name") == [("id", "int4"), ("name", "varchar(50)")]
     assert conn.describe("SELECT COUNT(*) AS c FROM t") == [("c", "int4")]
-    assert conn.describe("SELECT TOP 5 name FROM t") == [("name", "varchar")]
+    assert conn.describe("SELECT TOP 5 name FROM t") == [("name", "varchar(50)")]
 
 
 def test_describe_does_not_execute(backend):
@@ -303,7 +303,9 @@ def test_common_tables():
     assert ic.column_type(2, None, 10, 2) == "numeric(10,2)" and ic.column_type(3, None, "5", "0") == "numeric(5,0)"
     assert ic.column_type(2, None, 38, 18) == ic.column_type(2, None, None, None) == "numeric"
     assert ic.column_type(2, None, 5, 7) == ic.column_type(2, None, 0, 0) == "numeric"
-    assert ic.column_type(12, None, 50, 0) == "varchar" and ic.base_type("numeric(10,2)") == "numeric"
+    assert ic.column_type(12, None, 50, 0) == "varchar(50)" and ic.column_type(12, None, 65535, 0) == "text"
+    assert ic.column_type(12, None, None, None) == "varchar" and ic.base_type("numeric(10,2)") == "numeric"
+    assert ic.column_type(4, None, 10, 0) == "int4"
     assert ic.date_to_logical("1840-12-31") == 0 and ic.date_from_logical(67000) == dt.date(2024, 6, 9)
     assert ic.posix_to_logical("1970-01-01 00:00:00+00") == ic.POSIX_OFFSET
 

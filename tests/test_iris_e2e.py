@@ -153,6 +153,28 @@ def test_numeric_columns_read_like_postgresql(server, pg15, binary):
     assert got == want
 
 
+def test_string_columns_described_like_postgresql(server, pg15):
+    """text reads back as text (the DDL's VARCHAR(65535) stand-in) and varchar(n)
+    carries its length in RowDescription, as JDBC and GUI tools expect."""
+    import psycopg as pg
+
+    def read(connect):
+        with connect(autocommit=True) as c:
+            c.execute("CREATE TABLE strs (id INT PRIMARY KEY, t TEXT, v VARCHAR(20))")
+            c.execute("INSERT INTO strs (id, t, v) VALUES (1, 'long text', 'short')")
+            cur = c.execute("SELECT t, v, strs.v, upper(v) AS u FROM strs")
+            return [(d.name, d.type_code, d.display_size) for d in cur.description], cur.fetchall()
+
+    want = read(lambda **kw: pg.connect(pg15.dsn, **kw))
+    try:
+        got = read(server.connect)
+    finally:
+        with pg.connect(pg15.dsn, autocommit=True) as c:
+            c.execute("DROP TABLE strs")
+    # upper(v) is text in PostgreSQL; IRIS types the expression as VARCHAR of v's length.
+    assert got[0][:3] == want[0][:3] and got[0][3][2] is None and got[1] == want[1]
+
+
 @pytest.mark.parametrize("sql,sqlstate", [
     ("SELECT * FROM nosuch", "42P01"),
     ("SELECT nosuch FROM items", "42703"),

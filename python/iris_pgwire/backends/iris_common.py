@@ -83,27 +83,39 @@ def pg_type(odbc_type: Optional[int], client_type: Optional[int] = None) -> str:
         return "text"
 
 
-#: The DDL translator's stand-in for PostgreSQL's unconstrained ``numeric``
-#: (translate/ddl.rs): reported back as plain ``numeric``, not padded to 18 places.
+#: The DDL translator's stand-ins (translate/ddl.rs, functions.rs): NUMERIC(38,18) for
+#: unconstrained ``numeric`` and VARCHAR(65535) for ``text`` / length-less ``varchar``.
 _UNCONSTRAINED_NUMERIC = (38, 18)
+_TEXT_LENGTH = 65535
+#: PostgreSQL's largest varchar length.
+_MAX_VARCHAR = 10485760
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def column_type(odbc_type: Optional[int], client_type: Optional[int] = None,
                 precision: Any = None, scale: Any = None) -> str:
     """`pg_type` plus the modifier PostgreSQL shows for the column: ``numeric(p,s)``
-    for NUMERIC/DECIMAL columns with a scale, so values read back as PostgreSQL
-    prints them ("1.50", where IRIS's canonical number is 1.5). The session keeps
-    the modifier for plain column references only (session/mod.rs resolve_columns)."""
+    for NUMERIC/DECIMAL with a scale (so IRIS's canonical 1.5 reads as 1.50) and
+    ``varchar(n)`` for VARCHAR(n); the stand-ins the DDL translator writes for
+    unconstrained types read back as ``numeric`` and ``text``. The session keeps a
+    modifier for plain column references only (session/columns.rs)."""
     base = pg_type(odbc_type, client_type)
-    if base != "numeric":
-        return base
-    try:
-        p, s = int(precision), int(scale)
-    except (TypeError, ValueError):
-        return base
-    if not (0 < p <= 1000 and 0 <= s <= p) or (p, s) == _UNCONSTRAINED_NUMERIC:
-        return base
-    return f"numeric({p},{s})"
+    p, s = _int(precision), _int(scale)
+    if base == "numeric" and p is not None and s is not None and 0 < p <= 1000 and 0 <= s <= p \
+            and (p, s) != _UNCONSTRAINED_NUMERIC:
+        return f"numeric({p},{s})"
+    if base == "varchar" and p is not None:
+        if p == _TEXT_LENGTH:
+            return "text"
+        if 0 < p <= _MAX_VARCHAR:
+            return f"varchar({p})"
+    return base
 
 
 def base_type(type_name: str) -> str:
