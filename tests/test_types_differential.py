@@ -376,6 +376,23 @@ def test_exact_sums_and_averages(pg15, gateway, table_name):
     assert run(gateway) == run(pg15)
 
 
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_casts_with_type_modifiers(pg15, gateway, binary):
+    """A cast to numeric(p,s), varchar(n) or char(n) in the select list rounds, cuts or
+    pads the value and reports the modifier in RowDescription, as PostgreSQL does."""
+    sql = ("select '1.005'::numeric(10,2) a, 'abcdef'::varchar(3) b, 'ab'::char(5) c, 2.5::numeric(3,0) d, "
+           "cast(7 as numeric(5,2)) e, (-0.125)::numeric(4,2) f, ('9.995'::numeric(6,2)) g")
+
+    def run(target):
+        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+            cur = c.cursor(binary=binary)
+            cur.execute(sql)
+            described = [(d.name, d.type_code, d.display_size, d.precision, d.scale) for d in cur.description]
+            return described, [tuple(str(v) for v in r) for r in cur.fetchall()]
+
+    assert run(gateway) == run(pg15)
+
+
 def test_array_parameters_echo(pg15, gateway):
     """One-dimensional arrays of several element types, sent as parameters and returned."""
     values = [[1, 2, None], ["a", "", "b c", None, "NULL"], [Decimal("1.5"), None], [], [dt.date(2024, 1, 2)],

@@ -4,7 +4,7 @@
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::FieldDescription;
 use crate::python::backend::Column;
-use crate::translate::InferredColumn;
+use crate::translate::{InferredColumn, Typmod};
 use crate::types::{self, Format};
 
 /// Result format codes from Bind: none = all text, one = all columns, else one per column.
@@ -48,9 +48,11 @@ pub(super) fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredC
         .map(|(i, col)| {
             let hint = inferred.map(|c| &c[i]);
             let ty = col.ty.or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid)).unwrap_or(&types::TEXT);
-            // A modifier belongs to the backend's own type of a column, not to an inferred
-            // type nor to an expression (IRIS gives SUM/AVG a scale its values may exceed).
-            let typmod = if col.ty.is_some() && hint.is_none_or(|h| h.column_ref) { col.typmod } else { -1 };
+            let typmod = match hint.map(|h| (h.typmod, h.type_oid)) {
+                None | Some((Typmod::Column, _)) if col.ty.is_some() => col.typmod,
+                Some((Typmod::Cast(m), Some(oid))) if oid == ty.oid => m,
+                _ => -1,
+            };
             Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty), typmod }
         })
         .collect()
@@ -64,8 +66,8 @@ mod tests {
         Column { name: name.into(), ty, typmod }
     }
 
-    fn hint(name: &str, type_oid: Option<types::Oid>, column_ref: bool) -> InferredColumn {
-        InferredColumn { name: name.into(), type_oid, column_ref }
+    fn hint(name: &str, type_oid: Option<types::Oid>, typmod: Typmod) -> InferredColumn {
+        InferredColumn { name: name.into(), type_oid, typmod }
     }
 
     #[test]
@@ -73,7 +75,7 @@ mod tests {
         let numeric = types::by_oid(1700);
         let typmod = (10 << 16) + 2 + 4; // numeric(10,2)
         let cols = vec![backend_col("A", numeric, typmod), backend_col("Aggregate_2", numeric, typmod)];
-        let got = resolve_columns(cols, Some(&[hint("a", None, true), hint("sum", None, false)]));
+        let got = resolve_columns(cols, Some(&[hint("a", None, Typmod::Column), hint("sum", None, Typmod::None)]));
         assert_eq!((got[0].name.as_str(), got[0].typmod), ("a", typmod));
         assert_eq!((got[1].name.as_str(), got[1].typmod), ("sum", -1), "an expression's values may exceed the scale");
     }
@@ -89,8 +91,18 @@ mod tests {
     #[test]
     fn inferred_types_carry_no_modifier() {
         let cols = vec![backend_col("x", None, 42)];
-        let got = resolve_columns(cols, Some(&[hint("x", Some(23), false)]));
+        let got = resolve_columns(cols, Some(&[hint("x", Some(23), Typmod::None)]));
         assert_eq!((got[0].ty.map(|t| t.oid), got[0].typmod), (Some(23), -1));
+    }
+
+    #[test]
+    fn casts_give_their_modifier() {
+        let numeric_10_2 = (10 << 16) + 2 + 4;
+        let cols = vec![backend_col("a", None, -1), backend_col("b", types::by_oid(25), -1)];
+        let hints = [hint("numeric", Some(1700), Typmod::Cast(numeric_10_2)), hint("b", Some(1700), Typmod::Cast(7))];
+        let got = resolve_columns(cols, Some(&hints));
+        assert_eq!((got[0].ty.map(|t| t.oid), got[0].typmod), (Some(1700), numeric_10_2));
+        assert_eq!(got[1].typmod, -1, "a modifier only for the type it was written for");
     }
 
     #[test]

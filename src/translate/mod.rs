@@ -33,7 +33,7 @@ use crate::error::{sqlstate, PgError, PgResult};
 
 pub use cache::Translator;
 pub use param_types::ParamProbe;
-pub use projection::{projection_in, Env, InferredColumn};
+pub use projection::{projection_in, Env, InferredColumn, Typmod};
 
 /// Keys (`Env::columns`) of the column references `column_probe` selects, in order.
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {

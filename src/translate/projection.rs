@@ -21,21 +21,39 @@ pub struct InferredColumn {
     pub name: String,
     /// None: a column reference or an expression whose type the backend must tell.
     pub type_oid: Option<Oid>,
-    /// A bare column reference: only then does the column's type modifier (numeric(p,s),
-    /// varchar(n)) describe the values, as in PostgreSQL.
-    pub column_ref: bool,
+    /// Where the column's type modifier (numeric(p,s), varchar(n)) comes from.
+    pub typmod: Typmod,
+}
+
+/// The source of a result column's type modifier, as PostgreSQL decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typmod {
+    /// A bare column reference: the column's own, as the backend describes it.
+    Column,
+    /// A cast to a type with modifiers (`x::numeric(10,2)`): this atttypmod.
+    Cast(i32),
+    /// Any other expression: none (-1). IRIS gives SUM/AVG a scale their values may exceed.
+    None,
 }
 
 impl InferredColumn {
     fn of(env: &Env, name: String, e: &Expr) -> Self {
-        InferredColumn { name, type_oid: expr_type_in(env, e), column_ref: is_column_ref(e) }
+        InferredColumn { name, type_oid: expr_type_in(env, e), typmod: typmod_of(e) }
     }
 }
 
-fn is_column_ref(e: &Expr) -> bool {
+fn typmod_of(e: &Expr) -> Typmod {
     match e {
-        Expr::Nested(inner) => is_column_ref(inner),
-        e => matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)),
+        Expr::Nested(inner) => typmod_of(inner),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Typmod::Column,
+        Expr::Cast { data_type, .. } => {
+            let spelled = data_type.to_string();
+            match types::by_name(&spelled).map(|t| types::typmod_of(&spelled.to_lowercase(), t)) {
+                Some(m) if m >= 0 => Typmod::Cast(m),
+                _ => Typmod::None,
+            }
+        }
+        _ => Typmod::None,
     }
 }
 
