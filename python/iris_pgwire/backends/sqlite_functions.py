@@ -126,6 +126,20 @@ def _add(a: Any, b: Any) -> Any:
                       decimal.Decimal(repr(b)) if isinstance(b, float) else b)
 
 
+def _accumulate(total: Any, value: Any) -> Any:
+    """total + a non-NULL value; the fast path is a total and value of one plain type."""
+    kind = type(value)
+    if kind is type(total) and (kind is int or kind is float):
+        return total + value
+    if kind is str and type(total) is decimal.Decimal:  # numeric text: the common exact case
+        try:
+            return _EXACT.add(total, decimal.Decimal(value))
+        except decimal.InvalidOperation:
+            pass
+    v = _number(value)
+    return v if total is None else _add(total, v)
+
+
 def _result(total: Any) -> Any:
     """Decimal as plain numeric text (no exponent); integers beyond SQLite's 64 bits as text."""
     if isinstance(total, decimal.Decimal):
@@ -145,13 +159,8 @@ class Sum:
         self.total: Any = None
 
     def step(self, value: Any) -> None:
-        total = self.total
-        # Fast path: the running total and the value are of one plain type.
-        if value is not None and type(value) is type(total) and type(value) is not str:
-            self.total = total + value if type(value) is not decimal.Decimal else _EXACT.add(total, value)
-        elif value is not None:
-            v = _number(value)
-            self.total = v if total is None else _add(total, v)
+        if value is not None:
+            self.total = _accumulate(self.total, value)
 
     def finalize(self) -> Any:
         return _result(self.total)
@@ -169,7 +178,7 @@ class Avg(Sum):
 
     def step(self, value: Any) -> None:
         if value is not None:
-            super().step(value)
+            self.total = _accumulate(self.total, value)
             self.count += 1
 
     def finalize(self) -> Any:
