@@ -393,6 +393,44 @@ def test_casts_with_type_modifiers(pg15, gateway, binary):
     assert run(gateway) == run(pg15)
 
 
+def test_numeric_values_are_stored_at_the_column_scale(pg15, gateway, table_name):
+    """numeric(p,s) stores values rounded to s places (10 is stored as 10.00), which
+    aggregates, comparisons and later DDL then see, as in PostgreSQL."""
+    t = table_name
+    statements = [
+        f"create table {t} (id integer primary key, p numeric(10,2), q numeric(6,0), n numeric)",
+        f"insert into {t} values (1, 10, 2.5, 1.50), (2, 2.345, -3.5, 2)",
+        (f"insert into {t} (id, p, q) values (%s, %s, %s)", (3, "-0.005", "7")),
+        f"update {t} set p = 1.1 where id = 2",
+        f"select id, p, q, n from {t} order by id",
+        f"select sum(p), min(p), max(p), sum(q), avg(q) from {t}",
+        f"select id from {t} where p = 10.00 or q = 3",
+        f"alter table {t} add column r numeric(4,1)",
+        f"update {t} set r = 1.25 where id = 1",
+        f"alter table {t} rename column p to price",
+        f"insert into {t} (id, price, r) values (4, 0.5, 99.94)",
+        f"alter table {t} drop column q",
+        f"insert into {t} (id, price, r) values (5, 3, 1)",
+        f"select id, price, r from {t} order by id",
+        f"select sum(price), max(r) from {t}",
+    ]
+
+    def run(target):
+        out = []
+        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+            try:
+                for st in statements:
+                    sql, params = st if isinstance(st, tuple) else (st, None)
+                    cur = c.execute(sql, params)
+                    if cur.description:
+                        out.append([tuple(None if v is None else str(v) for v in r) for r in cur.fetchall()])
+            finally:
+                c.execute(f"drop table if exists {t}")
+        return out
+
+    assert run(gateway) == run(pg15)
+
+
 def test_array_parameters_echo(pg15, gateway):
     """One-dimensional arrays of several element types, sent as parameters and returned."""
     values = [[1, 2, None], ["a", "", "b c", None, "NULL"], [Decimal("1.5"), None], [], [dt.date(2024, 1, 2)],

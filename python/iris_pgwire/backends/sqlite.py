@@ -15,6 +15,7 @@ import uuid
 from typing import Any, Optional, Sequence
 
 from iris_pgwire.backends import sqlite_functions as sql_functions
+from iris_pgwire.backends.sqlite_functions import ScaleTriggers
 from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
 
@@ -177,8 +178,15 @@ class SqliteConnection:
     def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
         head = sql.lstrip()[:8].upper()
         described = self.describe(sql) if head.startswith(("SELECT", "WITH", "VALUES")) else None
+        table_ddl = head.startswith(("CREATE", "ALTER")) and ScaleTriggers.table_of(sql) is not None
         try:
-            cur = self._conn.execute(sql, params)
+            if table_ddl:
+                ScaleTriggers.before(self._conn, sql)
+            try:
+                cur = self._conn.execute(sql, params)
+            finally:
+                if table_ddl:
+                    ScaleTriggers.after(self._conn, sql)
         except sqlite3.Error as e:
             raise _map_error(e) from None
         except (OverflowError, ValueError) as e:

@@ -4,6 +4,8 @@
 - ``pg_numeric`` collation: exact decimal text of NUMERIC_TEXT columns compared as numbers.
 - ``pg_numeric_fits(v, p, s)``: the range check of numeric(p,s) columns (22003).
 - ``pg_divisor(v)``: zero divisors raise 22012 (SQLite answers NULL).
+- ``pg_numeric_scale(v, s)`` and the per-table triggers `ScaleTriggers` keeps: values
+  stored into numeric(p,s) columns are rounded to s places, as PostgreSQL stores them.
 - ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
   overflows on large integers), scaled like PostgreSQL's.
 - ``now()``, ``gen_random_uuid()``, ``pg_table_is_visible()`` for catalog queries.
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import logging
+import re
 import sqlite3
 import threading
 import uuid
@@ -24,6 +28,7 @@ from typing import Any, Optional
 
 from iris_pgwire.errors import BackendError
 
+log = logging.getLogger(__name__)
 _raised = threading.local()
 
 #: Exact arithmetic: additions never round (libmpdec's largest precision).
@@ -38,6 +43,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_collation("pg_numeric", numeric_collation)
     conn.create_function("pg_numeric_fits", 3, numeric_fits, deterministic=True)
     conn.create_function("pg_divisor", 1, divisor, deterministic=True)
+    conn.create_function("pg_numeric_scale", 2, numeric_scale, deterministic=True)
     conn.create_aggregate("pg_sum", 1, Sum)
     conn.create_aggregate("pg_avg", 1, Avg)
     conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
@@ -94,6 +100,90 @@ def numeric_fits(value: Any, precision: int, scale: int) -> int:
     rounded = d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP,
                          context=decimal.Context(prec=precision + 2))
     return int(abs(rounded) < decimal.Decimal(1).scaleb(precision - scale))
+
+
+def numeric_scale(value: Any, scale: int) -> Any:
+    """``pg_numeric_scale``: a value rounded half away from zero to `scale` places, as
+    numeric text ('10' -> '10.00'); NULL, NaN and text that is no number pass as they are."""
+    if value is None:
+        return None
+    try:
+        d = decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
+    except (decimal.InvalidOperation, ValueError):
+        return value
+    if not d.is_finite():
+        return value
+    return format(d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP, context=_EXACT), "f")
+
+
+class ScaleTriggers:
+    """Keeps, for each table with numeric(p,s) columns, the triggers that round what
+    INSERT and UPDATE store to the column's scale (SQLite has no input conversion).
+
+    The backend calls `before` and `after` around CREATE TABLE / ALTER TABLE: the
+    triggers name their columns, so they are dropped before an ALTER (SQLite refuses
+    to drop or rename a column a trigger uses) and made again from the table's
+    declared types (``NUMERIC_TEXT(p,s)``, written by the translator) afterwards.
+    """
+
+    _TABLE = re.compile(
+        r'^\s*(?:CREATE\s+(?:TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|ALTER\s+TABLE\s+)'
+        r'("(?:[^"]|"")+"|[^\s(]+)', re.I)
+    _RENAMED = re.compile(r'\sRENAME\s+TO\s+("(?:[^"]|"")+"|\S+)\s*$', re.I)
+    _NUMERIC = re.compile(r"NUMERIC_TEXT\(\s*\d+\s*(?:,\s*(\d+)\s*)?\)", re.I)
+
+    @classmethod
+    def table_of(cls, sql: str) -> Optional[str]:
+        m = cls._TABLE.match(sql)
+        return m.group(1) if m else None
+
+    @staticmethod
+    def _names(table: str) -> tuple[str, str]:
+        raw = table[1:-1].replace('""', '"') if table.startswith('"') else table
+        quoted = raw.replace('"', '""')
+        return f'"pgw_scale_ins_{quoted}"', f'"pgw_scale_upd_{quoted}"'
+
+    @classmethod
+    def before(cls, conn: sqlite3.Connection, sql: str) -> None:
+        table = cls.table_of(sql)
+        if table and sql.lstrip()[:5].upper() == "ALTER":
+            try:
+                for name in cls._names(table):
+                    conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+            except sqlite3.Error as e:
+                log.warning("numeric scale triggers of %s not dropped: %s", table, e)
+
+    @classmethod
+    def after(cls, conn: sqlite3.Connection, sql: str) -> None:
+        """Never fails the statement: at worst values keep the digits written (logged)."""
+        try:
+            cls._make(conn, sql)
+        except sqlite3.Error as e:
+            log.warning("numeric scale triggers for %r not made: %s", sql[:80], e)
+
+    @classmethod
+    def _make(cls, conn: sqlite3.Connection, sql: str) -> None:
+        table = cls.table_of(sql)
+        if table is None:
+            return
+        renamed = cls._RENAMED.search(sql)
+        table = renamed.group(1) if renamed else table
+        columns = []
+        for _cid, name, decl, *_ in conn.execute(f"PRAGMA table_info({table})"):
+            m = cls._NUMERIC.search(decl or "")
+            if m:
+                columns.append(('"' + name.replace('"', '""') + '"', int(m.group(1) or 0)))
+        ins, upd = cls._names(table)
+        for name in (ins, upd):
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        if not columns:
+            return
+        when = " OR ".join(f"NEW.{c} COLLATE BINARY IS NOT pg_numeric_scale(NEW.{c}, {s})" for c, s in columns)
+        body = (f"BEGIN UPDATE {table} SET " + ", ".join(f"{c} = pg_numeric_scale({c}, {s})" for c, s in columns)
+                + " WHERE rowid = NEW.rowid; END")
+        of = ", ".join(c for c, _ in columns)
+        conn.execute(f"CREATE TRIGGER {ins} AFTER INSERT ON {table} FOR EACH ROW WHEN {when} {body}")
+        conn.execute(f"CREATE TRIGGER {upd} AFTER UPDATE OF {of} ON {table} FOR EACH ROW WHEN {when} {body}")
 
 
 def divisor(value: Any) -> Any:
