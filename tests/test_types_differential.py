@@ -431,6 +431,24 @@ def test_numeric_values_are_stored_at_the_column_scale(pg15, gateway, table_name
     assert run(gateway) == run(pg15)
 
 
+def test_returning_applies_column_modifiers(pg15, gateway, table_name):
+    """RETURNING shows values as the columns hold them (numeric rounded, char padded)."""
+    t = table_name
+
+    def run(target):
+        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+            c.execute(f"create table {t} (id integer primary key, p numeric(10,2), c char(4))")
+            try:
+                out = [c.execute(f"insert into {t} values (1, 2.345, 'ab') returning p, c, id").fetchall(),
+                       c.execute(f"insert into {t} values (2, %s, %s) returning *", ["1.005", "x"]).fetchall(),
+                       c.execute(f"update {t} set p = 7 where id = 1 returning p, c").fetchall()]
+                return [[tuple(str(v) for v in r) for r in rows] for rows in out]
+            finally:
+                c.execute(f"drop table {t}")
+
+    assert run(gateway) == run(pg15)
+
+
 def test_array_parameters_echo(pg15, gateway):
     """One-dimensional arrays of several element types, sent as parameters and returned."""
     values = [[1, 2, None], ["a", "", "b c", None, "NULL"], [Decimal("1.5"), None], [], [dt.date(2024, 1, 2)],

@@ -593,7 +593,9 @@ impl Session {
             if let Ok(probed) = self.describe_probe(&probe).await {
                 if probed.len() == cols.len() {
                     for (c, p) in cols.iter_mut().zip(probed) {
-                        c.ty = c.ty.or(p.ty);
+                        if c.ty.is_none() {
+                            (c.ty, c.typmod) = (p.ty, p.typmod);
+                        }
                     }
                 }
             }
