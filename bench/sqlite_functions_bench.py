@@ -1,6 +1,7 @@
-"""Cost of the sqlite backend's exact aggregates against SQLite's own (prints figures;
-no assertions). The translator turns sum()/avg() into pg_sum()/pg_avg()
-(python/iris_pgwire/backends/sqlite_functions.py); this measures what that costs.
+"""Cost of the sqlite backend's PostgreSQL semantics (prints figures; no assertions):
+exact pg_sum()/pg_avg() against SQLite's sum()/avg(), and inserts into a numeric(10,2)
+column with and without the triggers that store values at the column's scale
+(python/iris_pgwire/backends/sqlite_functions.py).
 
     .venv/bin/python bench/sqlite_functions_bench.py [--rows 1000000]
 """
@@ -31,6 +32,23 @@ def main() -> None:
                 best = min(_timed(conn, f"SELECT {fn}({column}) FROM t") for _ in range(3))
                 times.append(best)
             print(f"  {builtin}({kind:12}) SQLite {times[0]:.3f}  exact {times[1]:.3f}  x{times[1] / times[0]:.1f}")
+    print(f"inserting {args.rows:,} rows into numeric(10,2), seconds")
+    for values, fmt in (("already at scale", "{}.50"), ("to be rounded", "{}.5")):
+        plain, kept = (_insert(args.rows, fmt, triggers) for triggers in (False, True))
+        print(f"  values {values:16} no triggers {plain:.3f}  scale triggers {kept:.3f}")
+
+
+def _insert(rows: int, fmt: str, triggers: bool) -> float:
+    conn = sqlite3.connect(":memory:")
+    sqlite_functions.register(conn)
+    ddl = "CREATE TABLE s (id INTEGER PRIMARY KEY, p NUMERIC_TEXT(10,2) COLLATE pg_numeric)"
+    conn.execute(ddl)
+    if triggers:
+        sqlite_functions.ScaleTriggers.after(conn, ddl)
+    t0 = time.perf_counter()
+    conn.executemany("INSERT INTO s VALUES (?, ?)", ((i, fmt.format(i)) for i in range(rows)))
+    conn.commit()
+    return time.perf_counter() - t0
 
 
 def _timed(conn: sqlite3.Connection, sql: str) -> float:
