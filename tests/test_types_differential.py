@@ -300,6 +300,25 @@ def test_out_of_range_parameters_give_sqlstates(pg15, gateway, table_name):
     assert run(gateway) == expected
 
 
+def _run_script(target, statements, table: str) -> list:
+    """Run statements (SQL, or (SQL, params)) in autocommit, then drop `table`: per
+    statement its rows as strings, "ok", or the SQLSTATE it failed with."""
+    out = []
+    with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
+        try:
+            for st in statements:
+                sql, params = st if isinstance(st, tuple) else (st, None)
+                try:
+                    cur = c.execute(sql, params)
+                    out.append([tuple(None if v is None else str(v) for v in r) for r in cur.fetchall()]
+                               if cur.description else "ok")
+                except psycopg.Error as e:
+                    out.append(e.sqlstate)
+        finally:
+            c.execute(f"drop table if exists {table}")
+    return out
+
+
 def test_numeric_precision_and_scale_limits(pg15, gateway, table_name):
     """numeric(p,s) keeps values that round below 10^(p-s) and refuses others with
     22003, for literals and parameters, in INSERT, UPDATE and added columns."""
@@ -318,23 +337,9 @@ def test_numeric_precision_and_scale_limits(pg15, gateway, table_name):
         f"select id, v, w from {table_name} order by id",
     ]
 
-    def run(target):
-        out = []
-        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
-            try:
-                for sql in statements:
-                    try:
-                        cur = c.execute(sql)
-                        out.append([tuple(str(v) for v in r) for r in cur.fetchall()] if cur.description else "ok")
-                    except psycopg.Error as e:
-                        out.append(e.sqlstate)
-            finally:
-                c.execute(f"drop table if exists {table_name}")
-        return out
-
-    want = run(pg15)
+    want = _run_script(pg15, statements, table_name)
     assert want.count("22003") == 4
-    assert run(gateway) == want
+    assert _run_script(gateway, statements, table_name) == want
 
 
 def test_exact_sums_and_averages(pg15, gateway, table_name):
@@ -415,20 +420,7 @@ def test_numeric_values_are_stored_at_the_column_scale(pg15, gateway, table_name
         f"select sum(price), max(r) from {t}",
     ]
 
-    def run(target):
-        out = []
-        with psycopg.connect(target.dsn, autocommit=True, connect_timeout=10) as c:
-            try:
-                for st in statements:
-                    sql, params = st if isinstance(st, tuple) else (st, None)
-                    cur = c.execute(sql, params)
-                    if cur.description:
-                        out.append([tuple(None if v is None else str(v) for v in r) for r in cur.fetchall()])
-            finally:
-                c.execute(f"drop table if exists {t}")
-        return out
-
-    assert run(gateway) == run(pg15)
+    assert _run_script(gateway, statements, t) == _run_script(pg15, statements, t)
 
 
 def test_returning_applies_column_modifiers(pg15, gateway, table_name):
