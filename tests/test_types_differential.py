@@ -321,7 +321,7 @@ def _run_script(target, statements, table: str) -> list:
 
 def test_numeric_precision_and_scale_limits(pg15, gateway, table_name):
     """numeric(p,s) keeps values that round below 10^(p-s) and refuses others with
-    22003, for literals and parameters, in INSERT, UPDATE and added columns."""
+    22003, in INSERT, UPDATE and added columns; text that is no number is 22P02."""
     statements = [
         f"create table {table_name} (id integer primary key, v numeric(5,2))",
         f"insert into {table_name} values (1, 999.994)",
@@ -334,11 +334,17 @@ def test_numeric_precision_and_scale_limits(pg15, gateway, table_name):
         f"update {table_name} set w = 99.94 where id = 1",
         f"update {table_name} set w = 99.95 where id = 1",
         f"insert into {table_name} (id, v, w) values (5, 1, 100)",
-        f"select id, v, w from {table_name} order by id",
+        f"alter table {table_name} add column n numeric",
+        f"insert into {table_name} (id, v) values (6, 'abc')",
+        f"insert into {table_name} (id, n) values (7, '')",
+        f"insert into {table_name} (id, n) values (8, '1_000')",
+        f"update {table_name} set n = 'x' where id = 1",
+        f"insert into {table_name} (id, n) values (9, ' 12.50 '), (10, 'Infinity')",
+        f"select id, v, w, n from {table_name} order by id",
     ]
 
     want = _run_script(pg15, statements, table_name)
-    assert want.count("22003") == 4
+    assert want.count("22003") == 4 and want.count("22P02") == 4
     assert _run_script(gateway, statements, table_name) == want
 
 

@@ -472,16 +472,18 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
 fn convert_column(col: &mut ast::ColumnDef, k: &PgKind) -> PgResult<()> {
     col.data_type = column_type(&col.data_type, k)?;
     column_options(&mut col.options)?;
-    if let PgKind::Numeric(Some((p, s))) = k {
-        col.options.push(numeric_range_check(&col.name, *p, s.unwrap_or(0)));
+    if let PgKind::Numeric(mods) = k {
+        let (p, s) = mods.map_or((0, 0), |(p, s)| (p, s.unwrap_or(0)));
+        col.options.push(numeric_check(&col.name, p, s));
     }
     Ok(())
 }
 
-/// numeric(p,s) holds values that round to an absolute value below 10^(p-s); the
-/// backend's `pg_numeric_fits` decides, and the constraint's name lets the backend
-/// report a failure as PostgreSQL's 22003 "numeric field overflow".
-fn numeric_range_check(col: &ast::Ident, p: u64, s: u64) -> ColumnOptionDef {
+/// Numeric columns hold numbers (text that is none raises 22P02 in the backend's
+/// `pg_numeric_fits`), and numeric(p,s) those that round to an absolute value below
+/// 10^(p-s): the constraint's name lets the backend report its failure as
+/// PostgreSQL's 22003 "numeric field overflow". p = 0: unconstrained numeric.
+fn numeric_check(col: &ast::Ident, p: u64, s: u64) -> ColumnOptionDef {
     let fits = func("pg_numeric_fits", vec![Expr::Identifier(col.clone()), num(p), num(s)]);
     ColumnOptionDef {
         name: Some(ident(&format!("pgw_numeric_overflow_{p}_{s}"))),

@@ -2,7 +2,7 @@
 (see docs/translation.md, SQLite target): PostgreSQL semantics SQLite lacks.
 
 - ``pg_numeric`` collation: exact decimal text of NUMERIC_TEXT columns compared as numbers.
-- ``pg_numeric_fits(v, p, s)``: the range check of numeric(p,s) columns (22003).
+- ``pg_numeric_fits(v, p, s)``: the input and range check of numeric columns (22P02, 22003).
 - ``pg_divisor(v)``: zero divisors raise 22012 (SQLite answers NULL).
 - ``pg_numeric_scale(v, s)`` and the per-table triggers `ScaleTriggers` keeps: values
   stored into numeric(p,s) columns are rounded to s places, as PostgreSQL stores them.
@@ -82,17 +82,21 @@ def numeric_collation(a: str, b: str) -> int:
 
 
 def numeric_fits(value: Any, precision: int, scale: int) -> int:
-    """``pg_numeric_fits``: whether a value fits numeric(precision, scale), as
-    PostgreSQL decides: rounded half away from zero to `scale` places, its absolute
-    value must be below 10^(precision - scale). NaN fits, infinities do not; text
-    that is no number is left alone (the column check is for range only)."""
+    """``pg_numeric_fits``, the CHECK of every numeric column: text that is no number
+    raises 22P02, as PostgreSQL's numeric input does. With a precision, whether the
+    value fits numeric(precision, scale) as PostgreSQL decides: rounded half away from
+    zero to `scale` places, its absolute value must be below 10^(precision - scale);
+    NaN fits, infinities do not. Precision 0 is the unconstrained numeric."""
     if value is None:
         return 1
+    text = repr(value) if isinstance(value, float) else str(value)
     try:
-        d = decimal.Decimal(str(value))
+        if "_" in text:  # Python reads 1_000; PostgreSQL 15 does not
+            raise decimal.InvalidOperation
+        d = decimal.Decimal(text)
     except (decimal.InvalidOperation, ValueError):
-        return 1
-    if d.is_nan():
+        _raise(BackendError("22P02", f'invalid input syntax for type numeric: "{text}"'))
+    if d.is_nan() or precision == 0:
         return 1
     if d.is_infinite() or (d and d.adjusted() >= precision - scale):
         return 0
