@@ -25,24 +25,16 @@ pub fn is_predicate(e: &Expr) -> bool {
         ),
         Expr::UnaryOp { op: UnaryOperator::Not, .. } => true,
         Expr::Nested(inner) => is_predicate(inner),
-        Expr::IsNull(_)
-        | Expr::IsNotNull(_)
-        | Expr::IsTrue(_)
-        | Expr::IsFalse(_)
-        | Expr::IsNotTrue(_)
-        | Expr::IsNotFalse(_)
-        | Expr::IsUnknown(_)
+        Expr::IsUnknown(_)
         | Expr::IsNotUnknown(_)
         | Expr::In { .. }
         | Expr::Between { .. }
         | Expr::Like { .. }
         | Expr::ILike { .. }
-        | Expr::Exists { .. }
-        | Expr::IsDistinctFrom(..)
-        | Expr::IsNotDistinctFrom(..)
         | Expr::AnyOp { .. }
         | Expr::AllOp { .. } => true,
-        _ => false,
+        // IS [NOT] NULL/TRUE/FALSE, EXISTS, IS [NOT] DISTINCT FROM.
+        e => never_null(e),
     }
 }
 
