@@ -3,11 +3,12 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Distinct, Expr, ObjectName, Query, SetExpr, Statement, Value, ValueWithSpan, VisitMut, VisitorMut,
+    BinaryOperator, Distinct, Expr, ObjectName, Query, Select, SelectItem, SetExpr, Statement, Value, ValueWithSpan,
+    VisitMut, VisitorMut,
 };
 
 use super::ast_util::{refuse, string, strip_public, take, take_query};
-use crate::error::{PgError, PgResult};
+use crate::error::{sqlstate, PgError, PgResult};
 
 /// Rewrites a target applies to every expression and every (sub)query, children first.
 pub trait Pass {
@@ -64,6 +65,9 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
             let r = refuse_query(q).and_then(|_| self.pass.query(q));
             self.check(r)
         }
+    }
+    if let Some(items) = returning(stmt) {
+        refuse_wildcard_alias(items)?;
     }
     let mut w = Walk { pass, error: None };
     let _ = stmt.visit(&mut w);
@@ -173,36 +177,149 @@ fn refuse_expr(e: &Expr) -> PgResult<()> {
         Expr::Lambda(_) | Expr::Map(_) | Expr::Dictionary(_) | Expr::Struct { .. } => {
             Err(refuse("this expression syntax", "rewrite it in standard SQL"))
         }
+        // sqlparser takes some of PostgreSQL's reserved words as column names
+        // (`SELECT not::text`); PostgreSQL rejects them, and a target would misread them.
+        Expr::Identifier(id) if id.quote_style.is_none() && is_reserved(&id.value) => {
+            Err(PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error at or near \"{id}\"")))
+        }
         _ => Ok(()),
     }
+}
+
+/// PostgreSQL's reserved key words (Appendix C) that cannot be a column name, less those
+/// that are expressions themselves (`current_user`, `true`, `null`, ...) or that sqlparser
+/// represents as identifiers (`DEFAULT` in VALUES and SET).
+fn is_reserved(word: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "column",
+        "constraint",
+        "create",
+        "deferrable",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "fetch",
+        "for",
+        "foreign",
+        "from",
+        "grant",
+        "group",
+        "having",
+        "in",
+        "initially",
+        "intersect",
+        "into",
+        "lateral",
+        "leading",
+        "limit",
+        "not",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "placing",
+        "primary",
+        "references",
+        "returning",
+        "select",
+        "some",
+        "symmetric",
+        "table",
+        "then",
+        "to",
+        "trailing",
+        "union",
+        "unique",
+        "using",
+        "variadic",
+        "when",
+        "where",
+        "window",
+        "with",
+    ];
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
 }
 
 fn refuse_query(q: &Query) -> PgResult<()> {
     if matches!(q.body.as_ref(), SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_)) {
         return Err(refuse("WITH .. INSERT/UPDATE/DELETE", "move the CTE into a subquery of the statement"));
     }
-    if let SetExpr::Select(s) = q.body.as_ref() {
-        if s.projection.is_empty() {
-            return Err(refuse("SELECT without columns", "select at least one column, e.g. SELECT 1"));
-        }
-        for twj in &s.from {
-            for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
-                if matches!(
-                    tf,
-                    sqlparser::ast::TableFactor::Table { args: Some(_), .. }
-                        | sqlparser::ast::TableFactor::Function { .. }
-                        | sqlparser::ast::TableFactor::UNNEST { .. }
-                ) {
-                    return Err(refuse(
-                        "set-returning functions in FROM (generate_series, unnest, ..)",
-                        "use a table or compute the rows in the client",
-                    ));
-                }
+    refuse_selects(&q.body)
+}
+
+/// Every SELECT of a query body: set operations hold theirs directly (`SELECT UNION
+/// SELECT a`); nested queries are visited on their own.
+fn refuse_selects(body: &SetExpr) -> PgResult<()> {
+    match body {
+        SetExpr::Select(s) => refuse_select(s),
+        SetExpr::SetOperation { left, right, .. } => refuse_selects(left).and_then(|_| refuse_selects(right)),
+        _ => Ok(()),
+    }
+}
+
+fn refuse_select(s: &Select) -> PgResult<()> {
+    // Valid PostgreSQL, but neither SQLite nor IRIS returns zero-column rows.
+    if s.projection.is_empty() {
+        return Err(refuse("SELECT without columns", "select at least one column, e.g. SELECT 1"));
+    }
+    refuse_wildcard_alias(&s.projection)?;
+    for twj in &s.from {
+        for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
+            if matches!(
+                tf,
+                sqlparser::ast::TableFactor::Table { args: Some(_), .. }
+                    | sqlparser::ast::TableFactor::Function { .. }
+                    | sqlparser::ast::TableFactor::UNNEST { .. }
+            ) {
+                return Err(refuse(
+                    "set-returning functions in FROM (generate_series, unnest, ..)",
+                    "use a table or compute the rows in the client",
+                ));
             }
         }
-        if matches!(s.distinct, Some(Distinct::On(_))) {
-            return Err(refuse("DISTINCT ON", "use a subquery with ROW_NUMBER() OVER (PARTITION BY ...) = 1"));
+    }
+    if matches!(s.distinct, Some(Distinct::On(_))) {
+        return Err(refuse("DISTINCT ON", "use a subquery with ROW_NUMBER() OVER (PARTITION BY ...) = 1"));
+    }
+    Ok(())
+}
+
+/// `SELECT * b`: sqlparser takes Redshift's wildcard alias and renders `* AS b`, which no
+/// target parses; PostgreSQL's grammar has no alias after `*`.
+fn refuse_wildcard_alias(items: &[SelectItem]) -> PgResult<()> {
+    for item in items {
+        if let SelectItem::Wildcard(o) | SelectItem::QualifiedWildcard(_, o) = item {
+            if let Some(alias) = &o.opt_alias {
+                return Err(PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error at or near \"{alias}\"")));
+            }
         }
     }
     Ok(())
+}
+
+fn returning(stmt: &Statement) -> Option<&[SelectItem]> {
+    match stmt {
+        Statement::Insert(i) => i.returning.as_deref(),
+        Statement::Update(u) => u.returning.as_deref(),
+        Statement::Delete(d) => d.returning.as_deref(),
+        _ => None,
+    }
 }

@@ -13,7 +13,6 @@ mod common;
 mod ddl;
 mod dml;
 mod functions;
-mod grammar;
 mod iris;
 mod limits;
 mod param_types;
@@ -259,7 +258,6 @@ impl Output {
 }
 
 fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated> {
-    grammar::check(&stmt)?;
     let param_count = params::max_placeholder(&stmt)?;
     let tag = utility::tag(&stmt);
     // What the PostgreSQL text says about parameter and result types, before any rewrite.
