@@ -9,6 +9,7 @@ column with and without the triggers that store values at the column's scale
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sqlite3
 import time
 
@@ -42,9 +43,8 @@ def _insert(rows: int, fmt: str, triggers: bool) -> float:
     conn = sqlite3.connect(":memory:")
     sqlite_functions.register(conn)
     ddl = "CREATE TABLE s (id INTEGER PRIMARY KEY, p NUMERIC_TEXT(10,2) COLLATE pg_numeric)"
-    conn.execute(ddl)
-    if triggers:
-        sqlite_functions.ScaleTriggers.after(conn, ddl)
+    with sqlite_functions.ScaleTriggers.kept(conn, ddl) if triggers else contextlib.nullcontext():
+        conn.execute(ddl)
     t0 = time.perf_counter()
     conn.executemany("INSERT INTO s VALUES (?, ?)", ((i, fmt.format(i)) for i in range(rows)))
     conn.commit()

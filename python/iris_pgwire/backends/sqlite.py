@@ -8,6 +8,7 @@ translated for SQLite (``?NNN`` markers) and manages transactions explicitly
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
@@ -178,15 +179,10 @@ class SqliteConnection:
     def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
         head = sql.lstrip()[:8].upper()
         described = self.describe(sql) if head.startswith(("SELECT", "WITH", "VALUES")) else None
-        table_ddl = head.startswith(("CREATE", "ALTER")) and ScaleTriggers.table_of(sql) is not None
+        table_ddl = head.startswith(("CREATE", "ALTER"))
         try:
-            if table_ddl:
-                ScaleTriggers.before(self._conn, sql)
-            try:
+            with ScaleTriggers.kept(self._conn, sql) if table_ddl else contextlib.nullcontext():
                 cur = self._conn.execute(sql, params)
-            finally:
-                if table_ddl:
-                    ScaleTriggers.after(self._conn, sql)
         except sqlite3.Error as e:
             raise _map_error(e) from None
         except (OverflowError, ValueError) as e:

@@ -17,6 +17,7 @@ mapping takes it back with `take_raised`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import logging
@@ -24,7 +25,7 @@ import re
 import sqlite3
 import threading
 import uuid
-from typing import Any, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from iris_pgwire.errors import BackendError
 
@@ -124,10 +125,10 @@ class ScaleTriggers:
     """Keeps, for each table with numeric(p,s) columns, the triggers that round what
     INSERT and UPDATE store to the column's scale (SQLite has no input conversion).
 
-    The backend calls `before` and `after` around CREATE TABLE / ALTER TABLE: the
-    triggers name their columns, so they are dropped before an ALTER (SQLite refuses
-    to drop or rename a column a trigger uses) and made again from the table's
-    declared types (``NUMERIC_TEXT(p,s)``, written by the translator) afterwards.
+    The backend runs CREATE TABLE / ALTER TABLE inside `kept`: the triggers name their
+    columns, so they are dropped before an ALTER (SQLite refuses to drop or rename a
+    column a trigger uses) and made again from the table's declared types
+    (``NUMERIC_TEXT(p,s)``, written by the translator) afterwards.
     """
 
     _TABLE = re.compile(
@@ -137,7 +138,7 @@ class ScaleTriggers:
     _NUMERIC = re.compile(r"NUMERIC_TEXT\(\s*\d+\s*(?:,\s*(\d+)\s*)?\)", re.I)
 
     @classmethod
-    def table_of(cls, sql: str) -> Optional[str]:
+    def _table_of(cls, sql: str) -> Optional[str]:
         m = cls._TABLE.match(sql)
         return m.group(1) if m else None
 
@@ -148,38 +149,43 @@ class ScaleTriggers:
         return f'"pgw_scale_ins_{quoted}"', f'"pgw_scale_upd_{quoted}"'
 
     @classmethod
-    def before(cls, conn: sqlite3.Connection, sql: str) -> None:
-        table = cls.table_of(sql)
-        if table and sql.lstrip()[:5].upper() == "ALTER":
-            try:
-                for name in cls._names(table):
-                    conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-            except sqlite3.Error as e:
-                log.warning("numeric scale triggers of %s not dropped: %s", table, e)
-
-    @classmethod
-    def after(cls, conn: sqlite3.Connection, sql: str) -> None:
-        """Never fails the statement: at worst values keep the digits written (logged)."""
-        try:
-            cls._make(conn, sql)
-        except sqlite3.Error as e:
-            log.warning("numeric scale triggers for %r not made: %s", sql[:80], e)
-
-    @classmethod
-    def _make(cls, conn: sqlite3.Connection, sql: str) -> None:
-        table = cls.table_of(sql)
+    @contextlib.contextmanager
+    def kept(cls, conn: sqlite3.Connection, sql: str) -> Iterator[None]:
+        """Around a CREATE TABLE / ALTER TABLE statement. Never fails it: at worst
+        values keep the digits written, and a warning says why."""
+        table = cls._table_of(sql)
         if table is None:
+            yield
             return
-        renamed = cls._RENAMED.search(sql)
-        table = renamed.group(1) if renamed else table
+        if sql.lstrip()[:5].upper() == "ALTER":
+            cls._guarded(cls._drop, conn, table)
+        try:
+            yield
+        finally:
+            renamed = cls._RENAMED.search(sql)
+            cls._guarded(cls._make, conn, renamed.group(1) if renamed else table)
+
+    @staticmethod
+    def _guarded(step: Callable[[sqlite3.Connection, str], None], conn: sqlite3.Connection, table: str) -> None:
+        try:
+            step(conn, table)
+        except sqlite3.Error as e:
+            log.warning("numeric scale triggers of table %s not kept up to date: %s", table, e)
+
+    @classmethod
+    def _drop(cls, conn: sqlite3.Connection, table: str) -> None:
+        for name in cls._names(table):
+            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+    @classmethod
+    def _make(cls, conn: sqlite3.Connection, table: str) -> None:
         columns = []
         for _cid, name, decl, *_ in conn.execute(f"PRAGMA table_info({table})"):
             m = cls._NUMERIC.search(decl or "")
             if m:
                 columns.append(('"' + name.replace('"', '""') + '"', int(m.group(1) or 0)))
+        cls._drop(conn, table)
         ins, upd = cls._names(table)
-        for name in (ins, upd):
-            conn.execute(f"DROP TRIGGER IF EXISTS {name}")
         if not columns:
             return
         when = " OR ".join(f"NEW.{c} COLLATE BINARY IS NOT pg_numeric_scale(NEW.{c}, {s})" for c, s in columns)
