@@ -64,12 +64,19 @@ def _raise(error: BackendError) -> None:
     raise error
 
 
+def _as_decimal(value: Any) -> Optional[decimal.Decimal]:
+    """A SQL value read as a number (a float by its shortest repr); None if it is none."""
+    try:
+        return decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
+    except (decimal.InvalidOperation, ValueError):
+        return None
+
+
 def _numeric_key(text: Any) -> tuple:
     """PostgreSQL's numeric order: numbers, then NaN (equal to itself); text that
     is not a number (only reachable by writing around the gateway) sorts last."""
-    try:
-        d = decimal.Decimal(text)
-    except (decimal.InvalidOperation, TypeError, ValueError):
+    d = _as_decimal(text)
+    if d is None:
         return (3, str(text))
     return (2, 0) if d.is_nan() else (1, d)
 
@@ -90,12 +97,9 @@ def numeric_fits(value: Any, precision: int, scale: int) -> int:
     NaN fits, infinities do not. Precision 0 is the unconstrained numeric."""
     if value is None:
         return 1
-    text = repr(value) if isinstance(value, float) else str(value)
-    try:
-        if "_" in text:  # Python reads 1_000; PostgreSQL 15 does not
-            raise decimal.InvalidOperation
-        d = decimal.Decimal(text)
-    except (decimal.InvalidOperation, ValueError):
+    d = _as_decimal(value)
+    if d is None or "_" in str(value):  # Python reads 1_000; PostgreSQL 15 does not
+        text = repr(value) if isinstance(value, float) else str(value)
         _raise(BackendError("22P02", f'invalid input syntax for type numeric: "{text}"'))
     if d.is_nan() or precision == 0:
         return 1
@@ -110,13 +114,8 @@ def numeric_fits(value: Any, precision: int, scale: int) -> int:
 def numeric_scale(value: Any, scale: int) -> Any:
     """``pg_numeric_scale``: a value rounded half away from zero to `scale` places, as
     numeric text ('10' -> '10.00'); NULL, NaN and text that is no number pass as they are."""
-    if value is None:
-        return None
-    try:
-        d = decimal.Decimal(repr(value) if isinstance(value, float) else str(value))
-    except (decimal.InvalidOperation, ValueError):
-        return value
-    if not d.is_finite():
+    d = _as_decimal(value) if value is not None else None
+    if d is None or not d.is_finite():
         return value
     return format(d.quantize(decimal.Decimal(1).scaleb(-scale), rounding=decimal.ROUND_HALF_UP, context=_EXACT), "f")
 
@@ -199,11 +198,8 @@ class ScaleTriggers:
 def divisor(value: Any) -> Any:
     """``pg_divisor``, wrapped around right operands of / and % by the translator:
     zero is 22012 as in PostgreSQL (SQLite would answer NULL); others pass as is."""
-    try:
-        zero = value is not None and decimal.Decimal(str(value)) == 0
-    except (decimal.InvalidOperation, ValueError):
-        zero = False
-    if zero:
+    d = _as_decimal(value) if value is not None else None
+    if d is not None and d == 0:
         _raise(BackendError("22012", "division by zero"))
     return value
 
@@ -212,10 +208,10 @@ def _number(value: Any) -> Any:
     """An aggregate input as int, float or Decimal (numeric text)."""
     if isinstance(value, (int, float)):
         return value
-    try:
-        return decimal.Decimal(value.decode() if isinstance(value, bytes) else value)
-    except (decimal.InvalidOperation, ValueError, TypeError, AttributeError):
+    d = _as_decimal(value.decode(errors="replace") if isinstance(value, bytes) else value)
+    if d is None:
         _raise(BackendError("22P02", f'invalid input syntax for type numeric: "{value}"'))
+    return d
 
 
 def _add(a: Any, b: Any) -> Any:
