@@ -71,16 +71,20 @@ _CLIENT_TYPE_BOOLEAN = 16
 _CLIENT_TYPE_POSIX = 20
 
 
+def _int(value: Any) -> Optional[int]:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def pg_type(odbc_type: Optional[int], client_type: Optional[int] = None) -> str:
     """PostgreSQL type name for an IRIS column's ODBC type code (text when unknown)."""
     if client_type == _CLIENT_TYPE_POSIX and odbc_type in (11, 93):
         return "timestamptz"
     if client_type == _CLIENT_TYPE_BOOLEAN:
         return "bool"
-    try:
-        return _PG_BY_ODBC.get(int(odbc_type), "text")  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return "text"
+    return _PG_BY_ODBC.get(_int(odbc_type), "text")  # type: ignore[arg-type]
 
 
 #: The DDL translator's stand-ins (translate/ddl.rs, functions.rs): NUMERIC(38,18) for
@@ -89,13 +93,6 @@ _UNCONSTRAINED_NUMERIC = (38, 18)
 _TEXT_LENGTH = 65535
 #: PostgreSQL's largest varchar length.
 _MAX_VARCHAR = 10485760
-
-
-def _int(value: Any) -> Optional[int]:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def column_type(odbc_type: Optional[int], client_type: Optional[int] = None,
@@ -316,11 +313,8 @@ def select_mode_from_probe(value: Any) -> Optional[str]:
     """LOGICAL or ODBC_MODE from the probe's value; None when it is neither."""
     if isinstance(value, str) and value.strip().startswith("2000-01-01"):
         return ODBC_MODE
-    try:
-        if int(value) == date_to_logical("2000-01-01"):
-            return LOGICAL
-    except (TypeError, ValueError):
-        pass
+    if _int(value) == date_to_logical("2000-01-01"):
+        return LOGICAL
     return None
 
 
