@@ -1,5 +1,7 @@
 //! iris-pgwire core: a PostgreSQL wire-protocol server that executes through Python backends.
 
+pub mod backend;
+mod bounded_map;
 pub mod config;
 pub mod error;
 pub mod pool;

@@ -10,16 +10,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pyo3::prelude::*;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::backend::{Backend, BackendConn};
 use crate::error::{sqlstate, PgError, PgResult};
-use crate::python::backend::{self, BackendConn};
 
 pub struct Pool {
-    backend: Arc<Py<PyAny>>,
+    backend: Arc<dyn Backend>,
     size: usize,
-    idle: Mutex<Vec<BackendConn>>,
+    idle: Mutex<Vec<Arc<BackendConn>>>,
     slots: Arc<Semaphore>,
     checkout_timeout: Duration,
     /// After a failed connect, further attempts wait until this instant (backoff).
@@ -58,22 +57,21 @@ impl Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        match Arc::try_unwrap(conn) {
-            Ok(conn) if !self.broken => self.pool.idle.lock().unwrap().push(conn),
-            Ok(conn) => {
-                // Closing calls into Python: never on an async worker thread.
-                std::thread::spawn(move || {
-                    let _ = conn.call("close");
-                });
-            }
-            // Still referenced by a blocking call that outlived its session: let it drop there.
-            Err(_) => {}
+        // Still referenced by a blocking call that outlived its session: let it drop there.
+        if Arc::strong_count(&conn) > 1 {
+            return;
+        }
+        if !self.broken {
+            self.pool.idle.lock().unwrap().push(conn);
+        } else {
+            // Closing calls into the backend: never on an async worker thread.
+            std::thread::spawn(move || conn.close());
         }
     }
 }
 
 impl Pool {
-    pub fn new(backend: Arc<Py<PyAny>>, size: usize, checkout_timeout: Duration) -> Arc<Pool> {
+    pub fn new(backend: Arc<dyn Backend>, size: usize, checkout_timeout: Duration) -> Arc<Pool> {
         let size = size.max(1);
         Arc::new(Pool {
             backend,
@@ -83,10 +81,6 @@ impl Pool {
             checkout_timeout,
             retry: Mutex::new(Backoff::default()),
         })
-    }
-
-    pub fn size(&self) -> usize {
-        self.size
     }
 
     /// Check out a connection, waiting at most `checkout_timeout` for a free slot.
@@ -109,9 +103,9 @@ impl Pool {
         let existing = self.idle.lock().unwrap().pop();
         let conn = match existing {
             Some(conn) => conn,
-            None => self.connect().await?,
+            None => Arc::new(self.connect().await?),
         };
-        Ok(Lease { conn: Some(Arc::new(conn)), pool: self.clone(), _slot: slot, broken: false })
+        Ok(Lease { conn: Some(conn), pool: self.clone(), _slot: slot, broken: false })
     }
 
     async fn connect(&self) -> PgResult<BackendConn> {
@@ -124,7 +118,7 @@ impl Pool {
             }
         }
         let handle = self.backend.clone();
-        let result = tokio::task::spawn_blocking(move || backend::connect(&handle))
+        let result = tokio::task::spawn_blocking(move || handle.connect().map(BackendConn::new))
             .await
             .map_err(|e| PgError::internal(format!("backend connect failed: {e}")))?;
         let mut retry = self.retry.lock().unwrap();
@@ -149,11 +143,9 @@ impl Pool {
 
     /// Close idle connections (server shutdown). Blocking: call off the async workers.
     pub fn close_idle(&self) {
-        let idle: Vec<BackendConn> = std::mem::take(&mut *self.idle.lock().unwrap());
+        let idle: Vec<Arc<BackendConn>> = std::mem::take(&mut *self.idle.lock().unwrap());
         for conn in idle {
-            if let Err(e) = conn.call("close") {
-                log::debug!("backend close failed: {e}");
-            }
+            conn.close();
         }
     }
 }

@@ -3,18 +3,18 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pyo3::prelude::*;
 use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
 
+use crate::backend::Backend;
 use crate::config::Config;
 use crate::pool::Pool;
-use crate::session;
+use crate::session::{self, Shapes};
 use crate::translate::Translator;
 
 /// State shared by every session of one server.
@@ -22,6 +22,10 @@ pub struct ServerCtx {
     pub config: Config,
     pub pool: Arc<Pool>,
     pub translator: Translator,
+    /// Parameter types and result columns of statements, learned from the backend.
+    pub shapes: Shapes,
+    /// Advanced by every schema change made through the gateway (see session/shapes.rs).
+    schema_epoch: AtomicU64,
     shutdown: watch::Receiver<bool>,
     /// pid -> cancel secret of each live session.
     sessions: Mutex<HashMap<i32, Vec<u8>>>,
@@ -42,6 +46,15 @@ impl Drop for Registration {
 }
 
 impl ServerCtx {
+    pub fn schema_epoch(&self) -> u64 {
+        self.schema_epoch.load(Ordering::Acquire)
+    }
+
+    /// DDL ran (or a transaction that ran DDL ended): cached shapes must be checked again.
+    pub fn schema_changed(&self) {
+        self.schema_epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.clone()
     }
@@ -79,7 +92,7 @@ pub struct Server {
 
 impl Server {
     /// Bind and start serving on background threads; returns once the socket listens.
-    pub fn start(config: Config, backend: Py<PyAny>) -> std::io::Result<Server> {
+    pub fn start(config: Config, backend: Arc<dyn Backend>) -> std::io::Result<Server> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
             .thread_name("iris-pgwire")
@@ -95,12 +108,14 @@ impl Server {
         let (tx, rx) = watch::channel(false);
         let grace = Duration::from_secs_f64(config.shutdown_grace_secs.max(0.0));
         let pool = Pool::new(
-            Arc::new(backend),
+            backend,
             config.pool_size,
             Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)),
         );
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
+            shapes: Shapes::new(config.translate_cache_entries),
+            schema_epoch: AtomicU64::new(0),
             config,
             pool,
             shutdown: rx,

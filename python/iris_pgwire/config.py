@@ -19,7 +19,8 @@ class Config:
     port: int = field(default=5432, metadata={"help": "TCP port to listen on (0: any free port)"})
     backend: str = field(
         default="auto",
-        metadata={"help": "sqlite, embedded, dbapi, or auto (embedded inside IRIS, else sqlite)"},
+        metadata={"help": "sqlite, embedded, dbapi, auto (embedded inside IRIS, else sqlite), "
+                         "or package.module:Class (any backend class, see backends/base.py)"},
     )
     sqlite_path: str = field(
         default="iris_pgwire.sqlite",

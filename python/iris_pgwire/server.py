@@ -6,6 +6,7 @@ SIGINT/SIGTERM and then stops the core, so Python signal handlers always run.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
@@ -32,8 +33,18 @@ def _embedded_available() -> bool:
 
 
 def create_backend(cfg: Config) -> Any:
-    """Instantiate the configured backend; `auto` picks embedded inside IRIS, else sqlite."""
+    """Instantiate the configured backend; `auto` picks embedded inside IRIS, else sqlite.
+
+    `package.module:Class` loads any class implementing the backend protocol
+    (backends/base.py), constructed with the configuration as a dict."""
     name = cfg.backend
+    if ":" in name:
+        module_name, _, attr = name.partition(":")
+        try:
+            backend_class = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError) as e:
+            raise ConfigError(f"cannot load backend {name!r}: {e}") from None
+        return backend_class(cfg.as_dict())
     if name == "auto":
         name = "embedded" if _embedded_available() else "sqlite"
     if name == "sqlite":
@@ -43,7 +54,9 @@ def create_backend(cfg: Config) -> Any:
     elif name == "dbapi":
         from iris_pgwire.backends import dbapi as module  # type: ignore[no-redef]
     else:
-        raise ConfigError(f"unknown backend {name!r}: expected sqlite, embedded, dbapi or auto")
+        raise ConfigError(
+            f"unknown backend {name!r}: expected sqlite, embedded, dbapi, auto or package.module:Class"
+        )
     return module.create(cfg.as_dict())
 
 

@@ -1,65 +1,38 @@
-//! Calls into the Python backend objects (see python/iris_pgwire/backends/base.py).
+//! The Python backends (python/iris_pgwire/backends/base.py) behind the `Backend` traits.
 //!
-//! Every function here is blocking: it attaches to the interpreter for the
-//! duration of the call. The session runs them on tokio's blocking pool, so
-//! no async worker ever waits on Python or on the database.
+//! Every method attaches to the interpreter for the duration of the call; sessions run
+//! them on tokio's blocking pool, so no async worker waits on Python or the database.
+//! `run` does execute, first fetch and close in one attach.
 
 use bytes::BytesMut;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use super::values::{encode_row, param_to_py};
+use crate::backend::{Backend, Column, Connection, Cursor, Fetched, FirstBatch, Ran, RowPlan};
 use crate::error::{sqlstate, PgError, PgResult};
-use crate::types::{self, Format, Param, PgType};
+use crate::types::{self, Param};
 
-/// A result column as the backend described it, resolved against the registry.
-/// `ty` is None when the backend could not type it (a sqlite expression column).
-#[derive(Debug, Clone)]
-pub struct Column {
-    pub name: String,
-    pub ty: Option<&'static PgType>,
-    /// PostgreSQL type modifier from the backend's type name (`numeric(10,2)`), or -1.
-    pub typmod: i32,
+/// A Python backend object (`connect()` gives connections).
+pub struct PyBackend {
+    backend: Py<PyAny>,
 }
 
-impl Column {
-    pub fn new(name: impl Into<String>, ty: Option<&'static PgType>) -> Column {
-        Column { name: name.into(), ty, typmod: -1 }
+impl PyBackend {
+    pub fn new(backend: Py<PyAny>) -> Self {
+        PyBackend { backend }
     }
 }
 
-/// One backend connection (an IRIS job or a sqlite3 connection), used by one thread at a time.
-pub struct BackendConn {
+struct PyConnection {
     conn: Py<PyAny>,
-    /// statement_timeout (ms) last applied to this connection; -1 = never.
-    applied_timeout_ms: std::sync::atomic::AtomicI64,
+    /// The connection has `set_statement_timeout` (optional in the protocol).
+    has_timeout: bool,
 }
 
-/// An open result set on a backend connection.
-pub struct BackendCursor {
+struct PyCursor {
     cursor: Py<PyAny>,
-}
-
-pub struct Executed {
-    pub cursor: BackendCursor,
-    pub columns: Option<Vec<Column>>,
-    pub rowcount: i64,
-}
-
-/// How fetched rows are encoded: one type and format per column.
-pub struct RowPlan {
-    pub types: Vec<&'static PgType>,
-    pub typmods: Vec<i32>,
-    pub formats: Vec<Format>,
-    /// The session's codec context (TimeZone) when the rows are encoded.
-    pub ctx: crate::types::TypeCtx,
-}
-
-/// A batch of encoded DataRow messages.
-pub struct Batch {
-    pub data: BytesMut,
-    pub rows: u64,
-    pub done: bool,
 }
 
 /// Translate a Python exception into a PgError, reading BackendError's fields when present.
@@ -103,7 +76,8 @@ fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
     for item in desc.try_iter()? {
         let item = item?;
         let name: String = item.get_item(0)?.extract()?;
-        let type_name: String = item.get_item(1)?.extract()?;
+        let type_name = item.get_item(1)?;
+        let type_name = type_name.cast::<pyo3::types::PyString>()?.to_cow()?;
         let ty = types::by_name(&type_name);
         let typmod = ty.map_or(-1, |t| types::typmod_of(&type_name, t));
         cols.push(Column { name, ty, typmod });
@@ -111,80 +85,117 @@ fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
     Ok(Some(cols))
 }
 
-pub fn connect(backend: &Py<PyAny>) -> PgResult<BackendConn> {
-    Python::attach(|py| {
-        let conn = backend.bind(py).call_method0("connect").map_err(|e| py_err_to_pg(py, e))?;
-        Ok(BackendConn { conn: conn.unbind(), applied_timeout_ms: std::sync::atomic::AtomicI64::new(-1) })
-    })
+/// Fetch up to `n` rows of a Python cursor and encode them into `out`; closes it when exhausted.
+fn fetch_into(cursor: &Bound<'_, PyAny>, n: usize, plan: &RowPlan, out: &mut BytesMut) -> PgResult<Fetched> {
+    let py = cursor.py();
+    let rows = cursor.call_method1(intern!(py, "fetch"), (n,)).map_err(|e| py_err_to_pg(py, e))?;
+    let rows = rows.cast::<PyList>().map_err(|_| PgError::internal("backend fetch() must return a list"))?;
+    out.reserve(rows.len() * 32);
+    for row in rows.iter() {
+        encode_row(&row, plan, out)?;
+    }
+    let fetched = Fetched { rows: rows.len() as u64, done: rows.len() < n };
+    if fetched.done {
+        close_quietly(cursor);
+    }
+    Ok(fetched)
 }
 
-impl BackendConn {
-    pub fn describe(&self, sql: &str) -> PgResult<Option<Vec<Column>>> {
+fn close_quietly(cursor: &Bound<'_, PyAny>) {
+    if let Err(e) = cursor.call_method0(intern!(cursor.py(), "close")) {
+        log::debug!("cursor close failed: {}", py_err_to_pg(cursor.py(), e));
+    }
+}
+
+impl Backend for PyBackend {
+    fn connect(&self) -> PgResult<Box<dyn Connection>> {
+        Python::attach(|py| {
+            let conn = self.backend.bind(py).call_method0("connect").map_err(|e| py_err_to_pg(py, e))?;
+            let has_timeout = conn.hasattr("set_statement_timeout").unwrap_or(false);
+            Ok(Box::new(PyConnection { conn: conn.unbind(), has_timeout }) as Box<dyn Connection>)
+        })
+    }
+}
+
+impl PyConnection {
+    fn call0(&self, method: &str) -> PgResult<()> {
+        Python::attach(|py| self.conn.bind(py).call_method0(method).map(|_| ()).map_err(|e| py_err_to_pg(py, e)))
+    }
+}
+
+impl Connection for PyConnection {
+    fn describe(&self, sql: &str) -> PgResult<Option<Vec<Column>>> {
         Python::attach(|py| {
             let desc = self.conn.bind(py).call_method1("describe", (sql,)).map_err(|e| py_err_to_pg(py, e))?;
             columns_from_py(&desc).map_err(|e| py_err_to_pg(py, e))
         })
     }
 
-    pub fn execute(&self, sql: &str, params: &[Param]) -> PgResult<Executed> {
+    fn run(
+        &self,
+        sql: &str,
+        params: &[Param],
+        first: Option<&FirstBatch<'_>>,
+        out: &mut BytesMut,
+    ) -> PgResult<Ran> {
         Python::attach(|py| {
-            let run = || -> PyResult<Executed> {
-                let args = params.iter().map(|p| param_to_py(py, p)).collect::<PyResult<Vec<_>>>()?;
-                let args = PyTuple::new(py, args)?;
-                let cursor = self.conn.bind(py).call_method1("execute", (sql, args))?;
-                let columns = columns_from_py(&cursor.getattr("description")?)?;
-                let rowcount: i64 = cursor.getattr("rowcount")?.extract().unwrap_or(-1);
-                Ok(Executed { cursor: BackendCursor { cursor: cursor.unbind() }, columns, rowcount })
+            let err = |e| py_err_to_pg(py, e);
+            let args = params.iter().map(|p| param_to_py(py, p)).collect::<PyResult<Vec<_>>>().map_err(err)?;
+            let args = PyTuple::new(py, args).map_err(err)?;
+            // describe=False: the core already knows the column types, the backend may
+            // skip looking them up (sqlite's declared types need a query of their own).
+            let cursor =
+                self.conn.bind(py).call_method1(intern!(py, "execute"), (sql, args, first.is_none())).map_err(err)?;
+            let columns = columns_from_py(&cursor.getattr(intern!(py, "description")).map_err(err)?).map_err(err)?;
+            let rowcount: i64 = cursor.getattr(intern!(py, "rowcount")).and_then(|r| r.extract()).unwrap_or(-1);
+            let Some(cols) = &columns else {
+                close_quietly(&cursor);
+                return Ok(Ran { columns, rowcount, fetched: None, cursor: None });
             };
-            run().map_err(|e| py_err_to_pg(py, e))
+            let fetched = match first {
+                Some(first) if first.matches(cols) => Some(fetch_into(&cursor, first.rows, first.plan, out)?),
+                _ => None,
+            };
+            let open = !fetched.is_some_and(|f| f.done);
+            let cursor = open.then(|| Box::new(PyCursor { cursor: cursor.unbind() }) as Box<dyn Cursor>);
+            Ok(Ran { columns, rowcount, fetched, cursor })
         })
     }
 
-    /// Bring the connection's statement timeout in line with the session using it
-    /// (connections change hands in the pool). Backends without
-    /// `set_statement_timeout` ignore it.
-    pub fn apply_statement_timeout(&self, ms: i64) -> PgResult<()> {
-        use std::sync::atomic::Ordering;
-        if self.applied_timeout_ms.load(Ordering::Relaxed) == ms {
+    fn begin(&self) -> PgResult<()> {
+        self.call0("begin")
+    }
+
+    fn commit(&self) -> PgResult<()> {
+        self.call0("commit")
+    }
+
+    fn rollback(&self) -> PgResult<()> {
+        self.call0("rollback")
+    }
+
+    fn set_statement_timeout(&self, ms: i64) -> PgResult<()> {
+        if !self.has_timeout {
             return Ok(());
         }
         Python::attach(|py| {
-            let conn = self.conn.bind(py);
-            if conn.hasattr("set_statement_timeout").unwrap_or(false) {
-                conn.call_method1("set_statement_timeout", (ms,)).map_err(|e| py_err_to_pg(py, e))?;
-            }
-            Ok::<(), PgError>(())
-        })?;
-        self.applied_timeout_ms.store(ms, Ordering::Relaxed);
-        Ok(())
+            self.conn.bind(py).call_method1("set_statement_timeout", (ms,)).map(|_| ()).map_err(|e| py_err_to_pg(py, e))
+        })
     }
 
-    /// Call a no-argument method: begin, commit, rollback or close.
-    pub fn call(&self, method: &str) -> PgResult<()> {
-        Python::attach(|py| self.conn.bind(py).call_method0(method).map(|_| ()).map_err(|e| py_err_to_pg(py, e)))
+    fn close(&self) {
+        if let Err(e) = self.call0("close") {
+            log::debug!("backend close failed: {e}");
+        }
     }
 }
 
-impl BackendCursor {
-    /// Fetch up to `n` rows and encode them as DataRow messages.
-    pub fn fetch(&self, n: usize, plan: &RowPlan) -> PgResult<Batch> {
-        Python::attach(|py| {
-            let rows = self.cursor.bind(py).call_method1("fetch", (n,)).map_err(|e| py_err_to_pg(py, e))?;
-            let rows = rows.cast::<PyList>().map_err(|_| PgError::internal("backend fetch() must return a list"))?;
-            let mut data = BytesMut::with_capacity(rows.len() * 32);
-            for row in rows.iter() {
-                encode_row(&row, plan, &mut data)?;
-            }
-            let count = rows.len();
-            Ok(Batch { data, rows: count as u64, done: count < n })
-        })
+impl Cursor for PyCursor {
+    fn fetch(&self, n: usize, plan: &RowPlan, out: &mut BytesMut) -> PgResult<Fetched> {
+        Python::attach(|py| fetch_into(self.cursor.bind(py), n, plan, out))
     }
 
-    pub fn close(&self) {
-        Python::attach(|py| {
-            if let Err(e) = self.cursor.bind(py).call_method0("close") {
-                log::debug!("cursor close failed: {}", py_err_to_pg(py, e));
-            }
-        })
+    fn close(&self) {
+        Python::attach(|py| close_quietly(self.cursor.bind(py)))
     }
 }

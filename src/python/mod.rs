@@ -61,6 +61,7 @@ impl Server {
     fn start(&mut self) -> PyResult<(String, u16)> {
         let backend = self.backend.take().ok_or_else(|| PyRuntimeError::new_err("server already started"))?;
         let (host, port) = (self.config.host.clone(), self.config.port);
+        let backend = std::sync::Arc::new(backend::PyBackend::new(backend));
         let srv = server::Server::start(self.config.clone(), backend)
             .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
         let addr = srv.local_addr;

@@ -54,8 +54,7 @@ pub fn translate_sql(
             Action::Commit => out.push("COMMIT".into()),
             Action::Rollback => out.push("ROLLBACK".into()),
             // Answered by the gateway itself: nothing reaches the backend.
-            Action::Empty
-            | Action::Set { .. }
+            Action::Set { .. }
             | Action::Show { .. }
             | Action::Reset { .. }
             | Action::Local(_)

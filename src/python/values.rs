@@ -10,7 +10,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
-use super::backend::RowPlan;
+use crate::backend::RowPlan;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{begin_data_row, data_row_null, data_row_value, finish_data_row};
 use crate::types::datetime::{date2j, POSTGRES_EPOCH_JDATE, USECS_PER_DAY, USECS_PER_SEC};

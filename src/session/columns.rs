@@ -3,7 +3,7 @@
 
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::FieldDescription;
-use crate::python::backend::Column;
+use crate::backend::Column;
 use crate::translate::{InferredColumn, Typmod};
 use crate::types::{self, Format};
 

@@ -1,24 +1,41 @@
 //! The extended query protocol: Parse / Bind / Describe / Execute / Close.
 //! Describe never executes; Execute honours row limits with PortalSuspended.
+//!
+//! A statement's parameter types and result columns are learned once, at Parse, from
+//! the shape cache or the backend, and Execute never describes again: it runs the
+//! statement and fetches the first rows in one backend call.
 
 use std::sync::{Arc, Mutex};
 
 use super::columns::{fields_for, resolve_formats};
-use super::{close_cursor, Session, Tx};
+use super::shapes::{ResultColumns, Shape, ShapeKey};
+use super::{close_cursor, local, shape_key, Expect, Session, Started, Tx};
+use crate::backend::{Column, Cursor, RowPlan};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::{Message, Target};
-use crate::python::backend::{BackendCursor, Column, RowPlan};
-use crate::translate::{Action, SessionFn, Translated};
+use crate::translate::{Action, Translated};
 use crate::types::{self, Format, Oid, Param};
 
 /// A parsed (prepared) statement.
 pub struct Prepared {
     /// None for an empty query string.
     stmt: Option<Translated>,
+    key: Option<ShapeKey>,
     param_types: Vec<Oid>,
-    /// Result columns, described once on first need: `None` until then.
-    columns: Mutex<Option<Option<Vec<Column>>>>,
+    /// Result columns as described when the statement was prepared (the backend's side
+    /// is refreshed when an execution reports the same types differently).
+    shape: Mutex<Arc<Shape>>,
+}
+
+impl Prepared {
+    fn shape(&self) -> Arc<Shape> {
+        self.shape.lock().unwrap().clone()
+    }
+
+    fn result(&self) -> Option<Arc<ResultColumns>> {
+        self.shape().result.clone()
+    }
 }
 
 /// A bound statement, ready to execute (possibly in several row-limited steps).
@@ -30,8 +47,12 @@ pub struct Portal {
 }
 
 impl Portal {
-    pub(super) fn is_suspended(&self) -> bool {
-        matches!(self.state, PortalState::Suspended { .. })
+    /// The backend result a suspended portal keeps open.
+    pub(super) fn into_cursor(self) -> Option<Arc<dyn Cursor>> {
+        match self.state {
+            PortalState::Suspended { cursor, .. } => Some(cursor),
+            _ => None,
+        }
     }
 }
 
@@ -39,7 +60,7 @@ enum PortalState {
     Ready,
     /// Suspended by a row limit; the result set is still open.
     Suspended {
-        cursor: Arc<BackendCursor>,
+        cursor: Arc<dyn Cursor>,
         plan: Arc<RowPlan>,
     },
     /// Ran to completion; re-executing repeats the tag without running again.
@@ -55,14 +76,20 @@ impl Session {
             Message::Bind { portal, statement, param_formats, params, result_formats } => {
                 self.bind(portal, &statement, &param_formats, &params, result_formats)
             }
-            Message::Describe { target: Target::Statement, name } => self.describe_statement(&name).await,
-            Message::Describe { target: Target::Portal, name } => self.describe_portal(&name).await,
+            Message::Describe { target: Target::Statement, name } => self.describe_statement(&name),
+            Message::Describe { target: Target::Portal, name } => self.describe_portal(&name),
             Message::Execute { portal, max_rows } => self.execute_portal(&portal, max_rows).await,
             Message::Close { target, name } => {
                 match target {
-                    Target::Statement => self.statements.remove(&name).map(|_| ()),
-                    Target::Portal => self.portals.remove(&name).map(|_| ()),
-                };
+                    Target::Statement => {
+                        self.statements.remove(&name);
+                    }
+                    Target::Portal => {
+                        if let Some(cursor) = self.portals.remove(&name).and_then(Portal::into_cursor) {
+                            close_cursor(cursor).await;
+                        }
+                    }
+                }
                 be::close_complete(&mut self.conn.out);
                 Ok(())
             }
@@ -88,19 +115,33 @@ impl Session {
         if self.tx == Tx::Failed && !stmt.as_ref().is_some_and(Session::allowed_when_failed) {
             return Err(Session::aborted_error());
         }
+        let key = stmt.as_ref().and_then(|s| shape_key(s, &client_types));
+        let epoch = self.ctx.schema_epoch();
         let used = stmt.as_ref().map_or(0, |s| s.param_count);
-        let mut param_types: Vec<Oid> = client_types;
-        if param_types.len() < used {
-            param_types.resize(used, 0);
-        }
-        if let Some(stmt) = &stmt {
-            self.infer_param_types(stmt, &mut param_types).await;
-        }
-        let prepared = Arc::new(Prepared { stmt, param_types, columns: Mutex::new(None) });
-        // PostgreSQL resolves names at Parse: a missing table fails here, not at Execute.
-        // The description is kept for the Describe that usually follows.
-        self.columns_of(&prepared).await?;
-        self.statements.insert(name, prepared);
+        let cached = key
+            .as_ref()
+            .and_then(|k| self.ctx.shapes.get(k))
+            .filter(|s| s.epoch == epoch && s.param_types.len() >= used);
+        let shape = match (cached, &stmt) {
+            (Some(shape), _) => shape,
+            (None, None) => Arc::new(Shape { epoch, param_types: client_types, result: None }),
+            (None, Some(stmt)) => {
+                let mut param_types = client_types;
+                if param_types.len() < stmt.param_count {
+                    param_types.resize(stmt.param_count, 0);
+                }
+                self.infer_param_types(stmt, &mut param_types).await;
+                // PostgreSQL resolves names at Parse: a missing table fails here, not at Execute.
+                let result = self.describe_result(stmt, &param_types).await?;
+                let shape = Arc::new(Shape { epoch, param_types, result });
+                if let Some(key) = &key {
+                    self.ctx.shapes.put(key.clone(), shape.clone());
+                }
+                shape
+            }
+        };
+        let param_types = shape.param_types.clone();
+        self.statements.insert(name, Arc::new(Prepared { stmt, key, param_types, shape: Mutex::new(shape) }));
         be::parse_complete(&mut self.conn.out);
         Ok(())
     }
@@ -136,7 +177,30 @@ impl Session {
             return Ok(Vec::new());
         };
         let target = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
-        Ok(self.with_backend(move |b| b.describe(&target)).await?.unwrap_or_default())
+        Ok(self.with_backend(move |b, _| b.describe(&target)).await?.unwrap_or_default())
+    }
+
+    /// Result columns of a statement, asked of the backend without executing it (or
+    /// answered by the gateway for the statements it runs itself).
+    async fn describe_result(&mut self, stmt: &Translated, param_types: &[Oid]) -> PgResult<Option<Arc<ResultColumns>>> {
+        let local = |columns: Vec<Column>| Some(Arc::new(ResultColumns { backend: Vec::new(), columns }));
+        Ok(match &stmt.action {
+            Action::Execute { statements, returns_rows: true, .. } => {
+                let described = match &stmt.returning_probe {
+                    // DML .. RETURNING: describe the equivalent SELECT, never the statement.
+                    Some(probe) => Some(self.describe_probe(probe).await?),
+                    None => {
+                        let sql = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
+                        self.with_backend(move |b, _| b.describe(&sql)).await?
+                    }
+                };
+                match described {
+                    Some(cols) => Some(Arc::new(self.result_columns(stmt, cols, param_types).await)),
+                    None => None,
+                }
+            }
+            action => local::columns(action).and_then(local),
+        })
     }
 
     fn bind(
@@ -153,11 +217,12 @@ impl Session {
                 format!("prepared statement \"{statement}\" does not exist"),
             )
         })?;
-        if raw.len() != prepared.param_types.len() {
+        let param_types = &prepared.param_types;
+        if raw.len() != param_types.len() {
             return Err(PgError::protocol(format!(
                 "bind message supplies {} parameters, but prepared statement \"{statement}\" requires {}",
                 raw.len(),
-                prepared.param_types.len()
+                param_types.len()
             )));
         }
         if self.tx == Tx::Failed && !prepared.stmt.as_ref().is_some_and(Session::allowed_when_failed) {
@@ -176,7 +241,7 @@ impl Session {
         };
         let params = raw
             .iter()
-            .zip(&prepared.param_types)
+            .zip(param_types)
             .zip(&formats)
             .map(|((value, oid), format)| {
                 types::decode_param(value.as_deref(), *oid, *format, self.settings.type_ctx())
@@ -190,75 +255,29 @@ impl Session {
         Ok(())
     }
 
-    /// Result columns of a prepared statement, asking the backend once (without executing).
-    async fn columns_of(&mut self, prepared: &Arc<Prepared>) -> PgResult<Option<Vec<Column>>> {
-        if let Some(cols) = prepared.columns.lock().unwrap().as_ref() {
-            return Ok(cols.clone());
-        }
-        let cols = match prepared.stmt.as_ref().map(|s| &s.action) {
-            Some(Action::Execute { statements, returns_rows: true, .. }) => {
-                let stmt = prepared.stmt.as_ref().expect("matched above");
-                let described = match &stmt.returning_probe {
-                    // DML .. RETURNING: describe the equivalent SELECT, never the statement.
-                    Some(probe) => Some(self.describe_probe(probe).await?),
-                    None => {
-                        let sql = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
-                        self.with_backend(move |b| b.describe(&sql)).await?
-                    }
-                };
-                match described {
-                    Some(cols) => Some(self.type_columns(stmt, cols, &prepared.param_types).await),
-                    None => None,
-                }
-            }
-            Some(Action::Show { name }) => Some(vec![Column::new(name.clone(), Some(&types::TEXT))]),
-            Some(Action::TypeInfo) => Some(super::local::type_info_columns()),
-            Some(Action::Local(items)) => Some(
-                items
-                    .iter()
-                    .map(|(name, f)| {
-                        Column::new(
-                            name.clone(),
-                            Some(match f {
-                                SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => {
-                                    &types::NAME
-                                }
-                                SessionFn::BackendPid => &types::INT4,
-                                _ => &types::TEXT,
-                            }),
-                        )
-                    })
-                    .collect(),
-            ),
-            _ => None,
-        };
-        *prepared.columns.lock().unwrap() = Some(cols.clone());
-        Ok(cols)
-    }
-
-    async fn describe_statement(&mut self, name: &str) -> PgResult<()> {
+    fn describe_statement(&mut self, name: &str) -> PgResult<()> {
         let prepared = self.statements.get(name).cloned().ok_or_else(|| {
             PgError::new(sqlstate::INVALID_SQL_STATEMENT_NAME, format!("prepared statement \"{name}\" does not exist"))
         })?;
-        let cols = self.columns_of(&prepared).await?;
         be::parameter_description(&mut self.conn.out, &prepared.param_types);
-        match cols {
-            Some(cols) => be::row_description(&mut self.conn.out, &fields_for(&cols, &vec![Format::Text; cols.len()])),
+        match prepared.result() {
+            Some(r) => {
+                be::row_description(&mut self.conn.out, &fields_for(&r.columns, &vec![Format::Text; r.columns.len()]))
+            }
             None => be::no_data(&mut self.conn.out),
         }
         Ok(())
     }
 
-    async fn describe_portal(&mut self, name: &str) -> PgResult<()> {
+    fn describe_portal(&mut self, name: &str) -> PgResult<()> {
         let portal = self
             .portals
             .get(name)
             .ok_or_else(|| PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist")))?;
-        let (prepared, result_formats) = (portal.prepared.clone(), portal.result_formats.clone());
-        match self.columns_of(&prepared).await? {
-            Some(cols) => {
-                let formats = resolve_formats(&result_formats, cols.len())?;
-                be::row_description(&mut self.conn.out, &fields_for(&cols, &formats));
+        match portal.prepared.result() {
+            Some(r) => {
+                let fields = fields_for(&r.columns, &resolve_formats(&portal.result_formats, r.columns.len())?);
+                be::row_description(&mut self.conn.out, &fields);
             }
             None => be::no_data(&mut self.conn.out),
         }
@@ -281,11 +300,12 @@ impl Session {
 
     async fn execute_portal_step(&mut self, portal: &mut Portal, max_rows: i32) -> PgResult<()> {
         let limit = (max_rows > 0).then_some(max_rows as u64);
-        let Some(stmt) = portal.prepared.stmt.clone() else {
+        let prepared = portal.prepared.clone();
+        let Some(stmt) = &prepared.stmt else {
             be::empty_query_response(&mut self.conn.out);
             return Ok(());
         };
-        if self.tx == Tx::Failed && !Session::allowed_when_failed(&stmt) {
+        if self.tx == Tx::Failed && !Session::allowed_when_failed(stmt) {
             return Err(Session::aborted_error());
         }
         match std::mem::replace(&mut portal.state, PortalState::Ready) {
@@ -295,56 +315,92 @@ impl Session {
                 return Ok(());
             }
             PortalState::Suspended { cursor, plan } => {
-                return self.continue_rows(portal, &stmt, cursor, plan, limit).await
+                let (sent, done) = self.stream_rows(&cursor, &plan, limit).await?;
+                self.portal_rows(portal, stmt, sent, (!done).then_some((cursor, plan)));
+                return Ok(());
             }
             PortalState::Ready => {}
         }
         let runs_on_backend = matches!(&stmt.action, Action::Execute { statements, .. } if !statements.is_empty());
         if !runs_on_backend {
-            let done = self.run_statement(&stmt, &portal.params, &portal.result_formats, false).await?;
+            let done = self.run_statement(stmt, &portal.params, &portal.result_formats, false).await?;
             be::command_complete(&mut self.conn.out, &done.tag);
             portal.state = PortalState::Done { tag: done.tag };
             return Ok(());
         }
-        // Statements between two Syncs form one implicit transaction, as in PostgreSQL.
-        if self.tx == Tx::Idle {
-            self.backend_call("begin").await?;
+        // Statements between two Syncs form one implicit transaction, as in PostgreSQL. It
+        // is opened only when it matters: before a second statement of the batch, or
+        // before a write that another statement may follow. A lone statement (the usual
+        // Parse/Bind/Execute/Sync) autocommits, so reads never wait for a transaction.
+        if self.tx == Tx::Idle && (self.executes_since_sync > 0 || (!stmt.read_only && !self.conn.sync_is_next())) {
+            self.backend_call(|b| b.begin()).await?;
             self.tx = Tx::Implicit;
         }
-        let param_types = portal.prepared.param_types.clone();
-        let (exec, count) = self.execute(&stmt, &portal.params, &param_types).await?;
-        let Some(executed_cols) = exec.columns.clone() else {
-            let tag = stmt.tag.render(count.max(0) as u64);
-            be::command_complete(&mut self.conn.out, &tag);
-            portal.state = PortalState::Done { tag };
-            return Ok(());
+        self.executes_since_sync += 1;
+        let shape = prepared.shape();
+        let expect = Expect {
+            shape: Some(shape.clone()),
+            key: prepared.key.clone(),
+            param_types: &prepared.param_types,
+            result_formats: &portal.result_formats,
+            describe_rows: false,
+            limit,
         };
-        // Encode with the types announced at Describe, if the client asked for them.
-        let described = portal.prepared.columns.lock().unwrap().clone().flatten();
-        let cols = described.unwrap_or(executed_cols);
-        let formats = resolve_formats(&portal.result_formats, cols.len())?;
-        let plan = self.row_plan(&cols, formats);
-        self.continue_rows(portal, &stmt, Arc::new(exec.cursor), plan, limit).await
-    }
-
-    async fn continue_rows(
-        &mut self,
-        portal: &mut Portal,
-        stmt: &Translated,
-        cursor: Arc<BackendCursor>,
-        plan: Arc<RowPlan>,
-        limit: Option<u64>,
-    ) -> PgResult<()> {
-        let (sent, exhausted) = self.stream_rows(&cursor, &plan, limit).await?;
-        if exhausted {
-            let tag = stmt.tag.render(sent);
-            be::command_complete(&mut self.conn.out, &tag);
-            portal.state = PortalState::Done { tag };
-            close_cursor(cursor).await;
-        } else {
-            be::portal_suspended(&mut self.conn.out);
-            portal.state = PortalState::Suspended { cursor, plan };
+        match self.start(stmt, &portal.params, expect).await? {
+            Started::Command(count) => {
+                let tag = stmt.tag.render(count.max(0) as u64);
+                be::command_complete(&mut self.conn.out, &tag);
+                portal.state = PortalState::Done { tag };
+            }
+            Started::Rows { result, plan, sent, cursor } => {
+                if let Some(described) = shape.result.as_ref().filter(|d| !Arc::ptr_eq(d, &result)) {
+                    if !same_types(&described.columns, &result.columns) {
+                        // The client decodes rows with the types it was told at Describe.
+                        if let Some(cursor) = cursor {
+                            close_cursor(cursor).await;
+                        }
+                        return Err(PgError::unsupported("cached plan must not change result type"));
+                    }
+                    // Same types, reported differently: check against this from now on.
+                    *prepared.shape.lock().unwrap() =
+                        Arc::new(Shape { epoch: shape.epoch, param_types: shape.param_types.clone(), result: Some(result.clone()) });
+                }
+                let rest = match cursor {
+                    Some(cursor) if limit.is_none_or(|l| sent < l) => {
+                        let (more, done) = self.stream_rows(&cursor, &plan, limit.map(|l| l - sent)).await?;
+                        (sent + more, (!done).then_some((cursor, plan)))
+                    }
+                    open => (sent, open.map(|c| (c, plan))),
+                };
+                self.portal_rows(portal, stmt, rest.0, rest.1);
+            }
         }
         Ok(())
     }
+
+    /// After rows were sent: CommandComplete when the result is exhausted, else
+    /// PortalSuspended with the result kept open for the next Execute.
+    fn portal_rows(
+        &mut self,
+        portal: &mut Portal,
+        stmt: &Translated,
+        sent: u64,
+        open: Option<(Arc<dyn Cursor>, Arc<RowPlan>)>,
+    ) {
+        match open {
+            None => {
+                let tag = stmt.tag.render(sent);
+                be::command_complete(&mut self.conn.out, &tag);
+                portal.state = PortalState::Done { tag };
+            }
+            Some((cursor, plan)) => {
+                be::portal_suspended(&mut self.conn.out);
+                portal.state = PortalState::Suspended { cursor, plan };
+            }
+        }
+    }
+}
+
+fn same_types(a: &[Column], b: &[Column]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.ty.map(|t| t.oid) == y.ty.map(|t| t.oid))
 }

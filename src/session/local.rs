@@ -5,8 +5,8 @@ use super::columns::{field, resolve_formats};
 use super::{Done, Session};
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
-use crate::python::backend::Column;
-use crate::translate::SessionFn;
+use crate::backend::Column;
+use crate::translate::{Action, SessionFn};
 use crate::types::{self, Param, PgType};
 
 /// Result columns of asyncpg's introspection query (`typeinfo_tree` plus the three
@@ -33,9 +33,32 @@ const TYPE_INFO_COLUMNS: [(&str, &PgType); 14] = [
 type TextRows = Vec<Vec<Option<String>>>;
 type TextColumns = Vec<(String, &'static PgType)>;
 
-/// The columns Describe reports for the type introspection query.
-pub(super) fn type_info_columns() -> Vec<Column> {
-    TYPE_INFO_COLUMNS.iter().map(|(n, t)| Column::new(*n, Some(*t))).collect()
+/// The columns of SHOW ALL.
+const SHOW_ALL_COLUMNS: [&str; 3] = ["name", "setting", "description"];
+
+/// Result columns of a statement the gateway answers itself (None for others): what
+/// Describe announces and what Execute sends, from this one place.
+pub(super) fn columns(action: &Action) -> Option<Vec<Column>> {
+    Some(text_columns(action)?.into_iter().map(|(name, ty)| Column::new(name, Some(ty))).collect())
+}
+
+fn text_columns(action: &Action) -> Option<TextColumns> {
+    Some(match action {
+        Action::Show { name } if name == "all" => SHOW_ALL_COLUMNS.iter().map(|c| (c.to_string(), &types::TEXT)).collect(),
+        Action::Show { name } => vec![(name.clone(), &types::TEXT)],
+        Action::Local(items) => items.iter().map(|(name, f)| (name.clone(), session_fn_type(f))).collect(),
+        Action::TypeInfo => TYPE_INFO_COLUMNS.iter().map(|(n, t)| (n.to_string(), *t)).collect(),
+        _ => return None,
+    })
+}
+
+/// The type of a session function's value.
+fn session_fn_type(f: &SessionFn) -> &'static PgType {
+    match f {
+        SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
+        SessionFn::BackendPid => &types::INT4,
+        SessionFn::Version | SessionFn::Setting(_) | SessionFn::SetConfig { .. } => &types::TEXT,
+    }
 }
 
 /// `regtype` output of a type: the SQL-standard spelling where PostgreSQL has one.
@@ -95,86 +118,89 @@ fn requested_oids(params: &[Param]) -> PgResult<Vec<u32>> {
 }
 
 impl Session {
-    /// asyncpg's type introspection: the requested types (depth 0) and the element
-    /// types of arrays among them (depth 1), deepest first, as PostgreSQL returns
-    /// them. Unknown OIDs give no row, as in PostgreSQL.
-    pub(super) fn type_info(
+    /// Answer SHOW, a SELECT of session functions, or the type introspection query.
+    pub(super) fn answer_locally(
         &mut self,
+        action: &Action,
         params: &[Param],
         result_formats: &[i16],
         describe_rows: bool,
     ) -> PgResult<Done> {
-        let mut top = Vec::new();
-        let mut elements = Vec::new();
-        for oid in requested_oids(params)? {
-            let Some(t) = types::by_oid(oid) else {
-                continue;
-            };
-            let row = type_info_row(t, 0);
-            if !top.contains(&row) {
-                top.push(row);
+        let (rows, tag) = match action {
+            Action::Show { name } => (self.show(name)?, "SHOW".to_string()),
+            Action::Local(items) => (vec![self.local_select(items)?], "SELECT 1".to_string()),
+            Action::TypeInfo => {
+                let rows = type_info(params)?;
+                let tag = format!("SELECT {}", rows.len());
+                (rows, tag)
             }
-            if let Some(e) = t.element() {
-                let row = type_info_row(e, 1);
-                if !elements.contains(&row) {
-                    elements.push(row);
-                }
+            _ => return Err(PgError::internal("not a statement the gateway answers")),
+        };
+        let columns = text_columns(action).expect("answered locally");
+        self.send_text_rows(&columns, &rows, result_formats, describe_rows)?;
+        Ok(Done { tag })
+    }
+}
+
+/// asyncpg's type introspection: the requested types (depth 0) and the element
+/// types of arrays among them (depth 1), deepest first, as PostgreSQL returns
+/// them. Unknown OIDs give no row, as in PostgreSQL.
+fn type_info(params: &[Param]) -> PgResult<TextRows> {
+    let mut top = Vec::new();
+    let mut elements = Vec::new();
+    for oid in requested_oids(params)? {
+        let Some(t) = types::by_oid(oid) else {
+            continue;
+        };
+        let row = type_info_row(t, 0);
+        if !top.contains(&row) {
+            top.push(row);
+        }
+        if let Some(e) = t.element() {
+            let row = type_info_row(e, 1);
+            if !elements.contains(&row) {
+                elements.push(row);
             }
         }
-        elements.extend(top);
-        let columns: TextColumns = TYPE_INFO_COLUMNS.iter().map(|(n, t)| (n.to_string(), *t)).collect();
-        self.send_text_rows(&columns, &elements, result_formats, describe_rows)?;
-        Ok(Done { tag: format!("SELECT {}", elements.len()) })
     }
+    elements.extend(top);
+    Ok(elements)
+}
 
-    pub(super) fn show(&mut self, name: &str, result_formats: &[i16], describe_rows: bool) -> PgResult<Done> {
-        let (columns, rows): (TextColumns, TextRows) = if name == "all" {
-            let rows =
-                self.settings.all().into_iter().map(|(n, v)| vec![Some(n), Some(v), Some(String::new())]).collect();
-            (["name", "setting", "description"].iter().map(|c| (c.to_string(), &types::TEXT)).collect(), rows)
+impl Session {
+    fn show(&mut self, name: &str) -> PgResult<TextRows> {
+        Ok(if name == "all" {
+            self.settings.all().into_iter().map(|(n, v)| vec![Some(n), Some(v), Some(String::new())]).collect()
         } else {
-            (vec![(name.to_owned(), &types::TEXT)], vec![vec![Some(self.settings.show(name)?)]])
-        };
-        self.send_text_rows(&columns, &rows, result_formats, describe_rows)?;
-        Ok(Done { tag: "SHOW".into() })
+            vec![vec![Some(self.settings.show(name)?)]]
+        })
     }
 
     /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...).
-    pub(super) fn local_select(
-        &mut self,
-        items: &[(String, SessionFn)],
-        result_formats: &[i16],
-        describe_rows: bool,
-    ) -> PgResult<Done> {
-        let mut columns = Vec::with_capacity(items.len());
+    fn local_select(&mut self, items: &[(String, SessionFn)]) -> PgResult<Vec<Option<String>>> {
         let mut row = Vec::with_capacity(items.len());
-        for (name, f) in items {
-            let (ty, value) = match f {
-                SessionFn::Version => (
-                    &types::TEXT,
-                    format!(
-                        "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by iris-pgwire {}",
-                        self.settings.show("server_version")?,
-                        env!("CARGO_PKG_VERSION")
-                    ),
+        for (_, f) in items {
+            let value = match f {
+                SessionFn::Version => format!(
+                    "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by iris-pgwire {}",
+                    self.settings.show("server_version")?,
+                    env!("CARGO_PKG_VERSION")
                 ),
-                SessionFn::CurrentSchema => (&types::NAME, "public".to_owned()),
-                SessionFn::CurrentDatabase => (&types::NAME, self.database.clone()),
-                SessionFn::CurrentUser => (&types::NAME, self.user.clone()),
-                SessionFn::BackendPid => (&types::INT4, self.pid.to_string()),
-                SessionFn::Setting(n) => (&types::TEXT, self.settings.show(n)?),
+                SessionFn::CurrentSchema => "public".to_owned(),
+                SessionFn::CurrentDatabase => self.database.clone(),
+                SessionFn::CurrentUser => self.user.clone(),
+                SessionFn::BackendPid => self.pid.to_string(),
+                SessionFn::Setting(n) => self.settings.show(n)?,
                 SessionFn::SetConfig { name, value, local } => {
                     if let Some((n, v)) = self.settings.set(name, Some(value), *local)? {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
-                    (&types::TEXT, self.settings.show(name)?)
+                    self.settings.show(name)?
                 }
             };
-            columns.push((name.clone(), ty));
             row.push(Some(value));
         }
-        self.send_text_rows(&columns, &[row], result_formats, describe_rows)?;
-        Ok(Done { tag: "SELECT 1".into() })
+        Ok(row)
     }
 
     /// Send rows computed by the gateway (values in text form).

@@ -8,7 +8,10 @@
 mod columns;
 mod extended;
 mod local;
+mod shapes;
 mod startup;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,19 +20,21 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::backend::{BackendConn, Column, Cursor, FirstBatch, RowPlan};
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::pool::Lease;
 use crate::protocol::backend::{self as be, TxStatus};
 use crate::protocol::frontend::{split_frame, split_startup, Message};
-use crate::python::backend::{BackendConn, Column, Executed, RowPlan};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
-use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, Translated};
+use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated};
 
-use crate::types::{self, Format, Param};
+use crate::types::{Format, Oid, Param};
 use columns::{column_type, fields_for, resolve_columns, resolve_formats};
 
 use extended::{Portal, Prepared};
+pub use shapes::Shapes;
+use shapes::{ResultColumns, Shape, ShapeKey};
 use startup::Opening;
 
 /// Flush the output buffer once it holds this much, even mid-result.
@@ -97,6 +102,12 @@ impl Conn {
         }
     }
 
+    /// The client's next message, already buffered, is Sync (a pipelined Parse/Bind/
+    /// Execute/Sync): a lone statement before it needs no transaction of its own.
+    fn sync_is_next(&self) -> bool {
+        self.rbuf.first() == Some(&b'S') && self.rbuf.len() >= 5
+    }
+
     pub async fn flush(&mut self) -> std::io::Result<()> {
         if !self.out.is_empty() {
             self.stream.write_all(&self.out).await?;
@@ -147,6 +158,31 @@ struct Done {
     tag: String,
 }
 
+/// A backend statement once started: a row count, or a result with its first rows sent.
+enum Started {
+    Command(i64),
+    Rows {
+        result: Arc<ResultColumns>,
+        plan: Arc<RowPlan>,
+        sent: u64,
+        /// The open result while rows remain.
+        cursor: Option<Arc<dyn Cursor>>,
+    },
+}
+
+/// What `start` needs to know about the statement's result before running it.
+struct Expect<'a> {
+    /// The cached shape (result columns) and the cache key to refresh it under.
+    shape: Option<Arc<Shape>>,
+    key: Option<ShapeKey>,
+    param_types: &'a [Oid],
+    result_formats: &'a [i16],
+    /// Send RowDescription before the rows (simple protocol).
+    describe_rows: bool,
+    /// Rows to send at most (extended protocol row limit).
+    limit: Option<u64>,
+}
+
 pub struct Session {
     conn: Conn,
     ctx: Arc<ServerCtx>,
@@ -158,6 +194,11 @@ pub struct Session {
     portals: HashMap<String, Portal>,
     /// After an error in the extended protocol, skip messages until Sync.
     skip_until_sync: bool,
+    /// Executes run since the last Sync; a second one outside a transaction opens the
+    /// implicit transaction PostgreSQL gives the batch.
+    executes_since_sync: u32,
+    /// DDL ran in the current transaction: its end changes the schema again (rollback).
+    ddl_in_tx: bool,
     user: String,
     database: String,
     pid: i32,
@@ -200,6 +241,8 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         statements: HashMap::new(),
         portals: HashMap::new(),
         skip_until_sync: false,
+        executes_since_sync: 0,
+        ddl_in_tx: false,
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
@@ -214,14 +257,17 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         session.run().await;
     }
     // Whatever ended the session, hand the backend connection back clean.
-    session.portals.clear();
+    session.close_portals().await;
     if let Some(mut lease) = session.lease.take() {
         if session.tx != Tx::Idle {
             let conn = lease.conn();
-            if blocking(move || conn.call("rollback")).await.is_err() {
+            if blocking(move || conn.rollback()).await.is_err() {
                 lease.mark_broken();
             }
         }
+    }
+    if session.ddl_in_tx {
+        ctx.schema_changed();
     }
     drop(registration);
 }
@@ -315,7 +361,7 @@ impl Session {
                 let many = stmts.len() > 1;
                 for stmt in stmts.iter() {
                     if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. }) {
-                        if let Err(e) = self.backend_call("begin").await {
+                        if let Err(e) = self.backend_call(|b| b.begin()).await {
                             self.send_error(&e);
                             break;
                         }
@@ -336,7 +382,7 @@ impl Session {
                 }
             }
         }
-        self.release_if_idle();
+        self.release_if_idle().await;
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -344,10 +390,11 @@ impl Session {
     /// Sync: close the implicit transaction, leave error mode, report status.
     async fn sync(&mut self) {
         self.skip_until_sync = false;
+        self.executes_since_sync = 0;
         if let Err(e) = self.end_implicit().await {
             self.send_error(&e);
         }
-        self.release_if_idle();
+        self.release_if_idle().await;
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -358,11 +405,13 @@ impl Session {
         self.skip_until_sync = true;
     }
 
-    /// Run `f` on this session's backend connection, checking one out of the pool if needed.
+    /// Run `f` on this session's backend connection (checked out of the pool if needed)
+    /// on the blocking pool. `f` writes its output (rows) straight into the session's
+    /// output buffer, which it borrows for the call.
     async fn with_backend<T, F>(&mut self, f: F) -> PgResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&BackendConn) -> PgResult<T> + Send + 'static,
+        F: FnOnce(&BackendConn, &mut BytesMut) -> PgResult<T> + Send + 'static,
     {
         if self.lease.is_none() {
             log::debug!("checking out a backend connection");
@@ -370,11 +419,12 @@ impl Session {
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
         let timeout_ms = self.settings.statement_timeout_ms();
-        let result = blocking(move || {
-            conn.apply_statement_timeout(timeout_ms)?;
-            f(&conn)
-        })
-        .await;
+        let result = self
+            .with_out(move |out| {
+                conn.apply_statement_timeout(timeout_ms)?;
+                f(&conn, out)
+            })
+            .await;
         if let Err(e) = &result {
             if e.code == sqlstate::CONNECTION_FAILURE {
                 // The job is gone, and its transaction with it.
@@ -389,17 +439,53 @@ impl Session {
         result
     }
 
+    /// Run a blocking call that appends to the output buffer, lent to it for the call.
+    async fn with_out<T, F>(&mut self, f: F) -> PgResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut BytesMut) -> PgResult<T> + Send + 'static,
+    {
+        let mut out = std::mem::take(&mut self.conn.out);
+        let joined = tokio::task::spawn_blocking(move || {
+            let result = f(&mut out);
+            (result, out)
+        })
+        .await;
+        match joined {
+            Ok((result, out)) => {
+                self.conn.out = out;
+                result
+            }
+            Err(e) => Err(PgError::internal(format!("backend call failed: {e}"))),
+        }
+    }
+
+    async fn backend_call<F>(&mut self, f: F) -> PgResult<()>
+    where
+        F: FnOnce(&BackendConn) -> PgResult<()> + Send + 'static,
+    {
+        self.with_backend(move |b, _| f(b)).await
+    }
+
     /// Give the backend connection back to the pool when nothing needs it: no
     /// transaction (the gateway's implicit ones end at Sync) and no open result.
-    fn release_if_idle(&mut self) {
+    async fn release_if_idle(&mut self) {
         if self.tx == Tx::Idle {
-            self.portals.retain(|_, p| !p.is_suspended());
+            self.close_portals().await;
             self.lease = None;
         }
     }
 
-    async fn backend_call(&mut self, method: &'static str) -> PgResult<()> {
-        self.with_backend(move |b| b.call(method)).await
+    /// Drop every portal, closing the results that suspended ones keep open on the backend.
+    async fn close_portals(&mut self) {
+        let cursors: Vec<Arc<dyn Cursor>> = self.portals.drain().filter_map(|(_, p)| p.into_cursor()).collect();
+        if !cursors.is_empty() {
+            let _ = blocking(move || {
+                cursors.iter().for_each(|c| c.close());
+                Ok(())
+            })
+            .await;
+        }
     }
 
     /// Commit the gateway's implicit transaction, if one is open.
@@ -407,18 +493,14 @@ impl Session {
         if self.tx != Tx::Implicit {
             return Ok(());
         }
-        self.tx = Tx::Idle;
-        self.end_of_transaction();
-        self.backend_call("commit").await
+        self.end_transaction("commit").await
     }
 
     /// A statement failed: an implicit transaction is rolled back, an explicit one is marked failed.
     async fn statement_failed(&mut self) {
         match self.tx {
             Tx::Implicit => {
-                self.tx = Tx::Idle;
-                self.end_of_transaction();
-                if let Err(e) = self.backend_call("rollback").await {
+                if let Err(e) = self.end_transaction("rollback").await {
                     log::warn!("rollback after error failed: {e}");
                 }
             }
@@ -427,12 +509,19 @@ impl Session {
         }
     }
 
-    /// State that dies with a transaction: SET LOCAL values and portals.
-    fn end_of_transaction(&mut self) {
+    /// End the backend transaction. What dies with a transaction goes first: SET LOCAL
+    /// values and portals (their open results are closed before the commit).
+    async fn end_transaction(&mut self, method: &'static str) -> PgResult<()> {
+        self.tx = Tx::Idle;
         for (name, value) in self.settings.end_transaction() {
             be::parameter_status(&mut self.conn.out, &name, &value);
         }
-        self.portals.clear();
+        self.close_portals().await;
+        let result = self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await;
+        if std::mem::take(&mut self.ddl_in_tx) {
+            self.ctx.schema_changed();
+        }
+        result
     }
 
     fn aborted_error() -> PgError {
@@ -448,7 +537,8 @@ impl Session {
             || matches!(&stmt.tag, crate::translate::Tag::Fixed(t) if t == "ROLLBACK")
     }
 
-    /// Run one statement (simple protocol when `describe_rows`: RowDescription is sent here).
+    /// Run one statement of the simple protocol (RowDescription is sent here when
+    /// `describe_rows`), or an extended-protocol statement the gateway answers itself.
     async fn run_statement(
         &mut self,
         stmt: &Translated,
@@ -460,7 +550,6 @@ impl Session {
             return Err(Self::aborted_error());
         }
         match &stmt.action {
-            Action::Empty => Ok(Done { tag: String::new() }),
             Action::Begin { modes } => self.begin(modes).await.map(|_| Done { tag: stmt.tag.render(0) }),
             Action::Commit => self.commit().await,
             Action::Rollback => self.rollback().await,
@@ -476,9 +565,9 @@ impl Session {
                 }
                 Ok(Done { tag: "RESET".into() })
             }
-            Action::Show { name } => self.show(name, result_formats, describe_rows),
-            Action::Local(items) => self.local_select(items, result_formats, describe_rows),
-            Action::TypeInfo => self.type_info(params, result_formats, describe_rows),
+            Action::Show { .. } | Action::Local(_) | Action::TypeInfo => {
+                self.answer_locally(&stmt.action, params, result_formats, describe_rows)
+            }
             Action::Deallocate(name) => {
                 match name {
                     Some(n) if self.statements.remove(n).is_none() => {
@@ -501,7 +590,7 @@ impl Session {
                         ));
                     }
                     self.statements.clear();
-                    self.portals.clear();
+                    self.close_portals().await;
                     for (n, v) in self.settings.reset("all")? {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
@@ -511,23 +600,43 @@ impl Session {
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Execute { .. } => {
-                let exec = self.execute(stmt, params, &[]).await?;
-                self.finish_execute(stmt, exec, result_formats, describe_rows).await
+                let key = shape_key(stmt, &[]);
+                let expect = Expect {
+                    shape: key.as_ref().and_then(|k| self.ctx.shapes.get(k)),
+                    key,
+                    param_types: &[],
+                    result_formats,
+                    describe_rows,
+                    limit: None,
+                };
+                match self.start(stmt, params, expect).await? {
+                    Started::Command(count) => Ok(Done { tag: stmt.tag.render(count.max(0) as u64) }),
+                    Started::Rows { plan, sent, cursor, .. } => {
+                        let mut rows = sent;
+                        if let Some(cursor) = cursor {
+                            let streamed = self.stream_rows(&cursor, &plan, None).await;
+                            if streamed.as_ref().map_or(true, |(_, done)| !done) {
+                                close_cursor(cursor).await;
+                            }
+                            rows += streamed?.0;
+                        }
+                        Ok(Done { tag: stmt.tag.render(rows) })
+                    }
+                }
             }
         }
     }
 
     /// BEGIN; `modes` (e.g. IRIS's SET TRANSACTION ISOLATION LEVEL) run first.
-    async fn begin(&mut self, modes: &[crate::translate::TargetSql]) -> PgResult<Done> {
+    async fn begin(&mut self, modes: &[TargetSql]) -> PgResult<Done> {
         match self.tx {
             Tx::Idle | Tx::Implicit => {
                 for mode in modes {
                     let sql = mode.sql.clone();
-                    let exec = self.with_backend(move |b| b.execute(&sql, &[])).await?;
-                    close_cursor(Arc::new(exec.cursor)).await;
+                    self.with_backend(move |b, out| b.run(&sql, &[], None, out).map(|_| ())).await?;
                 }
                 if self.tx == Tx::Idle {
-                    self.backend_call("begin").await?;
+                    self.backend_call(|b| b.begin()).await?;
                 }
                 self.tx = Tx::Explicit;
             }
@@ -557,9 +666,7 @@ impl Session {
             // COMMIT of a failed transaction rolls it back and says so.
             Tx::Failed => ("rollback", "ROLLBACK"),
         };
-        self.tx = Tx::Idle;
-        self.end_of_transaction();
-        self.backend_call(method).await?;
+        self.end_transaction(method).await?;
         Ok(Done { tag: tag.into() })
     }
 
@@ -572,22 +679,14 @@ impl Session {
             );
             return Ok(Done { tag: "ROLLBACK".into() });
         }
-        self.tx = Tx::Idle;
-        self.end_of_transaction();
-        self.backend_call("rollback").await?;
+        self.end_transaction("rollback").await?;
         Ok(Done { tag: "ROLLBACK".into() })
     }
 
-    /// Run the backend statements of `stmt`; the last one's result stays open for fetching.
     /// Type the result columns: the backend's types, the SQL's own, and where an
     /// expression over columns or parameters remains (`sum(qty)`, `1 + $1`), the
     /// types of those columns (probed) and parameters.
-    async fn type_columns(
-        &mut self,
-        stmt: &Translated,
-        mut cols: Vec<Column>,
-        param_types: &[types::Oid],
-    ) -> Vec<Column> {
+    async fn type_columns(&mut self, stmt: &Translated, mut cols: Vec<Column>, param_types: &[Oid]) -> Vec<Column> {
         // RETURNING rows (e.g. `RETURNING *`): typed like the equivalent SELECT.
         if let Some(probe) = stmt.returning_probe.clone().filter(|_| cols.iter().any(|c| c.ty.is_none())) {
             if let Ok(probed) = self.describe_probe(&probe).await {
@@ -626,69 +725,110 @@ impl Session {
         resolve_columns(cols, inferred.as_deref())
     }
 
-    async fn execute(
-        &mut self,
-        stmt: &Translated,
-        params: &[Param],
-        param_types: &[types::Oid],
-    ) -> PgResult<(Executed, i64)> {
+    /// The result columns of a backend description, typed for clients.
+    async fn result_columns(&mut self, stmt: &Translated, backend: Vec<Column>, param_types: &[Oid]) -> ResultColumns {
+        let columns = self.type_columns(stmt, backend.clone(), param_types).await;
+        ResultColumns { backend, columns }
+    }
+
+    /// Start a backend statement. When its result columns are known (`expect.shape`),
+    /// execution, the first batch of rows and (if that is all) closing the result are one
+    /// backend call, the rows encoded straight into the output buffer. Otherwise, or when
+    /// the result turns out to differ from the shape, the columns are typed from what the
+    /// backend reports and the shape cache learns them.
+    async fn start(&mut self, stmt: &Translated, params: &[Param], expect: Expect<'_>) -> PgResult<Started> {
         let Action::Execute { statements, rowcount, .. } = &stmt.action else {
             return Err(PgError::internal("not a backend statement"));
         };
-        let wrap = statements.len() > 1 && self.tx == Tx::Idle;
-        if wrap {
-            self.backend_call("begin").await?;
+        if statements.len() > 1 && self.tx == Tx::Idle {
+            self.backend_call(|b| b.begin()).await?;
             self.tx = Tx::Implicit;
         }
+        if stmt.changes_schema() {
+            // Other sessions must not trust shapes from before this statement, nor from
+            // while it runs; and if it is rolled back, the schema changes once more.
+            self.ctx.schema_changed();
+            self.ddl_in_tx |= self.tx != Tx::Idle;
+        }
+        let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;
-        let mut last = None;
-        for target in statements {
-            let bound: Vec<Param> =
-                target.params.iter().map(|&i| params.get(i).cloned().unwrap_or(Param::Null)).collect();
-            // IRIS takes no markers in TOP/LIMIT: those values are written into the SQL.
-            let sql = if target.inline.is_empty() {
-                target.sql.clone()
-            } else {
-                target.bind_inline(|i| match params.get(i)? {
-                    Param::Int(v) => Some(*v),
-                    Param::Text(t) | Param::Decimal(t) => t.trim().parse().ok(),
-                    _ => None,
-                })?
-            };
-            let mut exec = self.with_backend(move |b| b.execute(&sql, &bound)).await?;
-            if let Some(cols) = exec.columns.take() {
-                exec.columns = Some(self.type_columns(stmt, cols, param_types).await);
+        for target in before {
+            let (sql, bound) = bind_target(target, params)?;
+            let ran = self.with_backend(move |b, out| b.run(&sql, &bound, None, out)).await?;
+            if let Some(cursor) = ran.cursor {
+                close_cursor(Arc::from(cursor)).await;
             }
-            total += exec.rowcount.max(0);
-            last = Some(exec);
+            total += ran.rowcount.max(0);
         }
-        let exec = last.ok_or_else(|| PgError::internal("translation produced no statement"))?;
-        let count = if *rowcount == RowCount::Sum { total } else { exec.rowcount };
-        Ok((exec, count))
-    }
-
-    /// Stream rows (all of them, or up to `limit`) and build the completion tag.
-    async fn finish_execute(
-        &mut self,
-        stmt: &Translated,
-        (exec, count): (Executed, i64),
-        result_formats: &[i16],
-        describe_rows: bool,
-    ) -> PgResult<Done> {
-        let cursor = Arc::new(exec.cursor);
-        let Some(columns) = exec.columns else {
-            close_cursor(cursor).await;
-            return Ok(Done { tag: stmt.tag.render(count.max(0) as u64) });
+        let (sql, bound) = bind_target(last, params)?;
+        let epoch = self.ctx.schema_epoch();
+        let batch = self.ctx.config.fetch_batch_rows.max(1) as u64;
+        let want = expect.limit.map_or(batch, |l| l.min(batch)) as usize;
+        let known = expect.shape.as_ref().and_then(|s| s.result.clone().map(|r| (r, s.epoch == epoch)));
+        let plan = match &known {
+            Some((result, _)) => Some(self.row_plan(&result.columns, resolve_formats(expect.result_formats, result.columns.len())?)),
+            None => None,
         };
-        let formats = resolve_formats(result_formats, columns.len())?;
-        if describe_rows {
-            be::row_description(&mut self.conn.out, &fields_for(&columns, &formats));
+        // RowDescription goes before the rows the call writes; taken back if the result differs.
+        let mark = self.conn.out.len();
+        if let (true, Some((result, _)), Some(plan)) = (expect.describe_rows, &known, &plan) {
+            be::row_description(&mut self.conn.out, &fields_for(&result.columns, &plan.formats));
         }
-        let plan = self.row_plan(&columns, formats);
-        let rows = self.stream_rows(&cursor, &plan, None).await;
-        close_cursor(cursor).await;
-        let (rows, _) = rows?;
-        Ok(Done { tag: stmt.tag.render(rows) })
+        let first = known.as_ref().zip(plan.clone()).map(|((result, current), plan)| (result.clone(), *current, plan));
+        let ran = self
+            .with_backend(move |b, out| {
+                let batch = first.as_ref().map(|(result, current, plan)| {
+                    // A shape of an older epoch is checked against the backend's types too.
+                    let expect: &[Column] = &result.backend;
+                    (FirstBatch { expect, plan, rows: want }, *current)
+                });
+                let start = out.len();
+                let ran = b.run(&sql, &bound, batch.as_ref().map(|(f, _)| f), out);
+                if ran.is_err() {
+                    out.truncate(start);
+                }
+                ran
+            })
+            .await;
+        let ran = match ran {
+            Ok(ran) => ran,
+            Err(e) => {
+                self.conn.out.truncate(mark);
+                return Err(e);
+            }
+        };
+        total += ran.rowcount.max(0);
+        let count = if *rowcount == RowCount::Sum { total } else { ran.rowcount };
+        let cursor: Option<Arc<dyn Cursor>> = ran.cursor.map(Arc::from);
+        let Some(backend_cols) = ran.columns else {
+            self.conn.out.truncate(mark);
+            if let (Some(key), false) = (expect.key, known.is_some()) {
+                let shape = Shape { epoch, param_types: expect.param_types.to_vec(), result: None };
+                self.ctx.shapes.put(key, Arc::new(shape));
+            }
+            return Ok(Started::Command(count));
+        };
+        if let (Some(fetched), Some((result, current)), Some(plan)) = (ran.fetched, known, plan) {
+            if !current {
+                if let (Some(key), Some(shape)) = (expect.key, &expect.shape) {
+                    self.ctx.shapes.put(key, shape.at(epoch));
+                }
+            }
+            return Ok(Started::Rows { result, plan, sent: fetched.rows, cursor });
+        }
+        // Unknown or changed: type the columns now and remember them.
+        self.conn.out.truncate(mark);
+        let result = Arc::new(self.result_columns(stmt, backend_cols, expect.param_types).await);
+        if let Some(key) = expect.key {
+            let shape = Shape { epoch, param_types: expect.param_types.to_vec(), result: Some(result.clone()) };
+            self.ctx.shapes.put(key, Arc::new(shape));
+        }
+        let formats = resolve_formats(expect.result_formats, result.columns.len())?;
+        if expect.describe_rows {
+            be::row_description(&mut self.conn.out, &fields_for(&result.columns, &formats));
+        }
+        let plan = self.row_plan(&result.columns, formats);
+        Ok(Started::Rows { result, plan, sent: 0, cursor })
     }
 
     /// How rows of these columns are encoded for this session.
@@ -698,10 +838,11 @@ impl Session {
         Arc::new(RowPlan { types, typmods, formats, ctx: self.settings.type_ctx().clone() })
     }
 
-    /// Fetch and send rows in batches; returns (rows sent, exhausted).
+    /// Fetch and send rows in batches; returns (rows sent, exhausted). An exhausted
+    /// result is closed by the backend.
     async fn stream_rows(
         &mut self,
-        cursor: &Arc<crate::python::backend::BackendCursor>,
+        cursor: &Arc<dyn Cursor>,
         plan: &Arc<RowPlan>,
         limit: Option<u64>,
     ) -> PgResult<(u64, bool)> {
@@ -712,14 +853,16 @@ impl Session {
                 Some(l) => (l - sent).min(batch_rows),
                 None => batch_rows,
             } as usize;
+            if want == 0 {
+                return Ok((sent, false));
+            }
             let (c, p) = (cursor.clone(), plan.clone());
-            let batch = blocking(move || c.fetch(want, &p)).await?;
-            self.conn.out.extend_from_slice(&batch.data);
-            sent += batch.rows;
+            let fetched = self.with_out(move |out| c.fetch(want, &p, out)).await?;
+            sent += fetched.rows;
             if self.conn.out.len() >= FLUSH_THRESHOLD {
                 self.conn.flush().await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "client went away"))?;
             }
-            if batch.done {
+            if fetched.done {
                 return Ok((sent, true));
             }
             if limit.is_some_and(|l| sent >= l) {
@@ -729,8 +872,35 @@ impl Session {
     }
 }
 
+/// The cache key of a backend statement's shape: its SQL (as described) and the
+/// parameter types the client gave.
+fn shape_key(stmt: &Translated, client_types: &[Oid]) -> Option<ShapeKey> {
+    match &stmt.action {
+        Action::Execute { statements, .. } => {
+            statements.last().map(|t| (t.sql_for_describe(), client_types.to_vec()))
+        }
+        _ => None,
+    }
+}
+
+/// A target statement's SQL and parameters for this execution (IRIS takes no markers in
+/// TOP/LIMIT: those values are written into the SQL).
+fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Param>)> {
+    let bound = target.params.iter().map(|&i| params.get(i).cloned().unwrap_or(Param::Null)).collect();
+    let sql = if target.inline.is_empty() {
+        target.sql.clone()
+    } else {
+        target.bind_inline(|i| match params.get(i)? {
+            Param::Int(v) => Some(*v),
+            Param::Text(t) | Param::Decimal(t) => t.trim().parse().ok(),
+            _ => None,
+        })?
+    };
+    Ok((sql, bound))
+}
+
 /// Close a backend result set on the blocking pool; a failure is only logged there.
-async fn close_cursor(cursor: Arc<crate::python::backend::BackendCursor>) {
+async fn close_cursor(cursor: Arc<dyn Cursor>) {
     let _ = blocking(move || {
         cursor.close();
         Ok(())

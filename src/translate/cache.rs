@@ -1,70 +1,40 @@
-//! Translation cache keyed by SQL text, so a repeated statement costs one hash lookup.
-//!
-//! Bounded with two generations: new entries go to `hot`; when `hot` fills up it becomes
-//! `cold` and the old `cold` is dropped. A hit in `cold` moves the entry back to `hot`, so
-//! statements in use survive and memory stays under twice the generation size.
+//! Translation cache keyed by SQL text, so a repeated statement costs one hash lookup
+//! (bounded: see `bounded_map`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::{translate, Target, Translated};
+use crate::bounded_map::BoundedMap;
 use crate::error::PgResult;
 
 pub struct Translator {
     target: Target,
-    generations: Mutex<Generations>,
-    generation_size: usize,
-}
-
-#[derive(Default)]
-struct Generations {
-    hot: HashMap<String, Arc<Vec<Translated>>>,
-    cold: HashMap<String, Arc<Vec<Translated>>>,
+    cache: BoundedMap<String, Arc<Vec<Translated>>>,
 }
 
 impl Translator {
     /// `capacity`: the most statements kept (at least 2).
     pub fn new(target: Target, capacity: usize) -> Self {
-        Translator { target, generations: Mutex::new(Generations::default()), generation_size: (capacity / 2).max(1) }
-    }
-
-    pub fn target(&self) -> &Target {
-        &self.target
+        Translator { target, cache: BoundedMap::new(capacity) }
     }
 
     /// Cached translation of `sql`; errors are not cached (they are rare and cheap to redo).
     pub fn translate(&self, sql: &str) -> PgResult<Arc<Vec<Translated>>> {
-        {
-            let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(hit) = g.hot.get(sql) {
-                return Ok(hit.clone());
-            }
-            if let Some((key, hit)) = g.cold.remove_entry(sql) {
-                self.insert(&mut g, key, hit.clone());
-                return Ok(hit);
-            }
+        if let Some(hit) = self.cache.get(sql) {
+            return Ok(hit);
         }
         let result = Arc::new(translate(sql, &self.target)?);
-        let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-        self.insert(&mut g, sql.to_owned(), result.clone());
+        self.cache.insert(sql.to_owned(), result.clone());
         Ok(result)
     }
 
     /// Number of cached statements.
     pub fn len(&self) -> usize {
-        let g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
-        g.hot.len() + g.cold.len()
+        self.cache.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    fn insert(&self, g: &mut Generations, key: String, value: Arc<Vec<Translated>>) {
-        if g.hot.len() >= self.generation_size {
-            g.cold = std::mem::take(&mut g.hot);
-        }
-        g.hot.insert(key, value);
     }
 }
 

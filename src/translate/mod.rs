@@ -182,8 +182,6 @@ pub enum RowCount {
 /// What the session does for one client statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
-    /// An empty statement (only comments or `;`).
-    Empty,
     /// Run these on the backend in order, inside one transaction when there are several.
     Execute {
         statements: Vec<TargetSql>,
@@ -235,6 +233,15 @@ pub struct Translated {
     /// For DML with RETURNING: a SELECT with the same result columns, described
     /// in its place so that Describe never runs the statement.
     pub returning_probe: Option<String>,
+    /// The statement only reads (it may run outside a transaction).
+    pub read_only: bool,
+}
+
+impl Translated {
+    /// DDL: cached statement shapes must be checked again once it has run.
+    pub fn changes_schema(&self) -> bool {
+        matches!(&self.tag, Tag::Fixed(t) if ["CREATE", "ALTER", "DROP", "COMMENT"].iter().any(|w| t.starts_with(w)))
+    }
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
@@ -267,6 +274,7 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
     let source = columns.as_ref().map(|_| std::sync::Arc::new(stmt.clone()));
     let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
     let returning_probe = param_types::returning_probe(&stmt);
+    let read_only = utility::is_read_only(&stmt);
     let described = |action| Translated {
         tag: tag.clone(),
         action,
@@ -277,6 +285,7 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         source: source.clone(),
         column_probe: column_probe.clone(),
         returning_probe: returning_probe.clone(),
+        read_only,
     };
     if session_fns::is_type_introspection(&stmt) {
         return Ok(described(Action::TypeInfo));

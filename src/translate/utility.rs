@@ -48,6 +48,28 @@ pub fn tag(stmt: &Statement) -> Tag {
     }
 }
 
+/// A query that only reads: no data-modifying CTE, no `SELECT .. INTO`, no row locks.
+/// Such a statement may run outside a transaction (autocommit) without changing results.
+pub fn is_read_only(stmt: &Statement) -> bool {
+    fn query(q: &ast::Query) -> bool {
+        q.locks.is_empty()
+            && q.with.as_ref().is_none_or(|w| w.cte_tables.iter().all(|c| query(&c.query)))
+            && body(&q.body)
+    }
+    fn body(b: &ast::SetExpr) -> bool {
+        match b {
+            ast::SetExpr::Select(s) => s.into.is_none(),
+            ast::SetExpr::Query(q) => query(q),
+            ast::SetExpr::SetOperation { left, right, .. } => body(left) && body(right),
+            ast::SetExpr::Values(_) | ast::SetExpr::Table(_) => true,
+            ast::SetExpr::Insert(_) | ast::SetExpr::Update(_) | ast::SetExpr::Delete(_) | ast::SetExpr::Merge(_) => {
+                false
+            }
+        }
+    }
+    matches!(stmt, Statement::Query(q) if query(q))
+}
+
 /// The session-level action for transaction control and settings; None for backend work.
 pub fn session_action(stmt: &Statement, target: &Target) -> PgResult<Option<Action>> {
     Ok(Some(match stmt {

@@ -46,7 +46,10 @@ class Connection(Protocol):
     def describe(self, sql: str) -> Optional[list[Column]]:
         """Result columns of ``sql`` without executing it (None: returns no rows)."""
 
-    def execute(self, sql: str, params: Sequence[Any]) -> Cursor: ...
+    def execute(self, sql: str, params: Sequence[Any], describe: bool = True) -> Cursor:
+        """Run ``sql``. With ``describe`` False the core already knows the result's
+        column types: ``description`` then only needs the names (type names may be
+        ``""``), which spares backends that type columns with a query of their own."""
 
     def begin(self) -> None: ...
 

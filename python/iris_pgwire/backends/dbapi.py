@@ -46,37 +46,6 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(text.splitlines()[0].split())
 
 
-def _is_query(sql: str) -> bool:
-    return bool(re.match(r"\s*\(?\s*(SELECT|WITH)\b", sql, re.I))
-
-
-def _describe_sql(sql: str) -> tuple[str, int]:
-    """(wrapped query that returns no rows, number of ? markers it keeps)."""
-    text = _strip_literals(sql)
-    if re.match(r"\s*WITH\b", text, re.I):
-        return sql, text.count("?")
-    cut = _top_level_order_by(text)
-    if cut is not None:
-        sql, text = sql[:cut], text[:cut]
-    return f"SELECT * FROM ({sql}) AS pgwire_describe WHERE 1=0", text.count("?")
-
-
-def _strip_literals(sql: str) -> str:
-    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", lambda m: " " * len(m.group(0)), sql)
-
-
-def _top_level_order_by(text: str) -> Optional[int]:
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif depth == 0 and ch in "oO" and re.match(r"ORDER\s+BY\b", text[i:], re.I) and (i == 0 or not text[i - 1].isalnum()):
-            return i
-    return None
-
-
 def _param(value: Any) -> Any:
     """DBAPI parameters go through the driver (ODBC conversions): None is NULL,
     '' is the empty string; only booleans need IRIS's 0/1."""
@@ -176,9 +145,9 @@ class DbapiConnection:
         sql = ic.check_one_statement(sql)
         if sql in self._described:
             return self._described[sql]
-        if not _is_query(sql):
+        if not ic.is_query(sql):
             return None
-        wrapped, n = _describe_sql(sql)
+        wrapped, n = ic.describe_sql(sql)
         cur = self._cursor()
         try:
             cur.execute(wrapped, [None] * n)
@@ -192,7 +161,7 @@ class DbapiConnection:
         self._described[sql] = cols
         return cols
 
-    def execute(self, sql: str, params: Sequence[Any]) -> DbapiCursor:
+    def execute(self, sql: str, params: Sequence[Any], describe: bool = True) -> DbapiCursor:
         self._check()
         sql = ic.check_one_statement(sql)
         if sql.lstrip()[:6].upper() in ("CREATE", "ALTER ", "DROP T", "DROP V", "DROP I"):

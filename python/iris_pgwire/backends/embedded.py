@@ -113,18 +113,26 @@ def _metadata(stmt):
     return getattr(stmt, "_Metadata", None) or getattr(stmt, "Metadata", None)
 
 
+def _columns(meta) -> Optional[list[Column]]:
+    """Result columns of statement or result-set metadata (None: no rows)."""
+    cols = _items(getattr(meta, "columns", None))
+    return [
+        (c.colName, ic.column_type(c.ODBCType, getattr(c, "clientType", None),
+                                   getattr(c, "precision", None), getattr(c, "scale", None)))
+        for c in cols
+    ] or None
+
+
 class _Prepared:
-    __slots__ = ("stmt", "columns", "param_types")
+    __slots__ = ("stmt", "columns", "param_types", "described")
 
     def __init__(self, stmt) -> None:
         meta = _metadata(stmt)
-        cols = _items(getattr(meta, "columns", None))
         self.stmt = stmt
-        self.columns: Optional[list[tuple[str, str]]] = (
-            [(c.colName, ic.column_type(c.ODBCType, getattr(c, "clientType", None),
-                                        getattr(c, "precision", None), getattr(c, "scale", None)))
-             for c in cols] or None
-        )
+        # False when the statement has no metadata accessor (seen as possible on some
+        # instances): its columns then come from the result set after execution.
+        self.described = meta is not None
+        self.columns: Optional[list[Column]] = _columns(meta)
         self.param_types = [
             (getattr(p, "ODBCType", None), getattr(p, "clientType", None))
             for p in _items(getattr(meta, "parameters", None))
@@ -179,9 +187,19 @@ class EmbeddedConnection:
         return p
 
     def describe(self, sql: str) -> Optional[list[Column]]:
-        return self._prepare(sql).columns
+        p = self._prepare(sql)
+        if p.described or not ic.is_query(sql):
+            return p.columns
+        # No statement metadata: the result set of a query that returns no rows says.
+        probe, markers = ic.describe_sql(sql)
+        with self._job():
+            try:
+                rs = self._iris.sql.exec(probe, *[ic.embedded_param(None)] * markers)
+            except Exception as exc:
+                raise _error(exc) from None
+            return _columns(_metadata(rs))
 
-    def execute(self, sql: str, params: Sequence[Any]) -> EmbeddedCursor:
+    def execute(self, sql: str, params: Sequence[Any], describe: bool = True) -> EmbeddedCursor:
         self._check()
         if _is_ddl(sql):
             self._cache.clear()  # IRIS purges cached queries when a table changes
@@ -196,8 +214,9 @@ class EmbeddedConnection:
                 rs = p.stmt.execute(*bound)
             except Exception as exc:
                 raise _error(exc) from None
-            rowcount = -1 if p.columns else _rowcount(rs)
-        return EmbeddedCursor(rs if p.columns else None, p.columns, rowcount)
+            columns = p.columns if p.described else _columns(_metadata(rs))
+            rowcount = -1 if columns else _rowcount(rs)
+        return EmbeddedCursor(rs if columns else None, columns, rowcount)
 
     @contextlib.contextmanager
     def _job(self):

@@ -399,6 +399,37 @@ def parse_sqlcode(text: str) -> Optional[tuple[int, str]]:
     return int(m.group(1)), detail
 
 
+def is_query(sql: str) -> bool:
+    return bool(re.match(r"\s*\(?\s*(SELECT|WITH)\b", sql, re.I))
+
+
+def describe_sql(sql: str) -> tuple[str, int]:
+    """A query that returns `sql`'s columns and no rows, and the number of ? markers it keeps."""
+    text = _strip_literals(sql)
+    if re.match(r"\s*WITH\b", text, re.I):
+        return sql, text.count("?")
+    cut = _top_level_order_by(text)
+    if cut is not None:
+        sql, text = sql[:cut], text[:cut]
+    return f"SELECT * FROM ({sql}) AS pgwire_describe WHERE 1=0", text.count("?")
+
+
+def _strip_literals(sql: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", lambda m: " " * len(m.group(0)), sql)
+
+
+def _top_level_order_by(text: str) -> Optional[int]:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0 and ch in "oO" and re.match(r"ORDER\s+BY\b", text[i:], re.I) and (i == 0 or not text[i - 1].isalnum()):
+            return i
+    return None
+
+
 def check_one_statement(sql: str) -> str:
     """The SQL to send: IRIS rejects a trailing ';' (SQLCODE -25), so strip the
     trailing semicolons a client may have left. Several statements in one call

@@ -176,9 +176,9 @@ class SqliteConnection:
         # DML (RETURNING rows are described by the core from an equivalent SELECT).
         return None
 
-    def execute(self, sql: str, params: Sequence[Any]) -> SqliteCursor:
+    def execute(self, sql: str, params: Sequence[Any], describe: bool = True) -> SqliteCursor:
         head = sql.lstrip()[:8].upper()
-        described = self.describe(sql) if head.startswith(("SELECT", "WITH", "VALUES")) else None
+        described = self.describe(sql) if describe and head.startswith(("SELECT", "WITH", "VALUES")) else None
         table_ddl = head.startswith(("CREATE", "ALTER"))
         try:
             with ScaleTriggers.kept(self._conn, sql) if table_ddl else contextlib.nullcontext():

@@ -4,7 +4,9 @@ Statements take the job's select mode when prepared (%SQL.Statement's
 %SelectMode starts from the process setting): logical values in logical mode,
 ODBC text for DATE/TIME/POSIXTIME in ODBC mode. ``iris.system.SQL.Util.SetOption
 ("SelectMode", n)`` sets it; FAKE_IRIS_SELECTMODE_LOCKED=1 makes that a no-op
-(an instance where the process option does not reach iris.sql).
+(an instance where the process option does not reach iris.sql);
+FAKE_IRIS_STATEMENT_METADATA=0 gives prepared statements no metadata accessor
+(an instance where only result sets offer ``_GetMetadata()``).
 """
 
 from __future__ import annotations
@@ -86,7 +88,10 @@ class ResultSet:
         return _Metadata(self._prepared)
 
 
-class Statement:
+class _Statement:
+    """%SQL.Statement as an instance whose statements expose no metadata accessor to
+    Python (FAKE_IRIS_STATEMENT_METADATA=0): only result sets describe themselves."""
+
     def __init__(self, prepared: Prepared, mode: str) -> None:
         self._prepared = prepared
         self._mode = mode  # %SelectMode
@@ -103,15 +108,18 @@ class Statement:
             raise _sql_error(exc, p.sql) from None
         return ResultSet(p, result.rows, result.rowcount, self._mode)
 
+
+class Statement(_Statement):
     def _GetMetadata(self) -> _Metadata:
         return _Metadata(self._prepared)
 
 
 class _SQL:
-    def prepare(self, sql: str) -> Statement:
+    def prepare(self, sql: str) -> _Statement:
         job = _the_job()
+        kind = _Statement if os.environ.get("FAKE_IRIS_STATEMENT_METADATA") == "0" else Statement
         try:
-            return Statement(job.prepare(sql), job.mode)
+            return kind(job.prepare(sql), job.mode)
         except FakeSQLError as exc:
             raise _sql_error(exc, sql) from None
 

@@ -1,0 +1,147 @@
+//! The seam between sessions and the databases they run on.
+//!
+//! A [`Backend`] opens [`Connection`]s; one connection is one IRIS job (or one sqlite3
+//! connection) and is used by one thread at a time. Every method blocks: sessions call
+//! them on tokio's blocking pool. The Python backends implement these traits in
+//! `python/backend.rs`; `memory.rs` is a scripted Rust implementation that lets the
+//! session state machine be tested without Python.
+//!
+//! The hot path is [`Connection::run`]: execute a statement and, when the caller already
+//! knows the result's columns, fetch the first batch of rows and encode them straight into
+//! the session's output buffer, closing the result if it is exhausted: one call per
+//! statement whose result fits a batch.
+
+#[cfg(test)]
+pub mod memory;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use bytes::BytesMut;
+
+use crate::error::PgResult;
+use crate::types::{Format, Param, PgType, TypeCtx};
+
+/// A result column as the backend described it, resolved against the type registry.
+/// `ty` is None when the backend could not type it (a sqlite expression column, or a
+/// description asked for without types).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub ty: Option<&'static PgType>,
+    /// PostgreSQL type modifier from the backend's type name (`numeric(10,2)`), or -1.
+    pub typmod: i32,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, ty: Option<&'static PgType>) -> Column {
+        Column { name: name.into(), ty, typmod: -1 }
+    }
+}
+
+/// How fetched rows are encoded: one type, modifier and format per column.
+pub struct RowPlan {
+    pub types: Vec<&'static PgType>,
+    pub typmods: Vec<i32>,
+    pub formats: Vec<Format>,
+    /// The session's codec context (TimeZone) when the rows are encoded.
+    pub ctx: TypeCtx,
+}
+
+/// What a fetch appended to the output buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fetched {
+    pub rows: u64,
+    /// The result is exhausted (and closed).
+    pub done: bool,
+}
+
+/// The first batch `run` fetches when the caller knows the result's columns.
+pub struct FirstBatch<'a> {
+    /// The backend description the plan was resolved from; rows are fetched only if the
+    /// executed statement reports the same columns (names always, types when given).
+    pub expect: &'a [Column],
+    pub plan: &'a RowPlan,
+    pub rows: usize,
+}
+
+impl FirstBatch<'_> {
+    /// Does the executed statement's description match the one the plan was made for?
+    pub fn matches(&self, got: &[Column]) -> bool {
+        got.len() == self.expect.len()
+            && got.iter().zip(self.expect).all(|(g, e)| {
+                g.name == e.name && (g.ty.is_none() || (g.ty.map(|t| t.oid) == e.ty.map(|t| t.oid) && g.typmod == e.typmod))
+            })
+    }
+}
+
+/// The outcome of [`Connection::run`].
+pub struct Ran {
+    /// The result's columns as the backend reports them; None for a statement without rows.
+    pub columns: Option<Vec<Column>>,
+    /// Rows affected (DML), -1 when unknown.
+    pub rowcount: i64,
+    /// Rows already encoded into the output buffer: Some when a first batch was asked for
+    /// and the columns matched.
+    pub fetched: Option<Fetched>,
+    /// The open result, when rows remain to be fetched.
+    pub cursor: Option<Box<dyn Cursor>>,
+}
+
+pub trait Backend: Send + Sync {
+    fn connect(&self) -> PgResult<Box<dyn Connection>>;
+}
+
+pub trait Connection: Send + Sync {
+    /// Result columns of `sql` without executing it (None: the statement returns no rows).
+    fn describe(&self, sql: &str) -> PgResult<Option<Vec<Column>>>;
+
+    /// Execute `sql`; with `first`, fetch and encode up to `first.rows` rows into `out`
+    /// if the result's columns match. Without `first` the backend types the columns.
+    fn run(&self, sql: &str, params: &[Param], first: Option<&FirstBatch<'_>>, out: &mut BytesMut)
+        -> PgResult<Ran>;
+
+    fn begin(&self) -> PgResult<()>;
+    fn commit(&self) -> PgResult<()>;
+    fn rollback(&self) -> PgResult<()>;
+
+    /// Apply the session's statement_timeout (ms, 0 = none); backends without one ignore it.
+    fn set_statement_timeout(&self, ms: i64) -> PgResult<()>;
+
+    fn close(&self);
+}
+
+/// An open result set.
+pub trait Cursor: Send + Sync {
+    /// Fetch up to `n` rows, encoded as DataRow messages appended to `out`.
+    fn fetch(&self, n: usize, plan: &RowPlan, out: &mut BytesMut) -> PgResult<Fetched>;
+    fn close(&self);
+}
+
+/// A pooled connection: the backend's connection and the statement timeout last applied
+/// to it (connections change hands between sessions).
+pub struct BackendConn {
+    conn: Box<dyn Connection>,
+    applied_timeout_ms: AtomicI64,
+}
+
+impl BackendConn {
+    pub fn new(conn: Box<dyn Connection>) -> Self {
+        BackendConn { conn, applied_timeout_ms: AtomicI64::new(-1) }
+    }
+
+    /// Bring the statement timeout in line with the session using the connection.
+    pub fn apply_statement_timeout(&self, ms: i64) -> PgResult<()> {
+        if self.applied_timeout_ms.load(Ordering::Relaxed) != ms {
+            self.conn.set_statement_timeout(ms)?;
+            self.applied_timeout_ms.store(ms, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for BackendConn {
+    type Target = dyn Connection;
+    fn deref(&self) -> &Self::Target {
+        &*self.conn
+    }
+}
