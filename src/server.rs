@@ -107,11 +107,7 @@ impl Server {
         };
         let (tx, rx) = watch::channel(false);
         let grace = Duration::from_secs_f64(config.shutdown_grace_secs.max(0.0));
-        let pool = Pool::new(
-            backend,
-            config.pool_size,
-            Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)),
-        );
+        let pool = Pool::new(backend, config.pool_size, Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)));
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
             shapes: Shapes::new(config.translate_cache_entries),

@@ -69,7 +69,8 @@ impl FirstBatch<'_> {
     pub fn matches(&self, got: &[Column]) -> bool {
         got.len() == self.expect.len()
             && got.iter().zip(self.expect).all(|(g, e)| {
-                g.name == e.name && (g.ty.is_none() || (g.ty.map(|t| t.oid) == e.ty.map(|t| t.oid) && g.typmod == e.typmod))
+                g.name == e.name
+                    && (g.ty.is_none() || (g.ty.map(|t| t.oid) == e.ty.map(|t| t.oid) && g.typmod == e.typmod))
             })
     }
 }
@@ -97,8 +98,7 @@ pub trait Connection: Send + Sync {
 
     /// Execute `sql`; with `first`, fetch and encode up to `first.rows` rows into `out`
     /// if the result's columns match. Without `first` the backend types the columns.
-    fn run(&self, sql: &str, params: &[Param], first: Option<&FirstBatch<'_>>, out: &mut BytesMut)
-        -> PgResult<Ran>;
+    fn run(&self, sql: &str, params: &[Param], first: Option<&FirstBatch<'_>>, out: &mut BytesMut) -> PgResult<Ran>;
 
     fn begin(&self) -> PgResult<()>;
     fn commit(&self) -> PgResult<()>;

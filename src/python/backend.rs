@@ -131,13 +131,7 @@ impl Connection for PyConnection {
         })
     }
 
-    fn run(
-        &self,
-        sql: &str,
-        params: &[Param],
-        first: Option<&FirstBatch<'_>>,
-        out: &mut BytesMut,
-    ) -> PgResult<Ran> {
+    fn run(&self, sql: &str, params: &[Param], first: Option<&FirstBatch<'_>>, out: &mut BytesMut) -> PgResult<Ran> {
         Python::attach(|py| {
             let err = |e| py_err_to_pg(py, e);
             let args = params.iter().map(|p| param_to_py(py, p)).collect::<PyResult<Vec<_>>>().map_err(err)?;

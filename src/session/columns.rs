@@ -1,9 +1,9 @@
 //! Result columns as clients see them: format codes, RowDescription fields, and the
 //! merge of the backend's column types with what the SQL text says.
 
+use crate::backend::Column;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::FieldDescription;
-use crate::backend::Column;
 use crate::translate::{InferredColumn, Typmod};
 use crate::types::{self, Format};
 

@@ -182,7 +182,11 @@ impl Session {
 
     /// Result columns of a statement, asked of the backend without executing it (or
     /// answered by the gateway for the statements it runs itself).
-    async fn describe_result(&mut self, stmt: &Translated, param_types: &[Oid]) -> PgResult<Option<Arc<ResultColumns>>> {
+    async fn describe_result(
+        &mut self,
+        stmt: &Translated,
+        param_types: &[Oid],
+    ) -> PgResult<Option<Arc<ResultColumns>>> {
         let local = |columns: Vec<Column>| Some(Arc::new(ResultColumns { backend: Vec::new(), columns }));
         Ok(match &stmt.action {
             Action::Execute { statements, returns_rows: true, .. } => {
@@ -362,8 +366,11 @@ impl Session {
                         return Err(PgError::unsupported("cached plan must not change result type"));
                     }
                     // Same types, reported differently: check against this from now on.
-                    *prepared.shape.lock().unwrap() =
-                        Arc::new(Shape { epoch: shape.epoch, param_types: shape.param_types.clone(), result: Some(result.clone()) });
+                    *prepared.shape.lock().unwrap() = Arc::new(Shape {
+                        epoch: shape.epoch,
+                        param_types: shape.param_types.clone(),
+                        result: Some(result.clone()),
+                    });
                 }
                 let rest = match cursor {
                     Some(cursor) if limit.is_none_or(|l| sent < l) => {

@@ -3,9 +3,9 @@
 
 use super::columns::{field, resolve_formats};
 use super::{Done, Session};
+use crate::backend::Column;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
-use crate::backend::Column;
 use crate::translate::{Action, SessionFn};
 use crate::types::{self, Param, PgType};
 
@@ -44,7 +44,9 @@ pub(super) fn columns(action: &Action) -> Option<Vec<Column>> {
 
 fn text_columns(action: &Action) -> Option<TextColumns> {
     Some(match action {
-        Action::Show { name } if name == "all" => SHOW_ALL_COLUMNS.iter().map(|c| (c.to_string(), &types::TEXT)).collect(),
+        Action::Show { name } if name == "all" => {
+            SHOW_ALL_COLUMNS.iter().map(|c| (c.to_string(), &types::TEXT)).collect()
+        }
         Action::Show { name } => vec![(name.clone(), &types::TEXT)],
         Action::Local(items) => items.iter().map(|(name, f)| (name.clone(), session_fn_type(f))).collect(),
         Action::TypeInfo => TYPE_INFO_COLUMNS.iter().map(|(n, t)| (n.to_string(), *t)).collect(),

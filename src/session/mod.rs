@@ -766,7 +766,9 @@ impl Session {
         let want = expect.limit.map_or(batch, |l| l.min(batch)) as usize;
         let known = expect.shape.as_ref().and_then(|s| s.result.clone().map(|r| (r, s.epoch == epoch)));
         let plan = match &known {
-            Some((result, _)) => Some(self.row_plan(&result.columns, resolve_formats(expect.result_formats, result.columns.len())?)),
+            Some((result, _)) => {
+                Some(self.row_plan(&result.columns, resolve_formats(expect.result_formats, result.columns.len())?))
+            }
             None => None,
         };
         // RowDescription goes before the rows the call writes; taken back if the result differs.
@@ -876,9 +878,7 @@ impl Session {
 /// parameter types the client gave.
 fn shape_key(stmt: &Translated, client_types: &[Oid]) -> Option<ShapeKey> {
     match &stmt.action {
-        Action::Execute { statements, .. } => {
-            statements.last().map(|t| (t.sql_for_describe(), client_types.to_vec()))
-        }
+        Action::Execute { statements, .. } => statements.last().map(|t| (t.sql_for_describe(), client_types.to_vec())),
         _ => None,
     }
 }
