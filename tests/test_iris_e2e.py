@@ -492,3 +492,25 @@ def test_thousand_dbapi_sessions_over_a_pool_of_fifty(tmp_path):
         print(f"1000 sessions x 3 tx over 50 dbapi connections: {elapsed:.1f}s")
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("protocol", ["simple", "extended"])
+def test_embedded_rows_from_result_set_metadata_only(tmp_path, protocol):
+    """An instance whose prepared statements have no metadata accessor: the columns come
+    from the result set after execution, and a SELECT still returns its rows."""
+    s = Server("embedded", tmp_path, env={"FAKE_IRIS_STATEMENT_METADATA": "0"})
+    try:
+        with s.connect(autocommit=True) as c:
+            c.execute(SCHEMA)
+            c.execute("INSERT INTO items (id, name) VALUES (1, 'one')")
+            c.execute("INSERT INTO items (id, name) VALUES (2, 'two')")
+            query = "SELECT id, name FROM items WHERE id >= %s ORDER BY id"
+            if protocol == "simple":
+                cur = c.cursor()
+                cur.execute(query.replace("%s", "1"))
+            else:
+                cur = c.execute(query, (1,), prepare=True)
+            assert [d.name for d in cur.description] == ["id", "name"]
+            assert cur.fetchall() == [(1, "one"), (2, "two")]
+    finally:
+        s.stop()

@@ -62,6 +62,9 @@ pub struct FirstBatch<'a> {
     pub expect: &'a [Column],
     pub plan: &'a RowPlan,
     pub rows: usize,
+    /// Ask the backend to type the result's columns (to check a shape of an older schema
+    /// epoch); without it the backend may report names only.
+    pub typed: bool,
 }
 
 impl FirstBatch<'_> {
@@ -97,7 +100,8 @@ pub trait Connection: Send + Sync {
     fn describe(&self, sql: &str) -> PgResult<Option<Vec<Column>>>;
 
     /// Execute `sql`; with `first`, fetch and encode up to `first.rows` rows into `out`
-    /// if the result's columns match. Without `first` the backend types the columns.
+    /// if the result's columns match. Without `first` (or with `first.typed`) the
+    /// backend types the result's columns.
     fn run(&self, sql: &str, params: &[Param], first: Option<&FirstBatch<'_>>, out: &mut BytesMut) -> PgResult<Ran>;
 
     fn begin(&self) -> PgResult<()>;

@@ -138,8 +138,8 @@ impl Connection for PyConnection {
             let args = PyTuple::new(py, args).map_err(err)?;
             // describe=False: the core already knows the column types, the backend may
             // skip looking them up (sqlite's declared types need a query of their own).
-            let cursor =
-                self.conn.bind(py).call_method1(intern!(py, "execute"), (sql, args, first.is_none())).map_err(err)?;
+            let describe = first.is_none_or(|f| f.typed);
+            let cursor = self.conn.bind(py).call_method1(intern!(py, "execute"), (sql, args, describe)).map_err(err)?;
             let columns = columns_from_py(&cursor.getattr(intern!(py, "description")).map_err(err)?).map_err(err)?;
             let rowcount: i64 = cursor.getattr(intern!(py, "rowcount")).and_then(|r| r.extract()).unwrap_or(-1);
             let Some(cols) = &columns else {

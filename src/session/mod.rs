@@ -777,15 +777,18 @@ impl Session {
             be::row_description(&mut self.conn.out, &fields_for(&result.columns, &plan.formats));
         }
         let first = known.as_ref().zip(plan.clone()).map(|((result, current), plan)| (result.clone(), *current, plan));
+        let untyped = first.as_ref().is_some_and(|(_, current, _)| *current);
         let ran = self
             .with_backend(move |b, out| {
-                let batch = first.as_ref().map(|(result, current, plan)| {
+                let first = first.as_ref().map(|(result, current, plan)| FirstBatch {
+                    expect: &result.backend,
+                    plan,
+                    rows: want,
                     // A shape of an older epoch is checked against the backend's types too.
-                    let expect: &[Column] = &result.backend;
-                    (FirstBatch { expect, plan, rows: want }, *current)
+                    typed: !current,
                 });
                 let start = out.len();
-                let ran = b.run(&sql, &bound, batch.as_ref().map(|(f, _)| f), out);
+                let ran = b.run(&sql, &bound, first.as_ref(), out);
                 if ran.is_err() {
                     out.truncate(start);
                 }
@@ -818,8 +821,12 @@ impl Session {
             }
             return Ok(Started::Rows { result, plan, sent: fetched.rows, cursor });
         }
-        // Unknown or changed: type the columns now and remember them.
+        // Unknown or changed (DDL from outside the gateway): type the columns now and remember them.
         self.conn.out.truncate(mark);
+        let backend_cols = match untyped {
+            true => self.describe_again(&last.sql_for_describe(), backend_cols).await,
+            false => backend_cols,
+        };
         let result = Arc::new(self.result_columns(stmt, backend_cols, expect.param_types).await);
         if let Some(key) = expect.key {
             let shape = Shape { epoch, param_types: expect.param_types.to_vec(), result: Some(result.clone()) };
@@ -831,6 +838,15 @@ impl Session {
         }
         let plan = self.row_plan(&result.columns, formats);
         Ok(Started::Rows { result, plan, sent: 0, cursor })
+    }
+
+    /// The backend's typed description of a result it reported by name only.
+    async fn describe_again(&mut self, sql: &str, names_only: Vec<Column>) -> Vec<Column> {
+        let sql = sql.to_owned();
+        match self.with_backend(move |b, _| b.describe(&sql)).await {
+            Ok(Some(cols)) if cols.len() == names_only.len() => cols,
+            _ => names_only,
+        }
     }
 
     /// How rows of these columns are encoded for this session.

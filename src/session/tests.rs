@@ -162,7 +162,10 @@ fn a_second_execute_before_sync_opens_the_implicit_transaction() {
     backend.take_log();
     let reply = client.sync();
     assert_eq!(tags(&reply), "2DC2CZ");
-    assert_eq!(backend.take_log(), vec![format!("run {read}"), "begin".into(), format!("run {write}"), "commit".into()]);
+    assert_eq!(
+        backend.take_log(),
+        vec![format!("run {read}"), "begin".into(), format!("run {write}"), "commit".into()]
+    );
     server.stop();
 }
 
