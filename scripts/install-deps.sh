@@ -2,10 +2,11 @@
 # Installs what the build and the tests need, idempotently and quietly:
 #   - PostgreSQL 15 server + client (psql for the tests, pg15 as the differential reference),
 #   - a Python venv (.venv, or $VENV) with the pinned test requirements.
-# Usage: scripts/install-deps.sh [--client-only] [--no-venv] [--no-test-reqs]
+# Usage: scripts/install-deps.sh [--client-only] [--no-venv] [--no-test-reqs] [--bench]
 #   --client-only   psql only, no PostgreSQL server (scripts/start.sh)
 #   --no-venv       skip the venv
 #   --no-test-reqs  create the venv but do not install requirements-test.txt
+#   --bench         also PgBouncer, the benchmarks' reference pooler (scripts/bench.sh)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,11 +15,13 @@ PYTHON="${PYTHON:-python3}"
 client_only=0
 want_venv=1
 want_reqs=1
+want_bench=0
 for arg in "$@"; do
     case "$arg" in
         --client-only) client_only=1 ;;
         --no-venv) want_venv=0 ;;
         --no-test-reqs) want_reqs=0 ;;
+        --bench) want_bench=1 ;;
         *) echo "install-deps.sh: unknown argument $arg" >&2; exit 2 ;;
     esac
 done
@@ -52,6 +55,9 @@ command -v cc >/dev/null 2>&1 || pkgs+=(gcc libc6-dev)
 command -v psql >/dev/null 2>&1 || pkgs+=(postgresql-client-15)
 if [ "$client_only" -eq 0 ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
     pkgs+=(postgresql-15)
+fi
+if [ "$want_bench" -eq 1 ] && ! command -v pgbouncer >/dev/null 2>&1; then
+    pkgs+=(pgbouncer)
 fi
 if [ "${#pkgs[@]}" -gt 0 ]; then
     apt_install "${pkgs[@]}"

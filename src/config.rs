@@ -50,16 +50,28 @@ impl Config {
     pub fn target_from(dialect: &str, iris_version: &str) -> Result<Target, String> {
         match dialect {
             "sqlite" => Ok(Target::Sqlite),
-            "iris" => {
-                let mut parts = iris_version.split('.');
-                let major = parts.next().and_then(|p| p.parse().ok());
-                let minor = parts.next().and_then(|p| p.parse().ok()).unwrap_or(1);
-                match major {
-                    Some(major) => Ok(Target::Iris(IrisOptions { version: (major, minor), ..IrisOptions::default() })),
-                    None => Err(format!("invalid IRIS version {iris_version:?}: expected e.g. 2025.1")),
-                }
-            }
+            "iris" => match IrisOptions::parse_version(iris_version) {
+                Some(version) => Ok(Target::Iris(IrisOptions::with_version(version))),
+                None => Err(format!("invalid IRIS version {iris_version:?}: expected e.g. 2025.1")),
+            },
             other => Err(format!("unknown SQL dialect {other:?}: expected sqlite or iris")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_reads_iris_versions_as_the_translator_does() {
+        for v in ["2025", "2025.1", "2024.3", " 2025.2 "] {
+            let expected = IrisOptions::parse_version(v).unwrap();
+            match Config::target_from("iris", v).unwrap() {
+                Target::Iris(o) => assert_eq!(o.version, expected, "{v}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(Config::target_from("iris", "latest").is_err());
     }
 }

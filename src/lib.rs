@@ -1,14 +1,18 @@
 //! iris-pgwire core: a PostgreSQL wire-protocol server that executes through Python backends.
+//!
+//! Only the translator (and its error type) is public, for the golden translation tests and
+//! the translation benchmark; everything else is private to the extension, so the compiler
+//! reports what nothing uses.
 
-pub mod backend;
+mod backend;
 mod bounded_map;
-pub mod config;
+mod config;
 pub mod error;
-pub mod pool;
-pub mod protocol;
-pub mod python;
-pub mod server;
-pub mod session;
-pub mod settings;
+mod pool;
+mod protocol;
+mod python;
+mod server;
+mod session;
+mod settings;
 pub mod translate;
-pub mod types;
+mod types;

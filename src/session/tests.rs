@@ -229,3 +229,23 @@ fn ddl_makes_prepared_statements_describe_again() {
     assert_eq!(backend.take_log().iter().filter(|c| c.starts_with("describe")).count(), 1);
     server.stop();
 }
+
+#[test]
+fn an_error_mid_batch_rolls_back_and_skips_to_sync() {
+    let backend = MemoryBackend::default();
+    let write = backend_sql("UPDATE t SET a = 1");
+    let bad = backend_sql("UPDATE t SET a = 2");
+    backend.script(&write, Script::Command(1));
+    backend.script(&bad, Script::Error(crate::error::PgError::new("23505", "duplicate key")));
+    let mut server = start(&backend);
+    let mut client = Client::connect(&server);
+    client.parse("w", "UPDATE t SET a = 1").parse("x", "UPDATE t SET a = 2").sync();
+    backend.take_log();
+    let reply = client.bind("", "w").execute("", 0).bind("", "x").execute("", 0).bind("", "w").execute("", 0).sync();
+    assert_eq!(tags(&reply), "2C2EZ", "messages after the error are skipped until Sync");
+    assert_eq!(
+        backend.take_log(),
+        vec!["begin".to_string(), format!("run {write}"), format!("run {bad}"), "rollback".into()]
+    );
+    server.stop();
+}

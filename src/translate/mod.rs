@@ -76,7 +76,8 @@ impl IrisOptions {
         IrisOptions { version, ..IrisOptions::default() }
     }
 
-    /// Parse "2025.1" style versions.
+    /// Parse "2025.1" style versions; "2025" alone is 2025.0, the conservative reading
+    /// (features that arrived in 2025.1, such as LIMIT, are then not relied on).
     pub fn parse_version(v: &str) -> Option<(u16, u16)> {
         let mut it = v.trim().split('.');
         let major = it.next()?.parse().ok()?;

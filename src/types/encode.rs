@@ -63,13 +63,6 @@ pub fn encode_typmod(
     encode(value, ty, format, ctx, buf)
 }
 
-/// The text form of a value in a column of type `ty`, as a String.
-pub fn encode_text_string(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx) -> PgResult<String> {
-    let mut buf = BytesMut::new();
-    encode(value, ty, Format::Text, ctx, &mut buf)?;
-    String::from_utf8(buf.to_vec()).map_err(|_| PgError::internal("text output is not UTF-8"))
-}
-
 fn mismatch(value: &Value<'_>, ty: &PgType) -> PgError {
     PgError::new(
         sqlstate::DATATYPE_MISMATCH,

@@ -24,7 +24,7 @@ pub mod uuid;
 pub mod vector;
 
 pub use decode::decode_param;
-pub use encode::{encode, encode_text_string, encode_typmod, param_text};
+pub use encode::{encode, encode_typmod, param_text};
 pub use interval::Interval;
 pub use registry::*;
 pub use tz::TimeZone;
@@ -54,8 +54,7 @@ impl Format {
     }
 }
 
-/// Session settings the codecs depend on. The vector OID is process-wide instead
-/// (see [`registry::set_vector_oids`]).
+/// Session settings the codecs depend on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TypeCtx {
     /// The session's TimeZone: timestamptz text output and zone-less input.
@@ -164,11 +163,6 @@ impl Param {
             Param::Vector(v) => Value::Vector(v.clone()),
         }
     }
-}
-
-/// PostgreSQL's float8 text output (shortest round-trip, `NaN`, `Infinity`, `1e+20`).
-pub fn format_float(f: f64) -> String {
-    number::format_float8(f)
 }
 
 #[cfg(test)]

