@@ -65,6 +65,9 @@ impl Pass for IrisPass<'_> {
     }
 
     fn query(&mut self, q: &mut Query) -> PgResult<()> {
+        if q.with.as_ref().is_some_and(|w| w.recursive) {
+            return Err(refuse("WITH RECURSIVE", "IRIS has no recursive queries: unroll the recursion in the client"));
+        }
         for_each_select(&mut q.body, &mut |s| select_contexts(s));
         let projection = match q.body.as_ref() {
             SetExpr::Select(s) => Some(s.projection.clone()),

@@ -1,6 +1,6 @@
 """IRIS knowledge shared by the embedded and DBAPI backends, each fact in one place.
 
-Everything here comes from /work/shared/iris-facts.md (no IRIS instance was
+Everything here comes from docs/iris.md ("IRIS facts the gateway relies on") (no IRIS instance was
 reachable while writing it). Facts marked "(verify)" there sit behind a single
 function or table below, so a real instance that disagrees changes one place.
 
@@ -45,7 +45,7 @@ ODBC = {
     "BIGINT": -5, "TINYINT": -6, "BIT": -7, "WCHAR": -8, "WVARCHAR": -9,
     "WLONGVARCHAR": -10, "GUID": -11,
     # intersystems-irispython 5.x iris.dbapi.SQLType: DATE_HOROLOG = 1091,
-    # TIME_HOROLOG = 1092, TIMESTAMP_POSIX = 1093 (iris-facts calls 1093
+    # TIME_HOROLOG = 1092, TIMESTAMP_POSIX = 1093 (docs/iris.md calls 1093
     # TIMESTAMP; the driver's own enum names it POSIX time).
     "DATE_HOROLOG": 1091, "TIME_HOROLOG": 1092, "TIMESTAMP_POSIX": 1093,
 }

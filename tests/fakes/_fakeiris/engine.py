@@ -1,6 +1,6 @@
 """The fake IRIS instance: namespaces, jobs, transactions, metadata, on sqlite.
 
-Model (iris-facts.md):
+Model (docs/iris.md (IRIS facts)):
 - An *instance* lives in one directory (``FAKE_IRIS_DATA``, else a fresh temp
   dir per process); each namespace is one sqlite file in it.
 - A *job* is one IRIS process: one sqlite connection per namespace, one

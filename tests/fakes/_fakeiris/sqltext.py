@@ -60,7 +60,7 @@ def iris_version() -> Tuple[int, int]:
     return int(major), int(minor or 0)
 
 
-# Things IRIS SQL does not have (iris-facts "Not supported"), each -> SQLCODE -1
+# Things IRIS SQL does not have (docs/iris.md "Not supported"), each -> SQLCODE -1
 # with IRIS's kind of message. Checked on literal-blanked text.
 _REJECT = [
     (re.compile(r"::"), "'::' casts are not IRIS SQL"),

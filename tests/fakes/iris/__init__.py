@@ -1,6 +1,6 @@
 """Fake ``iris`` module for tests, backed by sqlite (see _fakeiris/engine.py).
 
-Reproduces the two faces the gateway uses, as iris-facts.md describes them:
+Reproduces the two faces the gateway uses, as docs/iris.md (IRIS facts) describes them:
 - embedded Python (``irispython``): ``iris.sql.exec/prepare``,
   ``iris.system.Process``; one job per OS process. Present unless
   ``FAKE_IRIS_EMBEDDED=0`` (a plain Python with intersystems-irispython has no
