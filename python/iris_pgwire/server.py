@@ -101,6 +101,29 @@ def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
         return False
 
 
+def raise_open_file_limit(wanted: int) -> int:
+    """Raise the soft open-file limit towards the hard one (each session is a socket);
+    warn when it stays below what the configured connections need. Returns the limit."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError) as e:
+            log.debug("cannot raise the open-file limit: %s", e)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        log.warning(
+            "open-file limit is %d, below the %d that --max-connections needs; "
+            "raise it (ulimit -n, or LimitNOFILE in a systemd unit)", soft, wanted,
+        )
+    return soft
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     cfg, ns = from_args(argv)
     level = getattr(logging, cfg.log_level.upper(), logging.INFO)
@@ -131,6 +154,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if limit is not None and limit < cfg.pool_size:
         log.info("pool size %d -> %d: the %s backend allows no more", cfg.pool_size, limit, backend.name)
         options["pool_size"] = limit
+    # A socket per session, the pool's connections, and some for files and the listener.
+    raise_open_file_limit(cfg.max_connections + cfg.pool_size + 64)
     server = Server(backend, options)
     try:
         host, port = server.start()

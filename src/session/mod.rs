@@ -58,11 +58,20 @@ enum ReadError {
 
 impl Conn {
     fn new(stream: TcpStream, max_message: usize) -> Self {
-        Conn { stream, rbuf: BytesMut::with_capacity(8192), out: BytesMut::with_capacity(8192), max_message }
+        Conn { stream, rbuf: BytesMut::new(), out: BytesMut::new(), max_message }
     }
 
     /// Read more bytes; Ok(false) on a clean EOF.
     async fn fill(&mut self) -> Result<bool, ReadError> {
+        if self.rbuf.is_empty() {
+            // Between messages an idle session holds no buffers (thousands of idle
+            // clients cost a few KB each): wait for data, then allocate.
+            self.rbuf = BytesMut::new();
+            if self.out.is_empty() {
+                self.out = BytesMut::new();
+            }
+            self.stream.readable().await.map_err(|_| ReadError::Io)?;
+        }
         if self.rbuf.capacity() - self.rbuf.len() < 4096 {
             self.rbuf.reserve(8192);
         }
