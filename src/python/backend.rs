@@ -68,7 +68,9 @@ fn sqlstate_static(code: &str) -> &'static str {
     leaked
 }
 
-fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
+/// A backend description as columns; `typed: false` reads the names only (the caller
+/// knows the types), sparing the type-name lookups on the hot path.
+fn columns_from_py(desc: &Bound<'_, PyAny>, typed: bool) -> PyResult<Option<Vec<Column>>> {
     if desc.is_none() {
         return Ok(None);
     }
@@ -76,6 +78,10 @@ fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
     for item in desc.try_iter()? {
         let item = item?;
         let name: String = item.get_item(0)?.extract()?;
+        if !typed {
+            cols.push(Column::new(name, None));
+            continue;
+        }
         let type_name = item.get_item(1)?;
         let type_name = type_name.cast::<pyo3::types::PyString>()?.to_cow()?;
         let ty = types::by_name(&type_name);
@@ -127,7 +133,7 @@ impl Connection for PyConnection {
     fn describe(&self, sql: &str) -> PgResult<Option<Vec<Column>>> {
         Python::attach(|py| {
             let desc = self.conn.bind(py).call_method1("describe", (sql,)).map_err(|e| py_err_to_pg(py, e))?;
-            columns_from_py(&desc).map_err(|e| py_err_to_pg(py, e))
+            columns_from_py(&desc, true).map_err(|e| py_err_to_pg(py, e))
         })
     }
 
@@ -140,7 +146,8 @@ impl Connection for PyConnection {
             // skip looking them up (sqlite's declared types need a query of their own).
             let describe = first.is_none_or(|f| f.typed);
             let cursor = self.conn.bind(py).call_method1(intern!(py, "execute"), (sql, args, describe)).map_err(err)?;
-            let columns = columns_from_py(&cursor.getattr(intern!(py, "description")).map_err(err)?).map_err(err)?;
+            let desc = cursor.getattr(intern!(py, "description")).map_err(err)?;
+            let columns = columns_from_py(&desc, describe).map_err(err)?;
             let rowcount: i64 = cursor.getattr(intern!(py, "rowcount")).and_then(|r| r.extract()).unwrap_or(-1);
             let Some(cols) = &columns else {
                 close_quietly(&cursor);
