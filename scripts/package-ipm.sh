@@ -15,7 +15,10 @@
 #   --arch          all (default): x86_64, plus aarch64 when the Rust target
 #                   aarch64-unknown-linux-gnu is installed (the script tries `rustup target add`
 #                   once; without it the module carries x86_64 only and says so);
-#                   host: this machine's architecture only (what the test suite builds)
+#                   host: this machine's architecture only, built in cargo's default target
+#                   directory (shared with `maturin develop` and `cargo test`, so a test run
+#                   reuses their artifacts; zig links only what is not built yet there);
+#                   the tag is checked the same way (what the test suite builds)
 #   --profile       cargo profile of the extension (default release; dev for quick test builds)
 #   --print-archs   print the architectures --arch would build, and exit
 set -euo pipefail
@@ -54,6 +57,7 @@ target_installed() {
 }
 
 archs=()
+own_target_dir=1
 case "$arch_mode" in
     all)
         archs=(x86_64)
@@ -68,7 +72,7 @@ case "$arch_mode" in
                 "the module carries the x86_64 wheel only"
         fi
         ;;
-    host) archs=("$host_arch") ;;
+    host) archs=("$host_arch"); own_target_dir=0 ;;
     x86_64|aarch64) archs=("$arch_mode") ;;
     *) die "--arch must be all, host, x86_64 or aarch64" ;;
 esac
@@ -99,8 +103,10 @@ for arch in "${archs[@]}"; do
     target_installed "$arch" || die "Rust target $triple is not installed (rustup target add $triple)"
     log "building the $arch wheel ($profile profile)"
     start=$(date +%s)
+    target_flag=(--target "$triple")
+    [ "$own_target_dir" -eq 1 ] || target_flag=()
     "$VENV/bin/maturin" build --locked --profile "$profile" --zig --compatibility manylinux2014 \
-        --target "$triple" --out "$build/$arch" --quiet >&2
+        "${target_flag[@]}" --out "$build/$arch" --quiet >&2
     whl=("$build/$arch"/iris_pgwire-"$version"-cp39-abi3-*_"$arch".whl)
     [ -f "${whl[0]}" ] || die "maturin produced no abi3 $arch wheel in $build/$arch"
     # auditwheel reads the ELF of either architecture; the tag it reports must be manylinux_2_17.
