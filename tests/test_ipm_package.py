@@ -12,6 +12,7 @@ what pip really wrote.
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 import platform
 import re
@@ -112,6 +113,42 @@ def test_archive_is_the_module_directory(built):
     assert all(not m.pax_headers and len(m.name) < 100 and not m.name.startswith(("./", "/"))
                for m in members)
     assert "module.xml" in names
+    assert ipm_tar_reader(built.archive) == {
+        str(p.relative_to(built.dir)): p.stat().st_size for p in built.dir.rglob("*") if p.is_file()}
+
+
+def ipm_tar_reader(archive: Path) -> dict[str, int]:
+    """Files and sizes as IPM's reader sees them: a port of the header handling of
+    %IPM.Utils.FileBinaryTar ExtractStream/ParseHeader (src/cls/IPM/Utils/FileBinaryTar.cls at
+    helpers.ipm_schema.IPM_COMMIT): fields stripped of NUL and space, name = prefix_name (no
+    slash between), "./" dropped, byte-sum checksum, GNU "L" long names, stop at an empty name."""
+    data, pos, files, long_name = gzip.decompress(archive.read_bytes()), 0, {}, ""
+
+    def field(header: bytes, start: int, length: int) -> str:
+        return header[start:start + length].decode("latin-1").strip("\0 ")
+
+    while pos + 512 <= len(data):
+        header = data[pos:pos + 512]
+        pos += 512
+        name, prefix, flag = field(header, 0, 100), field(header, 345, 155), field(header, 156, 1) or "0"
+        if name == "./":
+            continue
+        if name.startswith("./"):
+            name = name[2:]
+        if not name:
+            break
+        assert sum(header[:148] + b" " * 8 + header[156:]) == int(field(header, 148, 8), 8), name
+        size = int(field(header, 124, 12), 8)
+        body = data[pos:pos + size]
+        pos += -(-size // 512) * 512
+        if flag == "L":
+            long_name = body.decode().strip("\0 ")
+            continue
+        full, long_name = long_name or prefix + name, ""
+        assert flag in ("0", "5"), (full, flag)  # pax "x"/"g" entries would become files
+        if flag == "0":
+            files[full] = size
+    return files
 
 
 @dataclass
