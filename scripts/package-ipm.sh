@@ -100,7 +100,9 @@ trap 'rm -rf "$build"' EXIT
 
 for arch in "${archs[@]}"; do
     triple="$arch-unknown-linux-gnu"
-    target_installed "$arch" || die "Rust target $triple is not installed (rustup target add $triple)"
+    if [ "$own_target_dir" -eq 1 ]; then
+        target_installed "$arch" || die "Rust target $triple is not installed (rustup target add $triple)"
+    fi
     log "building the $arch wheel ($profile profile)"
     start=$(date +%s)
     target_flag=(--target "$triple")
