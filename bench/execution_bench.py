@@ -57,7 +57,7 @@ class Gateway:
     def __init__(self, name: str, tmp: Path, *args: str, env: dict | None = None) -> None:
         self.name = name
         environ = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-        cmd = [sys.executable, "-m", "iris_pgwire.server", "--port", "0", "--log-level", "warning",
+        cmd = [sys.executable, "-m", "iris_pgwire.server", "--port", "0", "--log-level", "info",
                "--max-connections", str(IDLE + 200), *args]
         self.log = open(tmp / f"{name}.log", "w+")
         self.proc = subprocess.Popen(cmd, env=environ, stdout=self.log, stderr=subprocess.STDOUT, cwd=tmp)

@@ -17,6 +17,10 @@ export PATH="$VENV/bin:$PATH"
 export PYO3_PYTHON="$VENV/bin/python"
 # Its own target dir: the tests' debug build in target/ stays warm.
 export CARGO_TARGET_DIR="$ROOT/target-bench"
-echo "== maturin develop --release"
-maturin develop --release --locked --quiet
+# A wheel installed into the bench venv (not an editable install, which would share
+# python/iris_pgwire/_core*.so with the tests' debug build).
+echo "== maturin build --release"
+rm -rf "$CARGO_TARGET_DIR/wheels"
+maturin build --release --locked --quiet -o "$CARGO_TARGET_DIR/wheels"
+python -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$CARGO_TARGET_DIR"/wheels/iris_pgwire-*.whl
 exec python bench/execution_bench.py "$@"
