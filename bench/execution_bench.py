@@ -143,7 +143,7 @@ def create_accounts(dsn: str) -> None:
 def pgbench_tps(dsn: str, protocol: str, clients: int, seconds: float, script: Path) -> float:
     host, port = re.search(r"host=(\S+) port=(\d+)", dsn).groups()
     cmd = [str(find_bindir() / "pgbench"), "-n", "-f", str(script), "-M", protocol, "-c", str(clients),
-           "-j", str(min(clients, 2)), "-T", str(seconds), "-h", host, "-p", port, "-U", "postgres", "postgres"]
+           "-j", str(min(clients, 2)), "-T", str(int(seconds)), "-h", host, "-p", port, "-U", "postgres", "postgres"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds * 4 + 120)
     m = re.search(r"tps = ([\d.]+) \(without initial", out.stdout)
     if not m or "failed" in out.stdout.lower() and "transactions failed: 0" not in out.stdout:
