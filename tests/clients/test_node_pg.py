@@ -52,8 +52,7 @@ def test_types(steps, fmt):
 @pytest.mark.parametrize("fmt", ["text", "binary"])
 def test_typed_literals(steps, fmt):
     [row] = steps.ok(f"literals_{fmt}")
-    row.pop("n")
-    assert row == LITERALS
+    assert {k: v for k, v in row.items() if k != "n"} == LITERALS
 
 
 def test_numeric_literal_keeps_its_scale(request, target, steps):
