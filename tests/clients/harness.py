@@ -39,7 +39,7 @@ def need(exe: str, package: str) -> str:
     return path
 
 
-def env_for(target, **extra: str) -> dict:
+def env_for(target=None, **extra: str) -> dict:
     env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
     env.pop("PGPASSWORD", None)
     env.update(extra)
