@@ -3,7 +3,8 @@
 #   - PostgreSQL 15 server + client (psql for the tests, pg15 as the differential reference),
 #   - a Python venv (.venv, or $VENV) with the pinned test requirements,
 #   - the clients of the compatibility matrix (tests/clients/): Debian packages, npm
-#     packages into .cache/clients (IRIS_PGWIRE_NO_CLIENTS=1 skips them).
+#     packages into ~/.cache/iris-pgwire/clients, once per machine (IRIS_PGWIRE_CLIENT_CACHE
+#     moves it; IRIS_PGWIRE_NO_CLIENTS=1 skips the clients).
 # Usage: scripts/install-deps.sh [--client-only] [--no-venv] [--no-test-reqs]
 #   --client-only   psql only, no PostgreSQL server (scripts/start.sh)
 #   --no-venv       skip the venv
@@ -96,7 +97,7 @@ fi
 # The Node clients (tests/clients/node/package-lock.json) into the client cache, with npm's
 # own cache beside them; reinstalled only when the lock file changed.
 if [ "$client_only" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
-    node_dir="${IRIS_PGWIRE_CLIENT_CACHE:-$ROOT/.cache/clients}/node"
+    node_dir="${IRIS_PGWIRE_CLIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iris-pgwire/clients}/node"
     lock="$ROOT/tests/clients/node/package-lock.json"
     stamp="$node_dir/.package-lock.sha256"
     want="$(sha256sum "$lock" | cut -d' ' -f1)"

@@ -20,8 +20,11 @@ import pytest
 
 CLIENTS_DIR = Path(__file__).resolve().parent
 ROOT = CLIENTS_DIR.parents[1]
-# Toolchain caches (npm installs, cargo target, Go build cache) outlive a test run.
-CACHE = Path(os.environ.get("IRIS_PGWIRE_CLIENT_CACHE", ROOT / ".cache" / "clients"))
+# Toolchain caches (npm installs, cargo target, Go build cache), per machine so that a
+# fresh clone (CI) reuses them: the slow builds happen once. scripts/install-deps.sh and
+# scripts/test.sh use the same default.
+CACHE = Path(os.environ.get("IRIS_PGWIRE_CLIENT_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "iris-pgwire" / "clients")
 
 # The table every program creates, fills and reads back, one column per common type, and
 # the value each column holds. Programs bind these as parameters in the client's own types.
