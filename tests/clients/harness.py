@@ -93,11 +93,13 @@ class ProgramCache:
     """Runs a client program at most once per target in a session."""
 
     def __init__(self) -> None:
-        self._runs: dict[tuple, Steps] = {}
+        self._runs: dict[tuple, object] = {}
 
-    def get(self, key: tuple, run) -> Steps:
+    def get(self, key: tuple, run):
+        """run() once per key; a dict of steps comes back as Steps, anything else as is."""
         if key not in self._runs:
-            self._runs[key] = Steps(run())
+            result = run()
+            self._runs[key] = Steps(result) if isinstance(result, dict) else result
         return self._runs[key]
 
 
