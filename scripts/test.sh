@@ -54,5 +54,15 @@ if [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
 fi
 
 echo "== pytest"
-# Per-test timeout so a hung server fails one test instead of the whole run.
-exec python -m pytest tests -ra --timeout=180 "$@"
+# Per-test timeout so a hung server fails one test instead of the whole run. The junit
+# report feeds the client compatibility matrix (docs/clients.md, README), regenerated after
+# a full run (scripts/client-matrix.py leaves it alone after a partial one).
+report="$ROOT/target/pytest-junit.xml"
+mkdir -p "$ROOT/target"
+rc=0
+python -m pytest tests -ra --timeout=180 --junitxml="$report" -o junit_family=xunit1 "$@" || rc=$?
+if [ "$#" -eq 0 ] && [ -f "$report" ]; then
+    echo "== client matrix (scripts/client-matrix.py)"
+    python scripts/client-matrix.py "$report" || rc=$((rc ? rc : 1))
+fi
+exit "$rc"
