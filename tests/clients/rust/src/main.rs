@@ -72,7 +72,10 @@ async fn main() {
     step(&mut out, "connect", async { Ok(json!(c.query_one("select 1", &[]).await?.get::<_, i32>(0))) }).await;
     step(&mut out, "params", async {
         let r = c
-            .query_one("select $1::int + $2::int, $3 || 'x', $4::text is null", &[&40i32, &2i32, &"it's", &None::<&str>])
+            .query_one(
+                "select $1::int + $2::int, $3 || 'x', $4::text is null",
+                &[&40i32, &2i32, &"it's", &None::<&str>],
+            )
             .await?;
         Ok(json!([r.get::<_, i32>(0), r.get::<_, String>(1), r.get::<_, bool>(2)]))
     })
