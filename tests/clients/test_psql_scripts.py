@@ -134,7 +134,7 @@ def test_describe_table(request, target, tmp_path, table_name):
     r = run_script(target, tmp_path, f"create table {table_name} (id int primary key, name text);\n"
                    f"\\d {table_name}\n", "-v", "ON_ERROR_STOP=1")
     assert r.returncode == 0, r.stderr
-    assert "id|integer" in r.stdout.replace(" ", "") or "integer" in r.stdout
+    assert r.stdout.splitlines()[:2] == ["id|integer||not null|", "name|text|||"]
 
 
 def test_copy_from_stdin(request, target, tmp_path, table_name):

@@ -111,7 +111,8 @@ public class PgjdbcSteps {
         // makes it a named server statement, then binary for the types pgjdbc reads in binary.
         step("types_text_then_binary", () -> {
             List<Object> out = new ArrayList<>();
-            try (PreparedStatement ps = conn.prepareStatement("select * from " + table + " where id = ?")) {
+            String cols = "id, b, i2, i4, i8, f4, f8, n, s, v, by, d, tm, ts, tz, u";
+            try (PreparedStatement ps = conn.prepareStatement("select " + cols + " from " + table + " where id = ?")) {
                 for (int i = 0; i < 6; i++) {
                     ps.setInt(1, 1);
                     Map<String, Object> run = new LinkedHashMap<>();
@@ -122,10 +123,11 @@ public class PgjdbcSteps {
             }
             return out;
         });
+        // jsonb comes back as a PGobject, which pgjdbc types by name.
+        step("jsonb", () -> query("select j, '{\"x\": 1}'::jsonb from " + table));
         step("literals", () -> query("select true, 7::int2, 42::int4, 9000000000::int8, 0.5::float4, "
             + "0.25::float8, 1.500::numeric, 'txt'::text, '\\x0102'::bytea, '2000-01-01'::date, "
-            + "'2000-01-01 00:00:00'::timestamp, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, "
-            + "'{\"x\": 1}'::jsonb, null::int4"));
+            + "'2000-01-01 00:00:00'::timestamp, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, null::int4"));
         step("transaction_rollback", () -> {
             conn.setAutoCommit(false);
             try (Statement st = conn.createStatement()) {
