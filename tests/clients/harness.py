@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 CLIENTS_DIR = Path(__file__).resolve().parent
-ROOT = CLIENTS_DIR.parents[1]
 # Toolchain caches (npm installs, cargo target, Go build cache), per machine so that a
 # fresh clone (CI) reuses them: the slow builds happen once. scripts/install-deps.sh and
 # scripts/test.sh use the same default.
@@ -82,12 +81,6 @@ class Steps:
         assert r["ok"], f"step {name!r} failed: {r.get('sqlstate')} {r.get('error')}"
         return r.get("value")
 
-    def failed(self, name: str) -> dict:
-        r = self.results.get(name)
-        assert r is not None, f"step {name!r} did not run"
-        assert not r["ok"], f"step {name!r} was expected to fail, got {r.get('value')!r}"
-        return r
-
 
 class ProgramCache:
     """Runs a client program at most once per target in a session."""
@@ -125,8 +118,6 @@ def xfail_on_gateway(request: pytest.FixtureRequest, target, reason: str) -> Non
 
 CATALOG = "needs pg_catalog: issue 11"
 COPY = "needs COPY: issue 13"
-CANCEL = "needs cancel requests: issue 13"
-AUTH = "needs password authentication: issue 12"
 # Gaps of the gateway no other branch closes (README "Not supported yet").
 SQL_PREPARE = "gateway gap: SQL-level PREPARE / EXECUTE are refused (0A000); protocol-level prepare works"
 NUMERIC_SCALE = ("gateway gap (sqlite backend): a literal cast to unconstrained numeric in a "

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness import CLIENTS_DIR, deb_version, need, run_program
+from harness import CLIENTS_DIR, deb_version, need, run_program, tool_version
 
 CLIENT = "PHP PDO pgsql"
 
 
 def client_version() -> str:
-    return f"php-pgsql {deb_version('php-pgsql')} (Debian), {tool_php()}"
-
-
-def tool_php() -> str:
-    from harness import tool_version
-    return " ".join(tool_version("php", "-v").split()[:2])
+    return f"php-pgsql {deb_version('php-pgsql')} (Debian), {' '.join(tool_version('php', '-v').split()[:2])}"
 
 
 @pytest.fixture
