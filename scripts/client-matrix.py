@@ -27,6 +27,8 @@ DOC = ROOT / "docs" / "clients.md"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- client-matrix:begin -->", "<!-- client-matrix:end -->"
 TARGETS = ("pg15", "gateway")
+# tests/clients/test_iris_doubles.py: the same client programs over the IRIS backends' doubles.
+IRIS = ("embedded", "dbapi")
 
 
 @dataclass
@@ -43,7 +45,7 @@ class Case:
 class Client:
     name: str
     version: str
-    module: str
+    modules: list[str] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
 
     def on(self, target: str, outcome: str | None = None) -> list[Case]:
@@ -55,8 +57,10 @@ def feature_name(test: str) -> tuple[str, str]:
     m = re.fullmatch(r"test_(\w+?)(?:\[(.*)\])?", test)
     base, params = (m.group(1), m.group(2) or "") if m else (test, "")
     parts = [p for p in params.split("-") if p]
-    target = next((p for p in parts if p in TARGETS), "")
-    rest = [p for p in parts if p not in TARGETS]
+    target = next((p for p in parts if p in TARGETS + IRIS), "")
+    rest = [p for p in parts if p not in TARGETS + IRIS]
+    if base == "step" and rest:  # test_iris_doubles: [backend-program-step]
+        return rest[-1].replace("_", " "), target
     name = base.replace("_", " ")
     return (f"{name} ({', '.join(rest)})" if rest else name), target
 
@@ -84,7 +88,9 @@ def read_report(path: Path) -> dict[str, Client]:
             continue
         feature, target = feature_name(tc.get("name", ""))
         outcome, reason = outcome_of(tc)
-        c = clients.setdefault(module, Client(props["client"], props.get("client_version", "?"), module))
+        c = clients.setdefault(props["client"], Client(props["client"], props.get("client_version", "?")))
+        if module not in c.modules:
+            c.modules.append(module)
         c.cases.append(Case(module, feature, target, outcome, reason, float(tc.get("time") or 0)))
     return clients
 
@@ -92,7 +98,8 @@ def read_report(path: Path) -> dict[str, Client]:
 def complete(clients: dict[str, Client]) -> bool:
     """Every test file of tests/clients/ ran, on both targets."""
     files = {f"tests.clients.{p.stem}" for p in (ROOT / "tests" / "clients").glob("test_*.py")}
-    return set(clients) == files and all(c.on(t) for c in clients.values() for t in TARGETS)
+    ran = {m for c in clients.values() for m in c.modules}
+    return ran == files and all(c.on(t) for c in clients.values() for t in TARGETS)
 
 
 def features(cases: list[Case]) -> str:
@@ -107,8 +114,9 @@ def by_reason(cases: list[Case]) -> list[tuple[str, list[Case]]]:
 
 
 def summary_table(clients: dict[str, Client]) -> str:
-    rows = ["| client | version tested | PostgreSQL 15 | gateway | gateway gaps (why) |",
-            "|---|---|---|---|---|"]
+    rows = ["| client | version tested | PostgreSQL 15 | gateway (sqlite) | gateway gaps (why) "
+            "| IRIS doubles: embedded / dbapi |",
+            "|---|---|---|---|---|---|"]
     for c in sorted(clients.values(), key=lambda c: c.name.lower()):
         def score(t: str) -> str:
             parts = [f"{len(c.on(t, 'passed'))}/{len(c.on(t))} pass"]
@@ -119,8 +127,9 @@ def summary_table(clients: dict[str, Client]) -> str:
         gaps = "; ".join(sorted({short_reason(x.reason) for x in c.on("gateway", "xfail")})) or "none"
         if c.on("gateway", "failed"):
             gaps += "; FAILING: " + features(c.on("gateway", "failed"))
+        iris = " / ".join(f"{len(c.on(b, 'passed'))}/{len(c.on(b))}" for b in IRIS) if c.on(IRIS[0]) else "—"
         rows.append(f"| [{c.name}](docs/clients.md#{anchor(c.name)}) | {c.version} | {score('pg15')} "
-                    f"| {score('gateway')} | {gaps} |")
+                    f"| {score('gateway')} | {gaps} | {iris} |")
     return "\n".join(rows)
 
 
@@ -143,7 +152,8 @@ def details(clients: dict[str, Client]) -> str:
     out = []
     for c in sorted(clients.values(), key=lambda c: c.name.lower()):
         out.append(f"## {c.name}\n")
-        out.append(f"Version tested: {c.version}. Test file: `{c.module.replace('.', '/')}.py`.\n")
+        files = ", ".join(f"`{m.replace('.', '/')}.py`" for m in c.modules)
+        out.append(f"Version tested: {c.version}. Test files: {files}.\n")
         out.append(f"- **Works on the gateway** (same results as PostgreSQL 15): {features(c.on('gateway', 'passed'))}.")
         for reason, cases in by_reason(c.on("gateway", "xfail")):
             out.append(f"- **Not yet** ({reason}): {features(cases)}.")
@@ -151,6 +161,13 @@ def details(clients: dict[str, Client]) -> str:
             out.append(f"- **FAILING** ({reason}): {features(cases)}.")
         for reason, cases in by_reason(c.on("gateway", "skipped") + c.on("pg15", "skipped")):
             out.append(f"- Skipped ({reason}): {features(cases)}.")
+        iris = [x for b in IRIS for x in c.cases if x.target == b]
+        if iris:
+            out.append(f"- **On the IRIS doubles** (embedded and dbapi backends, same steps compared with "
+                       f"PostgreSQL 15): works on both: {features([x for x in c.on(IRIS[0], 'passed') if any(y.feature == x.feature for y in c.on(IRIS[1], 'passed'))])}.")
+            for reason, cases in by_reason([x for x in iris if x.outcome != "passed"]):
+                backends = "/".join(dict.fromkeys(x.target for x in cases))
+                out.append(f"  - not yet on {backends} ({reason}): {features(cases)}.")
         if c.on("pg15", "failed"):
             out.append(f"- **Fails on PostgreSQL 15 too** (a test bug): {features(c.on('pg15', 'failed'))}.")
         out.append("")
@@ -180,6 +197,10 @@ Columns: tests passed of those run per target, and the gateway's gaps with their
 Every test runs the same steps on both targets with the same expected values.
 
 {summary_table(clients).replace("(docs/clients.md#", "(#")}
+
+The last column: steps of the client's program that give the same result over the IRIS
+backends (`--backend embedded` and `--backend dbapi`, on the IRIS doubles of `tests/fakes`)
+as on PostgreSQL 15, of those compared (`tests/clients/test_iris_doubles.py`).
 
 {details(clients)}"""
 

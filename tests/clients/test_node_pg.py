@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from harness import COPY, NUMERIC_SCALE, xfail_on_gateway
-from node_runner import npm_version, run_node
+from node_runner import npm_version
 
 CLIENT = "node-postgres (pg)"
 
@@ -18,8 +18,8 @@ def client_version() -> str:
 
 
 @pytest.fixture
-def steps(program_cache, target):
-    return run_node(program_cache, target, "t_node_pg", "node_pg.js")
+def steps(client_steps, target):
+    return client_steps("node-pg", target)
 
 
 TYPES_ROW = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from harness import CATALOG, NUMERIC_SCALE, xfail_on_gateway
-from node_runner import npm_version, run_node
+from node_runner import npm_version
 
 CLIENT = "postgres (postgres.js)"
 FETCH_TYPES = f"{CATALOG} (postgres.js reads pg_type's array types on connect)"
@@ -21,9 +21,9 @@ def client_version() -> str:
 
 
 @pytest.fixture
-def steps(request, program_cache, target):
+def steps(request, client_steps, target):
     xfail_on_gateway(request, target, FETCH_TYPES)
-    return run_node(program_cache, target, "t_node_postgres", "node_postgres.js")
+    return client_steps("node-postgres", target)
 
 
 def test_connect(steps):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import CATALOG, CLIENTS_DIR, deb_version, need, run_program, xfail_on_gateway
+from harness import CATALOG, deb_version, xfail_on_gateway
 
 CLIENT = "Perl DBD::Pg"
 
@@ -16,10 +16,8 @@ def client_version() -> str:
 
 
 @pytest.fixture
-def steps(program_cache, target):
-    perl = need("perl", "libdbd-pg-perl")
-    return program_cache.get(("perl", target.name), lambda: run_program(
-        [perl, str(CLIENTS_DIR / "scripts" / "perl_dbd_pg_steps.pl")], target, "t_perl_dbd"))
+def steps(client_steps, target):
+    return client_steps("perl-dbd-pg", target)
 
 
 def test_connect(steps):

@@ -9,11 +9,9 @@ import subprocess
 
 import pytest
 
-from harness import CATALOG, CLIENTS_DIR, COPY, NUMERIC_SCALE, deb_version, need, run_program
-from harness import xfail_on_gateway
+from harness import CATALOG, COPY, NUMERIC_SCALE, deb_version, xfail_on_gateway
 
 CLIENT = "pgjdbc"
-JAR = "/usr/share/java/postgresql.jar"
 # getObject() on a jsonb column (a PGobject, typed by name) asks pgjdbc's TypeInfoCache,
 # which reads pg_type (`.. WHERE n.nspname = ANY(current_schemas(true)) ..`).
 TYPE_INFO = f"{CATALOG} (pgjdbc's TypeInfoCache reads pg_type for getObject on jsonb)"
@@ -28,20 +26,9 @@ def java_version() -> str:
     return out.stderr.split('"')[1] if '"' in out.stderr else "unknown"
 
 
-@pytest.fixture(scope="session")
-def classes(tmp_path_factory):
-    javac = need("javac", "default-jdk-headless")
-    out = tmp_path_factory.mktemp("pgjdbc")
-    subprocess.run([javac, "-d", str(out), "-cp", JAR, str(CLIENTS_DIR / "java" / "PgjdbcSteps.java")],
-                   check=True, capture_output=True, timeout=300)
-    return out
-
-
 @pytest.fixture
-def steps(program_cache, target, classes):
-    java = need("java", "default-jdk-headless")
-    return program_cache.get(("pgjdbc", target.name), lambda: run_program(
-        [java, "-cp", f"{classes}:{JAR}", "PgjdbcSteps"], target, "t_pgjdbc"))
+def steps(client_steps, target):
+    return client_steps("pgjdbc", target)
 
 
 TYPES_ROW = [

@@ -10,8 +10,7 @@ import subprocess
 
 import pytest
 
-from harness import CACHE, CLIENTS_DIR, COPY, deb_version, env_for, need, run_program
-from harness import xfail_on_gateway
+from harness import COPY, deb_version, xfail_on_gateway
 
 CLIENT = "pgx v4 (Go)"
 
@@ -21,24 +20,9 @@ def client_version() -> str:
             f"{subprocess.run(['go', 'version'], capture_output=True, text=True).stdout.split()[2]}")
 
 
-GO_ENV = {"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOPROXY": "off", "GOFLAGS": "",
-          "GOCACHE": str(CACHE / "go" / "cache")}
-
-
-@pytest.fixture(scope="session")
-def binary(tmp_path_factory):
-    go = need("go", "golang-go and golang-github-jackc-pgx-v4-dev")
-    out = tmp_path_factory.mktemp("pgx") / "pgx_steps"
-    proc = subprocess.run([go, "build", "-o", str(out), str(CLIENTS_DIR / "go" / "pgx_steps.go")],
-                          capture_output=True, text=True, timeout=600, env=env_for(None, **GO_ENV))
-    assert proc.returncode == 0, proc.stderr
-    return out
-
-
 @pytest.fixture
-def steps(program_cache, target, binary):
-    return program_cache.get(("pgx", target.name),
-                             lambda: run_program([str(binary)], target, "t_pgx"))
+def steps(client_steps, target):
+    return client_steps("pgx", target)
 
 
 # As pgx decodes them: numeric as pgtype's text, time as microseconds since midnight.

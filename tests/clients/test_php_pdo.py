@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import CLIENTS_DIR, deb_version, need, run_program, tool_version
+from harness import deb_version, tool_version
 
 CLIENT = "PHP PDO pgsql"
 
@@ -16,10 +16,8 @@ def client_version() -> str:
 
 
 @pytest.fixture
-def steps(program_cache, target):
-    php = need("php", "php-cli php-pgsql")
-    return program_cache.get(("php", target.name), lambda: run_program(
-        [php, str(CLIENTS_DIR / "scripts" / "php_pdo_steps.php")], target, "t_php_pdo"))
+def steps(client_steps, target):
+    return client_steps("php-pdo", target)
 
 
 def test_connect(steps):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import CATALOG, CLIENTS_DIR, deb_version, need, run_program, xfail_on_gateway
+from harness import CATALOG, deb_version, xfail_on_gateway
 
 CLIENT = "ruby-pg"
 
@@ -17,10 +17,8 @@ def client_version() -> str:
 
 
 @pytest.fixture
-def steps(program_cache, target):
-    ruby = need("ruby", "ruby-pg")
-    return program_cache.get(("ruby-pg", target.name), lambda: run_program(
-        [ruby, str(CLIENTS_DIR / "scripts" / "ruby_pg_steps.rb")], target, "t_ruby_pg"))
+def steps(client_steps, target):
+    return client_steps("ruby-pg", target)
 
 
 def test_connect(steps):

@@ -7,15 +7,13 @@ through chrono, uuid, serde_json), transactions, copy_in."""
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
-from harness import CACHE, CLIENTS_DIR, COPY, need, run_program, xfail_on_gateway
+from harness import CLIENTS_DIR, COPY, xfail_on_gateway
 
 CLIENT = "tokio-postgres (Rust)"
 PROJECT = CLIENTS_DIR / "rust"
-TARGET_DIR = CACHE / "rust-target"
 
 
 def client_version() -> str:
@@ -24,21 +22,9 @@ def client_version() -> str:
     return f"tokio-postgres {m.group(1) if m else 'unknown'}"
 
 
-@pytest.fixture(scope="session")
-def binary():
-    """A no-op when scripts/test.sh built it already (the first build takes ~1.5 min)."""
-    cargo = need("cargo", "the Rust toolchain")
-    proc = subprocess.run(
-        [cargo, "build", "--locked", "--quiet", "--manifest-path", str(PROJECT / "Cargo.toml"),
-         "--target-dir", str(TARGET_DIR)], capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr
-    return TARGET_DIR / "debug" / "tokio-postgres-steps"
-
-
 @pytest.fixture
-def steps(program_cache, target, binary):
-    return program_cache.get(("tokio-postgres", target.name),
-                             lambda: run_program([str(binary)], target, "t_tokio_postgres"))
+def steps(client_steps, target):
+    return client_steps("tokio-postgres", target)
 
 
 def test_connect(steps):

@@ -30,23 +30,23 @@ fn hex(b: &[u8]) -> String {
 async fn types_binary(c: &Client, table: &str) -> R {
     let row = c.query_one(&format!("select * from {table}"), &[]).await?;
     Ok(json!([
-        row.get::<_, i32>(0),
-        row.get::<_, bool>(1),
-        row.get::<_, i16>(2),
-        row.get::<_, i32>(3),
-        row.get::<_, i64>(4),
-        row.get::<_, f32>(5),
-        row.get::<_, f64>(6),
-        row.get::<_, Decimal>(7).to_string(),
-        row.get::<_, String>(8),
-        row.get::<_, String>(9),
-        hex(&row.get::<_, Vec<u8>>(10)),
-        row.get::<_, NaiveDate>(11).to_string(),
-        row.get::<_, NaiveTime>(12).to_string(),
-        row.get::<_, NaiveDateTime>(13).to_string(),
-        row.get::<_, DateTime<Utc>>(14).to_rfc3339(),
-        row.get::<_, Uuid>(15).to_string(),
-        row.get::<_, Value>(16),
+        row.try_get::<_, i32>(0)?,
+        row.try_get::<_, bool>(1)?,
+        row.try_get::<_, i16>(2)?,
+        row.try_get::<_, i32>(3)?,
+        row.try_get::<_, i64>(4)?,
+        row.try_get::<_, f32>(5)?,
+        row.try_get::<_, f64>(6)?,
+        row.try_get::<_, Decimal>(7)?.to_string(),
+        row.try_get::<_, String>(8)?,
+        row.try_get::<_, String>(9)?,
+        hex(&row.try_get::<_, Vec<u8>>(10)?),
+        row.try_get::<_, NaiveDate>(11)?.to_string(),
+        row.try_get::<_, NaiveTime>(12)?.to_string(),
+        row.try_get::<_, NaiveDateTime>(13)?.to_string(),
+        row.try_get::<_, DateTime<Utc>>(14)?.to_rfc3339(),
+        row.try_get::<_, Uuid>(15)?.to_string(),
+        row.try_get::<_, Value>(16)?,
     ]))
 }
 
@@ -69,7 +69,7 @@ async fn main() {
     };
     let c = &client;
     let t = table.as_str();
-    step(&mut out, "connect", async { Ok(json!(c.query_one("select 1", &[]).await?.get::<_, i32>(0))) }).await;
+    step(&mut out, "connect", async { Ok(json!(c.query_one("select 1", &[]).await?.try_get::<_, i32>(0)?)) }).await;
     step(&mut out, "params", async {
         let r = c
             .query_one(
@@ -77,7 +77,7 @@ async fn main() {
                 &[&40i32, &2i32, &"it's", &None::<&str>],
             )
             .await?;
-        Ok(json!([r.get::<_, i32>(0), r.get::<_, String>(1), r.get::<_, bool>(2)]))
+        Ok(json!([r.try_get::<_, i32>(0)?, r.try_get::<_, String>(1)?, r.try_get::<_, bool>(2)?]))
     })
     .await;
     step(&mut out, "types_insert", async {
@@ -135,15 +135,19 @@ async fn main() {
         let tx = client.transaction().await?;
         tx.execute(&format!("insert into {t} (id) values (3)"), &[]).await?;
         tx.commit().await?;
-        let ids: Vec<i32> =
-            client.query(&format!("select id from {t} order by id"), &[]).await?.iter().map(|r| r.get(0)).collect();
+        let ids = client
+            .query(&format!("select id from {t} order by id"), &[])
+            .await?
+            .iter()
+            .map(|r| r.try_get::<_, i32>(0))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(json!(ids))
     })
     .await;
     let c = &client;
     step(&mut out, "error", async {
         let e = c.query(&format!("select * from {t}_missing"), &[]).await.err().ok_or("no error")?;
-        let after: i32 = c.query_one("select 2", &[]).await?.get(0);
+        let after: i32 = c.query_one("select 2", &[]).await?.try_get(0)?;
         Ok(json!({"sqlstate": e.code().map(|s| s.code()), "after": after}))
     })
     .await;
@@ -151,7 +155,7 @@ async fn main() {
         let st = c.prepare("select $1::int * 2 as v").await?;
         let mut v = vec![json!(st.params().iter().map(|p| p.oid()).collect::<Vec<_>>())];
         for i in 0..6i32 {
-            v.push(json!(c.query_one(&st, &[&i]).await?.get::<_, i32>(0)));
+            v.push(json!(c.query_one(&st, &[&i]).await?.try_get::<_, i32>(0)?));
         }
         Ok(json!(v))
     })
