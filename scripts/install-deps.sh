@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, idempotently and quietly:
 #   - PostgreSQL 15 server + client (psql for the tests, pg15 as the differential reference),
-#   - a Python venv (.venv, or $VENV) with the pinned test requirements.
+#   - a Python venv (.venv, or $VENV) with the pinned test requirements,
+#   - the clients of the compatibility matrix (tests/clients/): Debian packages, npm
+#     packages into ~/.cache/iris-pgwire/clients, once per machine (IRIS_PGWIRE_CLIENT_CACHE
+#     moves it; IRIS_PGWIRE_NO_CLIENTS=1 skips the clients).
 # Usage: scripts/install-deps.sh [--client-only] [--no-venv] [--no-test-reqs] [--bench]
 #   --client-only   psql only, no PostgreSQL server (scripts/start.sh)
 #   --no-venv       skip the venv
@@ -59,6 +62,21 @@ fi
 if [ "$want_bench" -eq 1 ] && ! command -v pgbouncer >/dev/null 2>&1; then
     pkgs+=(pgbouncer)
 fi
+# The clients of the compatibility matrix (tests/clients/, docs/clients.md), from Debian's
+# archive, in the same apt-get call. Each is checked by its package, so a machine that has
+# them pays nothing.
+if [ "$client_only" -eq 0 ] && [ "$want_bench" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
+    deb_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed'; }
+    command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+    command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+    command -v javac >/dev/null 2>&1 || pkgs+=(default-jdk-headless)
+    command -v go >/dev/null 2>&1 || pkgs+=(golang-go)
+    command -v pgbench >/dev/null 2>&1 || pkgs+=(postgresql-client-15)
+    for p in libpostgresql-jdbc-java golang-github-jackc-pgx-v4-dev ruby-pg php-cli php-pgsql \
+        libdbd-pg-perl odbc-postgresql unixodbc pgcli; do
+        deb_installed "$p" || pkgs+=("$p")
+    done
+fi
 if [ "${#pkgs[@]}" -gt 0 ]; then
     apt_install "${pkgs[@]}"
 fi
@@ -79,6 +97,21 @@ if [ "$want_venv" -eq 1 ]; then
     if [ "$want_reqs" -eq 1 ] && { [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; }; then
         log "pip install -r requirements-test.txt"
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-test.txt"
+        echo "$want" >"$stamp"
+    fi
+fi
+# The Node clients (tests/clients/node/package-lock.json) into the client cache, with npm's
+# own cache beside them; reinstalled only when the lock file changed.
+if [ "$client_only" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
+    node_dir="${IRIS_PGWIRE_CLIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iris-pgwire/clients}/node"
+    lock="$ROOT/tests/clients/node/package-lock.json"
+    stamp="$node_dir/.package-lock.sha256"
+    want="$(sha256sum "$lock" | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        log "npm ci (tests/clients/node) into $node_dir"
+        mkdir -p "$node_dir"
+        cp "$ROOT/tests/clients/node/package.json" "$lock" "$node_dir/"
+        (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error --cache "$node_dir/.npm" >/dev/null)
         echo "$want" >"$stamp"
     fi
 fi

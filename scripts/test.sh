@@ -45,6 +45,24 @@ fi
 echo "== maturin develop (build and install iris_pgwire into $VENV)"
 maturin develop --locked --quiet
 
+# The Rust client of the compatibility matrix is its own cargo project (tests/clients/rust),
+# built once per machine into the client cache; a no-op once built.
+CLIENT_CACHE="${IRIS_PGWIRE_CLIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iris-pgwire/clients}"
+if [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
+    echo "== cargo build tests/clients/rust (tokio-postgres client)"
+    cargo build --locked --quiet --manifest-path tests/clients/rust/Cargo.toml --target-dir "$CLIENT_CACHE/rust-target"
+fi
+
 echo "== pytest"
-# Per-test timeout so a hung server fails one test instead of the whole run.
-exec python -m pytest tests -ra --timeout=180 "$@"
+# Per-test timeout so a hung server fails one test instead of the whole run. The junit
+# report feeds the client compatibility matrix (docs/clients.md, README), regenerated after
+# a full run (scripts/client-matrix.py leaves it alone after a partial one).
+report="$ROOT/target/pytest-junit.xml"
+mkdir -p "$ROOT/target"
+rc=0
+python -m pytest tests -ra --timeout=180 --junitxml="$report" -o junit_family=xunit1 "$@" || rc=$?
+if [ "$#" -eq 0 ] && [ -f "$report" ]; then
+    echo "== client matrix (scripts/client-matrix.py)"
+    python scripts/client-matrix.py "$report" || rc=$((rc ? rc : 1))
+fi
+exit "$rc"

@@ -36,6 +36,9 @@ fn defaults(server_version: &str) -> Vec<(&'static str, String)> {
         ("integer_datetimes", "on".into()),
         ("IntervalStyle", "postgres".into()),
         ("is_superuser", "on".into()),
+        // No JIT here. asyncpg reads and sets it before each type introspection, and an
+        // unknown setting there aborts the client's open transaction.
+        ("jit", "off".into()),
         ("lock_timeout", "0".into()),
         ("max_identifier_length", "63".into()),
         ("search_path", "\"$user\", public".into()),

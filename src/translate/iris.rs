@@ -10,7 +10,7 @@ use sqlparser::ast::{Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Sel
 use super::ast_util::{refuse, take};
 use super::booleans::{to_predicate, to_value};
 use super::common::{run, Pass};
-use super::{booleans, collation, ddl, dml, functions, limits, vectors, IrisOptions, Output};
+use super::{booleans, collation, ddl, derived_columns, dml, functions, limits, vectors, IrisOptions, Output};
 use crate::error::PgResult;
 
 pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
@@ -68,6 +68,8 @@ impl Pass for IrisPass<'_> {
         if q.with.as_ref().is_some_and(|w| w.recursive) {
             return Err(refuse("WITH RECURSIVE", "IRIS has no recursive queries: unroll the recursion in the client"));
         }
+        // IRIS has no multi-row VALUES, so no VALUES in FROM either.
+        derived_columns::move_aliases(q, None)?;
         for_each_select(&mut q.body, &mut |s| select_contexts(s));
         let projection = match q.body.as_ref() {
             SetExpr::Select(s) => Some(s.projection.clone()),

@@ -11,6 +11,7 @@ mod cache;
 mod collation;
 mod common;
 mod ddl;
+mod derived_columns;
 mod dml;
 mod functions;
 mod iris;

@@ -14,6 +14,7 @@ use sqlparser::tokenizer::Token;
 
 use super::ast_util::*;
 use super::common::{run, Pass};
+use super::derived_columns;
 use super::pgtype::{kind, PgKind};
 use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
@@ -79,6 +80,7 @@ impl Pass for SqlitePass {
     }
 
     fn query(&mut self, q: &mut Query) -> PgResult<()> {
+        derived_columns::move_aliases(q, Some(derived_columns::sqlite_values_column))?;
         limits(q)?;
         nulls_order(q);
         // Row locks: SQLite locks the whole database for writers, so FOR UPDATE adds nothing.
@@ -258,6 +260,9 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             _ => plain("BLOB"),
         },
         PgKind::Interval => Err(refuse("casts to interval", "compute the time bound in the client")),
+        // A parameter cast to an array type (SQLAlchemy casts every INSERT parameter) arrives
+        // as PostgreSQL array text, which is how array columns are stored.
+        PgKind::Array if matches!(&e, Expr::Value(v) if matches!(v.value, Value::Placeholder(_))) => Ok(e),
         PgKind::Array => Err(refuse("array types", "pass the elements as separate parameters")),
         PgKind::Other(n) => Err(refuse(&format!("cast to type {n}"), "cast to a standard SQL type")),
     }

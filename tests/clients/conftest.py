@@ -1,0 +1,106 @@
+"""The compatibility matrix's test files: one per client (test_<client>.py), each run on
+PostgreSQL 15 and on the gateway. Each file names its client (CLIENT) and how to read the
+version under test (client_version()); both go into the junit report as properties, which
+scripts/client-matrix.py turns into docs/clients.md."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from harness import CACHE, CLIENTS_DIR, ProgramCache, env_for, need, run_program
+from node_runner import node_env
+
+_versions: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _matrix_properties(request: pytest.FixtureRequest, record_property) -> None:
+    mod = request.module
+    if hasattr(mod, "client_module"):
+        mod = mod.client_module(request)
+    client = getattr(mod, "CLIENT", None)
+    if client is None:
+        return
+    if client not in _versions:
+        _versions[client] = mod.client_version()
+    record_property("client", client)
+    record_property("client_version", _versions[client])
+
+
+@pytest.fixture(scope="session")
+def program_cache() -> ProgramCache:
+    return ProgramCache()
+
+
+# The compiled client programs, built once per session (Go's and cargo's caches make a
+# rebuild cheap; scripts/test.sh builds the Rust one before pytest).
+PGJDBC_JAR = "/usr/share/java/postgresql.jar"
+GO_ENV = {"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOPROXY": "off", "GOFLAGS": "",
+          "GOCACHE": str(CACHE / "go" / "cache")}
+RUST_PROJECT = CLIENTS_DIR / "rust"
+
+
+@pytest.fixture(scope="session")
+def pgjdbc_classes(tmp_path_factory):
+    javac = need("javac", "default-jdk-headless")
+    out = tmp_path_factory.mktemp("pgjdbc")
+    subprocess.run([javac, "-d", str(out), "-cp", PGJDBC_JAR, str(CLIENTS_DIR / "java" / "PgjdbcSteps.java")],
+                   check=True, capture_output=True, timeout=300)
+    return out
+
+
+@pytest.fixture(scope="session")
+def pgx_binary(tmp_path_factory):
+    go = need("go", "golang-go and golang-github-jackc-pgx-v4-dev")
+    out = tmp_path_factory.mktemp("pgx") / "pgx_steps"
+    proc = subprocess.run([go, "build", "-o", str(out), str(CLIENTS_DIR / "go" / "pgx_steps.go")],
+                          capture_output=True, text=True, timeout=600, env=env_for(None, **GO_ENV))
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def tokio_postgres_binary():
+    """A no-op when scripts/test.sh built it already (the first build takes ~1.5 min)."""
+    cargo = need("cargo", "the Rust toolchain")
+    target_dir = CACHE / "rust-target"
+    proc = subprocess.run(
+        [cargo, "build", "--locked", "--quiet", "--manifest-path", str(RUST_PROJECT / "Cargo.toml"),
+         "--target-dir", str(target_dir)], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    return target_dir / "debug" / "tokio-postgres-steps"
+
+
+SCRIPTS = CLIENTS_DIR / "scripts"
+# program: (fixture the command needs or None, command from it, table, extra environment)
+PROGRAMS = {
+    "node-pg": (None, lambda _: [need("node", "nodejs"), str(CLIENTS_DIR / "node" / "node_pg.js")],
+                "t_node_pg", node_env),
+    "node-postgres": (None, lambda _: [need("node", "nodejs"), str(CLIENTS_DIR / "node" / "node_postgres.js")],
+                      "t_node_postgres", node_env),
+    "pgjdbc": ("pgjdbc_classes", lambda classes: [need("java", "default-jdk-headless"), "-cp",
+                                                  f"{classes}:{PGJDBC_JAR}", "PgjdbcSteps"], "t_pgjdbc", None),
+    "pgx": ("pgx_binary", lambda binary: [str(binary)], "t_pgx", None),
+    "tokio-postgres": ("tokio_postgres_binary", lambda binary: [str(binary)], "t_tokio_postgres", None),
+    "ruby-pg": (None, lambda _: [need("ruby", "ruby-pg"), str(SCRIPTS / "ruby_pg_steps.rb")], "t_ruby_pg", None),
+    "php-pdo": (None, lambda _: [need("php", "php-cli php-pgsql"), str(SCRIPTS / "php_pdo_steps.php")],
+                "t_php_pdo", None),
+    "perl-dbd-pg": (None, lambda _: [need("perl", "libdbd-pg-perl"), str(SCRIPTS / "perl_dbd_pg_steps.pl")],
+                    "t_perl_dbd", None),
+}
+
+
+@pytest.fixture
+def client_steps(request, program_cache):
+    """client_steps(program, target): that program's steps on that server, run once."""
+    def get(program: str, target):
+        fixture, command, table, extra_env = PROGRAMS[program]
+        built = request.getfixturevalue(fixture) if fixture else None
+
+        def run():
+            env = env_for(target, **(extra_env() if extra_env else {}))
+            return run_program(command(built), target, table, env=env)
+        return program_cache.get((program, target.name), run)
+    return get

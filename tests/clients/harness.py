@@ -1,0 +1,124 @@
+"""Running a client that is not Python: a small program per client (tests/clients/<lang>/)
+does every step of the matrix against one server and prints one JSON object
+
+    {"step name": {"ok": true, "value": ...} | {"ok": false, "error": "...", "sqlstate": "..."}}
+
+and the test file asserts on each step in its own test, so one gap (say the catalog) fails
+one test, not the file. The program runs once per target; the steps' results are cached.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+CLIENTS_DIR = Path(__file__).resolve().parent
+# Toolchain caches (npm installs, cargo target, Go build cache), per machine so that a
+# fresh clone (CI) reuses them: the slow builds happen once. scripts/install-deps.sh and
+# scripts/test.sh use the same default.
+CACHE = Path(os.environ.get("IRIS_PGWIRE_CLIENT_CACHE")
+             or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "iris-pgwire" / "clients")
+
+# The table every program creates, fills and reads back, one column per common type, and
+# the value each column holds. Programs bind these as parameters in the client's own types.
+TYPES_TABLE_DDL = (
+    "create table {t} (id int4 primary key, b bool, i2 int2, i4 int4, i8 int8, f4 float4, "
+    "f8 float8, n numeric(12,3), s text, v varchar(10), by bytea, d date, tm time, "
+    "ts timestamp, tz timestamptz, u uuid, j jsonb)"
+)
+
+
+def need(exe: str, package: str) -> str:
+    path = shutil.which(exe)
+    if not path:
+        pytest.fail(f"{exe} not installed: scripts/install-deps.sh installs {package}")
+    return path
+
+
+def env_for(target=None, **extra: str) -> dict:
+    env = {**os.environ, "PGCONNECT_TIMEOUT": "10"}
+    env.pop("PGPASSWORD", None)
+    env.update(extra)
+    return env
+
+
+def run_program(cmd: list[str], target, table: str, *, timeout: float = 120,
+                cwd: Path | None = None, env: dict | None = None) -> dict:
+    """Run one client program: argv gets host, port, user, dbname and a fresh table name."""
+    args = [*cmd, target.host, str(target.port), target.user, target.dbname, table]
+    t0 = time.monotonic()
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          stdin=subprocess.DEVNULL, env=env or env_for(target))
+    elapsed = time.monotonic() - t0
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    try:
+        steps = json.loads(last)
+    except json.JSONDecodeError:
+        # The program died (a driver that throws outside any step): every step fails
+        # with what it printed.
+        steps = {"_fatal": f"{' '.join(args)} exited {proc.returncode} after {elapsed:.1f}s "
+                           f"without JSON:\nstdout:\n{proc.stdout[-3000:]}"}
+    steps["_stderr"] = proc.stderr[-4000:]
+    return steps
+
+
+class Steps:
+    """One program run's results, keyed by step."""
+
+    def __init__(self, results: dict) -> None:
+        self.results = results
+
+    def ok(self, name: str):
+        r = self.results.get(name)
+        assert r is not None, (f"step {name!r} did not run: {self.results.get('_fatal', '')}\n"
+                               f"stderr:\n{self.results['_stderr']}")
+        assert r["ok"], f"step {name!r} failed: {r.get('sqlstate')} {r.get('error')}"
+        return r.get("value")
+
+
+class ProgramCache:
+    """Runs a client program at most once per target in a session."""
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple, object] = {}
+
+    def get(self, key: tuple, run):
+        """run() once per key; a dict of steps comes back as Steps, anything else as is."""
+        if key not in self._runs:
+            result = run()
+            self._runs[key] = Steps(result) if isinstance(result, dict) else result
+        return self._runs[key]
+
+
+def tool_version(*cmd: str) -> str:
+    try:
+        out = subprocess.run(list(cmd), capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not installed"
+    text = (out.stdout or out.stderr).strip()
+    return text.splitlines()[0] if text else "unknown"
+
+
+def deb_version(package: str) -> str:
+    return tool_version("dpkg-query", "-W", "-f=${Version}", package)
+
+
+def xfail_on_gateway(request: pytest.FixtureRequest, target, reason: str) -> None:
+    """A gap of the gateway that another issue closes: strict, so the test flips visibly
+    (XPASS fails the run) the day the feature lands. PostgreSQL 15 must pass."""
+    if target.is_gateway:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+CATALOG = "needs pg_catalog: issue 11"
+COPY = "needs COPY: issue 13"
+# Gaps of the gateway no other branch closes (README "Not supported yet").
+SQL_PREPARE = "gateway gap: SQL-level PREPARE / EXECUTE are refused (0A000); protocol-level prepare works"
+NUMERIC_SCALE = ("gateway gap (sqlite backend): a literal cast to unconstrained numeric in a "
+                 "select list loses its trailing zeros (1.500::numeric -> 1.5); columns keep them")
