@@ -102,7 +102,7 @@ if [ "$want_venv" -eq 1 ]; then
 fi
 # The Node clients (tests/clients/node/package-lock.json) into the client cache, with npm's
 # own cache beside them; reinstalled only when the lock file changed.
-if [ "$client_only" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
+if [ "$client_only" -eq 0 ] && [ "$want_bench" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
     node_dir="${IRIS_PGWIRE_CLIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iris-pgwire/clients}/node"
     lock="$ROOT/tests/clients/node/package-lock.json"
     stamp="$node_dir/.package-lock.sha256"
