@@ -93,9 +93,12 @@ pub struct Server {
 impl Server {
     /// Bind and start serving on background threads; returns once the socket listens.
     pub fn start(config: Config, backend: Arc<dyn Backend>) -> std::io::Result<Server> {
+        let (started, stopping) = (backend.clone(), backend.clone());
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
             .thread_name("iris-pgwire")
+            .on_thread_start(move || started.thread_started())
+            .on_thread_stop(move || stopping.thread_stopping())
             .enable_all()
             .build()?;
         let std_listener = std::net::TcpListener::bind((config.host.as_str(), config.port))?;

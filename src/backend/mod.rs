@@ -93,6 +93,11 @@ pub struct Ran {
 
 pub trait Backend: Send + Sync {
     fn connect(&self) -> PgResult<Box<dyn Connection>>;
+
+    /// Called on each thread of the server's runtime when it starts and before it ends
+    /// (backend calls run on those threads): per-thread set-up such as an interpreter state.
+    fn thread_started(&self) {}
+    fn thread_stopping(&self) {}
 }
 
 pub trait Connection: Send + Sync {

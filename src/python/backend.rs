@@ -114,6 +114,14 @@ fn close_quietly(cursor: &Bound<'_, PyAny>) {
 }
 
 impl Backend for PyBackend {
+    fn thread_started(&self) {
+        super::threads::keep_thread_state();
+    }
+
+    fn thread_stopping(&self) {
+        super::threads::drop_thread_state();
+    }
+
     fn connect(&self) -> PgResult<Box<dyn Connection>> {
         Python::attach(|py| {
             let conn = self.backend.bind(py).call_method0("connect").map_err(|e| py_err_to_pg(py, e))?;

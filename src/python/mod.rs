@@ -3,6 +3,7 @@
 //! Python function (`translate_api.rs`). No other module touches PyO3 types.
 
 pub mod backend;
+mod threads;
 pub mod translate_api;
 pub mod values;
 
