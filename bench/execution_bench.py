@@ -146,7 +146,8 @@ def pgbench_tps(dsn: str, protocol: str, clients: int, seconds: float, script: P
            "-j", str(min(clients, 2)), "-T", str(int(seconds)), "-h", host, "-p", port, "-U", "postgres", "postgres"]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds * 4 + 120)
     m = re.search(r"tps = ([\d.]+) \(without initial", out.stdout)
-    if not m or "failed" in out.stdout.lower() and "transactions failed: 0" not in out.stdout:
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    if not m or (failed and failed.group(1) != "0"):
         print(f"    pgbench {protocol} c={clients} failed: {(out.stdout + out.stderr)[-600:]}", file=sys.stderr)
         return float("nan")
     return float(m.group(1))
