@@ -1,5 +1,6 @@
 //! iris-pgwire core: a PostgreSQL wire-protocol server that executes through Python backends.
 
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod pool;
@@ -8,5 +9,6 @@ pub mod python;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod tls;
 pub mod translate;
 pub mod types;

@@ -88,6 +88,22 @@ def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
         return False
 
 
+def _log_security(cfg: Config) -> None:
+    """Say who is let in and whether connections can be encrypted."""
+    if cfg.hba_file:
+        log.info("access rules from %s", cfg.hba_file)
+    else:
+        log.warning(
+            "no --hba-file: every user is trusted without a password from loopback addresses, "
+            "all other addresses are refused; configure access rules before exposing the gateway"
+        )
+    if cfg.tls_cert:
+        log.info("TLS enabled (certificate %s)%s", cfg.tls_cert,
+                 f", client certificates from {cfg.tls_client_ca}" if cfg.tls_client_ca else "")
+    else:
+        log.info("TLS disabled: SSLRequest is answered 'N' (set --tls-cert and --tls-key)")
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     cfg, ns = from_args(argv)
     level = getattr(logging, cfg.log_level.upper(), logging.INFO)
@@ -121,9 +137,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     server = Server(backend, options)
     try:
         host, port = server.start()
-    except OSError as e:
+    except (OSError, ValueError) as e:
         print(f"iris-pgwire: {e}", file=sys.stderr)
         return 2
+    _log_security(cfg)
     log.info("iris-pgwire listening on %s:%d (backend %s)", host, port, backend.name)
     if cfg.pidfile:
         with open(cfg.pidfile, "w") as f:
@@ -135,8 +152,22 @@ def main(argv: Optional[list[str]] = None) -> int:
         log.info("received %s, shutting down", signal.Signals(signum).name)
         stop.set()
 
+    def on_hangup(_signum: int, _frame: Any) -> None:
+        # Handlers run on this main thread; the reload itself is quick file reading.
+        try:
+            if server.reload_tls():
+                log.info("SIGHUP: TLS certificate and key reloaded (live sessions keep theirs)")
+        except ValueError as e:
+            log.error("SIGHUP: TLS files not reloaded, the old ones stay in use: %s", e)
+        if cfg.users_file:
+            try:
+                log.info("SIGHUP: users file reloaded (%d users)", server.reload_users())
+            except ValueError as e:
+                log.error("SIGHUP: users file not reloaded, the old users stay: %s", e)
+
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
     while not stop.wait(0.5):
         pass
     server.stop()

@@ -111,11 +111,22 @@ fn columns_from_py(desc: &Bound<'_, PyAny>) -> PyResult<Option<Vec<Column>>> {
     Ok(Some(cols))
 }
 
-pub fn connect(backend: &Py<PyAny>) -> PgResult<BackendConn> {
+/// A new backend connection; `login` (user, password) logs in as that IRIS user
+/// (password pass-through, backends with `logs_in_users`).
+pub fn connect(backend: &Py<PyAny>, login: Option<(&str, &str)>) -> PgResult<BackendConn> {
     Python::attach(|py| {
-        let conn = backend.bind(py).call_method0("connect").map_err(|e| py_err_to_pg(py, e))?;
+        let conn = match login {
+            None => backend.bind(py).call_method0("connect"),
+            Some((user, password)) => backend.bind(py).call_method1("connect", (user, password)),
+        }
+        .map_err(|e| py_err_to_pg(py, e))?;
         Ok(BackendConn { conn: conn.unbind(), applied_timeout_ms: std::sync::atomic::AtomicI64::new(-1) })
     })
+}
+
+/// Does the backend check users' own passwords by logging them in (`logs_in_users`)?
+pub fn logs_in_users(backend: &Py<PyAny>) -> bool {
+    Python::attach(|py| backend.bind(py).getattr("logs_in_users").and_then(|v| v.extract::<bool>()).unwrap_or(false))
 }
 
 impl BackendConn {

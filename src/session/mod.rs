@@ -5,6 +5,7 @@
 //! Backend calls block, so each runs on tokio's blocking pool (`blocking`);
 //! the session task itself only waits on sockets and channels.
 
+mod authenticate;
 mod columns;
 mod extended;
 mod local;
@@ -24,6 +25,7 @@ use crate::protocol::frontend::{split_frame, split_startup, Message};
 use crate::python::backend::{BackendConn, Column, Executed, RowPlan};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
+use crate::tls::{Stream, TlsInfo};
 use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, Translated};
 
 use crate::types::{self, Format, Param};
@@ -37,7 +39,9 @@ const FLUSH_THRESHOLD: usize = 64 * 1024;
 
 /// The socket side of a session: buffered reads and writes of whole frames.
 pub struct Conn {
-    stream: TcpStream,
+    stream: Stream,
+    /// Set once the connection is encrypted.
+    tls: Option<TlsInfo>,
     rbuf: BytesMut,
     pub out: BytesMut,
     max_message: usize,
@@ -53,7 +57,13 @@ enum ReadError {
 
 impl Conn {
     fn new(stream: TcpStream, max_message: usize) -> Self {
-        Conn { stream, rbuf: BytesMut::with_capacity(8192), out: BytesMut::with_capacity(8192), max_message }
+        Conn {
+            stream: Stream::Plain(stream),
+            tls: None,
+            rbuf: BytesMut::with_capacity(8192),
+            out: BytesMut::with_capacity(8192),
+            max_message,
+        }
     }
 
     /// Read more bytes; Ok(false) on a clean EOF.
@@ -101,13 +111,19 @@ impl Conn {
         if !self.out.is_empty() {
             self.stream.write_all(&self.out).await?;
             self.out.clear();
+            // TLS buffers records until flushed.
+            self.stream.flush().await?;
         }
         Ok(())
     }
 
     pub async fn write_raw(&mut self, bytes: &[u8]) -> PgResult<()> {
         self.flush().await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))?;
-        self.stream.write_all(bytes).await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
+        let write = async {
+            self.stream.write_all(bytes).await?;
+            self.stream.flush().await
+        };
+        write.await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
     }
 
     /// Send a FATAL error and give up on the connection.
@@ -150,6 +166,8 @@ struct Done {
 pub struct Session {
     conn: Conn,
     ctx: Arc<ServerCtx>,
+    /// Where this session's backend connections come from (the user's own with pass-through).
+    pool: Arc<crate::pool::Pool>,
     /// The backend connection, held while a transaction (or a statement) needs it.
     lease: Option<Lease>,
     settings: Settings,
@@ -164,18 +182,24 @@ pub struct Session {
 }
 
 /// Serve one client connection from accept to close.
-pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
+pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<ServerCtx>) {
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream, ctx.config.max_message_size);
-    let params = match startup::negotiate(&mut conn).await {
-        Ok(Some(Opening::Session(params))) => params,
-        Ok(Some(Opening::Cancel(pid, secret))) => {
+    let startup_timeout = std::time::Duration::from_secs_f64(ctx.config.startup_timeout_secs.max(0.001));
+    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx)).await {
+        Ok(Ok(Some(Opening::Session(params)))) => params,
+        Ok(Ok(Some(Opening::Cancel(pid, secret)))) => {
             ctx.cancel(pid, &secret);
             return;
         }
-        Ok(None) => return,
-        Err(e) => {
+        Ok(Ok(None)) => return,
+        Ok(Err(e)) => {
             conn.fatal(&e).await;
+            return;
+        }
+        // As PostgreSQL: a client too slow to send its startup packet is dropped silently.
+        Err(_) => {
+            log::info!("connection from {peer}: no startup packet within {startup_timeout:?}");
             return;
         }
     };
@@ -183,6 +207,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
         return;
     };
+    let Some((pool, _user_slot)) = authenticate::admit(&mut conn, &ctx, peer, &params).await else { return };
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut settings = Settings::new(&ctx.config.server_version);
     for (k, v) in &params {
@@ -194,6 +219,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     let mut session = Session {
         conn,
         ctx: ctx.clone(),
+        pool,
         lease: None,
         settings,
         tx: Tx::Idle,
@@ -204,7 +230,6 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         database: param("database"),
         pid: registration.pid,
     };
-    be::authentication_ok(&mut session.conn.out);
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
     }
@@ -366,7 +391,7 @@ impl Session {
     {
         if self.lease.is_none() {
             log::debug!("checking out a backend connection");
-            self.lease = Some(self.ctx.pool.acquire().await?);
+            self.lease = Some(self.pool.acquire().await?);
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
         let timeout_ms = self.settings.statement_timeout_ms();
