@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -101,6 +102,16 @@ def test_scram_right_password_psycopg(scram_gateway):
 def test_scram_wrong_password_or_unknown_user_psycopg(scram_gateway, user, password):
     assert f'FATAL:  password authentication failed for user "{user}"' in login_error(dsn(scram_gateway, user, password))
     assert login_code(scram_gateway, user, password) == "28P01"
+
+
+def test_sighup_reloads_the_users_file(scram_gateway, tmp_path):
+    assert login_code(scram_gateway, "carol", "pw3") == "28P01"
+    add_user(tmp_path / "users", "carol", "pw3")
+    scram_gateway.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while "users file reloaded (3 users)" not in scram_gateway.log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert login_code(scram_gateway, "carol", "pw3") == "admitted"
 
 
 def test_scram_asyncpg(scram_gateway):
