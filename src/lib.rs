@@ -1,14 +1,15 @@
 //! iris-pgwire core: a PostgreSQL wire-protocol server that executes through Python backends.
 
-pub mod auth;
+mod auth;
 pub mod config;
 pub mod error;
+pub mod fuzzing;
 pub mod pool;
 pub mod protocol;
 pub mod python;
 pub mod server;
 pub mod session;
 pub mod settings;
-pub mod tls;
+mod tls;
 pub mod translate;
 pub mod types;

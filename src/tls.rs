@@ -163,10 +163,6 @@ impl Stream {
             }
         }
     }
-
-    pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
-    }
 }
 
 fn detached() -> io::Error {

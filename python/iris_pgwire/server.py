@@ -53,7 +53,8 @@ def _describe(backend: Any) -> str:
 
 
 def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
-    """Connect, run SELECT 1 over the simple query protocol, and expect its row."""
+    """Connect, run SELECT 1 over the simple query protocol, and expect its row. When the
+    access rules ask the health user for a password or refuse it, the server answered: ok."""
     def msg(tag: bytes, body: bytes) -> bytes:
         return tag + struct.pack("!i", len(body) + 4) + body
 
@@ -75,8 +76,12 @@ def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
                     if len(data) < 1 + length:
                         break
                     body, data = data[5 : 1 + length], data[1 + length :]
+                    if tag == b"R" and body[:4] != b"\0\0\0\0":
+                        # The access rules ask for a password: the server is up and answering.
+                        return True
                     if tag == b"E":
-                        return False
+                        # Refused by the access rules (SQLSTATE class 28): answering too.
+                        return b"\0C28" in b"\0" + body
                     if tag == b"C" and body.startswith(b"SELECT 1"):
                         completed = True
                     if tag == b"Z":
