@@ -101,23 +101,19 @@ impl ServerCtx {
     }
 
     /// Password pass-through: log in to IRIS as `user`; on success, that user's pool.
+    /// A pool is kept only after a successful login, so guessed names leave nothing behind.
     pub async fn login(&self, user: &str, password: String) -> PgResult<Arc<Pool>> {
-        let pool = {
-            let mut pools = self.user_pools.lock().unwrap();
-            pools
-                .entry(user.to_string())
-                .or_insert_with(|| {
-                    Pool::for_user(
-                        self.pool.backend(),
-                        self.config.pool_size,
-                        Duration::from_secs_f64(self.config.pool_timeout_secs.max(0.001)),
-                        user,
-                    )
-                })
-                .clone()
-        };
+        let existing = self.user_pools.lock().unwrap().get(user).cloned();
+        let pool = existing.unwrap_or_else(|| {
+            Pool::for_user(
+                self.pool.backend(),
+                self.config.pool_size,
+                Duration::from_secs_f64(self.config.pool_timeout_secs.max(0.001)),
+                user,
+            )
+        });
         pool.login(password).await?;
-        Ok(pool)
+        Ok(self.user_pools.lock().unwrap().entry(user.to_string()).or_insert(pool).clone())
     }
 
     /// A CancelRequest: checked against the session's secret. Acting on it is not implemented yet.

@@ -344,3 +344,9 @@ def test_max_connections_per_user(gateway_factory):
     assert first.execute("select 1").fetchone() == (1,)
     first.close()
     psycopg.connect(dsn(gw, "alice")).close()
+
+
+def test_health_check_with_passwords_required(scram_gateway):
+    done = subprocess.run([sys.executable, "-m", "iris_pgwire.server", "--check", "--port", str(scram_gateway.port)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and "ok" in done.stdout
