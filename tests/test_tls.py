@@ -186,3 +186,17 @@ def test_client_certificate_authentication(gateway_factory, pki, tmp_path):
     msg = login_error(dsn(gw, "alice", sslmode="verify-full", sslrootcert=str(pki.ca), sslcert=str(scert),
                           sslkey=str(skey)))
     assert "alert unknown ca" in msg
+
+
+def test_channel_binding_with_a_sha384_signed_certificate(gateway_factory, pki, tmp_path):
+    """tls-server-end-point hashes with the certificate's signature hash (SHA-384 here)."""
+    from cryptography.hazmat.primitives import hashes
+
+    cert, key = pki.issue("localhost", server=True, hash_alg=hashes.SHA384(), stem="server384")
+    users = tmp_path / "users"
+    add_user(users, "alice", "secret")
+    hba = write_hba(tmp_path / "hba", "hostssl all all 127.0.0.1/32 scram-sha-256")
+    gw = gateway_factory("--hba-file", hba, "--users-file", str(users), "--tls-cert", str(cert), "--tls-key", str(key))
+    with psycopg.connect(dsn(gw, "alice", "secret", sslmode="verify-full", sslrootcert=str(pki.ca),
+                             channel_binding="require")) as conn:
+        assert conn.execute("select 1").fetchone() == (1,)
