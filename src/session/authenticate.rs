@@ -97,7 +97,7 @@ pub async fn authenticate(
             sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
             format!("too many failed authentication attempts from host \"{addr}\""),
         )
-        .with_hint("Wait a minute before trying again."));
+        .with_hint("Try again once --auth-failure-window has passed."));
     }
     let Some(decision) = auth.hba.decide(addr, conn.tls.is_some(), database, user) else {
         log::info!("no access rule for host {addr}, user {user:?}, database {database:?} ({})", encryption(conn));
