@@ -94,6 +94,16 @@ pub struct Ran {
 pub trait Backend: Send + Sync {
     fn connect(&self) -> PgResult<Box<dyn Connection>>;
 
+    /// Password pass-through: the backend checks a user's own password by logging in as
+    /// that user (dbapi), so `connect_as` gives connections with that user's privileges.
+    fn logs_in_users(&self) -> bool {
+        false
+    }
+
+    fn connect_as(&self, _user: &str, _password: &str) -> PgResult<Box<dyn Connection>> {
+        Err(crate::error::PgError::unsupported("this backend does not log users in"))
+    }
+
     /// Called on each thread of the server's runtime when it starts and before it ends
     /// (backend calls run on those threads): per-thread set-up such as an interpreter state.
     fn thread_started(&self) {}

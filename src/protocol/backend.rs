@@ -30,6 +30,30 @@ pub fn authentication_ok(buf: &mut BytesMut) {
     write_body(buf, b'R', |b| b.put_i32(0));
 }
 
+/// AuthenticationCleartextPassword: ask for the password in clear text (`password` method).
+pub fn authentication_cleartext_password(buf: &mut BytesMut) {
+    write_body(buf, b'R', |b| b.put_i32(3));
+}
+
+/// AuthenticationSASL with the mechanisms offered, in order of preference.
+pub fn authentication_sasl(buf: &mut BytesMut, mechanisms: &[&str]) {
+    write_body(buf, b'R', |b| {
+        b.put_i32(10);
+        for m in mechanisms {
+            write_cstr(b, m);
+        }
+        b.put_u8(0);
+    });
+}
+
+/// AuthenticationSASLContinue (server-first-message) or AuthenticationSASLFinal (12).
+pub fn authentication_sasl_data(buf: &mut BytesMut, final_message: bool, data: &[u8]) {
+    write_body(buf, b'R', |b| {
+        b.put_i32(if final_message { 12 } else { 11 });
+        b.put_slice(data);
+    });
+}
+
 pub fn parameter_status(buf: &mut BytesMut, name: &str, value: &str) {
     write_body(buf, b'S', |b| {
         write_cstr(b, name);

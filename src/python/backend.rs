@@ -123,8 +123,30 @@ impl Backend for PyBackend {
     }
 
     fn connect(&self) -> PgResult<Box<dyn Connection>> {
+        self.open(None)
+    }
+
+    fn logs_in_users(&self) -> bool {
         Python::attach(|py| {
-            let conn = self.backend.bind(py).call_method0("connect").map_err(|e| py_err_to_pg(py, e))?;
+            self.backend.bind(py).getattr("logs_in_users").and_then(|v| v.extract::<bool>()).unwrap_or(false)
+        })
+    }
+
+    fn connect_as(&self, user: &str, password: &str) -> PgResult<Box<dyn Connection>> {
+        self.open(Some((user, password)))
+    }
+}
+
+impl PyBackend {
+    /// `connect()`, or `connect(user, password)` to log in as that IRIS user.
+    fn open(&self, login: Option<(&str, &str)>) -> PgResult<Box<dyn Connection>> {
+        Python::attach(|py| {
+            let backend = self.backend.bind(py);
+            let conn = match login {
+                None => backend.call_method0("connect"),
+                Some((user, password)) => backend.call_method1("connect", (user, password)),
+            }
+            .map_err(|e| py_err_to_pg(py, e))?;
             let has_timeout = conn.hasattr("set_statement_timeout").unwrap_or(false);
             Ok(Box::new(PyConnection { conn: conn.unbind(), has_timeout }) as Box<dyn Connection>)
         })

@@ -26,6 +26,7 @@ from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_ACCESS_DENIED = re.compile(r"ACCESS DENIED|Access Denied|authentication failed", re.I)
 _LINK = re.compile(r"COMMUNICATION LINK|connection (is )?closed|connection lost", re.I)
 _TIMEOUT = re.compile(r"timed? ?out|query timeout", re.I)  # driver text (verify)
 
@@ -230,6 +231,9 @@ def _columns(description) -> Optional[list[Column]]:
 class DbapiBackend:
     name = "dbapi"
     dialect = "iris"
+    #: The `password` access method checks a client's password by logging in to IRIS as
+    #: that user (password pass-through); such sessions use that user's own connections.
+    logs_in_users = True
 
     def __init__(
         self,
@@ -263,11 +267,16 @@ class DbapiBackend:
         if probe:
             self.connect().close()
 
-    def connect(self) -> DbapiConnection:
+    def connect(self, user: Optional[str] = None, password: Optional[str] = None) -> DbapiConnection:
+        """A new IRIS job, logged in as the configured user, or as ``user`` (pass-through)."""
+        kwargs = self._kwargs if user is None else {**self._kwargs, "username": user, "password": password}
         try:
-            raw = self.driver.connect(**self._kwargs)
+            raw = self.driver.connect(**kwargs)
         except Exception as exc:
             reason = _first_line(exc)
+            if user is not None and _ACCESS_DENIED.search(str(exc)):
+                # The reason stays in the gateway's log; the client only learns the login failed.
+                raise BackendError("28P01", f"IRIS refused the login of {user}: {reason}") from None
             if not self._started:
                 raise ConfigError(
                     f"cannot connect to IRIS at {self.host}:{self.port} (namespace {self.namespace}): {reason}"

@@ -152,6 +152,18 @@ class Instance:
             return self.next_pid
 
 
+def users() -> Dict[str, Tuple[str, bool]]:
+    """IRIS users the fake knows: name -> (password, select_only). The configured
+    FAKE_IRIS_USER has every privilege; FAKE_IRIS_USERS adds more as
+    ``name:password:all|select`` entries separated by commas."""
+    known = {os.environ.get("FAKE_IRIS_USER", "_SYSTEM"): (os.environ.get("FAKE_IRIS_PASSWORD", "SYS"), False)}
+    for entry in os.environ.get("FAKE_IRIS_USERS", "").split(","):
+        if entry.strip():
+            name, password, grant = entry.strip().split(":")
+            known[name] = (password, grant == "select")
+    return known
+
+
 def lock_timeout() -> float:
     return float(os.environ.get("FAKE_IRIS_LOCK_TIMEOUT", "10"))
 
@@ -199,6 +211,9 @@ class Job:
         self.closed = False
         #: %COMMITMODE: IMPLICIT autocommits each statement outside a transaction.
         self.commit_mode = "IMPLICIT"
+        #: The IRIS user of the job and whether its roles grant only SELECT (see users()).
+        self.user = "_SYSTEM"
+        self.select_only = False
 
     # namespaces
 
@@ -236,6 +251,9 @@ class Job:
         blank = sqltext.blank_literals(sql)
         sqltext.check_iris_sql(sql, blank)
         txn = sqltext.transaction_command(sql)
+        if self.select_only and not txn and not sqltext.is_query(blank):
+            # IRIS checks privileges when it prepares a statement: SQLCODE -99.
+            raise FakeSQLError(-99, f"User {self.user} is not privileged for the operation", "Prepare")
         if txn:
             return Prepared(sql, sql, None, [], txn)
         sqlite_sql = sqltext.to_sqlite(sql)

@@ -14,7 +14,7 @@ import time
 from typing import Any, Optional, Sequence
 
 from _fakeiris import values
-from _fakeiris.engine import FakeSQLError, Instance, Job, Prepared
+from _fakeiris.engine import FakeSQLError, Instance, Job, Prepared, users
 
 apilevel = "2.0"
 threadsafety = 1
@@ -116,11 +116,13 @@ def connect(
             _LINK + "Error code: 2 Error message: <SSL Error> Environment variable "
             "'ISC_SSLconfigurations' not defined\n.\nReason: (2) No such file or directory"
         )
-    if (username, password) != (os.environ.get("FAKE_IRIS_USER", "_SYSTEM"), os.environ.get("FAKE_IRIS_PASSWORD", "SYS")):
+    known = users().get(username or "")
+    if known is None or known[0] != password:
         raise OperationalError(_LINK + "<ACCESS DENIED>")  # (verify) exact text
     try:
         job = Job(namespace)
         job.mode = "odbc"  # xDBC connections run in ODBC select mode
+        job.user, job.select_only = username, known[1]
     except FakeSQLError as exc:
         raise OperationalError(_LINK + exc.message) from None
     conn = IRISConnection(job, hostname, int(port), bool(sharedmemory) and hostname in ("localhost", "127.0.0.1"))
