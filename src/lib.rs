@@ -1,6 +1,8 @@
 //! iris-pgwire core: a PostgreSQL wire-protocol server that executes through Python backends.
 
+pub mod cancel;
 pub mod config;
+pub mod copy;
 pub mod error;
 pub mod pool;
 pub mod protocol;

@@ -119,6 +119,11 @@ pub fn connect(backend: &Py<PyAny>) -> PgResult<BackendConn> {
 }
 
 impl BackendConn {
+    /// The Python connection object (for src/python's other modules).
+    pub(crate) fn py_conn(&self) -> &Py<PyAny> {
+        &self.conn
+    }
+
     pub fn describe(&self, sql: &str) -> PgResult<Option<Vec<Column>>> {
         Python::attach(|py| {
             let desc = self.conn.bind(py).call_method1("describe", (sql,)).map_err(|e| py_err_to_pg(py, e))?;
@@ -166,6 +171,11 @@ impl BackendConn {
 }
 
 impl BackendCursor {
+    /// The Python cursor object (for src/python's other modules).
+    pub(crate) fn py_cursor(&self) -> &Py<PyAny> {
+        &self.cursor
+    }
+
     /// Fetch up to `n` rows and encode them as DataRow messages.
     pub fn fetch(&self, n: usize, plan: &RowPlan) -> PgResult<Batch> {
         Python::attach(|py| {

@@ -6,6 +6,7 @@
 //! the session task itself only waits on sockets and channels.
 
 mod columns;
+mod copy;
 mod extended;
 mod local;
 mod startup;
@@ -17,6 +18,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::cancel::CancelSlot;
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::pool::Lease;
 use crate::protocol::backend::{self as be, TxStatus};
@@ -161,6 +163,8 @@ pub struct Session {
     user: String,
     database: String,
     pid: i32,
+    /// Where a CancelRequest finds the statement this session runs.
+    cancel: Arc<CancelSlot>,
 }
 
 /// Serve one client connection from accept to close.
@@ -170,7 +174,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     let params = match startup::negotiate(&mut conn).await {
         Ok(Some(Opening::Session(params))) => params,
         Ok(Some(Opening::Cancel(pid, secret))) => {
-            ctx.cancel(pid, &secret);
+            ctx.cancel(pid, &secret).await;
             return;
         }
         Ok(None) => return,
@@ -203,6 +207,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
+        cancel: registration.cancel.clone(),
     };
     be::authentication_ok(&mut session.conn.out);
     for (name, value) in session.settings.reported() {
@@ -256,6 +261,7 @@ impl Session {
             if self.skip_until_sync && !matches!(msg, Message::Sync | Message::Terminate) {
                 continue;
             }
+            let _statement = self.cancel.statement();
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
@@ -370,6 +376,7 @@ impl Session {
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
         let timeout_ms = self.settings.statement_timeout_ms();
+        let _running = self.cancel.running(&conn)?;
         let result = blocking(move || {
             conn.apply_statement_timeout(timeout_ms)?;
             f(&conn)
@@ -510,6 +517,7 @@ impl Session {
             }
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
+            Action::Copy(copy) => self.copy(copy).await,
             Action::Execute { .. } => {
                 let exec = self.execute(stmt, params, &[]).await?;
                 self.finish_execute(stmt, exec, result_formats, describe_rows).await
@@ -713,6 +721,7 @@ impl Session {
                 None => batch_rows,
             } as usize;
             let (c, p) = (cursor.clone(), plan.clone());
+            let _running = self.lease.as_ref().map(|l| self.cancel.running(&l.conn())).transpose()?;
             let batch = blocking(move || c.fetch(want, &p)).await?;
             self.conn.out.extend_from_slice(&batch.data);
             sent += batch.rows;
