@@ -171,9 +171,10 @@ pub struct CopyReader {
 }
 
 impl CopyReader {
-    pub fn new(opts: CopyOptions, names: Vec<String>, table: String) -> PgResult<CopyReader> {
-        let force_not_null = opts.flags(&opts.force_not_null, "FORCE_NOT_NULL", &names)?;
-        let force_null = opts.flags(&opts.force_null, "FORCE_NULL", &names)?;
+    /// `names`: the columns the data fills; `columns`: all the table's columns.
+    pub fn new(opts: CopyOptions, names: Vec<String>, columns: &[String], table: String) -> PgResult<CopyReader> {
+        let force_not_null = opts.flags(&opts.force_not_null, "FORCE_NOT_NULL", &names, columns)?;
+        let force_null = opts.flags(&opts.force_null, "FORCE_NULL", &names, columns)?;
         let header_pending = opts.header != Header::No || opts.format == CopyFormat::Binary;
         Ok(CopyReader {
             opts,
@@ -434,7 +435,7 @@ pub struct RowWriter {
 
 impl RowWriter {
     pub fn new(opts: CopyOptions, names: &[String]) -> PgResult<RowWriter> {
-        let force_quote = opts.flags(&opts.force_quote, "FORCE_QUOTE", names)?;
+        let force_quote = opts.flags(&opts.force_quote, "FORCE_QUOTE", names, names)?;
         let binary_header = opts.format == CopyFormat::Binary;
         Ok(RowWriter { opts, force_quote, ncols: names.len(), scratch: BytesMut::new(), binary_header })
     }

@@ -233,14 +233,18 @@ impl CopyOptions {
         })
     }
 
-    /// One flag per column of `names` for a FORCE_* option (error for a column the COPY does not name).
-    pub fn flags(&self, which: &Columns, option: &str, names: &[String]) -> PgResult<Vec<bool>> {
+    /// One flag per column of `names` for a FORCE_* option: 42703 for a column the table
+    /// lacks (`table` lists its columns), 42P10 for one the COPY does not name.
+    pub fn flags(&self, which: &Columns, option: &str, names: &[String], table: &[String]) -> PgResult<Vec<bool>> {
         match which {
             Columns::Nothing => Ok(vec![false; names.len()]),
             Columns::All => Ok(vec![true; names.len()]),
             Columns::Named(wanted) => {
                 let mut flags = vec![false; names.len()];
                 for w in wanted {
+                    if !table.contains(w) && !names.contains(w) {
+                        return Err(PgError::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{w}\" does not exist")));
+                    }
                     let i = names.iter().position(|n| n == w).ok_or_else(|| {
                         PgError::new(
                             sqlstate::INVALID_COLUMN_REFERENCE,

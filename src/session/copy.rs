@@ -15,7 +15,7 @@ use bytes::Bytes;
 
 use super::columns::column_type;
 use super::{blocking, close_cursor, Done, ReadError, Session, Tx, FLUSH_THRESHOLD};
-use crate::copy::{CopyFormat, CopyReader, Fill, RowBatch, RowWriter};
+use crate::copy::{Columns, CopyFormat, CopyReader, Fill, RowBatch, RowWriter};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::Message;
@@ -87,7 +87,14 @@ impl Session {
             ctx: self.settings.type_ctx().clone(),
             relation: copy.relation.clone(),
         });
-        let mut reader = CopyReader::new(copy.options.clone(), names, copy.relation.clone())?;
+        let forced = [&copy.options.force_not_null, &copy.options.force_null];
+        let table_columns = if !copy.column_names.is_empty() && forced.iter().any(|c| matches!(c, Columns::Named(_))) {
+            let all = format!("SELECT * FROM {}", copy.table.as_deref().unwrap_or_default());
+            self.describe_probe(&all).await?.into_iter().map(|c| c.name).collect()
+        } else {
+            names.clone()
+        };
+        let mut reader = CopyReader::new(copy.options.clone(), names, &table_columns, copy.relation.clone())?;
         if self.tx == Tx::Idle {
             self.backend_call("begin").await?;
             self.tx = Tx::Implicit;
