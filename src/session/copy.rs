@@ -20,9 +20,12 @@ use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::Message;
 use crate::python::backend::{BackendCursor, RowPlan};
-use crate::python::copy_io::{self, InsertPlan};
-use crate::translate::{Action, CopyStatement};
+use crate::python::copy_io::{self, InsertPlan, InsertSql};
+use crate::translate::{Action, CopyStatement, Target};
 use crate::types::Format;
+
+/// Rows per INSERT statement where the backend takes multi-row VALUES.
+const MULTI_ROW_VALUES: usize = 100;
 
 /// A message of the copy-in sub-protocol.
 enum CopyIn {
@@ -65,22 +68,19 @@ impl Session {
         if described.len() != names.len() {
             return Err(PgError::internal("the backend described a different number of COPY columns"));
         }
-        let params: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-        let insert = format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            copy.table.as_deref().unwrap_or_default(),
-            column_sql.join(", "),
-            params.join(", ")
-        );
-        let translated = self.ctx.translator.translate(&insert)?;
-        let target = match translated.first().map(|t| &t.action) {
-            Some(Action::Execute { statements, .. }) if statements.len() == 1 => statements[0].clone(),
-            _ => return Err(PgError::internal(format!("COPY needs one backend INSERT for {insert:?}"))),
+        let table = copy.table.as_deref().unwrap_or_default();
+        let single = self.insert_sql(table, &column_sql, 1)?;
+        // SQLite runs a multi-row VALUES several times faster than one statement per row;
+        // IRIS has no multi-row VALUES. SQLite takes at most 32766 parameters.
+        let per = (32_000 / names.len().max(1)).min(MULTI_ROW_VALUES);
+        let multi = match self.ctx.config.target {
+            Target::Sqlite if per > 1 => Some((self.insert_sql(table, &column_sql, per)?, per)),
+            _ => None,
         };
         let binary = copy.options.format == CopyFormat::Binary;
         let plan = Arc::new(InsertPlan {
-            sql: target.sql,
-            order: target.params,
+            single,
+            multi,
             types: described.iter().map(column_type).collect(),
             names: names.clone(),
             format: if binary { Format::Binary } else { Format::Text },
@@ -134,6 +134,22 @@ impl Session {
             if done {
                 return Ok(Done { tag: format!("COPY {total}") });
             }
+        }
+    }
+
+    /// The backend INSERT of `rows` rows into `table`: one statement with one marker per value.
+    fn insert_sql(&self, table: &str, columns: &[String], rows: usize) -> PgResult<InsertSql> {
+        let n = columns.len();
+        let values: Vec<String> = (0..rows)
+            .map(|r| format!("({})", (1..=n).map(|c| format!("${}", r * n + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let insert = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", "));
+        let translated = self.ctx.translator.translate(&insert)?;
+        match translated.first().map(|t| &t.action) {
+            Some(Action::Execute { statements, .. }) if statements.len() == 1 => {
+                Ok(InsertSql { sql: statements[0].sql.clone(), order: statements[0].params.clone() })
+            }
+            _ => Err(PgError::internal(format!("COPY needs one backend INSERT for {table}"))),
         }
     }
 
