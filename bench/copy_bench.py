@@ -6,7 +6,7 @@ Release build recommended (`maturin develop --release`). In one run, against fre
 servers: COPY FROM STDIN rows/s for a 3-column table (int, int, text) in text and binary
 format into the gateway on sqlite, on the IRIS dbapi double (tests/fakes) and into
 PostgreSQL 15 itself (a throwaway cluster, tests/helpers/pgcluster.py); COPY TO STDOUT
-rows/s; the gateway's peak RSS (VmHWM) after a large COPY FROM, beside its RSS after a
+rows/s; `pgbench -i -s 10` (unmodified, its DDL and COPY) end to end; the gateway's peak RSS (VmHWM) after a large COPY FROM, beside its RSS after a
 small one, which shows memory does not grow with the size of a COPY. The client sends
 pre-encoded data in 64 KiB chunks, so the figures are the servers'.
 """
@@ -116,6 +116,18 @@ def copy_out(dsn: str, rows: int, binary: bool) -> float:
         return elapsed
 
 
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+
+
+def pgbench_init(port: int, scale: int) -> float:
+    env = {**os.environ, "PGHOST": "127.0.0.1", "PGPORT": str(port), "PGUSER": "postgres", "PGDATABASE": "postgres"}
+    started = time.perf_counter()
+    r = subprocess.run([PGBENCH, "-i", "-s", str(scale)], capture_output=True, text=True, env=env, timeout=1800)
+    if r.returncode != 0:
+        raise SystemExit(f"pgbench -i failed: {r.stderr}")
+    return time.perf_counter() - started
+
+
 def line(label: str, rows: int, seconds: float, reference: float | None = None) -> None:
     extra = f"  {100 * reference / seconds:5.0f}% of PostgreSQL" if reference else ""
     print(f"{label:<48} {rows / seconds:>12,.0f} rows/s  ({rows:,} in {seconds:6.2f} s){extra}")
@@ -126,6 +138,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--iris-rows", type=int, default=200_000, help="rows for the IRIS double (slow by design)")
     ap.add_argument("--rss-rows", type=int, default=10_000_000)
+    ap.add_argument("--pgbench-scale", type=int, default=10)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -137,6 +150,7 @@ def main() -> None:
                 fmt = "binary" if binary else "text"
                 results[("pg", fmt, "in")] = copy_in(pg.dsn, args.rows, binary)
                 results[("pg", fmt, "out")] = copy_out(pg.dsn, args.rows, binary)
+            results["pgbench pg"] = pgbench_init(pg.port, args.pgbench_scale)
         finally:
             pg.stop()
 
@@ -146,6 +160,7 @@ def main() -> None:
                 fmt = "binary" if binary else "text"
                 results[("sqlite", fmt, "in")] = copy_in(gw.dsn, args.rows, binary)
                 results[("sqlite", fmt, "out")] = copy_out(gw.dsn, args.rows, binary)
+            results["pgbench sqlite"] = pgbench_init(gw.port, args.pgbench_scale)
         finally:
             gw.stop()
 
@@ -158,6 +173,7 @@ def main() -> None:
                 fmt = "binary" if binary else "text"
                 results[("iris", fmt, "in")] = copy_in(gw.dsn, args.iris_rows, binary)
             results[("iris", "text", "out")] = copy_out(gw.dsn, args.iris_rows, False)
+            results["pgbench iris"] = pgbench_init(gw.port, args.pgbench_scale)
         finally:
             gw.stop()
 
@@ -172,6 +188,10 @@ def main() -> None:
             line(f"COPY TO ({fmt}) PostgreSQL 15", args.rows, pg_out)
             line(f"COPY TO ({fmt}) gateway, sqlite", args.rows, results[("sqlite", fmt, "out")], pg_out)
         line("COPY TO (text) gateway, IRIS dbapi double", args.iris_rows, results[("iris", "text", "out")])
+        accounts = args.pgbench_scale * 100_000
+        for who, label in (("pg", "PostgreSQL 15"), ("sqlite", "gateway, sqlite"), ("iris", "gateway, IRIS dbapi double")):
+            seconds = results[f"pgbench {who}"]
+            print(f"pgbench -i -s {args.pgbench_scale} {label:<33} {seconds:8.2f} s  ({accounts / seconds:,.0f} accounts/s)")
 
         # Memory: peak RSS after a small COPY and after a large one, fresh server each.
         for rows in (args.rows // 10, args.rss_rows):

@@ -549,3 +549,100 @@ impl RowWriter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(items: &[(&str, OptValue)]) -> CopyOptions {
+        let items: Vec<_> = items.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+        CopyOptions::parse(&items, true).unwrap()
+    }
+
+    /// Feed `data` in chunks of `step` bytes; the rows as (line, fields).
+    fn read(o: CopyOptions, ncols: usize, data: &[u8], step: usize) -> PgResult<Vec<(u64, Vec<Option<String>>)>> {
+        let names: Vec<String> = (0..ncols).map(|i| format!("c{i}")).collect();
+        let mut reader = CopyReader::new(o, names.clone(), &names, "t".into())?;
+        let mut batch = RowBatch::default();
+        let mut out = Vec::new();
+        let mut collect = |batch: &mut RowBatch| {
+            for r in 0..batch.rows() {
+                let fields = (0..ncols)
+                    .map(|c| batch.field(ncols, r, c).map(|f| String::from_utf8_lossy(f).into_owned()))
+                    .collect();
+                out.push((batch.lines[r], fields));
+            }
+            batch.clear();
+        };
+        for chunk in data.chunks(step.max(1)) {
+            reader.feed(chunk);
+            while reader.fill(&mut batch, 2)? == Fill::Full {
+                collect(&mut batch);
+            }
+        }
+        reader.finish();
+        while reader.fill(&mut batch, 2)? != Fill::End {
+            collect(&mut batch);
+        }
+        collect(&mut batch);
+        Ok(out)
+    }
+
+    #[test]
+    fn any_chunking_gives_the_same_rows() {
+        let csv = opts(&[("format", OptValue::Word("csv".into())), ("header", OptValue::None)]);
+        let data = b"a,b\r\n1,\"x\r\ny\"\r\n2,\r\n3,\"\"\r\n\\.\r\nignored\r\n";
+        let want = read(csv.clone(), 2, data, data.len()).unwrap();
+        assert_eq!(
+            want,
+            vec![
+                (2, vec![Some("1".into()), Some("x\r\ny".into())]),
+                (4, vec![Some("2".into()), None]),
+                (5, vec![Some("3".into()), Some("".into())]),
+            ]
+        );
+        for step in 1..8 {
+            assert_eq!(read(csv.clone(), 2, data, step).unwrap(), want, "chunks of {step}");
+        }
+        let text = opts(&[]);
+        let data = b"1\tone\\\ttab\n2\t\\N\n3\tlast";
+        let want = read(text.clone(), 2, data, data.len()).unwrap();
+        assert_eq!(want.len(), 3);
+        assert_eq!(want[0].1[1].as_deref(), Some("one\ttab"));
+        for step in 1..6 {
+            assert_eq!(read(text.clone(), 2, data, step).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn row_errors_come_after_the_rows_before_them() {
+        let names = vec!["a".to_string(), "b".to_string()];
+        let mut reader = CopyReader::new(opts(&[]), names.clone(), &names, "t".into()).unwrap();
+        reader.feed(b"1\t2\n3\n");
+        let mut batch = RowBatch::default();
+        assert_eq!(reader.fill(&mut batch, 10).unwrap(), Fill::Full);
+        assert_eq!(batch.rows(), 1);
+        let err = reader.fill(&mut batch, 10).unwrap_err();
+        assert_eq!(err.message, "missing data for column \"b\"");
+        assert_eq!(err.context.as_deref(), Some("COPY t, line 2: \"3\""));
+    }
+
+    #[test]
+    fn binary_in_chunks_and_trailing_data() {
+        let mut data = BytesMut::new();
+        binary::write_header(&mut data);
+        for i in 0..3i32 {
+            data.put_i16(1);
+            data.put_i32(4);
+            data.put_i32(i);
+        }
+        data.put_i16(-1);
+        let o = opts(&[("format", OptValue::Word("binary".into()))]);
+        for step in [1, 3, 7, 100] {
+            let rows = read(o.clone(), 1, &data, step).unwrap();
+            assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), vec![1, 2, 3]);
+        }
+        data.put_u8(0);
+        assert_eq!(read(o, 1, &data, 100).unwrap_err().message, "received copy data after EOF marker");
+    }
+}
