@@ -305,3 +305,38 @@ def test_pgbench_init(target):
         with pytest.raises(psycopg.errors.UniqueViolation):
             c.execute("INSERT INTO pgbench_accounts (aid, bid, abalance) VALUES (1, 1, 0)")
         c.execute("DROP TABLE pgbench_accounts, pgbench_branches, pgbench_tellers, pgbench_history")
+
+
+def test_header_match_and_legacy_syntax(target, table_name):
+    with connect(target) as c, c.cursor() as cur:
+        make_table(cur, table_name)
+        with cur.copy(f"COPY {table_name} (id, name) FROM STDIN WITH (FORMAT csv, HEADER match)") as copy:
+            copy.write(b"id,name\n1,x\n")
+        with pytest.raises(psycopg.errors.BadCopyFileFormat) as info:
+            with cur.copy(f"COPY {table_name} (id, name) FROM STDIN WITH (FORMAT csv, HEADER match)") as copy:
+                copy.write(b"id,nom\n2,y\n")
+        assert str(info.value).startswith('column name mismatch in header line field 2: got "nom", expected "name"')
+        with cur.copy(f"COPY {table_name} (id, name) FROM STDIN WITH CSV HEADER DELIMITER AS '|' NULL AS 'n/a'") as copy:
+            copy.write(b"id|name\n3|n/a\n")
+        with cur.copy(f"COPY {table_name} (id, name) TO STDOUT WITH CSV HEADER FORCE QUOTE *") as copy:
+            csv_out = b"".join(bytes(chunk) for chunk in copy)
+        with cur.copy(f"COPY {table_name} (id, name) TO STDOUT (HEADER)") as copy:
+            text_out = b"".join(bytes(chunk) for chunk in copy)
+    assert sorted(csv_out.splitlines()) == sorted([b'id,name', b'"1","x"', b'"3",'])
+    assert sorted(text_out.splitlines()) == sorted([b"id\tname", b"1\tx", b"3\t\\N"])
+
+
+def test_error_in_a_later_batch(gateway_factory, table_name):
+    """Batches of --copy-batch-rows go to the backend as they fill; an error in the fourth
+    still names its line and leaves none of the earlier batches behind."""
+    gw = gateway_factory("--copy-batch-rows", "250")
+    with psycopg.connect(gw.dsn, autocommit=True) as c, c.cursor() as cur:
+        cur.execute(f"CREATE TABLE {table_name} (id int PRIMARY KEY)")
+        with cur.copy(f"COPY {table_name} FROM STDIN") as copy:
+            copy.write(b"".join(b"%d\n" % i for i in range(1000)))
+        assert cur.statusmessage == "COPY 1000"
+        with pytest.raises(psycopg.errors.UniqueViolation) as info:
+            with cur.copy(f"COPY {table_name} FROM STDIN") as copy:
+                copy.write(b"".join(b"%d\n" % (5 if i == 777 else 1000 + i) for i in range(1, 1001)))
+        assert info.value.diag.context == f"COPY {table_name}, line 777"
+        assert cur.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (1000,)
