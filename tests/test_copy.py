@@ -340,3 +340,13 @@ def test_error_in_a_later_batch(gateway_factory, table_name):
                 copy.write(b"".join(b"%d\n" % (5 if i == 777 else 1000 + i) for i in range(1, 1001)))
         assert info.value.diag.context == f"COPY {table_name}, line 777"
         assert cur.execute(f"SELECT count(*) FROM {table_name}").fetchone() == (1000,)
+
+
+def test_psql_script_with_inline_copy_data(target, table_name, tmp_path):
+    """What pg_dump writes and `psql -f` restores: COPY .. FROM stdin; data lines; \\."""
+    script = tmp_path / "dump.sql"
+    script.write_text(f"CREATE TABLE {table_name} (a int, b text);\nCOPY {table_name} (a, b) FROM stdin;\n"
+                      f"1\tone\n2\t\\N\n\\.\nSELECT count(*), count(b) FROM {table_name};\n")
+    r = psql(target, "-f", str(script))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["CREATE", "TABLE", "COPY", "2", "2|1"]
