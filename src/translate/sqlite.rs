@@ -46,8 +46,8 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
             Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
         }
         Statement::AlterTable(at) if add_primary_key(&at).is_some() => {
-            let (table, columns) = add_primary_key(&at).expect("matched");
-            Ok(Output::one(format!("CREATE UNIQUE INDEX \"{table}_pkey\" ON {table} ({columns})"), false))
+            let (index, table, columns) = add_primary_key(&at).expect("matched");
+            Ok(Output::one(format!("CREATE UNIQUE INDEX {index} ON {table} ({columns})"), false))
         }
         Statement::AlterTable(mut at) => {
             alter_table(&mut at)?;
@@ -673,8 +673,9 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
 
 /// `ALTER TABLE t ADD [CONSTRAINT c] PRIMARY KEY (cols)` (pgbench -i): SQLite cannot add a
 /// constraint to a table, so the key becomes the unique index PostgreSQL would build
-/// (named `t_pkey`). The NOT NULL half is not enforced. Returns (table, column list).
-fn add_primary_key(at: &ast::AlterTable) -> Option<(String, String)> {
+/// (named `t_pkey`, or the constraint's name). The NOT NULL half is not enforced.
+/// Returns (index name, table, column list).
+fn add_primary_key(at: &ast::AlterTable) -> Option<(String, String, String)> {
     let [ast::AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::PrimaryKey(pk), .. }] =
         at.operations.as_slice()
     else {
@@ -682,8 +683,10 @@ fn add_primary_key(at: &ast::AlterTable) -> Option<(String, String)> {
     };
     let mut name = at.name.clone();
     strip_public(&mut name);
+    let relation = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
+    let index = pk.name.as_ref().map_or(format!("{relation}_pkey"), |n| n.value.clone());
     let columns: Vec<String> = pk.columns.iter().map(|c| c.to_string()).collect();
-    Some((name.to_string(), columns.join(", ")))
+    Some((ast::Ident::with_quote('"', index).to_string(), name.to_string(), columns.join(", ")))
 }
 
 fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
