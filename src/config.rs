@@ -11,6 +11,8 @@ pub struct Config {
     pub max_message_size: usize,
     /// Rows moved from a backend cursor per call into Python.
     pub fetch_batch_rows: usize,
+    /// Rows of a COPY FROM handed to the backend per executemany call.
+    pub copy_batch_rows: usize,
     /// Client sessions accepted at once; more get 53300.
     pub max_connections: usize,
     /// Backend connections (IRIS jobs) shared by all sessions.
@@ -53,6 +55,7 @@ impl Default for Config {
             port: 5432,
             max_message_size: 64 * 1024 * 1024,
             fetch_batch_rows: 1000,
+            copy_batch_rows: 5000,
             max_connections: 1000,
             pool_size: 50,
             pool_timeout_secs: 30.0,

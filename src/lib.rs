@@ -7,7 +7,9 @@
 mod auth;
 mod backend;
 mod bounded_map;
+mod cancel;
 mod config;
+mod copy;
 pub mod error;
 /// Entry points of the fuzz targets (fuzz/) and the corpus replay test.
 pub mod fuzzing;

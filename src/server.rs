@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::auth::Auth;
 use crate::backend::Backend;
+use crate::cancel::CancelSlot;
 use crate::config::Config;
 use crate::error::PgResult;
 use crate::pool::Pool;
@@ -30,8 +31,8 @@ pub struct ServerCtx {
     /// Advanced by every schema change made through the gateway (see session/shapes.rs).
     schema_epoch: AtomicU64,
     shutdown: watch::Receiver<bool>,
-    /// pid -> cancel secret of each live session.
-    sessions: Mutex<HashMap<i32, Vec<u8>>>,
+    /// pid -> cancel secret and running statement of each live session.
+    sessions: Mutex<HashMap<i32, (Vec<u8>, Arc<CancelSlot>)>>,
     next_pid: AtomicI32,
     pub auth: Auth,
     /// TLS, when a certificate and key are configured.
@@ -67,6 +68,7 @@ pub struct Registration {
     ctx: Arc<ServerCtx>,
     pub pid: i32,
     pub secret: Vec<u8>,
+    pub cancel: Arc<CancelSlot>,
 }
 
 impl Drop for Registration {
@@ -97,8 +99,9 @@ impl ServerCtx {
         }
         let pid = self.next_pid.fetch_add(1, Ordering::Relaxed);
         let secret = rand::random::<[u8; 4]>().to_vec();
-        sessions.insert(pid, secret.clone());
-        Some(Registration { ctx: self.clone(), pid, secret })
+        let cancel = Arc::new(CancelSlot::default());
+        sessions.insert(pid, (secret.clone(), cancel.clone()));
+        Some(Registration { ctx: self.clone(), pid, secret, cancel })
     }
 
     /// Count a session of `user`, or None when max_connections_per_user are in use.
@@ -129,14 +132,26 @@ impl ServerCtx {
         Ok(self.user_pools.lock().unwrap().entry(user.to_string()).or_insert(pool).clone())
     }
 
-    /// A CancelRequest: checked against the session's secret. Acting on it is not implemented yet.
-    pub fn cancel(&self, pid: i32, secret: &[u8]) {
-        let known = self.sessions.lock().unwrap().get(&pid).is_some_and(|s| s.as_slice() == secret);
-        log::info!(
-            "cancel request for session {pid} ({})",
-            if known { "accepted, not acted on yet" } else { "unknown key" }
-        );
+    /// A CancelRequest: with the session's key, interrupt its running statement. The
+    /// client is told nothing either way (PostgreSQL closes the connection silently).
+    pub async fn cancel(&self, pid: i32, secret: &[u8]) {
+        let slot = self
+            .sessions
+            .lock()
+            .unwrap()
+            .get(&pid)
+            .filter(|(key, _)| same_key(key, secret))
+            .map(|(_, slot)| slot.clone());
+        log::info!("cancel request for session {pid} ({})", if slot.is_some() { "accepted" } else { "unknown key" });
+        if let Some(slot) = slot {
+            let _ = tokio::task::spawn_blocking(move || slot.cancel()).await;
+        }
     }
+}
+
+/// Compare cancel keys in constant time: the timing of a refusal reveals nothing.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A running server: its runtime, address and shutdown switch.

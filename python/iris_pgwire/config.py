@@ -40,6 +40,9 @@ class Config:
     fetch_batch_rows: int = field(
         default=1000, metadata={"help": "rows fetched from the backend per call"}
     )
+    copy_batch_rows: int = field(
+        default=5000, metadata={"help": "rows of a COPY FROM handed to the backend per executemany call"}
+    )
     worker_threads: int = field(default=2, metadata={"help": "network threads of the Rust core"})
     iris_version: str = field(
         default="2025.1", metadata={"help": "IRIS version the SQL translation targets"}
@@ -94,6 +97,7 @@ class Config:
             "pool_timeout_secs": float(self.pool_timeout),
             "max_message_size": self.max_message_size,
             "fetch_batch_rows": self.fetch_batch_rows,
+            "copy_batch_rows": self.copy_batch_rows,
             "worker_threads": self.worker_threads,
             "dialect": dialect,
             "iris_version": self.iris_version,

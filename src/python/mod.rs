@@ -3,6 +3,7 @@
 //! Python function (`translate_api.rs`). No other module touches PyO3 types.
 
 pub mod backend;
+pub mod copy_io;
 mod threads;
 pub mod translate_api;
 pub mod values;
@@ -34,7 +35,7 @@ macro_rules! take {
 
 #[pymethods]
 impl Server {
-    /// `config` keys: host, port, max_message_size, fetch_batch_rows, max_connections,
+    /// `config` keys: host, port, max_message_size, fetch_batch_rows, copy_batch_rows, max_connections,
     /// server_version, dialect, iris_version, translate_cache_entries, worker_threads,
     /// shutdown_grace_secs. Missing keys take the defaults.
     #[new]
@@ -44,6 +45,7 @@ impl Server {
         take!(config, c.port, "port");
         take!(config, c.max_message_size, "max_message_size");
         take!(config, c.fetch_batch_rows, "fetch_batch_rows");
+        take!(config, c.copy_batch_rows, "copy_batch_rows");
         take!(config, c.max_connections, "max_connections");
         take!(config, c.pool_size, "pool_size");
         take!(config, c.pool_timeout_secs, "pool_timeout_secs");

@@ -7,6 +7,7 @@
 
 mod authenticate;
 mod columns;
+mod copy;
 mod extended;
 mod local;
 mod shapes;
@@ -22,6 +23,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::backend::{BackendConn, Column, Cursor, FirstBatch, RowPlan};
+use crate::cancel::CancelSlot;
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::pool::Lease;
 use crate::protocol::backend::{self as be, TxStatus};
@@ -228,6 +230,8 @@ pub struct Session {
     user: String,
     database: String,
     pid: i32,
+    /// Where a CancelRequest finds the statement this session runs.
+    cancel: Arc<CancelSlot>,
 }
 
 /// Serve one client connection from accept to close.
@@ -238,7 +242,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx)).await {
         Ok(Ok(Some(Opening::Session(params)))) => params,
         Ok(Ok(Some(Opening::Cancel(pid, secret)))) => {
-            ctx.cancel(pid, &secret);
+            ctx.cancel(pid, &secret).await;
             return;
         }
         Ok(Ok(None)) => return,
@@ -280,6 +284,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
+        cancel: registration.cancel.clone(),
     };
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
@@ -335,6 +340,7 @@ impl Session {
             if self.skip_until_sync && !matches!(msg, Message::Sync | Message::Terminate) {
                 continue;
             }
+            let _statement = self.cancel.statement();
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
@@ -452,6 +458,7 @@ impl Session {
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
         let timeout_ms = self.settings.statement_timeout_ms();
+        let _running = self.cancel.running(&conn)?;
         let result = self
             .with_out(move |out| {
                 conn.apply_statement_timeout(timeout_ms)?;
@@ -475,8 +482,7 @@ impl Session {
     /// Run a blocking call that appends to the output buffer.
     async fn with_out<T, F>(&mut self, f: F) -> PgResult<T>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut BytesMut) -> PgResult<T> + Send + 'static,
+        F: FnOnce(&mut BytesMut) -> PgResult<T>,
     {
         let out = &mut self.conn.out;
         blocking(move || f(out)).await
@@ -621,6 +627,7 @@ impl Session {
             }
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
+            Action::Copy(copy) => self.copy(copy).await,
             Action::Execute { .. } => {
                 let key = shape_key(stmt, &[]);
                 let expect = Expect {
@@ -897,6 +904,7 @@ impl Session {
                 return Ok((sent, false));
             }
             let (c, p) = (cursor.clone(), plan.clone());
+            let _running = self.lease.as_ref().map(|l| self.cancel.running(&l.conn())).transpose()?;
             let fetched = self.with_out(move |out| c.fetch(want, &p, out)).await?;
             sent += fetched.rows;
             if self.conn.out.len() >= FLUSH_THRESHOLD {

@@ -263,10 +263,35 @@ class Cursor:
             conn.set_progress_handler(None, 0)
 
     def executemany(self, operation: str, seq_of_parameters) -> tuple:
-        total = 0
-        for params in seq_of_parameters:
-            total += max(self.execute(operation, params), 0)
-        self.rowcount = total
+        """Batch execution: one prepare, every parameter set bound and checked up front
+        (a list or tuple of sequences, as the driver serialises it), then the rows run in
+        order on the server. A failing row stops the batch: the rows before it stay
+        applied (in the open transaction) and ``rowcount`` counts them (verify against the
+        real driver)."""
+        if self._closed:
+            raise InterfaceError("Cursor is closed")
+        if not isinstance(seq_of_parameters, (list, tuple)):
+            raise TypeError("seq_of_parameters must be a list or tuple of sequences")
+        self._conn._check()
+        job = self._conn._job
+        self.description, self._rows, self.rowcount = None, [], 0
+        try:
+            prepared = job.prepare(operation)
+            batch = []
+            for params in seq_of_parameters:
+                params = list(params)
+                if len(params) != len(prepared.params):
+                    raise FakeSQLError(-1, f"{len(prepared.params)} parameters expected, {len(params)} given")
+                batch.append([values.dbapi_bind(v, p) for v, p in zip(params, prepared.params)])
+
+            def run() -> None:
+                for bound in batch:
+                    self.rowcount += max(job.execute(prepared, bound).rowcount, 0)
+
+            self._with_timeout(job, run)
+        except FakeSQLError as exc:
+            raise _error(exc) from None
+        self._prepared = prepared
         return ()
 
     def fetchone(self):
