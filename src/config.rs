@@ -11,6 +11,8 @@ pub struct Config {
     pub max_message_size: usize,
     /// Rows moved from a backend cursor per call into Python.
     pub fetch_batch_rows: usize,
+    /// Rows of a COPY FROM handed to the backend per executemany call.
+    pub copy_batch_rows: usize,
     /// Client sessions accepted at once; more get 53300.
     pub max_connections: usize,
     /// Backend connections (IRIS jobs) shared by all sessions.
@@ -24,6 +26,26 @@ pub struct Config {
     pub worker_threads: usize,
     /// Seconds to wait for sessions to finish at shutdown.
     pub shutdown_grace_secs: f64,
+    /// Access rules in pg_hba.conf format; None: trust from loopback only.
+    pub hba_file: Option<String>,
+    /// `name:SCRAM-SHA-256$...` lines for the scram-sha-256 and password methods.
+    pub users_file: Option<String>,
+    /// PEM certificate chain and key; TLS is offered only when both are set.
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
+    /// CA whose client certificates the `cert` method accepts.
+    pub tls_client_ca: Option<String>,
+    /// Let the `password` method ask for clear-text passwords on unencrypted connections.
+    pub allow_password_without_tls: bool,
+    /// Seconds a client has to send its startup packet (and finish TLS negotiation).
+    pub startup_timeout_secs: f64,
+    /// Seconds a client has to complete authentication (PostgreSQL's authentication_timeout).
+    pub auth_timeout_secs: f64,
+    /// Sessions one user may have at once (0: no limit beyond max_connections).
+    pub max_connections_per_user: usize,
+    /// Failed authentications from one address within the window before it is refused (0: off).
+    pub auth_failure_limit: usize,
+    pub auth_failure_window_secs: f64,
 }
 
 impl Default for Config {
@@ -33,6 +55,7 @@ impl Default for Config {
             port: 5432,
             max_message_size: 64 * 1024 * 1024,
             fetch_batch_rows: 1000,
+            copy_batch_rows: 5000,
             max_connections: 1000,
             pool_size: 50,
             pool_timeout_secs: 30.0,
@@ -41,6 +64,17 @@ impl Default for Config {
             translate_cache_entries: 4096,
             worker_threads: 2,
             shutdown_grace_secs: 5.0,
+            hba_file: None,
+            users_file: None,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            allow_password_without_tls: false,
+            startup_timeout_secs: 10.0,
+            auth_timeout_secs: 60.0,
+            max_connections_per_user: 0,
+            auth_failure_limit: 10,
+            auth_failure_window_secs: 60.0,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod sqlstate {
     pub const INVALID_PARAMETER_VALUE: &str = "22023";
     pub const CHARACTER_NOT_IN_REPERTOIRE: &str = "22021";
     pub const INVALID_BINARY_REPRESENTATION: &str = "22P03";
+    pub const BAD_COPY_FILE_FORMAT: &str = "22P04";
     pub const NOT_NULL_VIOLATION: &str = "23502";
     pub const FOREIGN_KEY_VIOLATION: &str = "23503";
     pub const UNIQUE_VIOLATION: &str = "23505";
@@ -76,11 +77,21 @@ pub struct PgError {
     pub hint: Option<String>,
     /// 1-based character position in the query text, when known.
     pub position: Option<u32>,
+    /// Where the error happened (ErrorResponse field W), e.g. `COPY t, line 3`.
+    pub context: Option<String>,
 }
 
 impl PgError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        PgError { severity: Severity::Error, code, message: message.into(), detail: None, hint: None, position: None }
+        PgError {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+            context: None,
+        }
     }
 
     pub fn fatal(code: &'static str, message: impl Into<String>) -> Self {
@@ -94,6 +105,11 @@ impl PgError {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
         self
     }
 

@@ -1,18 +1,24 @@
 //! iris-pgwire core: a PostgreSQL wire-protocol server that executes through Python backends.
 //!
-//! Only the translator (and its error type) is public, for the golden translation tests and
-//! the translation benchmark; everything else is private to the extension, so the compiler
+//! Only the translator (and its error type) and the fuzzing entry points are public, for the
+//! golden translation tests, the translation benchmark and the fuzz targets; everything else is private to the extension, so the compiler
 //! reports what nothing uses.
 
+mod auth;
 mod backend;
 mod bounded_map;
+mod cancel;
 mod config;
+mod copy;
 pub mod error;
+/// Entry points of the fuzz targets (fuzz/) and the corpus replay test.
+pub mod fuzzing;
 mod pool;
 mod protocol;
 mod python;
 mod server;
 mod session;
 mod settings;
+mod tls;
 pub mod translate;
 mod types;

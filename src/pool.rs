@@ -23,6 +23,9 @@ pub struct Pool {
     checkout_timeout: Duration,
     /// After a failed connect, further attempts wait until this instant (backoff).
     retry: Mutex<Backoff>,
+    /// Password pass-through: the IRIS user this pool logs in as, and the password of
+    /// its last successful login (None: the backend's own configured login).
+    login: Option<(String, Mutex<String>)>,
 }
 
 #[derive(Default)]
@@ -72,6 +75,20 @@ impl Drop for Lease {
 
 impl Pool {
     pub fn new(backend: Arc<dyn Backend>, size: usize, checkout_timeout: Duration) -> Arc<Pool> {
+        Pool::build(backend, size, checkout_timeout, None)
+    }
+
+    /// A pool whose connections log in to IRIS as `user` (see `login`).
+    pub fn for_user(backend: Arc<dyn Backend>, size: usize, checkout_timeout: Duration, user: &str) -> Arc<Pool> {
+        Pool::build(backend, size, checkout_timeout, Some((user.to_string(), Mutex::new(String::new()))))
+    }
+
+    fn build(
+        backend: Arc<dyn Backend>,
+        size: usize,
+        checkout_timeout: Duration,
+        login: Option<(String, Mutex<String>)>,
+    ) -> Arc<Pool> {
         let size = size.max(1);
         Arc::new(Pool {
             backend,
@@ -80,7 +97,37 @@ impl Pool {
             slots: Arc::new(Semaphore::new(size)),
             checkout_timeout,
             retry: Mutex::new(Backoff::default()),
+            login,
         })
+    }
+
+    fn credentials(&self) -> Option<(String, String)> {
+        self.login.as_ref().map(|(user, pw)| (user.clone(), pw.lock().unwrap().clone()))
+    }
+
+    /// Password pass-through: log in to IRIS as this pool's user with `password`. IRIS
+    /// decides; on success the connection joins the pool and later connects use the
+    /// password. A failure does not start the backoff (it says nothing of IRIS's health).
+    pub async fn login(self: &Arc<Self>, password: String) -> PgResult<()> {
+        let Some((user, _)) = &self.login else { return Ok(()) };
+        let (handle, user_owned, pw) = (self.backend.clone(), user.clone(), password.clone());
+        let conn = tokio::task::spawn_blocking(move || handle.connect_as(&user_owned, &pw).map(BackendConn::new))
+            .await
+            .map_err(|e| PgError::internal(format!("backend connect failed: {e}")))??;
+        let conn = Arc::new(conn);
+        *self.login.as_ref().expect("checked").1.lock().unwrap() = password;
+        let mut idle = self.idle.lock().unwrap();
+        if idle.len() < self.size {
+            idle.push(conn);
+        } else {
+            drop(idle);
+            std::thread::spawn(move || conn.close());
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Arc<dyn Backend> {
+        self.backend.clone()
     }
 
     /// Check out a connection, waiting at most `checkout_timeout` for a free slot.
@@ -117,10 +164,16 @@ impl Pool {
                 }
             }
         }
-        let handle = self.backend.clone();
-        let result = tokio::task::spawn_blocking(move || handle.connect().map(BackendConn::new))
-            .await
-            .map_err(|e| PgError::internal(format!("backend connect failed: {e}")))?;
+        let (handle, login) = (self.backend.clone(), self.credentials());
+        let result = tokio::task::spawn_blocking(move || {
+            match &login {
+                None => handle.connect(),
+                Some((user, password)) => handle.connect_as(user, password),
+            }
+            .map(BackendConn::new)
+        })
+        .await
+        .map_err(|e| PgError::internal(format!("backend connect failed: {e}")))?;
         let mut retry = self.retry.lock().unwrap();
         match result {
             Ok(conn) => {

@@ -11,10 +11,14 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
 
+use crate::auth::Auth;
 use crate::backend::Backend;
+use crate::cancel::CancelSlot;
 use crate::config::Config;
+use crate::error::PgResult;
 use crate::pool::Pool;
 use crate::session::{self, Shapes};
+use crate::tls::{Tls, TlsFiles};
 use crate::translate::Translator;
 
 /// State shared by every session of one server.
@@ -27,9 +31,36 @@ pub struct ServerCtx {
     /// Advanced by every schema change made through the gateway (see session/shapes.rs).
     schema_epoch: AtomicU64,
     shutdown: watch::Receiver<bool>,
-    /// pid -> cancel secret of each live session.
-    sessions: Mutex<HashMap<i32, Vec<u8>>>,
+    /// pid -> cancel secret and running statement of each live session.
+    sessions: Mutex<HashMap<i32, (Vec<u8>, Arc<CancelSlot>)>>,
     next_pid: AtomicI32,
+    pub auth: Auth,
+    /// TLS, when a certificate and key are configured.
+    pub tls: Option<Tls>,
+    /// The backend checks `password`-method passwords by logging the user in (dbapi).
+    pub backend_logs_in: bool,
+    /// Password pass-through: one pool of connections per IRIS user.
+    user_pools: Mutex<HashMap<String, Arc<Pool>>>,
+    /// Live sessions per user, for max_connections_per_user.
+    user_sessions: Mutex<HashMap<String, usize>>,
+}
+
+/// A session counted against its user's limit; uncounted when dropped.
+pub struct UserSlot {
+    ctx: Arc<ServerCtx>,
+    user: String,
+}
+
+impl Drop for UserSlot {
+    fn drop(&mut self) {
+        let mut counts = self.ctx.user_sessions.lock().unwrap();
+        if let Some(n) = counts.get_mut(&self.user) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.user);
+            }
+        }
+    }
 }
 
 /// A live session's entry in the registry; removed when dropped.
@@ -37,6 +68,7 @@ pub struct Registration {
     ctx: Arc<ServerCtx>,
     pub pid: i32,
     pub secret: Vec<u8>,
+    pub cancel: Arc<CancelSlot>,
 }
 
 impl Drop for Registration {
@@ -67,18 +99,59 @@ impl ServerCtx {
         }
         let pid = self.next_pid.fetch_add(1, Ordering::Relaxed);
         let secret = rand::random::<[u8; 4]>().to_vec();
-        sessions.insert(pid, secret.clone());
-        Some(Registration { ctx: self.clone(), pid, secret })
+        let cancel = Arc::new(CancelSlot::default());
+        sessions.insert(pid, (secret.clone(), cancel.clone()));
+        Some(Registration { ctx: self.clone(), pid, secret, cancel })
     }
 
-    /// A CancelRequest: checked against the session's secret. Acting on it is not implemented yet.
-    pub fn cancel(&self, pid: i32, secret: &[u8]) {
-        let known = self.sessions.lock().unwrap().get(&pid).is_some_and(|s| s.as_slice() == secret);
-        log::info!(
-            "cancel request for session {pid} ({})",
-            if known { "accepted, not acted on yet" } else { "unknown key" }
-        );
+    /// Count a session of `user`, or None when max_connections_per_user are in use.
+    pub fn register_user(self: &Arc<Self>, user: &str) -> Option<UserSlot> {
+        let mut counts = self.user_sessions.lock().unwrap();
+        let n = counts.entry(user.to_string()).or_insert(0);
+        let limit = self.config.max_connections_per_user;
+        if limit > 0 && *n >= limit {
+            return None;
+        }
+        *n += 1;
+        Some(UserSlot { ctx: self.clone(), user: user.to_string() })
     }
+
+    /// Password pass-through: log in to IRIS as `user`; on success, that user's pool.
+    /// A pool is kept only after a successful login, so guessed names leave nothing behind.
+    pub async fn login(&self, user: &str, password: String) -> PgResult<Arc<Pool>> {
+        let existing = self.user_pools.lock().unwrap().get(user).cloned();
+        let pool = existing.unwrap_or_else(|| {
+            Pool::for_user(
+                self.pool.backend(),
+                self.config.pool_size,
+                Duration::from_secs_f64(self.config.pool_timeout_secs.max(0.001)),
+                user,
+            )
+        });
+        pool.login(password).await?;
+        Ok(self.user_pools.lock().unwrap().entry(user.to_string()).or_insert(pool).clone())
+    }
+
+    /// A CancelRequest: with the session's key, interrupt its running statement. The
+    /// client is told nothing either way (PostgreSQL closes the connection silently).
+    pub async fn cancel(&self, pid: i32, secret: &[u8]) {
+        let slot = self
+            .sessions
+            .lock()
+            .unwrap()
+            .get(&pid)
+            .filter(|(key, _)| same_key(key, secret))
+            .map(|(_, slot)| slot.clone());
+        log::info!("cancel request for session {pid} ({})", if slot.is_some() { "accepted" } else { "unknown key" });
+        if let Some(slot) = slot {
+            let _ = tokio::task::spawn_blocking(move || slot.cancel()).await;
+        }
+    }
+}
+
+/// Compare cancel keys in constant time: the timing of a refusal reveals nothing.
+fn same_key(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A running server: its runtime, address and shutdown switch.
@@ -87,13 +160,46 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     pub local_addr: SocketAddr,
     grace: Duration,
-    pool: Arc<Pool>,
+    ctx: Arc<ServerCtx>,
+}
+
+/// Why a server did not start: bad security files, or the socket.
+#[derive(Debug)]
+pub enum StartError {
+    Config(String),
+    Listen(std::io::Error),
+}
+
+impl From<std::io::Error> for StartError {
+    fn from(e: std::io::Error) -> Self {
+        StartError::Listen(e)
+    }
 }
 
 impl Server {
     /// Bind and start serving on background threads; returns once the socket listens.
-    pub fn start(config: Config, backend: Arc<dyn Backend>) -> std::io::Result<Server> {
+    pub fn start(config: Config, backend: Arc<dyn Backend>) -> Result<Server, StartError> {
         let (started, stopping) = (backend.clone(), backend.clone());
+        let auth = Auth::new(
+            config.hba_file.as_deref(),
+            config.users_file.as_deref(),
+            config.auth_failure_limit,
+            Duration::from_secs_f64(config.auth_failure_window_secs.max(0.0)),
+        )
+        .map_err(StartError::Config)?;
+        let tls = match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => Some(
+                Tls::new(TlsFiles { cert: cert.clone(), key: key.clone(), client_ca: config.tls_client_ca.clone() })
+                    .map_err(StartError::Config)?,
+            ),
+            (None, None) if config.tls_client_ca.is_none() => None,
+            _ => {
+                return Err(StartError::Config(
+                    "TLS needs both --tls-cert and --tls-key (--tls-client-ca needs them too)".into(),
+                ))
+            }
+        };
+        let backend_logs_in = backend.logs_in_users();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(config.worker_threads.max(1))
             .thread_name("iris-pgwire")
@@ -120,10 +226,26 @@ impl Server {
             shutdown: rx,
             sessions: Mutex::new(HashMap::new()),
             next_pid: AtomicI32::new(std::process::id() as i32 % 100_000 * 1000 + 1),
+            auth,
+            tls,
+            backend_logs_in,
+            user_pools: Mutex::new(HashMap::new()),
+            user_sessions: Mutex::new(HashMap::new()),
         });
-        let pool = ctx.pool.clone();
-        runtime.spawn(accept_loop(listener, ctx));
-        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, grace, pool })
+        runtime.spawn(accept_loop(listener, ctx.clone()));
+        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, grace, ctx })
+    }
+
+    /// Re-read the TLS files; Ok(false) when TLS is off.
+    pub fn reload_tls(&self) -> Result<bool, String> {
+        match &self.ctx.tls {
+            Some(tls) => tls.reload().map(|_| true),
+            None => Ok(false),
+        }
+    }
+
+    pub fn reload_users(&self) -> Result<usize, String> {
+        self.ctx.auth.reload_users()
     }
 
     /// Stop accepting, tell sessions to end, and wait up to the grace period.
@@ -135,7 +257,11 @@ impl Server {
             rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
             rt.shutdown_timeout(self.grace);
         }
-        self.pool.close_idle();
+        self.ctx.pool.close_idle();
+        let user_pools: Vec<Arc<Pool>> = self.ctx.user_pools.lock().unwrap().values().cloned().collect();
+        for pool in user_pools {
+            pool.close_idle();
+        }
     }
 
     pub fn is_running(&self) -> bool {
@@ -150,7 +276,7 @@ async fn accept_loop(listener: TcpListener, ctx: Arc<ServerCtx>) {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     log::debug!("connection from {peer}");
-                    tokio::spawn(session::serve(stream, ctx.clone()));
+                    tokio::spawn(session::serve(stream, peer, ctx.clone()));
                 }
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning.

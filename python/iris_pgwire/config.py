@@ -40,11 +40,39 @@ class Config:
     fetch_batch_rows: int = field(
         default=1000, metadata={"help": "rows fetched from the backend per call"}
     )
+    copy_batch_rows: int = field(
+        default=5000, metadata={"help": "rows of a COPY FROM handed to the backend per executemany call"}
+    )
     worker_threads: int = field(default=2, metadata={"help": "network threads of the Rust core"})
     iris_version: str = field(
         default="2025.1", metadata={"help": "IRIS version the SQL translation targets"}
     )
     pidfile: Optional[str] = field(default=None, metadata={"help": "write the process id here"})
+    hba_file: Optional[str] = field(
+        default=None,
+        metadata={"help": "access rules in pg_hba.conf format (default: trust from loopback only, refuse others)"},
+    )
+    users_file: Optional[str] = field(
+        default=None,
+        metadata={"help": "name:SCRAM-SHA-256$... verifiers for scram-sha-256/password (python -m iris_pgwire.users)"},
+    )
+    tls_cert: Optional[str] = field(default=None, metadata={"help": "PEM certificate chain: enables TLS"})
+    tls_key: Optional[str] = field(default=None, metadata={"help": "PEM private key of --tls-cert"})
+    tls_client_ca: Optional[str] = field(
+        default=None, metadata={"help": "PEM CA whose client certificates the cert method accepts"}
+    )
+    allow_password_without_tls: bool = field(
+        default=False, metadata={"help": "let the password method take clear-text passwords without TLS"}
+    )
+    startup_timeout: int = field(default=10, metadata={"help": "seconds a client has to send its startup packet"})
+    auth_timeout: int = field(default=60, metadata={"help": "seconds a client has to authenticate (then 57014)"})
+    max_connections_per_user: int = field(
+        default=0, metadata={"help": "sessions one user may have at once (0: no limit; then 53300)"}
+    )
+    auth_failure_limit: int = field(
+        default=10, metadata={"help": "failed logins from one address within --auth-failure-window before it is refused (0: off)"}
+    )
+    auth_failure_window: int = field(default=60, metadata={"help": "seconds failed logins are remembered"})
     iris_host: str = field(default="localhost", metadata={"help": "dbapi backend: IRIS host"})
     iris_port: int = field(default=1972, metadata={"help": "dbapi backend: IRIS superserver port"})
     iris_namespace: str = field(default="USER", metadata={"help": "IRIS namespace"})
@@ -69,9 +97,21 @@ class Config:
             "pool_timeout_secs": float(self.pool_timeout),
             "max_message_size": self.max_message_size,
             "fetch_batch_rows": self.fetch_batch_rows,
+            "copy_batch_rows": self.copy_batch_rows,
             "worker_threads": self.worker_threads,
             "dialect": dialect,
             "iris_version": self.iris_version,
+            "hba_file": self.hba_file,
+            "users_file": self.users_file,
+            "tls_cert": self.tls_cert,
+            "tls_key": self.tls_key,
+            "tls_client_ca": self.tls_client_ca,
+            "allow_password_without_tls": self.allow_password_without_tls,
+            "startup_timeout_secs": float(self.startup_timeout),
+            "auth_timeout_secs": float(self.auth_timeout),
+            "max_connections_per_user": self.max_connections_per_user,
+            "auth_failure_limit": self.auth_failure_limit,
+            "auth_failure_window_secs": float(self.auth_failure_window),
         }
 
 
@@ -81,6 +121,8 @@ def _env_default(name: str, default: Any, kind: type) -> Any:
         return default
     if kind is int:
         return int(raw)
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
     return raw
 
 
@@ -92,6 +134,15 @@ def parser() -> argparse.ArgumentParser:
         f"e.g. {ENV_PREFIX}PORT=5433.",
     )
     for f in fields(Config):
+        if f.type in ("bool", bool):
+            p.add_argument(
+                "--" + f.name.replace("_", "-"),
+                dest=f.name,
+                action="store_true",
+                default=_env_default(f.name, f.default, bool),
+                help=f.metadata.get("help", ""),
+            )
+            continue
         kind = int if f.type in ("int", int) else str
         p.add_argument(
             "--" + f.name.replace("_", "-"),

@@ -8,8 +8,11 @@ from typing import Optional
 class BackendError(Exception):
     """A database error with a PostgreSQL SQLSTATE.
 
-    The Rust core reads ``sqlstate``, ``message``, ``detail`` and ``hint``.
+    The Rust core reads ``sqlstate``, ``message``, ``detail`` and ``hint``; after a
+    failed ``executemany``, ``row`` (when not None) is the index of the failing row.
     """
+
+    row: Optional[int] = None
 
     def __init__(
         self,

@@ -66,7 +66,8 @@ def _describe(backend: Any) -> str:
 
 
 def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
-    """Connect, run SELECT 1 over the simple query protocol, and expect its row."""
+    """Connect, run SELECT 1 over the simple query protocol, and expect its row. When the
+    access rules ask the health user for a password or refuse it, the server answered: ok."""
     def msg(tag: bytes, body: bytes) -> bytes:
         return tag + struct.pack("!i", len(body) + 4) + body
 
@@ -88,8 +89,12 @@ def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
                     if len(data) < 1 + length:
                         break
                     body, data = data[5 : 1 + length], data[1 + length :]
+                    if tag == b"R" and body[:4] != b"\0\0\0\0":
+                        # The access rules ask for a password: the server is up and answering.
+                        return True
                     if tag == b"E":
-                        return False
+                        # Refused by the access rules (SQLSTATE class 28): answering too.
+                        return b"\0C28" in b"\0" + body
                     if tag == b"C" and body.startswith(b"SELECT 1"):
                         completed = True
                     if tag == b"Z":
@@ -122,6 +127,22 @@ def raise_open_file_limit(wanted: int) -> int:
             "raise it (ulimit -n, or LimitNOFILE in a systemd unit)", soft, wanted,
         )
     return soft
+
+
+def _log_security(cfg: Config) -> None:
+    """Say who is let in and whether connections can be encrypted."""
+    if cfg.hba_file:
+        log.info("access rules from %s", cfg.hba_file)
+    else:
+        log.warning(
+            "no --hba-file: every user is trusted without a password from loopback addresses, "
+            "all other addresses are refused; configure access rules before exposing the gateway"
+        )
+    if cfg.tls_cert:
+        log.info("TLS enabled (certificate %s)%s", cfg.tls_cert,
+                 f", client certificates from {cfg.tls_client_ca}" if cfg.tls_client_ca else "")
+    else:
+        log.info("TLS disabled: SSLRequest is answered 'N' (set --tls-cert and --tls-key)")
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -159,9 +180,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     server = Server(backend, options)
     try:
         host, port = server.start()
-    except OSError as e:
+    except (OSError, ValueError) as e:
         print(f"iris-pgwire: {e}", file=sys.stderr)
         return 2
+    _log_security(cfg)
     log.info("iris-pgwire listening on %s:%d (backend %s)", host, port, backend.name)
     if cfg.pidfile:
         with open(cfg.pidfile, "w") as f:
@@ -173,8 +195,22 @@ def main(argv: Optional[list[str]] = None) -> int:
         log.info("received %s, shutting down", signal.Signals(signum).name)
         stop.set()
 
+    def on_hangup(_signum: int, _frame: Any) -> None:
+        # Handlers run on this main thread; the reload itself is quick file reading.
+        try:
+            if server.reload_tls():
+                log.info("SIGHUP: TLS certificate and key reloaded (live sessions keep theirs)")
+        except ValueError as e:
+            log.error("SIGHUP: TLS files not reloaded, the old ones stay in use: %s", e)
+        if cfg.users_file:
+            try:
+                log.info("SIGHUP: users file reloaded (%d users)", server.reload_users())
+            except ValueError as e:
+                log.error("SIGHUP: users file not reloaded, the old users stay: %s", e)
+
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
     while not stop.wait(0.5):
         pass
     server.stop()

@@ -18,7 +18,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use bytes::BytesMut;
 
+use crate::copy::{RowBatch, RowWriter};
 use crate::error::PgResult;
+use crate::python::copy_io::InsertPlan;
 use crate::types::{Format, Param, PgType, TypeCtx};
 
 /// A result column as the backend described it, resolved against the type registry.
@@ -94,6 +96,16 @@ pub struct Ran {
 pub trait Backend: Send + Sync {
     fn connect(&self) -> PgResult<Box<dyn Connection>>;
 
+    /// Password pass-through: the backend checks a user's own password by logging in as
+    /// that user (dbapi), so `connect_as` gives connections with that user's privileges.
+    fn logs_in_users(&self) -> bool {
+        false
+    }
+
+    fn connect_as(&self, _user: &str, _password: &str) -> PgResult<Box<dyn Connection>> {
+        Err(crate::error::PgError::unsupported("this backend does not log users in"))
+    }
+
     /// Called on each thread of the server's runtime when it starts and before it ends
     /// (backend calls run on those threads): per-thread set-up such as an interpreter state.
     fn thread_started(&self) {}
@@ -116,6 +128,17 @@ pub trait Connection: Send + Sync {
     /// Apply the session's statement_timeout (ms, 0 = none); backends without one ignore it.
     fn set_statement_timeout(&self, ms: i64) -> PgResult<()>;
 
+    /// Stop the statement running on this connection (called from another thread by a
+    /// CancelRequest). Backends that cannot cancel ignore it.
+    fn cancel(&self) -> PgResult<()> {
+        Ok(())
+    }
+
+    /// COPY FROM: insert a batch of parsed rows with one executemany-style call.
+    fn insert_batch(&self, _plan: &InsertPlan, _batch: &RowBatch) -> PgResult<u64> {
+        Err(crate::error::PgError::unsupported("this backend does not take COPY"))
+    }
+
     fn close(&self);
 }
 
@@ -123,6 +146,18 @@ pub trait Connection: Send + Sync {
 pub trait Cursor: Send + Sync {
     /// Fetch up to `n` rows, encoded as DataRow messages appended to `out`.
     fn fetch(&self, n: usize, plan: &RowPlan, out: &mut BytesMut) -> PgResult<Fetched>;
+
+    /// COPY TO: fetch up to `n` rows, encoded as CopyData messages appended to `out`.
+    fn fetch_copy(
+        &self,
+        _n: usize,
+        _plan: &RowPlan,
+        _writer: &mut RowWriter,
+        _out: &mut BytesMut,
+    ) -> PgResult<Fetched> {
+        Err(crate::error::PgError::unsupported("this backend does not take COPY"))
+    }
+
     fn close(&self);
 }
 

@@ -30,6 +30,30 @@ pub fn authentication_ok(buf: &mut BytesMut) {
     write_body(buf, b'R', |b| b.put_i32(0));
 }
 
+/// AuthenticationCleartextPassword: ask for the password in clear text (`password` method).
+pub fn authentication_cleartext_password(buf: &mut BytesMut) {
+    write_body(buf, b'R', |b| b.put_i32(3));
+}
+
+/// AuthenticationSASL with the mechanisms offered, in order of preference.
+pub fn authentication_sasl(buf: &mut BytesMut, mechanisms: &[&str]) {
+    write_body(buf, b'R', |b| {
+        b.put_i32(10);
+        for m in mechanisms {
+            write_cstr(b, m);
+        }
+        b.put_u8(0);
+    });
+}
+
+/// AuthenticationSASLContinue (server-first-message) or AuthenticationSASLFinal (12).
+pub fn authentication_sasl_data(buf: &mut BytesMut, final_message: bool, data: &[u8]) {
+    write_body(buf, b'R', |b| {
+        b.put_i32(if final_message { 12 } else { 11 });
+        b.put_slice(data);
+    });
+}
+
 pub fn parameter_status(buf: &mut BytesMut, name: &str, value: &str) {
     write_body(buf, b'S', |b| {
         write_cstr(b, name);
@@ -148,7 +172,47 @@ fn notice_fields(b: &mut BytesMut, err: &PgError, severity: &str) {
         b.put_u8(b'P');
         write_cstr(b, &p.to_string());
     }
+    if let Some(w) = &err.context {
+        b.put_u8(b'W');
+        write_cstr(b, w);
+    }
     b.put_u8(0);
+}
+
+/// CopyInResponse ('G') / CopyOutResponse ('H'): overall format and one per column.
+fn copy_response(buf: &mut BytesMut, tag: u8, binary: bool, columns: usize) {
+    write_body(buf, tag, |b| {
+        b.put_u8(binary as u8);
+        b.put_i16(columns as i16);
+        for _ in 0..columns {
+            b.put_i16(binary as i16);
+        }
+    });
+}
+
+pub fn copy_in_response(buf: &mut BytesMut, binary: bool, columns: usize) {
+    copy_response(buf, b'G', binary, columns);
+}
+
+pub fn copy_out_response(buf: &mut BytesMut, binary: bool, columns: usize) {
+    copy_response(buf, b'H', binary, columns);
+}
+
+/// Start a CopyData message; returns the offset to pass to `finish_copy_data`.
+pub fn begin_copy_data(buf: &mut BytesMut) -> usize {
+    buf.put_u8(b'd');
+    let start = buf.len();
+    buf.put_i32(0);
+    start
+}
+
+pub fn finish_copy_data(buf: &mut BytesMut, start: usize) {
+    let len = (buf.len() - start) as i32;
+    buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
+}
+
+pub fn copy_done(buf: &mut BytesMut) {
+    write_body(buf, b'c', |_| {});
 }
 
 /// Start a DataRow; returns the offset to pass to `finish_data_row`.

@@ -9,8 +9,10 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
+use super::copy_io::{self, InsertPlan};
 use super::values::{encode_row, param_to_py};
 use crate::backend::{Backend, Column, Connection, Cursor, Fetched, FirstBatch, Ran, RowPlan};
+use crate::copy::{RowBatch, RowWriter};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::types::{self, Param};
 
@@ -123,8 +125,30 @@ impl Backend for PyBackend {
     }
 
     fn connect(&self) -> PgResult<Box<dyn Connection>> {
+        self.open(None)
+    }
+
+    fn logs_in_users(&self) -> bool {
         Python::attach(|py| {
-            let conn = self.backend.bind(py).call_method0("connect").map_err(|e| py_err_to_pg(py, e))?;
+            self.backend.bind(py).getattr("logs_in_users").and_then(|v| v.extract::<bool>()).unwrap_or(false)
+        })
+    }
+
+    fn connect_as(&self, user: &str, password: &str) -> PgResult<Box<dyn Connection>> {
+        self.open(Some((user, password)))
+    }
+}
+
+impl PyBackend {
+    /// `connect()`, or `connect(user, password)` to log in as that IRIS user.
+    fn open(&self, login: Option<(&str, &str)>) -> PgResult<Box<dyn Connection>> {
+        Python::attach(|py| {
+            let backend = self.backend.bind(py);
+            let conn = match login {
+                None => backend.call_method0("connect"),
+                Some((user, password)) => backend.call_method1("connect", (user, password)),
+            }
+            .map_err(|e| py_err_to_pg(py, e))?;
             let has_timeout = conn.hasattr("set_statement_timeout").unwrap_or(false);
             Ok(Box::new(PyConnection { conn: conn.unbind(), has_timeout }) as Box<dyn Connection>)
         })
@@ -192,6 +216,20 @@ impl Connection for PyConnection {
         })
     }
 
+    fn cancel(&self) -> PgResult<()> {
+        Python::attach(|py| {
+            let conn = self.conn.bind(py);
+            if conn.hasattr("cancel").unwrap_or(false) {
+                conn.call_method0("cancel").map_err(|e| py_err_to_pg(py, e))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn insert_batch(&self, plan: &InsertPlan, batch: &RowBatch) -> PgResult<u64> {
+        Python::attach(|py| copy_io::insert_batch(self.conn.bind(py), plan, batch))
+    }
+
     fn close(&self) {
         if let Err(e) = self.call0("close") {
             log::debug!("backend close failed: {e}");
@@ -202,6 +240,17 @@ impl Connection for PyConnection {
 impl Cursor for PyCursor {
     fn fetch(&self, n: usize, plan: &RowPlan, out: &mut BytesMut) -> PgResult<Fetched> {
         Python::attach(|py| fetch_into(self.cursor.bind(py), n, plan, out))
+    }
+
+    fn fetch_copy(&self, n: usize, plan: &RowPlan, writer: &mut RowWriter, out: &mut BytesMut) -> PgResult<Fetched> {
+        Python::attach(|py| {
+            let cursor = self.cursor.bind(py);
+            let fetched = copy_io::fetch_copy(cursor, n, plan, writer, out)?;
+            if fetched.done {
+                close_quietly(cursor);
+            }
+            Ok(fetched)
+        })
     }
 
     fn close(&self) {

@@ -3,6 +3,7 @@
 //! Python function (`translate_api.rs`). No other module touches PyO3 types.
 
 pub mod backend;
+pub mod copy_io;
 mod threads;
 pub mod translate_api;
 pub mod values;
@@ -34,7 +35,7 @@ macro_rules! take {
 
 #[pymethods]
 impl Server {
-    /// `config` keys: host, port, max_message_size, fetch_batch_rows, max_connections,
+    /// `config` keys: host, port, max_message_size, fetch_batch_rows, copy_batch_rows, max_connections,
     /// server_version, dialect, iris_version, translate_cache_entries, worker_threads,
     /// shutdown_grace_secs. Missing keys take the defaults.
     #[new]
@@ -44,6 +45,7 @@ impl Server {
         take!(config, c.port, "port");
         take!(config, c.max_message_size, "max_message_size");
         take!(config, c.fetch_batch_rows, "fetch_batch_rows");
+        take!(config, c.copy_batch_rows, "copy_batch_rows");
         take!(config, c.max_connections, "max_connections");
         take!(config, c.pool_size, "pool_size");
         take!(config, c.pool_timeout_secs, "pool_timeout_secs");
@@ -51,6 +53,17 @@ impl Server {
         take!(config, c.translate_cache_entries, "translate_cache_entries");
         take!(config, c.worker_threads, "worker_threads");
         take!(config, c.shutdown_grace_secs, "shutdown_grace_secs");
+        take!(config, c.hba_file, "hba_file");
+        take!(config, c.users_file, "users_file");
+        take!(config, c.tls_cert, "tls_cert");
+        take!(config, c.tls_key, "tls_key");
+        take!(config, c.tls_client_ca, "tls_client_ca");
+        take!(config, c.allow_password_without_tls, "allow_password_without_tls");
+        take!(config, c.startup_timeout_secs, "startup_timeout_secs");
+        take!(config, c.auth_timeout_secs, "auth_timeout_secs");
+        take!(config, c.max_connections_per_user, "max_connections_per_user");
+        take!(config, c.auth_failure_limit, "auth_failure_limit");
+        take!(config, c.auth_failure_window_secs, "auth_failure_window_secs");
         let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
         take!(config, dialect, "dialect");
         take!(config, iris_version, "iris_version");
@@ -63,8 +76,10 @@ impl Server {
         let backend = self.backend.take().ok_or_else(|| PyRuntimeError::new_err("server already started"))?;
         let (host, port) = (self.config.host.clone(), self.config.port);
         let backend = std::sync::Arc::new(backend::PyBackend::new(backend));
-        let srv = server::Server::start(self.config.clone(), backend)
-            .map_err(|e| PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")))?;
+        let srv = server::Server::start(self.config.clone(), backend).map_err(|e| match e {
+            server::StartError::Config(msg) => PyValueError::new_err(msg),
+            server::StartError::Listen(e) => PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")),
+        })?;
         let addr = srv.local_addr;
         self.running = Some(srv);
         Ok((addr.ip().to_string(), addr.port()))
@@ -75,6 +90,20 @@ impl Server {
         if let Some(mut srv) = self.running.take() {
             py.detach(move || srv.stop());
         }
+    }
+
+    /// Re-read the TLS certificate, key and client CA (SIGHUP). New connections use
+    /// them; live sessions keep theirs. Returns False when TLS is off; raises ValueError
+    /// (old files stay in use) when the new ones do not load.
+    fn reload_tls(&self) -> PyResult<bool> {
+        let Some(srv) = &self.running else { return Ok(false) };
+        srv.reload_tls().map_err(PyValueError::new_err)
+    }
+
+    /// Re-read the users file (SIGHUP); returns the number of users, raises ValueError on error.
+    fn reload_users(&self) -> PyResult<usize> {
+        let Some(srv) = &self.running else { return Ok(0) };
+        srv.reload_users().map_err(PyValueError::new_err)
     }
 
     #[getter]

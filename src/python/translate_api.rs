@@ -60,7 +60,8 @@ pub fn translate_sql(
             | Action::Local(_)
             | Action::TypeInfo
             | Action::Deallocate(_)
-            | Action::Discard { .. } => {}
+            | Action::Discard { .. }
+            | Action::Copy(_) => {}
         }
     }
     Ok(out)

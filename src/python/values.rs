@@ -27,36 +27,44 @@ pub fn encode_row(row: &Bound<'_, PyAny>, plan: &RowPlan, out: &mut BytesMut) ->
             data_row_null(out);
             continue;
         }
-        let cow;
-        let owned;
-        let value = if let Ok(b) = item.cast::<PyBool>() {
-            Value::Bool(b.is_true())
-        } else if let Ok(n) = item.cast::<PyInt>() {
-            match n.extract::<i64>() {
-                Ok(v) => Value::Int(v),
-                Err(_) => {
-                    owned = py_to_param(&item)?;
-                    owned.as_value()
-                }
-            }
-        } else if let Ok(f) = item.cast::<PyFloat>() {
-            Value::Float(f.value())
-        } else if let Ok(s) = item.cast::<PyString>() {
-            // abi3 for 3.9 has no borrowed UTF-8 view, so this may copy.
-            cow = s.to_cow().map_err(py_err)?;
-            Value::Text(&cow)
-        } else if let Ok(b) = item.cast::<PyBytes>() {
-            Value::Bytes(b.as_bytes())
-        } else {
-            owned = py_to_param(&item)?;
-            owned.as_value()
-        };
-        data_row_value(out, |buf| {
-            types::encode_typmod(&value, plan.types[i], plan.typmods[i], plan.formats[i], &plan.ctx, buf)
+        with_value(&item, |value| {
+            data_row_value(out, |buf| {
+                types::encode_typmod(value, plan.types[i], plan.typmods[i], plan.formats[i], &plan.ctx, buf)
+            })
         })?;
     }
     finish_data_row(out, start);
     Ok(())
+}
+
+/// Run `f` on a (non-None) backend value as the type layer sees it, borrowing the
+/// Python object's buffer for the common kinds.
+pub fn with_value<R>(item: &Bound<'_, PyAny>, f: impl FnOnce(&Value<'_>) -> PgResult<R>) -> PgResult<R> {
+    let cow;
+    let owned;
+    let value = if let Ok(b) = item.cast::<PyBool>() {
+        Value::Bool(b.is_true())
+    } else if let Ok(n) = item.cast::<PyInt>() {
+        match n.extract::<i64>() {
+            Ok(v) => Value::Int(v),
+            Err(_) => {
+                owned = py_to_param(item)?;
+                owned.as_value()
+            }
+        }
+    } else if let Ok(fl) = item.cast::<PyFloat>() {
+        Value::Float(fl.value())
+    } else if let Ok(s) = item.cast::<PyString>() {
+        // abi3 for 3.9 has no borrowed UTF-8 view, so this may copy.
+        cow = s.to_cow().map_err(py_err)?;
+        Value::Text(&cow)
+    } else if let Ok(b) = item.cast::<PyBytes>() {
+        Value::Bytes(b.as_bytes())
+    } else {
+        owned = py_to_param(item)?;
+        owned.as_value()
+    };
+    f(&value)
 }
 
 fn py_err(e: PyErr) -> PgError {

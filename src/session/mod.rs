@@ -5,7 +5,9 @@
 //! Backend calls block, so each runs on tokio's blocking pool (`blocking`);
 //! the session task itself only waits on sockets and channels.
 
+mod authenticate;
 mod columns;
+mod copy;
 mod extended;
 mod local;
 mod shapes;
@@ -21,12 +23,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::backend::{BackendConn, Column, Cursor, FirstBatch, RowPlan};
+use crate::cancel::CancelSlot;
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::pool::Lease;
 use crate::protocol::backend::{self as be, TxStatus};
 use crate::protocol::frontend::{split_frame, split_startup, Message};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
+use crate::tls::{Stream, TlsInfo};
 use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated};
 
 use crate::types::{Format, Oid, Param};
@@ -42,7 +46,9 @@ const FLUSH_THRESHOLD: usize = 64 * 1024;
 
 /// The socket side of a session: buffered reads and writes of whole frames.
 pub struct Conn {
-    stream: TcpStream,
+    stream: Stream,
+    /// Set once the connection is encrypted.
+    tls: Option<TlsInfo>,
     rbuf: BytesMut,
     pub out: BytesMut,
     max_message: usize,
@@ -58,7 +64,7 @@ enum ReadError {
 
 impl Conn {
     fn new(stream: TcpStream, max_message: usize) -> Self {
-        Conn { stream, rbuf: BytesMut::new(), out: BytesMut::new(), max_message }
+        Conn { stream: Stream::Plain(stream), tls: None, rbuf: BytesMut::new(), out: BytesMut::new(), max_message }
     }
 
     /// Read more bytes; Ok(false) on a clean EOF.
@@ -121,13 +127,19 @@ impl Conn {
         if !self.out.is_empty() {
             self.stream.write_all(&self.out).await?;
             self.out.clear();
+            // TLS buffers records until flushed.
+            self.stream.flush().await?;
         }
         Ok(())
     }
 
     pub async fn write_raw(&mut self, bytes: &[u8]) -> PgResult<()> {
         self.flush().await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))?;
-        self.stream.write_all(bytes).await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
+        let write = async {
+            self.stream.write_all(bytes).await?;
+            self.stream.flush().await
+        };
+        write.await.map_err(|_| PgError::new(sqlstate::CONNECTION_FAILURE, "write failed"))
     }
 
     /// Send a FATAL error and give up on the connection.
@@ -200,6 +212,8 @@ struct Expect<'a> {
 pub struct Session {
     conn: Conn,
     ctx: Arc<ServerCtx>,
+    /// Where this session's backend connections come from (the user's own with pass-through).
+    pool: Arc<crate::pool::Pool>,
     /// The backend connection, held while a transaction (or a statement) needs it.
     lease: Option<Lease>,
     settings: Settings,
@@ -216,21 +230,29 @@ pub struct Session {
     user: String,
     database: String,
     pid: i32,
+    /// Where a CancelRequest finds the statement this session runs.
+    cancel: Arc<CancelSlot>,
 }
 
 /// Serve one client connection from accept to close.
-pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
+pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<ServerCtx>) {
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream, ctx.config.max_message_size);
-    let params = match startup::negotiate(&mut conn).await {
-        Ok(Some(Opening::Session(params))) => params,
-        Ok(Some(Opening::Cancel(pid, secret))) => {
-            ctx.cancel(pid, &secret);
+    let startup_timeout = std::time::Duration::from_secs_f64(ctx.config.startup_timeout_secs.max(0.001));
+    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx)).await {
+        Ok(Ok(Some(Opening::Session(params)))) => params,
+        Ok(Ok(Some(Opening::Cancel(pid, secret)))) => {
+            ctx.cancel(pid, &secret).await;
             return;
         }
-        Ok(None) => return,
-        Err(e) => {
+        Ok(Ok(None)) => return,
+        Ok(Err(e)) => {
             conn.fatal(&e).await;
+            return;
+        }
+        // As PostgreSQL: a client too slow to send its startup packet is dropped silently.
+        Err(_) => {
+            log::info!("connection from {peer}: no startup packet within {startup_timeout:?}");
             return;
         }
     };
@@ -238,6 +260,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
         return;
     };
+    let Some((pool, _user_slot)) = authenticate::admit(&mut conn, &ctx, peer, &params).await else { return };
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
     let mut settings = Settings::new(&ctx.config.server_version);
     for (k, v) in &params {
@@ -249,6 +272,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
     let mut session = Session {
         conn,
         ctx: ctx.clone(),
+        pool,
         lease: None,
         settings,
         tx: Tx::Idle,
@@ -260,8 +284,8 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
+        cancel: registration.cancel.clone(),
     };
-    be::authentication_ok(&mut session.conn.out);
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
     }
@@ -316,6 +340,7 @@ impl Session {
             if self.skip_until_sync && !matches!(msg, Message::Sync | Message::Terminate) {
                 continue;
             }
+            let _statement = self.cancel.statement();
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
@@ -429,10 +454,11 @@ impl Session {
     {
         if self.lease.is_none() {
             log::debug!("checking out a backend connection");
-            self.lease = Some(self.ctx.pool.acquire().await?);
+            self.lease = Some(self.pool.acquire().await?);
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
         let timeout_ms = self.settings.statement_timeout_ms();
+        let _running = self.cancel.running(&conn)?;
         let result = self
             .with_out(move |out| {
                 conn.apply_statement_timeout(timeout_ms)?;
@@ -456,8 +482,7 @@ impl Session {
     /// Run a blocking call that appends to the output buffer.
     async fn with_out<T, F>(&mut self, f: F) -> PgResult<T>
     where
-        T: Send + 'static,
-        F: FnOnce(&mut BytesMut) -> PgResult<T> + Send + 'static,
+        F: FnOnce(&mut BytesMut) -> PgResult<T>,
     {
         let out = &mut self.conn.out;
         blocking(move || f(out)).await
@@ -602,6 +627,7 @@ impl Session {
             }
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
+            Action::Copy(copy) => self.copy(copy).await,
             Action::Execute { .. } => {
                 let key = shape_key(stmt, &[]);
                 let expect = Expect {
@@ -878,6 +904,7 @@ impl Session {
                 return Ok((sent, false));
             }
             let (c, p) = (cursor.clone(), plan.clone());
+            let _running = self.lease.as_ref().map(|l| self.cancel.running(&l.conn())).transpose()?;
             let fetched = self.with_out(move |out| c.fetch(want, &p, out)).await?;
             sent += fetched.rows;
             if self.conn.out.len() >= FLUSH_THRESHOLD {

@@ -1,11 +1,34 @@
-//! Connection start: SSL/GSS negotiation, cancel requests, protocol version, parameters.
+//! Connection start: TLS (SSLRequest or direct), GSS refusal, cancel requests,
+//! protocol version, parameters.
 
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend;
 use crate::protocol::frontend::{parse_startup, Startup};
 use crate::protocol::PROTOCOL_3_0;
 
+use crate::server::ServerCtx;
+
 use super::Conn;
+
+/// A TLS ClientHello starts with a handshake record (PostgreSQL 17's sslnegotiation=direct).
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// Encrypt the connection: the handshake on the plain socket, then the session reads TLS.
+async fn start_tls(conn: &mut Conn, ctx: &ServerCtx, direct: bool) -> PgResult<bool> {
+    let (Some(tls), Some(tcp)) = (&ctx.tls, conn.stream.take_plain()) else { return Ok(false) };
+    match tls.accept(tcp, direct).await {
+        Ok((stream, info)) => {
+            conn.stream = stream;
+            conn.tls = Some(info);
+            Ok(true)
+        }
+        Err(e) => {
+            // Nothing can be said to the client: its TLS layer failed (bad certificate, no ALPN...).
+            log::info!("TLS handshake failed: {e}");
+            Ok(false)
+        }
+    }
+}
 
 /// What the first packets of a connection asked for.
 pub enum Opening {
@@ -16,11 +39,41 @@ pub enum Opening {
 }
 
 /// Read startup packets until a StartupMessage or CancelRequest arrives.
-/// SSLRequest and GSSENCRequest are declined with 'N' (TLS is not offered yet).
-pub async fn negotiate(conn: &mut Conn) -> PgResult<Option<Opening>> {
+/// SSLRequest is answered 'S' and TLS started when a certificate is configured, else
+/// 'N'; GSSENCRequest is declined with 'N'. A TLS ClientHello as the first bytes is
+/// direct TLS. Ok(None): the client went away (or its TLS handshake failed).
+pub async fn negotiate(conn: &mut Conn, ctx: &ServerCtx) -> PgResult<Option<Opening>> {
+    if ctx.tls.is_some() {
+        if let super::Stream::Plain(tcp) = &conn.stream {
+            let mut first = [0u8; 1];
+            if matches!(tcp.peek(&mut first).await, Ok(1)) && first[0] == TLS_HANDSHAKE_RECORD {
+                if !start_tls(conn, ctx, true).await? {
+                    return Ok(None);
+                }
+            }
+        }
+    }
     loop {
         let Some(body) = conn.read_startup().await? else { return Ok(None) };
         match parse_startup(&body)? {
+            Startup::SslRequest if ctx.tls.is_some() && conn.tls.is_none() => {
+                // Bytes sent after the request but before the handshake would be read as if
+                // encrypted (CVE-2021-23222's lesson): refuse them.
+                if !conn.rbuf.is_empty() {
+                    return Err(PgError::fatal(sqlstate::PROTOCOL_VIOLATION, "received unencrypted data after SSL request")
+                        .with_detail("This could be either a client-software bug or evidence of an attempted man-in-the-middle attack."));
+                }
+                conn.write_raw(b"S").await?;
+                if !start_tls(conn, ctx, false).await? {
+                    return Ok(None);
+                }
+            }
+            Startup::SslRequest if conn.tls.is_some() => {
+                return Err(PgError::fatal(
+                    sqlstate::PROTOCOL_VIOLATION,
+                    "SSL request received on an encrypted connection",
+                ));
+            }
             Startup::SslRequest | Startup::GssEncRequest => {
                 conn.write_raw(b"N").await?;
             }

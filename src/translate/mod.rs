@@ -10,6 +10,7 @@ mod booleans;
 mod cache;
 mod collation;
 mod common;
+mod copy;
 mod ddl;
 mod derived_columns;
 mod dml;
@@ -26,12 +27,11 @@ mod utility;
 mod vectors;
 
 use sqlparser::ast::Statement;
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::parser::Parser;
 
-use crate::error::{sqlstate, PgError, PgResult};
+use crate::error::{PgError, PgResult};
 
 pub use cache::Translator;
+pub use copy::CopyStatement;
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
 
@@ -211,6 +211,8 @@ pub enum Action {
     Reset { name: String },
     /// asyncpg's type introspection query, answered from the type registry.
     TypeInfo,
+    /// COPY .. FROM STDIN / TO STDOUT: the session runs the copy sub-protocol.
+    Copy(Box<CopyStatement>),
 }
 
 /// One client statement, classified and translated.
@@ -248,9 +250,15 @@ impl Translated {
 
 /// Translate a query string (possibly several `;`-separated statements).
 pub fn translate(sql: &str, target: &Target) -> PgResult<Vec<Translated>> {
-    let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql)
-        .map_err(|e| PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error: {e}")))?;
-    statements.into_iter().map(|s| translate_statement(s, target)).collect()
+    let statements = copy::parse_statements(sql).map_err(copy::parse_error)?;
+    statements
+        .into_iter()
+        .map(|s| match s {
+            copy::Parsed::Sql(s) => translate_statement(s, target),
+            copy::Parsed::Copy(c) => Ok(copy::translate_copy(c)),
+            copy::Parsed::Vacuum(v) => Ok(copy::translate_vacuum(v, target)),
+        })
+        .collect()
 }
 
 /// What a target produced for one statement, markers still written `$n`.

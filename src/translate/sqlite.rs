@@ -46,6 +46,10 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
             create_index(&mut ci)?;
             Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
         }
+        Statement::AlterTable(at) if add_primary_key(&at).is_some() => {
+            let (index, table, columns) = add_primary_key(&at).expect("matched");
+            Ok(Output::one(format!("CREATE UNIQUE INDEX {index} ON {table} ({columns})"), false))
+        }
         Statement::AlterTable(mut at) => {
             alter_table(&mut at)?;
             Ok(Output::one(Statement::AlterTable(at).to_string(), false))
@@ -670,6 +674,24 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
         }
     }
     Ok(())
+}
+
+/// `ALTER TABLE t ADD [CONSTRAINT c] PRIMARY KEY (cols)` (pgbench -i): SQLite cannot add a
+/// constraint to a table, so the key becomes the unique index PostgreSQL would build
+/// (named `t_pkey`, or the constraint's name). The NOT NULL half is not enforced.
+/// Returns (index name, table, column list).
+fn add_primary_key(at: &ast::AlterTable) -> Option<(String, String, String)> {
+    let [ast::AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::PrimaryKey(pk), .. }] =
+        at.operations.as_slice()
+    else {
+        return None;
+    };
+    let mut name = at.name.clone();
+    strip_public(&mut name);
+    let relation = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
+    let index = pk.name.as_ref().map_or(format!("{relation}_pkey"), |n| n.value.clone());
+    let columns: Vec<String> = pk.columns.iter().map(|c| c.to_string()).collect();
+    Some((ast::Ident::with_quote('"', index).to_string(), name.to_string(), columns.join(", ")))
 }
 
 fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {

@@ -117,7 +117,6 @@ def xfail_on_gateway(request: pytest.FixtureRequest, target, reason: str) -> Non
 
 
 CATALOG = "needs pg_catalog: issue 11"
-COPY = "needs COPY: issue 13"
 # Gaps of the gateway no other branch closes (README "Not supported yet").
 SQL_PREPARE = "gateway gap: SQL-level PREPARE / EXECUTE are refused (0A000); protocol-level prepare works"
 NUMERIC_SCALE = ("gateway gap (sqlite backend): a literal cast to unconstrained numeric in a "

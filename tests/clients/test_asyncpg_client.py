@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 import pyvalues as pv
-from harness import COPY, NUMERIC_SCALE, xfail_on_gateway
+from harness import NUMERIC_SCALE, xfail_on_gateway
 
 CLIENT = "asyncpg"
 
@@ -113,7 +113,6 @@ def test_set_type_codec(run):
 
 
 def test_copy_records_to_table(request, target, run, table_name):
-    xfail_on_gateway(request, target, COPY)
 
     async def work(c):
         await c.execute(f"create table {table_name} (id int, name text)")

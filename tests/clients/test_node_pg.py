@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import COPY, NUMERIC_SCALE, xfail_on_gateway
+from harness import NUMERIC_SCALE, xfail_on_gateway
 from node_runner import npm_version
 
 CLIENT = "node-postgres (pg)"
@@ -82,5 +82,4 @@ def test_pool(steps):
 
 
 def test_copy_from_stdin(request, target, steps):
-    xfail_on_gateway(request, target, COPY)
     assert steps.ok("copy_from") == [{"n": 2}]

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from harness import COPY, deb_version, env_for, need, xfail_on_gateway
+from harness import deb_version, env_for, need
 from helpers.clients import psql
 
 CLIENT = "pgbench"
@@ -71,6 +71,5 @@ END;
 
 
 def test_initialize(request, target):
-    xfail_on_gateway(request, target, f"{COPY} (pgbench -i loads pgbench_accounts with COPY)")
     r = pgbench(target, "-i", "-s", "1", "-q")
     assert r.returncode == 0, r.stderr

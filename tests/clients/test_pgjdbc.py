@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from harness import CATALOG, COPY, NUMERIC_SCALE, deb_version, xfail_on_gateway
+from harness import CATALOG, NUMERIC_SCALE, deb_version, xfail_on_gateway
 
 CLIENT = "pgjdbc"
 # getObject() on a jsonb column (a PGobject, typed by name) asks pgjdbc's TypeInfoCache,
@@ -99,5 +99,4 @@ def test_database_metadata_tables_columns(request, target, steps):
 
 
 def test_copy_manager(request, target, steps):
-    xfail_on_gateway(request, target, COPY)
     assert steps.ok("copy_in") == [2, [[2]]]

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from harness import COPY, deb_version, xfail_on_gateway
+from harness import deb_version
 
 CLIENT = "pgx v4 (Go)"
 
@@ -72,5 +72,4 @@ def test_field_descriptions(steps):
 
 
 def test_copy_from(request, target, steps):
-    xfail_on_gateway(request, target, COPY)
     assert steps.ok("copy_from") == 2

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness import CATALOG, COPY, SQL_PREPARE, deb_version, env_for, need, xfail_on_gateway
+from harness import CATALOG, SQL_PREPARE, deb_version, env_for, need, xfail_on_gateway
 
 CLIENT = "psql"
 
@@ -138,7 +138,6 @@ def test_describe_table(request, target, tmp_path, table_name):
 
 
 def test_copy_from_stdin(request, target, tmp_path, table_name):
-    xfail_on_gateway(request, target, COPY)
     data = tmp_path / "rows.tsv"
     data.write_text("1\tone\n2\ttwo\n")
     r = run_script(target, tmp_path, f"create table {table_name} (id int, name text);\n"

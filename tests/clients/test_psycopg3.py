@@ -14,7 +14,7 @@ from psycopg.types import TypeInfo
 from psycopg.types.json import Jsonb
 
 import pyvalues as pv
-from harness import CATALOG, COPY, NUMERIC_SCALE, xfail_on_gateway
+from harness import CATALOG, NUMERIC_SCALE, xfail_on_gateway
 
 CLIENT = "psycopg 3"
 SQL_CURSORS = "gateway gap: SQL-level cursors (DECLARE / FETCH), which named cursors use, are not supported"
@@ -117,7 +117,6 @@ def test_named_server_side_cursor(request, target, conn):
 
 
 def test_copy(request, target, conn, table_name):
-    xfail_on_gateway(request, target, COPY)
     conn.execute(f"create table {table_name} (id int, name text)")
     with conn.cursor().copy(f"copy {table_name} from stdin") as copy:
         copy.write_row((1, "one"))

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from harness import CLIENTS_DIR, COPY, xfail_on_gateway
+from harness import CLIENTS_DIR
 
 CLIENT = "tokio-postgres (Rust)"
 PROJECT = CLIENTS_DIR / "rust"
@@ -72,5 +72,4 @@ def test_statement_columns(steps):
 
 
 def test_copy_in(request, target, steps):
-    xfail_on_gateway(request, target, COPY)
     assert steps.ok("copy_in") == 2

@@ -51,6 +51,16 @@ class Connection(Protocol):
         column types: ``description`` then only needs the names (type names may be
         ``""``), which spares backends that type columns with a query of their own."""
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one DML statement once per row of ``rows`` (a list of tuples: a batch
+        of COPY FROM) and return the rows affected. On failure, set ``row`` on the
+        BackendError to the index of the failing row when it is known."""
+
+    def cancel(self) -> None:
+        """Optional. Stop the statement running on this connection; called from another
+        thread while ``execute``/``fetch``/``executemany`` runs. The interrupted call
+        raises BackendError 57014."""
+
     def begin(self) -> None: ...
 
     def commit(self) -> None: ...

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from typing import Any, Optional, Sequence
 
 from iris_pgwire.backends import iris_common as ic
@@ -26,6 +27,7 @@ from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_ACCESS_DENIED = re.compile(r"ACCESS DENIED|Access Denied|authentication failed", re.I)
 _LINK = re.compile(r"COMMUNICATION LINK|connection (is )?closed|connection lost", re.I)
 _TIMEOUT = re.compile(r"timed? ?out|query timeout", re.I)  # driver text (verify)
 
@@ -90,16 +92,35 @@ class DbapiConnection:
         self._in_txn = False
         self._timeout_s = 0
         self._described: dict[str, Optional[list[Column]]] = {}
+        #: set by cancel(): the error that ends the running statement is the cancel's
+        self._cancelling = False
+        self._pid: Optional[int] = None
         self.set_statement_timeout(backend.statement_timeout_ms)
         if hasattr(raw, "setAutoCommit"):
             raw.setAutoCommit(True)
         # PostgreSQL's default; every IRIS job starts at READ UNCOMMITTED.
         self._admin(f"SET TRANSACTION ISOLATION LEVEL {backend.isolation}")
+        self._pid = self._job_pid()
+
+    def _job_pid(self) -> Optional[int]:
+        """This connection's IRIS job ($JOB), which CANCEL QUERY names (verify)."""
+        cur = self._cursor()
+        try:
+            cur.execute("SELECT $JOB")
+            row = cur.fetchone()
+            return int(row[0]) if row else None
+        except Exception:
+            return None
+        finally:
+            cur.close()
 
     # errors
 
     def _error(self, exc: BaseException) -> BackendError:
         text = str(exc)
+        if self._cancelling:
+            self._cancelling = False
+            return BackendError("57014", "canceling statement due to user request", detail=_first_line(exc))
         parsed = ic.parse_sqlcode(text)
         if parsed is not None:
             return ic.sql_error(*parsed)
@@ -163,6 +184,7 @@ class DbapiConnection:
 
     def execute(self, sql: str, params: Sequence[Any], describe: bool = True) -> DbapiCursor:
         self._check()
+        self._cancelling = False
         sql = ic.check_one_statement(sql)
         if sql.lstrip()[:6].upper() in ("CREATE", "ALTER ", "DROP T", "DROP V", "DROP I"):
             self._described.clear()
@@ -178,6 +200,31 @@ class DbapiConnection:
             cur.close()
             cur = None
         return DbapiCursor(cur, cols, rowcount if isinstance(rowcount, int) else -1, self)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """One DML statement for every row, through the driver's batch execution (COPY FROM)."""
+        self._check()
+        self._cancelling = False
+        sql = ic.check_one_statement(sql)
+        batch = [[_param(v) for v in row] for row in rows]
+        cur = self._cursor()
+        try:
+            cur.executemany(sql, batch)
+            done = cur.rowcount
+            return done if isinstance(done, int) and done >= 0 else len(batch)
+        except Exception as exc:
+            err = self._error(exc)
+            err.row = _failed_row(cur, len(batch))
+            raise err from None
+        finally:
+            cur.close()
+
+    def cancel(self) -> None:
+        """Stop the running statement from another job: CANCEL QUERY <pid> (iris-facts)."""
+        if self._pid is None:
+            return
+        self._cancelling = True
+        self._backend.cancel_query(self._pid)
 
     def begin(self) -> None:
         self._check()
@@ -220,6 +267,13 @@ class DbapiConnection:
             pass
 
 
+def _failed_row(cur, size: int) -> Optional[int]:
+    """Index of the row that failed a batch: the driver's rowcount counts the rows applied
+    before it (verify against the real driver); None when it does not say."""
+    done = getattr(cur, "rowcount", None)
+    return done if isinstance(done, int) and 0 <= done < size else None
+
+
 def _columns(description) -> Optional[list[Column]]:
     if not description:
         return None
@@ -230,6 +284,9 @@ def _columns(description) -> Optional[list[Column]]:
 class DbapiBackend:
     name = "dbapi"
     dialect = "iris"
+    #: The `password` access method checks a client's password by logging in to IRIS as
+    #: that user (password pass-through); such sessions use that user's own connections.
+    logs_in_users = True
 
     def __init__(
         self,
@@ -260,14 +317,21 @@ class DbapiBackend:
         if sslconfig:
             self._kwargs["sslconfig"] = sslconfig
         self._started = False
+        self._canceller = None
+        self._cancel_lock = threading.Lock()
         if probe:
             self.connect().close()
 
-    def connect(self) -> DbapiConnection:
+    def connect(self, user: Optional[str] = None, password: Optional[str] = None) -> DbapiConnection:
+        """A new IRIS job, logged in as the configured user, or as ``user`` (pass-through)."""
+        kwargs = self._kwargs if user is None else {**self._kwargs, "username": user, "password": password}
         try:
-            raw = self.driver.connect(**self._kwargs)
+            raw = self.driver.connect(**kwargs)
         except Exception as exc:
             reason = _first_line(exc)
+            if user is not None and _ACCESS_DENIED.search(str(exc)):
+                # The reason stays in the gateway's log; the client only learns the login failed.
+                raise BackendError("28P01", f"IRIS refused the login of {user}: {reason}") from None
             if not self._started:
                 raise ConfigError(
                     f"cannot connect to IRIS at {self.host}:{self.port} (namespace {self.namespace}): {reason}"
@@ -287,6 +351,21 @@ class DbapiBackend:
             raise
         self._started = True
         return conn
+
+    def cancel_query(self, pid: int) -> None:
+        """CANCEL QUERY <pid> on a connection of its own (needs %CANCEL_QUERY)."""
+        with self._cancel_lock:
+            try:
+                if self._canceller is None:
+                    self._canceller = self.driver.connect(**self._kwargs)
+                cur = self._canceller.cursor()
+                try:
+                    cur.execute(f"CANCEL QUERY {int(pid)}")
+                finally:
+                    cur.close()
+            except Exception as exc:
+                self._canceller = None
+                raise BackendError("XX000", f"could not cancel IRIS job {pid}: {_first_line(exc)}") from None
 
     def describe_target(self) -> str:
         return f"IRIS {self.host}:{self.port} namespace {self.namespace} (intersystems-irispython)"

@@ -172,6 +172,7 @@ class EmbeddedConnection:
         self._cache: dict[str, _Prepared] = {}
         self._in_txn = False
         self._closed = False
+        self._cancelling = False
 
     def _prepare(self, sql: str) -> _Prepared:
         sql = ic.check_one_statement(sql)
@@ -210,13 +211,50 @@ class EmbeddedConnection:
                 ic.embedded_param(None if v is None else ic.to_iris(v, *t, mode=self._backend.select_mode))
                 for v, t in zip(params, types)
             ]
+            self._cancelling = False
             try:
                 rs = p.stmt.execute(*bound)
             except Exception as exc:
-                raise _error(exc) from None
+                raise self._cancel_error(exc) or _error(exc) from None
             columns = p.columns if p.described else _columns(_metadata(rs))
             rowcount = -1 if columns else _rowcount(rs)
         return EmbeddedCursor(rs if columns else None, columns, rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """One prepared DML statement executed for every row (COPY FROM), inside the
+        caller's IRIS transaction; a failure names its row in ``BackendError.row``."""
+        self._check()
+        self._cancelling = False
+        total = 0
+        with self._job():
+            p = self._prepare(sql)
+            mode = self._backend.select_mode
+            for i, params in enumerate(rows):
+                types = p.param_types or [(None, None)] * len(params)
+                bound = [
+                    ic.embedded_param(None if v is None else ic.to_iris(v, *t, mode=mode))
+                    for v, t in zip(params, types)
+                ]
+                try:
+                    rs = p.stmt.execute(*bound)
+                except Exception as exc:
+                    err = self._cancel_error(exc) or _error(exc)
+                    if isinstance(err, BackendError):
+                        err.row = i
+                    raise err from None
+                total += max(_rowcount(rs), 0)
+        return total
+
+    def cancel(self) -> None:
+        """Stop the statement this job runs: $SYSTEM.SQL.CancelQuery($JOB) (iris-facts, verify)."""
+        self._cancelling = True
+        self._iris.system.SQL.CancelQuery(self._iris.system.Process.ProcessID())
+
+    def _cancel_error(self, exc: BaseException) -> Optional[BackendError]:
+        if not self._cancelling:
+            return None
+        self._cancelling = False
+        return BackendError("57014", "canceling statement due to user request", detail=str(exc))
 
     @contextlib.contextmanager
     def _job(self):

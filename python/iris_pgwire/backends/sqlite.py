@@ -35,6 +35,8 @@ _ERRORS = [
      "numeric field overflow: a field with precision {0}, scale {1} must round to an absolute value less than 10^({0}-{1})"),
     (re.compile(r"CHECK constraint failed: (.*)"), "23514", "new row violates check constraint ({0})"),
     (re.compile(r"database is locked"), "55P03", "could not obtain lock: database is locked"),
+    # Connection.interrupt(), called by cancel().
+    (re.compile(r"^interrupted$"), "57014", "canceling statement due to user request"),
     (re.compile(r"(near .*: syntax error|incomplete input|syntax error)"), "42601", "syntax error: {0}"),
     (re.compile(r"cannot (?:start|commit|rollback).*transaction"), "25000", "{0}"),
     (re.compile(r"datatype mismatch"), "42804", "datatype mismatch"),
@@ -195,6 +197,33 @@ class SqliteConnection:
             if description is None or len(description) != len(cur.description):
                 description = [(d[0], "") for d in cur.description]
         return SqliteCursor(cur, description)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one DML statement for every row (COPY FROM); returns the rows affected.
+        A failure names the failing row's index in ``BackendError.row``."""
+        done = 0
+
+        def counted():
+            nonlocal done
+            for row in rows:
+                done += 1
+                yield row
+
+        try:
+            cur = self._conn.executemany(sql, counted())
+        except sqlite3.Error as e:
+            err = _map_error(e)
+            err.row = done - 1
+            raise err from None
+        except (OverflowError, ValueError) as e:
+            err = BackendError("22003", str(e))
+            err.row = done - 1
+            raise err from None
+        return cur.rowcount
+
+    def cancel(self) -> None:
+        """Stop the statement running on this connection (called from another thread)."""
+        self._conn.interrupt()
 
     def begin(self) -> None:
         # SQLite has one writer at a time. Transactions queue on a lock of this

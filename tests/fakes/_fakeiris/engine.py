@@ -125,6 +125,8 @@ class Instance:
             ns.strip().upper() for ns in os.environ.get("FAKE_IRIS_NAMESPACES", "").split(",") if ns.strip()
         }
         self.next_pid = 1000
+        #: live jobs by pid, for CANCEL QUERY
+        self.jobs: Dict[int, "Job"] = {}
 
     @classmethod
     def current(cls) -> "Instance":
@@ -146,10 +148,29 @@ class Instance:
     def path(self, namespace: str) -> str:
         return os.path.join(self.directory, namespace.replace("%", "pct_") + ".sqlite3")
 
+    def cancel(self, pid: int) -> None:
+        """CANCEL QUERY <pid>: the job's running statement stops with an error."""
+        job = self.jobs.get(pid)
+        if job is not None and not job.closed:
+            for c in list(job.conns.values()):
+                c.interrupt()
+
     def new_pid(self) -> int:
         with self.lock:
             self.next_pid += 1
             return self.next_pid
+
+
+def users() -> Dict[str, Tuple[str, bool]]:
+    """IRIS users the fake knows: name -> (password, select_only). The configured
+    FAKE_IRIS_USER has every privilege; FAKE_IRIS_USERS adds more as
+    ``name:password:all|select`` entries separated by commas."""
+    known = {os.environ.get("FAKE_IRIS_USER", "_SYSTEM"): (os.environ.get("FAKE_IRIS_PASSWORD", "SYS"), False)}
+    for entry in os.environ.get("FAKE_IRIS_USERS", "").split(","):
+        if entry.strip():
+            name, password, grant = entry.strip().split(":")
+            known[name] = (password, grant == "select")
+    return known
 
 
 def lock_timeout() -> float:
@@ -185,6 +206,7 @@ class Job:
     def __init__(self, namespace: str = "USER") -> None:
         self.instance = Instance.current()
         self.pid = self.instance.new_pid()
+        self.instance.jobs[self.pid] = self
         self.lock = threading.RLock()
         self.conns: Dict[str, sqlite3.Connection] = {}
         self.namespace = "USER"
@@ -199,6 +221,9 @@ class Job:
         self.closed = False
         #: %COMMITMODE: IMPLICIT autocommits each statement outside a transaction.
         self.commit_mode = "IMPLICIT"
+        #: The IRIS user of the job and whether its roles grant only SELECT (see users()).
+        self.user = "_SYSTEM"
+        self.select_only = False
 
     # namespaces
 
@@ -236,9 +261,16 @@ class Job:
         blank = sqltext.blank_literals(sql)
         sqltext.check_iris_sql(sql, blank)
         txn = sqltext.transaction_command(sql)
+        if self.select_only and not txn and not sqltext.is_query(blank):
+            # IRIS checks privileges when it prepares a statement: SQLCODE -99.
+            raise FakeSQLError(-99, f"User {self.user} is not privileged for the operation", "Prepare")
         if txn:
             return Prepared(sql, sql, None, [], txn)
-        sqlite_sql = sqltext.to_sqlite(sql)
+        cancel = re.match(r"\s*CANCEL\s+QUERY\s+(\d+)\s*$", sql, re.I)
+        if cancel:
+            return Prepared(sql, sql, None, [], ("cancel", None, cancel.group(1)))
+        # $JOB: this job's process id.
+        sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(sql), flags=re.I)
         n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
         with self.lock:
             self._check_open()
@@ -419,6 +451,8 @@ class Job:
             self.savepoints += 1
         elif kind == "rollback_to":
             self._raw(f"ROLLBACK TO SAVEPOINT {name}")
+        elif kind == "cancel":
+            self.instance.cancel(int(name))
         return Result(None, [], 0)
 
     def _raw(self, sql: str) -> None:
@@ -489,6 +523,7 @@ class Job:
                 self.rollback()  # a job that ends rolls its open transaction back
             finally:
                 self.closed = True
+                self.instance.jobs.pop(self.pid, None)
                 for c in self.conns.values():
                     c.close()
                 self.conns.clear()

@@ -112,6 +112,11 @@ _SIMPLE = [
     (re.compile(r"%SQLUPPER\s*\(", re.I), "upper("),
     (re.compile(r"\bLAST_IDENTITY\s*\(\s*\)", re.I), "last_insert_rowid()"),
     (re.compile(r"^\s*TRUNCATE\s+TABLE\b", re.I), "DELETE FROM"),
+    # TUNE TABLE gathers the optimizer's statistics.
+    (re.compile(r"^\s*TUNE\s+TABLE\b", re.I), "ANALYZE"),
+    # sqlite cannot add a constraint to a table: the key's unique index models it.
+    (re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:CONSTRAINT\s+\w+\s+)?PRIMARY\s+KEY\s*\(", re.I),
+     r"CREATE UNIQUE INDEX \1_pkey ON \1 ("),
 ]
 
 

@@ -147,7 +147,8 @@ class _Process:
 
     @staticmethod
     def ProcessID() -> int:
-        return os.getpid()
+        """$JOB of this process's job."""
+        return _the_job().pid
 
 
 class _Util:
@@ -173,6 +174,12 @@ class _Util:
 
 class _SystemSQL:
     Util = _Util
+
+    @staticmethod
+    def CancelQuery(pid: int) -> int:
+        """$SYSTEM.SQL.CancelQuery(pid): stop the statement job ``pid`` runs (returns 1, OK)."""
+        _the_job().instance.cancel(int(pid))
+        return 1
 
 
 class _System:

@@ -14,7 +14,7 @@ import time
 from typing import Any, Optional, Sequence
 
 from _fakeiris import values
-from _fakeiris.engine import FakeSQLError, Instance, Job, Prepared
+from _fakeiris.engine import FakeSQLError, Instance, Job, Prepared, users
 
 apilevel = "2.0"
 threadsafety = 1
@@ -116,11 +116,13 @@ def connect(
             _LINK + "Error code: 2 Error message: <SSL Error> Environment variable "
             "'ISC_SSLconfigurations' not defined\n.\nReason: (2) No such file or directory"
         )
-    if (username, password) != (os.environ.get("FAKE_IRIS_USER", "_SYSTEM"), os.environ.get("FAKE_IRIS_PASSWORD", "SYS")):
+    known = users().get(username or "")
+    if known is None or known[0] != password:
         raise OperationalError(_LINK + "<ACCESS DENIED>")  # (verify) exact text
     try:
         job = Job(namespace)
         job.mode = "odbc"  # xDBC connections run in ODBC select mode
+        job.user, job.select_only = username, known[1]
     except FakeSQLError as exc:
         raise OperationalError(_LINK + exc.message) from None
     conn = IRISConnection(job, hostname, int(port), bool(sharedmemory) and hostname in ("localhost", "127.0.0.1"))
@@ -261,10 +263,35 @@ class Cursor:
             conn.set_progress_handler(None, 0)
 
     def executemany(self, operation: str, seq_of_parameters) -> tuple:
-        total = 0
-        for params in seq_of_parameters:
-            total += max(self.execute(operation, params), 0)
-        self.rowcount = total
+        """Batch execution: one prepare, every parameter set bound and checked up front
+        (a list or tuple of sequences, as the driver serialises it), then the rows run in
+        order on the server. A failing row stops the batch: the rows before it stay
+        applied (in the open transaction) and ``rowcount`` counts them (verify against the
+        real driver)."""
+        if self._closed:
+            raise InterfaceError("Cursor is closed")
+        if not isinstance(seq_of_parameters, (list, tuple)):
+            raise TypeError("seq_of_parameters must be a list or tuple of sequences")
+        self._conn._check()
+        job = self._conn._job
+        self.description, self._rows, self.rowcount = None, [], 0
+        try:
+            prepared = job.prepare(operation)
+            batch = []
+            for params in seq_of_parameters:
+                params = list(params)
+                if len(params) != len(prepared.params):
+                    raise FakeSQLError(-1, f"{len(prepared.params)} parameters expected, {len(params)} given")
+                batch.append([values.dbapi_bind(v, p) for v, p in zip(params, prepared.params)])
+
+            def run() -> None:
+                for bound in batch:
+                    self.rowcount += max(job.execute(prepared, bound).rowcount, 0)
+
+            self._with_timeout(job, run)
+        except FakeSQLError as exc:
+            raise _error(exc) from None
+        self._prepared = prepared
         return ()
 
     def fetchone(self):

@@ -1,0 +1,127 @@
+"""Manage the users file of ``--users-file``: ``python -m iris_pgwire.users``.
+
+    python -m iris_pgwire.users add NAME [--password-stdin] [--file PATH]
+    python -m iris_pgwire.users remove NAME [--file PATH]
+    python -m iris_pgwire.users list [--file PATH]
+
+Each line is ``name:verifier`` with PostgreSQL's SCRAM-SHA-256 verifier
+(``SCRAM-SHA-256$4096:salt$StoredKey:ServerKey``, as in ``pg_authid.rolpassword``),
+so hashes exported from PostgreSQL can be pasted in. Only verifiers are stored,
+never passwords. The server re-reads the file on SIGHUP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import getpass
+import hashlib
+import hmac
+import os
+import secrets
+import sys
+import tempfile
+from typing import Optional
+
+DEFAULT_FILE = os.environ.get("IRIS_PGWIRE_USERS_FILE", "iris_pgwire_users")
+ITERATIONS = 4096  # PostgreSQL's scram_iterations default
+SALT_BYTES = 16
+
+
+def scram_verifier(password: str, salt: Optional[bytes] = None, iterations: int = ITERATIONS) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier for ``password`` (RFC 5802 key derivation)."""
+    salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def read(path: str) -> list[tuple[str, str]]:
+    """(name, verifier) pairs in file order; comments and blank lines dropped."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return []
+    entries = []
+    for line in lines:
+        line = line.strip()
+        if line and not line.startswith("#") and ":" in line:
+            name, verifier = line.split(":", 1)
+            entries.append((name, verifier))
+    return entries
+
+
+def write(path: str, entries: list[tuple[str, str]]) -> None:
+    """Replace the file atomically, readable by its owner only (it holds verifiers)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".users-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write("# iris-pgwire users: name:SCRAM-SHA-256 verifier (python -m iris_pgwire.users)\n")
+            for name, verifier in entries:
+                f.write(f"{name}:{verifier}\n")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            raise SystemExit("passwords differ")
+    if not password:
+        raise SystemExit("empty password")
+    return password
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m iris_pgwire.users", description="Manage the gateway's users file.")
+    p.add_argument("--file", default=DEFAULT_FILE, help=f"users file (default: {DEFAULT_FILE}; env IRIS_PGWIRE_USERS_FILE)")
+    sub = p.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="add a user or change its password")
+    add.add_argument("name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    remove = sub.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    sub.add_parser("list", help="list user names")
+    for sp in sub.choices.values():
+        sp.add_argument("--file", default=argparse.SUPPRESS, help="users file")
+    ns = p.parse_args(argv)
+
+    entries = read(ns.file)
+    if ns.command == "list":
+        for name, _ in entries:
+            print(name)
+        return 0
+    if ":" in ns.name or not ns.name.strip() or ns.name != ns.name.strip():
+        print(f"invalid user name {ns.name!r}: no ':' and no surrounding spaces", file=sys.stderr)
+        return 2
+    if ns.command == "add":
+        verifier = scram_verifier(_password(ns.password_stdin))
+        existed = any(n == ns.name for n, _ in entries)
+        entries = [(n, verifier if n == ns.name else v) for n, v in entries]
+        if not existed:
+            entries.append((ns.name, verifier))
+        write(ns.file, entries)
+        print(f"{'updated' if existed else 'added'} {ns.name} in {ns.file} (send the server SIGHUP to reload)")
+        return 0
+    kept = [(n, v) for n, v in entries if n != ns.name]
+    if len(kept) == len(entries):
+        print(f"no user {ns.name} in {ns.file}", file=sys.stderr)
+        return 1
+    write(ns.file, kept)
+    print(f"removed {ns.name} from {ns.file} (send the server SIGHUP to reload)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
