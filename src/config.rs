@@ -24,6 +24,8 @@ pub struct Config {
     pub worker_threads: usize,
     /// Seconds to wait for sessions to finish at shutdown.
     pub shutdown_grace_secs: f64,
+    /// Seconds between catalog snapshots of the backend's schema (0: only after DDL).
+    pub catalog_refresh_secs: f64,
 }
 
 impl Default for Config {
@@ -41,6 +43,7 @@ impl Default for Config {
             translate_cache_entries: 4096,
             worker_threads: 2,
             shutdown_grace_secs: 5.0,
+            catalog_refresh_secs: 60.0,
         }
     }
 }

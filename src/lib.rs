@@ -1,5 +1,6 @@
 //! iris-pgwire core: a PostgreSQL wire-protocol server that executes through Python backends.
 
+pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod pool;

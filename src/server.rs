@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
 
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::pool::Pool;
 use crate::session;
@@ -22,6 +23,8 @@ pub struct ServerCtx {
     pub config: Config,
     pub pool: Arc<Pool>,
     pub translator: Translator,
+    /// pg_catalog and information_schema (src/catalog/).
+    pub catalog: Arc<Catalog>,
     shutdown: watch::Receiver<bool>,
     /// pid -> cancel secret of each live session.
     sessions: Mutex<HashMap<i32, Vec<u8>>>,
@@ -94,6 +97,11 @@ impl Server {
         };
         let (tx, rx) = watch::channel(false);
         let grace = Duration::from_secs_f64(config.shutdown_grace_secs.max(0.0));
+        let settings = crate::settings::Settings::new(&config.server_version).all();
+        let snapshot_backend = Python::attach(|py| backend.clone_ref(py));
+        let catalog = Catalog::new(settings, Some(snapshot_backend))
+            .map_err(|e| std::io::Error::other(format!("catalog engine: {}", e.message)))?;
+        let catalog = Arc::new(catalog);
         let pool = Pool::new(
             Arc::new(backend),
             config.pool_size,
@@ -101,6 +109,7 @@ impl Server {
         );
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
+            catalog,
             config,
             pool,
             shutdown: rx,
@@ -108,6 +117,9 @@ impl Server {
             next_pid: AtomicI32::new(std::process::id() as i32 % 100_000 * 1000 + 1),
         });
         let pool = ctx.pool.clone();
+        if ctx.config.catalog_refresh_secs > 0.0 {
+            runtime.spawn(refresh_catalog(ctx.clone()));
+        }
         runtime.spawn(accept_loop(listener, ctx));
         Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, grace, pool })
     }
@@ -126,6 +138,25 @@ impl Server {
 
     pub fn is_running(&self) -> bool {
         self.runtime.is_some()
+    }
+}
+
+/// `--catalog-refresh`: a new snapshot every N seconds, built beside the one sessions
+/// use, so changes made outside the gateway show up without blocking anyone.
+async fn refresh_catalog(ctx: Arc<ServerCtx>) {
+    let mut shutdown = ctx.shutdown_signal();
+    let every = Duration::from_secs_f64(ctx.config.catalog_refresh_secs);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        let catalog = ctx.catalog.clone();
+        match tokio::task::spawn_blocking(move || catalog.refresh_now()).await {
+            Ok(Err(e)) => log::warn!("catalog refresh failed: {}", e.message),
+            Err(e) => log::warn!("catalog refresh failed: {e}"),
+            Ok(Ok(())) => {}
+        }
     }
 }
 

@@ -50,6 +50,7 @@ impl Server {
         take!(config, c.translate_cache_entries, "translate_cache_entries");
         take!(config, c.worker_threads, "worker_threads");
         take!(config, c.shutdown_grace_secs, "shutdown_grace_secs");
+        take!(config, c.catalog_refresh_secs, "catalog_refresh_secs");
         let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
         take!(config, dialect, "dialect");
         take!(config, iris_version, "iris_version");

@@ -212,7 +212,7 @@ impl Session {
                 }
             }
             Some(Action::Show { name }) => Some(vec![Column::new(name.clone(), Some(&types::TEXT))]),
-            Some(Action::TypeInfo) => Some(super::local::type_info_columns()),
+            Some(Action::Catalog(q)) => Some(self.catalog_columns(q).await?),
             Some(Action::Local(items)) => Some(
                 items
                     .iter()

@@ -5,6 +5,7 @@
 //! Backend calls block, so each runs on tokio's blocking pool (`blocking`);
 //! the session task itself only waits on sockets and channels.
 
+mod catalog;
 mod columns;
 mod extended;
 mod local;
@@ -161,6 +162,8 @@ pub struct Session {
     user: String,
     database: String,
     pid: i32,
+    /// The open transaction ran DDL: the catalog refreshes again when it ends.
+    ddl_in_transaction: bool,
 }
 
 /// Serve one client connection from accept to close.
@@ -203,6 +206,7 @@ pub async fn serve(stream: TcpStream, ctx: Arc<ServerCtx>) {
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
+        ddl_in_transaction: false,
     };
     be::authentication_ok(&mut session.conn.out);
     for (name, value) in session.settings.reported() {
@@ -429,6 +433,7 @@ impl Session {
 
     /// State that dies with a transaction: SET LOCAL values and portals.
     fn end_of_transaction(&mut self) {
+        self.end_schema_transaction();
         for (name, value) in self.settings.end_transaction() {
             be::parameter_status(&mut self.conn.out, &name, &value);
         }
@@ -478,7 +483,7 @@ impl Session {
             }
             Action::Show { name } => self.show(name, result_formats, describe_rows),
             Action::Local(items) => self.local_select(items, result_formats, describe_rows),
-            Action::TypeInfo => self.type_info(params, result_formats, describe_rows),
+            Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,
             Action::Deallocate(name) => {
                 match name {
                     Some(n) if self.statements.remove(n).is_none() => {
@@ -663,6 +668,7 @@ impl Session {
             last = Some(exec);
         }
         let exec = last.ok_or_else(|| PgError::internal("translation produced no statement"))?;
+        self.note_schema_change(stmt);
         let count = if *rowcount == RowCount::Sum { total } else { exec.rowcount };
         Ok((exec, count))
     }

@@ -8,6 +8,7 @@
 mod ast_util;
 mod booleans;
 mod cache;
+mod catalog;
 mod collation;
 mod common;
 mod ddl;
@@ -31,6 +32,7 @@ use sqlparser::parser::Parser;
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub use cache::Translator;
+pub use catalog::CatalogQuery;
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
 
@@ -209,8 +211,8 @@ pub enum Action {
     Show { name: String },
     /// `RESET name` (`all` for RESET ALL).
     Reset { name: String },
-    /// asyncpg's type introspection query, answered from the type registry.
-    TypeInfo,
+    /// A query of pg_catalog / information_schema, run on the catalog engine (src/catalog/).
+    Catalog(CatalogQuery),
 }
 
 /// One client statement, classified and translated.
@@ -278,11 +280,11 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         column_probe: column_probe.clone(),
         returning_probe: returning_probe.clone(),
     };
-    if session_fns::is_type_introspection(&stmt) {
-        return Ok(described(Action::TypeInfo));
-    }
     if let Some(items) = session_fns::local_select(&stmt) {
         return Ok(described(Action::Local(items)));
+    }
+    if let Some(q) = catalog::catalog_query(&stmt)? {
+        return Ok(described(Action::Catalog(q)));
     }
     if let Some(action) = utility::session_action(&stmt, target)? {
         return Ok(described(action));

@@ -19,7 +19,6 @@ use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub fn translate(mut stmt: Statement) -> PgResult<Output> {
-    strip_pg_catalog(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
         Statement::Query(_) => true,
@@ -62,6 +61,7 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
         | Statement::Rollback { .. }
         | Statement::Explain { .. }) => Ok(Output::one(s.to_string(), returns_rows)),
         Statement::CreateSchema { .. } => Err(refuse("CREATE SCHEMA", "the sqlite backend has one schema")),
+        Statement::Comment { object_type, object_name, comment, .. } => comment_on(object_type, object_name, comment),
         other => {
             Err(refuse(&format!("statement `{}`", super::utility::tag(&other).render(0)), "see docs/translation.md"))
         }
@@ -687,36 +687,30 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
     }
 }
 
-/// The sqlite backend emulates catalog relations as per-connection TEMP views
-/// (`pg_class`, `pg_namespace`, ...): `pg_catalog.pg_class` must name them unqualified.
-fn strip_pg_catalog(stmt: &mut Statement) {
-    use sqlparser::ast::{ObjectName, VisitMut, VisitorMut};
-    use std::ops::ControlFlow;
-    struct V;
-    impl VisitorMut for V {
-        type Break = ();
-        fn pre_visit_relation(&mut self, n: &mut ObjectName) -> ControlFlow<()> {
-            if n.0.len() == 2 && n.0[0].to_string().eq_ignore_ascii_case("pg_catalog") {
-                n.0.remove(0);
-            }
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            match e {
-                Expr::CompoundIdentifier(parts)
-                    if parts.len() >= 3 && parts[0].value.eq_ignore_ascii_case("pg_catalog") =>
-                {
-                    parts.remove(0);
-                }
-                Expr::Function(f)
-                    if f.name.0.len() == 2 && f.name.0[0].to_string().eq_ignore_ascii_case("pg_catalog") =>
-                {
-                    f.name.0.remove(0);
-                }
-                _ => {}
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let _ = stmt.visit(&mut V);
+/// COMMENT ON TABLE / VIEW / COLUMN: SQLite has no comments; the backend keeps them in
+/// its `pgwire_comment` table, which its catalog snapshot reads (src/catalog/).
+fn comment_on(kind: ast::CommentObject, mut target: ast::ObjectName, comment: Option<String>) -> PgResult<Output> {
+    strip_public(&mut target);
+    let parts: Vec<String> = target.0.iter().map(|p| p.to_string().trim_matches('"').to_string()).collect();
+    let (relation, column) = match (kind, parts.as_slice()) {
+        (ast::CommentObject::Table | ast::CommentObject::View, [t]) => (t.clone(), String::new()),
+        (ast::CommentObject::Column, [t, c]) => (t.clone(), c.clone()),
+        (ast::CommentObject::Column, [_, t, c]) => (t.clone(), c.clone()),
+        _ => return Err(refuse(&format!("COMMENT ON {kind} {target}"), "comment on tables, views and columns")),
+    };
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let sql = match comment {
+        Some(text) => format!(
+            "INSERT OR REPLACE INTO pgwire_comment (relation, \"column\", comment) VALUES ({}, {}, {})",
+            quote(&relation),
+            quote(&column),
+            quote(&text)
+        ),
+        None => format!(
+            "DELETE FROM pgwire_comment WHERE relation = {} AND \"column\" = {}",
+            quote(&relation),
+            quote(&column)
+        ),
+    };
+    Ok(Output::one(sql, false))
 }

@@ -1,0 +1,715 @@
+//! Catalog queries: recognise statements that read pg_catalog / information_schema
+//! (or only call catalog functions) and rewrite them for the catalog engine's SQLite
+//! (src/catalog/): reg* casts, `OPERATOR(pg_catalog.~)`, regular expressions,
+//! `COLLATE pg_catalog.default`, arrays (`= ANY`, `ARRAY(..)`, `array_agg`, subscripts)
+//! and set-returning functions in FROM (`unnest`, `generate_series`, `generate_subscripts`).
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    self, BinaryOperator, Expr, FunctionArguments, ObjectName, Query, SelectItem, SetExpr, Statement, TableFactor,
+    UnaryOperator, Value, Visit, VisitMut, Visitor, VisitorMut,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use super::ast_util::*;
+use super::projection::{self, Env};
+use crate::catalog::{relations, views};
+use crate::error::{PgError, PgResult};
+use crate::types::{self, Oid};
+
+/// A catalog statement, ready for the catalog engine.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogQuery {
+    /// SQLite SQL with `?` markers.
+    pub sql: String,
+    /// For each `?` marker, the 0-based index of the client parameter.
+    pub params: Vec<usize>,
+    /// Result column names as PostgreSQL names them (empty: take the engine's).
+    pub names: Vec<String>,
+    /// Result column types the PostgreSQL text decides (None: the catalog column's).
+    pub types: Vec<Option<Oid>>,
+}
+
+/// Functions only the catalog engine answers.
+const CATALOG_FUNCTIONS: &[&str] = &[
+    "format_type",
+    "pg_get_expr",
+    "pg_get_indexdef",
+    "pg_get_constraintdef",
+    "pg_get_viewdef",
+    "pg_table_is_visible",
+    "pg_type_is_visible",
+    "pg_function_is_visible",
+    "current_schemas",
+    "obj_description",
+    "col_description",
+    "shobj_description",
+    "has_table_privilege",
+    "has_schema_privilege",
+    "has_database_privilege",
+    "has_column_privilege",
+    "has_function_privilege",
+    "has_sequence_privilege",
+    "has_any_column_privilege",
+    "has_type_privilege",
+    "pg_has_role",
+    "pg_get_userbyid",
+    "pg_encoding_to_char",
+    "pg_get_function_result",
+    "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",
+    "pg_get_triggerdef",
+    "pg_get_serial_sequence",
+    "pg_size_pretty",
+    "pg_table_size",
+    "pg_relation_size",
+    "pg_total_relation_size",
+    "pg_indexes_size",
+    "pg_database_size",
+    "pg_my_temp_schema",
+    "pg_is_other_temp_schema",
+    "pg_get_partkeydef",
+    "pg_partition_ancestors",
+    "to_regclass",
+    "to_regtype",
+    "array_to_string",
+    "string_to_array",
+    "array_length",
+    "array_upper",
+    "array_lower",
+    "cardinality",
+    "pg_tablespace_location",
+    "pg_get_statisticsobjdef_columns",
+    "pg_relation_is_publishable",
+];
+
+/// Result types of catalog functions, for RowDescription.
+fn function_type(name: &str) -> Option<Oid> {
+    Some(match name {
+        "format_type"
+        | "pg_get_expr"
+        | "pg_get_indexdef"
+        | "pg_get_constraintdef"
+        | "pg_get_viewdef"
+        | "obj_description"
+        | "col_description"
+        | "shobj_description"
+        | "pg_get_function_result"
+        | "pg_get_function_arguments"
+        | "pg_get_function_identity_arguments"
+        | "pg_get_triggerdef"
+        | "pg_get_serial_sequence"
+        | "pg_size_pretty"
+        | "array_to_string"
+        | "pg_get_partkeydef"
+        | "pg_tablespace_location"
+        | "quote_ident" => types::TEXT.oid,
+        "pg_table_is_visible"
+        | "pg_type_is_visible"
+        | "pg_function_is_visible"
+        | "pg_relation_is_publishable"
+        | "pg_is_other_temp_schema" => types::BOOL.oid,
+        n if n.starts_with("has_") || n == "pg_has_role" => types::BOOL.oid,
+        "current_schemas" => types::NAME_ARRAY.oid,
+        "current_schema"
+        | "current_database"
+        | "pg_get_userbyid"
+        | "pg_encoding_to_char"
+        | "current_user"
+        | "session_user"
+        | "user" => types::NAME.oid,
+        "pg_table_size" | "pg_relation_size" | "pg_total_relation_size" | "pg_indexes_size" | "pg_database_size" => {
+            types::INT8.oid
+        }
+        "array_length" | "array_upper" | "array_lower" | "cardinality" => types::INT4.oid,
+        "string_to_array" => types::TEXT_ARRAY.oid,
+        "pg_my_temp_schema" => types::OID.oid,
+        "to_regclass" | "pg_partition_ancestors" => types::REGCLASS.oid,
+        "to_regtype" => types::REGTYPE.oid,
+        _ => return None,
+    })
+}
+
+fn last_lower(n: &ObjectName) -> String {
+    n.0.last().map(|p| p.to_string().trim_matches('"').to_lowercase()).unwrap_or_default()
+}
+
+fn first_lower(n: &ObjectName) -> Option<String> {
+    (n.0.len() > 1).then(|| n.0[0].to_string().trim_matches('"').to_lowercase())
+}
+
+fn is_reg_type(t: &str) -> bool {
+    matches!(t, "regclass" | "regtype" | "regproc" | "regprocedure" | "regnamespace" | "regrole" | "regoper")
+}
+
+/// The cast target as a plain lower-case name without `pg_catalog.`.
+fn type_name(dt: &ast::DataType) -> String {
+    let s = dt.to_string().to_lowercase();
+    let s = s.trim_matches('"').replace("pg_catalog.", "");
+    s.trim_matches('"').to_string()
+}
+
+struct Scan {
+    ctes: HashSet<String>,
+    catalog: bool,
+    user: Option<String>,
+    functions: bool,
+}
+
+impl Visitor for Scan {
+    type Break = ();
+    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+        if let Some(w) = &q.with {
+            for c in &w.cte_tables {
+                self.ctes.insert(c.alias.name.value.to_lowercase());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_relation(&mut self, n: &ObjectName) -> ControlFlow<()> {
+        let last = last_lower(n);
+        match first_lower(n).as_deref() {
+            Some("pg_catalog") | Some("information_schema") => self.catalog = true,
+            None if self.ctes.contains(&last) => {}
+            None if relations::is_relation(&last) => self.catalog = true,
+            None if is_table_function(&last) => {}
+            _ => {
+                if self.user.is_none() {
+                    self.user = Some(n.to_string());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+    fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+        match e {
+            Expr::Function(f) => {
+                let name = last_lower(&f.name);
+                if first_lower(&f.name).as_deref() == Some("pg_catalog") || CATALOG_FUNCTIONS.contains(&name.as_str()) {
+                    self.functions = true;
+                }
+            }
+            Expr::Cast { data_type, .. } if is_reg_type(&type_name(data_type)) => self.functions = true,
+            Expr::BinaryOp { op: BinaryOperator::PGCustomBinaryOperator(parts), .. }
+                if parts.first().is_some_and(|p| p.eq_ignore_ascii_case("pg_catalog")) =>
+            {
+                self.functions = true
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+fn is_table_function(name: &str) -> bool {
+    matches!(name, "unnest" | "generate_series" | "generate_subscripts" | "_pg_expandarray")
+}
+
+/// Classify `stmt`: Some when it must run on the catalog engine; 0A000 when it mixes
+/// catalog relations with the backend's tables.
+pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
+    let Statement::Query(_) = stmt else {
+        return Ok(None);
+    };
+    let mut scan = Scan { ctes: HashSet::new(), catalog: false, user: None, functions: false };
+    let _ = stmt.visit(&mut scan);
+    if !scan.catalog && !(scan.functions && scan.user.is_none()) {
+        return Ok(None);
+    }
+    if let Some(user) = scan.user {
+        return Err(PgError::unsupported(format!(
+            "a query cannot read both catalog relations (pg_catalog, information_schema) and the table {user}"
+        ))
+        .with_hint("query the catalog and the table separately"));
+    }
+    let (names, types) = result_columns(stmt);
+    let mut stmt = stmt.clone();
+    mark_reg_outputs(&mut stmt);
+    let mut rw = Rewrite { error: None };
+    let _ = VisitMut::visit(&mut stmt, &mut rw);
+    if let Some(e) = rw.error {
+        return Err(e);
+    }
+    let (sql, params) = super::params::to_question_marks(&stmt.to_string());
+    Ok(Some(CatalogQuery { sql, params, names, types }))
+}
+
+/// Result names and types from the PostgreSQL text, before any rewrite.
+fn result_columns(stmt: &Statement) -> (Vec<String>, Vec<Option<Oid>>) {
+    let mut env = Env::default();
+    struct Refs<'a>(&'a mut Env);
+    impl Visitor for Refs<'_> {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            let last = match e {
+                Expr::Identifier(i) => Some(i.value.to_lowercase()),
+                Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.to_lowercase()),
+                _ => None,
+            };
+            if let Some(t) = last.and_then(|c| catalog_column_type(&c)) {
+                self.0.columns.insert(projection::column_key(e), t);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut Refs(&mut env));
+    let Statement::Query(q) = stmt else { return (Vec::new(), Vec::new()) };
+    let items = first_select(&q.body).map(|s| s.projection.clone()).unwrap_or_default();
+    if items.iter().any(|i| !matches!(i, SelectItem::UnnamedExpr(_) | SelectItem::ExprWithAlias { .. })) {
+        return (Vec::new(), Vec::new());
+    }
+    let inferred = projection::projection_in(&env, stmt).unwrap_or_default();
+    let types = items
+        .iter()
+        .zip(inferred.iter())
+        .map(|(item, col)| {
+            let e = match item {
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+                _ => return col.type_oid,
+            };
+            expr_type(&env, e).or(col.type_oid)
+        })
+        .collect();
+    (inferred.into_iter().map(|c| c.name).collect(), types)
+}
+
+fn expr_type(env: &Env, e: &Expr) -> Option<Oid> {
+    match e {
+        Expr::Nested(inner) => expr_type(env, inner),
+        Expr::Function(f) => {
+            let name = last_lower(&f.name);
+            if name == "array" {
+                if let FunctionArguments::Subquery(q) = &f.args {
+                    let inner = first_select(&q.body)?.projection.first().and_then(|i| match i {
+                        SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => expr_type(env, e),
+                        _ => None,
+                    })?;
+                    return types::by_oid(inner)?.array().map(|a| a.oid);
+                }
+            }
+            if name == "array_agg" {
+                if let FunctionArguments::List(l) = &f.args {
+                    if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(a))) = l.args.first() {
+                        return types::by_oid(expr_type(env, a)?)?.array().map(|a| a.oid);
+                    }
+                }
+            }
+            function_type(&name).or_else(|| projection::expr_type_in(env, e))
+        }
+        Expr::Cast { data_type, .. } => {
+            let t = type_name(data_type);
+            match t.as_str() {
+                "\"char\"" | "char" if data_type.to_string().contains('"') => Some(types::CHAR.oid),
+                _ => types::by_name(&t).map(|t| t.oid),
+            }
+        }
+        Expr::Subquery(q) => first_select(&q.body)?.projection.first().and_then(|i| match i {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => expr_type(env, e),
+            _ => None,
+        }),
+        Expr::Case { conditions, else_result, .. } => conditions
+            .iter()
+            .find_map(|c| expr_type(env, &c.result).filter(|t| *t != types::TEXT.oid || true))
+            .or_else(|| else_result.as_deref().and_then(|e| expr_type(env, e))),
+        Expr::BinaryOp { op: BinaryOperator::PGCustomBinaryOperator(_), .. }
+        | Expr::BinaryOp { op: BinaryOperator::PGRegexMatch, .. }
+        | Expr::BinaryOp { op: BinaryOperator::PGRegexIMatch, .. }
+        | Expr::BinaryOp { op: BinaryOperator::PGRegexNotMatch, .. }
+        | Expr::BinaryOp { op: BinaryOperator::PGRegexNotIMatch, .. }
+        | Expr::AnyOp { .. }
+        | Expr::AllOp { .. } => Some(types::BOOL.oid),
+        _ => projection::expr_type_in(env, e),
+    }
+}
+
+/// The declared type of a catalog column, by name (pg_catalog's names are unique).
+fn catalog_column_type(col: &str) -> Option<Oid> {
+    let decl = relations::RELATIONS
+        .iter()
+        .flat_map(|(_, cols)| cols.iter())
+        .chain(views::VIEWS.iter().flat_map(|v| v.columns.iter()))
+        .find(|(c, _)| *c == col)
+        .map(|(_, t)| *t)?;
+    Some(match decl {
+        "char" => types::CHAR.oid,
+        "_char" => types::CHAR_ARRAY.oid,
+        "pg_node_tree" => types::TEXT.oid,
+        t => types::by_name(t)?.oid,
+    })
+}
+
+fn first_select(body: &SetExpr) -> Option<&ast::Select> {
+    match body {
+        SetExpr::Select(s) => Some(s),
+        SetExpr::Query(q) => first_select(&q.body),
+        SetExpr::SetOperation { left, .. } => first_select(left),
+        _ => None,
+    }
+}
+
+/// `x::regclass` in a select list, and `x::regclass::text` anywhere, print the name:
+/// they become `pgw_regclass_out(x)` before the rewrite (elsewhere a reg* value is its OID).
+fn mark_reg_outputs(stmt: &mut Statement) {
+    struct Mark;
+    fn out(e: &mut Expr) -> bool {
+        let Expr::Cast { expr, data_type, .. } = e else { return false };
+        let t = type_name(data_type);
+        if !is_reg_type(&t) || string_literal(expr).is_some() {
+            return false;
+        }
+        let f = match t.as_str() {
+            "regclass" => "pgw_regclass_out",
+            "regtype" => "pgw_regtype_out",
+            "regnamespace" => "pgw_regnamespace_out",
+            "regrole" => "pgw_regrole_out",
+            _ => "pgw_regproc_out",
+        };
+        *e = func(f, vec![take(expr)]);
+        true
+    }
+    impl VisitorMut for Mark {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            fn items(body: &mut SetExpr) {
+                match body {
+                    SetExpr::Select(s) => {
+                        for i in &mut s.projection {
+                            if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = i {
+                                out(e);
+                            }
+                        }
+                    }
+                    SetExpr::SetOperation { left, right, .. } => {
+                        items(left);
+                        items(right);
+                    }
+                    SetExpr::Query(q) => items(&mut q.body),
+                    _ => {}
+                }
+            }
+            items(&mut q.body);
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            if let Expr::Cast { expr, data_type, .. } = e {
+                let t = type_name(data_type);
+                if matches!(t.as_str(), "text" | "name" | "varchar" | "character varying") && out(expr) {
+                    *e = take(expr);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = VisitMut::visit(stmt, &mut Mark);
+}
+
+struct Rewrite {
+    error: Option<PgError>,
+}
+
+fn parse_query(sql: &str) -> Query {
+    match Parser::parse_sql(&PostgreSqlDialect {}, sql).map(|mut s| s.remove(0)) {
+        Ok(Statement::Query(q)) => *q,
+        _ => unreachable!("generated SQL parses: {sql}"),
+    }
+}
+
+fn derived(sql: &str, alias: &str) -> TableFactor {
+    TableFactor::Derived {
+        lateral: false,
+        subquery: Box::new(parse_query(sql)),
+        alias: Some(ast::TableAlias { explicit: true, name: ident(alias), columns: vec![], at: None }),
+        sample: None,
+    }
+}
+
+impl Rewrite {
+    fn table_function(&self, t: &mut TableFactor) -> PgResult<()> {
+        let TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } = t else {
+            return Ok(());
+        };
+        let fname = last_lower(name);
+        let args: Vec<String> = args.args.iter().map(|a| a.to_string()).collect();
+        let alias_name = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| fname.clone());
+        let cols: Vec<String> =
+            alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
+        let col = |i: usize, default: &str| cols.get(i).cloned().unwrap_or_else(|| default.to_string());
+        let json = match fname.as_str() {
+            "unnest" => format!("pgw_array_json({})", args.first().cloned().unwrap_or_default()),
+            "generate_series" => format!("pgw_series_json({})", args.join(", ")),
+            "generate_subscripts" => format!("pgw_subscripts_json({})", args.join(", ")),
+            "_pg_expandarray" => {
+                let sql = format!(
+                    "SELECT value AS \"{}\", key + 1 AS \"{}\" FROM json_each(pgw_array_json({}))",
+                    col(0, "x"),
+                    col(1, "n"),
+                    args.first().cloned().unwrap_or_default()
+                );
+                *t = derived(&sql, &alias_name);
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        let first = if cols.is_empty() && alias.is_some() { alias_name.clone() } else { col(0, &fname) };
+        let ordinality =
+            if *with_ordinality { format!(", key + 1 AS \"{}\"", col(1, "ordinality")) } else { String::new() };
+        let sql = format!("SELECT value AS \"{first}\"{ordinality} FROM json_each({json})");
+        *t = derived(&sql, &alias_name);
+        Ok(())
+    }
+
+    fn expr(&self, e: &mut Expr) -> PgResult<()> {
+        let new = match e {
+            Expr::Cast { expr, data_type, .. } => {
+                let t = type_name(data_type);
+                let inner = take(expr);
+                let literal = string_literal(&inner).is_some() || placeholder(&inner).is_some();
+                match t.as_str() {
+                    "regclass" if literal => func("pgw_regclass_in", vec![inner]),
+                    "regtype" if literal => func("pgw_regtype_in", vec![inner]),
+                    t if is_reg_type(t) => inner,
+                    "oid" | "xid" | "int2" | "int4" | "int8" | "smallint" | "integer" | "int" | "bigint" => {
+                        cast(inner, ast::DataType::Custom(name("INTEGER"), vec![]))
+                    }
+                    "text" | "name" | "varchar" | "character varying" | "bpchar" | "\"char\"" | "char" => {
+                        cast(inner, ast::DataType::Custom(name("TEXT"), vec![]))
+                    }
+                    "bool" | "boolean" => match string_literal(&inner) {
+                        Some(s) => Expr::Value(Value::Boolean(super::sqlite::parse_bool(s)?).into()),
+                        None => inner,
+                    },
+                    "float4" | "float8" | "real" | "double precision" => {
+                        cast(inner, ast::DataType::Custom(name("REAL"), vec![]))
+                    }
+                    "numeric" => cast(inner, ast::DataType::Custom(name("NUMERIC"), vec![])),
+                    _ => inner,
+                }
+            }
+            Expr::Collate { expr, .. } => take(expr),
+            Expr::BinaryOp { left, op, right } => {
+                let op_name = match op {
+                    BinaryOperator::PGRegexMatch => "~".to_string(),
+                    BinaryOperator::PGRegexIMatch => "~*".to_string(),
+                    BinaryOperator::PGRegexNotMatch => "!~".to_string(),
+                    BinaryOperator::PGRegexNotIMatch => "!~*".to_string(),
+                    BinaryOperator::PGCustomBinaryOperator(parts) => parts.last().cloned().unwrap_or_default(),
+                    _ => return Ok(()),
+                };
+                let (l, r) = (take(left), take(right));
+                match op_name.as_str() {
+                    "~" => func("pgw_regex", vec![l, r]),
+                    "~*" => func("pgw_iregex", vec![l, r]),
+                    "!~" => not(func("pgw_regex", vec![l, r])),
+                    "!~*" => not(func("pgw_iregex", vec![l, r])),
+                    "=" => binop(l, BinaryOperator::Eq, r),
+                    "<>" => binop(l, BinaryOperator::NotEq, r),
+                    "<" => binop(l, BinaryOperator::Lt, r),
+                    ">" => binop(l, BinaryOperator::Gt, r),
+                    "||" => binop(l, BinaryOperator::StringConcat, r),
+                    other => {
+                        return Err(refuse(&format!("operator {other} in a catalog query"), "see docs/catalog.md"))
+                    }
+                }
+            }
+            Expr::AnyOp { left, compare_op, right, .. } => {
+                let (l, r) = (take(left), take(right));
+                let contains = match r {
+                    Expr::Subquery(q) => Expr::In {
+                        expr: Box::new(l),
+                        target: ast::InTarget::Subquery(q),
+                        negated: false,
+                        global: false,
+                    },
+                    r => func("pgw_array_contains", vec![r, l]),
+                };
+                match compare_op {
+                    BinaryOperator::Eq => contains,
+                    _ => return Err(refuse("ANY with an operator other than =", "see docs/catalog.md")),
+                }
+            }
+            Expr::AllOp { left, compare_op: BinaryOperator::NotEq, right } => {
+                not(func("pgw_array_contains", vec![take(right), take(left)]))
+            }
+            Expr::ILike { negated, expr, pattern, .. } => Expr::Like {
+                negated: *negated,
+                any: false,
+                expr: Box::new(func("lower", vec![take(expr)])),
+                pattern: Box::new(func("lower", vec![take(pattern)])),
+                escape_char: Some(Box::new(string("\\"))),
+            },
+            Expr::Like { escape_char: escape @ None, .. } => {
+                *escape = Some(Box::new(string("\\")));
+                return Ok(());
+            }
+            Expr::Array(a) => func("pgw_array", std::mem::take(&mut a.elem)),
+            Expr::CompoundFieldAccess { root, access_chain } if access_chain.len() == 1 => match &mut access_chain[0] {
+                ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => {
+                    func("pgw_array_get", vec![take(root), take(index)])
+                }
+                _ => return Err(refuse("array slices in a catalog query", "see docs/catalog.md")),
+            },
+            Expr::Function(f) => {
+                if f.name.0.len() == 2 && first_lower(&f.name).as_deref() == Some("pg_catalog") {
+                    f.name.0.remove(0);
+                }
+                let fname = last_lower(&f.name);
+                match fname.as_str() {
+                    "array" => {
+                        let FunctionArguments::Subquery(q) = &mut f.args else { return Ok(()) };
+                        let mut q = take_query(q);
+                        alias_single_item(&mut q.body, "pgw_v");
+                        Expr::Subquery(Box::new(parse_query(&format!(
+                            "SELECT pgw_array_agg(pgw_v) FROM ({q}) AS pgw_a"
+                        ))))
+                    }
+                    "array_agg" => {
+                        f.name = name("pgw_array_agg");
+                        return Ok(());
+                    }
+                    "bool_and" | "every" => {
+                        f.name = name("min");
+                        return Ok(());
+                    }
+                    "bool_or" => {
+                        f.name = name("max");
+                        return Ok(());
+                    }
+                    "current_user" | "session_user" | "user" | "current_role"
+                        if matches!(f.args, FunctionArguments::None) =>
+                    {
+                        func("pgw_current_user", vec![])
+                    }
+                    "current_schema" | "current_catalog" if matches!(f.args, FunctionArguments::None) => {
+                        func(if fname == "current_schema" { "current_schema" } else { "current_database" }, vec![])
+                    }
+                    "to_regclass" => {
+                        f.name = name("pgw_regclass_in");
+                        return Ok(());
+                    }
+                    _ => return Ok(()),
+                }
+            }
+            Expr::Value(v) => {
+                let s = match &mut v.value {
+                    Value::EscapedStringLiteral(s)
+                    | Value::NationalStringLiteral(s)
+                    | Value::UnicodeStringLiteral(s) => std::mem::take(s),
+                    Value::DollarQuotedString(d) => std::mem::take(&mut d.value),
+                    _ => return Ok(()),
+                };
+                v.value = Value::SingleQuotedString(s);
+                return Ok(());
+            }
+            Expr::Substring { expr, substring_from, substring_for, .. } => {
+                let mut args = vec![take(expr), substring_from.take().map(|b| *b).unwrap_or_else(|| num(1))];
+                if let Some(f) = substring_for.take() {
+                    args.push(*f);
+                }
+                func("substr", args)
+            }
+            Expr::Position { expr, r#in } => func("instr", vec![take(r#in), take(expr)]),
+            _ => return Ok(()),
+        };
+        *e = new;
+        Ok(())
+    }
+}
+
+fn not(e: Expr) -> Expr {
+    Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(e)) }
+}
+
+fn alias_single_item(body: &mut SetExpr, alias: &str) {
+    match body {
+        SetExpr::Select(s) => {
+            if let Some(item) = s.projection.first_mut() {
+                let e = match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => take(e),
+                    _ => return,
+                };
+                *item = SelectItem::ExprWithAlias { expr: e, alias: ident(alias) };
+            }
+        }
+        SetExpr::SetOperation { left, .. } => alias_single_item(left, alias),
+        SetExpr::Query(q) => alias_single_item(&mut q.body, alias),
+        _ => {}
+    }
+}
+
+impl VisitorMut for Rewrite {
+    type Break = ();
+    fn post_visit_relation(&mut self, n: &mut ObjectName) -> ControlFlow<()> {
+        match first_lower(n).as_deref() {
+            Some("pg_catalog") => {
+                n.0.remove(0);
+            }
+            Some("information_schema") => {
+                let view = format!("information_schema__{}", last_lower(n));
+                *n = name(&view);
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+    fn post_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
+        if let Err(e) = self.table_function(t) {
+            self.error = Some(e);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+    fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+        if let Err(err) = self.expr(e) {
+            self.error = Some(err);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+    fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+        // PostgreSQL sorts NULLs last ascending, SQLite first.
+        if let Some(ast::OrderByKind::Expressions(exprs)) = q.order_by.as_mut().map(|o| &mut o.kind) {
+            for e in exprs {
+                if e.options.nulls_first.is_none() {
+                    e.options.nulls_first = Some(matches!(e.options.sort, Some(ast::OrderBySort::Desc)));
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(sql: &str) -> PgResult<Option<CatalogQuery>> {
+        catalog_query(&Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0))
+    }
+
+    #[test]
+    fn routes_catalog_queries() {
+        assert!(q("select * from t").unwrap().is_none());
+        assert!(q("select relname from pg_catalog.pg_class").unwrap().is_some());
+        assert!(q("select 'x'::regtype::oid").unwrap().is_some());
+        assert_eq!(q("select * from pg_class, t").unwrap_err().code, "0A000");
+    }
+
+    #[test]
+    fn rewrites_postgres_constructs() {
+        let c = q("SELECT c.oid::pg_catalog.regclass, n.nspname FROM pg_catalog.pg_class c \
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+                   WHERE c.relname OPERATOR(pg_catalog.~) '^(t)$' COLLATE pg_catalog.default \
+                   AND c.oid = 't'::regclass AND 1 = ANY(c.relacl)")
+        .unwrap()
+        .unwrap();
+        assert!(c.sql.contains("pgw_regclass_out(c.oid)"), "{}", c.sql);
+        assert!(c.sql.contains("pgw_regex(c.relname, '^(t)$')"), "{}", c.sql);
+        assert!(c.sql.contains("pgw_regclass_in('t')"), "{}", c.sql);
+        assert!(c.sql.contains("pgw_array_contains(c.relacl, 1)"), "{}", c.sql);
+        assert_eq!(c.names, vec!["oid", "nspname"]);
+        assert_eq!(c.types, vec![Some(types::REGCLASS.oid), Some(types::NAME.oid)]);
+    }
+}
