@@ -104,7 +104,7 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
                 &"-",
                 &"-",
                 &align,
-                &if t.typlen > 0 { "p" } else { "x" },
+                &super::snapshot::storage(t),
                 &false,
                 &0,
                 &-1,

@@ -70,6 +70,10 @@ fn engine_err(e: rusqlite::Error) -> PgError {
             };
             PgError::new(state, format!("catalog query: {msg}"))
         }
+        rusqlite::Error::SqlInputError { msg, .. } => {
+            PgError::new(sqlstate::SYNTAX_ERROR, format!("catalog query: {msg}"))
+                .with_hint("the catalog engine (docs/catalog.md) could not read this query")
+        }
         other => PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, format!("catalog query: {other}")),
     }
 }

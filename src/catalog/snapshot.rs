@@ -187,6 +187,8 @@ pub struct Facts {
     pub view_defs: HashMap<i64, String>,
     pub descriptions: HashMap<(i64, i64), String>,
     pub procs: HashMap<i64, String>,
+    /// Relations some foreign key references.
+    pub referenced: std::collections::HashSet<i64>,
 }
 
 impl Facts {
@@ -287,6 +289,15 @@ fn column_type(type_name: &str) -> (&'static PgType, i64) {
     (t, typmod)
 }
 
+/// pg_type.typstorage: plain for fixed-size types, main for numeric, extended otherwise.
+pub fn storage(t: &PgType) -> &'static str {
+    match (t.typlen > 0, t.kind) {
+        (true, _) => "p",
+        (false, types::Kind::Numeric) => "m",
+        _ => "x",
+    }
+}
+
 fn fk_action_sql(a: &str) -> Option<&'static str> {
     match a {
         "r" => Some("RESTRICT"),
@@ -316,6 +327,15 @@ pub fn fill(db: &Connection, snap: &Snapshot) -> rusqlite::Result<Facts> {
         facts.relation_oids.insert((r.schema.clone(), r.name.clone()), oid);
     }
     for r in &snap.relations {
+        for k in r.constraints.iter().filter(|k| k.kind == "f") {
+            let target =
+                (k.ref_schema.clone().unwrap_or_else(|| r.schema.clone()), k.ref_table.clone().unwrap_or_default());
+            if let Some(oid) = facts.relation_oids.get(&target) {
+                facts.referenced.insert(*oid);
+            }
+        }
+    }
+    for r in &snap.relations {
         fill_relation(db, r, &mut oids, &mut facts)?;
     }
     Ok(facts)
@@ -331,6 +351,9 @@ fn fill_relation(db: &Connection, r: &Relation, oids: &mut Oids, facts: &mut Fac
     let kind = r.kind.as_str();
     let am: i64 = if kind == "r" { 2 } else { 0 };
     let has_index = !r.indexes.is_empty();
+    // PostgreSQL implements foreign keys with triggers on both tables (psql shows
+    // foreign keys only for tables with relhastriggers).
+    let has_triggers = r.constraints.iter().any(|k| k.kind == "f") || facts.referenced.contains(&oid);
     insert(
         db,
         "pg_class",
@@ -355,7 +378,7 @@ fn fill_relation(db: &Connection, r: &Relation, oids: &mut Oids, facts: &mut Fac
             &(r.columns.len() as i64),
             &0,
             &(kind == "v"),
-            &false,
+            &has_triggers,
             &false,
             &false,
             &false,
@@ -396,7 +419,7 @@ fn fill_relation(db: &Connection, r: &Relation, oids: &mut Oids, facts: &mut Fac
                 &typmod,
                 &(t.typlen > 0),
                 &"i",
-                &if t.typlen > 0 { "p" } else { "x" },
+                &storage(t),
                 &"",
                 &c.not_null,
                 &c.default.is_some(),

@@ -205,7 +205,7 @@ impl Visitor for Scan {
 }
 
 fn is_table_function(name: &str) -> bool {
-    matches!(name, "unnest" | "generate_series" | "generate_subscripts" | "_pg_expandarray")
+    matches!(name, "unnest" | "generate_series" | "generate_subscripts" | "_pg_expandarray" | "pg_partition_ancestors")
 }
 
 /// Classify `stmt`: Some when it must run on the catalog engine; 0A000 when it mixes
@@ -441,6 +441,8 @@ impl Rewrite {
             "unnest" => format!("pgw_array_json({})", args.first().cloned().unwrap_or_default()),
             "generate_series" => format!("pgw_series_json({})", args.join(", ")),
             "generate_subscripts" => format!("pgw_subscripts_json({})", args.join(", ")),
+            // Partitions are not modelled: a relation is its own only ancestor.
+            "pg_partition_ancestors" => format!("json_array({})", args.first().cloned().unwrap_or_default()),
             "_pg_expandarray" => {
                 let sql = format!(
                     "SELECT value AS \"{}\", key + 1 AS \"{}\" FROM json_each(pgw_array_json({}))",
@@ -453,7 +455,9 @@ impl Rewrite {
             }
             _ => return Ok(()),
         };
-        let first = if cols.is_empty() && alias.is_some() { alias_name.clone() } else { col(0, &fname) };
+        let default = if fname == "pg_partition_ancestors" { "relid" } else { fname.as_str() };
+        let first =
+            if cols.is_empty() && alias.is_some() && default != "relid" { alias_name.clone() } else { col(0, default) };
         let ordinality =
             if *with_ordinality { format!(", key + 1 AS \"{}\"", col(1, "ordinality")) } else { String::new() };
         let sql = format!("SELECT value AS \"{first}\"{ordinality} FROM json_each({json})");
