@@ -209,7 +209,12 @@ impl Aggregate<Vec<Option<String>>, String> for ArrayAgg {
 }
 
 /// Register every function on a new catalog connection.
-pub fn register(db: &Connection, facts: Arc<Facts>, session: Arc<Mutex<SessionInfo>>) -> Result<()> {
+pub fn register(
+    db: &Connection,
+    facts: Arc<Facts>,
+    session: Arc<Mutex<SessionInfo>>,
+    settings: &[(String, String)],
+) -> Result<()> {
     let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     let flags = FunctionFlags::SQLITE_UTF8;
     macro_rules! f {
@@ -306,7 +311,7 @@ pub fn register(db: &Connection, facts: Arc<Facts>, session: Arc<Mutex<SessionIn
     f!("pg_table_is_visible", 1, move |c| {
         Ok(int(c, 0).map(|o| fx.relations.get(&o).is_none_or(|(s, _)| s == "public" || s == "pg_catalog")))
     });
-    for name in ["pg_type_is_visible", "pg_function_is_visible"] {
+    for name in ["pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible"] {
         f!(name, 1, |c| Ok(int(c, 0).map(|_| true)));
     }
     for name in [
@@ -365,6 +370,10 @@ pub fn register(db: &Connection, facts: Arc<Facts>, session: Arc<Mutex<SessionIn
     f!("current_database", 0, move |_| Ok(s.lock().map(|s| s.database.clone()).unwrap_or_default()));
     let s = session.clone();
     f!("pgw_current_user", 0, move |_| Ok(s.lock().map(|s| s.user.clone()).unwrap_or_default()));
+    // The server's settings at build time (SET in a session is not seen here).
+    let mut known: std::collections::HashMap<String, String> = settings.iter().cloned().collect();
+    known.entry("default_table_access_method".into()).or_insert_with(|| "heap".into());
+    f!("current_setting", -1, move |c| Ok(text(c, 0).and_then(|n| known.get(&n.to_lowercase()).cloned())));
     f!("quote_ident", 1, |c| Ok(text(c, 0).map(|t| quote_ident(&t))));
     // Regular expressions (`~`, `~*`), reg* casts.
     db.create_scalar_function("pgw_regex", 2, det, |c| regex_match(c, false))?;
@@ -390,6 +399,11 @@ pub fn register(db: &Connection, facts: Arc<Facts>, session: Arc<Mutex<SessionIn
             }
         })
     });
+    let fx = facts.clone();
+    f!("to_regclass", 1, move |c| {
+        Ok(text(c, 0).and_then(|t| fx.regclass_oid(&t).or_else(|| builtin_relation_oid(&t))))
+    });
+    f!("to_regtype", 1, |c| Ok(text(c, 0).and_then(|t| types::by_name(&t)).map(|t| t.oid as i64)));
     f!("pgw_regtype_out", 1, |c| Ok(int(c, 0).map(|o| format_type(o, None).unwrap_or(o.to_string()))));
     let fx = facts.clone();
     f!("pgw_regnamespace_out", 1, move |c| {
@@ -410,6 +424,8 @@ pub fn register(db: &Connection, facts: Arc<Facts>, session: Arc<Mutex<SessionIn
         })
     });
     // Arrays.
+    // Subscripts of int2vector/oidvector start at 0, of arrays at 1.
+    f!("pgw_array_base", 1, |c| Ok(text(c, 0).map(|t| t.trim_start().starts_with('{') as i64)));
     f!("pgw_array_json", 1, |c| Ok(text(c, 0).map(|t| arrays::to_json(&t))));
     f!("pgw_array", -1, |c| Ok(arrays::to_text(&(0..c.len()).map(|i| text(c, i)).collect::<Vec<_>>())));
     f!("pgw_array_contains", 2, |c| {

@@ -53,29 +53,26 @@ pub struct Catalog {
 }
 
 fn engine_err(e: rusqlite::Error) -> PgError {
-    match e {
-        rusqlite::Error::SqliteFailure(_, Some(msg)) => {
-            let state = if msg.starts_with("no such column") {
-                sqlstate::UNDEFINED_COLUMN
-            } else if msg.starts_with("no such table") {
-                sqlstate::UNDEFINED_TABLE
-            } else if msg.starts_with("no such function") {
-                sqlstate::UNDEFINED_FUNCTION
-            } else if msg.contains("syntax error") {
-                sqlstate::SYNTAX_ERROR
-            } else if msg.contains("regular expression") {
-                "2201B"
-            } else {
-                sqlstate::FEATURE_NOT_SUPPORTED
-            };
-            PgError::new(state, format!("catalog query: {msg}"))
-        }
-        rusqlite::Error::SqlInputError { msg, .. } => {
-            PgError::new(sqlstate::SYNTAX_ERROR, format!("catalog query: {msg}"))
-                .with_hint("the catalog engine (docs/catalog.md) could not read this query")
-        }
-        other => PgError::new(sqlstate::FEATURE_NOT_SUPPORTED, format!("catalog query: {other}")),
-    }
+    let msg = match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) | rusqlite::Error::SqlInputError { msg, .. } => msg,
+        rusqlite::Error::UserFunctionError(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    let state = if msg.starts_with("no such column") {
+        sqlstate::UNDEFINED_COLUMN
+    } else if msg.starts_with("no such table") {
+        sqlstate::UNDEFINED_TABLE
+    } else if msg.starts_with("no such function") {
+        sqlstate::UNDEFINED_FUNCTION
+    } else if msg.contains("syntax error") {
+        sqlstate::SYNTAX_ERROR
+    } else if msg.contains("regular expression") {
+        "2201B"
+    } else {
+        sqlstate::FEATURE_NOT_SUPPORTED
+    };
+    PgError::new(state, format!("catalog query: {msg}"))
+        .with_hint("catalog queries run on the gateway's catalog engine: see docs/catalog.md")
 }
 
 impl Engine {
@@ -93,7 +90,7 @@ impl Engine {
             for (oid, name, _) in builtin::PROCS {
                 facts.procs.insert(*oid, name.to_string());
             }
-            functions::register(&db, Arc::new(facts), session.clone())?;
+            functions::register(&db, Arc::new(facts), session.clone(), settings)?;
             snapshot::resolve_foreign_keys(&db)?;
             for v in views::VIEWS {
                 let (create, fill) = views::materialize_sql(v);
@@ -196,6 +193,14 @@ fn text_of(v: ValueRef<'_>, ty: &PgType) -> Option<String> {
             let s = String::from_utf8_lossy(t).into_owned();
             if ty.kind == types::Kind::Bool {
                 return Some(if matches!(s.as_str(), "1" | "t" | "true") { "t" } else { "f" }.into());
+            }
+            // SQLite's booleans are 0/1, also inside array_agg's arrays.
+            if ty.element().is_some_and(|e| e.kind == types::Kind::Bool) {
+                let items: Vec<Option<&str>> = arrays::elements(&s)
+                    .iter()
+                    .map(|e| e.as_deref().map(|v| if matches!(v, "1" | "t" | "true") { "t" } else { "f" }))
+                    .collect();
+                return Some(arrays::to_text(&items));
             }
             Some(s)
         }

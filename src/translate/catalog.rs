@@ -43,6 +43,7 @@ const CATALOG_FUNCTIONS: &[&str] = &[
     "pg_table_is_visible",
     "pg_type_is_visible",
     "pg_function_is_visible",
+    "pg_collation_is_visible",
     "current_schemas",
     "obj_description",
     "col_description",
@@ -129,6 +130,8 @@ fn function_type(name: &str) -> Option<Oid> {
         "pg_my_temp_schema" => types::OID.oid,
         "to_regclass" | "pg_partition_ancestors" => types::REGCLASS.oid,
         "to_regtype" => types::REGTYPE.oid,
+        "json_build_object" => types::JSON.oid,
+        "pg_collation_is_visible" => types::BOOL.oid,
         _ => return None,
     })
 }
@@ -256,6 +259,48 @@ fn result_columns(stmt: &Statement) -> (Vec<String>, Vec<Option<Oid>>) {
         }
     }
     let _ = stmt.visit(&mut Refs(&mut env));
+    // Columns of derived tables and CTEs (`FROM (SELECT array_agg(..) AS cols ..) AS attr`)
+    // take the types of their expressions: inner queries first, so a few passes.
+    struct Derived<'a>(&'a mut Env);
+    impl Visitor for Derived<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Derived { subquery, alias: Some(alias), .. } = t {
+                self.add(&alias.name.value.to_lowercase(), subquery);
+            }
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            if let Some(w) = &q.with {
+                for c in &w.cte_tables {
+                    self.add(&c.alias.name.value.to_lowercase(), &c.query);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    impl Derived<'_> {
+        fn add(&mut self, alias: &str, q: &Query) {
+            let Some(select) = first_select(&q.body) else { return };
+            for item in &select.projection {
+                let (name, e) = match item {
+                    SelectItem::ExprWithAlias { expr, alias } => (alias.value.to_lowercase(), expr),
+                    SelectItem::UnnamedExpr(e @ Expr::Identifier(i)) => (i.value.to_lowercase(), e),
+                    SelectItem::UnnamedExpr(e @ Expr::CompoundIdentifier(p)) => {
+                        (p.last().map(|i| i.value.to_lowercase()).unwrap_or_default(), e)
+                    }
+                    _ => continue,
+                };
+                if let Some(t) = expr_type(self.0, e) {
+                    self.0.columns.insert(format!("{alias}.{name}"), t);
+                    self.0.columns.entry(name).or_insert(t);
+                }
+            }
+        }
+    }
+    for _ in 0..3 {
+        let _ = stmt.visit(&mut Derived(&mut env));
+    }
     let Statement::Query(q) = stmt else { return (Vec::new(), Vec::new()) };
     let items = first_select(&q.body).map(|s| s.projection.clone()).unwrap_or_default();
     if items.iter().any(|i| !matches!(i, SelectItem::UnnamedExpr(_) | SelectItem::ExprWithAlias { .. })) {
@@ -289,6 +334,12 @@ fn expr_type(env: &Env, e: &Expr) -> Option<Oid> {
                     })?;
                     return types::by_oid(inner)?.array().map(|a| a.oid);
                 }
+            }
+            if name == "unnest" {
+                return types::by_oid(expr_type(env, first_arg(f)?)?)?.element().map(|t| t.oid);
+            }
+            if name == "generate_subscripts" || name == "generate_series" {
+                return Some(types::INT4.oid);
             }
             if name == "array_agg" {
                 if let FunctionArguments::List(l) = &f.args {
@@ -339,6 +390,16 @@ fn catalog_column_type(col: &str) -> Option<Oid> {
         "pg_node_tree" => types::TEXT.oid,
         t => types::by_name(t)?.oid,
     })
+}
+
+fn first_arg(f: &ast::Function) -> Option<&Expr> {
+    match &f.args {
+        FunctionArguments::List(l) => match l.args.first()? {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn first_select(body: &SetExpr) -> Option<&ast::Select> {
@@ -493,6 +554,20 @@ impl Rewrite {
                 }
             }
             Expr::Collate { expr, .. } => take(expr),
+            // pg_catalog.pg_class.relname, information_schema.tables.table_name
+            Expr::CompoundIdentifier(parts) if parts.len() == 3 => {
+                match parts[0].value.to_lowercase().as_str() {
+                    "pg_catalog" => {
+                        parts.remove(0);
+                    }
+                    "information_schema" => {
+                        let view = ident(&format!("information_schema__{}", parts[1].value.to_lowercase()));
+                        parts.splice(0..2, [view]);
+                    }
+                    _ => {}
+                }
+                return Ok(());
+            }
             Expr::BinaryOp { left, op, right } => {
                 let op_name = match op {
                     BinaryOperator::PGRegexMatch => "~".to_string(),
@@ -573,6 +648,10 @@ impl Rewrite {
                         f.name = name("pgw_array_agg");
                         return Ok(());
                     }
+                    "json_build_object" => {
+                        f.name = name("json_object");
+                        return Ok(());
+                    }
                     "bool_and" | "every" => {
                         f.name = name("min");
                         return Ok(());
@@ -588,10 +667,6 @@ impl Rewrite {
                     }
                     "current_schema" | "current_catalog" if matches!(f.args, FunctionArguments::None) => {
                         func(if fname == "current_schema" { "current_schema" } else { "current_database" }, vec![])
-                    }
-                    "to_regclass" => {
-                        f.name = name("pgw_regclass_in");
-                        return Ok(());
                     }
                     _ => return Ok(()),
                 }
@@ -620,6 +695,62 @@ impl Rewrite {
         *e = new;
         Ok(())
     }
+}
+
+/// Set-returning functions in a select list (`SELECT unnest(indkey), generate_subscripts(indkey, 1)`)
+/// run in lockstep, one row per element: a `json_each` per array joins the FROM list
+/// (the second and later ones by position), and the calls read value and position.
+fn srf_in_projection(body: &mut SetExpr) -> PgResult<()> {
+    let s = match body {
+        SetExpr::Select(s) => s,
+        SetExpr::SetOperation { left, right, .. } => {
+            srf_in_projection(left)?;
+            return srf_in_projection(right);
+        }
+        _ => return Ok(()),
+    };
+    let mut sources: Vec<String> = Vec::new();
+    for item in &mut s.projection {
+        let e = match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+            _ => continue,
+        };
+        let Expr::Function(f) = e else { continue };
+        let fname = last_lower(&f.name);
+        if !matches!(fname.as_str(), "unnest" | "generate_subscripts" | "generate_series") {
+            continue;
+        }
+        let args = plain_args(f).unwrap_or_default();
+        let Some(first) = args.first() else { continue };
+        let json = match fname.as_str() {
+            "generate_series" => {
+                let list: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+                format!("pgw_series_json({})", list.join(", "))
+            }
+            _ => format!("pgw_array_json({first})"),
+        };
+        let i = sources.iter().position(|j| *j == json).unwrap_or_else(|| {
+            sources.push(json);
+            sources.len() - 1
+        });
+        let alias = if i == 0 { "pgw_srf".to_string() } else { format!("pgw_srf{i}") };
+        *e = match fname.as_str() {
+            "generate_subscripts" => parse_expr(&format!("{alias}.key + pgw_array_base({first})")),
+            _ => parse_expr(&format!("{alias}.value")),
+        };
+    }
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let mut from = format!("json_each({}) AS pgw_srf", sources[0]);
+    for (i, json) in sources.iter().enumerate().skip(1) {
+        from.push_str(&format!(" LEFT JOIN json_each({json}) AS pgw_srf{i} ON pgw_srf{i}.key = pgw_srf.key"));
+    }
+    let q = parse_query(&format!("SELECT 1 FROM {from}"));
+    if let SetExpr::Select(extra) = *q.body {
+        s.from.extend(extra.from);
+    }
+    Ok(())
 }
 
 fn not(e: Expr) -> Expr {
@@ -673,6 +804,10 @@ impl VisitorMut for Rewrite {
         ControlFlow::Continue(())
     }
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+        if let Err(e) = srf_in_projection(&mut q.body) {
+            self.error = Some(e);
+            return ControlFlow::Break(());
+        }
         // PostgreSQL sorts NULLs last ascending, SQLite first.
         if let Some(ast::OrderByKind::Expressions(exprs)) = q.order_by.as_mut().map(|o| &mut o.kind) {
             for e in exprs {
