@@ -60,6 +60,7 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
     ] {
         insert(db, "pg_namespace", &[&oid, &name, &owner, &NULL])?;
     }
+    insert(db, "pg_description", &[&2200, &2615, &0, &"standard public schema"])?;
     for t in types::all_types() {
         let ns = if t.namespace() == "public" { 2200 } else { PG_CATALOG_NS };
         let array = t.kind == Kind::Array;

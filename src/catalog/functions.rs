@@ -414,6 +414,48 @@ pub fn register(
             o => fx.namespaces.get(&o).cloned().unwrap_or(o.to_string()),
         }))
     });
+    let fx = facts.clone();
+    f!("pgw_regnamespace_in", 1, move |c| {
+        if let ValueRef::Integer(n) = c.get_raw(0) {
+            return Ok(Some(n));
+        }
+        Ok(text(c, 0).map(|t| {
+            let name = split_qualified(&t).pop().unwrap_or_default();
+            match name.as_str() {
+                "pg_catalog" => 11,
+                "public" => 2200,
+                "information_schema" => 13000,
+                n => fx.namespaces.iter().find(|(_, v)| v.as_str() == n).map_or(0, |(k, _)| *k),
+            }
+        }))
+    });
+    // format(): %s, %I (quote_ident), %L (quote_literal), %%.
+    f!("format", -1, |c| {
+        let Some(fmt) = text(c, 0) else { return Ok(None) };
+        let mut out = String::new();
+        let mut next = 1;
+        let mut chars = fmt.chars();
+        while let Some(ch) = chars.next() {
+            if ch != '%' {
+                out.push(ch);
+                continue;
+            }
+            let spec = chars.next().unwrap_or('%');
+            if spec == '%' {
+                out.push('%');
+                continue;
+            }
+            let arg = if next < c.len() { text(c, next) } else { None };
+            next += 1;
+            match (spec, arg) {
+                ('I', Some(a)) => out.push_str(&quote_ident(&a)),
+                ('L', Some(a)) => out.push_str(&format!("'{}'", a.replace('\'', "''"))),
+                ('L', None) => out.push_str("NULL"),
+                (_, a) => out.push_str(&a.unwrap_or_default()),
+            }
+        }
+        Ok(Some(out))
+    });
     f!("pgw_regrole_out", 1, |c| Ok(int(c, 0).map(|o| if o == 10 { "postgres".into() } else { o.to_string() })));
     let fx = facts.clone();
     f!("pgw_regproc_out", 1, move |c| {

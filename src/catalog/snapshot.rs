@@ -312,6 +312,7 @@ fn fk_action_sql(a: &str) -> Option<&'static str> {
 pub fn fill(db: &Connection, snap: &Snapshot) -> rusqlite::Result<Facts> {
     let mut oids = Oids::new();
     let mut facts = Facts::default();
+    facts.descriptions.insert((PUBLIC_NS, 0), "standard public schema".into());
     for s in &snap.schemas {
         let oid = namespace_oid(&mut oids, s);
         facts.namespaces.insert(oid, s.clone());

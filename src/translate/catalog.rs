@@ -31,6 +31,8 @@ pub struct CatalogQuery {
     pub names: Vec<String>,
     /// Result column types the PostgreSQL text decides (None: the catalog column's).
     pub types: Vec<Option<Oid>>,
+    /// `$n` compared with a catalog column takes that column's type (`relname = $1`: name).
+    pub param_types: Vec<Option<Oid>>,
 }
 
 /// Functions only the catalog engine answers.
@@ -44,6 +46,7 @@ const CATALOG_FUNCTIONS: &[&str] = &[
     "pg_type_is_visible",
     "pg_function_is_visible",
     "pg_collation_is_visible",
+    "current_setting",
     "current_schemas",
     "obj_description",
     "col_description",
@@ -107,7 +110,8 @@ fn function_type(name: &str) -> Option<Oid> {
         | "array_to_string"
         | "pg_get_partkeydef"
         | "pg_tablespace_location"
-        | "quote_ident" => types::TEXT.oid,
+        | "quote_ident"
+        | "format" => types::TEXT.oid,
         "pg_table_is_visible"
         | "pg_type_is_visible"
         | "pg_function_is_visible"
@@ -131,6 +135,7 @@ fn function_type(name: &str) -> Option<Oid> {
         "to_regclass" | "pg_partition_ancestors" => types::REGCLASS.oid,
         "to_regtype" => types::REGTYPE.oid,
         "json_build_object" => types::JSON.oid,
+        "row_number" | "rank" | "dense_rank" | "count" => types::INT8.oid,
         "pg_collation_is_visible" => types::BOOL.oid,
         _ => return None,
     })
@@ -157,6 +162,8 @@ fn type_name(dt: &ast::DataType) -> String {
 
 struct Scan {
     ctes: HashSet<String>,
+    /// Functions in FROM (`string_to_array(..) s`): not relations.
+    table_functions: HashSet<String>,
     catalog: bool,
     user: Option<String>,
     functions: bool,
@@ -172,7 +179,16 @@ impl Visitor for Scan {
         }
         ControlFlow::Continue(())
     }
+    fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, args: Some(_), .. } = t {
+            self.table_functions.insert(name.to_string());
+        }
+        ControlFlow::Continue(())
+    }
     fn pre_visit_relation(&mut self, n: &ObjectName) -> ControlFlow<()> {
+        if self.table_functions.contains(&n.to_string()) {
+            return ControlFlow::Continue(());
+        }
         let last = last_lower(n);
         match first_lower(n).as_deref() {
             Some("pg_catalog") | Some("information_schema") => self.catalog = true,
@@ -217,7 +233,8 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     let Statement::Query(_) = stmt else {
         return Ok(None);
     };
-    let mut scan = Scan { ctes: HashSet::new(), catalog: false, user: None, functions: false };
+    let mut scan =
+        Scan { ctes: HashSet::new(), table_functions: HashSet::new(), catalog: false, user: None, functions: false };
     let _ = stmt.visit(&mut scan);
     if !scan.catalog && !(scan.functions && scan.user.is_none()) {
         return Ok(None);
@@ -229,6 +246,7 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
         .with_hint("query the catalog and the table separately"));
     }
     let (names, types) = result_columns(stmt);
+    let original = stmt;
     let mut stmt = stmt.clone();
     mark_reg_outputs(&mut stmt);
     let mut rw = Rewrite { error: None };
@@ -236,8 +254,38 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     if let Some(e) = rw.error {
         return Err(e);
     }
+    let param_types = param_types(&original);
     let (sql, params) = super::params::to_question_marks(&stmt.to_string());
-    Ok(Some(CatalogQuery { sql, params, names, types }))
+    Ok(Some(CatalogQuery { sql, params, names, types, param_types }))
+}
+
+/// Types of parameters compared with catalog columns (`c.relname = $1`, `$1 = oid`).
+fn param_types(stmt: &Statement) -> Vec<Option<Oid>> {
+    struct P(Vec<Option<Oid>>);
+    impl Visitor for P {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            let Expr::BinaryOp { left, right, .. } = e else { return ControlFlow::Continue(()) };
+            for (a, b) in [(left, right), (right, left)] {
+                let Some(n) = placeholder(a) else { continue };
+                let col = match b.as_ref() {
+                    Expr::Identifier(i) => i.value.to_lowercase(),
+                    Expr::CompoundIdentifier(p) => p.last().map(|i| i.value.to_lowercase()).unwrap_or_default(),
+                    _ => continue,
+                };
+                if let Some(t) = catalog_column_type(&col) {
+                    if self.0.len() < n {
+                        self.0.resize(n, None);
+                    }
+                    self.0[n - 1].get_or_insert(t);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut p = P(Vec::new());
+    let _ = stmt.visit(&mut p);
+    p.0
 }
 
 /// Result names and types from the PostgreSQL text, before any rewrite.
@@ -265,8 +313,23 @@ fn result_columns(stmt: &Statement) -> (Vec<String>, Vec<Option<Oid>>) {
     impl Visitor for Derived<'_> {
         type Break = ();
         fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
-            if let TableFactor::Derived { subquery, alias: Some(alias), .. } = t {
-                self.add(&alias.name.value.to_lowercase(), subquery);
+            match t {
+                TableFactor::Derived { subquery, alias: Some(alias), .. } => {
+                    self.add(&alias.name.value.to_lowercase(), subquery);
+                }
+                TableFactor::Table { name, args: Some(args), alias: Some(alias), .. } => {
+                    let first = args.args.first().and_then(|a| match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(e),
+                        _ => None,
+                    });
+                    if let Some(t) = table_function_type(&last_lower(name), first, self.0) {
+                        let table = alias.name.value.to_lowercase();
+                        let col = alias.columns.first().map_or(table.clone(), |c| c.name.value.to_lowercase());
+                        self.0.columns.insert(format!("{table}.{col}"), t);
+                        self.0.columns.entry(col).or_insert(t);
+                    }
+                }
+                _ => {}
             }
             ControlFlow::Continue(())
         }
@@ -302,6 +365,23 @@ fn result_columns(stmt: &Statement) -> (Vec<String>, Vec<Option<Oid>>) {
         let _ = stmt.visit(&mut Derived(&mut env));
     }
     let Statement::Query(q) = stmt else { return (Vec::new(), Vec::new()) };
+    // `SELECT * FROM (SELECT ..) c` (pgjdbc's getColumns): the inner query's columns;
+    // `SELECT * FROM unnest(..)`: the function's.
+    if let Some(select) = first_select(&q.body) {
+        if matches!(select.projection.as_slice(), [SelectItem::Wildcard(_)]) && select.from.len() == 1 {
+            if let TableFactor::UNNEST { array_exprs, alias: None, with_ordinality: false, .. } =
+                &select.from[0].relation
+            {
+                let t = table_function_type("unnest", array_exprs.first(), &env);
+                return (vec!["unnest".into()], vec![t]);
+            }
+            if let (TableFactor::Derived { subquery, .. }, true) =
+                (&select.from[0].relation, select.from[0].joins.is_empty())
+            {
+                return result_columns(&Statement::Query(subquery.clone()));
+            }
+        }
+    }
     let items = first_select(&q.body).map(|s| s.projection.clone()).unwrap_or_default();
     if items.iter().any(|i| !matches!(i, SelectItem::UnnamedExpr(_) | SelectItem::ExprWithAlias { .. })) {
         return (Vec::new(), Vec::new());
@@ -365,6 +445,12 @@ fn expr_type(env: &Env, e: &Expr) -> Option<Oid> {
             .iter()
             .find_map(|c| expr_type(env, &c.result).filter(|t| *t != types::TEXT.oid || true))
             .or_else(|| else_result.as_deref().and_then(|e| expr_type(env, e))),
+        Expr::CompoundFieldAccess { access_chain, .. } => match access_chain.first()? {
+            ast::AccessExpr::Dot(Expr::Identifier(f)) if f.value.eq_ignore_ascii_case("n") => Some(types::INT4.oid),
+            ast::AccessExpr::Dot(Expr::Identifier(f)) if f.value.eq_ignore_ascii_case("x") => Some(types::INT2.oid),
+            ast::AccessExpr::Subscript(_) => Some(types::INT2.oid),
+            _ => None,
+        },
         Expr::BinaryOp { op: BinaryOperator::PGCustomBinaryOperator(_), .. }
         | Expr::BinaryOp { op: BinaryOperator::PGRegexMatch, .. }
         | Expr::BinaryOp { op: BinaryOperator::PGRegexIMatch, .. }
@@ -378,18 +464,32 @@ fn expr_type(env: &Env, e: &Expr) -> Option<Oid> {
 
 /// The declared type of a catalog column, by name (pg_catalog's names are unique).
 fn catalog_column_type(col: &str) -> Option<Oid> {
-    let decl = relations::RELATIONS
+    let mut decls = relations::RELATIONS
         .iter()
         .flat_map(|(_, cols)| cols.iter())
         .chain(views::VIEWS.iter().flat_map(|v| v.columns.iter()))
-        .find(|(c, _)| *c == col)
-        .map(|(_, t)| *t)?;
+        .filter(|(c, _)| *c == col)
+        .map(|(_, t)| *t);
+    let decl = decls.next()?;
+    // A name with several types (`data_type`): the engine's declared type decides.
+    if decls.any(|t| t != decl) {
+        return None;
+    }
     Some(match decl {
         "char" => types::CHAR.oid,
         "_char" => types::CHAR_ARRAY.oid,
         "pg_node_tree" => types::TEXT.oid,
         t => types::by_name(t)?.oid,
     })
+}
+
+/// The column type of a set-returning function in FROM.
+fn table_function_type(name: &str, arg: Option<&Expr>, env: &Env) -> Option<Oid> {
+    match name {
+        "generate_series" | "generate_subscripts" => Some(types::INT4.oid),
+        "unnest" => types::by_oid(expr_type(env, arg?)?)?.element().map(|t| t.oid),
+        _ => None,
+    }
 }
 
 fn first_arg(f: &ast::Function) -> Option<&Expr> {
@@ -489,6 +589,21 @@ fn derived(sql: &str, alias: &str) -> TableFactor {
 
 impl Rewrite {
     fn table_function(&self, t: &mut TableFactor) -> PgResult<()> {
+        if let TableFactor::UNNEST { alias, array_exprs, with_ordinality, .. } = t {
+            let arg = array_exprs.first().map(|e| e.to_string()).unwrap_or_default();
+            let alias_name = alias.as_ref().map(|a| a.name.value.clone()).unwrap_or_else(|| "unnest".into());
+            let cols: Vec<String> =
+                alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
+            let first = cols.first().cloned().unwrap_or_else(|| alias_name.clone());
+            let ordinality = if *with_ordinality {
+                format!(", key + 1 AS \"{}\"", cols.get(1).cloned().unwrap_or_else(|| "ordinality".into()))
+            } else {
+                String::new()
+            };
+            let sql = format!("SELECT value AS \"{first}\"{ordinality} FROM json_each(pgw_array_json({arg}))");
+            *t = derived(&sql, &alias_name);
+            return Ok(());
+        }
         let TableFactor::Table { name, alias, args: Some(args), with_ordinality, .. } = t else {
             return Ok(());
         };
@@ -514,7 +629,12 @@ impl Rewrite {
                 *t = derived(&sql, &alias_name);
                 return Ok(());
             }
-            _ => return Ok(()),
+            // Any other function in FROM: one row holding its value.
+            _ => {
+                let sql = format!("SELECT {fname}({}) AS \"{}\"", args.join(", "), col(0, &alias_name));
+                *t = derived(&sql, &alias_name);
+                return Ok(());
+            }
         };
         let default = if fname == "pg_partition_ancestors" { "relid" } else { fname.as_str() };
         let first =
@@ -531,10 +651,11 @@ impl Rewrite {
             Expr::Cast { expr, data_type, .. } => {
                 let t = type_name(data_type);
                 let inner = take(expr);
-                let literal = string_literal(&inner).is_some() || placeholder(&inner).is_some();
                 match t.as_str() {
-                    "regclass" if literal => func("pgw_regclass_in", vec![inner]),
-                    "regtype" if literal => func("pgw_regtype_in", vec![inner]),
+                    // Integers pass through these, text is looked up by name.
+                    "regclass" => func("pgw_regclass_in", vec![inner]),
+                    "regtype" => func("pgw_regtype_in", vec![inner]),
+                    "regnamespace" => func("pgw_regnamespace_in", vec![inner]),
                     t if is_reg_type(t) => inner,
                     "oid" | "xid" | "int2" | "int4" | "int8" | "smallint" | "integer" | "int" | "bigint" => {
                         cast(inner, ast::DataType::Custom(name("INTEGER"), vec![]))
@@ -554,6 +675,9 @@ impl Rewrite {
                 }
             }
             Expr::Collate { expr, .. } => take(expr),
+            Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("user") => {
+                func("pgw_current_user", vec![])
+            }
             // pg_catalog.pg_class.relname, information_schema.tables.table_name
             Expr::CompoundIdentifier(parts) if parts.len() == 3 => {
                 match parts[0].value.to_lowercase().as_str() {
@@ -624,12 +748,30 @@ impl Rewrite {
                 return Ok(());
             }
             Expr::Array(a) => func("pgw_array", std::mem::take(&mut a.elem)),
-            Expr::CompoundFieldAccess { root, access_chain } if access_chain.len() == 1 => match &mut access_chain[0] {
-                ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => {
-                    func("pgw_array_get", vec![take(root), take(index)])
+            // `a.b[1]`, `(keys).n`, `(current_schemas(true))[1]`: identifiers stay names,
+            // subscripts read arrays, fields of _pg_expandarray's rows read its JSON objects.
+            Expr::CompoundFieldAccess { root, access_chain } => {
+                let mut current = take(root);
+                for access in std::mem::take(access_chain) {
+                    current = match (access, current) {
+                        (ast::AccessExpr::Dot(Expr::Identifier(f)), Expr::Identifier(r)) => {
+                            Expr::CompoundIdentifier(vec![r, f])
+                        }
+                        (ast::AccessExpr::Dot(Expr::Identifier(f)), Expr::CompoundIdentifier(mut parts)) => {
+                            parts.push(f);
+                            Expr::CompoundIdentifier(parts)
+                        }
+                        (ast::AccessExpr::Dot(Expr::Identifier(f)), other) => {
+                            func("json_extract", vec![other, string(format!("$.{}", f.value.to_lowercase()))])
+                        }
+                        (ast::AccessExpr::Subscript(ast::Subscript::Index { index }), other) => {
+                            func("pgw_array_get", vec![other, index])
+                        }
+                        _ => return Err(refuse("array slices in a catalog query", "see docs/catalog.md")),
+                    };
                 }
-                _ => return Err(refuse("array slices in a catalog query", "see docs/catalog.md")),
-            },
+                current
+            }
             Expr::Function(f) => {
                 if f.name.0.len() == 2 && first_lower(&f.name).as_deref() == Some("pg_catalog") {
                     f.name.0.remove(0);
@@ -690,6 +832,18 @@ impl Rewrite {
                 func("substr", args)
             }
             Expr::Position { expr, r#in } => func("instr", vec![take(r#in), take(expr)]),
+            Expr::Trim { trim_where, trim_what, expr, trim_characters: None } => {
+                let f = match trim_where {
+                    Some(ast::TrimWhereField::Leading) => "ltrim",
+                    Some(ast::TrimWhereField::Trailing) => "rtrim",
+                    _ => "trim",
+                };
+                let mut args = vec![take(expr)];
+                if let Some(w) = trim_what.take() {
+                    args.push(*w);
+                }
+                func(f, args)
+            }
             _ => return Ok(()),
         };
         *e = new;
@@ -709,36 +863,47 @@ fn srf_in_projection(body: &mut SetExpr) -> PgResult<()> {
         }
         _ => return Ok(()),
     };
-    let mut sources: Vec<String> = Vec::new();
-    for item in &mut s.projection {
-        let e = match item {
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
-            _ => continue,
-        };
-        let Expr::Function(f) = e else { continue };
-        let fname = last_lower(&f.name);
-        if !matches!(fname.as_str(), "unnest" | "generate_subscripts" | "generate_series") {
-            continue;
-        }
-        let args = plain_args(f).unwrap_or_default();
-        let Some(first) = args.first() else { continue };
-        let json = match fname.as_str() {
-            "generate_series" => {
-                let list: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-                format!("pgw_series_json({})", list.join(", "))
-            }
-            _ => format!("pgw_array_json({first})"),
-        };
-        let i = sources.iter().position(|j| *j == json).unwrap_or_else(|| {
-            sources.push(json);
-            sources.len() - 1
-        });
-        let alias = if i == 0 { "pgw_srf".to_string() } else { format!("pgw_srf{i}") };
-        *e = match fname.as_str() {
-            "generate_subscripts" => parse_expr(&format!("{alias}.key + pgw_array_base({first})")),
-            _ => parse_expr(&format!("{alias}.value")),
-        };
+    struct Calls {
+        sources: Vec<String>,
     }
+    impl VisitorMut for Calls {
+        type Break = ();
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            let Expr::Function(f) = e else { return ControlFlow::Continue(()) };
+            let fname = last_lower(&f.name);
+            if !matches!(fname.as_str(), "unnest" | "generate_subscripts" | "generate_series" | "_pg_expandarray") {
+                return ControlFlow::Continue(());
+            }
+            let args = plain_args(f).unwrap_or_default();
+            let Some(first) = args.first() else { return ControlFlow::Continue(()) };
+            let json = match fname.as_str() {
+                "generate_series" => {
+                    let list: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+                    format!("pgw_series_json({})", list.join(", "))
+                }
+                _ => format!("pgw_array_json({first})"),
+            };
+            let i = self.sources.iter().position(|j| *j == json).unwrap_or_else(|| {
+                self.sources.push(json);
+                self.sources.len() - 1
+            });
+            let alias = if i == 0 { "pgw_srf".to_string() } else { format!("pgw_srf{i}") };
+            *e = match fname.as_str() {
+                "generate_subscripts" => parse_expr(&format!("{alias}.key + pgw_array_base({first})")),
+                "_pg_expandarray" => parse_expr(&format!("json_object('x', {alias}.value, 'n', {alias}.key + 1)")),
+                _ => parse_expr(&format!("{alias}.value")),
+            };
+            ControlFlow::Continue(())
+        }
+    }
+    // Subqueries inside an item had their own calls rewritten already (inner queries first).
+    let mut calls = Calls { sources: Vec::new() };
+    for item in &mut s.projection {
+        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
+            let _ = VisitMut::visit(e, &mut calls);
+        }
+    }
+    let sources = calls.sources;
     if sources.is_empty() {
         return Ok(());
     }
@@ -751,6 +916,41 @@ fn srf_in_projection(body: &mut SetExpr) -> PgResult<()> {
         s.from.extend(extra.from);
     }
     Ok(())
+}
+
+/// Select-list aliases may be words SQLite reserves (`AS default`): quote them,
+/// folded to lower case as PostgreSQL folds unquoted names.
+fn quote_aliases(body: &mut SetExpr) {
+    match body {
+        SetExpr::Select(s) => {
+            for item in &mut s.projection {
+                if let SelectItem::ExprWithAlias { alias, .. } = item {
+                    if alias.quote_style.is_none() {
+                        alias.value = alias.value.to_lowercase();
+                        alias.quote_style = Some('"');
+                    }
+                }
+            }
+        }
+        SetExpr::SetOperation { left, right, .. } => {
+            quote_aliases(left);
+            quote_aliases(right);
+        }
+        SetExpr::Query(q) => quote_aliases(&mut q.body),
+        _ => {}
+    }
+}
+
+/// `SELECT DISTINCT ON (a) ..`: SQLite's GROUP BY a keeps one row per group (the
+/// first in the ORDER BY is not guaranteed; catalog queries order by the same key).
+fn distinct_on(body: &mut SetExpr) {
+    let SetExpr::Select(s) = body else { return };
+    if let Some(ast::Distinct::On(exprs)) = &s.distinct {
+        if matches!(&s.group_by, ast::GroupByExpr::Expressions(g, _) if g.is_empty()) {
+            s.group_by = ast::GroupByExpr::Expressions(exprs.clone(), vec![]);
+            s.distinct = None;
+        }
+    }
 }
 
 fn not(e: Expr) -> Expr {
@@ -804,6 +1004,8 @@ impl VisitorMut for Rewrite {
         ControlFlow::Continue(())
     }
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+        distinct_on(&mut q.body);
+        quote_aliases(&mut q.body);
         if let Err(e) = srf_in_projection(&mut q.body) {
             self.error = Some(e);
             return ControlFlow::Break(());

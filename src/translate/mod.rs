@@ -284,7 +284,13 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         return Ok(described(Action::Local(items)));
     }
     if let Some(q) = catalog::catalog_query(&stmt)? {
-        return Ok(described(Action::Catalog(q)));
+        let mut t = described(Action::Catalog(q.clone()));
+        for (slot, ty) in t.param_types.iter_mut().zip(q.param_types) {
+            *slot = slot.or(ty);
+        }
+        // The backend knows nothing of catalog relations: no probes there.
+        (t.param_probe, t.column_probe) = (None, None);
+        return Ok(t);
     }
     if let Some(action) = utility::session_action(&stmt, target)? {
         return Ok(described(action));
