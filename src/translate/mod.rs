@@ -22,6 +22,7 @@ mod pgtype;
 mod projection;
 mod session_fns;
 mod sqlite;
+mod sqlite_srf;
 mod utility;
 mod vectors;
 

@@ -19,6 +19,7 @@ use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub fn translate(mut stmt: Statement) -> PgResult<Output> {
+    super::sqlite_srf::set_returning_in_from(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
         Statement::Query(_) => true,
@@ -146,6 +147,24 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             pattern: Box::new(func("lower", vec![take(pattern)])),
             escape_char: Some(escape_char.take().unwrap_or_else(|| Box::new(string("\\")))),
         },
+        Expr::BinaryOp {
+            op:
+                op @ (BinaryOperator::PGRegexMatch
+                | BinaryOperator::PGRegexIMatch
+                | BinaryOperator::PGRegexNotMatch
+                | BinaryOperator::PGRegexNotIMatch),
+            left,
+            right,
+        } => {
+            let flags =
+                if matches!(op, BinaryOperator::PGRegexIMatch | BinaryOperator::PGRegexNotIMatch) { "i" } else { "" };
+            let matched = func("pg_regex", vec![take(left), take(right), string(flags)]);
+            if matches!(op, BinaryOperator::PGRegexNotMatch | BinaryOperator::PGRegexNotIMatch) {
+                Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(nested(matched)) }
+            } else {
+                matched
+            }
+        }
         Expr::BinaryOp { op: BinaryOperator::Custom(op), .. } => {
             return Err(refuse(&format!("operator {op}"), "see docs/translation.md"))
         }
@@ -354,7 +373,18 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
         ("nextval" | "currval" | "setval" | "lastval", _) => {
             return Err(refuse("sequences", "use an INTEGER PRIMARY KEY column (SERIAL) instead"))
         }
-        ("array_agg" | "unnest" | "array_length" | "array_to_string" | "string_to_array", _) => {
+        // Arrays are PostgreSQL array text here; Python's `re` runs the regular expressions
+        // (python/iris_pgwire/backends/sqlite_functions.py).
+        ("array_to_string", Some(a)) if simple && (2..=3).contains(&a.len()) => func("pg_array_to_string", a),
+        ("string_to_array", Some(a)) if simple && (2..=3).contains(&a.len()) => func("pg_string_to_array", a),
+        ("regexp_replace", Some(a)) if simple && (3..=4).contains(&a.len()) => func("pg_regexp_replace", a),
+        ("regexp_match" | "regexp_matches", Some(a)) if simple && (2..=3).contains(&a.len()) => {
+            if a.get(2).and_then(string_literal).is_some_and(|f| f.contains('g')) {
+                return Err(refuse("regexp_matches(.., 'g') (one row per match)", "use regexp_match without 'g'"));
+            }
+            func("pg_regexp_match", a)
+        }
+        ("array_agg" | "unnest" | "array_length", _) => {
             return Err(refuse(&format!("{fname}() (arrays)"), "aggregate with string_agg() or in the client"))
         }
         _ => return Ok(None),
