@@ -21,6 +21,7 @@ import math
 import re
 from typing import Any, Optional, Sequence
 
+from iris_pgwire.backends import iris_catalog
 from iris_pgwire.backends import iris_common as ic
 from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
@@ -318,6 +319,14 @@ class DbapiBackend:
             raise
         self._started = True
         return conn
+
+    def catalog_snapshot(self) -> dict:
+        """The schema for the gateway's catalog engine, from INFORMATION_SCHEMA."""
+        conn = self.connect()
+        try:
+            return iris_catalog.snapshot(lambda sql: iris_catalog.fetch_all(conn, sql))
+        finally:
+            conn.close()
 
     def describe_target(self) -> str:
         return f"IRIS {self.host}:{self.port} namespace {self.namespace} (intersystems-irispython)"
