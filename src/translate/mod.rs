@@ -9,6 +9,7 @@ mod ast_util;
 mod booleans;
 mod cache;
 mod catalog;
+mod catalog_types;
 mod collation;
 mod common;
 mod ddl;
