@@ -107,3 +107,19 @@ SELECT nspname AS table_schem, NULL AS table_catalog FROM pg_catalog.pg_namespac
 WHERE nspname <> 'pg_toast' AND (nspname !~ '^pg_temp_' OR nspname = (pg_catalog.current_schemas(true))[1])
   AND (nspname !~ '^pg_toast_temp_' OR nspname = replace((pg_catalog.current_schemas(true))[1], 'pg_temp_', 'pg_toast_temp_'))
 ORDER BY table_schem
+
+-- case: getPrimaryKeys from conkey
+-- source: pgjdbc/src/main/java/org/postgresql/jdbc/PgDatabaseMetaData.java (getPrimaryKeys, current: pg_constraint.conkey)
+-- compare: rows
+SELECT r.table_cat AS "TABLE_CAT", r.table_schem AS "TABLE_SCHEM", r.table_name AS "TABLE_NAME",
+       r.column_name AS "COLUMN_NAME", r.key_seq AS "KEY_SEQ", r.pk_name AS "PK_NAME"
+FROM (SELECT current_database() AS table_cat, n.nspname AS table_schem, ct.relname AS table_name,
+             a.attname AS column_name, (information_schema._pg_expandarray(con.conkey)).n AS key_seq,
+             con.conname AS pk_name, information_schema._pg_expandarray(con.conkey) AS keys, a.attnum AS a_attnum
+      FROM pg_catalog.pg_constraint con
+           JOIN pg_catalog.pg_class ct ON (con.conrelid = ct.oid)
+           JOIN pg_catalog.pg_namespace n ON (ct.relnamespace = n.oid)
+           JOIN pg_catalog.pg_attribute a ON (a.attrelid = ct.oid)
+      WHERE con.contype = 'p' AND n.nspname = 'public') r
+WHERE r.a_attnum = (r.keys).x
+ORDER BY r.table_name, r.pk_name, r.key_seq
