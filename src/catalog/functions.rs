@@ -371,8 +371,7 @@ pub fn register(
     let s = session.clone();
     f!("pgw_current_user", 0, move |_| Ok(s.lock().map(|s| s.user.clone()).unwrap_or_default()));
     // The server's settings at build time (SET in a session is not seen here).
-    let mut known: std::collections::HashMap<String, String> = settings.iter().cloned().collect();
-    known.entry("default_table_access_method".into()).or_insert_with(|| "heap".into());
+    let known: std::collections::HashMap<String, String> = settings.iter().cloned().collect();
     f!("current_setting", -1, move |c| Ok(text(c, 0).and_then(|n| known.get(&n.to_lowercase()).cloned())));
     f!("quote_ident", 1, |c| Ok(text(c, 0).map(|t| quote_ident(&t))));
     // Regular expressions (`~`, `~*`), reg* casts.

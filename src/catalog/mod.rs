@@ -208,7 +208,18 @@ fn text_of(v: ValueRef<'_>, ty: &PgType) -> Option<String> {
 }
 
 impl Catalog {
-    pub fn new(settings: Vec<(String, String)>, backend: Option<Py<PyAny>>) -> PgResult<Catalog> {
+    pub fn new(mut settings: Vec<(String, String)>, backend: Option<Py<PyAny>>) -> PgResult<Catalog> {
+        // Read-only server facts clients read from pg_settings (pgjdbc's max_index_keys).
+        for (name, value) in [
+            ("max_index_keys", "32"),
+            ("max_function_args", "100"),
+            ("block_size", "8192"),
+            ("default_table_access_method", "heap"),
+        ] {
+            if !settings.iter().any(|(n, _)| n == name) {
+                settings.push((name.into(), value.into()));
+            }
+        }
         let engine = Engine::build(&Snapshot::default(), &settings, 0)?;
         Ok(Catalog {
             current: RwLock::new(Arc::new(engine)),

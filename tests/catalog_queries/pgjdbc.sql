@@ -123,3 +123,14 @@ FROM (SELECT current_database() AS table_cat, n.nspname AS table_schem, ct.relna
       WHERE con.contype = 'p' AND n.nspname = 'public') r
 WHERE r.a_attnum = (r.keys).x
 ORDER BY r.table_name, r.pk_name, r.key_seq
+
+-- case: getMaxIndexKeys
+-- source: pgjdbc/src/main/java/org/postgresql/jdbc/PgDatabaseMetaData.java (getMaxIndexKeys, before getImportedKeys)
+-- compare: rows
+SELECT setting FROM pg_catalog.pg_settings WHERE name = 'max_index_keys'
+
+-- case: getMaxNameLength
+-- source: pgjdbc/src/main/java/org/postgresql/jdbc/PgDatabaseMetaData.java (getMaxNameLength)
+-- compare: rows
+SELECT t.typlen FROM pg_catalog.pg_type t, pg_catalog.pg_namespace n
+WHERE t.typnamespace = n.oid AND t.typname = 'name' AND n.nspname = 'pg_catalog'
