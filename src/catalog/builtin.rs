@@ -52,6 +52,96 @@ pub const PROCS: &[(i64, &str, u32)] = &[
     (2026, "pg_backend_pid", 23),
 ];
 
+/// pg_class and pg_attribute rows of the catalog's own relations (`\\d pg_class`,
+/// tools browsing pg_catalog); `facts` learns their names for regclass.
+pub fn fill_own_relations(db: &Connection, facts: &mut super::snapshot::Facts) -> Result<()> {
+    for (oid, schema, name, kind, cols) in super::relations::own_relations() {
+        let ns = if schema == "pg_catalog" { PG_CATALOG_NS } else { INFORMATION_SCHEMA_NS };
+        facts.relations.insert(oid, (schema.to_string(), name.to_string()));
+        facts.relation_oids.insert((schema.to_string(), name.to_string()), oid);
+        insert(
+            db,
+            "pg_class",
+            &[
+                &oid,
+                &name,
+                &ns,
+                &0,
+                &0,
+                &BOOTSTRAP_USER,
+                &(if kind == "r" { 2 } else { 0 }),
+                &oid,
+                &0,
+                &0,
+                &-1.0,
+                &0,
+                &0,
+                &false,
+                &false,
+                &"p",
+                &kind,
+                &(cols.len() as i64),
+                &0,
+                &(kind == "v"),
+                &false,
+                &false,
+                &false,
+                &false,
+                &true,
+                &"n",
+                &false,
+                &0,
+                &0,
+                &0,
+                &NULL,
+                &NULL,
+                &NULL,
+            ],
+        )?;
+        for (i, (col, ty)) in cols.iter().enumerate() {
+            let t = match *ty {
+                "char" => &types::CHAR,
+                "_char" => &types::CHAR_ARRAY,
+                "pg_node_tree" => &types::TEXT,
+                t => types::by_name(t).unwrap_or(&types::TEXT),
+            };
+            insert(
+                db,
+                "pg_attribute",
+                &[
+                    &oid,
+                    col,
+                    &(t.oid as i64),
+                    &-1,
+                    &(t.typlen as i64),
+                    &(i as i64 + 1),
+                    &0,
+                    &-1,
+                    &-1,
+                    &(t.typlen > 0),
+                    &"i",
+                    &super::snapshot::storage(t),
+                    &"",
+                    &false,
+                    &false,
+                    &false,
+                    &"",
+                    &"",
+                    &false,
+                    &true,
+                    &0,
+                    &0,
+                    &NULL,
+                    &NULL,
+                    &NULL,
+                    &NULL,
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
     for (oid, name, owner) in [
         (PG_CATALOG_NS, "pg_catalog", BOOTSTRAP_USER),

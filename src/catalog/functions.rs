@@ -311,7 +311,16 @@ pub fn register(
     f!("pg_table_is_visible", 1, move |c| {
         Ok(int(c, 0).map(|o| fx.relations.get(&o).is_none_or(|(s, _)| s == "public" || s == "pg_catalog")))
     });
-    for name in ["pg_type_is_visible", "pg_function_is_visible", "pg_collation_is_visible"] {
+    for name in [
+        "pg_type_is_visible",
+        "pg_function_is_visible",
+        "pg_collation_is_visible",
+        "pg_conversion_is_visible",
+        "pg_operator_is_visible",
+        "pg_opclass_is_visible",
+        "pg_opfamily_is_visible",
+        "pg_statistics_obj_is_visible",
+    ] {
         f!(name, 1, |c| Ok(int(c, 0).map(|_| true)));
     }
     for name in [
@@ -346,6 +355,14 @@ pub fn register(
     f!("pg_get_partkeydef", 1, |_| Ok(None::<String>));
     f!("pg_tablespace_location", 1, |_| Ok(""));
     f!("pgw_owner", 0, |_| Ok("postgres"));
+    f!("pg_get_ruledef", -1, |_| Ok(None::<String>));
+    f!("getdatabaseencoding", 0, |_| Ok("UTF8"));
+    f!("array_remove", 2, |c| {
+        let Some(arr) = text(c, 0) else { return Ok(None) };
+        let x = text(c, 1);
+        let kept: Vec<Option<String>> = arrays::elements(&arr).into_iter().filter(|e| *e != x).collect();
+        Ok(Some(arrays::to_text(&kept)))
+    });
     f!("pg_get_userbyid", 1, |c| {
         Ok(match int(c, 0) {
             Some(10) => "postgres".to_string(),
@@ -381,15 +398,11 @@ pub fn register(
     f!("pgw_regclass_in", 1, move |c| {
         Ok(match c.get_raw(0) {
             ValueRef::Integer(n) => Some(n),
-            _ => text(c, 0).map(|t| {
-                t.trim().parse().ok().or_else(|| fx.regclass_oid(&t)).or_else(|| builtin_relation_oid(&t)).unwrap_or(0)
-            }),
+            _ => text(c, 0).map(|t| t.trim().parse().ok().or_else(|| fx.regclass_oid(&t)).unwrap_or(0)),
         })
     });
     let fx = facts.clone();
-    f!("pgw_regclass_out", 1, move |c| {
-        Ok(int(c, 0).map(|o| fx.regclass_name(o).or_else(|| builtin_relation_name(o)).unwrap_or(o.to_string())))
-    });
+    f!("pgw_regclass_out", 1, move |c| { Ok(int(c, 0).map(|o| fx.regclass_name(o).unwrap_or(o.to_string()))) });
     f!("pgw_regtype_in", 1, |c| {
         Ok(match c.get_raw(0) {
             ValueRef::Integer(n) => Some(n),
@@ -399,9 +412,7 @@ pub fn register(
         })
     });
     let fx = facts.clone();
-    f!("to_regclass", 1, move |c| {
-        Ok(text(c, 0).and_then(|t| fx.regclass_oid(&t).or_else(|| builtin_relation_oid(&t))))
-    });
+    f!("to_regclass", 1, move |c| { Ok(text(c, 0).and_then(|t| fx.regclass_oid(&t))) });
     f!("to_regtype", 1, |c| Ok(text(c, 0).and_then(|t| types::by_name(&t)).map(|t| t.oid as i64)));
     f!("pgw_regtype_out", 1, |c| Ok(int(c, 0).map(|o| format_type(o, None).unwrap_or(o.to_string()))));
     let fx = facts.clone();
@@ -526,41 +537,6 @@ pub fn register(
     f!("pg_partition_ancestors", 1, |c| Ok(int(c, 0)));
     db.create_aggregate_function("pgw_array_agg", 1, flags, ArrayAgg)?;
     Ok(())
-}
-
-/// OIDs of the catalog's own relations, for `'pg_class'::regclass`.
-fn builtin_relation_oid(name: &str) -> Option<i64> {
-    let parts = split_qualified(name);
-    match parts.last()?.as_str() {
-        "pg_class" => Some(1259),
-        "pg_type" => Some(1247),
-        "pg_attribute" => Some(1249),
-        "pg_proc" => Some(1255),
-        "pg_namespace" => Some(2615),
-        "pg_constraint" => Some(2606),
-        "pg_index" => Some(2610),
-        "pg_database" => Some(1262),
-        "pg_description" => Some(2609),
-        _ => None,
-    }
-}
-
-fn builtin_relation_name(oid: i64) -> Option<String> {
-    Some(
-        match oid {
-            1259 => "pg_class",
-            1247 => "pg_type",
-            1249 => "pg_attribute",
-            1255 => "pg_proc",
-            2615 => "pg_namespace",
-            2606 => "pg_constraint",
-            2610 => "pg_index",
-            1262 => "pg_database",
-            2609 => "pg_description",
-            _ => return None,
-        }
-        .to_string(),
-    )
 }
 
 #[cfg(test)]

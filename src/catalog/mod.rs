@@ -85,8 +85,8 @@ impl Engine {
                 db.execute(&relations::create_table_sql(r), [])?;
             }
             builtin::fill(&db, settings)?;
-            let facts = snapshot::fill(&db, snap)?;
-            let mut facts = facts;
+            let mut facts = snapshot::fill(&db, snap)?;
+            builtin::fill_own_relations(&db, &mut facts)?;
             for (oid, name, _) in builtin::PROCS {
                 facts.procs.insert(*oid, name.to_string());
             }

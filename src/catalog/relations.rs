@@ -153,6 +153,7 @@ pub const RELATIONS: &[Relation] = &[
         "xact_rollback" "int8", "blks_read" "int8", "blks_hit" "int8", "tup_returned" "int8",
         "tup_fetched" "int8", "tup_inserted" "int8", "tup_updated" "int8", "tup_deleted" "int8"),
     rel!("pg_timezone_names": "name" "text", "abbrev" "text", "utc_offset" "text", "is_dst" "bool"),
+    rel!("pg_db_role_setting": "setdatabase" "oid", "setrole" "oid", "setconfig" "_text"),
 ];
 
 /// SQLite affinity of a PostgreSQL column type (the last word of the declared type).
@@ -176,4 +177,38 @@ pub fn create_table_sql((name, cols): &Relation) -> String {
 
 pub fn is_relation(name: &str) -> bool {
     RELATIONS.iter().any(|(n, _)| *n == name) || super::views::is_view(name)
+}
+
+/// The catalog's own relations as pg_class shows them: (oid, schema, name, relkind,
+/// columns). PostgreSQL's OIDs for the common ones, the rest numbered below 16384.
+pub fn own_relations() -> Vec<(i64, &'static str, &'static str, &'static str, &'static [(&'static str, &'static str)])>
+{
+    let known = |name: &str| match name {
+        "pg_class" => Some(1259),
+        "pg_type" => Some(1247),
+        "pg_attribute" => Some(1249),
+        "pg_proc" => Some(1255),
+        "pg_namespace" => Some(2615),
+        "pg_constraint" => Some(2606),
+        "pg_index" => Some(2610),
+        "pg_database" => Some(1262),
+        "pg_description" => Some(2609),
+        "pg_attrdef" => Some(2604),
+        "pg_am" => Some(2601),
+        "pg_authid" => Some(1260),
+        "pg_roles" => Some(12001),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for (i, (name, cols)) in RELATIONS.iter().enumerate() {
+        out.push((known(name).unwrap_or(12100 + i as i64), "pg_catalog", *name, "r", *cols));
+    }
+    for (i, v) in super::views::VIEWS.iter().enumerate() {
+        let (schema, name) = match v.name.split_once('.') {
+            Some((s, n)) => (s, n),
+            None => ("pg_catalog", v.name),
+        };
+        out.push((known(name).unwrap_or(12300 + i as i64), schema, name, "v", v.columns));
+    }
+    out
 }
