@@ -102,3 +102,12 @@ def test_psql_describe_footers_match_postgres(both, command):
         return lines
 
     assert full(gw) == full(pg)
+
+
+@pytest.mark.parametrize("command", [r"\dT", r"\dx", r"\dp", r"\d+ emp_view", r"\dc", r"\do", r"\dy", r"\sv emp_view",
+                                     r"\d pg_namespace", r"\dv information_schema.*", r"\dt pg_catalog.pg_cl*"])
+def test_psql_other_commands_run(both, command):
+    """More describe commands run on the gateway (their rows are not compared: system
+    objects and collations of the catalog itself differ from PostgreSQL's)."""
+    _, gw = both
+    _rows(gw, command)
