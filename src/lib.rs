@@ -8,6 +8,7 @@ mod auth;
 mod backend;
 mod bounded_map;
 mod cancel;
+mod catalog;
 mod config;
 mod copy;
 pub mod error;

@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use crate::auth::Auth;
 use crate::backend::Backend;
 use crate::cancel::CancelSlot;
+use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::error::PgResult;
 use crate::pool::Pool;
@@ -30,6 +31,8 @@ pub struct ServerCtx {
     pub shapes: Shapes,
     /// Advanced by every schema change made through the gateway (see session/shapes.rs).
     schema_epoch: AtomicU64,
+    /// pg_catalog and information_schema (src/catalog/).
+    pub catalog: Arc<Catalog>,
     shutdown: watch::Receiver<bool>,
     /// pid -> cancel secret and running statement of each live session.
     sessions: Mutex<HashMap<i32, (Vec<u8>, Arc<CancelSlot>)>>,
@@ -85,6 +88,7 @@ impl ServerCtx {
     /// DDL ran (or a transaction that ran DDL ended): cached shapes must be checked again.
     pub fn schema_changed(&self) {
         self.schema_epoch.fetch_add(1, Ordering::AcqRel);
+        self.catalog.mark_stale();
     }
 
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
@@ -216,11 +220,16 @@ impl Server {
         };
         let (tx, rx) = watch::channel(false);
         let grace = Duration::from_secs_f64(config.shutdown_grace_secs.max(0.0));
+        let settings = crate::settings::Settings::new(&config.server_version).all();
+        let catalog = Catalog::new(settings, Some(backend.clone()))
+            .map_err(|e| StartError::Config(format!("catalog engine: {}", e.message)))?;
+        let catalog = Arc::new(catalog);
         let pool = Pool::new(backend, config.pool_size, Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)));
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
             shapes: Shapes::new(config.translate_cache_entries),
             schema_epoch: AtomicU64::new(0),
+            catalog,
             config,
             pool,
             shutdown: rx,
@@ -232,6 +241,9 @@ impl Server {
             user_pools: Mutex::new(HashMap::new()),
             user_sessions: Mutex::new(HashMap::new()),
         });
+        if ctx.config.catalog_refresh_secs > 0.0 {
+            runtime.spawn(refresh_catalog(ctx.clone()));
+        }
         runtime.spawn(accept_loop(listener, ctx.clone()));
         Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, grace, ctx })
     }
@@ -266,6 +278,25 @@ impl Server {
 
     pub fn is_running(&self) -> bool {
         self.runtime.is_some()
+    }
+}
+
+/// `--catalog-refresh`: a new snapshot every N seconds, built beside the one sessions
+/// use, so changes made outside the gateway show up without blocking anyone.
+async fn refresh_catalog(ctx: Arc<ServerCtx>) {
+    let mut shutdown = ctx.shutdown_signal();
+    let every = Duration::from_secs_f64(ctx.config.catalog_refresh_secs);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        let catalog = ctx.catalog.clone();
+        match tokio::task::spawn_blocking(move || catalog.refresh_now()).await {
+            Ok(Err(e)) => log::warn!("catalog refresh failed: {}", e.message),
+            Err(e) => log::warn!("catalog refresh failed: {e}"),
+            Ok(Ok(())) => {}
+        }
     }
 }
 

@@ -26,8 +26,7 @@ class Recorder:
 @pytest.fixture
 def engine(target):
     url = target.dsn.replace("postgresql://", "postgresql+psycopg://", 1)
-    # use_native_hstore=False: do not look up the hstore extension type on connect.
-    eng = sa.create_engine(url, use_native_hstore=False, pool_pre_ping=False)
+    eng = sa.create_engine(url)
     rec = Recorder()
 
     @event.listens_for(eng, "before_cursor_execute")

@@ -44,6 +44,10 @@ class Config:
         default=5000, metadata={"help": "rows of a COPY FROM handed to the backend per executemany call"}
     )
     worker_threads: int = field(default=2, metadata={"help": "network threads of the Rust core"})
+    catalog_refresh: int = field(
+        default=60,
+        metadata={"help": "seconds between catalog snapshots of the backend schema (0: only after DDL through the gateway)"},
+    )
     iris_version: str = field(
         default="2025.1", metadata={"help": "IRIS version the SQL translation targets"}
     )
@@ -99,6 +103,7 @@ class Config:
             "fetch_batch_rows": self.fetch_batch_rows,
             "copy_batch_rows": self.copy_batch_rows,
             "worker_threads": self.worker_threads,
+            "catalog_refresh_secs": float(self.catalog_refresh),
             "dialect": dialect,
             "iris_version": self.iris_version,
             "hba_file": self.hba_file,

@@ -106,6 +106,11 @@ pub trait Backend: Send + Sync {
         Err(crate::error::PgError::unsupported("this backend does not log users in"))
     }
 
+    /// The backend's schema for the catalog engine (backends without one: empty).
+    fn catalog_snapshot(&self) -> PgResult<crate::catalog::Snapshot> {
+        Ok(crate::catalog::Snapshot::default())
+    }
+
     /// Called on each thread of the server's runtime when it starts and before it ends
     /// (backend calls run on those threads): per-thread set-up such as an interpreter state.
     fn thread_started(&self) {}

@@ -137,6 +137,18 @@ impl Backend for PyBackend {
     fn connect_as(&self, user: &str, password: &str) -> PgResult<Box<dyn Connection>> {
         self.open(Some((user, password)))
     }
+
+    /// `catalog_snapshot()` of the Python backend (backends without it: an empty schema).
+    fn catalog_snapshot(&self) -> PgResult<crate::catalog::Snapshot> {
+        Python::attach(|py| {
+            let b = self.backend.bind(py);
+            if !b.hasattr("catalog_snapshot").unwrap_or(false) {
+                return Ok(crate::catalog::Snapshot::default());
+            }
+            let d = b.call_method0("catalog_snapshot").map_err(|e| py_err_to_pg(py, e))?;
+            crate::catalog::Snapshot::from_py(&d).map_err(|e| py_err_to_pg(py, e))
+        })
+    }
 }
 
 impl PyBackend {

@@ -53,12 +53,12 @@ pub fn translate_sql(
             }
             Action::Commit => out.push("COMMIT".into()),
             Action::Rollback => out.push("ROLLBACK".into()),
-            // Answered by the gateway itself: nothing reaches the backend.
+            // Answered by the gateway itself (catalog queries by the catalog engine): nothing reaches the backend.
             Action::Set { .. }
             | Action::Show { .. }
             | Action::Reset { .. }
             | Action::Local(_)
-            | Action::TypeInfo
+            | Action::Catalog(_)
             | Action::Deallocate(_)
             | Action::Discard { .. }
             | Action::Copy(_) => {}

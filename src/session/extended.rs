@@ -203,6 +203,7 @@ impl Session {
                     None => None,
                 }
             }
+            Action::Catalog(q) => local(self.catalog_columns(q).await?),
             action => local::columns(action).and_then(local),
         })
     }

@@ -1,5 +1,5 @@
-//! Statements the gateway answers itself, for every backend: SHOW, SELECTs of
-//! session functions, and asyncpg's type introspection (from the type registry).
+//! Statements the gateway answers itself, for every backend: SHOW and SELECTs of
+//! session functions (catalog queries run on the catalog engine: session/catalog.rs).
 
 use super::columns::{field, resolve_formats};
 use super::{Done, Session};
@@ -7,27 +7,7 @@ use crate::backend::Column;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
 use crate::translate::{Action, SessionFn};
-use crate::types::{self, Param, PgType};
-
-/// Result columns of asyncpg's introspection query (`typeinfo_tree` plus the three
-/// `*_name` columns), in its order. `kind` and `elemdelim` are PostgreSQL's "char";
-/// text decodes the same in asyncpg.
-const TYPE_INFO_COLUMNS: [(&str, &PgType); 14] = [
-    ("oid", &types::OID),
-    ("ns", &types::NAME),
-    ("name", &types::NAME),
-    ("kind", &types::TEXT),
-    ("basetype", &types::OID),
-    ("elemtype", &types::OID),
-    ("elemdelim", &types::TEXT),
-    ("range_subtype", &types::OID),
-    ("attrtypoids", &types::OID_ARRAY),
-    ("attrnames", &types::TEXT_ARRAY),
-    ("depth", &types::INT4),
-    ("basetype_name", &types::TEXT),
-    ("elemtype_name", &types::TEXT),
-    ("range_subtype_name", &types::TEXT),
-];
+use crate::types::{self, PgType};
 
 /// Rows computed by the gateway: each value in text form, None for NULL.
 type TextRows = Vec<Vec<Option<String>>>;
@@ -49,7 +29,6 @@ fn text_columns(action: &Action) -> Option<TextColumns> {
         }
         Action::Show { name } => vec![(name.clone(), &types::TEXT)],
         Action::Local(items) => items.iter().map(|(name, f)| (name.clone(), session_fn_type(f))).collect(),
-        Action::TypeInfo => TYPE_INFO_COLUMNS.iter().map(|(n, t)| (n.to_string(), *t)).collect(),
         _ => return None,
     })
 }
@@ -63,110 +42,23 @@ fn session_fn_type(f: &SessionFn) -> &'static PgType {
     }
 }
 
-/// `regtype` output of a type: the SQL-standard spelling where PostgreSQL has one.
-fn regtype_name(t: &PgType) -> &'static str {
-    match t.name {
-        "int2" => "smallint",
-        "int4" => "integer",
-        "int8" => "bigint",
-        "float4" => "real",
-        "float8" => "double precision",
-        "bool" => "boolean",
-        "varchar" => "character varying",
-        "bpchar" => "character",
-        "timestamp" => "timestamp without time zone",
-        "timestamptz" => "timestamp with time zone",
-        "time" => "time without time zone",
-        "timetz" => "time with time zone",
-        other => other,
-    }
-}
-
-/// One `typeinfo_tree` row of a registry type.
-fn type_info_row(t: &PgType, depth: i32) -> Vec<Option<String>> {
-    let elem = t.element();
-    vec![
-        Some(t.oid.to_string()),
-        Some(t.namespace().into()),
-        Some(t.name.into()),
-        Some("b".into()),
-        None,
-        Some(elem.map_or(0, |e| e.oid).to_string()),
-        elem.map(|_| ",".to_string()),
-        None,
-        None,
-        None,
-        Some(depth.to_string()),
-        None,
-        Some(elem.map_or("-", regtype_name).to_string()),
-        None,
-    ]
-}
-
-fn requested_oids(params: &[Param]) -> PgResult<Vec<u32>> {
-    let bad = || PgError::protocol("type introspection expects one oid[] parameter");
-    let Some(Param::Array(items)) = params.first() else {
-        return Err(bad());
-    };
-    items
-        .iter()
-        .filter_map(|p| match p {
-            Param::Null => None,
-            Param::Int(i) => Some(u32::try_from(*i).map_err(|_| bad())),
-            Param::Text(s) | Param::Decimal(s) => Some(s.trim().parse().map_err(|_| bad())),
-            _ => Some(Err(bad())),
-        })
-        .collect()
-}
-
 impl Session {
     /// Answer SHOW, a SELECT of session functions, or the type introspection query.
     pub(super) fn answer_locally(
         &mut self,
         action: &Action,
-        params: &[Param],
         result_formats: &[i16],
         describe_rows: bool,
     ) -> PgResult<Done> {
         let (rows, tag) = match action {
             Action::Show { name } => (self.show(name)?, "SHOW".to_string()),
             Action::Local(items) => (vec![self.local_select(items)?], "SELECT 1".to_string()),
-            Action::TypeInfo => {
-                let rows = type_info(params)?;
-                let tag = format!("SELECT {}", rows.len());
-                (rows, tag)
-            }
             _ => return Err(PgError::internal("not a statement the gateway answers")),
         };
         let columns = text_columns(action).expect("answered locally");
         self.send_text_rows(&columns, &rows, result_formats, describe_rows)?;
         Ok(Done { tag })
     }
-}
-
-/// asyncpg's type introspection: the requested types (depth 0) and the element
-/// types of arrays among them (depth 1), deepest first, as PostgreSQL returns
-/// them. Unknown OIDs give no row, as in PostgreSQL.
-fn type_info(params: &[Param]) -> PgResult<TextRows> {
-    let mut top = Vec::new();
-    let mut elements = Vec::new();
-    for oid in requested_oids(params)? {
-        let Some(t) = types::by_oid(oid) else {
-            continue;
-        };
-        let row = type_info_row(t, 0);
-        if !top.contains(&row) {
-            top.push(row);
-        }
-        if let Some(e) = t.element() {
-            let row = type_info_row(e, 1);
-            if !elements.contains(&row) {
-                elements.push(row);
-            }
-        }
-    }
-    elements.extend(top);
-    Ok(elements)
 }
 
 impl Session {

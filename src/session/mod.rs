@@ -6,6 +6,7 @@
 //! the session task itself only waits on sockets and channels.
 
 mod authenticate;
+mod catalog;
 mod columns;
 mod copy;
 mod extended;
@@ -593,9 +594,8 @@ impl Session {
                 }
                 Ok(Done { tag: "RESET".into() })
             }
-            Action::Show { .. } | Action::Local(_) | Action::TypeInfo => {
-                self.answer_locally(&stmt.action, params, result_formats, describe_rows)
-            }
+            Action::Show { .. } | Action::Local(_) => self.answer_locally(&stmt.action, result_formats, describe_rows),
+            Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,
             Action::Deallocate(name) => {
                 match name {
                     Some(n) if self.statements.remove(n).is_none() => {

@@ -22,6 +22,10 @@ pub fn is_predicate(e: &Expr) -> bool {
                 | BinaryOperator::GtEq
                 | BinaryOperator::And
                 | BinaryOperator::Or
+                | BinaryOperator::PGRegexMatch
+                | BinaryOperator::PGRegexIMatch
+                | BinaryOperator::PGRegexNotMatch
+                | BinaryOperator::PGRegexNotIMatch
         ),
         Expr::UnaryOp { op: UnaryOperator::Not, .. } => true,
         Expr::Nested(inner) => is_predicate(inner),

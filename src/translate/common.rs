@@ -137,13 +137,6 @@ fn normalize_string(v: &mut Value) {
 fn refuse_expr(e: &Expr) -> PgResult<()> {
     match e {
         Expr::BinaryOp { op, .. } => match op {
-            BinaryOperator::PGRegexMatch
-            | BinaryOperator::PGRegexIMatch
-            | BinaryOperator::PGRegexNotMatch
-            | BinaryOperator::PGRegexNotIMatch => Err(refuse(
-                "regular expression match (~, ~*, !~, !~*)",
-                "use LIKE or ILIKE patterns, or filter in the client",
-            )),
             BinaryOperator::Question | BinaryOperator::QuestionAnd | BinaryOperator::QuestionPipe => {
                 Err(refuse("jsonb key-existence operators (?, ?|, ?&)", "compare extracted JSON values instead"))
             }
@@ -283,12 +276,16 @@ fn refuse_select(s: &Select) -> PgResult<()> {
     refuse_wildcard_alias(&s.projection)?;
     for twj in &s.from {
         for tf in std::iter::once(&twj.relation).chain(twj.joins.iter().map(|j| &j.relation)) {
-            if matches!(
-                tf,
-                sqlparser::ast::TableFactor::Table { args: Some(_), .. }
-                    | sqlparser::ast::TableFactor::Function { .. }
-                    | sqlparser::ast::TableFactor::UNNEST { .. }
-            ) {
+            // json_each: the sqlite target's rows of generate_series/unnest (sqlite_srf.rs).
+            let ours = matches!(tf, sqlparser::ast::TableFactor::Table { name, .. } if name.to_string() == "json_each");
+            if !ours
+                && matches!(
+                    tf,
+                    sqlparser::ast::TableFactor::Table { args: Some(_), .. }
+                        | sqlparser::ast::TableFactor::Function { .. }
+                        | sqlparser::ast::TableFactor::UNNEST { .. }
+                )
+            {
                 return Err(refuse(
                     "set-returning functions in FROM (generate_series, unnest, ..)",
                     "use a table or compute the rows in the client",

@@ -49,6 +49,20 @@ struct IrisPass<'a> {
 
 impl Pass for IrisPass<'_> {
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
+        if let Expr::BinaryOp {
+            op:
+                sqlparser::ast::BinaryOperator::PGRegexMatch
+                | sqlparser::ast::BinaryOperator::PGRegexIMatch
+                | sqlparser::ast::BinaryOperator::PGRegexNotMatch
+                | sqlparser::ast::BinaryOperator::PGRegexNotIMatch,
+            ..
+        } = e
+        {
+            return Err(super::ast_util::refuse(
+                "regular expression match (~, ~*, !~, !~*)",
+                "use LIKE or ILIKE patterns, or filter in the client",
+            ));
+        }
         if let Some(new) = vectors::rewrite(e)? {
             *e = new;
         }

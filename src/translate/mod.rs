@@ -8,6 +8,8 @@
 mod ast_util;
 mod booleans;
 mod cache;
+mod catalog;
+mod catalog_types;
 mod collation;
 mod common;
 mod copy;
@@ -23,6 +25,7 @@ mod pgtype;
 mod projection;
 mod session_fns;
 mod sqlite;
+mod sqlite_srf;
 mod utility;
 mod vectors;
 
@@ -31,6 +34,7 @@ use sqlparser::ast::Statement;
 use crate::error::{PgError, PgResult};
 
 pub use cache::Translator;
+pub use catalog::CatalogQuery;
 pub use copy::CopyStatement;
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
@@ -209,10 +213,10 @@ pub enum Action {
     Show { name: String },
     /// `RESET name` (`all` for RESET ALL).
     Reset { name: String },
-    /// asyncpg's type introspection query, answered from the type registry.
-    TypeInfo,
     /// COPY .. FROM STDIN / TO STDOUT: the session runs the copy sub-protocol.
     Copy(Box<CopyStatement>),
+    /// A query of pg_catalog / information_schema, run on the catalog engine (src/catalog/).
+    Catalog(CatalogQuery),
 }
 
 /// One client statement, classified and translated.
@@ -297,11 +301,17 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         returning_probe: returning_probe.clone(),
         read_only,
     };
-    if session_fns::is_type_introspection(&stmt) {
-        return Ok(described(Action::TypeInfo));
-    }
     if let Some(items) = session_fns::local_select(&stmt) {
         return Ok(described(Action::Local(items)));
+    }
+    if let Some(q) = catalog::catalog_query(&stmt)? {
+        let mut t = described(Action::Catalog(q.clone()));
+        for (slot, ty) in t.param_types.iter_mut().zip(q.param_types) {
+            *slot = slot.or(ty);
+        }
+        // The backend knows nothing of catalog relations: no probes there.
+        (t.param_probe, t.column_probe) = (None, None);
+        return Ok(t);
     }
     if let Some(action) = utility::session_action(&stmt, target)? {
         return Ok(described(action));

@@ -113,7 +113,34 @@ fn query_columns(env: &Env, q: &ast::Query) -> Option<Vec<InferredColumn>> {
 
 fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
     match body {
-        SetExpr::Select(s) => items(env, &s.projection),
+        SetExpr::Select(s) => {
+            // Columns of generate_series / unnest in FROM are typed by their arguments.
+            let srf: Vec<(String, String, Oid)> = s
+                .from
+                .iter()
+                .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+                .flat_map(|t| set_returning_columns(env, t))
+                .collect();
+            if let ([SelectItem::Wildcard(_)], [_]) = (s.projection.as_slice(), s.from.as_slice()) {
+                if !srf.is_empty() && s.from[0].joins.is_empty() {
+                    let cols = srf.iter().map(|(_, c, t)| InferredColumn {
+                        name: c.clone(),
+                        type_oid: Some(*t),
+                        typmod: Typmod::None,
+                    });
+                    return Some(cols.collect());
+                }
+            }
+            if srf.is_empty() {
+                return items(env, &s.projection);
+            }
+            let mut scoped = env.clone();
+            for (table, col, t) in srf {
+                scoped.columns.insert(format!("{table}.{col}"), t);
+                scoped.columns.entry(col).or_insert(t);
+            }
+            items(&scoped, &s.projection)
+        }
         SetExpr::Query(q) => query_columns(env, q),
         SetExpr::SetOperation { left, .. } => set_expr_columns(env, left),
         SetExpr::Values(v) => v.rows.first().map(|row| {
@@ -121,6 +148,42 @@ fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
         }),
         _ => None,
     }
+}
+
+/// (alias, column, type) of `generate_series(..)` / `unnest(..)` in FROM, as PostgreSQL
+/// types them: the series by its first argument, unnest by the array's elements,
+/// WITH ORDINALITY's column bigint.
+fn set_returning_columns(env: &Env, t: &ast::TableFactor) -> Vec<(String, String, Oid)> {
+    use types::*;
+    let (fname, first, alias, ordinality) = match t {
+        ast::TableFactor::Table { name, args: Some(a), alias, with_ordinality, .. } => {
+            let first = a.args.first().and_then(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                _ => None,
+            });
+            (name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default(), first, alias, *with_ordinality)
+        }
+        ast::TableFactor::UNNEST { array_exprs, alias, with_ordinality, .. } => {
+            ("unnest".to_string(), array_exprs.first(), alias, *with_ordinality)
+        }
+        _ => return Vec::new(),
+    };
+    let ty = match (fname.as_str(), first) {
+        ("generate_series", Some(e)) => expr_type_in(env, e),
+        ("unnest", Some(Expr::Array(a))) => a.elem.first().and_then(|e| expr_type_in(env, e)),
+        ("unnest", Some(e)) => expr_type_in(env, e).and_then(by_oid).and_then(|t| t.element()).map(|t| t.oid),
+        _ => return Vec::new(),
+    };
+    let Some(ty) = ty else { return Vec::new() };
+    let table = alias.as_ref().map_or_else(|| fname.clone(), |a| ident_name(&a.name));
+    let names: Vec<String> =
+        alias.as_ref().map(|a| a.columns.iter().map(|c| ident_name(&c.name)).collect()).unwrap_or_default();
+    let first_name = names.first().cloned().unwrap_or_else(|| table.clone());
+    let mut out = vec![(table.clone(), first_name, ty)];
+    if ordinality {
+        out.push((table, names.get(1).cloned().unwrap_or_else(|| "ordinality".into()), INT8.oid));
+    }
+    out
 }
 
 fn items(env: &Env, items: &[SelectItem]) -> Option<Vec<InferredColumn>> {
@@ -330,6 +393,8 @@ fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
         | "version" | "current_schema" | "current_database" | "current_user" | "session_user" | "current_setting"
         | "set_config" | "md5" | "to_char" => TEXT.oid,
         "gen_random_uuid" => UUID.oid,
+        "regexp_replace" | "array_to_string" => TEXT.oid,
+        "regexp_match" | "regexp_matches" | "string_to_array" => TEXT_ARRAY.oid,
         "avg" => match first() {
             Some(t) if t == FLOAT4.oid || t == FLOAT8.oid => FLOAT8.oid,
             _ => NUMERIC.oid,

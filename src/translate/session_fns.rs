@@ -22,19 +22,6 @@ pub enum SessionFn {
     },
 }
 
-/// asyncpg's type introspection (`WITH RECURSIVE typeinfo_tree(...) ... WHERE ti.oid =
-/// any($1::oid[])`, sent for any result or parameter type it has no built-in codec
-/// for, arrays included). Its pg_type/pg_range/pg_attribute joins cannot run on
-/// the backends, so the session answers it from the type registry.
-pub fn is_type_introspection(stmt: &Statement) -> bool {
-    let Statement::Query(q) = stmt else {
-        return false;
-    };
-    q.with.as_ref().is_some_and(|w| {
-        w.recursive && w.cte_tables.first().is_some_and(|c| c.alias.name.value.eq_ignore_ascii_case("typeinfo_tree"))
-    })
-}
-
 /// The select list, if every item is a session function and there is no FROM.
 pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
     let Statement::Query(q) = stmt else {

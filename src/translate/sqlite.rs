@@ -20,7 +20,7 @@ use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub fn translate(mut stmt: Statement) -> PgResult<Output> {
-    strip_pg_catalog(&mut stmt);
+    super::sqlite_srf::set_returning_in_from(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
         Statement::Query(_) => true,
@@ -67,6 +67,7 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
         | Statement::Rollback { .. }
         | Statement::Explain { .. }) => Ok(Output::one(s.to_string(), returns_rows)),
         Statement::CreateSchema { .. } => Err(refuse("CREATE SCHEMA", "the sqlite backend has one schema")),
+        Statement::Comment { object_type, object_name, comment, .. } => comment_on(object_type, object_name, comment),
         other => {
             Err(refuse(&format!("statement `{}`", super::utility::tag(&other).render(0)), "see docs/translation.md"))
         }
@@ -152,6 +153,24 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             pattern: Box::new(func("lower", vec![take(pattern)])),
             escape_char: Some(escape_char.take().unwrap_or_else(|| Box::new(string("\\")))),
         },
+        Expr::BinaryOp {
+            op:
+                op @ (BinaryOperator::PGRegexMatch
+                | BinaryOperator::PGRegexIMatch
+                | BinaryOperator::PGRegexNotMatch
+                | BinaryOperator::PGRegexNotIMatch),
+            left,
+            right,
+        } => {
+            let flags =
+                if matches!(op, BinaryOperator::PGRegexIMatch | BinaryOperator::PGRegexNotIMatch) { "i" } else { "" };
+            let matched = func("pg_regex", vec![take(left), take(right), string(flags)]);
+            if matches!(op, BinaryOperator::PGRegexNotMatch | BinaryOperator::PGRegexNotIMatch) {
+                Expr::UnaryOp { op: ast::UnaryOperator::Not, expr: Box::new(nested(matched)) }
+            } else {
+                matched
+            }
+        }
         Expr::BinaryOp { op: BinaryOperator::Custom(op), .. } => {
             return Err(refuse(&format!("operator {op}"), "see docs/translation.md"))
         }
@@ -363,7 +382,18 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
         ("nextval" | "currval" | "setval" | "lastval", _) => {
             return Err(refuse("sequences", "use an INTEGER PRIMARY KEY column (SERIAL) instead"))
         }
-        ("array_agg" | "unnest" | "array_length" | "array_to_string" | "string_to_array", _) => {
+        // Arrays are PostgreSQL array text here; Python's `re` runs the regular expressions
+        // (python/iris_pgwire/backends/sqlite_functions.py).
+        ("array_to_string", Some(a)) if simple && (2..=3).contains(&a.len()) => func("pg_array_to_string", a),
+        ("string_to_array", Some(a)) if simple && (2..=3).contains(&a.len()) => func("pg_string_to_array", a),
+        ("regexp_replace", Some(a)) if simple && (3..=4).contains(&a.len()) => func("pg_regexp_replace", a),
+        ("regexp_match" | "regexp_matches", Some(a)) if simple && (2..=3).contains(&a.len()) => {
+            if a.get(2).and_then(string_literal).is_some_and(|f| f.contains('g')) {
+                return Err(refuse("regexp_matches(.., 'g') (one row per match)", "use regexp_match without 'g'"));
+            }
+            func("pg_regexp_match", a)
+        }
+        ("array_agg" | "unnest" | "array_length", _) => {
             return Err(refuse(&format!("{fname}() (arrays)"), "aggregate with string_agg() or in the client"))
         }
         _ => return Ok(None),
@@ -714,36 +744,30 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
     }
 }
 
-/// The sqlite backend emulates catalog relations as per-connection TEMP views
-/// (`pg_class`, `pg_namespace`, ...): `pg_catalog.pg_class` must name them unqualified.
-fn strip_pg_catalog(stmt: &mut Statement) {
-    use sqlparser::ast::{ObjectName, VisitMut, VisitorMut};
-    use std::ops::ControlFlow;
-    struct V;
-    impl VisitorMut for V {
-        type Break = ();
-        fn pre_visit_relation(&mut self, n: &mut ObjectName) -> ControlFlow<()> {
-            if n.0.len() == 2 && n.0[0].to_string().eq_ignore_ascii_case("pg_catalog") {
-                n.0.remove(0);
-            }
-            ControlFlow::Continue(())
-        }
-        fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            match e {
-                Expr::CompoundIdentifier(parts)
-                    if parts.len() >= 3 && parts[0].value.eq_ignore_ascii_case("pg_catalog") =>
-                {
-                    parts.remove(0);
-                }
-                Expr::Function(f)
-                    if f.name.0.len() == 2 && f.name.0[0].to_string().eq_ignore_ascii_case("pg_catalog") =>
-                {
-                    f.name.0.remove(0);
-                }
-                _ => {}
-            }
-            ControlFlow::Continue(())
-        }
-    }
-    let _ = stmt.visit(&mut V);
+/// COMMENT ON TABLE / VIEW / COLUMN: SQLite has no comments; the backend keeps them in
+/// its `pgwire_comment` table, which its catalog snapshot reads (src/catalog/).
+fn comment_on(kind: ast::CommentObject, mut target: ast::ObjectName, comment: Option<String>) -> PgResult<Output> {
+    strip_public(&mut target);
+    let parts: Vec<String> = target.0.iter().map(|p| p.to_string().trim_matches('"').to_string()).collect();
+    let (relation, column) = match (kind, parts.as_slice()) {
+        (ast::CommentObject::Table | ast::CommentObject::View, [t]) => (t.clone(), String::new()),
+        (ast::CommentObject::Column, [t, c]) => (t.clone(), c.clone()),
+        (ast::CommentObject::Column, [_, t, c]) => (t.clone(), c.clone()),
+        _ => return Err(refuse(&format!("COMMENT ON {kind} {target}"), "comment on tables, views and columns")),
+    };
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let sql = match comment {
+        Some(text) => format!(
+            "INSERT OR REPLACE INTO pgwire_comment (relation, \"column\", comment) VALUES ({}, {}, {})",
+            quote(&relation),
+            quote(&column),
+            quote(&text)
+        ),
+        None => format!(
+            "DELETE FROM pgwire_comment WHERE relation = {} AND \"column\" = {}",
+            quote(&relation),
+            quote(&column)
+        ),
+    };
+    Ok(Output::one(sql, false))
 }

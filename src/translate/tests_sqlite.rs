@@ -200,12 +200,19 @@ fn settings() {
 
 #[test]
 fn refusals_name_the_construct() {
-    assert!(refused("SELECT * FROM t WHERE a ~ 'x'").message.contains('~'));
     refused("SELECT DISTINCT ON (a) a, b FROM t");
     refused("SELECT ARRAY[1, 2]");
     refused("SELECT * FROM t WHERE a = ANY($1)");
     refused("SELECT now() - interval '1 day'");
     refused("SELECT emb <-> '[1,2]' FROM t");
+}
+
+#[test]
+fn regular_expressions_and_series_run_in_python() {
+    assert_eq!(sql("SELECT * FROM t WHERE a ~* 'x'"), "SELECT * FROM t WHERE pg_regex(a, 'x', 'i')");
+    assert_eq!(sql("SELECT * FROM t WHERE a !~ 'x'"), "SELECT * FROM t WHERE NOT pg_regex(a, 'x', '')");
+    assert!(sql("SELECT n FROM generate_series(1, 3) AS n").contains("json_each(pg_series_json(1, 3))"));
+    assert!(refused("SELECT regexp_matches(a, 'x', 'g') FROM t").message.contains("regexp_matches"));
 }
 
 #[test]

@@ -28,6 +28,7 @@ pub fn tag(stmt: &Statement) -> Tag {
         Statement::CreateTable(_) => fixed("CREATE TABLE"),
         Statement::CreateIndex(_) => fixed("CREATE INDEX"),
         Statement::CreateView(_) => fixed("CREATE VIEW"),
+        Statement::Comment { .. } => fixed("COMMENT"),
         Statement::Drop { object_type, .. } => Tag::Fixed(format!("DROP {object_type}")),
         Statement::Truncate { .. } => fixed("TRUNCATE TABLE"),
         Statement::AlterTable { .. } => fixed("ALTER TABLE"),

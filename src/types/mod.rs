@@ -165,5 +165,10 @@ impl Param {
     }
 }
 
+/// PostgreSQL's float8 text output (shortest round-trip, `NaN`, `Infinity`, `1e+20`).
+pub fn format_float(f: f64) -> String {
+    number::format_float8(f)
+}
+
 #[cfg(test)]
 mod tests;

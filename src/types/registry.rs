@@ -116,6 +116,15 @@ registry! {
     REGTYPE = (2206, "regtype", 4, 2211, 0, Oid);
     UUID = (2950, "uuid", 16, 2951, 0, Uuid);
     JSONB = (3802, "jsonb", -1, 3807, 0, Jsonb);
+    // Catalog column types (pg_catalog relations): text-like in both formats here.
+    CHAR = (18, "char", 1, 1002, 0, Text);
+    INT2VECTOR = (22, "int2vector", -1, 1006, 0, Text);
+    REGPROC = (24, "regproc", 4, 1008, 0, Text);
+    XID = (28, "xid", 4, 1011, 0, Oid);
+    OIDVECTOR = (30, "oidvector", -1, 1013, 0, Text);
+    ACLITEM = (1033, "aclitem", 12, 1034, 0, Text);
+    REGNAMESPACE = (4089, "regnamespace", 4, 4090, 0, Oid);
+    REGROLE = (4096, "regrole", 4, 4097, 0, Oid);
 
     BOOL_ARRAY = (1000, "_bool", -1, 0, 16, Array);
     BYTEA_ARRAY = (1001, "_bytea", -1, 0, 17, Array);
@@ -141,6 +150,14 @@ registry! {
     REGTYPE_ARRAY = (2211, "_regtype", -1, 0, 2206, Array);
     UUID_ARRAY = (2951, "_uuid", -1, 0, 2950, Array);
     JSONB_ARRAY = (3807, "_jsonb", -1, 0, 3802, Array);
+    CHAR_ARRAY = (1002, "_char", -1, 0, 18, Array);
+    INT2VECTOR_ARRAY = (1006, "_int2vector", -1, 0, 22, Array);
+    REGPROC_ARRAY = (1008, "_regproc", -1, 0, 24, Array);
+    XID_ARRAY = (1011, "_xid", -1, 0, 28, Array);
+    OIDVECTOR_ARRAY = (1013, "_oidvector", -1, 0, 30, Array);
+    ACLITEM_ARRAY = (1034, "_aclitem", -1, 0, 1033, Array);
+    REGNAMESPACE_ARRAY = (4090, "_regnamespace", -1, 0, 4089, Array);
+    REGROLE_ARRAY = (4097, "_regrole", -1, 0, 4096, Array);
 }
 
 /// Default OIDs of pgvector's `vector` and `_vector`. Real pgvector gets OIDs at
@@ -172,8 +189,7 @@ pub fn vector() -> &'static PgType {
     &vectors().vector
 }
 
-/// Every registered type (scalars, arrays, vector).
-#[cfg(test)]
+/// Every registered type (scalars, arrays, vector), for the catalog's pg_type.
 pub fn all_types() -> Vec<&'static PgType> {
     let v = vectors();
     let mut all: Vec<&'static PgType> = BUILTIN.to_vec();

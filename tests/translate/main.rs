@@ -77,7 +77,13 @@ pub fn render(result: &PgResult<Vec<Translated>>) -> String {
             }
             Action::Commit => out.push_str("COMMIT\n"),
             Action::Rollback => out.push_str("ROLLBACK\n"),
-            Action::TypeInfo => out.push_str("LOCAL TYPE INFO\n"),
+            Action::Catalog(q) => {
+                let _ = writeln!(out, "CATALOG {}", q.sql);
+                if !q.params.is_empty() {
+                    let ps: Vec<String> = q.params.iter().map(|p| format!("${}", p + 1)).collect();
+                    let _ = writeln!(out, "-- params: {}", ps.join(", "));
+                }
+            }
             Action::Local(items) => {
                 let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
                 let _ = writeln!(out, "LOCAL SELECT {}", names.join(", "));

@@ -22,6 +22,7 @@ import re
 import threading
 from typing import Any, Optional, Sequence
 
+from iris_pgwire.backends import iris_catalog
 from iris_pgwire.backends import iris_common as ic
 from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
@@ -366,6 +367,14 @@ class DbapiBackend:
             except Exception as exc:
                 self._canceller = None
                 raise BackendError("XX000", f"could not cancel IRIS job {pid}: {_first_line(exc)}") from None
+
+    def catalog_snapshot(self) -> dict:
+        """The schema for the gateway's catalog engine, from INFORMATION_SCHEMA."""
+        conn = self.connect()
+        try:
+            return iris_catalog.snapshot(lambda sql: iris_catalog.fetch_all(conn, sql))
+        finally:
+            conn.close()
 
     def describe_target(self) -> str:
         return f"IRIS {self.host}:{self.port} namespace {self.namespace} (intersystems-irispython)"

@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any, Optional, Sequence
 
+from iris_pgwire.backends import iris_catalog
 from iris_pgwire.backends import iris_common as ic
 from iris_pgwire.backends.base import Column
 from iris_pgwire.errors import BackendError, ConfigError
@@ -173,6 +174,7 @@ class EmbeddedConnection:
         self._in_txn = False
         self._closed = False
         self._cancelling = False
+        self._catalog_reader = False
 
     def _prepare(self, sql: str) -> _Prepared:
         sql = ic.check_one_statement(sql)
@@ -258,8 +260,10 @@ class EmbeddedConnection:
 
     @contextlib.contextmanager
     def _job(self):
-        """Hold the job for one statement unless this connection's transaction has it."""
-        took = _GATE.owner is not self
+        """Hold the job for one statement unless this connection's transaction has it
+        (or it only reads the catalog: INFORMATION_SCHEMA reads need no transaction of
+        their own, and a session's transaction may be waiting on the catalog)."""
+        took = _GATE.owner is not self and not self._catalog_reader
         if took:
             _GATE.acquire(self, self._backend.lock_wait_timeout)
         try:
@@ -409,6 +413,15 @@ class EmbeddedBackend:
 
     def connect(self) -> EmbeddedConnection:
         return EmbeddedConnection(self)
+
+    def catalog_snapshot(self) -> dict:
+        """The schema for the gateway's catalog engine, from INFORMATION_SCHEMA."""
+        conn = self.connect()
+        conn._catalog_reader = True
+        try:
+            return iris_catalog.snapshot(lambda sql: iris_catalog.fetch_all(conn, sql))
+        finally:
+            conn.close()
 
     def describe_target(self) -> str:
         return (f"IRIS namespace {self.namespace}, in this process (one IRIS job: transactions are serialised), "

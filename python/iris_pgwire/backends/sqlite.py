@@ -15,6 +15,7 @@ import threading
 import uuid
 from typing import Any, Optional, Sequence
 
+from iris_pgwire.backends import sqlite_catalog
 from iris_pgwire.backends import sqlite_functions as sql_functions
 from iris_pgwire.backends.sqlite_functions import ScaleTriggers
 from iris_pgwire.backends.base import Column
@@ -102,24 +103,6 @@ _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?\
 
 def _params_to_null(sql: str) -> str:
     return _TOKENS.sub(lambda m: "NULL" if m.group(0).startswith("?") else m.group(0), sql)
-
-
-# A minimal pg_catalog over sqlite_master, as TEMP views of each connection (the
-# translator drops the `pg_catalog.` qualifier for this target). Enough for
-# drivers' and ORMs' existence checks (SQLAlchemy has_table); the full catalog
-# engine lives in the Rust core's catalog issue.
-_CATALOG_VIEWS = (
-    """CREATE TEMP VIEW pg_namespace AS
-         SELECT 11 AS oid, 'pg_catalog' AS nspname UNION ALL SELECT 2200, 'public'""",
-    """CREATE TEMP VIEW pg_class AS
-         SELECT rowid + 16384 AS oid, name AS relname, 2200 AS relnamespace,
-                CASE type WHEN 'table' THEN 'r' WHEN 'view' THEN 'v' WHEN 'index' THEN 'i' END AS relkind,
-                'p' AS relpersistence
-         FROM main.sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
-    """CREATE TEMP VIEW pg_tables AS
-         SELECT 'public' AS schemaname, name AS tablename, NULL AS tableowner
-         FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'""",
-)
 
 
 class SqliteCursor:
@@ -285,12 +268,14 @@ class SqliteBackend:
             # One in-memory database shared by all sessions of this server.
             self._target = f"file:iris_pgwire_{uuid.uuid4().hex}?mode=memory&cache=shared"
             self._keepalive = sqlite3.connect(self._target, uri=True)
+            self._keepalive.execute(sqlite_catalog.COMMENT_TABLE)
         else:
             self._target = path
             self._keepalive = None
             try:
                 probe = sqlite3.connect(path)
                 probe.execute("PRAGMA journal_mode=WAL")
+                probe.execute(sqlite_catalog.COMMENT_TABLE)
                 probe.close()
             except sqlite3.Error as e:
                 raise ConfigError(f"cannot open sqlite database {path!r}: {e}") from None
@@ -312,10 +297,18 @@ class SqliteBackend:
             conn.execute("PRAGMA case_sensitive_like=ON")
         except sqlite3.Error as e:
             raise BackendError("08006", f"cannot open sqlite database: {e}") from None
-        for view in _CATALOG_VIEWS:
-            conn.execute(view)
         sql_functions.register(conn)
         return SqliteConnection(conn, self._write_lock, self._lock_timeout)
+
+    def catalog_snapshot(self) -> dict[str, Any]:
+        """The schema for the catalog engine (pg_catalog, information_schema)."""
+        conn = sqlite3.connect(self._target, uri=self._keepalive is not None, timeout=30.0)
+        try:
+            return sqlite_catalog.snapshot(conn, _pg_type)
+        except sqlite3.Error as e:
+            raise _map_error(e) from None
+        finally:
+            conn.close()
 
     def close(self) -> None:
         if self._keepalive is not None:

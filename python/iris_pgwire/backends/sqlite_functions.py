@@ -8,7 +8,8 @@
   stored into numeric(p,s) columns are rounded to s places, as PostgreSQL stores them.
 - ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
   overflows on large integers), scaled like PostgreSQL's.
-- ``now()``, ``gen_random_uuid()``, ``pg_table_is_visible()`` for catalog queries.
+- ``now()``, ``gen_random_uuid()``; regular expressions, array text and
+  generate_series/unnest rows in ``sqlite_sets``.
 
 sqlite3 reports any exception raised in a user function as "user-defined function
 raised exception"; ours record the BackendError they raise, and the backend's error
@@ -27,6 +28,7 @@ import threading
 import uuid
 from typing import Any, Callable, Iterator, Optional
 
+from iris_pgwire.backends import sqlite_sets
 from iris_pgwire.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -47,9 +49,9 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("pg_numeric_scale", 2, numeric_scale, deterministic=True)
     conn.create_aggregate("pg_sum", 1, Sum)
     conn.create_aggregate("pg_avg", 1, Avg)
-    conn.create_function("pg_table_is_visible", 1, lambda oid: 1, deterministic=True)
     conn.create_function("now", 0, _now)
     conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
+    sqlite_sets.register(conn, _raise)
 
 
 def take_raised() -> Optional[BackendError]:

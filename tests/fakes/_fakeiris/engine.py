@@ -34,6 +34,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from _fakeiris import information_schema
 from _fakeiris import sqltext
 from _fakeiris import values_in
 from _fakeiris.errors import FakeSQLError, from_sqlite
@@ -247,6 +248,7 @@ class Job:
             c.execute("PRAGMA foreign_keys=ON")
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
             c.create_function("_iris_store", 2, self._store)
+            c.create_function("_is_type", 2, information_schema.column_type, deterministic=True)
             self.conns[self.namespace] = c
         return c
 

@@ -11,6 +11,7 @@ import os
 import re
 from typing import List, Optional, Tuple
 
+from _fakeiris import information_schema
 from _fakeiris import values_in
 from _fakeiris.errors import FakeSQLError
 
@@ -143,6 +144,7 @@ def to_sqlite(sql: str) -> str:
     to find positions, then spliced into the original.
     """
     sql = _cast_literals(sql)
+    sql = information_schema.rewrite(sql, blank_literals(sql))
     for pattern, repl in _SIMPLE:
         sql = _sub_outside_literals(pattern, repl, sql)
     blank = blank_literals(sql)

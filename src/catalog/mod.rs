@@ -1,0 +1,277 @@
+//! The catalog engine: pg_catalog and information_schema for every backend.
+//!
+//! An in-memory SQLite database (rusqlite, bundled) holds PostgreSQL's catalog
+//! relations, filled from a snapshot of the backend's schema (`catalog_snapshot()`
+//! of the Python backend) plus the built-in rows (types from the registry, roles,
+//! databases). PostgreSQL's catalog functions are registered as SQL functions.
+//! Client queries reach it through the translator (`translate::catalog`).
+//!
+//! A refresh builds a whole new database and swaps an `Arc`: a query runs on one
+//! snapshot from start to end, and sessions querying meanwhile use the previous one.
+
+mod arrays;
+mod builtin;
+pub mod functions;
+pub mod relations;
+pub mod snapshot;
+pub mod views;
+
+use crate::backend::Backend;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::Connection;
+
+use crate::error::{sqlstate, PgError, PgResult};
+use crate::types::{self, Param, PgType};
+pub use functions::SessionInfo;
+pub use snapshot::Snapshot;
+
+/// One built catalog database.
+pub struct Engine {
+    db: Mutex<Connection>,
+    session: Arc<Mutex<SessionInfo>>,
+    /// The DDL generation this snapshot was taken at.
+    generation: u64,
+}
+
+/// A catalog query's result: column names, PostgreSQL types and text values.
+pub struct Rows {
+    pub columns: Vec<(String, &'static PgType)>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+pub struct Catalog {
+    current: RwLock<Arc<Engine>>,
+    /// Bumped by every DDL statement through the gateway.
+    generation: AtomicU64,
+    /// One rebuild at a time.
+    rebuilding: Mutex<()>,
+    settings: Vec<(String, String)>,
+    backend: Option<Arc<dyn Backend>>,
+}
+
+fn engine_err(e: rusqlite::Error) -> PgError {
+    let msg = match e {
+        rusqlite::Error::SqliteFailure(_, Some(msg)) | rusqlite::Error::SqlInputError { msg, .. } => msg,
+        rusqlite::Error::UserFunctionError(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    let state = if msg.starts_with("no such column") {
+        sqlstate::UNDEFINED_COLUMN
+    } else if msg.starts_with("no such table") {
+        sqlstate::UNDEFINED_TABLE
+    } else if msg.starts_with("no such function") {
+        sqlstate::UNDEFINED_FUNCTION
+    } else if msg.contains("syntax error") {
+        sqlstate::SYNTAX_ERROR
+    } else if msg.contains("regular expression") {
+        "2201B"
+    } else {
+        sqlstate::FEATURE_NOT_SUPPORTED
+    };
+    PgError::new(state, format!("catalog query: {msg}"))
+        .with_hint("catalog queries run on the gateway's catalog engine: see docs/catalog.md")
+}
+
+impl Engine {
+    fn build(snap: &Snapshot, settings: &[(String, String)], generation: u64) -> PgResult<Engine> {
+        let db = Connection::open_in_memory().map_err(engine_err)?;
+        let session = Arc::new(Mutex::new(SessionInfo { user: "postgres".into(), database: "postgres".into() }));
+        (|| -> rusqlite::Result<()> {
+            db.execute_batch("PRAGMA case_sensitive_like = ON; BEGIN")?;
+            for r in relations::RELATIONS {
+                db.execute(&relations::create_table_sql(r), [])?;
+            }
+            builtin::fill(&db, settings)?;
+            let mut facts = snapshot::fill(&db, snap)?;
+            builtin::fill_own_relations(&db, &mut facts)?;
+            for (oid, name, _) in builtin::PROCS {
+                facts.procs.insert(*oid, name.to_string());
+            }
+            functions::register(&db, Arc::new(facts), session.clone(), settings)?;
+            snapshot::resolve_foreign_keys(&db)?;
+            for v in views::VIEWS {
+                let (create, fill) = views::materialize_sql(v);
+                db.execute(&create, [])?;
+                db.execute(&fill, [])?;
+            }
+            db.execute_batch("COMMIT")
+        })()
+        .map_err(engine_err)?;
+        Ok(Engine { db: Mutex::new(db), session, generation })
+    }
+
+    /// Run a translated catalog query. `types_hint[i]` is the type the PostgreSQL text
+    /// gives column i (None: take the catalog column's declared type).
+    pub fn query(
+        &self,
+        sql: &str,
+        params: &[Param],
+        names: &[String],
+        types_hint: &[Option<u32>],
+        who: &SessionInfo,
+        run: bool,
+    ) -> PgResult<Rows> {
+        let db = self.db.lock().map_err(|_| PgError::internal("catalog engine poisoned"))?;
+        *self.session.lock().map_err(|_| PgError::internal("catalog session poisoned"))? = who.clone();
+        let mut stmt = db.prepare_cached(sql).map_err(engine_err)?;
+        let columns: Vec<(String, &'static PgType)> = stmt
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let name = names.get(i).cloned().unwrap_or_else(|| c.name().to_string());
+                let declared = c.decl_type().map(|d| type_of_decl(relations::pg_type_of_decl(d)));
+                let hinted = types_hint.get(i).copied().flatten().and_then(types::by_oid);
+                (name, hinted.or(declared).unwrap_or(&types::TEXT))
+            })
+            .collect();
+        let mut rows = Vec::new();
+        if run {
+            let values: Vec<SqlValue> = params.iter().map(param_value).collect();
+            let mut result = stmt.query(rusqlite::params_from_iter(values.iter())).map_err(engine_err)?;
+            while let Some(row) = result.next().map_err(engine_err)? {
+                let mut out = Vec::with_capacity(columns.len());
+                for (i, (_, ty)) in columns.iter().enumerate() {
+                    out.push(text_of(row.get_ref(i).map_err(engine_err)?, ty));
+                }
+                rows.push(out);
+            }
+        }
+        Ok(Rows { columns, rows })
+    }
+}
+
+/// The registry type of a catalog column's declared PostgreSQL type.
+fn type_of_decl(t: &str) -> &'static PgType {
+    match t {
+        "char" => &types::CHAR,
+        "_char" => &types::CHAR_ARRAY,
+        "pg_node_tree" => &types::TEXT,
+        t => types::by_name(t).unwrap_or(&types::TEXT),
+    }
+}
+
+fn param_value(p: &Param) -> SqlValue {
+    match p {
+        Param::Null => SqlValue::Null,
+        Param::Int(i) => SqlValue::Integer(*i),
+        Param::Array(items) => {
+            let texts: Vec<Option<String>> = items
+                .iter()
+                .map(|i| match param_value(i) {
+                    SqlValue::Null => None,
+                    SqlValue::Integer(n) => Some(n.to_string()),
+                    SqlValue::Real(f) => Some(f.to_string()),
+                    SqlValue::Text(s) => Some(s),
+                    SqlValue::Blob(b) => Some(String::from_utf8_lossy(&b).into_owned()),
+                })
+                .collect();
+            SqlValue::Text(arrays::to_text(&texts))
+        }
+        other => match other.as_value() {
+            types::Value::Bool(b) => SqlValue::Integer(b as i64),
+            types::Value::Int(i) => SqlValue::Integer(i),
+            types::Value::Float(f) => SqlValue::Real(f),
+            types::Value::Text(s) | types::Value::Decimal(s) | types::Value::Json(s) => SqlValue::Text(s.to_string()),
+            types::Value::Bytes(b) => SqlValue::Text(String::from_utf8_lossy(b).into_owned()),
+            _ => SqlValue::Text(format!("{other:?}")),
+        },
+    }
+}
+
+/// A SQLite value as the text PostgreSQL shows for a column of type `ty`.
+fn text_of(v: ValueRef<'_>, ty: &PgType) -> Option<String> {
+    match v {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) if ty.kind == types::Kind::Bool => Some(if n != 0 { "t" } else { "f" }.into()),
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(f) => Some(types::format_float(f)),
+        ValueRef::Text(t) | ValueRef::Blob(t) => {
+            let s = String::from_utf8_lossy(t).into_owned();
+            if ty.kind == types::Kind::Bool {
+                return Some(if matches!(s.as_str(), "1" | "t" | "true") { "t" } else { "f" }.into());
+            }
+            // SQLite's booleans are 0/1, also inside array_agg's arrays.
+            if ty.element().is_some_and(|e| e.kind == types::Kind::Bool) {
+                let items: Vec<Option<&str>> = arrays::elements(&s)
+                    .iter()
+                    .map(|e| e.as_deref().map(|v| if matches!(v, "1" | "t" | "true") { "t" } else { "f" }))
+                    .collect();
+                return Some(arrays::to_text(&items));
+            }
+            Some(s)
+        }
+    }
+}
+
+impl Catalog {
+    pub fn new(mut settings: Vec<(String, String)>, backend: Option<Arc<dyn Backend>>) -> PgResult<Catalog> {
+        // Read-only server facts clients read from pg_settings (pgjdbc's max_index_keys).
+        for (name, value) in [
+            ("max_index_keys", "32"),
+            ("max_function_args", "100"),
+            ("block_size", "8192"),
+            ("default_table_access_method", "heap"),
+        ] {
+            if !settings.iter().any(|(n, _)| n == name) {
+                settings.push((name.into(), value.into()));
+            }
+        }
+        let engine = Engine::build(&Snapshot::default(), &settings, 0)?;
+        Ok(Catalog {
+            current: RwLock::new(Arc::new(engine)),
+            // Generation 1 > 0: the first query takes a snapshot of the backend.
+            generation: AtomicU64::new(1),
+            rebuilding: Mutex::new(()),
+            settings,
+            backend,
+        })
+    }
+
+    /// The schema changed (DDL through the gateway): the next catalog query refreshes.
+    pub fn mark_stale(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn engine(&self) -> Arc<Engine> {
+        self.current.read().map(|e| e.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The current engine, refreshed first when DDL ran since its snapshot. Blocking:
+    /// call on a blocking thread.
+    pub fn fresh_engine(&self) -> PgResult<Arc<Engine>> {
+        let engine = self.engine();
+        if engine.generation >= self.generation.load(Ordering::Acquire) {
+            return Ok(engine);
+        }
+        let _one = self.rebuilding.lock().map_err(|_| PgError::internal("catalog rebuild poisoned"))?;
+        let engine = self.engine();
+        if engine.generation >= self.generation.load(Ordering::Acquire) {
+            return Ok(engine); // another session rebuilt it while this one waited
+        }
+        self.rebuild()
+    }
+
+    /// Take a new snapshot and swap it in (the `--catalog-refresh` timer, and after DDL).
+    pub fn rebuild(&self) -> PgResult<Arc<Engine>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let snap = match &self.backend {
+            Some(b) => b.catalog_snapshot()?,
+            None => Snapshot::default(),
+        };
+        let engine = Arc::new(Engine::build(&snap, &self.settings, generation)?);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = engine.clone();
+        Ok(engine)
+    }
+
+    /// Periodic refresh: one at a time, skipped while a session's refresh runs.
+    pub fn refresh_now(&self) -> PgResult<()> {
+        if let Ok(_one) = self.rebuilding.try_lock() {
+            self.rebuild()?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! Catalog queries (`Action::Catalog`): run on the catalog engine (src/catalog/),
+//! never on the backend. DDL marks the catalog stale through `ServerCtx::schema_changed`.
+
+use super::columns::{field, resolve_formats};
+use super::{blocking, Done, Session};
+use crate::backend::Column;
+use crate::catalog::{Rows, SessionInfo};
+use crate::error::PgResult;
+use crate::protocol::backend::{self as be, FieldDescription};
+use crate::translate::CatalogQuery;
+use crate::types::{self, Format, Kind, Param, PgType, Value};
+
+impl Session {
+    fn who(&self) -> SessionInfo {
+        SessionInfo { user: self.user.clone(), database: self.database.clone() }
+    }
+
+    async fn run_catalog(&mut self, q: &CatalogQuery, params: &[Param], run: bool) -> PgResult<Rows> {
+        let catalog = self.ctx.catalog.clone();
+        let bound: Vec<Param> = q.params.iter().map(|&i| params.get(i).cloned().unwrap_or(Param::Null)).collect();
+        let (q, who) = (q.clone(), self.who());
+        blocking(move || catalog.fresh_engine()?.query(&q.sql, &bound, &q.names, &q.types, &who, run)).await
+    }
+
+    /// Describe of a prepared catalog query.
+    pub(super) async fn catalog_columns(&mut self, q: &CatalogQuery) -> PgResult<Vec<Column>> {
+        let rows = self.run_catalog(q, &[], false).await?;
+        Ok(rows.columns.into_iter().map(|(n, t)| Column::new(n, Some(t))).collect())
+    }
+
+    pub(super) async fn catalog_query(
+        &mut self,
+        q: &CatalogQuery,
+        params: &[Param],
+        result_formats: &[i16],
+        describe_rows: bool,
+    ) -> PgResult<Done> {
+        let rows = self.run_catalog(q, params, true).await?;
+        let formats = resolve_formats(result_formats, rows.columns.len())?;
+        if describe_rows {
+            let fields: Vec<FieldDescription> =
+                rows.columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, -1, *f)).collect();
+            be::row_description(&mut self.conn.out, &fields);
+        }
+        let ctx = self.settings.type_ctx();
+        for row in &rows.rows {
+            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
+            for ((v, (_, ty)), f) in row.iter().zip(&rows.columns).zip(&formats) {
+                match v {
+                    None => be::data_row_null(&mut self.conn.out),
+                    // The engine's text is PostgreSQL's text form of the value.
+                    Some(v) if *f == Format::Text => {
+                        be::data_row_value(&mut self.conn.out, |b| {
+                            b.extend_from_slice(v.as_bytes());
+                            Ok(())
+                        })?;
+                    }
+                    Some(v) => {
+                        let items = array_items(v, ty);
+                        let value = binary_value(v, ty, &items);
+                        be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, ctx, b))?;
+                    }
+                }
+            }
+            be::finish_data_row(&mut self.conn.out, start);
+        }
+        Ok(Done { tag: format!("SELECT {}", rows.rows.len()) })
+    }
+}
+
+fn array_items(v: &str, ty: &PgType) -> Vec<Option<String>> {
+    if ty.kind == Kind::Array {
+        types::array::parse_text(v).unwrap_or_default()
+    } else {
+        Vec::new()
+    }
+}
+
+/// A value for the binary encoder from the engine's text.
+fn binary_value<'a>(v: &'a str, ty: &PgType, items: &'a [Option<String>]) -> Value<'a> {
+    let scalar = |s: &'a str, kind: Kind| match kind {
+        Kind::Bool => Value::Bool(s == "t"),
+        Kind::Int2 | Kind::Int4 | Kind::Int8 | Kind::Oid => s.parse().map_or(Value::Text(s), Value::Int),
+        Kind::Float4 | Kind::Float8 => s.parse().map_or(Value::Text(s), Value::Float),
+        _ => Value::Text(s),
+    };
+    match ty.element() {
+        Some(e) => {
+            Value::Array(items.iter().map(|i| i.as_deref().map_or(Value::Null, |s| scalar(s, e.kind))).collect())
+        }
+        None => scalar(v, ty.kind),
+    }
+}

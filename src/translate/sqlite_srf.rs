@@ -1,0 +1,101 @@
+//! `generate_series(..)` and `unnest(..)` in FROM on the sqlite target: SQLite has no
+//! set-returning functions of ours, so the backend's Python functions return the rows
+//! as a JSON array and SQLite's `json_each` turns it into a table
+//! (`pg_series_json`, `pg_array_json` in python/iris_pgwire/backends/sqlite_functions.py).
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{self, Expr, FunctionArg, FunctionArgExpr, Statement, TableFactor, VisitMut, VisitorMut};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+use super::ast_util::{func, string};
+
+/// Rewrite the set-returning functions in FROM into derived tables over `json_each`,
+/// before the rest of the translation (which then translates their arguments).
+pub fn set_returning_in_from(stmt: &mut Statement) {
+    struct V;
+    impl VisitorMut for V {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
+            if let Some(new) = rewrite(t) {
+                *t = new;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut V);
+}
+
+/// An interval argument (`interval '1 day'`, `'1 day'::interval`) as its text: the
+/// backend's pg_series_json reads it.
+fn interval_text(e: Expr) -> Expr {
+    match e {
+        Expr::Interval(i) => match *i.value {
+            Expr::Value(v) => match v.value {
+                ast::Value::SingleQuotedString(s) => {
+                    let unit = i.leading_field.map(|f| format!(" {f}")).unwrap_or_default();
+                    string(format!("{s}{unit}"))
+                }
+                other => Expr::Value(other.into()),
+            },
+            other => other,
+        },
+        Expr::Cast { expr, data_type, .. } if data_type.to_string().eq_ignore_ascii_case("interval") => *expr,
+        other => other,
+    }
+}
+
+fn rewrite(t: &TableFactor) -> Option<TableFactor> {
+    let (fname, args, alias, ordinality) = match t {
+        TableFactor::Table { name, args: Some(args), alias, with_ordinality, .. } => {
+            let exprs: Option<Vec<Expr>> = args
+                .args
+                .iter()
+                .map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect();
+            (name.to_string().to_lowercase(), exprs?, alias.clone(), *with_ordinality)
+        }
+        TableFactor::UNNEST { alias, array_exprs, with_ordinality, .. } if array_exprs.len() == 1 => {
+            ("unnest".to_string(), array_exprs.clone(), alias.clone(), *with_ordinality)
+        }
+        _ => return None,
+    };
+    let source = match fname.trim_start_matches("pg_catalog.") {
+        "generate_series" if (2..=3).contains(&args.len()) => {
+            func("pg_series_json", args.into_iter().map(interval_text).collect())
+        }
+        "unnest" if args.len() == 1 => {
+            let arg = args.into_iter().next()?;
+            let arg = match arg {
+                Expr::Array(a) => func("pg_array", a.elem),
+                other => other,
+            };
+            func("pg_array_json", vec![arg])
+        }
+        _ => return None,
+    };
+    let alias_name = alias.as_ref().map_or_else(|| fname.clone(), |a| a.name.value.clone());
+    let cols: Vec<String> =
+        alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
+    // An alias without a column list names the column too, as in PostgreSQL.
+    let first = cols.first().cloned().unwrap_or_else(|| alias_name.clone());
+    let ord = if ordinality {
+        format!(", key + 1 AS \"{}\"", cols.get(1).cloned().unwrap_or_else(|| "ordinality".into()))
+    } else {
+        String::new()
+    };
+    let sql = format!("SELECT value AS \"{first}\"{ord} FROM json_each({source}) AS pgw_rows");
+    let Ok(Statement::Query(q)) = Parser::parse_sql(&PostgreSqlDialect {}, &sql).map(|mut s| s.remove(0)) else {
+        return None;
+    };
+    Some(TableFactor::Derived {
+        lateral: false,
+        subquery: q,
+        alias: Some(ast::TableAlias { explicit: true, name: ast::Ident::new(alias_name), columns: vec![], at: None }),
+        sample: None,
+    })
+}

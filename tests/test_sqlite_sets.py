@@ -1,0 +1,53 @@
+"""Everyday PostgreSQL SQL the sqlite backend runs like PostgreSQL 15: generate_series
+and unnest in FROM, regular expressions (operators, regexp_replace, regexp_match with
+PostgreSQL's flags), array_to_string / string_to_array."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+CASES = [
+    "select n from generate_series(1, 5) as n",
+    "select * from generate_series(10, 1, -3)",
+    "select g.x * 2 from generate_series(1, 3) as g(x) order by 1 desc",
+    "select s::text from generate_series('2024-01-30 00:00:00'::timestamp, '2024-02-02 00:00:00'::timestamp, '1 day') as s",
+    "select s::text from generate_series('2024-01-31 10:00:00'::timestamp, '2024-04-30 10:00:00'::timestamp, interval '1 month') s",
+    "select u from unnest(array['a', 'b', 'c']) as u",
+    "select x, n from unnest(array['p', 'q']) with ordinality as t(x, n)",
+    "select 'abc' ~ 'b', 'abc' ~ '^B', 'abc' ~* '^B', 'abc' !~ 'z', 'ABC' !~* 'a'",
+    "select regexp_replace('hello world', 'o', '0')",
+    "select regexp_replace('hello world', 'O', '0', 'gi')",
+    "select regexp_replace('2024-01-31', '(\\d+)-(\\d+)-(\\d+)', '\\3/\\2/\\1')",
+    "select regexp_replace('abc', 'b', '[&]')",
+    "select regexp_match('foo123bar', '(\\d+)')",
+    "select regexp_match('foobar', 'x')",
+    "select regexp_match('a.b', '.', 'q') is null",
+    "select array_to_string(string_to_array('a,b,,c', ','), '|')",
+    "select array_to_string(string_to_array('a,b,NULL', ',', 'NULL'), '-', '*')",
+    "select string_to_array('x y z', ' ')",
+]
+
+
+def _rows(target, sql):
+    with psycopg.connect(target.dsn, autocommit=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("sql", CASES)
+def test_same_as_postgres(pg15, gateway, sql):
+    assert _rows(gateway, sql) == _rows(pg15, sql)
+
+
+def test_bad_regex_flag_is_22023(gateway):
+    with psycopg.connect(gateway.dsn, autocommit=True) as conn:
+        with pytest.raises(psycopg.Error) as e:
+            conn.execute("select regexp_replace('a', 'a', 'b', 'z')")
+    assert e.value.sqlstate == "22023"
+
+
+def test_invalid_regex_is_2201b(gateway):
+    with psycopg.connect(gateway.dsn, autocommit=True) as conn:
+        with pytest.raises(psycopg.Error) as e:
+            conn.execute("select 'a' ~ '('")
+    assert e.value.sqlstate == "2201B"
