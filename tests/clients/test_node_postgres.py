@@ -13,7 +13,6 @@ from harness import CATALOG, NUMERIC_SCALE, xfail_on_gateway
 from node_runner import npm_version
 
 CLIENT = "postgres (postgres.js)"
-FETCH_TYPES = f"{CATALOG} (postgres.js reads pg_type's array types on connect)"
 
 
 def client_version() -> str:
@@ -22,7 +21,6 @@ def client_version() -> str:
 
 @pytest.fixture
 def steps(request, client_steps, target):
-    xfail_on_gateway(request, target, FETCH_TYPES)
     return client_steps("node-postgres", target)
 
 

@@ -130,7 +130,6 @@ def test_watch_count(target, tmp_path):
 
 
 def test_describe_table(request, target, tmp_path, table_name):
-    xfail_on_gateway(request, target, f"{CATALOG} (\\d reads pg_class, pg_attribute)")
     r = run_script(target, tmp_path, f"create table {table_name} (id int primary key, name text);\n"
                    f"\\d {table_name}\n", "-v", "ON_ERROR_STOP=1")
     assert r.returncode == 0, r.stderr

@@ -103,7 +103,6 @@ def test_description_metadata(conn):
 
 
 def test_type_info_fetch(request, target, conn):
-    xfail_on_gateway(request, target, f"{CATALOG} (TypeInfo.fetch reads pg_type)")
     info = TypeInfo.fetch(conn, "jsonb")
     assert (info.oid, info.array_oid) == (3802, 3807)
 
