@@ -774,8 +774,9 @@ impl Session {
             self.tx = Tx::Implicit;
         }
         if stmt.changes_schema() {
-            // Other sessions must not trust shapes from before this statement, nor from
-            // while it runs; and if it is rolled back, the schema changes once more.
+            // Other sessions must not trust shapes from before this statement (nor from
+            // while it runs: advanced again below); if it is rolled back, the schema
+            // changes once more.
             self.ctx.schema_changed();
             self.ddl_in_tx |= self.tx != Tx::Idle;
         }
@@ -824,6 +825,10 @@ impl Session {
                 ran
             })
             .await;
+        if stmt.changes_schema() {
+            // Shapes other sessions learned while the DDL ran may predate it.
+            self.ctx.schema_changed();
+        }
         let ran = match ran {
             Ok(ran) => ran,
             Err(e) => {
