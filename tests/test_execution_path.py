@@ -68,3 +68,20 @@ def test_schema_change_through_another_session_is_seen_by_prepared_statements(ta
         cur = b.execute(query)
         assert [d.name for d in cur.description] == ["id", "v", "w"]
         assert cur.fetchall() == [(2, "x", 3)]
+
+
+@pytest.mark.parametrize("prepare", [False, True])
+def test_casts_the_backend_does_not_tell_apart_keep_their_types(target, table_name, prepare):
+    """Shapes are cached per client statement: `::int` and `::bigint` (one cast on sqlite),
+    `numeric(10,2)` and `numeric(10,3)`, reported as PostgreSQL reports them."""
+    with psycopg.connect(target.dsn, autocommit=True) as c:
+        c.execute(f"CREATE TABLE {table_name} (a int)")
+        c.execute(f"INSERT INTO {table_name} VALUES (7)")
+        seen = []
+        for cast in ("int", "bigint", "numeric(10,2)", "numeric(10,3)", "text", "varchar"):
+            cur = c.execute(f"SELECT a::{cast} AS v FROM {table_name}", prepare=prepare)
+            d = cur.description[0]
+            seen.append((cast, d.type_code, d.internal_size if cast.startswith("numeric") else None,
+                         cur.fetchone()[0]))
+        assert [s[1] for s in seen] == [23, 20, 1700, 1700, 25, 1043]
+        assert [str(s[3]) for s in seen] == ["7", "7", "7.00", "7.000", "7", "7"]

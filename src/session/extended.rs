@@ -115,7 +115,7 @@ impl Session {
         if self.tx == Tx::Failed && !stmt.as_ref().is_some_and(Session::allowed_when_failed) {
             return Err(Session::aborted_error());
         }
-        let key = stmt.as_ref().and_then(|s| shape_key(s, &client_types));
+        let key = stmt.as_ref().and_then(|s| shape_key(s, sql, &client_types));
         let epoch = self.ctx.schema_epoch();
         let used = stmt.as_ref().map_or(0, |s| s.param_count);
         let cached = key
@@ -328,7 +328,7 @@ impl Session {
         }
         let runs_on_backend = matches!(&stmt.action, Action::Execute { statements, .. } if !statements.is_empty());
         if !runs_on_backend {
-            let done = self.run_statement(stmt, &portal.params, &portal.result_formats, false).await?;
+            let done = self.run_statement(stmt, "", &portal.params, &portal.result_formats, false).await?;
             be::command_complete(&mut self.conn.out, &done.tag);
             portal.state = PortalState::Done { tag: done.tag };
             return Ok(());

@@ -399,7 +399,7 @@ impl Session {
             Ok(stmts) => {
                 // PostgreSQL runs the statements of one Query message as one transaction.
                 let many = stmts.len() > 1;
-                for stmt in stmts.iter() {
+                for (i, stmt) in stmts.iter().enumerate() {
                     if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. }) {
                         if let Err(e) = self.backend_call(|b| b.begin()).await {
                             self.send_error(&e);
@@ -407,7 +407,9 @@ impl Session {
                         }
                         self.tx = Tx::Implicit;
                     }
-                    let result = self.run_statement(stmt, &[], &[], true).await;
+                    // One statement of several: its index makes its key apart from the others.
+                    let text = if many { format!("{sql}\0{i}") } else { sql.to_owned() };
+                    let result = self.run_statement(stmt, &text, &[], &[], true).await;
                     match result {
                         Ok(done) => be::command_complete(&mut self.conn.out, &done.tag),
                         Err(e) => {
@@ -571,6 +573,7 @@ impl Session {
     async fn run_statement(
         &mut self,
         stmt: &Translated,
+        text: &str,
         params: &[Param],
         result_formats: &[i16],
         describe_rows: bool,
@@ -629,7 +632,7 @@ impl Session {
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Copy(copy) => self.copy(copy).await,
             Action::Execute { .. } => {
-                let key = shape_key(stmt, &[]);
+                let key = shape_key(stmt, text, &[]);
                 let expect = Expect {
                     shape: key.as_ref().and_then(|k| self.ctx.shapes.get(k)),
                     key,
@@ -925,13 +928,12 @@ impl Session {
     }
 }
 
-/// The cache key of a backend statement's shape: its SQL (as described) and the
-/// parameter types the client gave.
-fn shape_key(stmt: &Translated, client_types: &[Oid]) -> Option<ShapeKey> {
-    match &stmt.action {
-        Action::Execute { statements, .. } => statements.last().map(|t| (t.sql_for_describe(), client_types.to_vec())),
-        _ => None,
-    }
+/// The cache key of a backend statement's shape: the client's text of the statement and
+/// the parameter types the client gave. The client's text, not the backend's: casts the
+/// backend does not distinguish (`::int` / `::bigint` on sqlite) still type columns apart.
+fn shape_key(stmt: &Translated, text: &str, client_types: &[Oid]) -> Option<ShapeKey> {
+    matches!(&stmt.action, Action::Execute { statements, .. } if !statements.is_empty())
+        .then(|| (text.to_owned(), client_types.to_vec()))
 }
 
 /// A target statement's SQL and parameters for this execution (IRIS takes no markers in

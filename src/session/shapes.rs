@@ -2,7 +2,7 @@
 //! and sessions: its parameter types and result columns.
 //!
 //! Describing costs backend calls (a describe, and probes for expression and parameter
-//! types), so it is done once per statement text and schema epoch. The epoch advances
+//! types), so it is done once per client statement text (and parameter types) and schema epoch. The epoch advances
 //! whenever DDL runs through the gateway (`ServerCtx::schema_changed`). A cached shape of
 //! an older epoch is still used, but checked: the statement runs with the backend typing
 //! its result, and the shape is kept only if the types are unchanged. Even within an epoch
@@ -40,7 +40,7 @@ impl Shape {
     }
 }
 
-/// Shapes by (backend SQL, parameter types the client gave).
+/// Shapes by (the client's statement text, parameter types the client gave).
 pub type ShapeKey = (String, Vec<Oid>);
 
 pub struct Shapes {
