@@ -515,27 +515,10 @@ impl Rewrite {
                 v.value = Value::SingleQuotedString(s);
                 return Ok(());
             }
-            Expr::Substring { expr, substring_from, substring_for, .. } => {
-                let mut args = vec![take(expr), substring_from.take().map(|b| *b).unwrap_or_else(|| num(1))];
-                if let Some(f) = substring_for.take() {
-                    args.push(*f);
-                }
-                func("substr", args)
-            }
-            Expr::Position { expr, r#in } => func("instr", vec![take(r#in), take(expr)]),
-            Expr::Trim { trim_where, trim_what, expr, trim_characters: None } => {
-                let f = match trim_where {
-                    Some(ast::TrimWhereField::Leading) => "ltrim",
-                    Some(ast::TrimWhereField::Trailing) => "rtrim",
-                    _ => "trim",
-                };
-                let mut args = vec![take(expr)];
-                if let Some(w) = trim_what.take() {
-                    args.push(*w);
-                }
-                func(f, args)
-            }
-            _ => return Ok(()),
+            _ => match super::sqlite::string_function(e) {
+                Some(new) => new,
+                None => return Ok(()),
+            },
         };
         *e = new;
         Ok(())

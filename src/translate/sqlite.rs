@@ -183,25 +183,8 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             return Ok(None);
         }
         Expr::Extract { field, expr, .. } => extract(field, take(expr))?,
-        Expr::Substring { expr, substring_from, substring_for, .. } => {
-            let mut args = vec![take(expr), substring_from.take().map(|b| *b).unwrap_or_else(|| num(1))];
-            if let Some(f) = substring_for.take() {
-                args.push(*f);
-            }
-            func("substr", args)
-        }
-        Expr::Position { expr, r#in } => func("instr", vec![take(r#in), take(expr)]),
-        Expr::Trim { trim_where, trim_what, expr, trim_characters: None } => {
-            let f = match trim_where {
-                Some(TrimWhereField::Leading) => "ltrim",
-                Some(TrimWhereField::Trailing) => "rtrim",
-                _ => "trim",
-            };
-            let mut args = vec![take(expr)];
-            if let Some(w) = trim_what.take() {
-                args.push(*w);
-            }
-            func(f, args)
+        e @ (Expr::Substring { .. } | Expr::Position { .. } | Expr::Trim { trim_characters: None, .. }) => {
+            string_function(e).expect("matched a string form")
         }
         Expr::Collate { collation, .. } => {
             let c = collation.to_string().trim_matches('"').to_ascii_uppercase();
@@ -770,4 +753,34 @@ fn comment_on(kind: ast::CommentObject, mut target: ast::ObjectName, comment: Op
         ),
     };
     Ok(Output::one(sql, false))
+}
+
+/// SQL-standard string forms as SQLite's functions: `SUBSTRING(a FROM b FOR c)` ->
+/// `substr`, `POSITION(a IN b)` -> `instr`, `TRIM([LEADING|TRAILING] b FROM a)` ->
+/// `ltrim`/`rtrim`/`trim`. None for any other expression. Also used by the catalog
+/// translation, whose engine is SQLite too.
+pub(super) fn string_function(e: &mut Expr) -> Option<Expr> {
+    Some(match e {
+        Expr::Substring { expr, substring_from, substring_for, .. } => {
+            let mut args = vec![take(expr), substring_from.take().map(|b| *b).unwrap_or_else(|| num(1))];
+            if let Some(f) = substring_for.take() {
+                args.push(*f);
+            }
+            func("substr", args)
+        }
+        Expr::Position { expr, r#in } => func("instr", vec![take(r#in), take(expr)]),
+        Expr::Trim { trim_where, trim_what, expr, trim_characters: None } => {
+            let f = match trim_where {
+                Some(TrimWhereField::Leading) => "ltrim",
+                Some(TrimWhereField::Trailing) => "rtrim",
+                _ => "trim",
+            };
+            let mut args = vec![take(expr)];
+            if let Some(w) = trim_what.take() {
+                args.push(*w);
+            }
+            func(f, args)
+        }
+        _ => return None,
+    })
 }
