@@ -2,8 +2,8 @@
 //! failed transaction), the simple query protocol, and transaction control.
 //! The extended protocol lives in `extended.rs`; connection start in `startup.rs`.
 //!
-//! Backend calls block, so each runs on tokio's blocking pool (`blocking`);
-//! the session task itself only waits on sockets and channels.
+//! Backend calls block: each runs through `blocking`, in place on the session's worker
+//! thread after tokio hands that worker's other tasks to another thread.
 
 mod authenticate;
 mod catalog;
@@ -447,13 +447,12 @@ impl Session {
         self.skip_until_sync = true;
     }
 
-    /// Run `f` on this session's backend connection (checked out of the pool if needed)
-    /// on the blocking pool. `f` writes its output (rows) straight into the session's
-    /// output buffer, which it borrows for the call.
+    /// Run `f` on this session's backend connection (checked out of the pool if needed),
+    /// in place (`blocking`). `f` writes its output (rows) straight into the session's
+    /// output buffer.
     async fn with_backend<T, F>(&mut self, f: F) -> PgResult<T>
     where
-        T: Send + 'static,
-        F: FnOnce(&BackendConn, &mut BytesMut) -> PgResult<T> + Send + 'static,
+        F: FnOnce(&BackendConn, &mut BytesMut) -> PgResult<T>,
     {
         if self.lease.is_none() {
             log::debug!("checking out a backend connection");
@@ -493,7 +492,7 @@ impl Session {
 
     async fn backend_call<F>(&mut self, f: F) -> PgResult<()>
     where
-        F: FnOnce(&BackendConn) -> PgResult<()> + Send + 'static,
+        F: FnOnce(&BackendConn) -> PgResult<()>,
     {
         self.with_backend(move |b, _| f(b)).await
     }
@@ -952,7 +951,7 @@ fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Pa
     Ok((sql, bound))
 }
 
-/// Close a backend result set on the blocking pool; a failure is only logged there.
+/// Close a backend result set (a blocking call); a failure is only logged there.
 async fn close_cursor(cursor: Arc<dyn Cursor>) {
     let _ = blocking(move || {
         cursor.close();
