@@ -13,40 +13,21 @@ import psycopg2
 import psycopg2.errors
 import pytest
 
+from helpers.backends import gateway_on, run_on  # noqa: F401
 from helpers.clients import psql
-from helpers.targets import Target
-from test_iris_e2e import Server
 
 pytest.importorskip("iris_pgwire._core", reason="build the extension first: maturin develop")
 
-BACKENDS = ("sqlite", "embedded", "dbapi")
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def gateway_on(request, tmp_path_factory):
-    """The gateway on each backend (the IRIS ones over the doubles)."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("gateway")
-        return
-    server = Server(request.param, tmp_path_factory.mktemp(request.param))
-    dsn = f"postgresql://u@127.0.0.1:{server.port}/d"
-    yield Target(f"gateway-{request.param}", "127.0.0.1", server.port, dsn, user="u", dbname="d")
-    server.stop()
 
 
 @pytest.fixture
-def both(pg15, gateway_on):
+def both(pg15, gateway_on):  # noqa: F811
     """(PostgreSQL 15, gateway) with a table of 7 rows on each, dropped afterwards."""
     table = f"t_{uuid.uuid4().hex[:10]}"
-    for t in (pg15, gateway_on):
-        with psycopg.connect(t.dsn, autocommit=True) as c:
-            c.execute(f"CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(20))")
-            for i in range(1, 8):
-                c.execute(f"INSERT INTO {table} (id, name) VALUES ({i}, 'n{i}')")
+    rows = [f"INSERT INTO {table} (id, name) VALUES ({i}, 'n{i}')" for i in range(1, 8)]
+    run_on((pg15, gateway_on), f"CREATE TABLE {table} (id INT PRIMARY KEY, name VARCHAR(20))", *rows)
     yield pg15, gateway_on, table
-    for t in (pg15, gateway_on):
-        with psycopg.connect(t.dsn, autocommit=True) as c:
-            c.execute(f"DROP TABLE {table}")
+    run_on((pg15, gateway_on), f"DROP TABLE {table}")
 
 
 def run_statements(target, statements: list[str], mode: str) -> list[tuple]:
