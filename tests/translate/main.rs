@@ -117,6 +117,24 @@ pub fn render(result: &PgResult<Vec<Translated>>) -> String {
                     c.select_sql()
                 );
             }
+            Action::Declare(d) => {
+                let hold = if d.hold { " WITH HOLD" } else { "" };
+                let _ = writeln!(out, "DECLARE {}{hold}{} FOR", d.name, if d.binary { " BINARY" } else { "" });
+                let _ = writeln!(out, "{}", render(&Ok(vec![d.query.clone()])));
+            }
+            Action::Fetch(f) => {
+                let _ = writeln!(out, "{} {:?} {}", if f.skip { "MOVE" } else { "FETCH" }, f.direction, f.name);
+            }
+            Action::CloseCursor(name) => {
+                let _ = writeln!(out, "CLOSE {}", name.as_deref().unwrap_or("ALL"));
+            }
+            Action::Prepare(p) => {
+                let _ = writeln!(out, "PREPARE {} {:?} AS", p.name, p.param_types);
+                let _ = writeln!(out, "{}", render(&Ok(vec![p.statement.clone()])));
+            }
+            Action::ExecutePrepared { name, args } => {
+                let _ = writeln!(out, "EXECUTE {name} {args:?}");
+            }
         }
     }
     if ts.is_empty() {
