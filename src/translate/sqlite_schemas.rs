@@ -143,12 +143,12 @@ pub fn qualify(stmt: &mut Statement) -> Vec<String> {
             });
         }
         Statement::Comment { object_type, object_name, .. } => {
-            if matches!(object_type, ast::CommentObject::Column) && object_name.0.len() == 3 {
+            if !matches!(object_type, ast::CommentObject::Column) {
+                flatten(object_name);
+            } else if object_name.0.len() == 3 {
                 let column = object_name.0.pop().expect("three parts");
                 flatten(object_name);
                 object_name.0.push(column);
-            } else {
-                flatten(object_name);
             }
         }
         _ => {}

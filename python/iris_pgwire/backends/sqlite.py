@@ -304,6 +304,8 @@ class SqliteBackend:
         """The schema for the catalog engine (pg_catalog, information_schema)."""
         conn = sqlite3.connect(self._target, uri=self._keepalive is not None, timeout=30.0)
         try:
+            # An index on a numeric column names the pg_numeric collation.
+            sql_functions.register(conn)
             return sqlite_catalog.snapshot(conn, _pg_type)
         except sqlite3.Error as e:
             raise _map_error(e) from None
