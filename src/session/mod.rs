@@ -862,6 +862,10 @@ impl Session {
                 return Err(e);
             }
         };
+        if self.tx == Tx::Failed {
+            // Only ROLLBACK TO SAVEPOINT runs here in a failed transaction: it repairs it.
+            self.tx = Tx::Explicit;
+        }
         total += ran.rowcount.max(0);
         let count = if *rowcount == RowCount::Sum { total } else { ran.rowcount };
         let cursor: Option<Arc<dyn Cursor>> = ran.cursor.map(Arc::from);
