@@ -26,6 +26,7 @@ mod pgtype;
 mod projection;
 mod session_fns;
 mod sqlite;
+mod sqlite_schemas;
 mod sqlite_srf;
 mod utility;
 mod vectors;
