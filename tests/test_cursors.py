@@ -31,7 +31,7 @@ def both(pg15, gateway_on):  # noqa: F811
 
 
 def run_statements(target, statements: list[str], mode: str) -> list[tuple]:
-    """Each statement's (tag, rows) or ("ERROR", sqlstate), in autocommit (transactions
+    """Each statement's [(tag, rows)] or ("ERROR", sqlstate), in autocommit (transactions
     by BEGIN / COMMIT). mode: "simple" (Query messages), "extended" (Parse / Bind /
     Execute, text results) or "binary" (extended, binary results)."""
     out = []
@@ -43,8 +43,12 @@ def run_statements(target, statements: list[str], mode: str) -> list[tuple]:
                     cur.execute(sql)
                 else:
                     cur.execute(sql, prepare=True, binary=mode == "binary")
-                rows = cur.fetchall() if cur.description else None
-                out.append((sql, cur.statusmessage, rows))
+                results = []
+                while True:  # a Query of several statements has a result for each
+                    results.append((cur.statusmessage, cur.fetchall() if cur.description else None))
+                    if not cur.nextset():
+                        break
+                out.append((sql, results))
             except psycopg.Error as e:
                 out.append((sql, "ERROR", e.sqlstate))
     return out
@@ -92,6 +96,8 @@ CLOSE ALL
 FETCH 1 FROM h
 MOVE FORWARD ALL FROM nope
 SELECT 'still usable'
+DECLARE m CURSOR FOR SELECT id FROM {t} WHERE id < 4 ORDER BY id; FETCH 2 FROM m; FETCH m
+FETCH m
 """
 
 PREPARE_SCRIPT = """
