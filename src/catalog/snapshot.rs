@@ -474,8 +474,10 @@ fn fill_relation(db: &Connection, r: &Relation, oids: &mut Oids, facts: &mut Fac
                 &am,
                 &ix_oid,
                 &0,
-                &0,
-                &-1.0,
+                // relpages and reltuples as CREATE INDEX leaves them (a B-tree's
+                // metapage, no rows counted); pgjdbc's getIndexInfo reports them.
+                &1,
+                &0.0,
                 &0,
                 &0,
                 &false,
