@@ -182,6 +182,59 @@ fn regex_match(ctx: &Context, insensitive: bool) -> Result<Option<bool>> {
     Ok(Some(re.is_match(&s)))
 }
 
+/// regexp_matches(s, pattern[, flags]) as a JSON array of its rows, each the array text of
+/// one match's groups (the whole match without groups); `g`: every match, else the first.
+fn regexp_matches_json(ctx: &Context) -> Result<Option<String>> {
+    let (Some(s), Some(p)) = (text(ctx, 0), text(ctx, 1)) else {
+        return Ok(None);
+    };
+    let flags = if ctx.len() > 2 { text(ctx, 2).unwrap_or_default() } else { String::new() };
+    let mut builder = RegexBuilder::new(&p);
+    builder.dot_matches_new_line(true);
+    let mut global = false;
+    for ch in flags.chars() {
+        match ch {
+            'g' => global = true,
+            'i' => {
+                builder.case_insensitive(true);
+            }
+            'c' => {
+                builder.case_insensitive(false);
+            }
+            'n' | 'm' => {
+                builder.dot_matches_new_line(false).multi_line(true);
+            }
+            's' => {
+                builder.dot_matches_new_line(true).multi_line(false);
+            }
+            'x' => {
+                builder.ignore_whitespace(true);
+            }
+            other => {
+                return Err(rusqlite::Error::UserFunctionError(
+                    format!("invalid regular expression option: \"{other}\"").into(),
+                ))
+            }
+        }
+    }
+    let re = builder
+        .build()
+        .map_err(|e| rusqlite::Error::UserFunctionError(format!("invalid regular expression: {e}").into()))?;
+    let rows: Vec<String> = re
+        .captures_iter(&s)
+        .take(if global { usize::MAX } else { 1 })
+        .map(|caps| {
+            let groups: Vec<Option<&str>> = if caps.len() > 1 {
+                caps.iter().skip(1).map(|g| g.map(|m| m.as_str())).collect()
+            } else {
+                vec![caps.get(0).map(|m| m.as_str())]
+            };
+            arrays::json_string(&arrays::to_text(&groups))
+        })
+        .collect();
+    Ok(Some(format!("[{}]", rows.join(","))))
+}
+
 fn size_pretty(n: i64) -> String {
     let units = ["bytes", "kB", "MB", "GB", "TB"];
     let mut v = n as f64;
@@ -394,6 +447,7 @@ pub fn register(
     // Regular expressions (`~`, `~*`), reg* casts.
     db.create_scalar_function("pgw_regex", 2, det, |c| regex_match(c, false))?;
     db.create_scalar_function("pgw_iregex", 2, det, |c| regex_match(c, true))?;
+    db.create_scalar_function("pgw_regexp_matches_json", -1, det, regexp_matches_json)?;
     let fx = facts.clone();
     f!("pgw_regclass_in", 1, move |c| {
         Ok(match c.get_raw(0) {

@@ -2,7 +2,8 @@
 //! (or only call catalog functions) and rewrite them for the catalog engine's SQLite
 //! (src/catalog/): reg* casts, `OPERATOR(pg_catalog.~)`, regular expressions,
 //! `COLLATE pg_catalog.default`, arrays (`= ANY`, `ARRAY(..)`, `array_agg`, subscripts)
-//! and set-returning functions in FROM (`unnest`, `generate_series`, `generate_subscripts`).
+//! and set-returning functions in FROM (`unnest`, `generate_series`, `generate_subscripts`)
+//! and in select lists (`srf_projection`).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -575,73 +576,6 @@ impl Rewrite {
     }
 }
 
-/// Set-returning functions in a select list (`SELECT unnest(indkey), generate_subscripts(indkey, 1)`)
-/// run in lockstep, one row per element: a `json_each` per array joins the FROM list
-/// (the second and later ones by position), and the calls read value and position.
-fn srf_in_projection(body: &mut SetExpr) -> PgResult<()> {
-    let s = match body {
-        SetExpr::Select(s) => s,
-        SetExpr::SetOperation { left, right, .. } => {
-            srf_in_projection(left)?;
-            return srf_in_projection(right);
-        }
-        _ => return Ok(()),
-    };
-    struct Calls {
-        sources: Vec<String>,
-    }
-    impl VisitorMut for Calls {
-        type Break = ();
-        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            let Expr::Function(f) = e else { return ControlFlow::Continue(()) };
-            let fname = last_lower(&f.name);
-            if !matches!(fname.as_str(), "unnest" | "generate_subscripts" | "generate_series" | "_pg_expandarray") {
-                return ControlFlow::Continue(());
-            }
-            let args = plain_args(f).unwrap_or_default();
-            let Some(first) = args.first() else { return ControlFlow::Continue(()) };
-            let json = match fname.as_str() {
-                "generate_series" => {
-                    let list: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-                    format!("pgw_series_json({})", list.join(", "))
-                }
-                _ => format!("pgw_array_json({first})"),
-            };
-            let i = self.sources.iter().position(|j| *j == json).unwrap_or_else(|| {
-                self.sources.push(json);
-                self.sources.len() - 1
-            });
-            let alias = if i == 0 { "pgw_srf".to_string() } else { format!("pgw_srf{i}") };
-            *e = match fname.as_str() {
-                "generate_subscripts" => parse_expr(&format!("{alias}.key + pgw_array_base({first})")),
-                "_pg_expandarray" => parse_expr(&format!("json_object('x', {alias}.value, 'n', {alias}.key + 1)")),
-                _ => parse_expr(&format!("{alias}.value")),
-            };
-            ControlFlow::Continue(())
-        }
-    }
-    // Subqueries inside an item had their own calls rewritten already (inner queries first).
-    let mut calls = Calls { sources: Vec::new() };
-    for item in &mut s.projection {
-        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
-            let _ = VisitMut::visit(e, &mut calls);
-        }
-    }
-    let sources = calls.sources;
-    if sources.is_empty() {
-        return Ok(());
-    }
-    let mut from = format!("json_each({}) AS pgw_srf", sources[0]);
-    for (i, json) in sources.iter().enumerate().skip(1) {
-        from.push_str(&format!(" LEFT JOIN json_each({json}) AS pgw_srf{i} ON pgw_srf{i}.key = pgw_srf.key"));
-    }
-    let q = parse_query(&format!("SELECT 1 FROM {from}"));
-    if let SetExpr::Select(extra) = *q.body {
-        s.from.extend(extra.from);
-    }
-    Ok(())
-}
-
 /// Select-list aliases may be words SQLite reserves (`AS default`): quote them,
 /// folded to lower case as PostgreSQL folds unquoted names.
 fn quote_aliases(body: &mut SetExpr) {
@@ -730,10 +664,7 @@ impl VisitorMut for Rewrite {
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
         distinct_on(&mut q.body);
         quote_aliases(&mut q.body);
-        if let Err(e) = srf_in_projection(&mut q.body) {
-            self.error = Some(e);
-            return ControlFlow::Break(());
-        }
+        super::srf_projection::rewrite(&mut q.body, &super::srf_projection::CATALOG);
         // PostgreSQL sorts NULLs last ascending, SQLite first.
         if let Some(ast::OrderByKind::Expressions(exprs)) = q.order_by.as_mut().map(|o| &mut o.kind) {
             for e in exprs {
