@@ -262,18 +262,38 @@ impl Aggregate<Vec<Option<String>>, String> for ArrayAgg {
 }
 
 /// Register every function on a new catalog connection.
+/// The names of the SQL functions `register` defines (PostgreSQL's, and the `pgw_`
+/// helpers the translation calls), from a throwaway registration: the translator routes
+/// a query calling one of them to the catalog engine (`translate::catalog`).
+pub fn names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let session = Arc::new(Mutex::new(SessionInfo { user: String::new(), database: String::new() }));
+        Connection::open_in_memory()
+            .and_then(|db| register(&db, Arc::default(), session, &[]))
+            .expect("registering the catalog functions on an empty database")
+    })
+}
+
+/// Define the catalog functions on `db`; returns their names.
 pub fn register(
     db: &Connection,
     facts: Arc<Facts>,
     session: Arc<Mutex<SessionInfo>>,
     settings: &[(String, String)],
-) -> Result<()> {
+) -> Result<Vec<&'static str>> {
     let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     let flags = FunctionFlags::SQLITE_UTF8;
+    let mut names: Vec<&'static str> = Vec::new();
     macro_rules! f {
         ($name:expr, $n:expr, $body:expr) => {
-            db.create_scalar_function($name, $n, flags, $body)?;
+            f!($name, $n, flags, $body)
         };
+        ($name:expr, $n:expr, $flags:expr, $body:expr) => {{
+            let name: &'static str = $name;
+            db.create_scalar_function(name, $n, $flags, $body)?;
+            names.push(name);
+        }};
     }
     f!("format_type", 2, |c| Ok(int(c, 0).and_then(|o| format_type(o, int(c, 1)))));
     f!("pgw_sql_type", 2, |c| Ok(int(c, 0).and_then(sql_type)));
@@ -445,9 +465,9 @@ pub fn register(
     f!("current_setting", -1, move |c| Ok(text(c, 0).and_then(|n| known.get(&n.to_lowercase()).cloned())));
     f!("quote_ident", 1, |c| Ok(text(c, 0).map(|t| quote_ident(&t))));
     // Regular expressions (`~`, `~*`), reg* casts.
-    db.create_scalar_function("pgw_regex", 2, det, |c| regex_match(c, false))?;
-    db.create_scalar_function("pgw_iregex", 2, det, |c| regex_match(c, true))?;
-    db.create_scalar_function("pgw_regexp_matches_json", -1, det, regexp_matches_json)?;
+    f!("pgw_regex", 2, det, |c| regex_match(c, false));
+    f!("pgw_iregex", 2, det, |c| regex_match(c, true));
+    f!("pgw_regexp_matches_json", -1, det, regexp_matches_json);
     let fx = facts.clone();
     f!("pgw_regclass_in", 1, move |c| {
         Ok(match c.get_raw(0) {
@@ -600,7 +620,8 @@ pub fn register(
     // Partitioning is not modelled: a relation is its own only ancestor.
     f!("pg_partition_ancestors", 1, |c| Ok(int(c, 0)));
     db.create_aggregate_function("pgw_array_agg", 1, flags, ArrayAgg)?;
-    Ok(())
+    names.push("pgw_array_agg");
+    Ok(names)
 }
 
 #[cfg(test)]

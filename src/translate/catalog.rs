@@ -17,7 +17,7 @@ use sqlparser::parser::Parser;
 
 use super::ast_util::*;
 use super::catalog_types::{param_types, result_columns};
-use crate::catalog::relations;
+use crate::catalog::{functions, relations};
 use crate::error::{PgError, PgResult};
 use crate::types::Oid;
 
@@ -36,54 +36,24 @@ pub struct CatalogQuery {
     pub param_types: Vec<Option<Oid>>,
 }
 
-/// Functions only the catalog engine answers.
-const CATALOG_FUNCTIONS: &[&str] = &[
-    "format_type",
-    "pg_get_expr",
-    "pg_get_indexdef",
-    "pg_get_constraintdef",
-    "pg_get_viewdef",
-    "pg_table_is_visible",
-    "pg_type_is_visible",
-    "pg_function_is_visible",
-    "pg_collation_is_visible",
-    "current_setting",
-    "current_schemas",
-    "obj_description",
-    "col_description",
-    "shobj_description",
-    "has_table_privilege",
-    "has_schema_privilege",
-    "has_database_privilege",
-    "has_column_privilege",
-    "has_function_privilege",
-    "has_sequence_privilege",
-    "has_any_column_privilege",
-    "has_type_privilege",
-    "pg_has_role",
-    "pg_get_userbyid",
-    "pg_encoding_to_char",
-    "pg_get_function_result",
-    "pg_get_function_arguments",
-    "pg_get_function_identity_arguments",
-    "pg_get_triggerdef",
-    "pg_get_serial_sequence",
-    "pg_size_pretty",
-    "pg_table_size",
-    "pg_relation_size",
-    "pg_total_relation_size",
-    "pg_indexes_size",
-    "pg_database_size",
-    "pg_my_temp_schema",
-    "pg_is_other_temp_schema",
-    "pg_get_partkeydef",
-    "pg_partition_ancestors",
-    "to_regclass",
-    "to_regtype",
-    "pg_tablespace_location",
-    "pg_get_statisticsobjdef_columns",
-    "pg_relation_is_publishable",
+/// Catalog engine functions a backend answers too: a query that reads no table and
+/// calls only these stays on the backend.
+const ALSO_ON_BACKENDS: &[&str] = &[
+    "format",
+    "quote_ident",
+    "array_to_string",
+    "string_to_array",
+    "array_lower",
+    "array_remove",
+    "current_database",
+    "current_schema",
 ];
+
+/// A function only the catalog engine answers: one it registers
+/// (`catalog::functions::names`), not a `pgw_` helper, not one the backends have.
+fn is_catalog_function(name: &str) -> bool {
+    !name.starts_with("pgw_") && !ALSO_ON_BACKENDS.contains(&name) && functions::names().contains(&name)
+}
 
 pub(super) fn last_lower(n: &ObjectName) -> String {
     n.0.last().map(|p| p.to_string().trim_matches('"').to_lowercase()).unwrap_or_default()
@@ -151,7 +121,7 @@ impl Visitor for Scan {
         match e {
             Expr::Function(f) => {
                 let name = last_lower(&f.name);
-                if first_lower(&f.name).as_deref() == Some("pg_catalog") || CATALOG_FUNCTIONS.contains(&name.as_str()) {
+                if first_lower(&f.name).as_deref() == Some("pg_catalog") || is_catalog_function(&name) {
                     self.functions = true;
                 }
             }
@@ -692,6 +662,17 @@ mod tests {
         assert!(q("select relname from pg_catalog.pg_class").unwrap().is_some());
         assert!(q("select 'x'::regtype::oid").unwrap().is_some());
         assert_eq!(q("select * from pg_class, t").unwrap_err().code, "0A000");
+    }
+
+    #[test]
+    fn routes_every_function_the_engine_registers() {
+        // The routing list is the engine's registrations (functions::names).
+        for f in ["pg_get_ruledef(1)", "getdatabaseencoding()", "pg_is_in_recovery()", "pg_get_expr('x', 0)"] {
+            assert!(q(&format!("select {f}")).unwrap().is_some(), "{f}");
+        }
+        assert!(q("select quote_ident('a')").unwrap().is_none(), "the backends have quote_ident");
+        assert!(q("select pgw_array(1)").unwrap().is_none(), "helpers are not PostgreSQL's");
+        assert!(q("select lower('A')").unwrap().is_none());
     }
 
     #[test]
