@@ -37,6 +37,9 @@ pub struct Config {
     pub tls_client_ca: Option<String>,
     /// Let the `password` method ask for clear-text passwords on unencrypted connections.
     pub allow_password_without_tls: bool,
+    /// Largest startup packet body (without its length word, as PostgreSQL counts); larger
+    /// ones are logged and the connection closed.
+    pub max_startup_packet_bytes: usize,
     /// Seconds a client has to send its startup packet (and finish TLS negotiation).
     pub startup_timeout_secs: f64,
     /// Seconds a client has to complete authentication (PostgreSQL's authentication_timeout).
@@ -72,6 +75,7 @@ impl Default for Config {
             tls_key: None,
             tls_client_ca: None,
             allow_password_without_tls: false,
+            max_startup_packet_bytes: crate::protocol::frontend::MAX_STARTUP_PACKET,
             startup_timeout_secs: 10.0,
             auth_timeout_secs: 60.0,
             max_connections_per_user: 0,

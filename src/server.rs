@@ -260,6 +260,11 @@ impl Server {
         self.ctx.auth.reload_users()
     }
 
+    /// Re-read the rules file; Ok(None) without --hba-file.
+    pub fn reload_hba(&self) -> Result<Option<usize>, String> {
+        self.ctx.auth.reload_hba()
+    }
+
     /// Stop accepting, tell sessions to end, and wait up to the grace period.
     /// Must be called without holding the GIL: sessions may need it to finish.
     pub fn stop(&mut self) {

@@ -68,6 +68,10 @@ class Config:
     allow_password_without_tls: bool = field(
         default=False, metadata={"help": "let the password method take clear-text passwords without TLS"}
     )
+    max_startup_packet_bytes: int = field(
+        default=10000,
+        metadata={"help": "largest startup packet, without its length word (PostgreSQL's limit); larger: closed"},
+    )
     startup_timeout: int = field(default=10, metadata={"help": "seconds a client has to send its startup packet"})
     auth_timeout: int = field(default=60, metadata={"help": "seconds a client has to authenticate (then 57014)"})
     max_connections_per_user: int = field(
@@ -112,6 +116,7 @@ class Config:
             "tls_key": self.tls_key,
             "tls_client_ca": self.tls_client_ca,
             "allow_password_without_tls": self.allow_password_without_tls,
+            "max_startup_packet_bytes": self.max_startup_packet_bytes,
             "startup_timeout_secs": float(self.startup_timeout),
             "auth_timeout_secs": float(self.auth_timeout),
             "max_connections_per_user": self.max_connections_per_user,

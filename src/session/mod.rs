@@ -89,9 +89,9 @@ impl Conn {
         }
     }
 
-    pub async fn read_startup(&mut self) -> PgResult<Option<Bytes>> {
+    pub async fn read_startup(&mut self, max_body: usize) -> PgResult<Option<Bytes>> {
         loop {
-            if let Some(frame) = split_startup(&mut self.rbuf, self.max_message)? {
+            if let Some(frame) = split_startup(&mut self.rbuf, max_body)? {
                 return Ok(Some(frame));
             }
             match self.fill().await {
@@ -240,7 +240,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream, ctx.config.max_message_size);
     let startup_timeout = std::time::Duration::from_secs_f64(ctx.config.startup_timeout_secs.max(0.001));
-    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx)).await {
+    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx, peer)).await {
         Ok(Ok(Some(Opening::Session(params)))) => params,
         Ok(Ok(Some(Opening::Cancel(pid, secret)))) => {
             ctx.cancel(pid, &secret).await;
