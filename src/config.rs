@@ -49,6 +49,8 @@ pub struct Config {
     /// Failed authentications from one address within the window before it is refused (0: off).
     pub auth_failure_limit: usize,
     pub auth_failure_window_secs: f64,
+    /// Default of idle_in_transaction_session_timeout, in PostgreSQL's spelling ("0": off).
+    pub idle_in_transaction_session_timeout: String,
     /// Seconds between catalog snapshots of the backend's schema (0: only after DDL).
     pub catalog_refresh_secs: f64,
 }
@@ -81,6 +83,7 @@ impl Default for Config {
             max_connections_per_user: 0,
             auth_failure_limit: 10,
             auth_failure_window_secs: 60.0,
+            idle_in_transaction_session_timeout: "0".into(),
             catalog_refresh_secs: 60.0,
         }
     }

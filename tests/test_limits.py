@@ -103,3 +103,70 @@ def test_max_connections_refuses_only_the_extra_client(five_slots):
     finally:
         for s in sessions:
             s.close()
+
+
+# --- idle_in_transaction_session_timeout --------------------------------------------------
+
+IDLE_FATAL = "terminating connection due to idle-in-transaction timeout"
+
+
+def assert_closed_for_idling(conn: psycopg.Connection) -> None:
+    """The next statement finds the FATAL 25P03 PostgreSQL 15 sent, and the connection gone."""
+    with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout) as info:
+        conn.execute("select 1")
+    assert info.value.sqlstate == "25P03" and info.value.diag.severity == "FATAL"
+    assert info.value.diag.message_primary == IDLE_FATAL
+    assert conn.closed or conn.broken
+
+
+def test_idle_in_transaction_timeout_set(target, table_name):
+    with psycopg.connect(target.dsn, autocommit=True) as setup:
+        setup.execute(f"create table {table_name} (id int)")
+        conn = psycopg.connect(target.dsn, autocommit=True)
+        conn.execute("set idle_in_transaction_session_timeout = '400ms'")
+        # Idle outside a transaction: not affected.
+        time.sleep(0.8)
+        conn.execute("begin")
+        conn.execute(f"insert into {table_name} values (1)")
+        # Busy with pauses shorter than the limit: not affected.
+        for _ in range(3):
+            time.sleep(0.15)
+            conn.execute("select 1")
+        time.sleep(1.0)
+        assert_closed_for_idling(conn)
+        # Rolled back; the other session never noticed.
+        assert setup.execute(f"select count(*) from {table_name}").fetchone() == (0,)
+        setup.execute(f"drop table {table_name}")
+
+
+def test_idle_in_failed_transaction_and_zero_disables(target):
+    failed = psycopg.connect(target.dsn, autocommit=True, options="-c idle_in_transaction_session_timeout=300")
+    failed.execute("begin")
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        failed.execute("select 1/0")
+    time.sleep(0.8)
+    assert_closed_for_idling(failed)
+    with psycopg.connect(target.dsn, autocommit=True) as off:
+        off.execute("set idle_in_transaction_session_timeout = 300")
+        off.execute("set idle_in_transaction_session_timeout = 0")
+        off.execute("begin")
+        time.sleep(0.8)
+        assert off.execute("select 2").fetchone() == (2,)
+        off.execute("rollback")
+        with pytest.raises(psycopg.errors.InvalidParameterValue):
+            off.execute("set idle_in_transaction_session_timeout = 'soon'")
+
+
+def test_idle_in_transaction_flag_default_releases_the_backend_connection(gateway_factory):
+    """The flag sets the default; the timed-out session's IRIS connection goes back to the pool."""
+    gw = gateway_factory("--idle-in-transaction-session-timeout", "500ms", "--pool-size", "1", "--pool-timeout", "3")
+    idler = psycopg.connect(gw.dsn)  # psycopg's default: every statement inside a transaction
+    assert idler.execute("show idle_in_transaction_session_timeout").fetchone() == ("500ms",)
+    with psycopg.connect(gw.dsn) as other:
+        # The one backend connection is the idler's until it times out, then other's.
+        assert other.execute("select 3").fetchone() == (3,)
+        assert_closed_for_idling(idler)
+        other.execute("set idle_in_transaction_session_timeout = 0")
+        time.sleep(0.8)
+        assert other.execute("select 4").fetchone() == (4,)
+    assert IDLE_FATAL in gw.log()

@@ -81,6 +81,11 @@ class Config:
         default=10, metadata={"help": "failed logins from one address within --auth-failure-window before it is refused (0: off)"}
     )
     auth_failure_window: int = field(default=60, metadata={"help": "seconds failed logins are remembered"})
+    idle_in_transaction_session_timeout: str = field(
+        default="0",
+        metadata={"help": "default of the setting: close sessions idle inside a transaction this long "
+                          "(PostgreSQL's spelling: 30s, 5min, bare number = ms; 0: off)"},
+    )
     iris_host: str = field(default="localhost", metadata={"help": "dbapi backend: IRIS host"})
     iris_port: int = field(default=1972, metadata={"help": "dbapi backend: IRIS superserver port"})
     iris_namespace: str = field(default="USER", metadata={"help": "IRIS namespace"})
@@ -122,6 +127,7 @@ class Config:
             "max_connections_per_user": self.max_connections_per_user,
             "auth_failure_limit": self.auth_failure_limit,
             "auth_failure_window_secs": float(self.auth_failure_window),
+            "idle_in_transaction_session_timeout": self.idle_in_transaction_session_timeout,
         }
 
 

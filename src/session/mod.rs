@@ -263,7 +263,8 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     };
     let Some((pool, _user_slot)) = authenticate::admit(&mut conn, &ctx, peer, &params).await else { return };
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let mut settings = Settings::new(&ctx.config.server_version);
+    // The flags were checked at start-up.
+    let mut settings = Settings::for_server(&ctx.config).unwrap_or_else(|_| Settings::new(&ctx.config.server_version));
     for (k, v) in &params {
         settings.apply_startup(k, v);
     }
@@ -314,11 +315,23 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
 impl Session {
     async fn run(&mut self) {
         let mut shutdown = self.ctx.shutdown_signal();
+        // ReadyForQuery was the last thing sent: the client's turn (idle, maybe in a transaction).
+        let mut ready = true;
         loop {
+            let idle_limit = match self.tx {
+                Tx::Explicit | Tx::Failed if ready => self.settings.idle_in_transaction_timeout(),
+                _ => None,
+            };
             let next = tokio::select! {
                 m = self.conn.read_message() => m,
                 _ = shutdown.changed() => {
                     self.conn.fatal(&PgError::fatal(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
+                    return;
+                }
+                // serve() then rolls the transaction back and returns the backend connection.
+                _ = sleep_or_never(idle_limit) => {
+                    log::info!("session {}: terminating connection due to idle-in-transaction timeout", self.pid);
+                    self.conn.fatal(&PgError::fatal(sqlstate::IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "terminating connection due to idle-in-transaction timeout")).await;
                     return;
                 }
             };
@@ -342,6 +355,7 @@ impl Session {
                 continue;
             }
             let _statement = self.cancel.statement();
+            ready = matches!(msg, Message::Query(_) | Message::Sync);
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
@@ -949,6 +963,14 @@ fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Pa
         })?
     };
     Ok((sql, bound))
+}
+
+/// Sleep for `limit`, or forever when there is none.
+async fn sleep_or_never(limit: Option<std::time::Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Close a backend result set (a blocking call); a failure is only logged there.
