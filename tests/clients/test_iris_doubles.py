@@ -3,7 +3,8 @@
 program runs on the gateway must give what it gives on PostgreSQL 15. The steps are those
 IRIS can support (no COPY, no catalog: those are the other files' xfails already).
 
-Each program runs once per backend, on a gateway of its own over a fresh double."""
+Each program runs once per backend, on a gateway of its own over a fresh double, logging in
+with a password by SCRAM-SHA-256 like the rest of the matrix."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import PASSWORD, scram_args
 from helpers.targets import Target
 from test_iris_e2e import Server
 
@@ -92,10 +94,11 @@ def iris_gateways():
 
     def get(backend: str) -> Target:
         if backend not in started:
-            server = Server(backend, Path(tempfile.mkdtemp(prefix=f"iris-double-{backend}-")))
+            data = Path(tempfile.mkdtemp(prefix=f"iris-double-{backend}-"))
+            server = Server(backend, data, *scram_args(Path(tempfile.mkdtemp(prefix="iris-double-scram-")), "u"))
             started[backend] = (server, Target(f"iris-{backend}", "127.0.0.1", server.port,
                                                f"postgresql://u@127.0.0.1:{server.port}/d",
-                                               user="u", dbname="d"))
+                                               user="u", dbname="d", password=PASSWORD))
         return started[backend][1]
 
     yield get
