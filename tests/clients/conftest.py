@@ -6,6 +6,7 @@ scripts/client-matrix.py turns into docs/clients.md."""
 from __future__ import annotations
 
 import subprocess
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -126,6 +127,7 @@ PROGRAMS = {
     "ruby-pg": (None, lambda _: [need("ruby", "ruby-pg"), str(SCRIPTS / "ruby_pg_steps.rb")], "t_ruby_pg", None),
     "php-pdo": (None, lambda _: [need("php", "php-cli php-pgsql"), str(SCRIPTS / "php_pdo_steps.php")],
                 "t_php_pdo", None),
+    "django": (None, lambda _: [sys.executable, str(SCRIPTS / "django_steps.py")], "t_django", None),
     "perl-dbd-pg": (None, lambda _: [need("perl", "libdbd-pg-perl"), str(SCRIPTS / "perl_dbd_pg_steps.pl")],
                     "t_perl_dbd", None),
 }
