@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from helpers.pgcluster import PgCluster
-from test_catalog_psql import SCHEMA
+from test_catalog_psql import PUBLIC_SCHEMA
 from test_iris_e2e import Server
 
-IRIS_SCHEMA = [s for s in SCHEMA.split(";") if s.strip() and "comment on" not in s]
+# The fakes model IRIS's SQLUser schema only (test_catalog_psql's second schema is sqlite's).
+IRIS_SCHEMA = [s for s in PUBLIC_SCHEMA.split(";") if s.strip() and "comment on" not in s]
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,10 @@
 """psql's describe commands on the gateway give PostgreSQL 15's rows.
 
-One schema on a fresh PostgreSQL 15 and a fresh gateway (sqlite backend): tables with
-a serial key, a composite primary key, a foreign key, a unique constraint, a unique
-and a multi-column index, defaults, NOT NULL, a view, comments on a table and a
-column. psql runs with -X -A -t (rows only); OIDs, sizes, owners and access
-privileges are left out of the comparison. The sqlite backend has one schema
-(`public`), so the second-schema case runs on the IRIS doubles (test_catalog_iris.py).
+Two schemas on a fresh PostgreSQL 15 and a fresh gateway (sqlite backend): tables
+with a serial key, a composite primary key, foreign keys (within a schema, and from
+each schema to the other), a unique constraint, a unique and a multi-column index,
+defaults, NOT NULL, a view, comments on a table and a column. psql runs with -X -A -t
+(rows only); OIDs, sizes, owners and access privileges are left out of the comparison.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from helpers.gateway import GatewayProcess, stop_checked
 from helpers.pgcluster import PgCluster
 from helpers.targets import Target
 
-SCHEMA = """
+PUBLIC_SCHEMA = """
 create table dept (id serial primary key, name varchar(40) not null unique, budget numeric(12,2) default 0);
 create table emp (id integer not null, dept_id integer references dept(id), seq integer not null,
                   email text, active boolean default true, primary key (id, seq));
@@ -27,6 +26,21 @@ create view emp_view as select id, email from emp;
 comment on table dept is 'departments';
 comment on column dept.name is 'dept name';
 """
+# The second schema; `refund` (public) references sales.orders.
+SALES_SCHEMA = """
+create schema sales;
+create table sales.orders (id serial primary key, dept_id integer not null references dept(id),
+                           emp_id integer, emp_seq integer, total numeric(10,2) default 0,
+                           foreign key (emp_id, emp_seq) references emp (id, seq));
+create table sales.item (order_id integer references sales.orders(id), sku text, qty integer default 1,
+                         primary key (order_id, sku));
+create index orders_total on sales.orders (total);
+create view sales.big_orders as select id, total from sales.orders;
+create table refund (id integer primary key, order_id integer references sales.orders(id));
+comment on table sales.orders is 'orders';
+comment on column sales.item.qty is 'how many';
+"""
+SCHEMA = PUBLIC_SCHEMA + ";" + SALES_SCHEMA
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +84,16 @@ COMMANDS = {
     r"\d emp": None,
     r"\d+ emp": None,
     r"\d emp_view": None,
+    r"\dt sales.*": [0, 1, 2],
+    r"\dt *.o*": [0, 1, 2],
+    r"\dt public.*": [0, 1, 2],
+    r"\dv sales.*": [0, 1, 2],
+    r"\di sales.*": [0, 1, 2, 4],
+    r"\ds sales.*": [0, 1, 2],
+    r"\d sales.orders": None,
+    r"\d+ sales.orders": None,
+    r"\d+ sales.item": None,
+    r"\d refund": None,
 }
 
 
@@ -86,7 +110,8 @@ def test_psql_describe_matches_postgres(both, command):
     assert cut(_rows(gw, command)) == expected
 
 
-@pytest.mark.parametrize("command", [r"\d dept", r"\d emp", r"\d+ emp", r"\d emp_view"])
+@pytest.mark.parametrize("command", [r"\d dept", r"\d emp", r"\d+ emp", r"\d emp_view", r"\d sales.orders",
+                                     r"\d sales.item", r"\d refund", r"\d sales.big_orders"])
 def test_psql_describe_footers_match_postgres(both, command):
     """The full \\d output: title, columns, and the footers (indexes with their
     definitions, foreign keys, referenced by, view definition left out)."""

@@ -52,6 +52,36 @@ pub const PROCS: &[(i64, &str, u32)] = &[
     (2026, "pg_backend_pid", 23),
 ];
 
+/// A type's input, output, receive and send functions as (oid, name, result type):
+/// PostgreSQL's, or for an extension's type (pgvector) `vector_in` .. with OIDs like
+/// user objects.
+fn io_procs(t: &PgType) -> [(i64, String, i64); 4] {
+    if let Some(procs) = super::io_procs::of(t) {
+        return procs.map(|(oid, name)| (oid, name.to_string(), 0));
+    }
+    let ty = t.oid as i64;
+    let result = [ty, super::io_procs::CSTRING, ty, types::BYTEA.oid as i64];
+    let suffixes = ["in", "out", "recv", "send"];
+    std::array::from_fn(|i| {
+        let name = format!("{}_{}", t.name, suffixes[i]);
+        (super::snapshot::hash_oid(&format!("function {name}")), name, result[i])
+    })
+}
+
+/// Every pg_proc row: the functions clients look up by name, and the types' I/O
+/// functions, as (oid, name, result type).
+pub fn procs() -> Vec<(i64, String, i64)> {
+    let mut all: Vec<(i64, String, i64)> =
+        PROCS.iter().map(|(oid, name, ret)| (*oid, name.to_string(), *ret as i64)).collect();
+    all.extend(super::io_procs::all().into_iter().map(|(oid, name, ret)| (oid, name.to_string(), ret)));
+    for t in types::all_types() {
+        if super::io_procs::of(t).is_none() {
+            all.extend(io_procs(t));
+        }
+    }
+    all
+}
+
 /// pg_class and pg_attribute rows of the catalog's own relations (`\\d pg_class`,
 /// tools browsing pg_catalog); `facts` learns their names for regclass.
 pub fn fill_own_relations(db: &Connection, facts: &mut super::snapshot::Facts) -> Result<()> {
@@ -154,11 +184,7 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
     for t in types::all_types() {
         let ns = if t.namespace() == "public" { 2200 } else { PG_CATALOG_NS };
         let array = t.kind == Kind::Array;
-        let (input, output, recv, send) = if array {
-            ("array_in".to_string(), "array_out".to_string(), "array_recv".to_string(), "array_send".to_string())
-        } else {
-            (format!("{}in", t.name), format!("{}out", t.name), format!("{}recv", t.name), format!("{}send", t.name))
-        };
+        let [input, output, recv, send] = io_procs(t).map(|(oid, _, _)| oid);
         let collation: i64 = if t.kind == Kind::Text && t.name != "char" { 100 } else { 0 };
         let typtype = if t.name == "unknown" { "p" } else { "b" };
         let align = if t.typlen == 8 {
@@ -274,14 +300,14 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
         )?;
     }
     insert(db, "pg_extension", &[&13577, &"plpgsql", &BOOTSTRAP_USER, &PG_CATALOG_NS, &false, &"1.0", &NULL, &NULL])?;
-    for (oid, name, ret) in PROCS {
-        let kind = "f";
+    for (oid, name, ret) in procs() {
+        let retset = name == "unnest" || name.starts_with("generate");
         insert(
             db,
             "pg_proc",
             &[
-                oid,
-                name,
+                &oid,
+                &name,
                 &PG_CATALOG_NS,
                 &BOOTSTRAP_USER,
                 &12,
@@ -289,23 +315,23 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
                 &0.0,
                 &0,
                 &"-",
-                &kind,
+                &"f",
                 &false,
                 &false,
                 &true,
-                &(*name == "unnest" || name.starts_with("generate")),
+                &retset,
                 &"s",
                 &"s",
                 &0,
                 &0,
-                &(*ret as i64),
+                &ret,
                 &"",
                 &NULL,
                 &NULL,
                 &NULL,
                 &NULL,
                 &NULL,
-                name,
+                &name,
                 &NULL,
                 &NULL,
                 &NULL,

@@ -468,6 +468,16 @@ pub fn register(
     });
     f!("pgw_regrole_out", 1, |c| Ok(int(c, 0).map(|o| if o == 10 { "postgres".into() } else { o.to_string() })));
     let fx = facts.clone();
+    f!("pgw_regproc_in", 1, move |c| {
+        Ok(match c.get_raw(0) {
+            ValueRef::Integer(n) => Some(n),
+            _ => text(c, 0).map(|t| {
+                let name = split_qualified(&t).pop().unwrap_or_default();
+                t.trim().parse().unwrap_or_else(|_| fx.procs.iter().find(|(_, v)| **v == name).map_or(0, |(k, _)| *k))
+            }),
+        })
+    });
+    let fx = facts.clone();
     f!("pgw_regproc_out", 1, move |c| {
         Ok(match c.get_raw(0) {
             ValueRef::Integer(0) => Some("-".to_string()),

@@ -12,6 +12,7 @@
 mod arrays;
 mod builtin;
 pub mod functions;
+mod io_procs;
 pub mod relations;
 pub mod snapshot;
 pub mod views;
@@ -31,6 +32,8 @@ pub use snapshot::Snapshot;
 /// One built catalog database.
 pub struct Engine {
     db: Mutex<Connection>,
+    /// Names of pg_proc OIDs: a regproc column shows the name.
+    facts: Arc<snapshot::Facts>,
     session: Arc<Mutex<SessionInfo>>,
     /// The DDL generation this snapshot was taken at.
     generation: u64,
@@ -79,6 +82,7 @@ impl Engine {
     fn build(snap: &Snapshot, settings: &[(String, String)], generation: u64) -> PgResult<Engine> {
         let db = Connection::open_in_memory().map_err(engine_err)?;
         let session = Arc::new(Mutex::new(SessionInfo { user: "postgres".into(), database: "postgres".into() }));
+        let mut procs = Arc::default();
         (|| -> rusqlite::Result<()> {
             db.execute_batch("PRAGMA case_sensitive_like = ON; BEGIN")?;
             for r in relations::RELATIONS {
@@ -87,10 +91,12 @@ impl Engine {
             builtin::fill(&db, settings)?;
             let mut facts = snapshot::fill(&db, snap)?;
             builtin::fill_own_relations(&db, &mut facts)?;
-            for (oid, name, _) in builtin::PROCS {
-                facts.procs.insert(*oid, name.to_string());
+            for (oid, name, _) in builtin::procs() {
+                facts.procs.insert(oid, name);
             }
-            functions::register(&db, Arc::new(facts), session.clone(), settings)?;
+            let facts = Arc::new(facts);
+            procs = facts.clone();
+            functions::register(&db, facts, session.clone(), settings)?;
             snapshot::resolve_foreign_keys(&db)?;
             for v in views::VIEWS {
                 let (create, fill) = views::materialize_sql(v);
@@ -100,7 +106,7 @@ impl Engine {
             db.execute_batch("COMMIT")
         })()
         .map_err(engine_err)?;
-        Ok(Engine { db: Mutex::new(db), session, generation })
+        Ok(Engine { db: Mutex::new(db), facts: procs, session, generation })
     }
 
     /// Run a translated catalog query. `types_hint[i]` is the type the PostgreSQL text
@@ -135,7 +141,12 @@ impl Engine {
             while let Some(row) = result.next().map_err(engine_err)? {
                 let mut out = Vec::with_capacity(columns.len());
                 for (i, (_, ty)) in columns.iter().enumerate() {
-                    out.push(text_of(row.get_ref(i).map_err(engine_err)?, ty));
+                    out.push(match row.get_ref(i).map_err(engine_err)? {
+                        ValueRef::Integer(oid) if ty.oid == types::REGPROC.oid => {
+                            Some(self.facts.procs.get(&oid).cloned().unwrap_or_else(|| oid.to_string()))
+                        }
+                        v => text_of(v, ty),
+                    });
                 }
                 rows.push(out);
             }

@@ -145,6 +145,16 @@ pub const BOOTSTRAP_USER: i64 = 10;
 pub const DATABASE_OID: i64 = 5;
 const FIRST_USER_OID: u32 = 16384;
 
+/// The OID a hash of `key` gives, in the user objects' range.
+pub fn hash_oid(key: &str) -> i64 {
+    let mut h: u32 = 0x811c9dc5;
+    for b in key.bytes() {
+        h = (h ^ b as u32).wrapping_mul(0x0100_0193);
+    }
+    let span = (i32::MAX as u32) - FIRST_USER_OID;
+    (FIRST_USER_OID + h % span) as i64
+}
+
 /// Stable OIDs: a hash of what the object is, so an object keeps its OID across
 /// snapshots (clients cache them between two queries of one `\d`).
 pub struct Oids {
@@ -157,12 +167,7 @@ impl Oids {
     }
 
     pub fn of(&mut self, key: &str) -> i64 {
-        let mut h: u32 = 0x811c9dc5;
-        for b in key.bytes() {
-            h = (h ^ b as u32).wrapping_mul(0x0100_0193);
-        }
-        let span = (i32::MAX as u32) - FIRST_USER_OID;
-        let mut oid = (FIRST_USER_OID + h % span) as i64;
+        let mut oid = hash_oid(key);
         while let Some(k) = self.used.get(&oid) {
             if k == key {
                 return oid;

@@ -9,8 +9,10 @@ mod authenticate;
 mod catalog;
 mod columns;
 mod copy;
+mod cursors;
 mod extended;
 mod local;
+mod prepare;
 mod shapes;
 mod startup;
 #[cfg(test)]
@@ -233,6 +235,8 @@ pub struct Session {
     pid: i32,
     /// Where a CancelRequest finds the statement this session runs.
     cancel: Arc<CancelSlot>,
+    /// SQL-level cursors (DECLARE).
+    cursors: cursors::Cursors,
 }
 
 /// Serve one client connection from accept to close.
@@ -286,6 +290,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         database: param("database"),
         pid: registration.pid,
         cancel: registration.cancel.clone(),
+        cursors: cursors::Cursors::default(),
     };
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
@@ -297,6 +302,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     }
     // Whatever ended the session, hand the backend connection back clean.
     session.close_portals().await;
+    session.close_all_cursors().await;
     if let Some(mut lease) = session.lease.take() {
         if session.tx != Tx::Idle {
             let conn = lease.conn();
@@ -474,6 +480,7 @@ impl Session {
                     lease.mark_broken();
                 }
                 self.portals.clear();
+                self.cursors = cursors::Cursors::default();
                 self.lease = None;
                 self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed { Tx::Failed } else { Tx::Idle };
             }
@@ -498,11 +505,14 @@ impl Session {
     }
 
     /// Give the backend connection back to the pool when nothing needs it: no
-    /// transaction (the gateway's implicit ones end at Sync) and no open result.
+    /// transaction (the gateway's implicit ones end at Sync) and no open result (a
+    /// WITH HOLD cursor keeps it).
     async fn release_if_idle(&mut self) {
         if self.tx == Tx::Idle {
             self.close_portals().await;
-            self.lease = None;
+            if !self.cursors.hold_backend() {
+                self.lease = None;
+            }
         }
     }
 
@@ -547,6 +557,7 @@ impl Session {
             be::parameter_status(&mut self.conn.out, &name, &value);
         }
         self.close_portals().await;
+        self.cursors_at_transaction_end(method == "commit").await;
         let result = self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await;
         if std::mem::take(&mut self.ddl_in_tx) {
             self.ctx.schema_changed();
@@ -621,6 +632,7 @@ impl Session {
                     }
                     self.statements.clear();
                     self.close_portals().await;
+                    self.close_all_cursors().await;
                     for (n, v) in self.settings.reset("all")? {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
@@ -630,6 +642,13 @@ impl Session {
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Copy(copy) => self.copy(copy).await,
+            Action::Declare(d) => self.declare_cursor(d, params).await,
+            Action::Fetch(f) => self.fetch_cursor(f, result_formats, describe_rows).await,
+            Action::CloseCursor(name) => self.close_sql_cursor(name.as_deref()).await,
+            Action::Prepare(p) => self.prepare_sql(p).await,
+            Action::ExecutePrepared { name, args } => {
+                self.execute_prepared(name, args, result_formats, describe_rows).await
+            }
             Action::Execute { .. } => {
                 let key = shape_key(stmt, text, &[]);
                 let expect = Expect {
@@ -640,20 +659,25 @@ impl Session {
                     describe_rows,
                     limit: None,
                 };
-                match self.start(stmt, params, expect).await? {
-                    Started::Command(count) => Ok(Done { tag: stmt.tag.render(count.max(0) as u64) }),
-                    Started::Rows { plan, sent, cursor, .. } => {
-                        let mut rows = sent;
-                        if let Some(cursor) = cursor {
-                            let streamed = self.stream_rows(&cursor, &plan, None).await;
-                            if streamed.as_ref().map_or(true, |(_, done)| !done) {
-                                close_cursor(cursor).await;
-                            }
-                            rows += streamed?.0;
-                        }
-                        Ok(Done { tag: stmt.tag.render(rows) })
+                self.run_to_end(stmt, params, expect).await
+            }
+        }
+    }
+
+    /// Run a backend statement and send all its rows.
+    async fn run_to_end(&mut self, stmt: &Translated, params: &[Param], expect: Expect<'_>) -> PgResult<Done> {
+        match self.start(stmt, params, expect).await? {
+            Started::Command(count) => Ok(Done { tag: stmt.tag.render(count.max(0) as u64) }),
+            Started::Rows { plan, sent, cursor, .. } => {
+                let mut rows = sent;
+                if let Some(cursor) = cursor {
+                    let streamed = self.stream_rows(&cursor, &plan, None).await;
+                    if streamed.as_ref().map_or(true, |(_, done)| !done) {
+                        close_cursor(cursor).await;
                     }
+                    rows += streamed?.0;
                 }
+                Ok(Done { tag: stmt.tag.render(rows) })
             }
         }
     }
@@ -838,6 +862,10 @@ impl Session {
                 return Err(e);
             }
         };
+        if self.tx == Tx::Failed {
+            // Only ROLLBACK TO SAVEPOINT runs here in a failed transaction: it repairs it.
+            self.tx = Tx::Explicit;
+        }
         total += ran.rowcount.max(0);
         let count = if *rowcount == RowCount::Sum { total } else { ran.rowcount };
         let cursor: Option<Arc<dyn Cursor>> = ran.cursor.map(Arc::from);

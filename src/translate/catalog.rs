@@ -4,7 +4,7 @@
 //! `COLLATE pg_catalog.default`, arrays (`= ANY`, `ARRAY(..)`, `array_agg`, subscripts)
 //! and set-returning functions in FROM (`unnest`, `generate_series`, `generate_subscripts`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -192,6 +192,7 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     let original = stmt;
     let mut stmt = stmt.clone();
     mark_reg_outputs(&mut stmt);
+    table_oids(&mut stmt);
     let mut rw = Rewrite { error: None };
     let _ = VisitMut::visit(&mut stmt, &mut rw);
     if let Some(e) = rw.error {
@@ -200,6 +201,54 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     let param_types = param_types(&original);
     let (sql, params) = super::params::to_question_marks(&stmt.to_string());
     Ok(Some(CatalogQuery { sql, params, names, types, param_types }))
+}
+
+/// `c.tableoid`, a system column the engine's tables lack, is the OID of the catalog
+/// relation `c` reads (DBD::Pg's table_info joins pg_description on it, psql's `\dL`).
+fn table_oids(stmt: &mut Statement) {
+    let known: HashMap<(String, String), i64> = relations::own_relations()
+        .into_iter()
+        .map(|(oid, schema, name, _, _)| ((schema.to_string(), name.to_string()), oid))
+        .collect();
+    struct Aliases<'a> {
+        known: &'a HashMap<(String, String), i64>,
+        oids: HashMap<String, i64>,
+    }
+    impl Visitor for Aliases<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<()> {
+            if let TableFactor::Table { name, alias, args: None, .. } = t {
+                let schema = first_lower(name).unwrap_or_else(|| "pg_catalog".into());
+                if let Some(oid) = self.known.get(&(schema, last_lower(name))) {
+                    let alias = alias.as_ref().map_or_else(|| last_lower(name), |a| a.name.value.to_lowercase());
+                    self.oids.insert(alias, *oid);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    struct Replace(HashMap<String, i64>);
+    impl VisitorMut for Replace {
+        type Break = ();
+        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
+            let oid = match e {
+                Expr::CompoundIdentifier(p) if p.len() == 2 && p[1].value.eq_ignore_ascii_case("tableoid") => {
+                    self.0.get(&p[0].value.to_lowercase()).copied()
+                }
+                Expr::Identifier(i) if i.value.eq_ignore_ascii_case("tableoid") && self.0.len() == 1 => {
+                    self.0.values().next().copied()
+                }
+                _ => None,
+            };
+            if let Some(oid) = oid {
+                *e = num(oid);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut aliases = Aliases { known: &known, oids: HashMap::new() };
+    let _ = Visit::visit(&*stmt, &mut aliases);
+    let _ = VisitMut::visit(stmt, &mut Replace(aliases.oids));
 }
 
 /// `x::regclass` in a select list, and `x::regclass::text` anywhere, print the name:
@@ -347,6 +396,7 @@ impl Rewrite {
                     "regclass" => func("pgw_regclass_in", vec![inner]),
                     "regtype" => func("pgw_regtype_in", vec![inner]),
                     "regnamespace" => func("pgw_regnamespace_in", vec![inner]),
+                    "regproc" => func("pgw_regproc_in", vec![inner]),
                     t if is_reg_type(t) => inner,
                     "oid" | "xid" | "int2" | "int4" | "int8" | "smallint" | "integer" | "int" | "bigint" => {
                         cast(inner, ast::DataType::Custom(name("INTEGER"), vec![]))

@@ -20,6 +20,15 @@ use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub fn translate(mut stmt: Statement) -> PgResult<Output> {
+    let checks = super::sqlite_schemas::qualify(&mut stmt);
+    let mut out = translate_qualified(stmt)?;
+    if !checks.is_empty() {
+        out.statements.splice(0..0, checks);
+    }
+    Ok(out)
+}
+
+fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
     super::sqlite_srf::set_returning_in_from(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
@@ -66,7 +75,9 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
         | Statement::ReleaseSavepoint { .. }
         | Statement::Rollback { .. }
         | Statement::Explain { .. }) => Ok(Output::one(s.to_string(), returns_rows)),
-        Statement::CreateSchema { .. } => Err(refuse("CREATE SCHEMA", "the sqlite backend has one schema")),
+        Statement::CreateSchema { schema_name, if_not_exists, .. } => {
+            super::sqlite_schemas::create_schema(&schema_name, if_not_exists)
+        }
         Statement::Comment { object_type, object_name, comment, .. } => comment_on(object_type, object_name, comment),
         other => {
             Err(refuse(&format!("statement `{}`", super::utility::tag(&other).render(0)), "see docs/translation.md"))
@@ -639,8 +650,14 @@ fn drop(
     if cascade {
         return Err(refuse("DROP .. CASCADE", "drop the dependent objects first, then drop without CASCADE"));
     }
+    if object_type == ObjectType::Schema {
+        return super::sqlite_schemas::drop_schema(&names, if_exists);
+    }
     if !matches!(object_type, ObjectType::Table | ObjectType::View | ObjectType::Index) {
-        return Err(refuse(&format!("DROP {object_type}"), "the sqlite backend has tables, views and indexes only"));
+        return Err(refuse(
+            &format!("DROP {object_type}"),
+            "the sqlite backend has schemas, tables, views and indexes",
+        ));
     }
     let _ = (temporary, table);
     let statements = names

@@ -31,7 +31,7 @@ ORDER BY 1, 2, att.attnum
 
 -- case: foreignkeys
 -- source: pgcli/pgexecute.py (foreignkeys, unnest of conkey/confkey in FROM)
--- compare: rows
+-- compare: rows in any order
 SELECT s_p.nspname AS parentschema, t_p.relname AS parenttable,
        unnest((SELECT array_agg(attname ORDER BY i) FROM
                (SELECT unnest(confkey) AS attnum, generate_subscripts(confkey, 1) AS i) x

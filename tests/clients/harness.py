@@ -141,6 +141,5 @@ def xfail_on_gateway(request: pytest.FixtureRequest, target, reason: str) -> Non
 
 CATALOG = "needs pg_catalog: issue 11"
 # Gaps of the gateway no other branch closes (README "Not supported yet").
-SQL_PREPARE = "gateway gap: SQL-level PREPARE / EXECUTE are refused (0A000); protocol-level prepare works"
 NUMERIC_SCALE = ("gateway gap (sqlite backend): a literal cast to unconstrained numeric in a "
                  "select list loses its trailing zeros (1.500::numeric -> 1.5); columns keep them")

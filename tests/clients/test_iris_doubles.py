@@ -28,7 +28,7 @@ STEPS = {
                                  "literals_binary", "transaction_rollback", "error",
                                  "error_in_transaction", "prepared_reuse", "fields", "pool"]),
     "pgjdbc": ("test_pgjdbc", ["connect", "params", "types_insert", "types_text_then_binary", "literals",
-                               "transaction_rollback", "error", "prepared_reuse", "batch",
+                               "transaction_rollback", "error", "prepared_reuse", "batch", "batch_error",
                                "metadata_product"]),
     "pgx": ("test_pgx", ["connect", "params", "types_insert", "types_binary", "types_text",
                          "simple_protocol", "transaction_rollback", "error", "prepared_reuse",

@@ -23,11 +23,11 @@ from iris_pgwire.errors import BackendError, ConfigError
 
 # sqlite error text -> (SQLSTATE, message template); the first match wins.
 _ERRORS = [
-    (re.compile(r"no such table: (?:\w+\.)?(\S+)"), "42P01", 'relation "{0}" does not exist'),
+    (re.compile(r"no such table: (?:main\.|temp\.)?(\S+)"), "42P01", 'relation "{0}" does not exist'),
     (re.compile(r"no such column: (\S+)"), "42703", 'column "{0}" does not exist'),
     (re.compile(r"no such function: (\S+)"), "42883", "function {0} does not exist"),
-    (re.compile(r"table (\S+) already exists"), "42P07", 'relation "{0}" already exists'),
-    (re.compile(r"index (\S+) already exists"), "42P07", 'relation "{0}" already exists'),
+    (re.compile(r'table "?([^"\s]+)"? already exists'), "42P07", 'relation "{0}" already exists'),
+    (re.compile(r'index "?([^"\s]+)"? already exists'), "42P07", 'relation "{0}" already exists'),
     (re.compile(r"UNIQUE constraint failed: (.*)"), "23505", "duplicate key value violates unique constraint ({0})"),
     (re.compile(r"NOT NULL constraint failed: (.*)"), "23502", 'null value in column "{0}" violates not-null constraint'),
     (re.compile(r"FOREIGN KEY constraint failed"), "23503", "insert or update violates foreign key constraint"),
@@ -268,14 +268,14 @@ class SqliteBackend:
             # One in-memory database shared by all sessions of this server.
             self._target = f"file:iris_pgwire_{uuid.uuid4().hex}?mode=memory&cache=shared"
             self._keepalive = sqlite3.connect(self._target, uri=True)
-            self._keepalive.execute(sqlite_catalog.COMMENT_TABLE)
+            self._keepalive.executescript(sqlite_catalog.OWN_TABLES)
         else:
             self._target = path
             self._keepalive = None
             try:
                 probe = sqlite3.connect(path)
                 probe.execute("PRAGMA journal_mode=WAL")
-                probe.execute(sqlite_catalog.COMMENT_TABLE)
+                probe.executescript(sqlite_catalog.OWN_TABLES)
                 probe.close()
             except sqlite3.Error as e:
                 raise ConfigError(f"cannot open sqlite database {path!r}: {e}") from None
@@ -304,6 +304,8 @@ class SqliteBackend:
         """The schema for the catalog engine (pg_catalog, information_schema)."""
         conn = sqlite3.connect(self._target, uri=self._keepalive is not None, timeout=30.0)
         try:
+            # An index on a numeric column names the pg_numeric collation.
+            sql_functions.register(conn)
             return sqlite_catalog.snapshot(conn, _pg_type)
         except sqlite3.Error as e:
             raise _map_error(e) from None

@@ -5,7 +5,9 @@ described the way PostgreSQL would show the same schema: PostgreSQL's type names
 constraint and index names (``t_pkey``, ``t_a_key``, ``t_a_fkey``), an owned sequence
 ``t_id_seq`` for each auto-numbered key (``SERIAL``), defaults as ``pg_get_expr``
 prints them. Comments come from ``pgwire_comment`` (``COMMENT ON`` through the
-gateway). SQLite has one schema: everything is in ``public``.
+gateway). The database's own names are schema ``public``; the schemas CREATE SCHEMA
+made are rows of ``pgwire_schema``, and their objects are named ``"schema.name"``
+(src/translate/sqlite_schemas.rs).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ import re
 import sqlite3
 from typing import Any, Optional
 
-# Comments written by COMMENT ON (src/translate/sqlite.rs): SQLite has none of its own.
-COMMENT_TABLE = """CREATE TABLE IF NOT EXISTS pgwire_comment (
+# Comments written by COMMENT ON (src/translate/sqlite.rs): SQLite has none of its own;
+# and the schemas besides public (src/translate/sqlite_schemas.rs).
+OWN_TABLES = """CREATE TABLE IF NOT EXISTS pgwire_comment (
     relation TEXT NOT NULL, "column" TEXT NOT NULL DEFAULT '', comment TEXT,
-    PRIMARY KEY (relation, "column"))"""
+    PRIMARY KEY (relation, "column"));
+CREATE TABLE IF NOT EXISTS pgwire_schema (name TEXT PRIMARY KEY);"""
 
 _ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
 
@@ -61,32 +65,56 @@ def _columns_key(table: str, columns: list[str], suffix: str) -> str:
     return "_".join([table, *columns, suffix])
 
 
+def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+class _Names:
+    """Stored names (``"s.t"``) as (schema, name) and back."""
+
+    def __init__(self, schemas: list[str]) -> None:
+        self.schemas = schemas
+
+    def split(self, stored: str) -> tuple[str, str]:
+        schema, dot, name = stored.partition(".")
+        if dot and schema in self.schemas:
+            return schema, name
+        return "public", stored
+
+    def qualified(self, schema: str, name: str) -> str:
+        """As regclass prints it with search_path public."""
+        return name if schema == "public" else f"{schema}.{name}"
+
+
 def snapshot(conn: sqlite3.Connection, pg_type) -> dict[str, Any]:
     """The schema of ``conn``; ``pg_type(decltype)`` names a column's PostgreSQL type."""
     comments: dict[tuple[str, str], str] = {}
-    has_comments = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pgwire_comment'").fetchone()
-    if has_comments:
+    if _table_exists(conn, "pgwire_comment"):
         for rel, col, text in conn.execute('SELECT relation, "column", comment FROM pgwire_comment'):
             comments[(rel, col)] = text
+    schemas = []
+    if _table_exists(conn, "pgwire_schema"):
+        schemas = [r[0] for r in conn.execute("SELECT name FROM pgwire_schema ORDER BY name")]
+    names = _Names(schemas)
     relations = []
     objects = conn.execute(
         "SELECT name, type, sql FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").fetchall()
-    for name, kind, sql in objects:
-        if _hidden(name):
+    for stored, kind, sql in objects:
+        if _hidden(stored):
             continue
-        rel = _relation(conn, name, kind, sql or "", pg_type, comments)
+        rel = _relation(conn, stored, names, kind, sql or "", pg_type, comments)
         relations.append(rel)
         relations.extend(rel.pop("sequences"))
-    return {"schemas": ["public"], "relations": relations}
+    return {"schemas": ["public", *schemas], "relations": relations}
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _relation(conn, name, kind, sql, pg_type, comments) -> dict[str, Any]:
-    info = conn.execute(f"PRAGMA table_info({_quote(name)})").fetchall()
+def _relation(conn, stored, names, kind, sql, pg_type, comments) -> dict[str, Any]:
+    schema, name = names.split(stored)
+    info = conn.execute(f"PRAGMA table_info({_quote(stored)})").fetchall()
     autoincrement = "AUTOINCREMENT" in sql.upper()
     pk = [row[1] for row in sorted((r for r in info if r[5]), key=lambda r: r[5])]
     columns, sequences = [], []
@@ -95,15 +123,15 @@ def _relation(conn, name, kind, sql, pg_type, comments) -> dict[str, Any]:
         default = _default(dflt, typ)
         if autoincrement and pk == [col]:
             seq = f"{name}_{col}_seq"
-            default = f"nextval('{seq}'::regclass)"
-            sequences.append({"schema": "public", "name": seq, "kind": "S"})
+            default = f"nextval('{names.qualified(schema, seq)}'::regclass)"
+            sequences.append({"schema": schema, "name": seq, "kind": "S"})
         columns.append({
             "name": col, "type": typ, "not_null": bool(notnull or pkpos), "default": default,
-            "comment": comments.get((name, col)),
+            "comment": comments.get((stored, col)),
         })
     rel: dict[str, Any] = {
-        "schema": "public", "name": name, "kind": "v" if kind == "view" else "r",
-        "comment": comments.get((name, "")), "columns": columns, "sequences": sequences,
+        "schema": schema, "name": name, "kind": "v" if kind == "view" else "r",
+        "comment": comments.get((stored, "")), "columns": columns, "sequences": sequences,
         "constraints": [], "indexes": [],
     }
     if kind == "view":
@@ -113,26 +141,30 @@ def _relation(conn, name, kind, sql, pg_type, comments) -> dict[str, Any]:
     if pk:
         rel["constraints"].append({"name": f"{name}_pkey", "kind": "p", "columns": pk})
         rel["indexes"].append({"name": f"{name}_pkey", "columns": pk, "unique": True, "primary": True})
-    for _seq, index, unique, origin, _partial in conn.execute(f"PRAGMA index_list({_quote(name)})").fetchall():
+    for _seq, index, unique, origin, _partial in conn.execute(f"PRAGMA index_list({_quote(stored)})").fetchall():
         cols = [r[2] for r in conn.execute(f"PRAGMA index_info({_quote(index)})").fetchall()]
         if origin == "pk" or None in cols:
             continue
+        index = names.split(index)[1]
         if origin == "u":
             index = _columns_key(name, cols, "key")
             rel["constraints"].append({"name": index, "kind": "u", "columns": cols})
         rel["indexes"].append({"name": index, "columns": cols, "unique": bool(unique), "primary": False})
     fks: dict[int, dict[str, Any]] = {}
+    referenced: dict[int, str] = {}
     for fid, _seq, table, frm, to, on_update, on_delete, _match in conn.execute(
-            f"PRAGMA foreign_key_list({_quote(name)})").fetchall():
+            f"PRAGMA foreign_key_list({_quote(stored)})").fetchall():
+        ref_schema, ref_table = names.split(table)
+        referenced[fid] = table
         fk = fks.setdefault(fid, {
-            "kind": "f", "columns": [], "ref_schema": "public", "ref_table": table, "ref_columns": [],
+            "kind": "f", "columns": [], "ref_schema": ref_schema, "ref_table": ref_table, "ref_columns": [],
             "on_update": _ACTIONS.get(on_update.upper(), "a"), "on_delete": _ACTIONS.get(on_delete.upper(), "a"),
         })
         fk["columns"].append(frm)
         fk["ref_columns"].append(to)
-    for fk in fks.values():
+    for fid, fk in fks.items():
         if None in fk["ref_columns"]:  # REFERENCES t without columns: t's primary key
-            ref = conn.execute(f"PRAGMA table_info({_quote(fk['ref_table'])})").fetchall()
+            ref = conn.execute(f"PRAGMA table_info({_quote(referenced[fid])})").fetchall()
             fk["ref_columns"] = [r[1] for r in sorted((r for r in ref if r[5]), key=lambda r: r[5])]
         fk["name"] = _columns_key(name, fk["columns"], "fkey")
         rel["constraints"].append(fk)

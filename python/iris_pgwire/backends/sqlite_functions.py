@@ -8,6 +8,7 @@
   stored into numeric(p,s) columns are rounded to s places, as PostgreSQL stores them.
 - ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
   overflows on large integers), scaled like PostgreSQL's.
+- ``pgw_check(cond, sqlstate, message)``: the translator's guards (a schema exists).
 - ``now()``, ``gen_random_uuid()``; regular expressions, array text and
   generate_series/unnest rows in ``sqlite_sets``.
 
@@ -51,6 +52,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_aggregate("pg_avg", 1, Avg)
     conn.create_function("now", 0, _now)
     conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
+    conn.create_function("pgw_check", 3, check)
     sqlite_sets.register(conn, _raise)
 
 
@@ -64,6 +66,14 @@ def take_raised() -> Optional[BackendError]:
 def _raise(error: BackendError) -> None:
     _raised.error = error
     raise error
+
+
+def check(condition: Any, sqlstate: str, message: str) -> int:
+    """The translator's guard statements (src/translate/sqlite_schemas.rs): raise
+    ``sqlstate`` unless ``condition`` holds."""
+    if not condition:
+        _raise(BackendError(sqlstate, message))
+    return 1
 
 
 def _as_decimal(value: Any) -> Optional[decimal.Decimal]:
