@@ -38,7 +38,7 @@ def test_login_requires_the_password(target):
     """The matrix's servers require SCRAM-SHA-256 (tests/clients/conftest.py): a wrong
     password is refused, the right one is used."""
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        psycopg.connect(target.dsn.replace("S3cret", "wrong"), connect_timeout=10)
+        psycopg.connect(target.dsn, password="wrong", connect_timeout=10)
     with psycopg.connect(target.dsn, connect_timeout=10) as c:
         assert c.pgconn.used_password
 
