@@ -420,7 +420,8 @@ impl Session {
                 // PostgreSQL runs the statements of one Query message as one transaction.
                 let many = stmts.len() > 1;
                 for (i, stmt) in stmts.iter().enumerate() {
-                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. }) {
+                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. } | Action::Declare(_))
+                    {
                         if let Err(e) = self.backend_call(|b| b.begin()).await {
                             self.send_error(&e);
                             break;
