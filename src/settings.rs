@@ -285,6 +285,19 @@ fn command_line_settings(options: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// A time setting as PostgreSQL shows it: in the largest unit that holds it exactly
+/// (`300ms`, `5s`, `2min`, `1h`, `1d`), `0` when off.
+fn format_ms(ms: i64) -> String {
+    if ms == 0 {
+        return "0".into();
+    }
+    let units = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "min"), (1000, "s")];
+    match units.iter().find(|(size, _)| ms % size == 0) {
+        Some((size, unit)) => format!("{}{unit}", ms / size),
+        None => format!("{ms}ms"),
+    }
+}
+
 /// SQL spellings of settings: `SHOW TRANSACTION ISOLATION LEVEL`, `SET TIME ZONE`.
 fn canonical_key(name: &str) -> String {
     let key = name.trim().to_ascii_lowercase();
@@ -315,7 +328,7 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
         "timezone" => TimeZone::parse(value)?.name().to_owned(),
         "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
         "idle_in_transaction_session_timeout" => match parse_duration_ms(value) {
-            Some(ms) if (0..=i64::from(i32::MAX)).contains(&ms) => value.trim().trim_matches('\'').to_owned(),
+            Some(ms) if (0..=i64::from(i32::MAX)).contains(&ms) => format_ms(ms),
             _ => {
                 return Err(PgError::new(
                     sqlstate::INVALID_PARAMETER_VALUE,
@@ -364,9 +377,12 @@ mod tests {
         s.set_default("idle_in_transaction_session_timeout", "2s").unwrap();
         assert_eq!(s.idle_in_transaction_timeout(), Some(std::time::Duration::from_secs(2)));
         s.apply_startup("options", "-c idle_in_transaction_session_timeout=300  --application-name=my\\ app");
-        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "300");
+        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "300ms");
         assert_eq!(s.show("application_name").unwrap(), "my app");
-        s.set("idle_in_transaction_session_timeout", Some("0"), false).unwrap();
+        for (set, shown) in [("90000", "90s"), ("'1.5min'", "90s"), ("2h", "2h"), ("1500us", "2ms"), ("0", "0")] {
+            s.set("idle_in_transaction_session_timeout", Some(set), false).unwrap();
+            assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), shown, "{set}");
+        }
         assert_eq!(s.idle_in_transaction_timeout(), None);
         s.reset("idle_in_transaction_session_timeout").unwrap();
         assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "2s");

@@ -297,6 +297,23 @@ def test_password_method_needs_tls_unless_allowed(gateway_factory, tmp_path):
     assert login_code(relaxed, "alice", "px") == "28P01"
 
 
+def test_password_not_utf8_is_a_wrong_password(gateway_factory, tmp_path):
+    """Bytes that are not UTF-8 are compared as they are (PostgreSQL's SASLprep fallback): 28P01, not 08P01."""
+    users = tmp_path / "users"
+    add_user(users, "alice", "caf\u00e9")
+    hba = write_hba(tmp_path / "hba", "host all all 127.0.0.1/32 password")
+    gw = gateway_factory("--hba-file", hba, "--users-file", str(users), "--allow-password-without-tls")
+    conn = RawConn(gw.host, gw.port)
+    conn.send(startup_packet(user="alice"))
+    tag, body = conn.read_message()
+    assert tag == b"R" and scram.auth_code(body) == 3  # AuthenticationCleartextPassword
+    conn.send(message(b"p", "caf\u00e9".encode("latin-1") + b"\0"))
+    err = error_or_close(conn)
+    assert err and err["C"] == "28P01" and err["M"] == 'password authentication failed for user "alice"'
+    with psycopg.connect(dsn(gw, "alice", "caf\u00e9")) as ok:
+        assert ok.execute("select 1").fetchone() == (1,)
+
+
 def raw_from(source: str, gw, user: str = "u", database: str = "d") -> dict | None:
     """A startup packet from a chosen loopback source address; the error fields, or None if admitted."""
     sock = socket.socket()

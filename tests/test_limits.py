@@ -155,6 +155,11 @@ def test_idle_in_failed_transaction_and_zero_disables(target):
         off.execute("rollback")
         with pytest.raises(psycopg.errors.InvalidParameterValue):
             off.execute("set idle_in_transaction_session_timeout = 'soon'")
+        shown = []
+        for value in ("300", "'5s'", "90000", "'2min'", "'1h'", "0"):
+            off.execute(f"set idle_in_transaction_session_timeout = {value}")
+            shown += off.execute("show idle_in_transaction_session_timeout").fetchone()
+        assert shown == ["300ms", "5s", "90s", "2min", "1h", "0"]
 
 
 def test_idle_in_transaction_flag_default_releases_the_backend_connection(gateway_factory):

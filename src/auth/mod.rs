@@ -142,7 +142,7 @@ mod tests {
         std::thread::sleep(Duration::from_millis(250));
         assert!(!auth.locked_out(a));
         let (known, found) = auth.verifier("nobody");
-        assert!(!found && !known.matches(""));
+        assert!(!found && !known.matches(b""));
     }
 
     #[test]

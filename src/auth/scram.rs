@@ -53,18 +53,25 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The password SCRAM derives keys from: SASLprep (RFC 4013) normalised, as PostgreSQL
-/// and libpq do. A password SASLprep refuses (prohibited or unassigned characters, bad
-/// bidirectional text) is used as given, as PostgreSQL does, so such passwords still work
-/// with clients that send them unnormalised.
-pub fn prepared_password(password: &str) -> Cow<'_, str> {
-    stringprep::saslprep(password).unwrap_or(Cow::Borrowed(password))
+/// and libpq do. A password SASLprep refuses (not UTF-8, prohibited or unassigned
+/// characters, bad bidirectional text) is used as given, as PostgreSQL does, so such
+/// passwords still work with clients that send them unnormalised.
+pub fn prepared_password(password: &[u8]) -> Cow<'_, [u8]> {
+    match std::str::from_utf8(password).map(stringprep::saslprep) {
+        Ok(Ok(Cow::Owned(prepared))) => Cow::Owned(prepared.into_bytes()),
+        _ => Cow::Borrowed(password),
+    }
 }
 
 impl Verifier {
     /// Derive a verifier from a password (SASLprep, then PBKDF2-HMAC-SHA-256, as PostgreSQL does).
     pub fn from_password(password: &str, salt: &[u8], iterations: u32) -> Verifier {
-        let password = prepared_password(password);
-        let salted = pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password.as_bytes(), salt, iterations);
+        Verifier::from_password_bytes(password.as_bytes(), salt, iterations)
+    }
+
+    /// The same for a password as the client sent it, which need not be UTF-8.
+    pub fn from_password_bytes(password: &[u8], salt: &[u8], iterations: u32) -> Verifier {
+        let salted = pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(&prepared_password(password), salt, iterations);
         let client_key = hmac(&salted, b"Client Key");
         Verifier {
             iterations,
@@ -104,8 +111,8 @@ impl Verifier {
     }
 
     /// Does `password` match? (clear-text `password` method against a users-file entry)
-    pub fn matches(&self, password: &str) -> bool {
-        let other = Verifier::from_password(password, &self.salt, self.iterations);
+    pub fn matches(&self, password: &[u8]) -> bool {
+        let other = Verifier::from_password_bytes(password, &self.salt, self.iterations);
         ct_eq(&other.stored_key, &self.stored_key) & ct_eq(&other.server_key, &self.server_key)
     }
 }
@@ -318,7 +325,7 @@ mod tests {
         let v = Verifier::parse(stored).unwrap();
         assert_eq!(v.encode(), stored);
         assert_eq!(Verifier::from_password("pencil", &v.salt, 4096), v);
-        assert!(v.matches("pencil") && !v.matches("Pencil"));
+        assert!(v.matches(b"pencil") && !v.matches(b"Pencil"));
         let mut ex = Exchange::new(v, None);
         let bare = "n=user,r=rOprNGfwEbeRWgbNEkqO";
         let first = ex.sent_first("n", "", bare, "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0".into(), false);
@@ -398,18 +405,21 @@ mod tests {
     #[test]
     fn saslprep_normalises_and_falls_back_to_the_raw_password() {
         // RFC 4013 section 3's examples: soft hyphen mapped to nothing, NFKC.
-        assert_eq!(prepared_password("I\u{ad}X"), "IX");
-        assert_eq!(prepared_password("\u{aa}"), "a");
-        assert_eq!(prepared_password("\u{2168}"), "IX");
+        let prep = |p: &str| String::from_utf8(prepared_password(p.as_bytes()).into_owned()).unwrap();
+        assert_eq!(prep("I\u{ad}X"), "IX");
+        assert_eq!(prep("\u{aa}"), "a");
+        assert_eq!(prep("\u{2168}"), "IX");
         // Non-ASCII spaces become U+0020.
-        assert_eq!(prepared_password("a\u{a0}b"), "a b");
-        // Prohibited (private use, control) or bad bidi: the password as given.
+        assert_eq!(prep("a\u{a0}b"), "a b");
+        // Prohibited (private use, control), bad bidi or not UTF-8: the password as given.
         for raw in ["ab\u{e000}", "a\u{7}", "\u{627}1"] {
-            assert_eq!(prepared_password(raw), raw);
+            assert_eq!(prep(raw), raw);
         }
+        assert_eq!(prepared_password(b"caf\xe9"), &b"caf\xe9"[..]);
         let salt = b"0123456789abcdef";
         assert_eq!(Verifier::from_password("\u{2168}", salt, 4096), Verifier::from_password("IX", salt, 4096));
-        assert!(Verifier::from_password("IX", salt, 4096).matches("I\u{ad}X"));
+        assert!(Verifier::from_password("IX", salt, 4096).matches("I\u{ad}X".as_bytes()));
+        assert!(Verifier::from_password_bytes(b"caf\xe9", salt, 4096).matches(b"caf\xe9"));
     }
 
     #[test]
