@@ -101,9 +101,9 @@ def client_version() -> str:
 
 
 @pytest.fixture
-def project(target, tmp_path, monkeypatch):
-    """A fresh Alembic project on `target`; its tables named after the test's own prefix."""
-    prefix = f"al_{tmp_path.name[-12:].strip('_').lower()}"
+def project(target, tmp_path, monkeypatch, table_name):
+    """A fresh Alembic project on `target`; its tables' names start with a prefix of its own."""
+    prefix = table_name
     ini = tmp_path / "alembic.ini"
     command.init(Config(str(ini)), str(tmp_path / "migrations"))
     env = tmp_path / "migrations" / "env.py"

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use sqlx::postgres::{PgConnectOptions, PgRow};
-use sqlx::{Column, Connection, Executor, PgConnection, Row, Statement, TypeInfo};
+use sqlx::{AssertSqlSafe, Column, Connection, Executor, PgConnection, Row, SqlSafeStr, Statement, TypeInfo};
 use uuid::Uuid;
 
 type R = Result<Value, Box<dyn std::error::Error>>;
@@ -76,7 +76,8 @@ async fn main() {
     };
     let c = &mut conn;
     let t = table.as_str();
-    step(&mut out, "connect", async { Ok(json!(sqlx::query_scalar::<_, i32>("select 1").fetch_one(&mut *c).await?)) }).await;
+    step(&mut out, "connect", async { Ok(json!(sqlx::query_scalar::<_, i32>("select 1").fetch_one(&mut *c).await?)) })
+        .await;
     step(&mut out, "params", async {
         let r = sqlx::query("select $1::int + $2::int, $3 || 'x', $4::text is null")
             .bind(40i32)
@@ -89,7 +90,7 @@ async fn main() {
     })
     .await;
     step(&mut out, "types_insert", async {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        sqlx::raw_sql(AssertSqlSafe(format!(
             "create table {t} (id int4 primary key, b bool, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, \
              n numeric(12,3), s text, v varchar(10), by bytea, d date, tm time, ts timestamp, tz timestamptz, \
              u uuid, j jsonb)"
@@ -98,8 +99,10 @@ async fn main() {
         .await?;
         let d = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
         let tm = NaiveTime::from_hms_milli_opt(13, 14, 15, 500).unwrap();
-        let sql = format!("insert into {t} values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)");
-        let n = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let sql = format!(
+            "insert into {t} values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+        );
+        let n = sqlx::query(AssertSqlSafe(sql))
             .bind(1i32)
             .bind(true)
             .bind(i16::MIN)
@@ -123,27 +126,27 @@ async fn main() {
     })
     .await;
     step(&mut out, "types_binary", async {
-        types_row(&sqlx::query(sqlx::AssertSqlSafe(format!("select * from {t}"))).fetch_one(&mut *c).await?)
+        types_row(&sqlx::query(AssertSqlSafe(format!("select * from {t}"))).fetch_one(&mut *c).await?)
     })
     .await;
     step(&mut out, "types_text", async {
-        types_row(&sqlx::raw_sql(sqlx::AssertSqlSafe(format!("select * from {t}"))).fetch_one(&mut *c).await?)
+        types_row(&sqlx::raw_sql(AssertSqlSafe(format!("select * from {t}"))).fetch_one(&mut *c).await?)
     })
     .await;
     step(&mut out, "transaction_rollback", async {
         let mut tx = c.begin().await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("insert into {t} (id) values (2)"))).execute(&mut *tx).await?;
+        sqlx::query(AssertSqlSafe(format!("insert into {t} (id) values (2)"))).execute(&mut *tx).await?;
         tx.rollback().await?;
         let mut tx = c.begin().await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("insert into {t} (id) values (3)"))).execute(&mut *tx).await?;
+        sqlx::query(AssertSqlSafe(format!("insert into {t} (id) values (3)"))).execute(&mut *tx).await?;
         tx.commit().await?;
         let ids: Vec<i32> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("select id from {t} order by id"))).fetch_all(&mut *c).await?;
+            sqlx::query_scalar(AssertSqlSafe(format!("select id from {t} order by id"))).fetch_all(&mut *c).await?;
         Ok(json!(ids))
     })
     .await;
     step(&mut out, "error", async {
-        let e = sqlx::query(sqlx::AssertSqlSafe(format!("select * from {t}_missing")))
+        let e = sqlx::query(AssertSqlSafe(format!("select * from {t}_missing")))
             .fetch_all(&mut *c)
             .await
             .err()
@@ -163,7 +166,7 @@ async fn main() {
     })
     .await;
     step(&mut out, "prepared_reuse", async {
-        let st = (&mut *c).prepare(sqlx::SqlSafeStr::into_sql_str("select $1::int * 2 as v")).await?;
+        let st = (&mut *c).prepare("select $1::int * 2 as v".into_sql_str()).await?;
         let params = match st.parameters() {
             Some(sqlx::Either::Left(types)) => types.iter().map(|p| p.name().to_string()).collect::<Vec<_>>(),
             _ => vec![],
@@ -176,7 +179,8 @@ async fn main() {
     })
     .await;
     step(&mut out, "columns", async {
-        let st = (&mut *c).prepare(sqlx::SqlSafeStr::into_sql_str("select 1::int4 as a, 'x'::text as b, 1.5::numeric(5,2) as c")).await?;
+        let st =
+            (&mut *c).prepare("select 1::int4 as a, 'x'::text as b, 1.5::numeric(5,2) as c".into_sql_str()).await?;
         Ok(json!(st.columns().iter().map(|col| json!([col.name(), col.type_info().name()])).collect::<Vec<_>>()))
     })
     .await;
