@@ -417,6 +417,11 @@ pub fn register(
         f!(name, -1, |_| Ok(0i64));
     }
     f!("pg_my_temp_schema", 0, |_| Ok(0i64));
+    // Transactions are the backend's: the snapshot's DDL generation stands for the xid
+    // that last changed every catalog row (xmin), so age(xmin) is 0 until DDL runs.
+    let generation = facts.generation as i64;
+    f!("txid_current", 0, move |_| Ok(generation));
+    f!("age", 1, move |c| Ok(int(c, 0).map(|x| generation - x)));
     f!("pg_size_pretty", 1, |c| Ok(int(c, 0).map(size_pretty)));
     f!("pg_encoding_to_char", 1, |_| Ok("UTF8"));
     f!("pg_char_to_encoding", 1, |_| Ok(6i64));

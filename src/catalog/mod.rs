@@ -94,6 +94,7 @@ impl Engine {
             for (oid, name, _) in builtin::procs() {
                 facts.procs.insert(oid, name);
             }
+            facts.generation = generation;
             let facts = Arc::new(facts);
             procs = facts.clone();
             functions::register(&db, facts, session.clone(), settings)?;
