@@ -232,6 +232,7 @@ impl Catalog {
                 settings.push((name.into(), value.into()));
             }
         }
+        functions::mark_started();
         let engine = Engine::build(&Snapshot::default(), &settings, 0)?;
         Ok(Catalog {
             current: RwLock::new(Arc::new(engine)),

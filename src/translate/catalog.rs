@@ -395,6 +395,11 @@ impl Rewrite {
                 }
             }
             Expr::Collate { expr, .. } => take(expr),
+            // Timestamps are PostgreSQL text in the engine (pg_postmaster_start_time()).
+            Expr::AtTimeZone { timestamp, time_zone } => {
+                func("pgw_at_time_zone", vec![take(timestamp), take(time_zone)])
+            }
+            Expr::Extract { field: ast::DateTimeField::Epoch, expr, .. } => func("pgw_epoch", vec![take(expr)]),
             Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("user") => {
                 func("pgw_current_user", vec![])
             }

@@ -60,7 +60,10 @@ fn function_type(name: &str) -> Option<Oid> {
         "to_regtype" => types::REGTYPE.oid,
         "json_build_object" => types::JSON.oid,
         "row_number" | "rank" | "dense_rank" | "count" => types::INT8.oid,
-        "pg_collation_is_visible" => types::BOOL.oid,
+        "pg_collation_is_visible" | "pg_is_in_recovery" => types::BOOL.oid,
+        "pg_postmaster_start_time" => types::TIMESTAMPTZ.oid,
+        "txid_current" => types::INT8.oid,
+        "age" => types::INT4.oid,
         _ => return None,
     })
 }

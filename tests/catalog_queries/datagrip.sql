@@ -11,7 +11,6 @@ select current_database() as a, current_schemas(false) as b
 
 -- case: startup_time
 -- source: datafusion-postgres issue #165 (DataGrip 2025.2.3 connect)
--- xfail: pg_postmaster_start_time() and AT TIME ZONE are not answered (not a catalog relation; the sqlite and IRIS targets refuse AT TIME ZONE)
 select round(extract(epoch from pg_postmaster_start_time() at time zone 'UTC')) as startup_time
 
 -- case: oldest_transaction
