@@ -1,7 +1,6 @@
 """Catalog queries of real tools (tests/catalog_queries/*.sql) run on PostgreSQL 15
 and on the gateway: no error, the same column types, and where marked the same rows
-(`-- compare: rows`; `-- compare: rows in any order` for a query without ORDER BY).
-A case the gateway cannot answer yet says why in `-- xfail: ..` (a strict xfail)."""
+(`-- compare: rows`; `-- compare: rows in any order` for a query without ORDER BY)."""
 
 from __future__ import annotations
 
@@ -23,9 +22,7 @@ def _cases():
             meta = [ln for ln in lines if ln.startswith("-- ")]
             sql = "\n".join(ln for ln in lines if not ln.startswith("-- ")).strip()
             compare = next((ln for ln in meta if ln.startswith("-- compare: rows")), None)
-            xfail = next((ln[len("-- xfail: "):] for ln in meta if ln.startswith("-- xfail: ")), None)
-            marks = [pytest.mark.xfail(strict=True, reason=xfail)] if xfail else []
-            yield pytest.param(sql, compare, id=f"{path.stem}:{head.strip()}", marks=marks)
+            yield pytest.param(sql, compare, id=f"{path.stem}:{head.strip()}")
 
 
 def _run(target, sql):
