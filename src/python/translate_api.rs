@@ -61,8 +61,21 @@ pub fn translate_sql(
             | Action::Catalog(_)
             | Action::Deallocate(_)
             | Action::Discard { .. }
-            | Action::Copy(_) => {}
+            | Action::Copy(_)
+            | Action::Fetch(_)
+            | Action::CloseCursor(_)
+            | Action::ExecutePrepared { .. } => {}
+            // The statement a cursor or prepared statement runs.
+            Action::Declare(d) => out.extend(backend_sql(d.query.action)),
+            Action::Prepare(p) => out.extend(backend_sql(p.statement.action)),
         }
     }
     Ok(out)
+}
+
+fn backend_sql(action: Action) -> Vec<String> {
+    match action {
+        Action::Execute { statements, .. } => statements.into_iter().map(|s| s.sql).collect(),
+        _ => Vec::new(),
+    }
 }

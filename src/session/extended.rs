@@ -36,6 +36,26 @@ impl Prepared {
     fn result(&self) -> Option<Arc<ResultColumns>> {
         self.shape().result.clone()
     }
+
+    pub(super) fn statement(&self) -> Option<&Translated> {
+        self.stmt.as_ref()
+    }
+
+    pub(super) fn param_types(&self) -> &[Oid] {
+        &self.param_types
+    }
+
+    /// What an execution needs to know: the statement's shape (result columns).
+    pub(super) fn expect<'a>(&'a self, result_formats: &'a [i16], describe_rows: bool) -> Expect<'a> {
+        Expect {
+            shape: Some(self.shape()),
+            key: self.key.clone(),
+            param_types: &self.param_types,
+            result_formats,
+            describe_rows,
+            limit: None,
+        }
+    }
 }
 
 /// A bound statement, ready to execute (possibly in several row-limited steps).
@@ -84,11 +104,14 @@ impl Session {
                     Target::Statement => {
                         self.statements.remove(&name);
                     }
-                    Target::Portal => {
-                        if let Some(cursor) = self.portals.remove(&name).and_then(Portal::into_cursor) {
-                            close_cursor(cursor).await;
+                    Target::Portal => match self.portals.remove(&name) {
+                        Some(portal) => {
+                            if let Some(cursor) = portal.into_cursor() {
+                                close_cursor(cursor).await;
+                            }
                         }
-                    }
+                        None => self.close_cursor_portal(&name).await,
+                    },
                 }
                 be::close_complete(&mut self.conn.out);
                 Ok(())
@@ -115,7 +138,21 @@ impl Session {
         if self.tx == Tx::Failed && !stmt.as_ref().is_some_and(Session::allowed_when_failed) {
             return Err(Session::aborted_error());
         }
-        let key = stmt.as_ref().and_then(|s| shape_key(s, sql, &client_types));
+        let prepared = self.prepare_translated(stmt, sql, client_types).await?;
+        self.statements.insert(name, prepared);
+        be::parse_complete(&mut self.conn.out);
+        Ok(())
+    }
+
+    /// A prepared statement of a translated statement (`text` is the client's, which keys
+    /// its shape): parameter types and result columns from the shape cache or the backend.
+    pub(super) async fn prepare_translated(
+        &mut self,
+        stmt: Option<Translated>,
+        text: &str,
+        client_types: Vec<Oid>,
+    ) -> PgResult<Arc<Prepared>> {
+        let key = stmt.as_ref().and_then(|s| shape_key(s, text, &client_types));
         let epoch = self.ctx.schema_epoch();
         let used = stmt.as_ref().map_or(0, |s| s.param_count);
         let cached = key
@@ -141,9 +178,7 @@ impl Session {
             }
         };
         let param_types = shape.param_types.clone();
-        self.statements.insert(name, Arc::new(Prepared { stmt, key, param_types, shape: Mutex::new(shape) }));
-        be::parse_complete(&mut self.conn.out);
-        Ok(())
+        Ok(Arc::new(Prepared { stmt, key, param_types, shape: Mutex::new(shape) }))
     }
 
     /// Fill unspecified (0) parameter types: from the statement itself, then from
@@ -204,6 +239,9 @@ impl Session {
                 }
             }
             Action::Catalog(q) => local(self.catalog_columns(q).await?),
+            // FETCH and EXECUTE return what the cursor or statement does (known at Parse).
+            Action::Fetch(f) if !f.skip => self.cursors.columns(&f.name).map(|(c, _)| c.to_vec()).and_then(local),
+            Action::ExecutePrepared { name, .. } => self.statements.get(name).and_then(|p| p.result()),
             action => local::columns(action).and_then(local),
         })
     }
@@ -275,10 +313,15 @@ impl Session {
     }
 
     fn describe_portal(&mut self, name: &str) -> PgResult<()> {
-        let portal = self
-            .portals
-            .get(name)
-            .ok_or_else(|| PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist")))?;
+        let Some(portal) = self.portals.get(name) else {
+            // A SQL-level cursor is a portal too (psycopg describes its named cursors so).
+            let (columns, binary) = self.cursors.columns(name).ok_or_else(|| {
+                PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist"))
+            })?;
+            let format = if binary { Format::Binary } else { Format::Text };
+            be::row_description(&mut self.conn.out, &fields_for(columns, &vec![format; columns.len()]));
+            return Ok(());
+        };
         match portal.prepared.result() {
             Some(r) => {
                 let fields = fields_for(&r.columns, &resolve_formats(&portal.result_formats, r.columns.len())?);

@@ -9,8 +9,10 @@ mod authenticate;
 mod catalog;
 mod columns;
 mod copy;
+mod cursors;
 mod extended;
 mod local;
+mod prepare;
 mod shapes;
 mod startup;
 #[cfg(test)]
@@ -89,9 +91,9 @@ impl Conn {
         }
     }
 
-    pub async fn read_startup(&mut self) -> PgResult<Option<Bytes>> {
+    pub async fn read_startup(&mut self, max_body: usize) -> PgResult<Option<Bytes>> {
         loop {
-            if let Some(frame) = split_startup(&mut self.rbuf, self.max_message)? {
+            if let Some(frame) = split_startup(&mut self.rbuf, max_body)? {
                 return Ok(Some(frame));
             }
             match self.fill().await {
@@ -233,6 +235,8 @@ pub struct Session {
     pid: i32,
     /// Where a CancelRequest finds the statement this session runs.
     cancel: Arc<CancelSlot>,
+    /// SQL-level cursors (DECLARE).
+    cursors: cursors::Cursors,
 }
 
 /// Serve one client connection from accept to close.
@@ -240,7 +244,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream, ctx.config.max_message_size);
     let startup_timeout = std::time::Duration::from_secs_f64(ctx.config.startup_timeout_secs.max(0.001));
-    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx)).await {
+    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx, peer)).await {
         Ok(Ok(Some(Opening::Session(params)))) => params,
         Ok(Ok(Some(Opening::Cancel(pid, secret)))) => {
             ctx.cancel(pid, &secret).await;
@@ -263,7 +267,8 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     };
     let Some((pool, _user_slot)) = authenticate::admit(&mut conn, &ctx, peer, &params).await else { return };
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let mut settings = Settings::new(&ctx.config.server_version);
+    // The flags were checked at start-up.
+    let mut settings = Settings::for_server(&ctx.config).unwrap_or_else(|_| Settings::new(&ctx.config.server_version));
     for (k, v) in &params {
         settings.apply_startup(k, v);
     }
@@ -286,6 +291,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         database: param("database"),
         pid: registration.pid,
         cancel: registration.cancel.clone(),
+        cursors: cursors::Cursors::default(),
     };
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
@@ -297,6 +303,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     }
     // Whatever ended the session, hand the backend connection back clean.
     session.close_portals().await;
+    session.close_all_cursors().await;
     if let Some(mut lease) = session.lease.take() {
         if session.tx != Tx::Idle {
             let conn = lease.conn();
@@ -314,11 +321,23 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
 impl Session {
     async fn run(&mut self) {
         let mut shutdown = self.ctx.shutdown_signal();
+        // ReadyForQuery was the last thing sent: the client's turn (idle, maybe in a transaction).
+        let mut ready = true;
         loop {
+            let idle_limit = match self.tx {
+                Tx::Explicit | Tx::Failed if ready => self.settings.idle_in_transaction_timeout(),
+                _ => None,
+            };
             let next = tokio::select! {
                 m = self.conn.read_message() => m,
                 _ = shutdown.changed() => {
                     self.conn.fatal(&PgError::fatal(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
+                    return;
+                }
+                // serve() then rolls the transaction back and returns the backend connection.
+                _ = sleep_or_never(idle_limit) => {
+                    log::info!("session {}: terminating connection due to idle-in-transaction timeout", self.pid);
+                    self.conn.fatal(&PgError::fatal(sqlstate::IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "terminating connection due to idle-in-transaction timeout")).await;
                     return;
                 }
             };
@@ -342,6 +361,7 @@ impl Session {
                 continue;
             }
             let _statement = self.cancel.statement();
+            ready = matches!(msg, Message::Query(_) | Message::Sync);
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
@@ -400,7 +420,8 @@ impl Session {
                 // PostgreSQL runs the statements of one Query message as one transaction.
                 let many = stmts.len() > 1;
                 for (i, stmt) in stmts.iter().enumerate() {
-                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. }) {
+                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. } | Action::Declare(_))
+                    {
                         if let Err(e) = self.backend_call(|b| b.begin()).await {
                             self.send_error(&e);
                             break;
@@ -474,6 +495,7 @@ impl Session {
                     lease.mark_broken();
                 }
                 self.portals.clear();
+                self.cursors = cursors::Cursors::default();
                 self.lease = None;
                 self.tx = if self.tx == Tx::Explicit || self.tx == Tx::Failed { Tx::Failed } else { Tx::Idle };
             }
@@ -498,11 +520,14 @@ impl Session {
     }
 
     /// Give the backend connection back to the pool when nothing needs it: no
-    /// transaction (the gateway's implicit ones end at Sync) and no open result.
+    /// transaction (the gateway's implicit ones end at Sync) and no open result (a
+    /// WITH HOLD cursor keeps it).
     async fn release_if_idle(&mut self) {
         if self.tx == Tx::Idle {
             self.close_portals().await;
-            self.lease = None;
+            if !self.cursors.hold_backend() {
+                self.lease = None;
+            }
         }
     }
 
@@ -547,6 +572,7 @@ impl Session {
             be::parameter_status(&mut self.conn.out, &name, &value);
         }
         self.close_portals().await;
+        self.cursors_at_transaction_end(method == "commit").await;
         let result = self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await;
         if std::mem::take(&mut self.ddl_in_tx) {
             self.ctx.schema_changed();
@@ -621,6 +647,7 @@ impl Session {
                     }
                     self.statements.clear();
                     self.close_portals().await;
+                    self.close_all_cursors().await;
                     for (n, v) in self.settings.reset("all")? {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
@@ -630,6 +657,13 @@ impl Session {
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Copy(copy) => self.copy(copy).await,
+            Action::Declare(d) => self.declare_cursor(d, params).await,
+            Action::Fetch(f) => self.fetch_cursor(f, result_formats, describe_rows).await,
+            Action::CloseCursor(name) => self.close_sql_cursor(name.as_deref()).await,
+            Action::Prepare(p) => self.prepare_sql(p).await,
+            Action::ExecutePrepared { name, args } => {
+                self.execute_prepared(name, args, result_formats, describe_rows).await
+            }
             Action::Execute { .. } => {
                 let key = shape_key(stmt, text, &[]);
                 let expect = Expect {
@@ -640,20 +674,25 @@ impl Session {
                     describe_rows,
                     limit: None,
                 };
-                match self.start(stmt, params, expect).await? {
-                    Started::Command(count) => Ok(Done { tag: stmt.tag.render(count.max(0) as u64) }),
-                    Started::Rows { plan, sent, cursor, .. } => {
-                        let mut rows = sent;
-                        if let Some(cursor) = cursor {
-                            let streamed = self.stream_rows(&cursor, &plan, None).await;
-                            if streamed.as_ref().map_or(true, |(_, done)| !done) {
-                                close_cursor(cursor).await;
-                            }
-                            rows += streamed?.0;
-                        }
-                        Ok(Done { tag: stmt.tag.render(rows) })
+                self.run_to_end(stmt, params, expect).await
+            }
+        }
+    }
+
+    /// Run a backend statement and send all its rows.
+    async fn run_to_end(&mut self, stmt: &Translated, params: &[Param], expect: Expect<'_>) -> PgResult<Done> {
+        match self.start(stmt, params, expect).await? {
+            Started::Command(count) => Ok(Done { tag: stmt.tag.render(count.max(0) as u64) }),
+            Started::Rows { plan, sent, cursor, .. } => {
+                let mut rows = sent;
+                if let Some(cursor) = cursor {
+                    let streamed = self.stream_rows(&cursor, &plan, None).await;
+                    if streamed.as_ref().map_or(true, |(_, done)| !done) {
+                        close_cursor(cursor).await;
                     }
+                    rows += streamed?.0;
                 }
+                Ok(Done { tag: stmt.tag.render(rows) })
             }
         }
     }
@@ -838,6 +877,10 @@ impl Session {
                 return Err(e);
             }
         };
+        if self.tx == Tx::Failed {
+            // Only ROLLBACK TO SAVEPOINT runs here in a failed transaction: it repairs it.
+            self.tx = Tx::Explicit;
+        }
         total += ran.rowcount.max(0);
         let count = if *rowcount == RowCount::Sum { total } else { ran.rowcount };
         let cursor: Option<Arc<dyn Cursor>> = ran.cursor.map(Arc::from);
@@ -949,6 +992,14 @@ fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Pa
         })?
     };
     Ok((sql, bound))
+}
+
+/// Sleep for `limit`, or forever when there is none.
+async fn sleep_or_never(limit: Option<std::time::Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Close a backend result set (a blocking call); a failure is only logged there.

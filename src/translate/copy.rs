@@ -45,6 +45,7 @@ pub enum Parsed {
     Sql(Statement),
     Copy(CopyStatement),
     Vacuum(Vacuum),
+    Fetch(super::FetchCursor),
 }
 
 /// `VACUUM [(options)] [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(columns)], ...]`.
@@ -73,6 +74,8 @@ pub fn parse_statements(sql: &str) -> Result<Vec<Parsed>, ParserError> {
             Parsed::Copy(parse_copy(&mut parser)?)
         } else if parser.parse_keyword(Keyword::VACUUM) {
             Parsed::Vacuum(parse_vacuum(&mut parser)?)
+        } else if super::cursor_stmts::at_fetch(&parser) {
+            Parsed::Fetch(super::cursor_stmts::parse_fetch(&mut parser)?)
         } else {
             Parsed::Sql(parser.parse_statement()?)
         });
@@ -265,7 +268,7 @@ pub fn parse_error(e: ParserError) -> PgError {
     PgError::new(sqlstate::SYNTAX_ERROR, format!("syntax error: {e}"))
 }
 
-fn bare(action: Action, tag: &str) -> Translated {
+pub(super) fn bare(action: Action, tag: &str) -> Translated {
     Translated {
         tag: Tag::Fixed(tag.into()),
         action,

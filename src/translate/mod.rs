@@ -13,6 +13,7 @@ mod catalog_types;
 mod collation;
 mod common;
 mod copy;
+mod cursor_stmts;
 mod ddl;
 mod derived_columns;
 mod dml;
@@ -38,6 +39,7 @@ use crate::error::{PgError, PgResult};
 pub use cache::Translator;
 pub use catalog::CatalogQuery;
 pub use copy::CopyStatement;
+pub use cursor_stmts::{DeclareCursor, FetchCursor, FetchDirection, PrepareStatement};
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
 
@@ -219,6 +221,16 @@ pub enum Action {
     Copy(Box<CopyStatement>),
     /// A query of pg_catalog / information_schema, run on the catalog engine (src/catalog/).
     Catalog(CatalogQuery),
+    /// `DECLARE name CURSOR FOR query`: a SQL-level cursor (src/session/cursors.rs).
+    Declare(Box<DeclareCursor>),
+    /// `FETCH` / `MOVE` on a SQL-level cursor.
+    Fetch(FetchCursor),
+    /// `CLOSE name` (None: `CLOSE ALL`).
+    CloseCursor(Option<String>),
+    /// `PREPARE name [(types)] AS statement` (src/session/prepare.rs).
+    Prepare(Box<PrepareStatement>),
+    /// `EXECUTE name [(args)]`: the arguments in text form (None: NULL).
+    ExecutePrepared { name: String, args: Vec<Option<String>> },
 }
 
 /// One client statement, classified and translated.
@@ -263,6 +275,7 @@ pub fn translate(sql: &str, target: &Target) -> PgResult<Vec<Translated>> {
             copy::Parsed::Sql(s) => translate_statement(s, target),
             copy::Parsed::Copy(c) => Ok(copy::translate_copy(c)),
             copy::Parsed::Vacuum(v) => Ok(copy::translate_vacuum(v, target)),
+            copy::Parsed::Fetch(f) => Ok(cursor_stmts::translate_fetch(f)),
         })
         .collect()
 }
@@ -281,6 +294,9 @@ impl Output {
 }
 
 fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated> {
+    if let Some(t) = cursor_stmts::translate(&stmt, target)? {
+        return Ok(t);
+    }
     let param_count = params::max_placeholder(&stmt)?;
     let tag = utility::tag(&stmt);
     // What the PostgreSQL text says about parameter and result types, before any rewrite.

@@ -703,7 +703,7 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
         return Err(refuse("CREATE INDEX .. INCLUDE / WITH / NULLS DISTINCT", "create a plain index"));
     }
     for c in &mut ci.columns {
-        if c.operator_class.is_some() {
+        if !drop_pattern_ops(c) {
             return Err(refuse("index operator classes", "create a plain index"));
         }
     }

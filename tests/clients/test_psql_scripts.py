@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness import CATALOG, SQL_PREPARE, deb_version, env_for, need, xfail_on_gateway
+from harness import CATALOG, deb_version, env_for, need, xfail_on_gateway
 
 CLIENT = "psql"
 
@@ -96,8 +96,7 @@ select 'after';
     assert r.stdout.splitlines() == ["state=42P01 error=true", "after"]
 
 
-def test_prepare_execute(request, target, tmp_path):
-    xfail_on_gateway(request, target, SQL_PREPARE)
+def test_prepare_execute(target, tmp_path):
     r = run_script(target, tmp_path, """
 prepare double_it (int) as select $1 * 2;
 execute double_it (21);

@@ -17,7 +17,6 @@ import pyvalues as pv
 from harness import CATALOG, NUMERIC_SCALE, xfail_on_gateway
 
 CLIENT = "psycopg 3"
-SQL_CURSORS = "gateway gap: SQL-level cursors (DECLARE / FETCH), which named cursors use, are not supported"
 
 
 def client_version() -> str:
@@ -33,6 +32,15 @@ def conn(target):
 def test_connect(conn):
     assert conn.info.server_version >= 150000
     assert conn.execute("select 1").fetchone() == (1,)
+
+
+def test_login_requires_the_password(target):
+    """The matrix's servers require SCRAM-SHA-256 (tests/clients/conftest.py): a wrong
+    password is refused, the right one is used."""
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(target.dsn, password="wrong", connect_timeout=10)
+    with psycopg.connect(target.dsn, connect_timeout=10) as c:
+        assert c.pgconn.used_password
 
 
 def test_select_with_parameters(conn):
@@ -107,8 +115,7 @@ def test_type_info_fetch(request, target, conn):
     assert (info.oid, info.array_oid) == (3802, 3807)
 
 
-def test_named_server_side_cursor(request, target, conn):
-    xfail_on_gateway(request, target, SQL_CURSORS)
+def test_named_server_side_cursor(conn):
     with conn.cursor(name="rows") as cur:
         cur.itersize = 2
         cur.execute("select 1 union all select 2 union all select 3")
