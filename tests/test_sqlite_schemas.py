@@ -31,6 +31,11 @@ def _walk(conn, s: str) -> list:
         f"select {s}.dept.name, e.id from {s}.dept join {s}_emp e on e.dept_id = {s}.dept.id").fetchall())
     seen.append(conn.execute(f"select {s}.dept.* from {s}.dept order by id").fetchall())
     conn.execute(f"update {s}.dept set name = 'eng' where id = 2")
+    # numeric(p,s) columns of a schema's table round as PostgreSQL stores them.
+    conn.execute(f"create table {s}.price (v numeric(6,2))")
+    conn.execute(f"insert into {s}.price values (1.005), (2.5)")
+    seen.append(conn.execute(f"select v::text from {s}.price order by v").fetchall())
+    conn.execute(f"drop table {s}.price")
     seen.append(conn.execute(f"select name from {s}.dept where id = 2").fetchall())
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         conn.execute(f"insert into {s}_emp values (2, 99)")
@@ -49,7 +54,7 @@ def _walk(conn, s: str) -> list:
 def _expected(s: str) -> list:
     catalog = [(s, "dept", "r"), (s, "dept_id_seq", "S"), (s, "dept_name_key", "i"), (s, "dept_pkey", "i"),
                (s, "emp_by_dept", "i")]
-    return [catalog, [("dev", 1)], [(1, "ops"), (2, "dev")], [("eng",)], []]
+    return [catalog, [("dev", 1)], [(1, "ops"), (2, "dev")], [("1.01",), ("2.50",)], [("eng",)], []]
 
 
 def test_second_schema_matches_postgres(target):
