@@ -91,7 +91,11 @@ def test_schema_errors_match_postgres(target):
             c.execute(f"create table {s}.t (id int)")
         # The same name in another schema is another table.
         c.execute(f"create table {s}_t2 (id int)")
-        c.execute(f"drop table {s}.t")
+        # RENAME keeps the table in its schema; ANALYZE names it qualified.
+        c.execute(f"alter table {s}.t rename to t3")
+        c.execute(f"vacuum analyze {s}.t3")
+        assert c.execute(f"select count(*) from {s}.t3").fetchall() == [(0,)]
+        c.execute(f"drop table {s}.t3")
         c.execute(f"drop table {s}_t2")
         c.execute(f"drop schema {s}")
 
