@@ -115,7 +115,21 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
     ] {
         insert(db, "pg_namespace", &[&oid, &name, &owner, &NULL])?;
     }
-    insert(db, "pg_description", &[&2200, &2615, &0, &"standard public schema"])?;
+    // PostgreSQL's own descriptions of its schemas and of the postgres database.
+    for (oid, text) in [
+        (2200, "standard public schema"),
+        (PG_CATALOG_NS, "system catalog schema"),
+        (99, "reserved schema for TOAST tables"),
+    ] {
+        insert(db, "pg_description", &[&oid, &2615, &0, &text])?;
+    }
+    for (oid, text) in [
+        (DATABASE_OID, "default administrative connection database"),
+        (1, "default template for new databases"),
+        (4, "unmodifiable empty database"),
+    ] {
+        insert(db, "pg_shdescription", &[&oid, &1262, &text])?;
+    }
     for t in types::all_types() {
         let ns = if t.namespace() == "public" { 2200 } else { PG_CATALOG_NS };
         let array = t.kind == Kind::Array;

@@ -262,6 +262,22 @@ impl Aggregate<Vec<Option<String>>, String> for ArrayAgg {
 }
 
 /// Register every function on a new catalog connection.
+/// When the server started (the first catalog), for pg_postmaster_start_time().
+static STARTED_US: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+fn now_us() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    d.as_micros() as i64 - types::datetime::PG_EPOCH_UNIX_SECS * 1_000_000
+}
+
+pub fn mark_started() {
+    STARTED_US.get_or_init(now_us);
+}
+
+fn time_err(e: crate::error::PgError) -> rusqlite::Error {
+    rusqlite::Error::UserFunctionError(e.message.into())
+}
+
 /// The names of the SQL functions `register` defines (PostgreSQL's, and the `pgw_`
 /// helpers the translation calls), from a throwaway registration: the translator routes
 /// a query calling one of them to the catalog engine (`translate::catalog`).
@@ -417,6 +433,27 @@ pub fn register(
         f!(name, -1, |_| Ok(0i64));
     }
     f!("pg_my_temp_schema", 0, |_| Ok(0i64));
+    // Timestamps are PostgreSQL text here; the catalog's one timestamptz is the start time.
+    let utc = types::TimeZone::utc();
+    f!("pg_postmaster_start_time", 0, move |_| {
+        Ok(types::datetime::format_timestamptz(*STARTED_US.get_or_init(now_us), &utc))
+    });
+    f!("pgw_at_time_zone", 2, |c| {
+        let (Some(ts), Some(zone)) = (text(c, 0), text(c, 1)) else { return Ok(None) };
+        let utc = types::dtparse::parse_timestamptz(&ts, &types::TimeZone::utc()).map_err(time_err)?;
+        let zone = types::TimeZone::parse(&zone).map_err(time_err)?;
+        Ok(Some(types::datetime::format_timestamp(types::datetime::utc_to_local(utc, &zone).0)))
+    });
+    f!("pgw_epoch", 1, |c| {
+        let Some(ts) = text(c, 0) else { return Ok(None) };
+        let us = types::dtparse::parse_timestamp(&ts, &types::TimeZone::utc()).map_err(time_err)?;
+        Ok(Some(us as f64 / 1e6 + types::datetime::PG_EPOCH_UNIX_SECS as f64))
+    });
+    // Transactions are the backend's: the snapshot's DDL generation stands for the xid
+    // that last changed every catalog row (xmin), so age(xmin) is 0 until DDL runs.
+    let generation = facts.generation as i64;
+    f!("txid_current", 0, move |_| Ok(generation));
+    f!("age", 1, move |c| Ok(int(c, 0).map(|x| generation - x)));
     f!("pg_size_pretty", 1, |c| Ok(int(c, 0).map(size_pretty)));
     f!("pg_encoding_to_char", 1, |_| Ok("UTF8"));
     f!("pg_char_to_encoding", 1, |_| Ok(6i64));

@@ -94,6 +94,7 @@ impl Engine {
             for (oid, name, _) in builtin::procs() {
                 facts.procs.insert(oid, name);
             }
+            facts.generation = generation;
             let facts = Arc::new(facts);
             procs = facts.clone();
             functions::register(&db, facts, session.clone(), settings)?;
@@ -231,6 +232,7 @@ impl Catalog {
                 settings.push((name.into(), value.into()));
             }
         }
+        functions::mark_started();
         let engine = Engine::build(&Snapshot::default(), &settings, 0)?;
         Ok(Catalog {
             current: RwLock::new(Arc::new(engine)),

@@ -153,6 +153,7 @@ pub const RELATIONS: &[Relation] = &[
         "xact_rollback" "int8", "blks_read" "int8", "blks_hit" "int8", "tup_returned" "int8",
         "tup_fetched" "int8", "tup_inserted" "int8", "tup_updated" "int8", "tup_deleted" "int8"),
     rel!("pg_timezone_names": "name" "text", "abbrev" "text", "utc_offset" "text", "is_dst" "bool"),
+    rel!("pg_timezone_abbrevs": "abbrev" "text", "utc_offset" "text", "is_dst" "bool"),
     rel!("pg_db_role_setting": "setdatabase" "oid", "setrole" "oid", "setconfig" "_text"),
 ];
 

@@ -295,6 +295,8 @@ pub struct Facts {
     pub procs: HashMap<i64, String>,
     /// Relations some foreign key references.
     pub referenced: std::collections::HashSet<i64>,
+    /// The DDL generation of the snapshot: its rows' xmin and txid_current().
+    pub generation: u64,
 }
 
 impl Facts {

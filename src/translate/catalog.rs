@@ -39,6 +39,7 @@ pub struct CatalogQuery {
 /// Catalog engine functions a backend answers too: a query that reads no table and
 /// calls only these stays on the backend.
 const ALSO_ON_BACKENDS: &[&str] = &[
+    "age",
     "format",
     "quote_ident",
     "array_to_string",
@@ -163,7 +164,7 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     let original = stmt;
     let mut stmt = stmt.clone();
     mark_reg_outputs(&mut stmt);
-    table_oids(&mut stmt);
+    system_columns(&mut stmt);
     let mut rw = Rewrite { error: None };
     let _ = VisitMut::visit(&mut stmt, &mut rw);
     if let Some(e) = rw.error {
@@ -174,9 +175,11 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     Ok(Some(CatalogQuery { sql, params, names, types, param_types }))
 }
 
-/// `c.tableoid`, a system column the engine's tables lack, is the OID of the catalog
-/// relation `c` reads (DBD::Pg's table_info joins pg_description on it, psql's `\dL`).
-fn table_oids(stmt: &mut Statement) {
+/// System columns, which the engine's tables lack: `c.tableoid` is the OID of the catalog
+/// relation `c` reads (DBD::Pg's table_info joins pg_description on it, psql's `\dL`);
+/// `c.xmin` is the snapshot's transaction, `txid_current()` (DataGrip's state numbers:
+/// every row counts as changed by the last refresh).
+fn system_columns(stmt: &mut Statement) {
     let known: HashMap<(String, String), i64> = relations::own_relations()
         .into_iter()
         .map(|(oid, schema, name, _, _)| ((schema.to_string(), name.to_string()), oid))
@@ -202,17 +205,22 @@ fn table_oids(stmt: &mut Statement) {
     impl VisitorMut for Replace {
         type Break = ();
         fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            let oid = match e {
-                Expr::CompoundIdentifier(p) if p.len() == 2 && p[1].value.eq_ignore_ascii_case("tableoid") => {
-                    self.0.get(&p[0].value.to_lowercase()).copied()
-                }
-                Expr::Identifier(i) if i.value.eq_ignore_ascii_case("tableoid") && self.0.len() == 1 => {
-                    self.0.values().next().copied()
-                }
-                _ => None,
+            let (alias, column) = match e {
+                Expr::CompoundIdentifier(p) if p.len() == 2 => (Some(p[0].value.to_lowercase()), &p[1]),
+                Expr::Identifier(i) if self.0.len() == 1 => (None, &*i),
+                _ => return ControlFlow::Continue(()),
             };
-            if let Some(oid) = oid {
-                *e = num(oid);
+            let oid = match &alias {
+                Some(a) => self.0.get(a).copied(),
+                None => self.0.values().next().copied(),
+            };
+            if oid.is_none() || column.quote_style.is_some() {
+                return ControlFlow::Continue(());
+            }
+            match column.value.to_lowercase().as_str() {
+                "tableoid" => *e = num(oid.unwrap_or_default()),
+                "xmin" => *e = func("txid_current", vec![]),
+                _ => {}
             }
             ControlFlow::Continue(())
         }
@@ -387,6 +395,11 @@ impl Rewrite {
                 }
             }
             Expr::Collate { expr, .. } => take(expr),
+            // Timestamps are PostgreSQL text in the engine (pg_postmaster_start_time()).
+            Expr::AtTimeZone { timestamp, time_zone } => {
+                func("pgw_at_time_zone", vec![take(timestamp), take(time_zone)])
+            }
+            Expr::Extract { field: ast::DateTimeField::Epoch, expr, .. } => func("pgw_epoch", vec![take(expr)]),
             Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("user") => {
                 func("pgw_current_user", vec![])
             }
@@ -546,6 +559,17 @@ impl Rewrite {
     }
 }
 
+/// `UNION DISTINCT` is SQLite's plain UNION.
+fn union_distinct(body: &mut SetExpr) {
+    if let SetExpr::SetOperation { set_quantifier, left, right, .. } = body {
+        if *set_quantifier == ast::SetQuantifier::Distinct {
+            *set_quantifier = ast::SetQuantifier::None;
+        }
+        union_distinct(left);
+        union_distinct(right);
+    }
+}
+
 /// Select-list aliases may be words SQLite reserves (`AS default`): quote them,
 /// folded to lower case as PostgreSQL folds unquoted names.
 fn quote_aliases(body: &mut SetExpr) {
@@ -633,6 +657,7 @@ impl VisitorMut for Rewrite {
     }
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
         distinct_on(&mut q.body);
+        union_distinct(&mut q.body);
         quote_aliases(&mut q.body);
         super::srf_projection::rewrite(&mut q.body, &super::srf_projection::CATALOG);
         // PostgreSQL sorts NULLs last ascending, SQLite first.

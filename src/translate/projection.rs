@@ -332,6 +332,8 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         },
         Expr::Nested(inner) => return expr_type_in(env, inner),
         Expr::Array(a) => by_oid(expr_type_in(env, a.elem.first()?)?)?.array()?.oid,
+        // PostgreSQL 14+: extract returns numeric.
+        Expr::Extract { .. } => NUMERIC.oid,
         Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
         // Comparisons, AND/OR/NOT, IS, IN, BETWEEN, LIKE, EXISTS: the predicates IRIS knows too.
