@@ -17,6 +17,19 @@ use crate::types;
 pub struct SessionInfo {
     pub user: String,
     pub database: String,
+    /// The session's SQL-level cursors, for pg_cursors.
+    pub cursors: Vec<CursorInfo>,
+}
+
+/// A row of pg_cursors.
+#[derive(Debug, Clone, Default)]
+pub struct CursorInfo {
+    pub name: String,
+    pub statement: String,
+    pub holdable: bool,
+    pub binary: bool,
+    /// timestamptz text.
+    pub creation_time: String,
 }
 
 /// PostgreSQL's reserved words that quote_ident quotes (the common ones).

@@ -15,12 +15,20 @@ use super::columns::{fields_for, resolve_formats};
 use super::shapes::ResultColumns;
 use super::{blocking, Done, Expect, Session, Started, Tx};
 use crate::backend::{Column, Cursor, RowPlan};
+use crate::catalog::CursorInfo;
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::translate::{DeclareCursor, FetchCursor, FetchDirection};
+use crate::types::datetime::format_timestamptz;
 use crate::types::{Format, Param};
 
+/// 2000-01-01 (PostgreSQL's epoch) in Unix microseconds.
+const PG_EPOCH_US: i64 = 946_684_800_000_000;
+
 struct SqlCursor {
+    /// The DECLARE statement and when it ran, for pg_cursors.
+    statement: String,
+    created: String,
     hold: bool,
     /// DECLARE BINARY: the simple protocol sends its rows in binary.
     binary: bool,
@@ -44,6 +52,18 @@ impl Cursors {
     /// An open cursor reads from the session's backend connection: it must stay checked out.
     pub(super) fn hold_backend(&self) -> bool {
         self.0.values().any(|c| c.open.is_some())
+    }
+
+    /// The rows of pg_cursors.
+    pub(super) fn info(&self) -> Vec<CursorInfo> {
+        let row = |(name, c): (&String, &SqlCursor)| CursorInfo {
+            name: name.clone(),
+            statement: c.statement.clone(),
+            holdable: c.hold,
+            binary: c.binary,
+            creation_time: c.created.clone(),
+        };
+        self.0.iter().map(row).collect()
     }
 
     /// Forget every cursor, returning the backend results to close.
@@ -85,7 +105,10 @@ impl Session {
             return Err(PgError::internal("a cursor's query returned no result"));
         };
         let fresh = self.tx != Tx::Idle;
-        let cursor = SqlCursor { hold: d.hold, binary: d.binary, fresh, result, open: cursor };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let created = format_timestamptz(now.as_micros() as i64 - PG_EPOCH_US, &self.settings.type_ctx().time_zone);
+        let statement = d.statement.clone();
+        let cursor = SqlCursor { statement, created, hold: d.hold, binary: d.binary, fresh, result, open: cursor };
         self.cursors.0.insert(d.name.clone(), cursor);
         Ok(Done { tag: "DECLARE CURSOR".into() })
     }
