@@ -88,8 +88,11 @@ async fn close_all(open: Vec<Arc<dyn Cursor>>) {
 }
 
 impl Session {
-    pub(super) async fn declare_cursor(&mut self, d: &DeclareCursor, params: &[Param]) -> PgResult<Done> {
-        if !d.hold && self.tx == Tx::Idle {
+    /// `simple`: in a Query message, whose statements form a transaction block (those of
+    /// an extended-protocol batch do not, in PostgreSQL).
+    pub(super) async fn declare_cursor(&mut self, d: &DeclareCursor, params: &[Param], simple: bool) -> PgResult<Done> {
+        let in_block = self.tx == Tx::Explicit || (self.tx == Tx::Implicit && simple);
+        if !d.hold && !in_block {
             return Err(PgError::new(
                 sqlstate::NO_ACTIVE_SQL_TRANSACTION,
                 "DECLARE CURSOR can only be used in transaction blocks",

@@ -643,7 +643,7 @@ impl Session {
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Copy(copy) => self.copy(copy).await,
-            Action::Declare(d) => self.declare_cursor(d, params).await,
+            Action::Declare(d) => self.declare_cursor(d, params, describe_rows).await,
             Action::Fetch(f) => self.fetch_cursor(f, result_formats, describe_rows).await,
             Action::CloseCursor(name) => self.close_sql_cursor(name.as_deref()).await,
             Action::Prepare(p) => self.prepare_sql(p).await,
