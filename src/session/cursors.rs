@@ -13,7 +13,7 @@ use bytes::BytesMut;
 
 use super::columns::{fields_for, resolve_formats};
 use super::shapes::ResultColumns;
-use super::{blocking, Done, Expect, Session, Started, Tx};
+use super::{blocking, close_results, Done, Expect, Session, Started, Tx};
 use crate::backend::{Column, Cursor, RowPlan};
 use crate::catalog::CursorInfo;
 use crate::error::{sqlstate, PgError, PgResult};
@@ -74,17 +74,6 @@ impl Cursors {
 
 fn no_cursor(name: &str) -> PgError {
     PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist"))
-}
-
-/// Close backend results (blocking calls).
-async fn close_all(open: Vec<Arc<dyn Cursor>>) {
-    if !open.is_empty() {
-        let _ = blocking(move || {
-            open.iter().for_each(|c| c.close());
-            Ok(())
-        })
-        .await;
-    }
 }
 
 impl Session {
@@ -190,14 +179,14 @@ impl Session {
             }
             None => (self.cursors.take_all(), "CLOSE CURSOR ALL"),
         };
-        close_all(open).await;
+        close_results(open).await;
         Ok(Done { tag: tag.into() })
     }
 
     /// Close the Close message's portal when it names a SQL cursor (they share a namespace).
     pub(super) async fn close_cursor_portal(&mut self, name: &str) {
         if let Some(c) = self.cursors.0.remove(name) {
-            close_all(c.open.into_iter().collect()).await;
+            close_results(c.open.into_iter().collect()).await;
         }
     }
 
@@ -213,11 +202,11 @@ impl Session {
             }
             keep
         });
-        close_all(closing).await;
+        close_results(closing).await;
     }
 
     /// Every cursor, closed (DISCARD ALL, end of session, a lost backend connection).
     pub(super) async fn close_all_cursors(&mut self) {
-        close_all(self.cursors.take_all()).await;
+        close_results(self.cursors.take_all()).await;
     }
 }

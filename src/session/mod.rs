@@ -519,14 +519,7 @@ impl Session {
 
     /// Drop every portal, closing the results that suspended ones keep open on the backend.
     async fn close_portals(&mut self) {
-        let cursors: Vec<Arc<dyn Cursor>> = self.portals.drain().filter_map(|(_, p)| p.into_cursor()).collect();
-        if !cursors.is_empty() {
-            let _ = blocking(move || {
-                cursors.iter().for_each(|c| c.close());
-                Ok(())
-            })
-            .await;
-        }
+        close_results(self.portals.drain().filter_map(|(_, p)| p.into_cursor()).collect()).await;
     }
 
     /// Commit the gateway's implicit transaction, if one is open.
@@ -978,6 +971,17 @@ fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Pa
         })?
     };
     Ok((sql, bound))
+}
+
+/// Close backend result sets (blocking calls); a failure is only logged there.
+async fn close_results(results: Vec<Arc<dyn Cursor>>) {
+    if !results.is_empty() {
+        let _ = blocking(move || {
+            results.iter().for_each(|c| c.close());
+            Ok(())
+        })
+        .await;
+    }
 }
 
 /// Close a backend result set (a blocking call); a failure is only logged there.
