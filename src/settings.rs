@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::Config;
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::types::{TimeZone, TypeCtx};
 
@@ -32,6 +33,7 @@ fn defaults(server_version: &str) -> Vec<(&'static str, String)> {
         ("default_transaction_isolation", "read committed".into()),
         ("default_transaction_read_only", "off".into()),
         ("extra_float_digits", "1".into()),
+        ("idle_in_transaction_session_timeout", "0".into()),
         ("in_hot_standby", "off".into()),
         ("integer_datetimes", "on".into()),
         ("IntervalStyle", "postgres".into()),
@@ -108,11 +110,36 @@ impl Settings {
     }
 
     /// Apply a startup-packet parameter; unknown ones are kept as custom settings.
+    /// `options` carries `-c name=value` (or `--name=value`) words, as libpq's PGOPTIONS.
     pub fn apply_startup(&mut self, name: &str, value: &str) {
-        if matches!(name, "user" | "database" | "replication" | "options") {
-            return;
+        match name {
+            "user" | "database" | "replication" => {}
+            "options" => {
+                for (name, value) in command_line_settings(value) {
+                    let _ = self.set(&name, Some(&value), false);
+                }
+            }
+            _ => {
+                let _ = self.set(name, Some(value), false);
+            }
         }
-        let _ = self.set(name, Some(value), false);
+    }
+
+    /// A server-wide default (a command-line flag): what RESET and DEFAULT return to.
+    pub fn set_default(&mut self, name: &str, value: &str) -> PgResult<()> {
+        let key = canonical_key(name);
+        let value = normalize(&key, value)?;
+        let canonical = self.values.get(&key).map_or_else(|| key.clone(), |(c, _)| c.clone());
+        self.defaults.insert(key.clone(), value.clone());
+        self.values.insert(key, (canonical, value));
+        Ok(())
+    }
+
+    /// A session's settings before its startup parameters: the defaults and the server's flags.
+    pub fn for_server(config: &Config) -> PgResult<Settings> {
+        let mut settings = Settings::new(&config.server_version);
+        settings.set_default("idle_in_transaction_session_timeout", &config.idle_in_transaction_session_timeout)?;
+        Ok(settings)
     }
 
     /// SET name = value (None: DEFAULT). Returns the ParameterStatus to send, if reported.
@@ -168,6 +195,12 @@ impl Settings {
         parse_duration_ms(self.get("statement_timeout").unwrap_or("0")).unwrap_or(0)
     }
 
+    /// idle_in_transaction_session_timeout, None when 0 (off).
+    pub fn idle_in_transaction_timeout(&self) -> Option<std::time::Duration> {
+        let ms = parse_duration_ms(self.get("idle_in_transaction_session_timeout").unwrap_or("0")).unwrap_or(0);
+        (ms > 0).then(|| std::time::Duration::from_millis(ms as u64))
+    }
+
     /// All settings for SHOW ALL: (name, value).
     pub fn all(&self) -> Vec<(String, String)> {
         self.values.values().cloned().collect()
@@ -217,6 +250,41 @@ fn parse_duration_ms(value: &str) -> Option<i64> {
     Some((n * factor).ceil() as i64)
 }
 
+/// The `name=value` pairs of a startup `options` string: words split at unescaped
+/// spaces (backslash escapes the next character), `-c name=value` or `--name=value`;
+/// `-` in names reads as `_`, as PostgreSQL's command line does.
+fn command_line_settings(options: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_ascii_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut pairs = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        let setting = match w.as_str() {
+            "-c" => words.next(),
+            _ => w.strip_prefix("--").map(str::to_string).or_else(|| w.strip_prefix("-c").map(str::to_string)),
+        };
+        if let Some((name, value)) = setting.as_deref().and_then(|s| s.split_once('=')) {
+            pairs.push((name.replace('-', "_"), value.to_string()));
+        }
+    }
+    pairs
+}
+
 /// SQL spellings of settings: `SHOW TRANSACTION ISOLATION LEVEL`, `SET TIME ZONE`.
 fn canonical_key(name: &str) -> String {
     let key = name.trim().to_ascii_lowercase();
@@ -246,6 +314,16 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),
         "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
+        "idle_in_transaction_session_timeout" => match parse_duration_ms(value) {
+            Some(ms) if (0..=i64::from(i32::MAX)).contains(&ms) => value.trim().trim_matches('\'').to_owned(),
+            _ => {
+                return Err(PgError::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"idle_in_transaction_session_timeout\": \"{value}\""),
+                )
+                .with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."))
+            }
+        },
         _ => value.to_owned(),
     })
 }
@@ -277,5 +355,25 @@ mod tests {
         assert_eq!(s.statement_timeout_ms(), 250);
         s.set("statement_timeout", Some("2min"), false).unwrap();
         assert_eq!(s.statement_timeout_ms(), 120_000);
+    }
+
+    #[test]
+    fn idle_in_transaction_timeout_from_flag_startup_options_and_set() {
+        let mut s = Settings::new("16.4");
+        assert_eq!(s.idle_in_transaction_timeout(), None);
+        s.set_default("idle_in_transaction_session_timeout", "2s").unwrap();
+        assert_eq!(s.idle_in_transaction_timeout(), Some(std::time::Duration::from_secs(2)));
+        s.apply_startup("options", "-c idle_in_transaction_session_timeout=300  --application-name=my\\ app");
+        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "300");
+        assert_eq!(s.show("application_name").unwrap(), "my app");
+        s.set("idle_in_transaction_session_timeout", Some("0"), false).unwrap();
+        assert_eq!(s.idle_in_transaction_timeout(), None);
+        s.reset("idle_in_transaction_session_timeout").unwrap();
+        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "2s");
+        for bad in ["abc", "-1", "5 parsecs"] {
+            let err = s.set("idle_in_transaction_session_timeout", Some(bad), false).unwrap_err();
+            assert_eq!(err.code, sqlstate::INVALID_PARAMETER_VALUE, "{bad}");
+        }
+        assert!(s.set_default("idle_in_transaction_session_timeout", "soon").is_err());
     }
 }

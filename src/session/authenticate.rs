@@ -99,7 +99,7 @@ pub async fn authenticate(
         )
         .with_hint("Try again once --auth-failure-window has passed."));
     }
-    let Some(decision) = auth.hba.decide(addr, conn.tls.is_some(), database, user) else {
+    let Some(decision) = auth.hba().decide(addr, conn.tls.is_some(), database, user) else {
         log::info!("no access rule for host {addr}, user {user:?}, database {database:?} ({})", encryption(conn));
         return Err(PgError::fatal(
             sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,

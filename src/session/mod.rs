@@ -91,9 +91,9 @@ impl Conn {
         }
     }
 
-    pub async fn read_startup(&mut self) -> PgResult<Option<Bytes>> {
+    pub async fn read_startup(&mut self, max_body: usize) -> PgResult<Option<Bytes>> {
         loop {
-            if let Some(frame) = split_startup(&mut self.rbuf, self.max_message)? {
+            if let Some(frame) = split_startup(&mut self.rbuf, max_body)? {
                 return Ok(Some(frame));
             }
             match self.fill().await {
@@ -244,7 +244,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream, ctx.config.max_message_size);
     let startup_timeout = std::time::Duration::from_secs_f64(ctx.config.startup_timeout_secs.max(0.001));
-    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx)).await {
+    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx, peer)).await {
         Ok(Ok(Some(Opening::Session(params)))) => params,
         Ok(Ok(Some(Opening::Cancel(pid, secret)))) => {
             ctx.cancel(pid, &secret).await;
@@ -267,7 +267,8 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     };
     let Some((pool, _user_slot)) = authenticate::admit(&mut conn, &ctx, peer, &params).await else { return };
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let mut settings = Settings::new(&ctx.config.server_version);
+    // The flags were checked at start-up.
+    let mut settings = Settings::for_server(&ctx.config).unwrap_or_else(|_| Settings::new(&ctx.config.server_version));
     for (k, v) in &params {
         settings.apply_startup(k, v);
     }
@@ -320,11 +321,23 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
 impl Session {
     async fn run(&mut self) {
         let mut shutdown = self.ctx.shutdown_signal();
+        // ReadyForQuery was the last thing sent: the client's turn (idle, maybe in a transaction).
+        let mut ready = true;
         loop {
+            let idle_limit = match self.tx {
+                Tx::Explicit | Tx::Failed if ready => self.settings.idle_in_transaction_timeout(),
+                _ => None,
+            };
             let next = tokio::select! {
                 m = self.conn.read_message() => m,
                 _ = shutdown.changed() => {
                     self.conn.fatal(&PgError::fatal(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
+                    return;
+                }
+                // serve() then rolls the transaction back and returns the backend connection.
+                _ = sleep_or_never(idle_limit) => {
+                    log::info!("session {}: terminating connection due to idle-in-transaction timeout", self.pid);
+                    self.conn.fatal(&PgError::fatal(sqlstate::IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "terminating connection due to idle-in-transaction timeout")).await;
                     return;
                 }
             };
@@ -348,6 +361,7 @@ impl Session {
                 continue;
             }
             let _statement = self.cancel.statement();
+            ready = matches!(msg, Message::Query(_) | Message::Sync);
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
@@ -981,6 +995,14 @@ async fn close_results(results: Vec<Arc<dyn Cursor>>) {
             Ok(())
         })
         .await;
+    }
+}
+
+/// Sleep for `limit`, or forever when there is none.
+async fn sleep_or_never(limit: Option<std::time::Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
     }
 }
 

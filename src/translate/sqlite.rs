@@ -30,6 +30,7 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
 
 fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
     super::sqlite_srf::set_returning_in_from(&mut stmt);
+    super::sqlite_srf::set_returning_in_select_lists(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
         Statement::Query(_) => true,
@@ -383,7 +384,10 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
         ("regexp_replace", Some(a)) if simple && (3..=4).contains(&a.len()) => func("pg_regexp_replace", a),
         ("regexp_match" | "regexp_matches", Some(a)) if simple && (2..=3).contains(&a.len()) => {
             if a.get(2).and_then(string_literal).is_some_and(|f| f.contains('g')) {
-                return Err(refuse("regexp_matches(.., 'g') (one row per match)", "use regexp_match without 'g'"));
+                return Err(refuse(
+                    "regexp_matches(.., 'g') outside a select list",
+                    "call it in the select list (one row per match)",
+                ));
             }
             func("pg_regexp_match", a)
         }
@@ -699,7 +703,7 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
         return Err(refuse("CREATE INDEX .. INCLUDE / WITH / NULLS DISTINCT", "create a plain index"));
     }
     for c in &mut ci.columns {
-        if c.operator_class.is_some() {
+        if !drop_pattern_ops(c) {
             return Err(refuse("index operator classes", "create a plain index"));
         }
     }

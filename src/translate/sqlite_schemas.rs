@@ -48,9 +48,13 @@ fn two(n: &ObjectName) -> Option<(Ident, Ident)> {
     parts(n).and_then(|p| <[Ident; 2]>::try_from(p).ok()).map(|[a, b]| (a, b))
 }
 
-/// `s.t` -> `"s.t"`; returns the schema. Other names are left alone.
+/// `s.t` -> `"s.t"`, returning the schema; `public.t` -> `t`. Other names are left alone.
 fn flatten(n: &mut ObjectName) -> Option<String> {
     let (schema, name) = two(n)?;
+    if fold(&schema) == "public" {
+        n.0.remove(0);
+        return None;
+    }
     if !is_schema(&schema) {
         return None;
     }

@@ -66,6 +66,7 @@ public class PgjdbcSteps {
         table = a[4];
         Properties props = new Properties();
         props.setProperty("user", a[2]);
+        props.setProperty("password", a[5]);
         step("connect", () -> {
             conn = DriverManager.getConnection(url, props);
             return query("select 1");
