@@ -184,6 +184,10 @@ def psycopg3_named(target, table: str) -> list:
             out.append(cur.fetchall())
         conn.commit()
     with psycopg.connect(target.dsn, autocommit=True) as conn:
+        # In autocommit only WITH HOLD cursors can be declared; they read on across statements.
+        with conn.cursor(name="auto", withhold=True) as cur:
+            cur.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id", (4,))
+            out.append((cur.fetchone(), cur.fetchall()))
         try:
             with conn.cursor(name="outside") as cur:
                 cur.execute(f"SELECT id FROM {table}")
