@@ -90,7 +90,8 @@ DECLARE r CURSOR WITH HOLD FOR SELECT id FROM {t}
 ROLLBACK
 FETCH 1 FROM r
 FETCH 1 FROM h
-DECLARE "Quoted" CURSOR WITH HOLD FOR SELECT id FROM {t} WHERE id = 7
+DECLARE "Quoted" NO SCROLL CURSOR WITH HOLD FOR SELECT id FROM {t} WHERE id = 7
+SELECT name, is_holdable, is_binary, is_scrollable FROM pg_cursors WHERE name <> '' ORDER BY name
 FETCH ALL FROM "Quoted"
 CLOSE ALL
 FETCH 1 FROM h
@@ -174,11 +175,19 @@ def psycopg3_named(target, table: str) -> list:
             out.append(cur.fetchmany(3))
             conn.commit()
             out.append(cur.fetchall())
+        # Closing a cursor never executed: psycopg looks it up in pg_cursors first.
+        conn.execute("SELECT 1")
+        with conn.cursor(name="unused"):
+            pass
         with conn.cursor(name="bin", binary=True) as cur:
             cur.execute(f"SELECT id, name FROM {table} WHERE id <= %s ORDER BY id", (3,))
             out.append(cur.fetchall())
         conn.commit()
     with psycopg.connect(target.dsn, autocommit=True) as conn:
+        # In autocommit only WITH HOLD cursors can be declared; they read on across statements.
+        with conn.cursor(name="auto", withhold=True) as cur:
+            cur.execute(f"SELECT id FROM {table} WHERE id > %s ORDER BY id", (4,))
+            out.append((cur.fetchone(), cur.fetchall()))
         try:
             with conn.cursor(name="outside") as cur:
                 cur.execute(f"SELECT id FROM {table}")

@@ -17,6 +17,19 @@ use crate::types;
 pub struct SessionInfo {
     pub user: String,
     pub database: String,
+    /// The session's SQL-level cursors, for pg_cursors.
+    pub cursors: Vec<CursorInfo>,
+}
+
+/// A row of pg_cursors.
+#[derive(Debug, Clone, Default)]
+pub struct CursorInfo {
+    pub name: String,
+    pub statement: String,
+    pub holdable: bool,
+    pub binary: bool,
+    /// timestamptz text.
+    pub creation_time: String,
 }
 
 /// PostgreSQL's reserved words that quote_ident quotes (the common ones).
@@ -284,7 +297,7 @@ fn time_err(e: crate::error::PgError) -> rusqlite::Error {
 pub fn names() -> &'static [&'static str] {
     static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| {
-        let session = Arc::new(Mutex::new(SessionInfo { user: String::new(), database: String::new() }));
+        let session = Arc::new(Mutex::new(SessionInfo::default()));
         Connection::open_in_memory()
             .and_then(|db| register(&db, Arc::default(), session, &[]))
             .expect("registering the catalog functions on an empty database")

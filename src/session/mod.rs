@@ -533,14 +533,7 @@ impl Session {
 
     /// Drop every portal, closing the results that suspended ones keep open on the backend.
     async fn close_portals(&mut self) {
-        let cursors: Vec<Arc<dyn Cursor>> = self.portals.drain().filter_map(|(_, p)| p.into_cursor()).collect();
-        if !cursors.is_empty() {
-            let _ = blocking(move || {
-                cursors.iter().for_each(|c| c.close());
-                Ok(())
-            })
-            .await;
-        }
+        close_results(self.portals.drain().filter_map(|(_, p)| p.into_cursor()).collect()).await;
     }
 
     /// Commit the gateway's implicit transaction, if one is open.
@@ -657,7 +650,7 @@ impl Session {
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Copy(copy) => self.copy(copy).await,
-            Action::Declare(d) => self.declare_cursor(d, params).await,
+            Action::Declare(d) => self.declare_cursor(d, params, describe_rows).await,
             Action::Fetch(f) => self.fetch_cursor(f, result_formats, describe_rows).await,
             Action::CloseCursor(name) => self.close_sql_cursor(name.as_deref()).await,
             Action::Prepare(p) => self.prepare_sql(p).await,
@@ -992,6 +985,17 @@ fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Pa
         })?
     };
     Ok((sql, bound))
+}
+
+/// Close backend result sets (blocking calls); a failure is only logged there.
+async fn close_results(results: Vec<Arc<dyn Cursor>>) {
+    if !results.is_empty() {
+        let _ = blocking(move || {
+            results.iter().for_each(|c| c.close());
+            Ok(())
+        })
+        .await;
+    }
 }
 
 /// Sleep for `limit`, or forever when there is none.

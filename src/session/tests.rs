@@ -296,3 +296,20 @@ fn a_cursor_fetches_from_the_open_result_in_steps() {
     assert_eq!(tags(&reply), "EZ", "the cursor closed with its transaction");
     server.stop();
 }
+
+#[test]
+fn cursors_close_before_commit_unless_held() {
+    let backend = MemoryBackend::default();
+    backend.script(&backend_sql("SELECT a FROM t"), rows(3));
+    let mut server = start(&backend);
+    let mut client = Client::connect(&server);
+    client.query("BEGIN");
+    client.query("DECLARE c CURSOR FOR SELECT a FROM t");
+    client.query("DECLARE h CURSOR WITH HOLD FOR SELECT a FROM t");
+    backend.take_log();
+    client.query("COMMIT");
+    assert_eq!(backend.take_log(), vec!["close cursor".to_string(), "commit".into()], "only c closes");
+    assert_eq!(tags(&client.query("FETCH ALL FROM h")), "TDDDCZ", "h reads on after COMMIT");
+    assert_eq!(tags(&client.query("FETCH ALL FROM c")), "EZ");
+    server.stop();
+}

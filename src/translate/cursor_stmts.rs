@@ -18,6 +18,8 @@ use crate::types::{self, Oid};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeclareCursor {
     pub name: String,
+    /// The statement as the client wrote it (sqlparser's rendering), for pg_cursors.
+    pub statement: String,
     pub hold: bool,
     pub binary: bool,
     pub query: Translated,
@@ -82,6 +84,7 @@ pub fn translate(stmt: &Statement, target: &Target) -> PgResult<Option<Translate
                 (inner.param_count, inner.param_types.clone(), inner.param_probe.clone(), inner.read_only);
             let declare = DeclareCursor {
                 name: folded(name),
+                statement: stmt.to_string(),
                 hold: d.hold == Some(true),
                 binary: d.binary == Some(true),
                 query: inner,
