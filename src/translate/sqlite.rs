@@ -756,6 +756,16 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
         ast::AlterTableOperation::DropColumn { .. }
         | ast::AlterTableOperation::RenameColumn { .. }
         | ast::AlterTableOperation::RenameTable { .. } => Ok(()),
+        // SQLite cannot add a constraint; the backend writes it into the table's CREATE
+        // statement and checks the existing rows (sqlite_constraints.py). Django's
+        // migrations add every ForeignKey this way.
+        ast::AlterTableOperation::AddConstraint {
+            constraint: ast::TableConstraint::ForeignKey(fk),
+            not_valid: false,
+        } => {
+            strip_public(&mut fk.foreign_table);
+            Ok(())
+        }
         other => Err(refuse(&format!("ALTER TABLE {other}"), "SQLite supports ADD/DROP/RENAME COLUMN and RENAME TO")),
     }
 }

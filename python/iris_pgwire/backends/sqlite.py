@@ -16,6 +16,7 @@ import uuid
 from typing import Any, Optional, Sequence
 
 from iris_pgwire.backends import sqlite_catalog
+from iris_pgwire.backends import sqlite_constraints
 from iris_pgwire.backends import sqlite_functions as sql_functions
 from iris_pgwire.backends.sqlite_functions import ScaleTriggers
 from iris_pgwire.backends.base import Column
@@ -165,7 +166,10 @@ class SqliteConnection:
         head = sql.lstrip()[:8].upper()
         described = self.describe(sql) if describe and head.startswith(("SELECT", "WITH", "VALUES")) else None
         table_ddl = head.startswith(("CREATE", "ALTER"))
+        add_foreign_key = sqlite_constraints.match(sql) if table_ddl else None
         try:
+            if add_foreign_key is not None:
+                return SqliteCursor(sqlite_constraints.add_foreign_key(self._conn, add_foreign_key), None)
             with ScaleTriggers.kept(self._conn, sql) if table_ddl else contextlib.nullcontext():
                 cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:
@@ -227,9 +231,17 @@ class SqliteConnection:
             raise
 
     def commit(self) -> None:
-        if self._conn.in_transaction:
-            self._run("COMMIT")
-        self._release()
+        try:
+            if self._conn.in_transaction:
+                self._run("COMMIT")
+        except BackendError:
+            # A deferred foreign key failing at COMMIT leaves SQLite's transaction open;
+            # PostgreSQL's has ended (rolled back).
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._release()
 
     def rollback(self) -> None:
         if self._conn.in_transaction:

@@ -65,6 +65,22 @@ def _columns_key(table: str, columns: list[str], suffix: str) -> str:
     return "_".join([table, *columns, suffix])
 
 
+# `CONSTRAINT name FOREIGN KEY (cols)` in a table's CREATE statement: SQLite keeps the
+# name only there (PRAGMA foreign_key_list has none).
+_NAMED_FOREIGN_KEY = re.compile(r'CONSTRAINT\s+("(?:[^"]|"")+"|\w+)\s+FOREIGN\s+KEY\s*\(([^)]*)\)', re.I)
+
+
+def _ident(text: str) -> str:
+    text = text.strip()
+    return text[1:-1].replace('""', '"') if text.startswith('"') else text.lower()
+
+
+def _foreign_key_names(sql: str) -> dict[tuple[str, ...], str]:
+    """Named foreign keys of a CREATE TABLE statement, by their columns."""
+    return {tuple(_ident(c).lower() for c in cols.split(",")): _ident(name)
+            for name, cols in _NAMED_FOREIGN_KEY.findall(sql)}
+
+
 def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
@@ -166,7 +182,8 @@ def _relation(conn, stored, names, kind, sql, pg_type, comments) -> dict[str, An
         if None in fk["ref_columns"]:  # REFERENCES t without columns: t's primary key
             ref = conn.execute(f"PRAGMA table_info({_quote(referenced[fid])})").fetchall()
             fk["ref_columns"] = [r[1] for r in sorted((r for r in ref if r[5]), key=lambda r: r[5])]
-        fk["name"] = _columns_key(name, fk["columns"], "fkey")
+        given = _foreign_key_names(sql).get(tuple(c.lower() for c in fk["columns"]))
+        fk["name"] = given or _columns_key(name, fk["columns"], "fkey")
         rel["constraints"].append(fk)
     rel["constraints"].sort(key=lambda c: c["name"])
     return rel
