@@ -11,7 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import CACHE, CLIENTS_DIR, PASSWORD, SCRAM_HBA, ProgramCache, env_for, need, run_program, scram_args
+from harness import (CACHE, CLIENTS_DIR, PASSWORD, PGJDBC_JAR, SCRAM_HBA, ProgramCache, compile_java, env_for, need,
+                     run_program, scram_args)
 from helpers.gateway import GatewayProcess, stop_checked
 from helpers.pgcluster import PgCluster
 from helpers.targets import Target
@@ -74,7 +75,6 @@ def program_cache() -> ProgramCache:
 
 # The compiled client programs, built once per session (Go's and cargo's caches make a
 # rebuild cheap; scripts/test.sh builds the Rust one before pytest).
-PGJDBC_JAR = "/usr/share/java/postgresql.jar"
 GO_ENV = {"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOPROXY": "off", "GOFLAGS": "",
           "GOCACHE": str(CACHE / "go" / "cache")}
 RUST_PROJECT = CLIENTS_DIR / "rust"
@@ -82,11 +82,7 @@ RUST_PROJECT = CLIENTS_DIR / "rust"
 
 @pytest.fixture(scope="session")
 def pgjdbc_classes(tmp_path_factory):
-    javac = need("javac", "default-jdk-headless")
-    out = tmp_path_factory.mktemp("pgjdbc")
-    subprocess.run([javac, "-d", str(out), "-cp", PGJDBC_JAR, str(CLIENTS_DIR / "java" / "PgjdbcSteps.java")],
-                   check=True, capture_output=True, timeout=300)
-    return out
+    return compile_java(tmp_path_factory.mktemp("pgjdbc"), "PgjdbcSteps.java")
 
 
 @pytest.fixture(scope="session")

@@ -59,6 +59,17 @@ def need(exe: str, package: str) -> str:
     return path
 
 
+PGJDBC_JAR = "/usr/share/java/postgresql.jar"  # Debian's libpostgresql-jdbc-java
+
+
+def compile_java(out: Path, source: str) -> Path:
+    """Compiles tests/clients/java/<source> against pgjdbc into out; returns out."""
+    javac = need("javac", "default-jdk-headless")
+    subprocess.run([javac, "-d", str(out), "-cp", PGJDBC_JAR, str(CLIENTS_DIR / "java" / source)],
+                   check=True, capture_output=True, timeout=300)
+    return out
+
+
 def env_for(target=None, **extra: str) -> dict:
     """The environment of a client process; with a target, its password in PGPASSWORD (how
     psql, pgbench and pgcli take one in a script). Programs get theirs in argv instead."""

@@ -23,14 +23,13 @@ import pg8000.native
 import psycopg
 import pytest
 
-from harness import CLIENTS_DIR, need
+from harness import CLIENTS_DIR, PGJDBC_JAR, compile_java, need
 from node_runner import node_env
 from helpers.certs import make_pki
 from helpers.gateway import GatewayProcess, stop_checked
 from helpers.pgcluster import PgCluster
 
 USER, PASSWORD, DATABASE = "tls_user", "Tls-pass-1", "postgres"
-PGJDBC_JAR = "/usr/share/java/postgresql.jar"
 MODES = ["require", "verify-full"]
 
 
@@ -143,11 +142,7 @@ def test_pg8000_refuses_a_foreign_ca(server):
 
 @pytest.fixture(scope="module")
 def tls_connect_classes(tmp_path_factory):
-    javac = need("javac", "default-jdk-headless")
-    out = tmp_path_factory.mktemp("pgjdbc-tls")
-    subprocess.run([javac, "-d", str(out), "-cp", PGJDBC_JAR, str(CLIENTS_DIR / "java" / "TlsConnect.java")],
-                   check=True, capture_output=True, timeout=300)
-    return out
+    return compile_java(tmp_path_factory.mktemp("pgjdbc-tls"), "TlsConnect.java")
 
 
 def pgjdbc(classes: Path, server: TlsServer, mode: str, ca: Path) -> dict:
