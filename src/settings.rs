@@ -115,6 +115,15 @@ impl Settings {
         let _ = self.set(name, Some(value), false);
     }
 
+    /// A session default (server, role or startup `options`): the value RESET returns to.
+    pub fn set_default(&mut self, name: &str, value: &str) -> PgResult<()> {
+        self.set(name, Some(value), false)?;
+        let key = canonical_key(name);
+        let value = self.values.get(&key).map(|(_, v)| v.clone()).unwrap_or_default();
+        self.defaults.insert(key, value);
+        Ok(())
+    }
+
     /// SET name = value (None: DEFAULT). Returns the ParameterStatus to send, if reported.
     pub fn set(&mut self, name: &str, value: Option<&str>, local: bool) -> PgResult<Option<(String, String)>> {
         let key = canonical_key(name);
@@ -168,6 +177,11 @@ impl Settings {
         parse_duration_ms(self.get("statement_timeout").unwrap_or("0")).unwrap_or(0)
     }
 
+    /// lock_timeout in milliseconds (0 = none).
+    pub fn lock_timeout_ms(&self) -> i64 {
+        parse_duration_ms(self.get("lock_timeout").unwrap_or("0")).unwrap_or(0)
+    }
+
     /// All settings for SHOW ALL: (name, value).
     pub fn all(&self) -> Vec<(String, String)> {
         self.values.values().cloned().collect()
@@ -217,6 +231,21 @@ fn parse_duration_ms(value: &str) -> Option<i64> {
     Some((n * factor).ceil() as i64)
 }
 
+/// A timeout setting as PostgreSQL takes it (22023 otherwise): kept as written.
+fn check_duration(key: &str, value: &str) -> PgResult<String> {
+    let invalid = |message: String| Err(PgError::new(sqlstate::INVALID_PARAMETER_VALUE, message));
+    match parse_duration_ms(value) {
+        None if value.trim().starts_with('-') => {
+            invalid(format!("{} ms is outside the valid range for parameter \"{key}\" (0 .. 2147483647)", value.trim()))
+        }
+        None => invalid(format!("invalid value for parameter \"{key}\": \"{value}\"")),
+        Some(ms) if ms > i32::MAX as i64 => {
+            invalid(format!("{ms} ms is outside the valid range for parameter \"{key}\" (0 .. 2147483647)"))
+        }
+        Some(_) => Ok(value.to_owned()),
+    }
+}
+
 /// SQL spellings of settings: `SHOW TRANSACTION ISOLATION LEVEL`, `SET TIME ZONE`.
 fn canonical_key(name: &str) -> String {
     let key = name.trim().to_ascii_lowercase();
@@ -246,6 +275,7 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),
         "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
+        "statement_timeout" | "lock_timeout" => check_duration(key, value)?,
         _ => value.to_owned(),
     })
 }
