@@ -120,11 +120,11 @@ impl CancelSlot {
         self.state.lock().unwrap().reason
     }
 
-    /// A backend's 57014 carries the message of the interrupt's reason (the backend
-    /// cannot know whether a timer or the client asked).
+    /// A backend's 57014 is reported as PostgreSQL reports the interrupt's reason (the
+    /// backend cannot know whether a timer or the client asked).
     pub fn explain(&self, err: &PgError) -> Option<PgError> {
         let reason = self.reason()?;
-        (err.code == sqlstate::QUERY_CANCELED).then(|| PgError { detail: err.detail.clone(), ..reason.error() })
+        (err.code == sqlstate::QUERY_CANCELED).then(|| reason.error())
     }
 
     /// Interrupt the running statement after `ms` (statement_timeout; 0 = never). The

@@ -189,6 +189,7 @@ impl From<std::io::Error> for StartError {
 impl Server {
     /// Bind and start serving on background threads; returns once the socket listens.
     pub fn start(config: Config, backend: Arc<dyn Backend>) -> Result<Server, StartError> {
+        crate::session_defaults::validate(&config).map_err(StartError::Config)?;
         let (started, stopping) = (backend.clone(), backend.clone());
         let auth = Auth::new(
             config.hba_file.as_deref(),
@@ -226,7 +227,6 @@ impl Server {
         };
         let (tx, rx) = watch::channel(false);
         let shutdown_timeout = Duration::from_secs_f64(config.shutdown_timeout_secs.max(0.0));
-        crate::session_defaults::validate(&config).map_err(StartError::Config)?;
         let settings = crate::settings::Settings::new(&config.server_version).all();
         let catalog = Catalog::new(settings, Some(backend.clone()))
             .map_err(|e| StartError::Config(format!("catalog engine: {}", e.message)))?;

@@ -424,7 +424,10 @@ impl Session {
                     }
                     // One statement of several: its index makes its key apart from the others.
                     let text = if many { format!("{sql}\0{i}") } else { sql.to_owned() };
+                    // statement_timeout runs per statement of the string, as in PostgreSQL 13+.
+                    let timeout = self.cancel.arm(self.settings.statement_timeout_ms());
                     let result = self.run_statement(stmt, &text, &[], &[], true).await;
+                    drop(timeout);
                     match result {
                         Ok(done) => be::command_complete(&mut self.conn.out, &done.tag),
                         Err(e) => {
@@ -602,7 +605,6 @@ impl Session {
         if self.tx == Tx::Failed && !Self::allowed_when_failed(stmt) {
             return Err(Self::aborted_error());
         }
-        let _timeout = self.cancel.arm(self.settings.statement_timeout_ms());
         match &stmt.action {
             Action::Begin { modes } => self.begin(modes).await.map(|_| Done { tag: stmt.tag.render(0) }),
             Action::Commit => self.commit().await,
