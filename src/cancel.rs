@@ -36,6 +36,9 @@ struct State {
     pending: bool,
     /// Why the current statement was interrupted (None: it was not).
     reason: Option<Reason>,
+    /// Bumped when a statement_timeout timer is armed or disarmed: a timer that fires
+    /// late (its statement over) finds another number and does nothing.
+    timer: u64,
 }
 
 /// Who interrupted a statement.
@@ -85,12 +88,18 @@ impl Drop for RunningGuard {
 }
 
 /// A statement_timeout timer; dropping it disarms it.
-pub struct Timer(Option<tokio::task::JoinHandle<()>>);
+pub struct Timer(Option<(tokio::task::JoinHandle<()>, Arc<CancelSlot>)>);
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(task) = self.0.take() {
+        if let Some((task, slot)) = self.0.take() {
             task.abort();
+            let mut s = slot.state.lock().unwrap();
+            s.timer += 1;
+            // A timeout that came between backend calls is not the next statement's.
+            if s.reason == Some(Reason::Timeout) {
+                s.pending = false;
+            }
         }
     }
 }
@@ -133,11 +142,24 @@ impl CancelSlot {
         if ms <= 0 {
             return Timer(None);
         }
+        let id = {
+            let mut s = self.state.lock().unwrap();
+            s.timer += 1;
+            s.timer
+        };
         let slot = self.clone();
-        Timer(Some(tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(ms as u64)).await;
-            let _ = tokio::task::spawn_blocking(move || slot.interrupt(Reason::Timeout)).await;
-        })))
+            let _ = tokio::task::spawn_blocking(move || slot.expire(id)).await;
+        });
+        Timer(Some((task, self.clone())))
+    }
+
+    /// Timer `id` fired: interrupt its statement, unless that one is over.
+    fn expire(&self, id: u64) {
+        if self.state.lock().unwrap().timer == id {
+            self.interrupt(Reason::Timeout);
+        }
     }
 
     /// Act on a CancelRequest (on a blocking thread: it calls into the backend).
