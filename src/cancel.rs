@@ -195,3 +195,51 @@ impl CancelSlot {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::memory::MemoryBackend;
+    use crate::backend::Backend;
+
+    fn conn() -> Arc<BackendConn> {
+        Arc::new(BackendConn::new(MemoryBackend::default().connect().unwrap()))
+    }
+
+    #[test]
+    fn the_reason_names_the_error() {
+        let slot = Arc::new(CancelSlot::default());
+        // Idle: nothing to interrupt, nothing remembered.
+        slot.interrupt(Reason::Timeout);
+        assert_eq!(slot.reason(), None);
+        let _statement = slot.statement();
+        // Between backend calls: the next call fails, with the reason's message.
+        slot.interrupt(Reason::Timeout);
+        let err = slot.running(&conn()).err().unwrap();
+        assert_eq!(err.message, "canceling statement due to statement timeout");
+        // A backend's 57014 is reported with the reason; other errors are left alone.
+        let backend = PgError::new(sqlstate::QUERY_CANCELED, "interrupted").with_detail("sqlite");
+        assert_eq!(slot.explain(&backend).unwrap().message, "canceling statement due to statement timeout");
+        assert!(slot.explain(&PgError::new(sqlstate::SYNTAX_ERROR, "x")).is_none());
+        slot.interrupt(Reason::Shutdown);
+        let fatal = slot.explain(&backend).unwrap();
+        assert_eq!((fatal.code, fatal.severity), (sqlstate::ADMIN_SHUTDOWN, crate::error::Severity::Fatal));
+    }
+
+    #[tokio::test]
+    async fn a_timer_fires_only_for_its_statement() {
+        let slot = Arc::new(CancelSlot::default());
+        let _statement = slot.statement();
+        let timer = slot.arm(10_000);
+        let late = slot.state.lock().unwrap().timer;
+        drop(timer);
+        // Its statement ended: the timer's number is stale, firing changes nothing.
+        slot.expire(late);
+        assert_eq!(slot.reason(), None);
+        assert!(slot.running(&conn()).is_ok());
+        let _timer = slot.arm(10_000);
+        let current = slot.state.lock().unwrap().timer;
+        slot.expire(current);
+        assert_eq!(slot.reason(), Some(Reason::Timeout));
+    }
+}
