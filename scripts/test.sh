@@ -45,11 +45,11 @@ fi
 echo "== maturin develop (build and install iris_pgwire into $VENV)"
 maturin develop --locked --quiet
 
-# The Rust client of the compatibility matrix is its own cargo project (tests/clients/rust),
+# The Rust clients of the compatibility matrix are one cargo project (tests/clients/rust),
 # built once per machine into the client cache; a no-op once built.
 CLIENT_CACHE="${IRIS_PGWIRE_CLIENT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iris-pgwire/clients}"
 if [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ]; then
-    echo "== cargo build tests/clients/rust (tokio-postgres client)"
+    echo "== cargo build tests/clients/rust (tokio-postgres and sqlx clients)"
     cargo build --locked --quiet --manifest-path tests/clients/rust/Cargo.toml --target-dir "$CLIENT_CACHE/rust-target"
 fi
 
@@ -60,7 +60,8 @@ echo "== pytest"
 report="$ROOT/target/pytest-junit.xml"
 mkdir -p "$ROOT/target"
 rc=0
-python -m pytest tests -ra --timeout=180 --junitxml="$report" -o junit_family=xunit1 "$@" || rc=$?
+# Paths given on the command line replace pyproject.toml's testpaths (tests/).
+python -m pytest -ra --timeout=180 --junitxml="$report" -o junit_family=xunit1 "$@" || rc=$?
 if [ "$#" -eq 0 ] && [ -f "$report" ]; then
     echo "== client matrix (scripts/client-matrix.py)"
     python scripts/client-matrix.py "$report" || rc=$((rc ? rc : 1))

@@ -41,6 +41,9 @@ pub struct Config {
     pub tls_client_ca: Option<String>,
     /// Let the `password` method ask for clear-text passwords on unencrypted connections.
     pub allow_password_without_tls: bool,
+    /// Largest startup packet body (without its length word, as PostgreSQL counts); larger
+    /// ones are logged and the connection closed.
+    pub max_startup_packet_bytes: usize,
     /// Seconds a client has to send its startup packet (and finish TLS negotiation).
     pub startup_timeout_secs: f64,
     /// Seconds a client has to complete authentication (PostgreSQL's authentication_timeout).
@@ -50,6 +53,8 @@ pub struct Config {
     /// Failed authentications from one address within the window before it is refused (0: off).
     pub auth_failure_limit: usize,
     pub auth_failure_window_secs: f64,
+    /// Default of idle_in_transaction_session_timeout, in PostgreSQL's spelling ("0": off).
+    pub idle_in_transaction_session_timeout: String,
     /// Seconds between catalog snapshots of the backend's schema (0: only after DDL).
     pub catalog_refresh_secs: f64,
 }
@@ -78,11 +83,13 @@ impl Default for Config {
             tls_key: None,
             tls_client_ca: None,
             allow_password_without_tls: false,
+            max_startup_packet_bytes: crate::protocol::frontend::MAX_STARTUP_PACKET,
             startup_timeout_secs: 10.0,
             auth_timeout_secs: 60.0,
             max_connections_per_user: 0,
             auth_failure_limit: 10,
             auth_failure_window_secs: 60.0,
+            idle_in_transaction_session_timeout: "0".into(),
             catalog_refresh_secs: 60.0,
         }
     }

@@ -6,14 +6,14 @@ use bytes::BytesMut;
 use crate::auth::hba::Hba;
 use crate::auth::scram::{Exchange, Verifier, MECHANISM, MECHANISM_PLUS};
 use crate::auth::users::Users;
-use crate::protocol::frontend::{parse_startup, split_frame, split_startup, Message};
+use crate::protocol::frontend::{parse_startup, split_frame, split_startup, Message, MAX_STARTUP_PACKET};
 
 const MAX: usize = 1 << 20;
 
 /// The frame decoder: a startup packet, then typed messages, as a connection reads them.
 pub fn frames(data: &[u8]) {
     let mut buf = BytesMut::from(data);
-    match split_startup(&mut buf, MAX) {
+    match split_startup(&mut buf, MAX_STARTUP_PACKET) {
         Ok(Some(body)) => {
             let _ = parse_startup(&body);
         }
@@ -29,7 +29,7 @@ pub fn frames(data: &[u8]) {
 /// with and without TLS channel binding; the users and hba file parsers get the same bytes.
 pub fn startup_auth(data: &[u8]) {
     let mut buf = BytesMut::from(data);
-    if let Ok(Some(body)) = split_startup(&mut buf, MAX) {
+    if let Ok(Some(body)) = split_startup(&mut buf, MAX_STARTUP_PACKET) {
         let _ = parse_startup(&body);
     }
     let rest = &buf[..];

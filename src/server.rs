@@ -227,7 +227,7 @@ impl Server {
         };
         let (tx, rx) = watch::channel(false);
         let shutdown_timeout = Duration::from_secs_f64(config.shutdown_timeout_secs.max(0.0));
-        let settings = crate::settings::Settings::new(&config.server_version).all();
+        let settings = crate::settings::Settings::for_server(&config).map_err(|e| StartError::Config(e.message))?.all();
         let catalog = Catalog::new(settings, Some(backend.clone()))
             .map_err(|e| StartError::Config(format!("catalog engine: {}", e.message)))?;
         let catalog = Arc::new(catalog);
@@ -265,6 +265,11 @@ impl Server {
 
     pub fn reload_users(&self) -> Result<usize, String> {
         self.ctx.auth.reload_users()
+    }
+
+    /// Re-read the rules file; Ok(None) without --hba-file.
+    pub fn reload_hba(&self) -> Result<Option<usize>, String> {
+        self.ctx.auth.reload_hba()
     }
 
     /// Stop accepting, end idle sessions, let running statements finish within the

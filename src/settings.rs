@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::Config;
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::types::{TimeZone, TypeCtx};
 
@@ -32,6 +33,7 @@ fn defaults(server_version: &str) -> Vec<(&'static str, String)> {
         ("default_transaction_isolation", "read committed".into()),
         ("default_transaction_read_only", "off".into()),
         ("extra_float_digits", "1".into()),
+        ("idle_in_transaction_session_timeout", "0".into()),
         ("in_hot_standby", "off".into()),
         ("integer_datetimes", "on".into()),
         ("IntervalStyle", "postgres".into()),
@@ -107,21 +109,55 @@ impl Settings {
             .collect()
     }
 
-    /// Apply a startup-packet parameter; unknown ones are kept as custom settings.
-    pub fn apply_startup(&mut self, name: &str, value: &str) {
-        if matches!(name, "user" | "database" | "replication" | "options") {
-            return;
+    /// Apply a startup-packet parameter as the session's starting value (RESET returns to
+    /// it). `options` carries `-c name=value` (or `--name=value`) words, as libpq's
+    /// PGOPTIONS; a bad value there is an error (PostgreSQL refuses the connection). Other
+    /// unknown parameters are kept as custom settings.
+    pub fn apply_startup(&mut self, name: &str, value: &str) -> PgResult<()> {
+        match name {
+            "user" | "database" | "replication" => {}
+            "options" => {
+                for (name, value) in command_line_settings(value) {
+                    self.set_initial(&name, &value)?;
+                }
+            }
+            _ => {
+                let _ = self.set_initial(name, value);
+            }
         }
-        let _ = self.set(name, Some(value), false);
+        Ok(())
     }
 
-    /// A session default (server, role or startup `options`): the value RESET returns to.
-    pub fn set_default(&mut self, name: &str, value: &str) -> PgResult<()> {
+    /// A session's own starting value (a role setting, a startup parameter): SET, and
+    /// what RESET returns to.
+    pub fn set_initial(&mut self, name: &str, value: &str) -> PgResult<()> {
         self.set(name, Some(value), false)?;
         let key = canonical_key(name);
-        let value = self.values.get(&key).map(|(_, v)| v.clone()).unwrap_or_default();
-        self.defaults.insert(key, value);
+        if let Some((_, value)) = self.values.get(&key) {
+            let value = value.clone();
+            self.defaults.insert(key, value);
+        }
         Ok(())
+    }
+
+    /// A server-wide default (a command-line flag): what RESET and DEFAULT return to.
+    pub fn set_default(&mut self, name: &str, value: &str) -> PgResult<()> {
+        let key = canonical_key(name);
+        let value = normalize(&key, value)?;
+        let canonical = self.values.get(&key).map_or_else(|| key.clone(), |(c, _)| c.clone());
+        self.defaults.insert(key.clone(), value.clone());
+        self.values.insert(key, (canonical, value));
+        Ok(())
+    }
+
+    /// A session's settings before its startup parameters: the defaults and the server's flags.
+    pub fn for_server(config: &Config) -> PgResult<Settings> {
+        let mut settings = Settings::new(&config.server_version);
+        settings.set_default("idle_in_transaction_session_timeout", &config.idle_in_transaction_session_timeout)?;
+        for (name, value) in &config.session_defaults {
+            settings.set_default(name, value)?;
+        }
+        Ok(settings)
     }
 
     /// SET name = value (None: DEFAULT). Returns the ParameterStatus to send, if reported.
@@ -182,6 +218,12 @@ impl Settings {
         parse_duration_ms(self.get("lock_timeout").unwrap_or("0")).unwrap_or(0)
     }
 
+    /// idle_in_transaction_session_timeout, None when 0 (off).
+    pub fn idle_in_transaction_timeout(&self) -> Option<std::time::Duration> {
+        let ms = parse_duration_ms(self.get("idle_in_transaction_session_timeout").unwrap_or("0")).unwrap_or(0);
+        (ms > 0).then(|| std::time::Duration::from_millis(ms as u64))
+    }
+
     /// All settings for SHOW ALL: (name, value).
     pub fn all(&self) -> Vec<(String, String)> {
         self.values.values().cloned().collect()
@@ -231,18 +273,51 @@ fn parse_duration_ms(value: &str) -> Option<i64> {
     Some((n * factor).ceil() as i64)
 }
 
-/// A timeout setting as PostgreSQL takes it (22023 otherwise): kept as written.
-fn check_duration(key: &str, value: &str) -> PgResult<String> {
-    let invalid = |message: String| Err(PgError::new(sqlstate::INVALID_PARAMETER_VALUE, message));
-    match parse_duration_ms(value) {
-        None if value.trim().starts_with('-') => {
-            invalid(format!("{} ms is outside the valid range for parameter \"{key}\" (0 .. 2147483647)", value.trim()))
+/// The `name=value` pairs of a startup `options` string: words split at unescaped
+/// spaces (backslash escapes the next character), `-c name=value` or `--name=value`;
+/// `-` in names reads as `_`, as PostgreSQL's command line does.
+fn command_line_settings(options: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut chars = options.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => word.extend(chars.next()),
+            c if c.is_ascii_whitespace() => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
         }
-        None => invalid(format!("invalid value for parameter \"{key}\": \"{value}\"")),
-        Some(ms) if ms > i32::MAX as i64 => {
-            invalid(format!("{ms} ms is outside the valid range for parameter \"{key}\" (0 .. 2147483647)"))
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut pairs = Vec::new();
+    let mut words = words.into_iter();
+    while let Some(w) = words.next() {
+        let setting = match w.as_str() {
+            "-c" => words.next(),
+            _ => w.strip_prefix("--").map(str::to_string).or_else(|| w.strip_prefix("-c").map(str::to_string)),
+        };
+        if let Some((name, value)) = setting.as_deref().and_then(|s| s.split_once('=')) {
+            pairs.push((name.replace('-', "_"), value.to_string()));
         }
-        Some(_) => Ok(value.to_owned()),
+    }
+    pairs
+}
+
+/// A time setting as PostgreSQL shows it: in the largest unit that holds it exactly
+/// (`300ms`, `5s`, `2min`, `1h`, `1d`), `0` when off.
+fn format_ms(ms: i64) -> String {
+    if ms == 0 {
+        return "0".into();
+    }
+    let units = [(86_400_000, "d"), (3_600_000, "h"), (60_000, "min"), (1000, "s")];
+    match units.iter().find(|(size, _)| ms % size == 0) {
+        Some((size, unit)) => format!("{}{unit}", ms / size),
+        None => format!("{ms}ms"),
     }
 }
 
@@ -275,7 +350,18 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),
         "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
-        "statement_timeout" | "lock_timeout" => check_duration(key, value)?,
+        "idle_in_transaction_session_timeout" | "statement_timeout" | "lock_timeout" => {
+            match parse_duration_ms(value) {
+                Some(ms) if (0..=i64::from(i32::MAX)).contains(&ms) => format_ms(ms),
+                _ => {
+                    return Err(PgError::new(
+                        sqlstate::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for parameter \"{key}\": \"{value}\""),
+                    )
+                    .with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."))
+                }
+            }
+        }
         _ => value.to_owned(),
     })
 }
@@ -307,5 +393,29 @@ mod tests {
         assert_eq!(s.statement_timeout_ms(), 250);
         s.set("statement_timeout", Some("2min"), false).unwrap();
         assert_eq!(s.statement_timeout_ms(), 120_000);
+    }
+
+    #[test]
+    fn idle_in_transaction_timeout_from_flag_startup_options_and_set() {
+        let mut s = Settings::new("16.4");
+        assert_eq!(s.idle_in_transaction_timeout(), None);
+        s.set_default("idle_in_transaction_session_timeout", "2s").unwrap();
+        assert_eq!(s.idle_in_transaction_timeout(), Some(std::time::Duration::from_secs(2)));
+        s.apply_startup("options", "-c idle_in_transaction_session_timeout=300  --application-name=my\\ app").unwrap();
+        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "300ms");
+        assert_eq!(s.show("application_name").unwrap(), "my app");
+        for (set, shown) in [("90000", "90s"), ("'1.5min'", "90s"), ("2h", "2h"), ("1500us", "2ms"), ("0", "0")] {
+            s.set("idle_in_transaction_session_timeout", Some(set), false).unwrap();
+            assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), shown, "{set}");
+        }
+        assert_eq!(s.idle_in_transaction_timeout(), None);
+        // RESET returns to the session's starting value (its startup options), as in PostgreSQL.
+        s.reset("idle_in_transaction_session_timeout").unwrap();
+        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "300ms");
+        for bad in ["abc", "-1", "5 parsecs"] {
+            let err = s.set("idle_in_transaction_session_timeout", Some(bad), false).unwrap_err();
+            assert_eq!(err.code, sqlstate::INVALID_PARAMETER_VALUE, "{bad}");
+        }
+        assert!(s.set_default("idle_in_transaction_session_timeout", "soon").is_err());
     }
 }

@@ -108,9 +108,7 @@ def test_sighup_reloads_the_users_file(scram_gateway, tmp_path):
     assert login_code(scram_gateway, "carol", "pw3") == "28P01"
     add_user(tmp_path / "users", "carol", "pw3")
     scram_gateway.proc.send_signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while "users file reloaded (3 users)" not in scram_gateway.log() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for_log(scram_gateway, "users file reloaded (3 users)")
     assert login_code(scram_gateway, "carol", "pw3") == "admitted"
 
 
@@ -156,6 +154,56 @@ def test_verifier_imported_from_postgresql(pg15, gateway_factory, tmp_path):
     with psycopg.connect(dsn(gw, "imported_user", "from-postgres")) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
     assert login_code(gw, "imported_user", "from-Postgres") == "28P01"
+
+
+# SASLprep (RFC 4013) cases: NFKC (Roman numeral nine, the "fi" ligature), a non-ASCII
+# space, a soft hyphen mapped to nothing, a precomposed letter; and a private-use
+# character SASLprep refuses, which PostgreSQL (and the gateway) then use as given.
+NON_ASCII_PASSWORDS = ["\u2168-\ufb01le", "pass\u00a0word", "I\u00adX", "caf\u00e9", "secret\ue000"]
+
+
+def test_non_ascii_passwords_match_postgresql(pg15, gateway_factory, tmp_path):
+    """The verifiers of non-ASCII passwords are PostgreSQL 15's, and clients log in with them."""
+    from psycopg import sql
+
+    from iris_pgwire._core import scram_verifier
+
+    with psycopg.connect(pg15.dsn, autocommit=True) as conn:
+        conn.execute("SET password_encryption = 'scram-sha-256'")
+        pg_verifiers = {}
+        for i, password in enumerate(NON_ASCII_PASSWORDS):
+            role = f"saslprep_{i}"
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password)))
+            (pg_verifiers[password],) = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (role,)).fetchone()
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    users = tmp_path / "users"
+    for i, password in enumerate(NON_ASCII_PASSWORDS):
+        verifier = pg_verifiers[password]
+        iterations, salt = verifier.split("$")[1].split(":")
+        assert scram_verifier(password, base64.b64decode(salt), int(iterations)) == verifier, password
+        add_user(users, f"u{i}", password)  # the CLI: the same code, a random salt
+    hba = write_hba(tmp_path / "hba", "host all u4 127.0.0.1/32 password", "host all all 127.0.0.1/32 scram-sha-256")
+    gw = gateway_factory("--hba-file", hba, "--users-file", str(users), "--allow-password-without-tls")
+    for i, password in enumerate(NON_ASCII_PASSWORDS):
+        with psycopg.connect(dsn(gw, f"u{i}", password)) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+    # Spellings SASLprep maps to the same password are the same password, as on PostgreSQL.
+    psycopg.connect(dsn(gw, "u0", "IX-file")).close()
+    psycopg.connect(dsn(gw, "u2", "IX")).close()
+    assert login_code(gw, "u3", "cafe") == "28P01"
+    # Clear-text password method: the gateway normalises what the client sent.
+    add_user(users, "u4", "I\u00adX")
+    gw.proc.send_signal(signal.SIGHUP)
+    wait_for_log(gw, "users file reloaded")
+    psycopg.connect(dsn(gw, "u4", "IX")).close()
+
+
+def wait_for_log(gw, text: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in gw.log():
+        assert time.monotonic() < deadline, f"{text!r} not logged:\n{gw.log()}"
+        time.sleep(0.05)
 
 
 def test_raw_scram_right_and_tampered_proof(scram_gateway):
@@ -249,6 +297,23 @@ def test_password_method_needs_tls_unless_allowed(gateway_factory, tmp_path):
     assert login_code(relaxed, "alice", "px") == "28P01"
 
 
+def test_password_not_utf8_is_a_wrong_password(gateway_factory, tmp_path):
+    """Bytes that are not UTF-8 are compared as they are (PostgreSQL's SASLprep fallback): 28P01, not 08P01."""
+    users = tmp_path / "users"
+    add_user(users, "alice", "caf\u00e9")
+    hba = write_hba(tmp_path / "hba", "host all all 127.0.0.1/32 password")
+    gw = gateway_factory("--hba-file", hba, "--users-file", str(users), "--allow-password-without-tls")
+    conn = RawConn(gw.host, gw.port)
+    conn.send(startup_packet(user="alice"))
+    tag, body = conn.read_message()
+    assert tag == b"R" and scram.auth_code(body) == 3  # AuthenticationCleartextPassword
+    conn.send(message(b"p", "caf\u00e9".encode("latin-1") + b"\0"))
+    err = error_or_close(conn)
+    assert err and err["C"] == "28P01" and err["M"] == 'password authentication failed for user "alice"'
+    with psycopg.connect(dsn(gw, "alice", "caf\u00e9")) as ok:
+        assert ok.execute("select 1").fetchone() == (1,)
+
+
 def raw_from(source: str, gw, user: str = "u", database: str = "d") -> dict | None:
     """A startup packet from a chosen loopback source address; the error fields, or None if admitted."""
     sock = socket.socket()
@@ -285,6 +350,31 @@ def test_rules_by_client_address(gateway_factory, tmp_path):
     assert err["M"] == 'no pg_hba.conf entry for host "127.0.0.2", user "u", database "elsewhere", no encryption'
     assert raw_from("127.0.0.3", gw, user="admin") is None
     assert raw_from("127.0.0.3", gw, user="someone")["C"] == "28000"
+
+
+def test_sighup_reloads_the_rules(gateway_factory, tmp_path):
+    """New rules apply to new connections, live sessions stay; a broken file keeps the old rules."""
+    hba = tmp_path / "hba"
+    write_hba(hba, "host all all 127.0.0.1/32 trust")
+    gw = gateway_factory("--hba-file", str(hba))
+    live = psycopg.connect(dsn(gw, "alice"))
+    live.execute("begin")
+    write_hba(hba, "host all bob 127.0.0.1/32 trust", "host all all 127.0.0.1/32 reject")
+    gw.proc.send_signal(signal.SIGHUP)
+    wait_for_log(gw, "access rules reloaded")
+    assert login_code(gw, "alice") == "28000"
+    assert "pg_hba.conf rejects connection" in login_error(dsn(gw, "alice"))
+    psycopg.connect(dsn(gw, "bob")).close()
+    assert live.execute("select 1").fetchone() == (1,)
+    live.execute("commit")
+    write_hba(hba, "host all all 127.0.0.1/32 trust", "local all all trust")
+    gw.proc.send_signal(signal.SIGHUP)
+    wait_for_log(gw, "access rules not reloaded, the old rules stay")
+    assert "line 2" in gw.log().split("access rules not reloaded")[1].splitlines()[0]
+    assert login_code(gw, "alice") == "28000"
+    psycopg.connect(dsn(gw, "bob")).close()
+    assert gw.alive() and live.execute("select 2").fetchone() == (2,)
+    live.close()
 
 
 def test_default_rules_trust_loopback_and_warn(gateway):

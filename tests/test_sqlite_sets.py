@@ -1,5 +1,7 @@
 """Everyday PostgreSQL SQL the sqlite backend runs like PostgreSQL 15: generate_series
-and unnest in FROM, regular expressions (operators, regexp_replace, regexp_match with
+and unnest in FROM and in select lists (several in one list run in lockstep, padded with
+NULL, as PostgreSQL 10+ runs them; also in catalog queries), regular expressions
+(operators, regexp_replace, regexp_match, regexp_matches with 'g' one row per match,
 PostgreSQL's flags), array_to_string / string_to_array."""
 
 from __future__ import annotations
@@ -26,6 +28,25 @@ CASES = [
     "select array_to_string(string_to_array('a,b,,c', ','), '|')",
     "select array_to_string(string_to_array('a,b,NULL', ',', 'NULL'), '-', '*')",
     "select string_to_array('x y z', ' ')",
+    "select unnest(array[1, 2, 3]) as a, unnest(array['x', 'y']) as b",
+    "select generate_series(1, 4) as n, unnest(array['a', 'b']) as s",
+    "select unnest(array['a', 'b']) as s, generate_series(1, 4) * 10 as n",
+    "select x, generate_series(1, x) as n from generate_series(1, 3) as x order by 1, 2",
+    "select regexp_matches('a1b22c333', '\\d+', 'g')",
+    "select regexp_matches('k=v; k2=v2', '(\\w+)=(\\w+)', 'g') as kv",
+    "select regexp_matches('ABC', 'b', 'i')",
+    "select regexp_matches('abc', 'x')",
+    "select regexp_matches('a1b2', '\\d', 'g') as m, unnest(array[1, 2, 3]) as n",
+]
+
+# The same in catalog queries (the catalog engine answers them).
+CATALOG_CASES = [
+    "select typname, unnest(array[1, 2, 3]) as a, unnest(array['x', 'y']) as b from pg_type where typname = 'int4'",
+    "select t.typname, generate_series(1, 2) as n, unnest(array[t.typname, 'x', 'y']) as u "
+    "from pg_catalog.pg_type t where t.typname = 'bool'",
+    "select nspname, regexp_matches('a1b22c333', '\\d+', 'g') as m from pg_namespace where nspname = 'pg_catalog'",
+    "select regexp_matches(typname, '(int)(\\d)', 'g') as m from pg_type where typname in ('int2', 'int4') order by 1",
+    "select regexp_matches(typname, 'x') from pg_type where typname = 'int4'",
 ]
 
 
@@ -34,7 +55,7 @@ def _rows(target, sql):
         return conn.execute(sql).fetchall()
 
 
-@pytest.mark.parametrize("sql", CASES)
+@pytest.mark.parametrize("sql", CASES + CATALOG_CASES)
 def test_same_as_postgres(pg15, gateway, sql):
     assert _rows(gateway, sql) == _rows(pg15, sql)
 

@@ -16,6 +16,12 @@ class Server:
         """Bind and serve; returns the (host, port) actually bound. Raises OSError."""
     def stop(self) -> None:
         """Refuse new connections, end sessions (FATAL 57P01), close backend connections."""
+    def reload_tls(self) -> bool:
+        """Re-read the TLS files (SIGHUP); False when TLS is off, ValueError if they do not load."""
+    def reload_users(self) -> int:
+        """Re-read --users-file (SIGHUP); the number of users, ValueError if it does not parse."""
+    def reload_hba(self) -> int | None:
+        """Re-read --hba-file (SIGHUP); the number of rules (None without one), ValueError if it does not parse."""
     @property
     def running(self) -> bool: ...
 
@@ -23,3 +29,7 @@ def translate_sql(
     sql: str, target: str = "iris", iris_version: str = "2025.1", exact_strings: bool = True
 ) -> list[str]:
     """PostgreSQL SQL -> target SQL statements; raises iris_pgwire.BackendError (0A000 ...)."""
+
+def scram_verifier(password: str, salt: bytes | None = None, iterations: int = 4096) -> str:
+    """PostgreSQL's SCRAM-SHA-256 verifier (SASLprep, then PBKDF2), as pg_authid stores it:
+    ``SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>``; a random 16-byte salt by default."""

@@ -71,6 +71,10 @@ class Config:
     allow_password_without_tls: bool = field(
         default=False, metadata={"help": "let the password method take clear-text passwords without TLS"}
     )
+    max_startup_packet_bytes: int = field(
+        default=10000,
+        metadata={"help": "largest startup packet, without its length word (PostgreSQL's limit); larger: closed"},
+    )
     startup_timeout: int = field(default=10, metadata={"help": "seconds a client has to send its startup packet"})
     auth_timeout: int = field(default=60, metadata={"help": "seconds a client has to authenticate (then 57014)"})
     max_connections_per_user: int = field(
@@ -92,6 +96,11 @@ class Config:
     )
     shutdown_timeout: int = field(
         default=5, metadata={"help": "seconds running statements may finish after SIGTERM/SIGINT before they are cancelled"}
+    )
+    idle_in_transaction_session_timeout: str = field(
+        default="0",
+        metadata={"help": "default of the setting: close sessions idle inside a transaction this long "
+                          "(PostgreSQL's spelling: 30s, 5min, bare number = ms; 0: off)"},
     )
     iris_host: str = field(default="localhost", metadata={"help": "dbapi backend: IRIS host"})
     iris_port: int = field(default=1972, metadata={"help": "dbapi backend: IRIS superserver port"})
@@ -128,6 +137,7 @@ class Config:
             "tls_key": self.tls_key,
             "tls_client_ca": self.tls_client_ca,
             "allow_password_without_tls": self.allow_password_without_tls,
+            "max_startup_packet_bytes": self.max_startup_packet_bytes,
             "startup_timeout_secs": float(self.startup_timeout),
             "auth_timeout_secs": float(self.auth_timeout),
             "max_connections_per_user": self.max_connections_per_user,
@@ -136,6 +146,7 @@ class Config:
             "shutdown_timeout_secs": float(self.shutdown_timeout),
             "session_defaults": [("statement_timeout", self.statement_timeout), ("lock_timeout", self.lock_timeout)],
             "role_settings": read_role_settings(self.role_settings) if self.role_settings else {},
+            "idle_in_transaction_session_timeout": self.idle_in_transaction_session_timeout,
         }
 
 

@@ -206,6 +206,12 @@ def main(argv: Optional[list[str]] = None) -> int:
                 log.info("SIGHUP: TLS certificate and key reloaded (live sessions keep theirs)")
         except ValueError as e:
             log.error("SIGHUP: TLS files not reloaded, the old ones stay in use: %s", e)
+        if cfg.hba_file:
+            try:
+                log.info("SIGHUP: access rules reloaded from %s (%d rules; live sessions stay)",
+                         cfg.hba_file, server.reload_hba())
+            except ValueError as e:
+                log.error("SIGHUP: access rules not reloaded, the old rules stay: %s", e)
         if cfg.users_file:
             try:
                 log.info("SIGHUP: users file reloaded (%d users)", server.reload_users())

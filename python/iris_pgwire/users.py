@@ -6,37 +6,24 @@
 
 Each line is ``name:verifier`` with PostgreSQL's SCRAM-SHA-256 verifier
 (``SCRAM-SHA-256$4096:salt$StoredKey:ServerKey``, as in ``pg_authid.rolpassword``),
-so hashes exported from PostgreSQL can be pasted in. Only verifiers are stored,
-never passwords. The server re-reads the file on SIGHUP.
+so hashes exported from PostgreSQL can be pasted in. Verifiers come from the server's
+own code (``_core.scram_verifier``: SASLprep, then PBKDF2), so non-ASCII passwords get
+the verifier PostgreSQL would store. Only verifiers are stored, never passwords. The
+server re-reads the file on SIGHUP.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
 import getpass
-import hashlib
-import hmac
 import os
-import secrets
 import sys
 import tempfile
 from typing import Optional
 
+from iris_pgwire._core import scram_verifier
+
 DEFAULT_FILE = os.environ.get("IRIS_PGWIRE_USERS_FILE", "iris_pgwire_users")
-ITERATIONS = 4096  # PostgreSQL's scram_iterations default
-SALT_BYTES = 16
-
-
-def scram_verifier(password: str, salt: Optional[bytes] = None, iterations: int = ITERATIONS) -> str:
-    """PostgreSQL's SCRAM-SHA-256 verifier for ``password`` (RFC 5802 key derivation)."""
-    salt = secrets.token_bytes(SALT_BYTES) if salt is None else salt
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    stored_key = hashlib.sha256(client_key).digest()
-    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-    b64 = lambda b: base64.b64encode(b).decode("ascii")  # noqa: E731
-    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
 def read(path: str) -> list[tuple[str, str]]:

@@ -163,6 +163,11 @@ impl Hba {
     }
 
     /// The first rule matching this connection, or None (refused).
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
     pub fn decide(&self, addr: IpAddr, tls: bool, database: &str, user: &str) -> Option<Decision> {
         let listed = |list: &Option<Vec<String>>, name: &str| list.as_ref().is_none_or(|l| l.iter().any(|n| n == name));
         self.rules

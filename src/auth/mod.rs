@@ -8,7 +8,7 @@ pub mod users;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use hba::Hba;
@@ -17,7 +17,9 @@ use users::Users;
 
 /// The authentication state of one server: rules, verifiers, and recent failures.
 pub struct Auth {
-    pub hba: Hba,
+    /// Swapped whole on reload: a connection decides with the rules of its moment.
+    hba: RwLock<Arc<Hba>>,
+    hba_file: Option<String>,
     users: RwLock<Users>,
     users_file: Option<String>,
     /// Per-process secret for the dummy verifiers of unknown users.
@@ -43,7 +45,8 @@ impl Auth {
             None => Users::default(),
         };
         Ok(Auth {
-            hba,
+            hba: RwLock::new(Arc::new(hba)),
+            hba_file: hba_file.map(str::to_string),
             users: RwLock::new(users),
             users_file: users_file.map(str::to_string),
             dummy_secret: rand::random(),
@@ -51,6 +54,22 @@ impl Auth {
             max_failures,
             failure_window,
         })
+    }
+
+    /// The access rules in force now.
+    pub fn hba(&self) -> Arc<Hba> {
+        self.hba.read().unwrap().clone()
+    }
+
+    /// Re-read the rules file (SIGHUP): new connections follow the new rules, sessions
+    /// already in are not checked again (as PostgreSQL). On error the old rules stay.
+    /// Ok(None) without --hba-file.
+    pub fn reload_hba(&self) -> Result<Option<usize>, String> {
+        let Some(path) = &self.hba_file else { return Ok(None) };
+        let hba = Hba::load(path)?;
+        let n = hba.len();
+        *self.hba.write().unwrap() = Arc::new(hba);
+        Ok(Some(n))
     }
 
     /// Re-read the users file (SIGHUP); on error the old users stay.
@@ -123,6 +142,23 @@ mod tests {
         std::thread::sleep(Duration::from_millis(250));
         assert!(!auth.locked_out(a));
         let (known, found) = auth.verifier("nobody");
-        assert!(!found && !known.matches(""));
+        assert!(!found && !known.matches(b""));
+    }
+
+    #[test]
+    fn reloaded_rules_replace_the_old_ones_unless_broken() {
+        let path = std::env::temp_dir().join(format!("iris-pgwire-hba-{}", std::process::id()));
+        std::fs::write(&path, "host all all 127.0.0.1/32 trust\n").unwrap();
+        let auth = Auth::new(path.to_str(), None, 0, Duration::ZERO).unwrap();
+        let local: IpAddr = "127.0.0.1".parse().unwrap();
+        assert_eq!(auth.hba().decide(local, false, "d", "u").unwrap().method, hba::Method::Trust);
+        std::fs::write(&path, "# now\nhost all all 127.0.0.1/32 reject\nhost all all ::1/128 trust\n").unwrap();
+        assert_eq!(auth.reload_hba(), Ok(Some(2)));
+        assert_eq!(auth.hba().decide(local, false, "d", "u").unwrap().method, hba::Method::Reject);
+        std::fs::write(&path, "host all all 127.0.0.1/32 md5\n").unwrap();
+        assert!(auth.reload_hba().unwrap_err().contains("md5"));
+        assert_eq!(auth.hba().decide(local, false, "d", "u").unwrap().method, hba::Method::Reject);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(Auth::new(None, None, 0, Duration::ZERO).unwrap().reload_hba(), Ok(None));
     }
 }

@@ -6,6 +6,8 @@
 //! returns the server-first-message, `finish()` takes the client-final-message and
 //! returns the server-final-message when the proof is right.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
@@ -16,6 +18,8 @@ pub const MECHANISM_PLUS: &str = "SCRAM-SHA-256-PLUS";
 /// PostgreSQL's default iteration count (scram_iterations).
 pub const DEFAULT_ITERATIONS: u32 = 4096;
 const NONCE_BYTES: usize = 18;
+/// PostgreSQL's SCRAM_DEFAULT_SALT_LEN.
+pub const SALT_BYTES: usize = 16;
 
 /// A stored verifier: `SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>` (pg_authid's format).
 #[derive(Clone, PartialEq, Eq)]
@@ -48,11 +52,26 @@ fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The password SCRAM derives keys from: SASLprep (RFC 4013) normalised, as PostgreSQL
+/// and libpq do. A password SASLprep refuses (not UTF-8, prohibited or unassigned
+/// characters, bad bidirectional text) is used as given, as PostgreSQL does, so such
+/// passwords still work with clients that send them unnormalised.
+pub fn prepared_password(password: &[u8]) -> Cow<'_, [u8]> {
+    match std::str::from_utf8(password).map(stringprep::saslprep) {
+        Ok(Ok(Cow::Owned(prepared))) => Cow::Owned(prepared.into_bytes()),
+        _ => Cow::Borrowed(password),
+    }
+}
+
 impl Verifier {
-    /// Derive a verifier from a password (PBKDF2-HMAC-SHA-256, as PostgreSQL does).
-    /// The password is used as given (PostgreSQL's SASLprep leaves ASCII unchanged).
+    /// Derive a verifier from a password (SASLprep, then PBKDF2-HMAC-SHA-256, as PostgreSQL does).
     pub fn from_password(password: &str, salt: &[u8], iterations: u32) -> Verifier {
-        let salted = pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password.as_bytes(), salt, iterations);
+        Verifier::from_password_bytes(password.as_bytes(), salt, iterations)
+    }
+
+    /// The same for a password as the client sent it, which need not be UTF-8.
+    pub fn from_password_bytes(password: &[u8], salt: &[u8], iterations: u32) -> Verifier {
+        let salted = pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(&prepared_password(password), salt, iterations);
         let client_key = hmac(&salted, b"Client Key");
         Verifier {
             iterations,
@@ -80,7 +99,7 @@ impl Verifier {
         Some(Verifier { iterations, salt: B64.decode(salt).ok()?, stored_key: key(stored)?, server_key: key(server)? })
     }
 
-    #[cfg(test)]
+    /// pg_authid's text form (the users file's).
     pub fn encode(&self) -> String {
         format!(
             "SCRAM-SHA-256${}:{}${}:{}",
@@ -92,8 +111,8 @@ impl Verifier {
     }
 
     /// Does `password` match? (clear-text `password` method against a users-file entry)
-    pub fn matches(&self, password: &str) -> bool {
-        let other = Verifier::from_password(password, &self.salt, self.iterations);
+    pub fn matches(&self, password: &[u8]) -> bool {
+        let other = Verifier::from_password_bytes(password, &self.salt, self.iterations);
         ct_eq(&other.stored_key, &self.stored_key) & ct_eq(&other.server_key, &self.server_key)
     }
 }
@@ -306,7 +325,7 @@ mod tests {
         let v = Verifier::parse(stored).unwrap();
         assert_eq!(v.encode(), stored);
         assert_eq!(Verifier::from_password("pencil", &v.salt, 4096), v);
-        assert!(v.matches("pencil") && !v.matches("Pencil"));
+        assert!(v.matches(b"pencil") && !v.matches(b"Pencil"));
         let mut ex = Exchange::new(v, None);
         let bare = "n=user,r=rOprNGfwEbeRWgbNEkqO";
         let first = ex.sent_first("n", "", bare, "rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0".into(), false);
@@ -381,6 +400,26 @@ mod tests {
         ex.first(MECHANISM, b"n,,n=,r=abc").unwrap();
         assert!(matches!(ex.finish(b"c=biws,r=other,p=AAAA"), Err(ScramError::Malformed(_))));
         assert!(Exchange::new(v, None).finish(b"c=biws").is_err());
+    }
+
+    #[test]
+    fn saslprep_normalises_and_falls_back_to_the_raw_password() {
+        // RFC 4013 section 3's examples: soft hyphen mapped to nothing, NFKC.
+        let prep = |p: &str| String::from_utf8(prepared_password(p.as_bytes()).into_owned()).unwrap();
+        assert_eq!(prep("I\u{ad}X"), "IX");
+        assert_eq!(prep("\u{aa}"), "a");
+        assert_eq!(prep("\u{2168}"), "IX");
+        // Non-ASCII spaces become U+0020.
+        assert_eq!(prep("a\u{a0}b"), "a b");
+        // Prohibited (private use, control), bad bidi or not UTF-8: the password as given.
+        for raw in ["ab\u{e000}", "a\u{7}", "\u{627}1"] {
+            assert_eq!(prep(raw), raw);
+        }
+        assert_eq!(prepared_password(b"caf\xe9"), &b"caf\xe9"[..]);
+        let salt = b"0123456789abcdef";
+        assert_eq!(Verifier::from_password("\u{2168}", salt, 4096), Verifier::from_password("IX", salt, 4096));
+        assert!(Verifier::from_password("IX", salt, 4096).matches("I\u{ad}X".as_bytes()));
+        assert!(Verifier::from_password_bytes(b"caf\xe9", salt, 4096).matches(b"caf\xe9"));
     }
 
     #[test]

@@ -54,7 +54,7 @@ mod tests {
         let v = Verifier::from_password("pw", b"salt", 4096).encode();
         let users = Users::parse(&format!("# comment\n\nalice:{v}\n  bob:{v}  \n")).unwrap();
         assert_eq!(users.len(), 2);
-        assert!(users.get("alice").unwrap().matches("pw"));
+        assert!(users.get("alice").unwrap().matches(b"pw"));
         assert!(users.get("carol").is_none());
         assert!(Users::parse("alice").unwrap_err().contains("line 1"));
         assert!(Users::parse("alice:md5abcdef").unwrap_err().contains("SCRAM-SHA-256$"));

@@ -1,19 +1,10 @@
 //! The rows every catalog has, whatever the backend: schemas, types (from the type
 //! registry, vector included), access methods, the database, roles, settings.
 
-use rusqlite::{params_from_iter, Connection, Result, ToSql};
+use rusqlite::{Connection, Result};
 
-use super::snapshot::{BOOTSTRAP_USER, DATABASE_OID, INFORMATION_SCHEMA_NS, PG_CATALOG_NS};
+use super::snapshot::{insert, BOOTSTRAP_USER, DATABASE_OID, INFORMATION_SCHEMA_NS, NULL, PG_CATALOG_NS};
 use crate::types::{self, Kind, PgType};
-
-fn insert(db: &Connection, table: &str, values: &[&dyn ToSql]) -> Result<()> {
-    let marks = vec!["?"; values.len()].join(", ");
-    db.prepare_cached(&format!("INSERT INTO {table} VALUES ({marks})"))?.execute(params_from_iter(values.iter()))?;
-    Ok(())
-}
-
-type Null = Option<i64>;
-const NULL: Null = None;
 
 fn category(t: &PgType) -> &'static str {
     match t.kind {
@@ -89,45 +80,20 @@ pub fn fill_own_relations(db: &Connection, facts: &mut super::snapshot::Facts) -
         let ns = if schema == "pg_catalog" { PG_CATALOG_NS } else { INFORMATION_SCHEMA_NS };
         facts.relations.insert(oid, (schema.to_string(), name.to_string()));
         facts.relation_oids.insert((schema.to_string(), name.to_string()), oid);
-        insert(
-            db,
-            "pg_class",
-            &[
-                &oid,
-                &name,
-                &ns,
-                &0,
-                &0,
-                &BOOTSTRAP_USER,
-                &(if kind == "r" { 2 } else { 0 }),
-                &oid,
-                &0,
-                &0,
-                &-1.0,
-                &0,
-                &0,
-                &false,
-                &false,
-                &"p",
-                &kind,
-                &(cols.len() as i64),
-                &0,
-                &(kind == "v"),
-                &false,
-                &false,
-                &false,
-                &false,
-                &true,
-                &"n",
-                &false,
-                &0,
-                &0,
-                &0,
-                &NULL,
-                &NULL,
-                &NULL,
-            ],
-        )?;
+        let class = super::snapshot::Class {
+            oid,
+            name,
+            namespace: ns,
+            am: if kind == "r" { 2 } else { 0 },
+            pages: 0,
+            tuples: -1.0,
+            kind,
+            columns: cols.len(),
+            has_index: false,
+            has_triggers: false,
+            replica_identity: "n",
+        };
+        super::snapshot::insert_class(db, &class)?;
         for (i, (col, ty)) in cols.iter().enumerate() {
             let t = match *ty {
                 "char" => &types::CHAR,
@@ -135,38 +101,7 @@ pub fn fill_own_relations(db: &Connection, facts: &mut super::snapshot::Facts) -
                 "pg_node_tree" => &types::TEXT,
                 t => types::by_name(t).unwrap_or(&types::TEXT),
             };
-            insert(
-                db,
-                "pg_attribute",
-                &[
-                    &oid,
-                    col,
-                    &(t.oid as i64),
-                    &-1,
-                    &(t.typlen as i64),
-                    &(i as i64 + 1),
-                    &0,
-                    &-1,
-                    &-1,
-                    &(t.typlen > 0),
-                    &"i",
-                    &super::snapshot::storage(t),
-                    &"",
-                    &false,
-                    &false,
-                    &false,
-                    &"",
-                    &"",
-                    &false,
-                    &true,
-                    &0,
-                    &0,
-                    &NULL,
-                    &NULL,
-                    &NULL,
-                    &NULL,
-                ],
-            )?;
+            super::snapshot::insert_attribute(db, oid, col, t, i, super::snapshot::storage(t))?;
         }
     }
     Ok(())
@@ -180,7 +115,21 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
     ] {
         insert(db, "pg_namespace", &[&oid, &name, &owner, &NULL])?;
     }
-    insert(db, "pg_description", &[&2200, &2615, &0, &"standard public schema"])?;
+    // PostgreSQL's own descriptions of its schemas and of the postgres database.
+    for (oid, text) in [
+        (2200, "standard public schema"),
+        (PG_CATALOG_NS, "system catalog schema"),
+        (99, "reserved schema for TOAST tables"),
+    ] {
+        insert(db, "pg_description", &[&oid, &2615, &0, &text])?;
+    }
+    for (oid, text) in [
+        (DATABASE_OID, "default administrative connection database"),
+        (1, "default template for new databases"),
+        (4, "unmodifiable empty database"),
+    ] {
+        insert(db, "pg_shdescription", &[&oid, &1262, &text])?;
+    }
     for t in types::all_types() {
         let ns = if t.namespace() == "public" { 2200 } else { PG_CATALOG_NS };
         let array = t.kind == Kind::Array;

@@ -17,6 +17,19 @@ use crate::types;
 pub struct SessionInfo {
     pub user: String,
     pub database: String,
+    /// The session's SQL-level cursors, for pg_cursors.
+    pub cursors: Vec<CursorInfo>,
+}
+
+/// A row of pg_cursors.
+#[derive(Debug, Clone, Default)]
+pub struct CursorInfo {
+    pub name: String,
+    pub statement: String,
+    pub holdable: bool,
+    pub binary: bool,
+    /// timestamptz text.
+    pub creation_time: String,
 }
 
 /// PostgreSQL's reserved words that quote_ident quotes (the common ones).
@@ -182,6 +195,59 @@ fn regex_match(ctx: &Context, insensitive: bool) -> Result<Option<bool>> {
     Ok(Some(re.is_match(&s)))
 }
 
+/// regexp_matches(s, pattern[, flags]) as a JSON array of its rows, each the array text of
+/// one match's groups (the whole match without groups); `g`: every match, else the first.
+fn regexp_matches_json(ctx: &Context) -> Result<Option<String>> {
+    let (Some(s), Some(p)) = (text(ctx, 0), text(ctx, 1)) else {
+        return Ok(None);
+    };
+    let flags = if ctx.len() > 2 { text(ctx, 2).unwrap_or_default() } else { String::new() };
+    let mut builder = RegexBuilder::new(&p);
+    builder.dot_matches_new_line(true);
+    let mut global = false;
+    for ch in flags.chars() {
+        match ch {
+            'g' => global = true,
+            'i' => {
+                builder.case_insensitive(true);
+            }
+            'c' => {
+                builder.case_insensitive(false);
+            }
+            'n' | 'm' => {
+                builder.dot_matches_new_line(false).multi_line(true);
+            }
+            's' => {
+                builder.dot_matches_new_line(true).multi_line(false);
+            }
+            'x' => {
+                builder.ignore_whitespace(true);
+            }
+            other => {
+                return Err(rusqlite::Error::UserFunctionError(
+                    format!("invalid regular expression option: \"{other}\"").into(),
+                ))
+            }
+        }
+    }
+    let re = builder
+        .build()
+        .map_err(|e| rusqlite::Error::UserFunctionError(format!("invalid regular expression: {e}").into()))?;
+    let rows: Vec<String> = re
+        .captures_iter(&s)
+        .take(if global { usize::MAX } else { 1 })
+        .map(|caps| {
+            let groups: Vec<Option<&str>> = if caps.len() > 1 {
+                caps.iter().skip(1).map(|g| g.map(|m| m.as_str())).collect()
+            } else {
+                vec![caps.get(0).map(|m| m.as_str())]
+            };
+            arrays::json_string(&arrays::to_text(&groups))
+        })
+        .collect();
+    Ok(Some(format!("[{}]", rows.join(","))))
+}
+
 fn size_pretty(n: i64) -> String {
     let units = ["bytes", "kB", "MB", "GB", "TB"];
     let mut v = n as f64;
@@ -209,18 +275,54 @@ impl Aggregate<Vec<Option<String>>, String> for ArrayAgg {
 }
 
 /// Register every function on a new catalog connection.
+/// When the server started (the first catalog), for pg_postmaster_start_time().
+static STARTED_US: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+
+fn now_us() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    d.as_micros() as i64 - types::datetime::PG_EPOCH_UNIX_SECS * 1_000_000
+}
+
+pub fn mark_started() {
+    STARTED_US.get_or_init(now_us);
+}
+
+fn time_err(e: crate::error::PgError) -> rusqlite::Error {
+    rusqlite::Error::UserFunctionError(e.message.into())
+}
+
+/// The names of the SQL functions `register` defines (PostgreSQL's, and the `pgw_`
+/// helpers the translation calls), from a throwaway registration: the translator routes
+/// a query calling one of them to the catalog engine (`translate::catalog`).
+pub fn names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let session = Arc::new(Mutex::new(SessionInfo::default()));
+        Connection::open_in_memory()
+            .and_then(|db| register(&db, Arc::default(), session, &[]))
+            .expect("registering the catalog functions on an empty database")
+    })
+}
+
+/// Define the catalog functions on `db`; returns their names.
 pub fn register(
     db: &Connection,
     facts: Arc<Facts>,
     session: Arc<Mutex<SessionInfo>>,
     settings: &[(String, String)],
-) -> Result<()> {
+) -> Result<Vec<&'static str>> {
     let det = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     let flags = FunctionFlags::SQLITE_UTF8;
+    let mut names: Vec<&'static str> = Vec::new();
     macro_rules! f {
         ($name:expr, $n:expr, $body:expr) => {
-            db.create_scalar_function($name, $n, flags, $body)?;
+            f!($name, $n, flags, $body)
         };
+        ($name:expr, $n:expr, $flags:expr, $body:expr) => {{
+            let name: &'static str = $name;
+            db.create_scalar_function(name, $n, $flags, $body)?;
+            names.push(name);
+        }};
     }
     f!("format_type", 2, |c| Ok(int(c, 0).and_then(|o| format_type(o, int(c, 1)))));
     f!("pgw_sql_type", 2, |c| Ok(int(c, 0).and_then(sql_type)));
@@ -344,6 +446,27 @@ pub fn register(
         f!(name, -1, |_| Ok(0i64));
     }
     f!("pg_my_temp_schema", 0, |_| Ok(0i64));
+    // Timestamps are PostgreSQL text here; the catalog's one timestamptz is the start time.
+    let utc = types::TimeZone::utc();
+    f!("pg_postmaster_start_time", 0, move |_| {
+        Ok(types::datetime::format_timestamptz(*STARTED_US.get_or_init(now_us), &utc))
+    });
+    f!("pgw_at_time_zone", 2, |c| {
+        let (Some(ts), Some(zone)) = (text(c, 0), text(c, 1)) else { return Ok(None) };
+        let utc = types::dtparse::parse_timestamptz(&ts, &types::TimeZone::utc()).map_err(time_err)?;
+        let zone = types::TimeZone::parse(&zone).map_err(time_err)?;
+        Ok(Some(types::datetime::format_timestamp(types::datetime::utc_to_local(utc, &zone).0)))
+    });
+    f!("pgw_epoch", 1, |c| {
+        let Some(ts) = text(c, 0) else { return Ok(None) };
+        let us = types::dtparse::parse_timestamp(&ts, &types::TimeZone::utc()).map_err(time_err)?;
+        Ok(Some(us as f64 / 1e6 + types::datetime::PG_EPOCH_UNIX_SECS as f64))
+    });
+    // Transactions are the backend's: the snapshot's DDL generation stands for the xid
+    // that last changed every catalog row (xmin), so age(xmin) is 0 until DDL runs.
+    let generation = facts.generation as i64;
+    f!("txid_current", 0, move |_| Ok(generation));
+    f!("age", 1, move |c| Ok(int(c, 0).map(|x| generation - x)));
     f!("pg_size_pretty", 1, |c| Ok(int(c, 0).map(size_pretty)));
     f!("pg_encoding_to_char", 1, |_| Ok("UTF8"));
     f!("pg_char_to_encoding", 1, |_| Ok(6i64));
@@ -392,8 +515,9 @@ pub fn register(
     f!("current_setting", -1, move |c| Ok(text(c, 0).and_then(|n| known.get(&n.to_lowercase()).cloned())));
     f!("quote_ident", 1, |c| Ok(text(c, 0).map(|t| quote_ident(&t))));
     // Regular expressions (`~`, `~*`), reg* casts.
-    db.create_scalar_function("pgw_regex", 2, det, |c| regex_match(c, false))?;
-    db.create_scalar_function("pgw_iregex", 2, det, |c| regex_match(c, true))?;
+    f!("pgw_regex", 2, det, |c| regex_match(c, false));
+    f!("pgw_iregex", 2, det, |c| regex_match(c, true));
+    f!("pgw_regexp_matches_json", -1, det, regexp_matches_json);
     let fx = facts.clone();
     f!("pgw_regclass_in", 1, move |c| {
         Ok(match c.get_raw(0) {
@@ -546,7 +670,8 @@ pub fn register(
     // Partitioning is not modelled: a relation is its own only ancestor.
     f!("pg_partition_ancestors", 1, |c| Ok(int(c, 0)));
     db.create_aggregate_function("pgw_array_agg", 1, flags, ArrayAgg)?;
-    Ok(())
+    names.push("pgw_array_agg");
+    Ok(names)
 }
 
 #[cfg(test)]

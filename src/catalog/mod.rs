@@ -26,7 +26,7 @@ use rusqlite::Connection;
 
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::types::{self, Param, PgType};
-pub use functions::SessionInfo;
+pub use functions::{CursorInfo, SessionInfo};
 pub use snapshot::Snapshot;
 
 /// One built catalog database.
@@ -81,7 +81,11 @@ fn engine_err(e: rusqlite::Error) -> PgError {
 impl Engine {
     fn build(snap: &Snapshot, settings: &[(String, String)], generation: u64) -> PgResult<Engine> {
         let db = Connection::open_in_memory().map_err(engine_err)?;
-        let session = Arc::new(Mutex::new(SessionInfo { user: "postgres".into(), database: "postgres".into() }));
+        let session = Arc::new(Mutex::new(SessionInfo {
+            user: "postgres".into(),
+            database: "postgres".into(),
+            cursors: Vec::new(),
+        }));
         let mut procs = Arc::default();
         (|| -> rusqlite::Result<()> {
             db.execute_batch("PRAGMA case_sensitive_like = ON; BEGIN")?;
@@ -94,6 +98,7 @@ impl Engine {
             for (oid, name, _) in builtin::procs() {
                 facts.procs.insert(oid, name);
             }
+            facts.generation = generation;
             let facts = Arc::new(facts);
             procs = facts.clone();
             functions::register(&db, facts, session.clone(), settings)?;
@@ -122,6 +127,9 @@ impl Engine {
     ) -> PgResult<Rows> {
         let db = self.db.lock().map_err(|_| PgError::internal("catalog engine poisoned"))?;
         *self.session.lock().map_err(|_| PgError::internal("catalog session poisoned"))? = who.clone();
+        if sql.contains("pg_cursors") {
+            fill_cursors(&db, &who.cursors).map_err(engine_err)?;
+        }
         let mut stmt = db.prepare_cached(sql).map_err(engine_err)?;
         let columns: Vec<(String, &'static PgType)> = stmt
             .columns()
@@ -194,6 +202,18 @@ fn param_value(p: &Param) -> SqlValue {
 }
 
 /// A SQLite value as the text PostgreSQL shows for a column of type `ty`.
+/// pg_cursors holds the cursors of the session whose query runs now.
+fn fill_cursors(db: &Connection, cursors: &[CursorInfo]) -> rusqlite::Result<()> {
+    db.execute("DELETE FROM pg_cursors", [])?;
+    for c in cursors {
+        db.execute(
+            "INSERT INTO pg_cursors VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+            rusqlite::params![c.name, c.statement, c.holdable, c.binary, c.creation_time],
+        )?;
+    }
+    Ok(())
+}
+
 fn text_of(v: ValueRef<'_>, ty: &PgType) -> Option<String> {
     match v {
         ValueRef::Null => None,
@@ -231,6 +251,7 @@ impl Catalog {
                 settings.push((name.into(), value.into()));
             }
         }
+        functions::mark_started();
         let engine = Engine::build(&Snapshot::default(), &settings, 0)?;
         Ok(Catalog {
             current: RwLock::new(Arc::new(engine)),

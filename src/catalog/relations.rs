@@ -98,6 +98,10 @@ pub const RELATIONS: &[Relation] = &[
     rel!("pg_language": "oid" "oid", "lanname" "name", "lanowner" "oid", "lanispl" "bool",
         "lanpltrusted" "bool", "lanplcallfoid" "oid", "laninline" "oid", "lanvalidator" "oid",
         "lanacl" "_aclitem"),
+    // The session's SQL-level cursors, filled for each query that reads them (psycopg
+    // looks a named cursor up here before closing it).
+    rel!("pg_cursors": "name" "text", "statement" "text", "is_holdable" "bool", "is_binary" "bool",
+        "is_scrollable" "bool", "creation_time" "timestamptz"),
     // Relations no snapshot fills (no backend has them), present so clients' joins run.
     rel!("pg_trigger": "oid" "oid", "tgrelid" "oid", "tgparentid" "oid", "tgname" "name", "tgfoid" "oid",
         "tgtype" "int2", "tgenabled" "char", "tgisinternal" "bool", "tgconstrrelid" "oid",
@@ -153,6 +157,7 @@ pub const RELATIONS: &[Relation] = &[
         "xact_rollback" "int8", "blks_read" "int8", "blks_hit" "int8", "tup_returned" "int8",
         "tup_fetched" "int8", "tup_inserted" "int8", "tup_updated" "int8", "tup_deleted" "int8"),
     rel!("pg_timezone_names": "name" "text", "abbrev" "text", "utc_offset" "text", "is_dst" "bool"),
+    rel!("pg_timezone_abbrevs": "abbrev" "text", "utc_offset" "text", "is_dst" "bool"),
     rel!("pg_db_role_setting": "setdatabase" "oid", "setrole" "oid", "setconfig" "_text"),
 ];
 

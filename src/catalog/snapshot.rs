@@ -145,6 +145,108 @@ pub const BOOTSTRAP_USER: i64 = 10;
 pub const DATABASE_OID: i64 = 5;
 const FIRST_USER_OID: u32 = 16384;
 
+/// What differs between pg_class rows; the other columns are PostgreSQL's defaults.
+pub struct Class<'a> {
+    pub oid: i64,
+    pub name: &'a str,
+    pub namespace: i64,
+    pub am: i64,
+    pub pages: i64,
+    pub tuples: f64,
+    pub kind: &'a str,
+    pub columns: usize,
+    pub has_index: bool,
+    pub has_triggers: bool,
+    /// relreplident: `d` default, `n` nothing (system relations, indexes).
+    pub replica_identity: &'a str,
+}
+
+pub fn insert_class(db: &Connection, c: &Class) -> rusqlite::Result<()> {
+    insert(
+        db,
+        "pg_class",
+        &[
+            &c.oid,
+            &c.name,
+            &c.namespace,
+            &0,
+            &0,
+            &BOOTSTRAP_USER,
+            &c.am,
+            &c.oid,
+            &0,
+            &c.pages,
+            &c.tuples,
+            &0,
+            &0,
+            &c.has_index,
+            &false,
+            &"p",
+            &c.kind,
+            &(c.columns as i64),
+            &0,
+            &(c.kind == "v"),
+            &c.has_triggers,
+            &false,
+            &false,
+            &false,
+            &true,
+            &c.replica_identity,
+            &false,
+            &0,
+            &0,
+            &0,
+            &NULL,
+            &NULL,
+            &NULL,
+        ],
+    )
+}
+
+/// A pg_attribute row of a column without typmod, default or NOT NULL (an index's
+/// columns, the catalog's own relations' columns); `i` counts from 0.
+pub fn insert_attribute(
+    db: &Connection,
+    relid: i64,
+    name: &str,
+    t: &PgType,
+    i: usize,
+    storage: &str,
+) -> rusqlite::Result<()> {
+    insert(
+        db,
+        "pg_attribute",
+        &[
+            &relid,
+            &name,
+            &(t.oid as i64),
+            &-1,
+            &(t.typlen as i64),
+            &(i as i64 + 1),
+            &0,
+            &-1,
+            &-1,
+            &(t.typlen > 0),
+            &"i",
+            &storage,
+            &"",
+            &false,
+            &false,
+            &false,
+            &"",
+            &"",
+            &false,
+            &true,
+            &0,
+            &0,
+            &NULL,
+            &NULL,
+            &NULL,
+            &NULL,
+        ],
+    )
+}
+
 /// The OID a hash of `key` gives, in the user objects' range.
 pub fn hash_oid(key: &str) -> i64 {
     let mut h: u32 = 0x811c9dc5;
@@ -193,6 +295,8 @@ pub struct Facts {
     pub procs: HashMap<i64, String>,
     /// Relations some foreign key references.
     pub referenced: std::collections::HashSet<i64>,
+    /// The DDL generation of the snapshot: its rows' xmin and txid_current().
+    pub generation: u64,
 }
 
 impl Facts {
@@ -266,14 +370,15 @@ pub fn qualified(schema: &str, name: &str) -> String {
     }
 }
 
-fn insert(db: &Connection, table: &str, values: &[&dyn ToSql]) -> rusqlite::Result<()> {
+/// One row of a catalog table, its values in column order.
+pub fn insert(db: &Connection, table: &str, values: &[&dyn ToSql]) -> rusqlite::Result<()> {
     let marks = vec!["?"; values.len()].join(", ");
     db.prepare_cached(&format!("INSERT INTO {table} VALUES ({marks})"))?.execute(params_from_iter(values.iter()))?;
     Ok(())
 }
 
-type Null = Option<i64>;
-const NULL: Null = None;
+pub type Null = Option<i64>;
+pub const NULL: Null = None;
 
 fn namespace_oid(oids: &mut Oids, schema: &str) -> i64 {
     match schema {
@@ -359,45 +464,20 @@ fn fill_relation(db: &Connection, r: &Relation, oids: &mut Oids, facts: &mut Fac
     // PostgreSQL implements foreign keys with triggers on both tables (psql shows
     // foreign keys only for tables with relhastriggers).
     let has_triggers = r.constraints.iter().any(|k| k.kind == "f") || facts.referenced.contains(&oid);
-    insert(
-        db,
-        "pg_class",
-        &[
-            &oid,
-            &r.name,
-            &ns,
-            &0,
-            &0,
-            &BOOTSTRAP_USER,
-            &am,
-            &oid,
-            &0,
-            &0,
-            &-1.0,
-            &0,
-            &0,
-            &has_index,
-            &false,
-            &"p",
-            &kind,
-            &(r.columns.len() as i64),
-            &0,
-            &(kind == "v"),
-            &has_triggers,
-            &false,
-            &false,
-            &false,
-            &true,
-            &"d",
-            &false,
-            &0,
-            &0,
-            &0,
-            &NULL,
-            &NULL,
-            &NULL,
-        ],
-    )?;
+    let class = Class {
+        oid,
+        name: &r.name,
+        namespace: ns,
+        am,
+        pages: 0,
+        tuples: -1.0,
+        kind,
+        columns: r.columns.len(),
+        has_index,
+        has_triggers,
+        replica_identity: "d",
+    };
+    insert_class(db, &class)?;
     if let Some(c) = &r.comment {
         facts.descriptions.insert((oid, 0), c.clone());
         insert(db, "pg_description", &[&oid, &PG_CLASS_OID, &0, c])?;
@@ -461,45 +541,22 @@ fn fill_relation(db: &Connection, r: &Relation, oids: &mut Oids, facts: &mut Fac
         facts.relations.insert(ix_oid, (r.schema.clone(), ix.name.clone()));
         facts.relation_oids.insert((r.schema.clone(), ix.name.clone()), ix_oid);
         let am: i64 = if ix.method == "btree" { 403 } else { oids.of(&format!("am {}", ix.method)) };
-        insert(
-            db,
-            "pg_class",
-            &[
-                &ix_oid,
-                &ix.name,
-                &ns,
-                &0,
-                &0,
-                &BOOTSTRAP_USER,
-                &am,
-                &ix_oid,
-                &0,
-                &0,
-                &-1.0,
-                &0,
-                &0,
-                &false,
-                &false,
-                &"p",
-                &"i",
-                &(ix.columns.len() as i64),
-                &0,
-                &false,
-                &false,
-                &false,
-                &false,
-                &false,
-                &true,
-                &"n",
-                &false,
-                &0,
-                &0,
-                &0,
-                &NULL,
-                &NULL,
-                &NULL,
-            ],
-        )?;
+        // relpages and reltuples as CREATE INDEX leaves them (a B-tree's metapage, no
+        // rows counted); pgjdbc's getIndexInfo reports them.
+        let class = Class {
+            oid: ix_oid,
+            name: &ix.name,
+            namespace: ns,
+            am,
+            pages: 1,
+            tuples: 0.0,
+            kind: "i",
+            columns: ix.columns.len(),
+            has_index: false,
+            has_triggers: false,
+            replica_identity: "n",
+        };
+        insert_class(db, &class)?;
         let indkey = key(&ix.columns).join(" ");
         let zeros = vec!["0"; ix.columns.len()].join(" ");
         let n = ix.columns.len() as i64;
@@ -543,38 +600,7 @@ fn fill_relation(db: &Connection, r: &Relation, oids: &mut Oids, facts: &mut Fac
         facts.index_defs.insert(ix_oid, (def, ix.columns.clone()));
         for (i, c) in ix.columns.iter().enumerate() {
             let (t, _) = column_type(&r.columns.iter().find(|x| &x.name == c).map_or("text", |x| &x.type_name));
-            insert(
-                db,
-                "pg_attribute",
-                &[
-                    &ix_oid,
-                    c,
-                    &(t.oid as i64),
-                    &-1,
-                    &(t.typlen as i64),
-                    &(i as i64 + 1),
-                    &0,
-                    &-1,
-                    &-1,
-                    &(t.typlen > 0),
-                    &"i",
-                    &"p",
-                    &"",
-                    &false,
-                    &false,
-                    &false,
-                    &"",
-                    &"",
-                    &false,
-                    &true,
-                    &0,
-                    &0,
-                    &NULL,
-                    &NULL,
-                    &NULL,
-                    &NULL,
-                ],
-            )?;
+            insert_attribute(db, ix_oid, c, t, i, "p")?;
         }
     }
     for k in &r.constraints {

@@ -72,20 +72,21 @@ fn too_large(len: usize, max: usize) -> PgError {
     .with_hint("Raise --max-message-size if such messages are expected.")
 }
 
-/// Cut the startup packet (length word included in its own count) off `buf`.
-pub fn split_startup(buf: &mut BytesMut, max_len: usize) -> PgResult<Option<Bytes>> {
+/// PostgreSQL's MAX_STARTUP_PACKET_LENGTH: the body, without the length word.
+pub const MAX_STARTUP_PACKET: usize = 10_000;
+
+/// Cut the startup packet (length word included in its own count) off `buf`. Its body
+/// (the count less the length word) must be 4 to `max_body` bytes, as PostgreSQL checks.
+pub fn split_startup(buf: &mut BytesMut, max_body: usize) -> PgResult<Option<Bytes>> {
     if buf.len() < 4 {
         return Ok(None);
     }
     let len = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]);
-    // PostgreSQL limits startup packets to 10000 bytes; anything shorter than the code is bogus.
-    if !(8..=10_000).contains(&len) {
+    let body = i64::from(len) - 4;
+    if body < 4 || body as u64 > max_body as u64 {
         return Err(PgError::protocol(format!("invalid length of startup packet: {len}")));
     }
     let len = len as usize;
-    if len > max_len {
-        return Err(too_large(len, max_len));
-    }
     if buf.len() < len {
         return Ok(None);
     }
@@ -249,6 +250,13 @@ mod tests {
         assert_eq!(split_frame(&mut buf, 100).unwrap_err().code, sqlstate::PROTOCOL_VIOLATION);
         let mut buf = BytesMut::from(&b"\x00\x00\x00\x02"[..]);
         assert!(split_startup(&mut buf, 100).is_err());
+        // The limit counts the body only, as PostgreSQL's: 104 = 4 + 100 fits, 105 does not.
+        let mut buf = BytesMut::from(&104i32.to_be_bytes()[..]);
+        assert!(split_startup(&mut buf, 100).unwrap().is_none());
+        let mut buf = BytesMut::from(&105i32.to_be_bytes()[..]);
+        assert!(split_startup(&mut buf, 100).is_err());
+        let mut buf = BytesMut::from(&(-1i32).to_be_bytes()[..]);
+        assert!(split_startup(&mut buf, usize::MAX).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! backends (`backend.rs`), value conversions (`values.rs`) and the translator as a
 //! Python function (`translate_api.rs`). No other module touches PyO3 types.
 
+mod auth_api;
 pub mod backend;
 pub mod copy_io;
 mod threads;
@@ -61,12 +62,14 @@ impl Server {
         take!(config, c.tls_key, "tls_key");
         take!(config, c.tls_client_ca, "tls_client_ca");
         take!(config, c.allow_password_without_tls, "allow_password_without_tls");
+        take!(config, c.max_startup_packet_bytes, "max_startup_packet_bytes");
         take!(config, c.startup_timeout_secs, "startup_timeout_secs");
         take!(config, c.auth_timeout_secs, "auth_timeout_secs");
         take!(config, c.max_connections_per_user, "max_connections_per_user");
         take!(config, c.auth_failure_limit, "auth_failure_limit");
         take!(config, c.auth_failure_window_secs, "auth_failure_window_secs");
         take!(config, c.catalog_refresh_secs, "catalog_refresh_secs");
+        take!(config, c.idle_in_transaction_session_timeout, "idle_in_transaction_session_timeout");
         let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
         take!(config, dialect, "dialect");
         take!(config, iris_version, "iris_version");
@@ -109,6 +112,14 @@ impl Server {
         srv.reload_users().map_err(PyValueError::new_err)
     }
 
+    /// Re-read the rules file (SIGHUP): new connections follow the new rules, live
+    /// sessions stay. Returns the number of rules (None without --hba-file); raises
+    /// ValueError (the old rules stay) when the file does not parse.
+    fn reload_hba(&self) -> PyResult<Option<usize>> {
+        let Some(srv) = &self.running else { return Ok(None) };
+        srv.reload_hba().map_err(PyValueError::new_err)
+    }
+
     #[getter]
     fn running(&self) -> bool {
         self.running.as_ref().is_some_and(|s| s.is_running())
@@ -121,6 +132,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let _ = pyo3_log::try_init();
     m.add_class::<Server>()?;
     m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
+    m.add_function(wrap_pyfunction!(auth_api::scram_verifier, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

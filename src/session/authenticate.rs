@@ -99,7 +99,7 @@ pub async fn authenticate(
         )
         .with_hint("Try again once --auth-failure-window has passed."));
     }
-    let Some(decision) = auth.hba.decide(addr, conn.tls.is_some(), database, user) else {
+    let Some(decision) = auth.hba().decide(addr, conn.tls.is_some(), database, user) else {
         log::info!("no access rule for host {addr}, user {user:?}, database {database:?} ({})", encryption(conn));
         return Err(PgError::fatal(
             sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
@@ -229,14 +229,17 @@ async fn password(conn: &mut Conn, ctx: &Arc<ServerCtx>, user: &str) -> PgResult
     }
     be::authentication_cleartext_password(&mut conn.out);
     let body = answer(conn, "password").await?;
-    let mut r = Reader::new(&body);
-    let malformed = |_| PgError::fatal(sqlstate::PROTOCOL_VIOLATION, "invalid password packet size");
-    let password = r.cstr().map_err(malformed)?.to_string();
-    r.finish().map_err(malformed)?;
+    // One NUL-terminated string; its bytes need not be UTF-8 (PostgreSQL then uses them as they are).
+    let password = match body.split_last() {
+        Some((0, password)) if !password.contains(&0) => password.to_vec(),
+        _ => return Err(PgError::fatal(sqlstate::PROTOCOL_VIOLATION, "invalid password packet size")),
+    };
     if password.is_empty() {
         return Err(PgError::fatal(sqlstate::INVALID_PASSWORD, "empty password returned by client"));
     }
     if ctx.backend_logs_in {
+        // IRIS logins take text: a password that is not UTF-8 cannot be any IRIS user's.
+        let Ok(password) = String::from_utf8(password) else { return Err(password_failed(user)) };
         // IRIS checks the password: a login as that user, whose connection opens the user's pool.
         return match ctx.login(user, password).await {
             Ok(pool) => Ok(Authenticated { pool: Some(pool) }),

@@ -11,14 +11,15 @@ use crate::translate::CatalogQuery;
 use crate::types::{self, Format, Kind, Param, PgType, Value};
 
 impl Session {
-    fn who(&self) -> SessionInfo {
-        SessionInfo { user: self.user.clone(), database: self.database.clone() }
+    fn who(&self, sql: &str) -> SessionInfo {
+        let cursors = if sql.contains("pg_cursors") { self.cursors.info() } else { Vec::new() };
+        SessionInfo { user: self.user.clone(), database: self.database.clone(), cursors }
     }
 
     async fn run_catalog(&mut self, q: &CatalogQuery, params: &[Param], run: bool) -> PgResult<Rows> {
         let catalog = self.ctx.catalog.clone();
         let bound: Vec<Param> = q.params.iter().map(|&i| params.get(i).cloned().unwrap_or(Param::Null)).collect();
-        let (q, who) = (q.clone(), self.who());
+        let (q, who) = (q.clone(), self.who(&q.sql));
         blocking(move || catalog.fresh_engine()?.query(&q.sql, &bound, &q.names, &q.types, &who, run)).await
     }
 

@@ -13,14 +13,22 @@ use bytes::BytesMut;
 
 use super::columns::{fields_for, resolve_formats};
 use super::shapes::ResultColumns;
-use super::{blocking, Done, Expect, Session, Started, Tx};
+use super::{blocking, close_results, Done, Expect, Session, Started, Tx};
 use crate::backend::{Column, Cursor, RowPlan};
+use crate::catalog::CursorInfo;
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::translate::{DeclareCursor, FetchCursor, FetchDirection};
+use crate::types::datetime::format_timestamptz;
 use crate::types::{Format, Param};
 
+/// 2000-01-01 (PostgreSQL's epoch) in Unix microseconds.
+const PG_EPOCH_US: i64 = 946_684_800_000_000;
+
 struct SqlCursor {
+    /// The DECLARE statement and when it ran, for pg_cursors.
+    statement: String,
+    created: String,
     hold: bool,
     /// DECLARE BINARY: the simple protocol sends its rows in binary.
     binary: bool,
@@ -46,6 +54,18 @@ impl Cursors {
         self.0.values().any(|c| c.open.is_some())
     }
 
+    /// The rows of pg_cursors.
+    pub(super) fn info(&self) -> Vec<CursorInfo> {
+        let row = |(name, c): (&String, &SqlCursor)| CursorInfo {
+            name: name.clone(),
+            statement: c.statement.clone(),
+            holdable: c.hold,
+            binary: c.binary,
+            creation_time: c.created.clone(),
+        };
+        self.0.iter().map(row).collect()
+    }
+
     /// Forget every cursor, returning the backend results to close.
     pub(super) fn take_all(&mut self) -> Vec<Arc<dyn Cursor>> {
         self.0.drain().filter_map(|(_, c)| c.open).collect()
@@ -56,20 +76,12 @@ fn no_cursor(name: &str) -> PgError {
     PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist"))
 }
 
-/// Close backend results (blocking calls).
-async fn close_all(open: Vec<Arc<dyn Cursor>>) {
-    if !open.is_empty() {
-        let _ = blocking(move || {
-            open.iter().for_each(|c| c.close());
-            Ok(())
-        })
-        .await;
-    }
-}
-
 impl Session {
-    pub(super) async fn declare_cursor(&mut self, d: &DeclareCursor, params: &[Param]) -> PgResult<Done> {
-        if !d.hold && self.tx == Tx::Idle {
+    /// `simple`: in a Query message, whose statements form a transaction block (those of
+    /// an extended-protocol batch do not, in PostgreSQL).
+    pub(super) async fn declare_cursor(&mut self, d: &DeclareCursor, params: &[Param], simple: bool) -> PgResult<Done> {
+        let in_block = self.tx == Tx::Explicit || (self.tx == Tx::Implicit && simple);
+        if !d.hold && !in_block {
             return Err(PgError::new(
                 sqlstate::NO_ACTIVE_SQL_TRANSACTION,
                 "DECLARE CURSOR can only be used in transaction blocks",
@@ -85,7 +97,10 @@ impl Session {
             return Err(PgError::internal("a cursor's query returned no result"));
         };
         let fresh = self.tx != Tx::Idle;
-        let cursor = SqlCursor { hold: d.hold, binary: d.binary, fresh, result, open: cursor };
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let created = format_timestamptz(now.as_micros() as i64 - PG_EPOCH_US, &self.settings.type_ctx().time_zone);
+        let statement = d.statement.clone();
+        let cursor = SqlCursor { statement, created, hold: d.hold, binary: d.binary, fresh, result, open: cursor };
         self.cursors.0.insert(d.name.clone(), cursor);
         Ok(Done { tag: "DECLARE CURSOR".into() })
     }
@@ -164,14 +179,14 @@ impl Session {
             }
             None => (self.cursors.take_all(), "CLOSE CURSOR ALL"),
         };
-        close_all(open).await;
+        close_results(open).await;
         Ok(Done { tag: tag.into() })
     }
 
     /// Close the Close message's portal when it names a SQL cursor (they share a namespace).
     pub(super) async fn close_cursor_portal(&mut self, name: &str) {
         if let Some(c) = self.cursors.0.remove(name) {
-            close_all(c.open.into_iter().collect()).await;
+            close_results(c.open.into_iter().collect()).await;
         }
     }
 
@@ -187,11 +202,11 @@ impl Session {
             }
             keep
         });
-        close_all(closing).await;
+        close_results(closing).await;
     }
 
     /// Every cursor, closed (DISCARD ALL, end of session, a lost backend connection).
     pub(super) async fn close_all_cursors(&mut self) {
-        close_all(self.cursors.take_all()).await;
+        close_results(self.cursors.take_all()).await;
     }
 }

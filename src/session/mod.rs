@@ -91,9 +91,9 @@ impl Conn {
         }
     }
 
-    pub async fn read_startup(&mut self) -> PgResult<Option<Bytes>> {
+    pub async fn read_startup(&mut self, max_body: usize) -> PgResult<Option<Bytes>> {
         loop {
-            if let Some(frame) = split_startup(&mut self.rbuf, self.max_message)? {
+            if let Some(frame) = split_startup(&mut self.rbuf, max_body)? {
                 return Ok(Some(frame));
             }
             match self.fill().await {
@@ -244,7 +244,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream, ctx.config.max_message_size);
     let startup_timeout = std::time::Duration::from_secs_f64(ctx.config.startup_timeout_secs.max(0.001));
-    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx)).await {
+    let params = match tokio::time::timeout(startup_timeout, startup::negotiate(&mut conn, &ctx, peer)).await {
         Ok(Ok(Some(Opening::Session(params)))) => params,
         Ok(Ok(Some(Opening::Cancel(pid, secret)))) => {
             ctx.cancel(pid, &secret).await;
@@ -320,7 +320,13 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
 impl Session {
     async fn run(&mut self) {
         let mut shutdown = self.ctx.shutdown_signal();
+        // ReadyForQuery was the last thing sent: the client's turn (idle, maybe in a transaction).
+        let mut ready = true;
         loop {
+            let idle_limit = match self.tx {
+                Tx::Explicit | Tx::Failed if ready => self.settings.idle_in_transaction_timeout(),
+                _ => None,
+            };
             let next = tokio::select! {
                 // Shutdown first: a session that finished its statement ends before the next.
                 biased;
@@ -329,6 +335,12 @@ impl Session {
                     return;
                 }
                 m = self.conn.read_message() => m,
+                // serve() then rolls the transaction back and returns the backend connection.
+                _ = sleep_or_never(idle_limit) => {
+                    log::info!("session {}: terminating connection due to idle-in-transaction timeout", self.pid);
+                    self.conn.fatal(&PgError::fatal(sqlstate::IDLE_IN_TRANSACTION_SESSION_TIMEOUT, "terminating connection due to idle-in-transaction timeout")).await;
+                    return;
+                }
             };
             let (tag, body) = match next {
                 Ok(Some(frame)) => frame,
@@ -350,6 +362,7 @@ impl Session {
                 continue;
             }
             let _statement = self.cancel.statement();
+            ready = matches!(msg, Message::Query(_) | Message::Sync);
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
@@ -415,7 +428,8 @@ impl Session {
                 // PostgreSQL runs the statements of one Query message as one transaction.
                 let many = stmts.len() > 1;
                 for (i, stmt) in stmts.iter().enumerate() {
-                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. }) {
+                    if many && self.tx == Tx::Idle && matches!(stmt.action, Action::Execute { .. } | Action::Declare(_))
+                    {
                         if let Err(e) = self.backend_call(|b| b.begin()).await {
                             self.send_error(&e);
                             break;
@@ -532,14 +546,7 @@ impl Session {
 
     /// Drop every portal, closing the results that suspended ones keep open on the backend.
     async fn close_portals(&mut self) {
-        let cursors: Vec<Arc<dyn Cursor>> = self.portals.drain().filter_map(|(_, p)| p.into_cursor()).collect();
-        if !cursors.is_empty() {
-            let _ = blocking(move || {
-                cursors.iter().for_each(|c| c.close());
-                Ok(())
-            })
-            .await;
-        }
+        close_results(self.portals.drain().filter_map(|(_, p)| p.into_cursor()).collect()).await;
     }
 
     /// Commit the gateway's implicit transaction, if one is open.
@@ -656,7 +663,7 @@ impl Session {
             // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
             Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
             Action::Copy(copy) => self.copy(copy).await,
-            Action::Declare(d) => self.declare_cursor(d, params).await,
+            Action::Declare(d) => self.declare_cursor(d, params, describe_rows).await,
             Action::Fetch(f) => self.fetch_cursor(f, result_formats, describe_rows).await,
             Action::CloseCursor(name) => self.close_sql_cursor(name.as_deref()).await,
             Action::Prepare(p) => self.prepare_sql(p).await,
@@ -876,6 +883,10 @@ impl Session {
                 return Err(e);
             }
         };
+        if self.tx == Tx::Failed {
+            // Only ROLLBACK TO SAVEPOINT runs here in a failed transaction: it repairs it.
+            self.tx = Tx::Explicit;
+        }
         total += ran.rowcount.max(0);
         let count = if *rowcount == RowCount::Sum { total } else { ran.rowcount };
         let cursor: Option<Arc<dyn Cursor>> = ran.cursor.map(Arc::from);
@@ -987,6 +998,25 @@ fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Pa
         })?
     };
     Ok((sql, bound))
+}
+
+/// Close backend result sets (blocking calls); a failure is only logged there.
+async fn close_results(results: Vec<Arc<dyn Cursor>>) {
+    if !results.is_empty() {
+        let _ = blocking(move || {
+            results.iter().for_each(|c| c.close());
+            Ok(())
+        })
+        .await;
+    }
+}
+
+/// Sleep for `limit`, or forever when there is none.
+async fn sleep_or_never(limit: Option<std::time::Duration>) {
+    match limit {
+        Some(limit) => tokio::time::sleep(limit).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Close a backend result set (a blocking call); a failure is only logged there.

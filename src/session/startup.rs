@@ -1,6 +1,8 @@
 //! Connection start: TLS (SSLRequest or direct), GSS refusal, cancel requests,
 //! protocol version, parameters.
 
+use std::net::SocketAddr;
+
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend;
 use crate::protocol::frontend::{parse_startup, Startup};
@@ -42,7 +44,7 @@ pub enum Opening {
 /// SSLRequest is answered 'S' and TLS started when a certificate is configured, else
 /// 'N'; GSSENCRequest is declined with 'N'. A TLS ClientHello as the first bytes is
 /// direct TLS. Ok(None): the client went away (or its TLS handshake failed).
-pub async fn negotiate(conn: &mut Conn, ctx: &ServerCtx) -> PgResult<Option<Opening>> {
+pub async fn negotiate(conn: &mut Conn, ctx: &ServerCtx, peer: SocketAddr) -> PgResult<Option<Opening>> {
     if ctx.tls.is_some() {
         if let super::Stream::Plain(tcp) = &conn.stream {
             let mut first = [0u8; 1];
@@ -54,7 +56,16 @@ pub async fn negotiate(conn: &mut Conn, ctx: &ServerCtx) -> PgResult<Option<Open
         }
     }
     loop {
-        let Some(body) = conn.read_startup().await? else { return Ok(None) };
+        let body = match conn.read_startup(ctx.config.max_startup_packet_bytes).await {
+            Ok(Some(body)) => body,
+            Ok(None) => return Ok(None),
+            // A bad length or a packet cut short: logged, and the connection closed without a
+            // reply, as PostgreSQL does (COMMERROR): the peer may not speak the protocol at all.
+            Err(e) => {
+                log::warn!("connection from {peer}: {} ({})", e.message, e.code);
+                return Ok(None);
+            }
+        };
         match parse_startup(&body)? {
             Startup::SslRequest if ctx.tls.is_some() && conn.tls.is_none() => {
                 // Bytes sent after the request but before the handshake would be read as if

@@ -249,3 +249,67 @@ fn an_error_mid_batch_rolls_back_and_skips_to_sync() {
     );
     server.stop();
 }
+
+#[test]
+fn a_pipelined_batch_is_answered_at_sync_not_per_statement() {
+    let backend = MemoryBackend::default();
+    let write = backend_sql("UPDATE t SET a = 1");
+    backend.script(&write, Script::Command(1));
+    let mut server = start(&backend);
+    let mut client = Client::connect(&server);
+    client.parse("w", "UPDATE t SET a = 1").sync();
+    const N: usize = 50;
+    for _ in 0..N {
+        client.bind("", "w").execute("", 0);
+    }
+    client.stream.write_all(&std::mem::take(&mut client.pending)).unwrap();
+    // Every statement has run (or is running): the answers wait in the output buffer.
+    client.stream.set_read_timeout(Some(std::time::Duration::from_millis(300))).unwrap();
+    let mut byte = [0u8; 1];
+    let early = client.stream.peek(&mut byte);
+    assert!(early.is_err(), "the server wrote before Sync: {early:?}");
+    client.stream.set_read_timeout(None).unwrap();
+    let reply = client.sync();
+    assert_eq!(tags(&reply), format!("{}Z", "2C".repeat(N)));
+    let log = backend.take_log();
+    assert_eq!(log.iter().filter(|c| **c == format!("run {write}")).count(), N);
+    assert_eq!((log.first().map(String::as_str), log.last().map(String::as_str)), (Some("begin"), Some("commit")));
+    server.stop();
+}
+
+#[test]
+fn a_cursor_fetches_from_the_open_result_in_steps() {
+    let backend = MemoryBackend::default();
+    let sql = backend_sql("SELECT a FROM t");
+    backend.script(&sql, rows(5));
+    let mut server = start(&backend);
+    let mut client = Client::connect(&server);
+    client.query("BEGIN");
+    assert_eq!(tags(&client.query("DECLARE c CURSOR FOR SELECT a FROM t")), "CZ");
+    let log = backend.take_log();
+    assert!(log.contains(&format!("run {sql}")) && !log.iter().any(|c| c.starts_with("fetch")), "{log:?}");
+    assert_eq!(tags(&client.query("FETCH 2 FROM c")), "TDDCZ");
+    assert_eq!(backend.take_log(), vec!["fetch 2".to_string()], "the statement is not run again");
+    assert_eq!(tags(&client.query("FETCH ALL FROM c")), "TDDDCZ");
+    assert_eq!(tags(&client.query("COMMIT")), "CZ");
+    let reply = client.query("FETCH 1 FROM c");
+    assert_eq!(tags(&reply), "EZ", "the cursor closed with its transaction");
+    server.stop();
+}
+
+#[test]
+fn cursors_close_before_commit_unless_held() {
+    let backend = MemoryBackend::default();
+    backend.script(&backend_sql("SELECT a FROM t"), rows(3));
+    let mut server = start(&backend);
+    let mut client = Client::connect(&server);
+    client.query("BEGIN");
+    client.query("DECLARE c CURSOR FOR SELECT a FROM t");
+    client.query("DECLARE h CURSOR WITH HOLD FOR SELECT a FROM t");
+    backend.take_log();
+    client.query("COMMIT");
+    assert_eq!(backend.take_log(), vec!["close cursor".to_string(), "commit".into()], "only c closes");
+    assert_eq!(tags(&client.query("FETCH ALL FROM h")), "TDDDCZ", "h reads on after COMMIT");
+    assert_eq!(tags(&client.query("FETCH ALL FROM c")), "EZ");
+    server.stop();
+}

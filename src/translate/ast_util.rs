@@ -175,6 +175,21 @@ pub fn placeholder(e: &Expr) -> Option<usize> {
     }
 }
 
+/// Drops a `text_pattern_ops` / `varchar_pattern_ops` / `bpchar_pattern_ops` operator class
+/// (Django adds one to the index of every indexed or unique CharField, for LIKE 'x%'): it
+/// changes only which comparisons a PostgreSQL B-tree serves under a non-C collation, never
+/// a result, so the index is built plain. False for any other operator class (refused).
+pub fn drop_pattern_ops(c: &mut sqlparser::ast::IndexColumn) -> bool {
+    let pattern = c.operator_class.as_ref().is_some_and(|o| {
+        let last = o.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
+        matches!(last.as_deref(), Some("text_pattern_ops" | "varchar_pattern_ops" | "bpchar_pattern_ops"))
+    });
+    if pattern {
+        c.operator_class = None;
+    }
+    c.operator_class.is_none()
+}
+
 /// Drop a leading `public.` schema: `public` is the backend's default schema.
 pub fn strip_public(n: &mut ObjectName) {
     if n.0.len() == 2 {

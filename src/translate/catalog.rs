@@ -2,7 +2,8 @@
 //! (or only call catalog functions) and rewrite them for the catalog engine's SQLite
 //! (src/catalog/): reg* casts, `OPERATOR(pg_catalog.~)`, regular expressions,
 //! `COLLATE pg_catalog.default`, arrays (`= ANY`, `ARRAY(..)`, `array_agg`, subscripts)
-//! and set-returning functions in FROM (`unnest`, `generate_series`, `generate_subscripts`).
+//! and set-returning functions in FROM (`unnest`, `generate_series`, `generate_subscripts`)
+//! and in select lists (`srf_projection`).
 
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
@@ -16,7 +17,7 @@ use sqlparser::parser::Parser;
 
 use super::ast_util::*;
 use super::catalog_types::{param_types, result_columns};
-use crate::catalog::relations;
+use crate::catalog::{functions, relations};
 use crate::error::{PgError, PgResult};
 use crate::types::Oid;
 
@@ -35,54 +36,25 @@ pub struct CatalogQuery {
     pub param_types: Vec<Option<Oid>>,
 }
 
-/// Functions only the catalog engine answers.
-const CATALOG_FUNCTIONS: &[&str] = &[
-    "format_type",
-    "pg_get_expr",
-    "pg_get_indexdef",
-    "pg_get_constraintdef",
-    "pg_get_viewdef",
-    "pg_table_is_visible",
-    "pg_type_is_visible",
-    "pg_function_is_visible",
-    "pg_collation_is_visible",
-    "current_setting",
-    "current_schemas",
-    "obj_description",
-    "col_description",
-    "shobj_description",
-    "has_table_privilege",
-    "has_schema_privilege",
-    "has_database_privilege",
-    "has_column_privilege",
-    "has_function_privilege",
-    "has_sequence_privilege",
-    "has_any_column_privilege",
-    "has_type_privilege",
-    "pg_has_role",
-    "pg_get_userbyid",
-    "pg_encoding_to_char",
-    "pg_get_function_result",
-    "pg_get_function_arguments",
-    "pg_get_function_identity_arguments",
-    "pg_get_triggerdef",
-    "pg_get_serial_sequence",
-    "pg_size_pretty",
-    "pg_table_size",
-    "pg_relation_size",
-    "pg_total_relation_size",
-    "pg_indexes_size",
-    "pg_database_size",
-    "pg_my_temp_schema",
-    "pg_is_other_temp_schema",
-    "pg_get_partkeydef",
-    "pg_partition_ancestors",
-    "to_regclass",
-    "to_regtype",
-    "pg_tablespace_location",
-    "pg_get_statisticsobjdef_columns",
-    "pg_relation_is_publishable",
+/// Catalog engine functions a backend answers too: a query that reads no table and
+/// calls only these stays on the backend.
+const ALSO_ON_BACKENDS: &[&str] = &[
+    "age",
+    "format",
+    "quote_ident",
+    "array_to_string",
+    "string_to_array",
+    "array_lower",
+    "array_remove",
+    "current_database",
+    "current_schema",
 ];
+
+/// A function only the catalog engine answers: one it registers
+/// (`catalog::functions::names`), not a `pgw_` helper, not one the backends have.
+fn is_catalog_function(name: &str) -> bool {
+    !name.starts_with("pgw_") && !ALSO_ON_BACKENDS.contains(&name) && functions::names().contains(&name)
+}
 
 pub(super) fn last_lower(n: &ObjectName) -> String {
     n.0.last().map(|p| p.to_string().trim_matches('"').to_lowercase()).unwrap_or_default()
@@ -150,7 +122,7 @@ impl Visitor for Scan {
         match e {
             Expr::Function(f) => {
                 let name = last_lower(&f.name);
-                if first_lower(&f.name).as_deref() == Some("pg_catalog") || CATALOG_FUNCTIONS.contains(&name.as_str()) {
+                if first_lower(&f.name).as_deref() == Some("pg_catalog") || is_catalog_function(&name) {
                     self.functions = true;
                 }
             }
@@ -192,7 +164,7 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     let original = stmt;
     let mut stmt = stmt.clone();
     mark_reg_outputs(&mut stmt);
-    table_oids(&mut stmt);
+    system_columns(&mut stmt);
     let mut rw = Rewrite { error: None };
     let _ = VisitMut::visit(&mut stmt, &mut rw);
     if let Some(e) = rw.error {
@@ -203,9 +175,11 @@ pub fn catalog_query(stmt: &Statement) -> PgResult<Option<CatalogQuery>> {
     Ok(Some(CatalogQuery { sql, params, names, types, param_types }))
 }
 
-/// `c.tableoid`, a system column the engine's tables lack, is the OID of the catalog
-/// relation `c` reads (DBD::Pg's table_info joins pg_description on it, psql's `\dL`).
-fn table_oids(stmt: &mut Statement) {
+/// System columns, which the engine's tables lack: `c.tableoid` is the OID of the catalog
+/// relation `c` reads (DBD::Pg's table_info joins pg_description on it, psql's `\dL`);
+/// `c.xmin` is the snapshot's transaction, `txid_current()` (DataGrip's state numbers:
+/// every row counts as changed by the last refresh).
+fn system_columns(stmt: &mut Statement) {
     let known: HashMap<(String, String), i64> = relations::own_relations()
         .into_iter()
         .map(|(oid, schema, name, _, _)| ((schema.to_string(), name.to_string()), oid))
@@ -231,17 +205,22 @@ fn table_oids(stmt: &mut Statement) {
     impl VisitorMut for Replace {
         type Break = ();
         fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            let oid = match e {
-                Expr::CompoundIdentifier(p) if p.len() == 2 && p[1].value.eq_ignore_ascii_case("tableoid") => {
-                    self.0.get(&p[0].value.to_lowercase()).copied()
-                }
-                Expr::Identifier(i) if i.value.eq_ignore_ascii_case("tableoid") && self.0.len() == 1 => {
-                    self.0.values().next().copied()
-                }
-                _ => None,
+            let (alias, column) = match e {
+                Expr::CompoundIdentifier(p) if p.len() == 2 => (Some(p[0].value.to_lowercase()), &p[1]),
+                Expr::Identifier(i) if self.0.len() == 1 => (None, &*i),
+                _ => return ControlFlow::Continue(()),
             };
-            if let Some(oid) = oid {
-                *e = num(oid);
+            let oid = match &alias {
+                Some(a) => self.0.get(a).copied(),
+                None => self.0.values().next().copied(),
+            };
+            if oid.is_none() || column.quote_style.is_some() {
+                return ControlFlow::Continue(());
+            }
+            match column.value.to_lowercase().as_str() {
+                "tableoid" => *e = num(oid.unwrap_or_default()),
+                "xmin" => *e = func("txid_current", vec![]),
+                _ => {}
             }
             ControlFlow::Continue(())
         }
@@ -416,6 +395,11 @@ impl Rewrite {
                 }
             }
             Expr::Collate { expr, .. } => take(expr),
+            // Timestamps are PostgreSQL text in the engine (pg_postmaster_start_time()).
+            Expr::AtTimeZone { timestamp, time_zone } => {
+                func("pgw_at_time_zone", vec![take(timestamp), take(time_zone)])
+            }
+            Expr::Extract { field: ast::DateTimeField::Epoch, expr, .. } => func("pgw_epoch", vec![take(expr)]),
             Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("user") => {
                 func("pgw_current_user", vec![])
             }
@@ -575,71 +559,15 @@ impl Rewrite {
     }
 }
 
-/// Set-returning functions in a select list (`SELECT unnest(indkey), generate_subscripts(indkey, 1)`)
-/// run in lockstep, one row per element: a `json_each` per array joins the FROM list
-/// (the second and later ones by position), and the calls read value and position.
-fn srf_in_projection(body: &mut SetExpr) -> PgResult<()> {
-    let s = match body {
-        SetExpr::Select(s) => s,
-        SetExpr::SetOperation { left, right, .. } => {
-            srf_in_projection(left)?;
-            return srf_in_projection(right);
+/// `UNION DISTINCT` is SQLite's plain UNION.
+fn union_distinct(body: &mut SetExpr) {
+    if let SetExpr::SetOperation { set_quantifier, left, right, .. } = body {
+        if *set_quantifier == ast::SetQuantifier::Distinct {
+            *set_quantifier = ast::SetQuantifier::None;
         }
-        _ => return Ok(()),
-    };
-    struct Calls {
-        sources: Vec<String>,
+        union_distinct(left);
+        union_distinct(right);
     }
-    impl VisitorMut for Calls {
-        type Break = ();
-        fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-            let Expr::Function(f) = e else { return ControlFlow::Continue(()) };
-            let fname = last_lower(&f.name);
-            if !matches!(fname.as_str(), "unnest" | "generate_subscripts" | "generate_series" | "_pg_expandarray") {
-                return ControlFlow::Continue(());
-            }
-            let args = plain_args(f).unwrap_or_default();
-            let Some(first) = args.first() else { return ControlFlow::Continue(()) };
-            let json = match fname.as_str() {
-                "generate_series" => {
-                    let list: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-                    format!("pgw_series_json({})", list.join(", "))
-                }
-                _ => format!("pgw_array_json({first})"),
-            };
-            let i = self.sources.iter().position(|j| *j == json).unwrap_or_else(|| {
-                self.sources.push(json);
-                self.sources.len() - 1
-            });
-            let alias = if i == 0 { "pgw_srf".to_string() } else { format!("pgw_srf{i}") };
-            *e = match fname.as_str() {
-                "generate_subscripts" => parse_expr(&format!("{alias}.key + pgw_array_base({first})")),
-                "_pg_expandarray" => parse_expr(&format!("json_object('x', {alias}.value, 'n', {alias}.key + 1)")),
-                _ => parse_expr(&format!("{alias}.value")),
-            };
-            ControlFlow::Continue(())
-        }
-    }
-    // Subqueries inside an item had their own calls rewritten already (inner queries first).
-    let mut calls = Calls { sources: Vec::new() };
-    for item in &mut s.projection {
-        if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
-            let _ = VisitMut::visit(e, &mut calls);
-        }
-    }
-    let sources = calls.sources;
-    if sources.is_empty() {
-        return Ok(());
-    }
-    let mut from = format!("json_each({}) AS pgw_srf", sources[0]);
-    for (i, json) in sources.iter().enumerate().skip(1) {
-        from.push_str(&format!(" LEFT JOIN json_each({json}) AS pgw_srf{i} ON pgw_srf{i}.key = pgw_srf.key"));
-    }
-    let q = parse_query(&format!("SELECT 1 FROM {from}"));
-    if let SetExpr::Select(extra) = *q.body {
-        s.from.extend(extra.from);
-    }
-    Ok(())
 }
 
 /// Select-list aliases may be words SQLite reserves (`AS default`): quote them,
@@ -729,11 +657,9 @@ impl VisitorMut for Rewrite {
     }
     fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
         distinct_on(&mut q.body);
+        union_distinct(&mut q.body);
         quote_aliases(&mut q.body);
-        if let Err(e) = srf_in_projection(&mut q.body) {
-            self.error = Some(e);
-            return ControlFlow::Break(());
-        }
+        super::srf_projection::rewrite(&mut q.body, &super::srf_projection::CATALOG);
         // PostgreSQL sorts NULLs last ascending, SQLite first.
         if let Some(ast::OrderByKind::Expressions(exprs)) = q.order_by.as_mut().map(|o| &mut o.kind) {
             for e in exprs {
@@ -761,6 +687,17 @@ mod tests {
         assert!(q("select relname from pg_catalog.pg_class").unwrap().is_some());
         assert!(q("select 'x'::regtype::oid").unwrap().is_some());
         assert_eq!(q("select * from pg_class, t").unwrap_err().code, "0A000");
+    }
+
+    #[test]
+    fn routes_every_function_the_engine_registers() {
+        // The routing list is the engine's registrations (functions::names).
+        for f in ["pg_get_ruledef(1)", "getdatabaseencoding()", "pg_is_in_recovery()", "pg_get_expr('x', 0)"] {
+            assert!(q(&format!("select {f}")).unwrap().is_some(), "{f}");
+        }
+        assert!(q("select quote_ident('a')").unwrap().is_none(), "the backends have quote_ident");
+        assert!(q("select pgw_array(1)").unwrap().is_none(), "helpers are not PostgreSQL's");
+        assert!(q("select lower('A')").unwrap().is_none());
     }
 
     #[test]

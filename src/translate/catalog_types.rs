@@ -60,7 +60,10 @@ fn function_type(name: &str) -> Option<Oid> {
         "to_regtype" => types::REGTYPE.oid,
         "json_build_object" => types::JSON.oid,
         "row_number" | "rank" | "dense_rank" | "count" => types::INT8.oid,
-        "pg_collation_is_visible" => types::BOOL.oid,
+        "pg_collation_is_visible" | "pg_is_in_recovery" => types::BOOL.oid,
+        "pg_postmaster_start_time" => types::TIMESTAMPTZ.oid,
+        "txid_current" => types::INT8.oid,
+        "age" => types::INT4.oid,
         _ => return None,
     })
 }
@@ -249,7 +252,9 @@ fn expr_type(env: &Env, e: &Expr) -> Option<Oid> {
         }),
         Expr::Case { conditions, else_result, .. } => conditions
             .iter()
-            .find_map(|c| expr_type(env, &c.result).filter(|t| *t != types::TEXT.oid || true))
+            // A NULL branch says nothing of the type (`CASE WHEN .. THEN NULL ELSE x::int8 END`).
+            .filter(|c| !matches!(&c.result, Expr::Value(v) if v.value == ast::Value::Null))
+            .find_map(|c| expr_type(env, &c.result))
             .or_else(|| else_result.as_deref().and_then(|e| expr_type(env, e))),
         Expr::CompoundFieldAccess { access_chain, .. } => match access_chain.first()? {
             ast::AccessExpr::Dot(Expr::Identifier(f)) if f.value.eq_ignore_ascii_case("n") => Some(types::INT4.oid),
@@ -270,6 +275,12 @@ fn expr_type(env: &Env, e: &Expr) -> Option<Oid> {
 
 /// The declared type of a catalog column, by name (pg_catalog's names are unique).
 fn catalog_column_type(col: &str) -> Option<Oid> {
+    // The system columns clients read (translate::catalog's system_columns).
+    match col {
+        "tableoid" => return Some(types::OID.oid),
+        "xmin" => return Some(types::XID.oid),
+        _ => {}
+    }
     let mut decls = relations::RELATIONS
         .iter()
         .flat_map(|(_, cols)| cols.iter())

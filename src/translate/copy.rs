@@ -302,7 +302,11 @@ pub fn translate_vacuum(v: Vacuum, target: &Target) -> Translated {
     } else {
         match target {
             Target::Sqlite if v.tables.is_empty() => vec![TargetSql::new("ANALYZE")],
-            Target::Sqlite => v.tables.iter().map(|t| TargetSql::new(format!("ANALYZE {}", name(t)))).collect(),
+            Target::Sqlite => v
+                .tables
+                .iter()
+                .map(|t| TargetSql::new(format!("ANALYZE {}", super::sqlite_schemas::stored(t))))
+                .collect(),
             Target::Iris(_) => v.tables.iter().map(|t| TargetSql::new(format!("TUNE TABLE {}", name(t)))).collect(),
         }
     };

@@ -18,6 +18,8 @@ use crate::types::{self, Oid};
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeclareCursor {
     pub name: String,
+    /// The statement as the client wrote it (sqlparser's rendering), for pg_cursors.
+    pub statement: String,
     pub hold: bool,
     pub binary: bool,
     pub query: Translated,
@@ -82,6 +84,7 @@ pub fn translate(stmt: &Statement, target: &Target) -> PgResult<Option<Translate
                 (inner.param_count, inner.param_types.clone(), inner.param_probe.clone(), inner.read_only);
             let declare = DeclareCursor {
                 name: folded(name),
+                statement: stmt.to_string(),
                 hold: d.hold == Some(true),
                 binary: d.binary == Some(true),
                 query: inner,
@@ -237,4 +240,68 @@ fn number(p: &mut Parser<'_>) -> Result<i64, ParserError> {
 pub fn translate_fetch(f: FetchCursor) -> Translated {
     let tag = if f.skip { "MOVE" } else { "FETCH" };
     bare(Action::Fetch(f), tag)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::translate;
+
+    fn action(sql: &str) -> Action {
+        translate(sql, &Target::Sqlite).unwrap().remove(0).action
+    }
+
+    fn fetch(sql: &str) -> (String, FetchDirection, bool) {
+        match action(sql) {
+            Action::Fetch(f) => (f.name, f.direction, f.skip),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fetch_and_move_forms() {
+        use FetchDirection::*;
+        assert_eq!(fetch("FETCH c"), ("c".into(), Forward(Some(1)), false));
+        assert_eq!(fetch("fetch 5 C"), ("c".into(), Forward(Some(5)), false));
+        assert_eq!(fetch("FETCH NEXT FROM c"), ("c".into(), Forward(Some(1)), false));
+        assert_eq!(fetch("FETCH FORWARD 3 IN \"Cur\""), ("Cur".into(), Forward(Some(3)), false));
+        assert_eq!(fetch("FETCH FORWARD FROM c"), ("c".into(), Forward(Some(1)), false));
+        assert_eq!(fetch("FETCH ALL c"), ("c".into(), Forward(None), false));
+        assert_eq!(fetch("MOVE FORWARD ALL IN c"), ("c".into(), Forward(None), true));
+        assert_eq!(fetch("MOVE -1 FROM c"), ("c".into(), NotForward, true));
+        assert_eq!(fetch("FETCH BACKWARD ALL FROM c"), ("c".into(), NotForward, false));
+        assert_eq!(fetch("FETCH ABSOLUTE 3 FROM c"), ("c".into(), NotForward, false));
+        assert!(translate("FETCH 1 FROM", &Target::Sqlite).is_err());
+    }
+
+    #[test]
+    fn declare_translates_its_query() {
+        let Action::Declare(d) = action("DECLARE c BINARY NO SCROLL CURSOR WITH HOLD FOR SELECT a FROM t LIMIT $1")
+        else {
+            panic!()
+        };
+        assert_eq!((d.name.as_str(), d.hold, d.binary), ("c", true, true));
+        assert!(matches!(d.query.action, Action::Execute { returns_rows: true, .. }));
+        assert_eq!(translate("DECLARE c CURSOR FOR SELECT $1::int", &Target::Sqlite).unwrap()[0].param_count, 1);
+        assert!(translate("DECLARE c SCROLL CURSOR FOR SELECT 1", &Target::Sqlite).is_err());
+    }
+
+    #[test]
+    fn prepare_and_execute() {
+        let Action::Prepare(p) = action("PREPARE Ins (int, text) AS INSERT INTO t VALUES ($1, $2)") else { panic!() };
+        assert_eq!((p.name.as_str(), p.param_types.as_slice()), ("ins", [types::INT4.oid, types::TEXT.oid].as_slice()));
+        assert_eq!(translate("PREPARE p AS SELECT $1", &Target::Sqlite).unwrap()[0].param_count, 0);
+        assert_eq!(
+            action("EXECUTE ins (-1, 'it''s', NULL, 2.5::numeric, true)"),
+            Action::ExecutePrepared {
+                name: "ins".into(),
+                args: vec![Some("-1".into()), Some("it's".into()), None, Some("2.5".into()), Some("true".into())],
+            }
+        );
+        assert_eq!(translate("EXECUTE p (1 + 1)", &Target::Sqlite).unwrap_err().code, sqlstate::FEATURE_NOT_SUPPORTED);
+        assert_eq!(
+            translate("PREPARE p (nosuchtype) AS SELECT 1", &Target::Sqlite).unwrap_err().code,
+            sqlstate::UNDEFINED_OBJECT
+        );
+    }
 }

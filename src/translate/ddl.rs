@@ -176,7 +176,7 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
         if !matches!(c.column.expr, Expr::Identifier(_)) {
             return Err(refuse("expression indexes", "index plain columns"));
         }
-        if c.operator_class.is_some() {
+        if !drop_pattern_ops(c) {
             return Err(refuse("index operator classes", "create a plain index"));
         }
         c.column.options = Default::default();

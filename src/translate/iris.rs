@@ -36,6 +36,13 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
         | Statement::CreateView(_)
         | Statement::CreateSchema { .. }) => Ok(Output::one(s.to_string(), false)),
         Statement::CreateSequence { .. } => Err(refuse("sequences", "use an IDENTITY column (SERIAL)")),
+        // IRIS keeps descriptions in its class definitions (%Description), which no SQL
+        // statement changes after CREATE; the gateway creates nothing inside IRIS to hold them.
+        Statement::Comment { object_type, .. } => Err(refuse(
+            &format!("COMMENT ON {object_type}"),
+            "IRIS has no COMMENT ON and keeps descriptions in class definitions (%Description); the \
+             descriptions IRIS has are shown by obj_description/col_description and psql's \\d+",
+        )),
         other => Err(refuse(
             &format!("statement `{}`", super::utility::tag(&other).render(0)),
             "see docs/translation.md for the statements the IRIS backend runs",

@@ -28,6 +28,7 @@ mod session_fns;
 mod sqlite;
 mod sqlite_schemas;
 mod sqlite_srf;
+mod srf_projection;
 mod utility;
 mod vectors;
 

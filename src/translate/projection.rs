@@ -331,6 +331,9 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
             _ => TEXT.oid,
         },
         Expr::Nested(inner) => return expr_type_in(env, inner),
+        Expr::Array(a) => by_oid(expr_type_in(env, a.elem.first()?)?)?.array()?.oid,
+        // PostgreSQL 14+: extract returns numeric.
+        Expr::Extract { .. } => NUMERIC.oid,
         Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
         // Comparisons, AND/OR/NOT, IS, IN, BETWEEN, LIKE, EXISTS: the predicates IRIS knows too.
@@ -412,6 +415,9 @@ fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
             other => other?,
         },
         "pg_backend_pid" => INT4.oid,
+        // In a select list (srf_projection.rs): rows of the series / the array's elements.
+        "generate_series" => first()?,
+        "unnest" => by_oid(first()?)?.element()?.oid,
         "bool_and" | "bool_or" | "every" => BOOL.oid,
         _ => return None,
     })

@@ -30,6 +30,7 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
 
 fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
     super::sqlite_srf::set_returning_in_from(&mut stmt);
+    super::sqlite_srf::set_returning_in_select_lists(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
         Statement::Query(_) => true,
@@ -55,8 +56,8 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
             create_index(&mut ci)?;
             Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
         }
-        Statement::AlterTable(at) if add_primary_key(&at).is_some() => {
-            let (index, table, columns) = add_primary_key(&at).expect("matched");
+        Statement::AlterTable(at) if add_key(&at).is_some() => {
+            let (index, table, columns) = add_key(&at).expect("matched");
             Ok(Output::one(format!("CREATE UNIQUE INDEX {index} ON {table} ({columns})"), false))
         }
         Statement::AlterTable(mut at) => {
@@ -383,7 +384,10 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
         ("regexp_replace", Some(a)) if simple && (3..=4).contains(&a.len()) => func("pg_regexp_replace", a),
         ("regexp_match" | "regexp_matches", Some(a)) if simple && (2..=3).contains(&a.len()) => {
             if a.get(2).and_then(string_literal).is_some_and(|f| f.contains('g')) {
-                return Err(refuse("regexp_matches(.., 'g') (one row per match)", "use regexp_match without 'g'"));
+                return Err(refuse(
+                    "regexp_matches(.., 'g') outside a select list",
+                    "call it in the select list (one row per match)",
+                ));
             }
             func("pg_regexp_match", a)
         }
@@ -699,28 +703,40 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
         return Err(refuse("CREATE INDEX .. INCLUDE / WITH / NULLS DISTINCT", "create a plain index"));
     }
     for c in &mut ci.columns {
-        if c.operator_class.is_some() {
+        if !drop_pattern_ops(c) {
             return Err(refuse("index operator classes", "create a plain index"));
         }
     }
     Ok(())
 }
 
-/// `ALTER TABLE t ADD [CONSTRAINT c] PRIMARY KEY (cols)` (pgbench -i): SQLite cannot add a
-/// constraint to a table, so the key becomes the unique index PostgreSQL would build
-/// (named `t_pkey`, or the constraint's name). The NOT NULL half is not enforced.
+/// `ALTER TABLE t ADD [CONSTRAINT c] PRIMARY KEY (cols)` (pgbench -i) or `.. UNIQUE (cols)`
+/// (Django's unique_together, Alembic's create_unique_constraint): SQLite cannot add a
+/// constraint to a table, so the key becomes the unique index PostgreSQL would build (named
+/// `t_pkey` / `t_cols_key`, or the constraint's name). A primary key's NOT NULL half is not
+/// enforced; a DEFERRABLE or NULLS NOT DISTINCT unique key has no index form (refused).
 /// Returns (index name, table, column list).
-fn add_primary_key(at: &ast::AlterTable) -> Option<(String, String, String)> {
-    let [ast::AlterTableOperation::AddConstraint { constraint: ast::TableConstraint::PrimaryKey(pk), .. }] =
-        at.operations.as_slice()
-    else {
+fn add_key(at: &ast::AlterTable) -> Option<(String, String, String)> {
+    let [ast::AlterTableOperation::AddConstraint { constraint, .. }] = at.operations.as_slice() else {
         return None;
     };
     let mut name = at.name.clone();
     strip_public(&mut name);
     let relation = name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_default();
-    let index = pk.name.as_ref().map_or(format!("{relation}_pkey"), |n| n.value.clone());
-    let columns: Vec<String> = pk.columns.iter().map(|c| c.to_string()).collect();
+    let (given, columns, default) = match constraint {
+        ast::TableConstraint::PrimaryKey(pk) => (&pk.name, &pk.columns, format!("{relation}_pkey")),
+        ast::TableConstraint::Unique(u)
+            if u.characteristics.is_none()
+                && u.include.is_empty()
+                && !matches!(u.nulls_distinct, ast::NullsDistinctOption::NotDistinct) =>
+        {
+            let names: Vec<String> = u.columns.iter().map(|c| c.to_string().trim_matches('"').to_string()).collect();
+            (&u.name, &u.columns, format!("{relation}_{}_key", names.join("_")))
+        }
+        _ => return None,
+    };
+    let index = given.as_ref().map_or(default, |n| n.value.clone());
+    let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
     Some((ast::Ident::with_quote('"', index).to_string(), name.to_string(), columns.join(", ")))
 }
 

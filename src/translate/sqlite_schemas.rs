@@ -32,7 +32,7 @@ fn fold(i: &Ident) -> String {
     }
 }
 
-fn stored(schema: &str, name: &str) -> Ident {
+fn stored_ident(schema: &str, name: &str) -> Ident {
     Ident::with_quote('"', format!("{schema}.{name}"))
 }
 
@@ -48,16 +48,27 @@ fn two(n: &ObjectName) -> Option<(Ident, Ident)> {
     parts(n).and_then(|p| <[Ident; 2]>::try_from(p).ok()).map(|[a, b]| (a, b))
 }
 
-/// `s.t` -> `"s.t"`; returns the schema. Other names are left alone.
+/// `s.t` -> `"s.t"`, returning the schema; `public.t` -> `t`. Other names are left alone.
 fn flatten(n: &mut ObjectName) -> Option<String> {
     let (schema, name) = two(n)?;
+    if fold(&schema) == "public" {
+        n.0.remove(0);
+        return None;
+    }
     if !is_schema(&schema) {
         return None;
     }
     let s = fold(&schema);
-    let flat = stored(&s, &fold(&name));
+    let flat = stored_ident(&s, &fold(&name));
     n.0 = vec![ObjectNamePart::Identifier(flat)];
     Some(s)
+}
+
+/// A relation's name as the sqlite backend stores it (`s.t` -> `"s.t"`, `public.t` -> `t`).
+pub fn stored(n: &ObjectName) -> ObjectName {
+    let mut n = n.clone();
+    flatten(&mut n);
+    n
 }
 
 /// `name` in the schema of `table` (an index or a renamed table stays in its schema).
@@ -66,7 +77,7 @@ fn in_schema_of(table: &ObjectName, name: &mut ObjectName) {
         return;
     };
     if is_schema(&schema) {
-        let flat = stored(&fold(&schema), &fold(&plain));
+        let flat = stored_ident(&fold(&schema), &fold(&plain));
         name.0 = vec![ObjectNamePart::Identifier(flat)];
     }
 }
@@ -171,7 +182,7 @@ impl VisitorMut for Names {
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
         if let Expr::CompoundIdentifier(ids) = e {
             if ids.len() == 3 && is_schema(&ids[0]) {
-                let flat = stored(&fold(&ids[0]), &fold(&ids[1]));
+                let flat = stored_ident(&fold(&ids[0]), &fold(&ids[1]));
                 ids.splice(0..2, [flat]);
             }
         }

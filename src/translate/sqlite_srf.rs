@@ -1,4 +1,5 @@
-//! `generate_series(..)` and `unnest(..)` in FROM on the sqlite target: SQLite has no
+//! `generate_series(..)` and `unnest(..)` in FROM on the sqlite target (in select lists,
+//! with `regexp_matches`, through `srf_projection`): SQLite has no
 //! set-returning functions of ours, so the backend's Python functions return the rows
 //! as a JSON array and SQLite's `json_each` turns it into a table
 //! (`pg_series_json`, `pg_array_json` in python/iris_pgwire/backends/sqlite_functions.py).
@@ -21,6 +22,19 @@ pub fn set_returning_in_from(stmt: &mut Statement) {
             if let Some(new) = rewrite(t) {
                 *t = new;
             }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = stmt.visit(&mut V);
+}
+
+/// Set-returning calls in every select list of the statement, inner queries first.
+pub fn set_returning_in_select_lists(stmt: &mut Statement) {
+    struct V;
+    impl VisitorMut for V {
+        type Break = ();
+        fn post_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
+            super::srf_projection::rewrite(&mut q.body, &super::srf_projection::SQLITE);
             ControlFlow::Continue(())
         }
     }

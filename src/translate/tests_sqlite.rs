@@ -212,7 +212,32 @@ fn regular_expressions_and_series_run_in_python() {
     assert_eq!(sql("SELECT * FROM t WHERE a ~* 'x'"), "SELECT * FROM t WHERE pg_regex(a, 'x', 'i')");
     assert_eq!(sql("SELECT * FROM t WHERE a !~ 'x'"), "SELECT * FROM t WHERE NOT pg_regex(a, 'x', '')");
     assert!(sql("SELECT n FROM generate_series(1, 3) AS n").contains("json_each(pg_series_json(1, 3))"));
-    assert!(refused("SELECT regexp_matches(a, 'x', 'g') FROM t").message.contains("regexp_matches"));
+    assert_eq!(
+        sql("SELECT regexp_matches(a, 'x', 'g') FROM t"),
+        "SELECT pgw_srf.value FROM t, json_each(pg_regexp_matches_json(a, 'x', 'g')) AS pgw_srf"
+    );
+    assert!(refused("SELECT * FROM t WHERE regexp_matches(a, 'x', 'g') IS NULL").message.contains("regexp_matches"));
+}
+
+#[test]
+fn set_returning_functions_in_a_select_list_run_in_lockstep() {
+    assert_eq!(
+        sql("SELECT unnest(ARRAY[1, 2]), generate_series(1, 3)"),
+        "SELECT pgw_srf.value, pgw_srf1.value FROM json_each(pg_series_json(0, max(coalesce(json_array_length(\
+         pg_array_json(pg_array(1, 2))), 0), coalesce(json_array_length(pg_series_json(1, 3)), 0)) - 1)) AS \
+         pgw_srf_row LEFT JOIN json_each(pg_array_json(pg_array(1, 2))) AS pgw_srf ON pgw_srf.key = \
+         pgw_srf_row.value LEFT JOIN json_each(pg_series_json(1, 3)) AS pgw_srf1 ON pgw_srf1.key = pgw_srf_row.value"
+    );
+}
+
+#[test]
+fn schemas_are_name_prefixes() {
+    assert_eq!(sql("SELECT s.t.a, s.t.* FROM s.t"), "SELECT \"s.t\".a, \"s.t\".* FROM \"s.t\"");
+    let (statements, _) = one("CREATE TABLE s.t (id INT REFERENCES public.u (id), v INT REFERENCES s.w)");
+    assert!(statements[0].0.starts_with("SELECT pgw_check(EXISTS (SELECT 1 FROM pgwire_schema WHERE name = 's')"));
+    assert!(statements[1].0.contains("\"s.t\" (id INT REFERENCES u (id), v INT REFERENCES \"s.w\")"), "{statements:?}");
+    assert_eq!(sql("CREATE INDEX i ON s.t (a)"), "CREATE INDEX \"s.i\" ON \"s.t\"(a)");
+    assert!(refused("DROP SCHEMA s CASCADE").message.contains("CASCADE"));
 }
 
 #[test]

@@ -6,10 +6,15 @@ scripts/client-matrix.py turns into docs/clients.md."""
 from __future__ import annotations
 
 import subprocess
+import sys
+from urllib.parse import quote
 
 import pytest
 
-from harness import CACHE, CLIENTS_DIR, ProgramCache, env_for, need, run_program
+from harness import CACHE, CLIENTS_DIR, PASSWORD, SCRAM_HBA, ProgramCache, env_for, need, run_program, scram_args
+from helpers.gateway import GatewayProcess, stop_checked
+from helpers.pgcluster import PgCluster
+from helpers.targets import Target
 from node_runner import node_env
 
 _versions: dict[str, str] = {}
@@ -27,6 +32,39 @@ def _matrix_properties(request: pytest.FixtureRequest, record_property) -> None:
         _versions[client] = mod.client_version()
     record_property("client", client)
     record_property("client_version", _versions[client])
+
+
+# The matrix's own servers (overriding tests/conftest.py's trusting ones): both require
+# SCRAM-SHA-256 with PASSWORD from the test user, so every client file logs in with one.
+@pytest.fixture(scope="session")
+def pg15():
+    cluster = PgCluster(hba=SCRAM_HBA)
+    try:
+        cluster.start()
+        cluster.set_password(PASSWORD)
+        yield Target("pg15", cluster.host, cluster.port, dsn_with_password(cluster.dsn),
+                     user=cluster.user, password=PASSWORD)
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway_process(tmp_path_factory):
+    gw = GatewayProcess(scram_args(tmp_path_factory.mktemp("scram"), "postgres")).start()
+    yield gw
+    stop_checked(gw)
+
+
+@pytest.fixture(scope="session")
+def gateway(gateway_process: GatewayProcess) -> Target:
+    gw = gateway_process
+    return Target("gateway", gw.host, gw.port, dsn_with_password(gw.dsn), password=PASSWORD,
+                  process=gw)
+
+
+def dsn_with_password(dsn: str) -> str:
+    user, rest = dsn.removeprefix("postgresql://").split("@", 1)
+    return f"postgresql://{user}:{quote(PASSWORD, safe='')}@{rest}"
 
 
 @pytest.fixture(scope="session")
@@ -62,15 +100,16 @@ def pgx_binary(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def tokio_postgres_binary():
-    """A no-op when scripts/test.sh built it already (the first build takes ~1.5 min)."""
+def rust_binaries():
+    """The directory of the tokio-postgres and sqlx programs; a no-op when scripts/test.sh
+    built them already (the first build takes minutes)."""
     cargo = need("cargo", "the Rust toolchain")
     target_dir = CACHE / "rust-target"
     proc = subprocess.run(
         [cargo, "build", "--locked", "--quiet", "--manifest-path", str(RUST_PROJECT / "Cargo.toml"),
          "--target-dir", str(target_dir)], capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr
-    return target_dir / "debug" / "tokio-postgres-steps"
+    return target_dir / "debug"
 
 
 SCRIPTS = CLIENTS_DIR / "scripts"
@@ -83,10 +122,12 @@ PROGRAMS = {
     "pgjdbc": ("pgjdbc_classes", lambda classes: [need("java", "default-jdk-headless"), "-cp",
                                                   f"{classes}:{PGJDBC_JAR}", "PgjdbcSteps"], "t_pgjdbc", None),
     "pgx": ("pgx_binary", lambda binary: [str(binary)], "t_pgx", None),
-    "tokio-postgres": ("tokio_postgres_binary", lambda binary: [str(binary)], "t_tokio_postgres", None),
+    "tokio-postgres": ("rust_binaries", lambda bins: [str(bins / "tokio-postgres-steps")], "t_tokio_postgres", None),
+    "sqlx": ("rust_binaries", lambda bins: [str(bins / "sqlx-steps")], "t_sqlx", None),
     "ruby-pg": (None, lambda _: [need("ruby", "ruby-pg"), str(SCRIPTS / "ruby_pg_steps.rb")], "t_ruby_pg", None),
     "php-pdo": (None, lambda _: [need("php", "php-cli php-pgsql"), str(SCRIPTS / "php_pdo_steps.php")],
                 "t_php_pdo", None),
+    "django": (None, lambda _: [sys.executable, str(SCRIPTS / "django_steps.py")], "t_django", None),
     "perl-dbd-pg": (None, lambda _: [need("perl", "libdbd-pg-perl"), str(SCRIPTS / "perl_dbd_pg_steps.pl")],
                     "t_perl_dbd", None),
 }
@@ -100,7 +141,7 @@ def client_steps(request, program_cache):
         built = request.getfixturevalue(fixture) if fixture else None
 
         def run():
-            env = env_for(target, **(extra_env() if extra_env else {}))
+            env = env_for(None, **(extra_env() if extra_env else {}))
             return run_program(command(built), target, table, env=env)
         return program_cache.get((program, target.name), run)
     return get

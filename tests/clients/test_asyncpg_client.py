@@ -27,7 +27,7 @@ def run(target):
     def go(work):
         async def main():
             conn = await asyncpg.connect(host=target.host, port=target.port, user=target.user,
-                                         database=target.dbname, timeout=10)
+                                         password=target.password, database=target.dbname, timeout=10)
             try:
                 return await work(conn)
             finally:

@@ -24,7 +24,7 @@ def client_version() -> str:
 @pytest.fixture
 def conn(target):
     c = pg8000.native.Connection(target.user, host=target.host, port=target.port,
-                                 database=target.dbname, timeout=30)
+                                 password=target.password, database=target.dbname, timeout=30)
     yield c
     c.close()
 
@@ -61,7 +61,7 @@ def test_transaction_rollback(conn, table_name):
 
 def test_dbapi_transaction_rollback(target, table_name):
     c = pg8000.dbapi.connect(target.user, host=target.host, port=target.port,
-                             database=target.dbname)
+                             password=target.password, database=target.dbname)
     try:
         cur = c.cursor()
         cur.execute(f"create table {table_name} (id int primary key)")

@@ -86,6 +86,13 @@ def test_batch(steps):
     assert steps.ok("batch") == [1, 1, 1]
 
 
+def test_batch_with_failing_statement(steps):
+    """executeBatch pipelines the batch (tests/test_pipelining.py has the other clients):
+    the duplicate key fails it, nothing of it is kept, the connection goes on."""
+    assert steps.ok("batch_error") == [
+        "23505", [-3, -3, -3, -3], [[0]], "23505", [1], [[32]]]
+
+
 def test_database_metadata_product(steps):
     assert steps.ok("metadata_product") == ["PostgreSQL", True]
 

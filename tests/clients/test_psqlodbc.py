@@ -32,7 +32,8 @@ def connect(request, target):
 
     def open_():
         c = pyodbc.connect(f"DRIVER={{PostgreSQL Unicode}};SERVER={target.host};"
-                           f"PORT={target.port};DATABASE={target.dbname};UID={target.user};",
+                           f"PORT={target.port};DATABASE={target.dbname};UID={target.user};"
+                           f"PWD={{{target.password}}};",
                            timeout=10)
         opened.append(c)
         return c

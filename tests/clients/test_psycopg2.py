@@ -25,7 +25,7 @@ def client_version() -> str:
 @pytest.fixture
 def conn(target):
     c = psycopg2.connect(host=target.host, port=target.port, user=target.user,
-                         dbname=target.dbname, connect_timeout=10)
+                         password=target.password, dbname=target.dbname, connect_timeout=10)
     yield c
     c.close()
 

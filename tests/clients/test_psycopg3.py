@@ -34,6 +34,15 @@ def test_connect(conn):
     assert conn.execute("select 1").fetchone() == (1,)
 
 
+def test_login_requires_the_password(target):
+    """The matrix's servers require SCRAM-SHA-256 (tests/clients/conftest.py): a wrong
+    password is refused, the right one is used."""
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        psycopg.connect(target.dsn, password="wrong", connect_timeout=10)
+    with psycopg.connect(target.dsn, connect_timeout=10) as c:
+        assert c.pgconn.used_password
+
+
 def test_select_with_parameters(conn):
     assert conn.execute("select %s::int + %s::int, %s || 'x', %s::text is null",
                         (40, 2, "it's", None)).fetchone() == (42, "it'sx", True)

@@ -27,6 +27,8 @@ def psql(target, *args: str, timeout: float = 60) -> PsqlResult:
     ]
     env = {**os.environ, "PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "iris-pgwire-tests"}
     env.pop("PGPASSWORD", None)
+    if getattr(target, "password", None) is not None:
+        env["PGPASSWORD"] = target.password
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, env=env)
     return PsqlResult(proc.returncode, proc.stdout, proc.stderr)

@@ -40,8 +40,11 @@ def find_bindir() -> Path:
 class PgCluster:
     """initdb + pg_ctl start on a free port; `stop()` removes everything."""
 
-    def __init__(self, max_connections: int = 50) -> None:
+    def __init__(self, max_connections: int = 50, hba: tuple[str, ...] = ()) -> None:
+        """`hba`: pg_hba.conf lines for TCP clients (default: initdb's trust for all); the
+        socket stays trusted for `set_password`."""
         self.max_connections = max_connections
+        self.hba = hba
         self.bindir = find_bindir()
         self.port = free_port()
         self.host = "127.0.0.1"
@@ -85,16 +88,30 @@ class PgCluster:
             str(self.bindir / "initdb"), "-D", str(self.data), "-A", "trust",
             "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions",
         )
+        if self.hba:
+            hba = ["local all all trust", *self.hba]
+            (self.data / "pg_hba.conf").write_text("\n".join(hba) + "\n")
         opts = (
             f"-p {self.port} -k {self.sockdir} -c listen_addresses={self.host} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            f"-c max_connections={self.max_connections} -c TimeZone=UTC"
+            f"-c max_connections={self.max_connections} -c TimeZone=UTC "
+            # PostgreSQL 15's default, stated: set_password stores a SCRAM verifier.
+            "-c password_encryption=scram-sha-256"
         )
         self._run(
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(self.logfile),
             "-o", opts, "-w", "-t", "60", "start",
         )
         self.started = True
+
+    def set_password(self, password: str) -> None:
+        """Give the superuser a password (over the trusted socket)."""
+        literal = "'" + password.replace("'", "''") + "'"
+        self._run(
+            str(self.bindir / "psql"), "-X", "-q", "-h", str(self.sockdir), "-p", str(self.port),
+            "-U", self.user, "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+            "-c", f'alter role "{self.user}" password {literal}',
+        )
 
     def log(self) -> str:
         try:

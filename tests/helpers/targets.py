@@ -19,6 +19,8 @@ class Target:
     dsn: str
     user: str = "postgres"
     dbname: str = "postgres"
+    # None: the server trusts the user (the default fixtures); else what it must prove.
+    password: str | None = None
     # The GatewayProcess behind a gateway target, to check it is still alive.
     process: object = field(default=None, compare=False, repr=False)
 

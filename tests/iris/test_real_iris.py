@@ -117,3 +117,15 @@ def test_sessions_do_not_see_uncommitted_rows(server, backend):
     finally:
         a.close()
         b.close()
+
+
+def test_cursor_with_hold_reads_on_after_commit(server, backend):
+    """A WITH HOLD cursor keeps reading the IRIS result set it opened after COMMIT (the
+    doubles assume an open result set survives the commit of its job's transaction)."""
+    with psycopg.connect(host="127.0.0.1", port=server, user="u", dbname="d") as c:
+        with c.cursor(name="held", withhold=True) as cur:
+            cur.itersize = 1
+            cur.execute(f"SELECT id FROM {TABLE} ORDER BY id")
+            first = cur.fetchone()
+            c.commit()
+            assert (first, cur.fetchall()) == ((1,), [(2,)])

@@ -49,75 +49,7 @@ pub fn render(result: &PgResult<Vec<Translated>>) -> String {
         if i > 0 {
             out.push_str(";\n");
         }
-        match &t.action {
-            Action::Execute { statements, returns_rows, rowcount } => {
-                for s in statements {
-                    out.push_str(&s.sql);
-                    if !s.params.is_empty() {
-                        let ps: Vec<String> = s.params.iter().map(|p| format!("${}", p + 1)).collect();
-                        let _ = write!(out, "  -- params: {}", ps.join(", "));
-                    }
-                    out.push('\n');
-                }
-                if statements.is_empty() {
-                    out.push_str("-- nothing to run\n");
-                }
-                if *rowcount == RowCount::Sum {
-                    out.push_str("-- rowcount: sum\n");
-                }
-                if *returns_rows && t.tag != Tag::Select {
-                    out.push_str("-- returns rows\n");
-                }
-            }
-            Action::Begin { modes } => {
-                out.push_str("BEGIN\n");
-                for m in modes {
-                    let _ = writeln!(out, "{}", m.sql);
-                }
-            }
-            Action::Commit => out.push_str("COMMIT\n"),
-            Action::Rollback => out.push_str("ROLLBACK\n"),
-            Action::Catalog(q) => {
-                let _ = writeln!(out, "CATALOG {}", q.sql);
-                if !q.params.is_empty() {
-                    let ps: Vec<String> = q.params.iter().map(|p| format!("${}", p + 1)).collect();
-                    let _ = writeln!(out, "-- params: {}", ps.join(", "));
-                }
-            }
-            Action::Local(items) => {
-                let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
-                let _ = writeln!(out, "LOCAL SELECT {}", names.join(", "));
-            }
-            Action::Deallocate(name) => {
-                let _ = writeln!(out, "DEALLOCATE {}", name.as_deref().unwrap_or("ALL"));
-            }
-            Action::Discard { all } => {
-                let _ = writeln!(out, "DISCARD{}", if *all { " ALL" } else { "" });
-            }
-            Action::Set { name, value, local } => {
-                let _ = writeln!(
-                    out,
-                    "SET{} {name} = {}",
-                    if *local { " LOCAL" } else { "" },
-                    value.as_deref().unwrap_or("DEFAULT")
-                );
-            }
-            Action::Show { name } => {
-                let _ = writeln!(out, "SHOW {name}");
-            }
-            Action::Reset { name } => {
-                let _ = writeln!(out, "RESET {name}");
-            }
-            Action::Copy(c) => {
-                let _ = writeln!(
-                    out,
-                    "COPY {} {:?} ({})",
-                    if c.from { "FROM STDIN" } else { "TO STDOUT" },
-                    c.options.format,
-                    c.select_sql()
-                );
-            }
-        }
+        render_one(t, &mut out);
     }
     if ts.is_empty() {
         out.push_str("EMPTY\n");
@@ -286,5 +218,101 @@ fn target_suffix(header: &[String], target: &str) -> String {
         String::new()
     } else {
         format!(" @ {target}")
+    }
+}
+
+/// One client statement's action, as the golden files show it.
+fn render_one(t: &Translated, out: &mut String) {
+    match &t.action {
+        Action::Execute { statements, returns_rows, rowcount } => {
+            for s in statements {
+                out.push_str(&s.sql);
+                if !s.params.is_empty() {
+                    let ps: Vec<String> = s.params.iter().map(|p| format!("${}", p + 1)).collect();
+                    let _ = write!(out, "  -- params: {}", ps.join(", "));
+                }
+                out.push('\n');
+            }
+            if statements.is_empty() {
+                out.push_str("-- nothing to run\n");
+            }
+            if *rowcount == RowCount::Sum {
+                out.push_str("-- rowcount: sum\n");
+            }
+            if *returns_rows && t.tag != Tag::Select {
+                out.push_str("-- returns rows\n");
+            }
+        }
+        Action::Begin { modes } => {
+            out.push_str("BEGIN\n");
+            for m in modes {
+                let _ = writeln!(out, "{}", m.sql);
+            }
+        }
+        Action::Commit => out.push_str("COMMIT\n"),
+        Action::Rollback => out.push_str("ROLLBACK\n"),
+        Action::Catalog(q) => {
+            let _ = writeln!(out, "CATALOG {}", q.sql);
+            if !q.params.is_empty() {
+                let ps: Vec<String> = q.params.iter().map(|p| format!("${}", p + 1)).collect();
+                let _ = writeln!(out, "-- params: {}", ps.join(", "));
+            }
+        }
+        Action::Local(items) => {
+            let names: Vec<&str> = items.iter().map(|(n, _)| n.as_str()).collect();
+            let _ = writeln!(out, "LOCAL SELECT {}", names.join(", "));
+        }
+        Action::Deallocate(name) => {
+            let _ = writeln!(out, "DEALLOCATE {}", name.as_deref().unwrap_or("ALL"));
+        }
+        Action::Discard { all } => {
+            let _ = writeln!(out, "DISCARD{}", if *all { " ALL" } else { "" });
+        }
+        Action::Set { name, value, local } => {
+            let _ = writeln!(
+                out,
+                "SET{} {name} = {}",
+                if *local { " LOCAL" } else { "" },
+                value.as_deref().unwrap_or("DEFAULT")
+            );
+        }
+        Action::Show { name } => {
+            let _ = writeln!(out, "SHOW {name}");
+        }
+        Action::Reset { name } => {
+            let _ = writeln!(out, "RESET {name}");
+        }
+        Action::Copy(c) => {
+            let _ = writeln!(
+                out,
+                "COPY {} {:?} ({})",
+                if c.from { "FROM STDIN" } else { "TO STDOUT" },
+                c.options.format,
+                c.select_sql()
+            );
+        }
+        Action::Declare(d) => {
+            let _ = writeln!(
+                out,
+                "DECLARE {}{}{} FOR",
+                d.name,
+                if d.binary { " BINARY" } else { "" },
+                if d.hold { " WITH HOLD" } else { "" }
+            );
+            render_one(&d.query, out);
+        }
+        Action::Fetch(f) => {
+            let _ = writeln!(out, "{} {:?} {}", if f.skip { "MOVE" } else { "FETCH" }, f.direction, f.name);
+        }
+        Action::CloseCursor(name) => {
+            let _ = writeln!(out, "CLOSE {}", name.as_deref().unwrap_or("ALL"));
+        }
+        Action::Prepare(p) => {
+            let _ = writeln!(out, "PREPARE {} {:?} AS", p.name, p.param_types);
+            render_one(&p.statement, out);
+        }
+        Action::ExecutePrepared { name, args } => {
+            let _ = writeln!(out, "EXECUTE {name} {args:?}");
+        }
     }
 }

@@ -215,6 +215,19 @@ def register(conn, raise_: RaiseFn) -> None:
             return None
         return format_array(list(m.groups()) if rx.groups else [m.group(0)])
 
+    def pg_regexp_matches_json(s, pattern, flags=None):
+        """regexp_matches' rows (src/translate/srf_projection.rs): array texts, every
+        match with 'g', else the first."""
+        if s is None or pattern is None:
+            return None
+        rx, glob = _regex(str(pattern), flags, raise_, allow_global=True)
+        rows = []
+        for m in rx.finditer(str(s)):
+            rows.append(format_array(list(m.groups()) if rx.groups else [m.group(0)]))
+            if not glob:
+                break
+        return json.dumps(rows)
+
     def pg_array_to_string(arr, sep, null=None):
         items = parse_array(arr)
         if items is None or sep is None:
@@ -264,7 +277,8 @@ def register(conn, raise_: RaiseFn) -> None:
 
     for name, fn, n in [
         ("pg_regex", pg_regex, 3), ("pg_regexp_replace", pg_regexp_replace, -1),
-        ("pg_regexp_match", pg_regexp_match, -1), ("pg_array_to_string", pg_array_to_string, -1),
+        ("pg_regexp_match", pg_regexp_match, -1), ("pg_regexp_matches_json", pg_regexp_matches_json, -1),
+        ("pg_array_to_string", pg_array_to_string, -1),
         ("pg_string_to_array", pg_string_to_array, -1), ("pg_series_json", pg_series_json, -1),
         ("pg_array_json", pg_array_json, 1), ("pg_array", pg_array, -1),
     ]:

@@ -88,8 +88,12 @@ func main() {
 		return collect(conn, rows)
 	}
 	step("connect", func() (interface{}, error) {
-		var err error
-		if conn, err = pgx.Connect(ctx, dsn); err != nil {
+		cfg, err := pgx.ParseConfig(dsn)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Password = a[5]
+		if conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
 			return nil, err
 		}
 		return query("select 1")

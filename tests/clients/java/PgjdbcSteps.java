@@ -66,6 +66,7 @@ public class PgjdbcSteps {
         table = a[4];
         Properties props = new Properties();
         props.setProperty("user", a[2]);
+        props.setProperty("password", a[5]);
         step("connect", () -> {
             conn = DriverManager.getConnection(url, props);
             return query("select 1");
@@ -173,6 +174,45 @@ public class PgjdbcSteps {
                 }
                 return Arrays.stream(ps.executeBatch()).boxed().toList();
             }
+        });
+        // A batch goes out as one pipeline (Parse/Bind/Execute per row, one Sync): a failing
+        // row rolls back the batch's implicit transaction, and the rows after it are skipped.
+        step("batch_error", () -> {
+            List<Object> out = new ArrayList<>();
+            try (PreparedStatement ps = conn.prepareStatement("insert into " + table + " (id, s) values (?, ?)")) {
+                for (int id : new int[] {20, 21, 20, 22}) {
+                    ps.setInt(1, id);
+                    ps.setString(2, "e" + id);
+                    ps.addBatch();
+                }
+                try {
+                    ps.executeBatch();
+                    out.add("no error");
+                } catch (BatchUpdateException e) {
+                    out.add(e.getSQLState());
+                    out.add(Arrays.stream(e.getUpdateCounts()).boxed().toList());
+                }
+            }
+            out.add(query("select count(*) from " + table + " where id >= 20"));
+            conn.setAutoCommit(false);
+            try (Statement st = conn.createStatement()) {
+                st.addBatch("insert into " + table + " (id, s) values (30, 'x')");
+                st.addBatch("insert into " + table + " (id, s) values (30, 'y')");
+                st.addBatch("insert into " + table + " (id, s) values (31, 'z')");
+                try {
+                    st.executeBatch();
+                } catch (BatchUpdateException e) {
+                    out.add(e.getSQLState());
+                }
+                conn.rollback();
+                st.addBatch("insert into " + table + " (id, s) values (32, 'w')");
+                out.add(Arrays.stream(st.executeBatch()).boxed().toList());
+                conn.commit();
+            } finally {
+                conn.setAutoCommit(true);
+            }
+            out.add(query("select id from " + table + " where id >= 20 order by id"));
+            return out;
         });
         step("metadata_product", () -> {
             DatabaseMetaData md = conn.getMetaData();

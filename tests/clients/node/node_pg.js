@@ -8,7 +8,7 @@ const copyFrom = require('pg-copy-streams').from;
 const s = require('./steps');
 
 async function main() {
-  const config = { host: s.host, port: s.port, user: s.user, database: s.database };
+  const config = { host: s.host, port: s.port, user: s.user, password: s.password, database: s.database };
   const client = new pg.Client(config);
   await s.step('connect', async () => {
     await client.connect();

@@ -5,7 +5,7 @@ const postgres = require('postgres');
 const s = require('./steps');
 
 async function main() {
-  const sql = postgres({ host: s.host, port: s.port, user: s.user, database: s.database,
+  const sql = postgres({ host: s.host, port: s.port, user: s.user, password: s.password, database: s.database,
     connect_timeout: 10, onnotice: () => {} });
   await s.step('connect', async () => [...await sql`select 1 as one`]);
   await s.step('params', async () =>

@@ -25,7 +25,7 @@ function print() {
   process.stdout.write(JSON.stringify(results, replacer) + '\n');
 }
 
-const [host, port, user, database, table] = process.argv.slice(2);
+const [host, port, user, database, table, password] = process.argv.slice(2);
 
 const TYPES_DDL = `create table ${table} (id int4 primary key, b bool, i2 int2, i4 int4, i8 int8,
   f4 float4, f8 float8, n numeric(12,3), s text, v varchar(10), by bytea, d date, tm time,
@@ -41,5 +41,5 @@ const LITERALS_SQL = "select true as b, 7::int2 as i2, 42::int4 as i4, 900000000
   "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid as u, '{\"x\": 1}'::jsonb as j, " +
   "null::int4 as nul";
 
-module.exports = { step, print, host, port: Number(port), user, database, table,
+module.exports = { step, print, host, port: Number(port), user, password, database, table,
   TYPES_DDL, TYPES_ROW, TYPES_INSERT, LITERALS_SQL };

@@ -7,7 +7,7 @@ use warnings;
 use DBI;
 use JSON::PP;
 
-my ($host, $port, $user, $dbname, $table) = @ARGV;
+my ($host, $port, $user, $dbname, $table, $password) = @ARGV;
 my %results;
 my $dbh;
 sub step {
@@ -20,7 +20,7 @@ sub step {
     }
 }
 step('connect', sub {
-    $dbh = DBI->connect("dbi:Pg:host=$host;port=$port;dbname=$dbname;connect_timeout=10", $user, '',
+    $dbh = DBI->connect("dbi:Pg:host=$host;port=$port;dbname=$dbname;connect_timeout=10", $user, $password,
         { RaiseError => 1, PrintError => 0, AutoCommit => 1, pg_enable_utf8 => 1 });
     $dbh->selectall_arrayref('select 1');
 });

@@ -2,7 +2,7 @@
 // PHP PDO pgsql (Debian's php-pgsql) with its defaults (PHP 8: ERRMODE_EXCEPTION, native
 // server-side prepares): query, prepare/execute with bound values, transactions, errors,
 // getColumnMeta. One JSON line (tests/clients/harness.py).
-[$host, $port, $user, $dbname, $table] = array_slice($argv, 1);
+[$host, $port, $user, $dbname, $table, $password] = array_slice($argv, 1);
 $results = [];
 function step(string $name, callable $fn): void {
     global $results;
@@ -14,8 +14,8 @@ function step(string $name, callable $fn): void {
     }
 }
 $db = null;
-step('connect', function () use (&$db, $host, $port, $user, $dbname) {
-    $db = new PDO("pgsql:host=$host;port=$port;dbname=$dbname;connect_timeout=10", $user);
+step('connect', function () use (&$db, $host, $port, $user, $dbname, $password) {
+    $db = new PDO("pgsql:host=$host;port=$port;dbname=$dbname;connect_timeout=10", $user, $password);
     return $db->query('select 1')->fetchAll(PDO::FETCH_NUM);
 });
 step('params', function () use (&$db) {

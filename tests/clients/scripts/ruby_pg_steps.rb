@@ -4,7 +4,7 @@
 require 'json'
 require 'pg'
 
-host, port, user, dbname, table = ARGV
+host, port, user, dbname, table, password = ARGV
 results = {}
 step = lambda do |name, &blk|
   results[name] = { ok: true, value: blk.call }
@@ -17,7 +17,7 @@ hexify = ->(v) { v.nil? ? nil : v.unpack1('H*') }
 conn = nil
 
 step.call('connect') do
-  conn = PG.connect(host: host, port: port, user: user, dbname: dbname, connect_timeout: 10)
+  conn = PG.connect(host: host, port: port, user: user, password: password, dbname: dbname, connect_timeout: 10)
   conn.exec('select 1').values
 end
 step.call('params') do

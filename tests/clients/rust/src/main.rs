@@ -54,9 +54,13 @@ async fn types_binary(c: &Client, table: &str) -> R {
 async fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
     let table = a[4].clone();
-    let conf = format!("host={} port={} user={} dbname={} connect_timeout=10", a[0], a[1], a[2], a[3]);
+    let mut conf: tokio_postgres::Config =
+        format!("host={} port={} user={} dbname={} connect_timeout=10", a[0], a[1], a[2], a[3])
+            .parse()
+            .expect("config");
+    conf.password(&a[5]);
     let mut out = Map::new();
-    let client = match tokio_postgres::connect(&conf, NoTls).await {
+    let client = match conf.connect(NoTls).await {
         Ok((client, connection)) => {
             tokio::spawn(connection);
             client
