@@ -24,8 +24,12 @@ pub struct Config {
     pub target: Target,
     pub translate_cache_entries: usize,
     pub worker_threads: usize,
-    /// Seconds to wait for sessions to finish at shutdown.
-    pub shutdown_grace_secs: f64,
+    /// Seconds running statements may take to finish at shutdown before they are cancelled.
+    pub shutdown_timeout_secs: f64,
+    /// Server-wide session defaults (`--statement-timeout`, `--lock-timeout`).
+    pub session_defaults: Vec<(String, String)>,
+    /// Per-user session defaults (`--role-settings`: ALTER ROLE .. SET's place).
+    pub role_settings: std::collections::HashMap<String, Vec<(String, String)>>,
     /// Access rules in pg_hba.conf format; None: trust from loopback only.
     pub hba_file: Option<String>,
     /// `name:SCRAM-SHA-256$...` lines for the scram-sha-256 and password methods.
@@ -70,7 +74,9 @@ impl Default for Config {
             target: Target::Sqlite,
             translate_cache_entries: 4096,
             worker_threads: 2,
-            shutdown_grace_secs: 5.0,
+            shutdown_timeout_secs: 5.0,
+            session_defaults: Vec::new(),
+            role_settings: Default::default(),
             hba_file: None,
             users_file: None,
             tls_cert: None,

@@ -95,6 +95,11 @@ impl ServerCtx {
         self.shutdown.clone()
     }
 
+    /// The cancel slots of the registered sessions (shutdown interrupts them).
+    pub fn live_sessions(&self) -> Vec<Arc<CancelSlot>> {
+        self.sessions.lock().unwrap().values().map(|(_, slot)| slot.clone()).collect()
+    }
+
     /// Register a new session, or None when max_connections are in use.
     pub fn register_session(self: &Arc<Self>) -> Option<Registration> {
         let mut sessions = self.sessions.lock().unwrap();
@@ -163,7 +168,8 @@ pub struct Server {
     runtime: Option<Runtime>,
     shutdown: watch::Sender<bool>,
     pub local_addr: SocketAddr,
-    grace: Duration,
+    /// How long running statements may go on after stop() (`--shutdown-timeout`).
+    shutdown_timeout: Duration,
     ctx: Arc<ServerCtx>,
 }
 
@@ -183,6 +189,7 @@ impl From<std::io::Error> for StartError {
 impl Server {
     /// Bind and start serving on background threads; returns once the socket listens.
     pub fn start(config: Config, backend: Arc<dyn Backend>) -> Result<Server, StartError> {
+        crate::session_defaults::validate(&config).map_err(StartError::Config)?;
         let (started, stopping) = (backend.clone(), backend.clone());
         let auth = Auth::new(
             config.hba_file.as_deref(),
@@ -219,7 +226,7 @@ impl Server {
             TcpListener::from_std(std_listener)?
         };
         let (tx, rx) = watch::channel(false);
-        let grace = Duration::from_secs_f64(config.shutdown_grace_secs.max(0.0));
+        let shutdown_timeout = Duration::from_secs_f64(config.shutdown_timeout_secs.max(0.0));
         let settings = crate::settings::Settings::for_server(&config).map_err(|e| StartError::Config(e.message))?.all();
         let catalog = Catalog::new(settings, Some(backend.clone()))
             .map_err(|e| StartError::Config(format!("catalog engine: {}", e.message)))?;
@@ -245,7 +252,7 @@ impl Server {
             runtime.spawn(refresh_catalog(ctx.clone()));
         }
         runtime.spawn(accept_loop(listener, ctx.clone()));
-        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, grace, ctx })
+        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, shutdown_timeout, ctx })
     }
 
     /// Re-read the TLS files; Ok(false) when TLS is off.
@@ -265,14 +272,14 @@ impl Server {
         self.ctx.auth.reload_hba()
     }
 
-    /// Stop accepting, tell sessions to end, and wait up to the grace period.
+    /// Stop accepting, end idle sessions, let running statements finish within the
+    /// shutdown timeout, then cancel them (see shutdown.rs).
     /// Must be called without holding the GIL: sessions may need it to finish.
     pub fn stop(&mut self) {
         let _ = self.shutdown.send(true);
         if let Some(rt) = self.runtime.take() {
-            // Give sessions a moment to send their FATAL 57P01 and release backend connections.
-            rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await });
-            rt.shutdown_timeout(self.grace);
+            rt.block_on(crate::shutdown::drain(self.ctx.clone(), self.shutdown_timeout));
+            rt.shutdown_timeout(Duration::from_secs(1));
         }
         self.ctx.pool.close_idle();
         let user_pools: Vec<Arc<Pool>> = self.ctx.user_pools.lock().unwrap().values().cloned().collect();

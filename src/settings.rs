@@ -109,20 +109,35 @@ impl Settings {
             .collect()
     }
 
-    /// Apply a startup-packet parameter; unknown ones are kept as custom settings.
-    /// `options` carries `-c name=value` (or `--name=value`) words, as libpq's PGOPTIONS.
-    pub fn apply_startup(&mut self, name: &str, value: &str) {
+    /// Apply a startup-packet parameter as the session's starting value (RESET returns to
+    /// it). `options` carries `-c name=value` (or `--name=value`) words, as libpq's
+    /// PGOPTIONS; a bad value there is an error (PostgreSQL refuses the connection). Other
+    /// unknown parameters are kept as custom settings.
+    pub fn apply_startup(&mut self, name: &str, value: &str) -> PgResult<()> {
         match name {
             "user" | "database" | "replication" => {}
             "options" => {
                 for (name, value) in command_line_settings(value) {
-                    let _ = self.set(&name, Some(&value), false);
+                    self.set_initial(&name, &value)?;
                 }
             }
             _ => {
-                let _ = self.set(name, Some(value), false);
+                let _ = self.set_initial(name, value);
             }
         }
+        Ok(())
+    }
+
+    /// A session's own starting value (a role setting, a startup parameter): SET, and
+    /// what RESET returns to.
+    pub fn set_initial(&mut self, name: &str, value: &str) -> PgResult<()> {
+        self.set(name, Some(value), false)?;
+        let key = canonical_key(name);
+        if let Some((_, value)) = self.values.get(&key) {
+            let value = value.clone();
+            self.defaults.insert(key, value);
+        }
+        Ok(())
     }
 
     /// A server-wide default (a command-line flag): what RESET and DEFAULT return to.
@@ -139,6 +154,9 @@ impl Settings {
     pub fn for_server(config: &Config) -> PgResult<Settings> {
         let mut settings = Settings::new(&config.server_version);
         settings.set_default("idle_in_transaction_session_timeout", &config.idle_in_transaction_session_timeout)?;
+        for (name, value) in &config.session_defaults {
+            settings.set_default(name, value)?;
+        }
         Ok(settings)
     }
 
@@ -193,6 +211,11 @@ impl Settings {
     /// (`5000`, `5s`, `500ms`, `1min`).
     pub fn statement_timeout_ms(&self) -> i64 {
         parse_duration_ms(self.get("statement_timeout").unwrap_or("0")).unwrap_or(0)
+    }
+
+    /// lock_timeout in milliseconds (0 = none).
+    pub fn lock_timeout_ms(&self) -> i64 {
+        parse_duration_ms(self.get("lock_timeout").unwrap_or("0")).unwrap_or(0)
     }
 
     /// idle_in_transaction_session_timeout, None when 0 (off).
@@ -327,16 +350,18 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),
         "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
-        "idle_in_transaction_session_timeout" => match parse_duration_ms(value) {
-            Some(ms) if (0..=i64::from(i32::MAX)).contains(&ms) => format_ms(ms),
-            _ => {
-                return Err(PgError::new(
-                    sqlstate::INVALID_PARAMETER_VALUE,
-                    format!("invalid value for parameter \"idle_in_transaction_session_timeout\": \"{value}\""),
-                )
-                .with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."))
+        "idle_in_transaction_session_timeout" | "statement_timeout" | "lock_timeout" => {
+            match parse_duration_ms(value) {
+                Some(ms) if (0..=i64::from(i32::MAX)).contains(&ms) => format_ms(ms),
+                _ => {
+                    return Err(PgError::new(
+                        sqlstate::INVALID_PARAMETER_VALUE,
+                        format!("invalid value for parameter \"{key}\": \"{value}\""),
+                    )
+                    .with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."))
+                }
             }
-        },
+        }
         _ => value.to_owned(),
     })
 }
@@ -376,7 +401,7 @@ mod tests {
         assert_eq!(s.idle_in_transaction_timeout(), None);
         s.set_default("idle_in_transaction_session_timeout", "2s").unwrap();
         assert_eq!(s.idle_in_transaction_timeout(), Some(std::time::Duration::from_secs(2)));
-        s.apply_startup("options", "-c idle_in_transaction_session_timeout=300  --application-name=my\\ app");
+        s.apply_startup("options", "-c idle_in_transaction_session_timeout=300  --application-name=my\\ app").unwrap();
         assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "300ms");
         assert_eq!(s.show("application_name").unwrap(), "my app");
         for (set, shown) in [("90000", "90s"), ("'1.5min'", "90s"), ("2h", "2h"), ("1500us", "2ms"), ("0", "0")] {
@@ -384,8 +409,9 @@ mod tests {
             assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), shown, "{set}");
         }
         assert_eq!(s.idle_in_transaction_timeout(), None);
+        // RESET returns to the session's starting value (its startup options), as in PostgreSQL.
         s.reset("idle_in_transaction_session_timeout").unwrap();
-        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "2s");
+        assert_eq!(s.show("idle_in_transaction_session_timeout").unwrap(), "300ms");
         for bad in ["abc", "-1", "5 parsecs"] {
             let err = s.set("idle_in_transaction_session_timeout", Some(bad), false).unwrap_err();
             assert_eq!(err.code, sqlstate::INVALID_PARAMETER_VALUE, "{bad}");

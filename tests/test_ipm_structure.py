@@ -245,6 +245,12 @@ def test_stop_sends_sigterm_then_forces():
     force = body.index('"kill", "-KILL", pid')
     assert term < body.index("deadline") < force
     assert 'kill ^IrisPGWire("pid")' in body
+    # It waits at least the gateway's --shutdown-timeout, which Start passes.
+    cls = class_text(SERVICE)
+    assert "..ShutdownTimeout(" in body and "+ ..#STOPMARGIN" in body
+    launched = [w.strip() for w in re.findall(r"set args\(\$increment\(args\)\) = (.+)", method_body(cls, "Start"))]
+    assert launched[launched.index('"--shutdown-timeout"') + 1] == "..ShutdownTimeout(opts)"
+    assert 'opts.%Get("shutdownTimeout", ..#SHUTDOWNTIMEOUT)' in method_body(cls, "ShutdownTimeout")
 
 
 def test_status_uses_the_health_check():
@@ -295,6 +301,7 @@ def test_cli_accepts_the_launch_flags():
     from iris_pgwire.config import parser
 
     ns = parser().parse_args(["--backend", "embedded", "--host", "127.0.0.1", "--port", "5432",
-                              "--iris-namespace", "USER", "--log-level", "info", "--pidfile", "/tmp/x.pid"])
-    assert ns.pidfile == "/tmp/x.pid" and ns.iris_namespace == "USER"
+                              "--iris-namespace", "USER", "--log-level", "info", "--pidfile", "/tmp/x.pid",
+                              "--shutdown-timeout", "5"])
+    assert ns.pidfile == "/tmp/x.pid" and ns.iris_namespace == "USER" and ns.shutdown_timeout == 5
     assert parser().parse_args(["--check", "--host", "127.0.0.1", "--port", "5432"]).check

@@ -95,3 +95,22 @@ def test_cancel_stops_an_iris_statement(server):
         assert str(info.value).startswith("canceling statement due to user request")
         assert time.monotonic() - started < 10
         assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (200,)
+
+
+def test_statement_timeout_stops_an_iris_statement(server):
+    """statement_timeout goes through the cancel path (CANCEL QUERY / CancelQuery) on both
+    IRIS backends; in a transaction block the block is aborted, as in PostgreSQL."""
+    with server.connect(options="-c statement_timeout=500") as c:
+        c.execute("CREATE TABLE n (i INT)")
+        with c.cursor() as cur:
+            cur.executemany("INSERT INTO n (i) VALUES (%s)", [(i,) for i in range(200)])
+        c.commit()
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled) as info:
+            c.execute("SELECT COUNT(*) FROM n a, n b, n c, n d")
+        assert info.value.diag.message_primary == "canceling statement due to statement timeout"
+        assert time.monotonic() - started < 10
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            c.execute("SELECT 1")
+        c.rollback()
+        assert c.execute("SELECT COUNT(*) FROM n").fetchone() == (200,)

@@ -10,7 +10,8 @@ class Server:
     def __init__(self, backend: Any, config: dict[str, Any]) -> None:
         """`config` keys: host, port, max_connections, pool_size, pool_timeout_secs,
         max_message_size, fetch_batch_rows, copy_batch_rows, worker_threads, server_version, dialect
-        ("sqlite" | "iris"), iris_version, translate_cache_entries, shutdown_grace_secs."""
+        ("sqlite" | "iris"), iris_version, translate_cache_entries, shutdown_timeout_secs,
+        session_defaults ([(name, value)]), role_settings ({user: [(name, value)]})."""
     def start(self) -> tuple[str, int]:
         """Bind and serve; returns the (host, port) actually bound. Raises OSError."""
     def stop(self) -> None:

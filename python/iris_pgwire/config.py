@@ -6,9 +6,12 @@ Precedence: flag > environment variable > default.
 from __future__ import annotations
 
 import argparse
+import configparser
 import os
 from dataclasses import dataclass, field, fields
 from typing import Any, Optional
+
+from iris_pgwire.errors import ConfigError
 
 ENV_PREFIX = "IRIS_PGWIRE_"
 
@@ -81,6 +84,19 @@ class Config:
         default=10, metadata={"help": "failed logins from one address within --auth-failure-window before it is refused (0: off)"}
     )
     auth_failure_window: int = field(default=60, metadata={"help": "seconds failed logins are remembered"})
+    statement_timeout: str = field(
+        default="0", metadata={"help": "default statement_timeout of every session (ms, or with a unit: 30s, 5min; 0: none)"}
+    )
+    lock_timeout: str = field(
+        default="0", metadata={"help": "default lock_timeout of every session (0: the backend's own wait)"}
+    )
+    role_settings: Optional[str] = field(
+        default=None,
+        metadata={"help": "per-user session defaults (ALTER ROLE .. SET): an INI file, [user] then name = value lines"},
+    )
+    shutdown_timeout: int = field(
+        default=5, metadata={"help": "seconds running statements may finish after SIGTERM/SIGINT before they are cancelled"}
+    )
     idle_in_transaction_session_timeout: str = field(
         default="0",
         metadata={"help": "default of the setting: close sessions idle inside a transaction this long "
@@ -127,8 +143,24 @@ class Config:
             "max_connections_per_user": self.max_connections_per_user,
             "auth_failure_limit": self.auth_failure_limit,
             "auth_failure_window_secs": float(self.auth_failure_window),
+            "shutdown_timeout_secs": float(self.shutdown_timeout),
+            "session_defaults": [("statement_timeout", self.statement_timeout), ("lock_timeout", self.lock_timeout)],
+            "role_settings": read_role_settings(self.role_settings) if self.role_settings else {},
             "idle_in_transaction_session_timeout": self.idle_in_transaction_session_timeout,
         }
+
+
+def read_role_settings(path: str) -> dict[str, list[tuple[str, str]]]:
+    """``--role-settings``: one section per user, a setting per line, e.g.
+    ``[alice]`` / ``statement_timeout = 5s``. Values are checked when the server starts."""
+    parser = configparser.ConfigParser(interpolation=None, default_section="\0none")
+    parser.optionxform = str  # type: ignore[assignment,method-assign]  # names as written
+    try:
+        with open(path, encoding="utf-8") as f:
+            parser.read_file(f)
+    except (OSError, configparser.Error) as e:
+        raise ConfigError(f"--role-settings {path}: {e}") from None
+    return {user: [(k, v.strip().strip("'")) for k, v in parser.items(user)] for user in parser.sections()}
 
 
 def _env_default(name: str, default: Any, kind: type) -> Any:

@@ -169,7 +169,11 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     from iris_pgwire._core import Server
 
-    options = cfg.core_options(backend.dialect)
+    try:
+        options = cfg.core_options(backend.dialect)
+    except ConfigError as e:
+        print(f"iris-pgwire: {e}", file=sys.stderr)
+        return 2
     # A backend may allow fewer connections than asked (embedded: one IRIS job).
     limit = getattr(backend, "max_pool_size", None)
     if limit is not None and limit < cfg.pool_size:

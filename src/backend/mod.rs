@@ -133,6 +133,12 @@ pub trait Connection: Send + Sync {
     /// Apply the session's statement_timeout (ms, 0 = none); backends without one ignore it.
     fn set_statement_timeout(&self, ms: i64) -> PgResult<()>;
 
+    /// Apply the session's lock_timeout (ms, 0 = the backend's own wait); backends
+    /// without one ignore it.
+    fn set_lock_timeout(&self, _ms: i64) -> PgResult<()> {
+        Ok(())
+    }
+
     /// Stop the statement running on this connection (called from another thread by a
     /// CancelRequest). Backends that cannot cancel ignore it.
     fn cancel(&self) -> PgResult<()> {
@@ -166,16 +172,26 @@ pub trait Cursor: Send + Sync {
     fn close(&self);
 }
 
-/// A pooled connection: the backend's connection and the statement timeout last applied
-/// to it (connections change hands between sessions).
+/// A pooled connection: the backend's connection and the statement and lock timeouts
+/// last applied to it (connections change hands between sessions).
 pub struct BackendConn {
     conn: Box<dyn Connection>,
     applied_timeout_ms: AtomicI64,
+    applied_lock_ms: AtomicI64,
 }
 
 impl BackendConn {
     pub fn new(conn: Box<dyn Connection>) -> Self {
-        BackendConn { conn, applied_timeout_ms: AtomicI64::new(-1) }
+        BackendConn { conn, applied_timeout_ms: AtomicI64::new(-1), applied_lock_ms: AtomicI64::new(-1) }
+    }
+
+    /// Bring the lock timeout in line with the session using the connection.
+    pub fn apply_lock_timeout(&self, ms: i64) -> PgResult<()> {
+        if self.applied_lock_ms.load(Ordering::Relaxed) != ms {
+            self.conn.set_lock_timeout(ms)?;
+            self.applied_lock_ms.store(ms, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     /// Bring the statement timeout in line with the session using the connection.

@@ -31,6 +31,8 @@ struct PyConnection {
     conn: Py<PyAny>,
     /// The connection has `set_statement_timeout` (optional in the protocol).
     has_timeout: bool,
+    /// The connection has `set_lock_timeout` (optional in the protocol).
+    has_lock_timeout: bool,
 }
 
 struct PyCursor {
@@ -162,7 +164,8 @@ impl PyBackend {
             }
             .map_err(|e| py_err_to_pg(py, e))?;
             let has_timeout = conn.hasattr("set_statement_timeout").unwrap_or(false);
-            Ok(Box::new(PyConnection { conn: conn.unbind(), has_timeout }) as Box<dyn Connection>)
+            let has_lock_timeout = conn.hasattr("set_lock_timeout").unwrap_or(false);
+            Ok(Box::new(PyConnection { conn: conn.unbind(), has_timeout, has_lock_timeout }) as Box<dyn Connection>)
         })
     }
 }
@@ -225,6 +228,15 @@ impl Connection for PyConnection {
         }
         Python::attach(|py| {
             self.conn.bind(py).call_method1("set_statement_timeout", (ms,)).map(|_| ()).map_err(|e| py_err_to_pg(py, e))
+        })
+    }
+
+    fn set_lock_timeout(&self, ms: i64) -> PgResult<()> {
+        if !self.has_lock_timeout {
+            return Ok(());
+        }
+        Python::attach(|py| {
+            self.conn.bind(py).call_method1("set_lock_timeout", (ms,)).map(|_| ()).map_err(|e| py_err_to_pg(py, e))
         })
     }
 

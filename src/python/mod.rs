@@ -38,7 +38,7 @@ macro_rules! take {
 impl Server {
     /// `config` keys: host, port, max_message_size, fetch_batch_rows, copy_batch_rows, max_connections,
     /// server_version, dialect, iris_version, translate_cache_entries, worker_threads,
-    /// shutdown_grace_secs. Missing keys take the defaults.
+    /// shutdown_timeout_secs, session_defaults, role_settings. Missing keys take the defaults.
     #[new]
     fn new(backend: Py<PyAny>, config: &Bound<'_, PyDict>) -> PyResult<Self> {
         let mut c = Config::default();
@@ -53,7 +53,9 @@ impl Server {
         take!(config, c.server_version, "server_version");
         take!(config, c.translate_cache_entries, "translate_cache_entries");
         take!(config, c.worker_threads, "worker_threads");
-        take!(config, c.shutdown_grace_secs, "shutdown_grace_secs");
+        take!(config, c.shutdown_timeout_secs, "shutdown_timeout_secs");
+        take!(config, c.session_defaults, "session_defaults");
+        take!(config, c.role_settings, "role_settings");
         take!(config, c.hba_file, "hba_file");
         take!(config, c.users_file, "users_file");
         take!(config, c.tls_cert, "tls_cert");

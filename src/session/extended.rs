@@ -356,6 +356,7 @@ impl Session {
         if self.tx == Tx::Failed && !Session::allowed_when_failed(stmt) {
             return Err(Session::aborted_error());
         }
+        let _timeout = self.cancel.arm(self.settings.statement_timeout_ms());
         match std::mem::replace(&mut portal.state, PortalState::Ready) {
             PortalState::Done { tag } => {
                 be::command_complete(&mut self.conn.out, &tag);

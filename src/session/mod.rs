@@ -26,7 +26,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::backend::{BackendConn, Column, Cursor, FirstBatch, RowPlan};
-use crate::cancel::CancelSlot;
+use crate::cancel::{CancelSlot, Reason};
 use crate::error::{sqlstate, PgError, PgResult, Severity};
 use crate::pool::Lease;
 use crate::protocol::backend::{self as be, TxStatus};
@@ -267,14 +267,13 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     };
     let Some((pool, _user_slot)) = authenticate::admit(&mut conn, &ctx, peer, &params).await else { return };
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    // The flags were checked at start-up.
-    let mut settings = Settings::for_server(&ctx.config).unwrap_or_else(|_| Settings::new(&ctx.config.server_version));
-    for (k, v) in &params {
-        settings.apply_startup(k, v);
-    }
-    if let Some((_, user)) = params.iter().find(|(k, _)| k == "user") {
-        let _ = settings.set("session_authorization", Some(user), false);
-    }
+    let settings = match crate::session_defaults::initial(&ctx.config, &params) {
+        Ok(settings) => settings,
+        Err(e) => {
+            conn.fatal(&e).await;
+            return;
+        }
+    };
     let mut session = Session {
         conn,
         ctx: ctx.clone(),
@@ -329,11 +328,13 @@ impl Session {
                 _ => None,
             };
             let next = tokio::select! {
-                m = self.conn.read_message() => m,
-                _ = shutdown.changed() => {
-                    self.conn.fatal(&PgError::fatal(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")).await;
+                // Shutdown first: a session that finished its statement ends before the next.
+                biased;
+                _ = async { drop(shutdown.wait_for(|stop| *stop).await) } => {
+                    self.conn.fatal(&Reason::Shutdown.error()).await;
                     return;
                 }
+                m = self.conn.read_message() => m,
                 // serve() then rolls the transaction back and returns the backend connection.
                 _ = sleep_or_never(idle_limit) => {
                     log::info!("session {}: terminating connection due to idle-in-transaction timeout", self.pid);
@@ -393,6 +394,12 @@ impl Session {
                     }
                 },
             };
+            if self.cancel.reason() == Some(Reason::Shutdown) {
+                // Interrupted by shutdown: the connection ends here, as PostgreSQL's does.
+                self.conn.out.clear();
+                self.conn.fatal(&Reason::Shutdown.error()).await;
+                return;
+            }
             if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err() {
                 return;
             }
@@ -408,7 +415,8 @@ impl Session {
     }
 
     fn send_error(&mut self, err: &PgError) {
-        be::error_response(&mut self.conn.out, err);
+        let explained = self.cancel.explain(err);
+        be::error_response(&mut self.conn.out, explained.as_ref().unwrap_or(err));
     }
 
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
@@ -430,7 +438,10 @@ impl Session {
                     }
                     // One statement of several: its index makes its key apart from the others.
                     let text = if many { format!("{sql}\0{i}") } else { sql.to_owned() };
+                    // statement_timeout runs per statement of the string, as in PostgreSQL 13+.
+                    let timeout = self.cancel.arm(self.settings.statement_timeout_ms());
                     let result = self.run_statement(stmt, &text, &[], &[], true).await;
+                    drop(timeout);
                     match result {
                         Ok(done) => be::command_complete(&mut self.conn.out, &done.tag),
                         Err(e) => {
@@ -481,10 +492,12 @@ impl Session {
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
         let timeout_ms = self.settings.statement_timeout_ms();
+        let lock_ms = self.settings.lock_timeout_ms();
         let _running = self.cancel.running(&conn)?;
         let result = self
             .with_out(move |out| {
                 conn.apply_statement_timeout(timeout_ms)?;
+                conn.apply_lock_timeout(lock_ms)?;
                 f(&conn, out)
             })
             .await;

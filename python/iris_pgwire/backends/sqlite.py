@@ -127,6 +127,8 @@ class SqliteConnection:
         self._conn = conn
         self._write_lock = write_lock
         self._lock_timeout = lock_timeout
+        #: the session's lock_timeout in ms (0: wait up to lock_timeout seconds)
+        self._lock_ms = 0
         self._holds_lock = False
         # describe() results by SQL text, valid while the schema does not change.
         self._described: dict[str, Optional[list[Column]]] = {}
@@ -173,7 +175,7 @@ class SqliteConnection:
             with ScaleTriggers.kept(self._conn, sql) if table_ddl else contextlib.nullcontext():
                 cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:
-            raise _map_error(e) from None
+            raise self._error(e) from None
         except (OverflowError, ValueError) as e:
             raise BackendError("22003", str(e)) from None
         description = None
@@ -199,7 +201,7 @@ class SqliteConnection:
         try:
             cur = self._conn.executemany(sql, counted())
         except sqlite3.Error as e:
-            err = _map_error(e)
+            err = self._error(e)
             err.row = done - 1
             raise err from None
         except (OverflowError, ValueError) as e:
@@ -212,12 +214,31 @@ class SqliteConnection:
         """Stop the statement running on this connection (called from another thread)."""
         self._conn.interrupt()
 
+    def set_lock_timeout(self, ms: int) -> None:
+        """lock_timeout in ms (0: the backend's own wait): bounds the wait for the write
+        lock of another session's transaction (begin) and sqlite's busy wait (a write
+        outside a transaction), both then 55P03 as PostgreSQL words it."""
+        self._lock_ms = max(int(ms), 0)
+        wait_ms = self._lock_ms or int(self._lock_timeout * 1000)
+        self._conn.execute(f"PRAGMA busy_timeout = {wait_ms}")
+
+    def _lock_timed_out(self) -> BackendError:
+        return BackendError("55P03", "canceling statement due to lock timeout")
+
+    def _error(self, err: sqlite3.Error) -> BackendError:
+        mapped = _map_error(err)
+        if self._lock_ms and mapped.sqlstate == "55P03":
+            return self._lock_timed_out()
+        return mapped
+
     def begin(self) -> None:
         # SQLite has one writer at a time. Transactions queue on a lock of this
         # server (waiters wake when it is released, unlike sqlite's polling busy
         # handler, which can starve a waiter), then BEGIN IMMEDIATE takes the
         # database's write lock up front so no read has to upgrade later.
-        if not self._write_lock.acquire(timeout=self._lock_timeout):
+        if not self._write_lock.acquire(timeout=self._lock_ms / 1000.0 or self._lock_timeout):
+            if self._lock_ms:
+                raise self._lock_timed_out()
             raise BackendError(
                 "55P03",
                 f"could not obtain lock: other sessions' transactions held the database for {self._lock_timeout:.0f}s",
@@ -257,7 +278,7 @@ class SqliteConnection:
         try:
             self._conn.execute(sql)
         except sqlite3.Error as e:
-            raise _map_error(e) from None
+            raise self._error(e) from None
 
     def close(self) -> None:
         try:
