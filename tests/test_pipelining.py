@@ -41,9 +41,10 @@ def ids(conn, table: str) -> list[int]:
 def psycopg_pipeline(target, table: str) -> list:
     out = []
     insert = f"INSERT INTO {table} (id, v) VALUES (%s, %s)"
-    # No automatic prepare: psycopg's cache of prepared statements is updated as results
-    # arrive, so after a failed pipeline it may (timing) Bind a statement never prepared.
-    with psycopg.connect(target.dsn, autocommit=True, prepare_threshold=None) as conn:
+    # psycopg's defaults, automatic prepare included: the insert reaches prepare_threshold
+    # inside the failed pipeline, whose Parse the server skipped, so psycopg later Binds a
+    # statement that was never prepared (26000 on PostgreSQL too); the gateway must match.
+    with psycopg.connect(target.dsn, autocommit=True) as conn:
         # Two syncs: the first group commits, the second fails on the duplicate and is
         # rolled back as a whole; statements after the error are skipped.
         try:
@@ -94,7 +95,7 @@ def psycopg_pipeline(target, table: str) -> list:
 def test_psycopg_pipeline_mode(both):
     pg15, gw, table = both
     expected = psycopg_pipeline(pg15, table)
-    assert ("after", [1, 2]) in expected and ("declare", "25P01") in expected
+    assert ("after", [1, 2]) in expected
     assert psycopg_pipeline(gw, table) == expected
 
 
