@@ -270,7 +270,8 @@ fn parse_duration_ms(value: &str) -> Option<i64> {
         "d" => 86_400_000.0,
         _ => return None,
     };
-    Some((n * factor).ceil() as i64)
+    // PostgreSQL rounds to the nearest unit with rint() (ties to even): 1400us is 1ms.
+    Some((n * factor).round_ties_even() as i64)
 }
 
 /// The `name=value` pairs of a startup `options` string: words split at unescaped

@@ -170,3 +170,13 @@ def test_bad_configured_timeout_stops_the_server(tmp_path):
         capture_output=True, text=True, timeout=60)
     assert r.returncode == 2
     assert 'invalid value for parameter "statement_timeout": "soon"' in r.stderr
+
+
+def test_timeout_values_round_like_postgres(target):
+    """Fractions of the parameter's unit (ms) round to the nearest, ties to even."""
+    with psycopg.connect(target.dsn, autocommit=True) as c:
+        shown = []
+        for value in ("1400us", "1600us", "2.5", "3.5", "0.4", "1.5s", "90s", "120000"):
+            c.execute(f"SET statement_timeout = '{value}'")
+            shown.append(c.execute("SHOW statement_timeout").fetchone()[0])
+        assert shown == ["1ms", "2ms", "2ms", "4ms", "0", "1500ms", "90s", "2min"]
