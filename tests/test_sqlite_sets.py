@@ -37,6 +37,9 @@ CASES = [
     "select regexp_matches('ABC', 'b', 'i')",
     "select regexp_matches('abc', 'x')",
     "select regexp_matches('a1b2', '\\d', 'g') as m, unnest(array[1, 2, 3]) as n",
+    # Several arrays in one unnest in FROM: side by side, the shorter padded with NULL.
+    "select * from unnest('{1,2,3}'::int[], '{a,b}'::text[])",
+    "select u.x, u.y, u.n from unnest(array[10, 20], array['p', 'q', 'r']) with ordinality as u(x, y, n)",
 ]
 
 # The same in catalog queries (the catalog engine answers them).
@@ -72,3 +75,25 @@ def test_invalid_regex_is_2201b(gateway):
         with pytest.raises(psycopg.Error) as e:
             conn.execute("select 'a' ~ '('")
     assert e.value.sqlstate == "2201B"
+
+
+def test_insert_from_unnest_of_array_parameters(target, table_name):
+    """Django's bulk_create form: whole columns bound as arrays, zipped by unnest."""
+    with psycopg.connect(target.dsn, autocommit=True) as c:
+        c.execute(f"create table {table_name} (id int, name varchar(10))")
+        c.execute(f"insert into {table_name} (id, name) select * from unnest(%s::integer[], %s::varchar[])",
+                  ([1, 2, 3], ["a", None, "c"]))
+        with psycopg.ClientCursor(c) as cur:  # client-side binding: array literals, as Django
+            cur.execute(f"insert into {table_name} (id, name) select * from unnest((%s)::integer[], (%s)::varchar[])",
+                        ([4], ["d"]))
+        assert c.execute(f"select id, name from {table_name} order by id").fetchall() == [
+            (1, "a"), (2, None), (3, "c"), (4, "d")]
+
+
+def test_bad_array_element_is_an_error_not_a_broken_stream(target):
+    """'{1,a}'::int[]: PostgreSQL refuses the literal; the sqlite backend finds it while
+    sending rows. Either way the client reads 22P02 and the connection goes on."""
+    with psycopg.connect(target.dsn, autocommit=True) as c:
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            c.execute("select x from unnest('{1,a,3}'::int[]) as x").fetchall()
+        assert c.execute("select 1").fetchone() == (1,)

@@ -8,7 +8,7 @@ use bytes::BytesMut;
 
 use super::{Backend, Column, Connection, Cursor, Fetched, FirstBatch, Ran, RowPlan};
 use crate::error::{PgError, PgResult};
-use crate::protocol::backend::{begin_data_row, data_row_null, data_row_value, finish_data_row};
+use crate::protocol::backend::{data_row, data_row_null, data_row_value};
 use crate::types::{self, Param, Value};
 
 /// What a statement gives when run.
@@ -123,16 +123,17 @@ impl MemoryCursor {
         let mut rows = self.rows.lock().unwrap();
         let take = n.min(rows.len());
         for row in rows.drain(..take) {
-            let start = begin_data_row(out, row.len() as i16);
-            for (i, value) in row.iter().enumerate() {
-                match value {
-                    None => data_row_null(out),
-                    Some(v) => data_row_value(out, |buf| {
-                        types::encode(&Value::Text(v), plan.types[i], plan.formats[i], &plan.ctx, buf)
-                    })?,
+            data_row(out, row.len() as i16, |out| {
+                for (i, value) in row.iter().enumerate() {
+                    match value {
+                        None => data_row_null(out),
+                        Some(v) => data_row_value(out, |buf| {
+                            types::encode(&Value::Text(v), plan.types[i], plan.formats[i], &plan.ctx, buf)
+                        })?,
+                    }
                 }
-            }
-            finish_data_row(out, start);
+                Ok(())
+            })?;
         }
         Ok(Fetched { rows: take as u64, done: take < n })
     }

@@ -215,9 +215,28 @@ pub fn copy_done(buf: &mut BytesMut) {
     write_body(buf, b'c', |_| {});
 }
 
-/// Start a DataRow; returns the offset to pass to `finish_data_row`.
-/// Columns are appended with `data_row_null` / `data_row_value`.
-pub fn begin_data_row(buf: &mut BytesMut, columns: i16) -> usize {
+/// One DataRow of `columns` values appended by `write` (with `data_row_null` /
+/// `data_row_value`). If `write` fails, the partial row is taken back out of the buffer,
+/// so the ErrorResponse that follows is not read as part of it.
+pub fn data_row<E>(
+    buf: &mut BytesMut,
+    columns: i16,
+    write: impl FnOnce(&mut BytesMut) -> Result<(), E>,
+) -> Result<(), E> {
+    let start = begin_data_row(buf, columns);
+    match write(buf) {
+        Ok(()) => {
+            finish_data_row(buf, start);
+            Ok(())
+        }
+        Err(e) => {
+            buf.truncate(start - 1);
+            Err(e)
+        }
+    }
+}
+
+fn begin_data_row(buf: &mut BytesMut, columns: i16) -> usize {
     buf.put_u8(b'D');
     let start = buf.len();
     buf.put_i32(0);
@@ -240,7 +259,7 @@ pub fn data_row_value<E>(buf: &mut BytesMut, write: impl FnOnce(&mut BytesMut) -
     Ok(())
 }
 
-pub fn finish_data_row(buf: &mut BytesMut, start: usize) {
+fn finish_data_row(buf: &mut BytesMut, start: usize) {
     let len = (buf.len() - start) as i32;
     buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
 }
@@ -254,6 +273,22 @@ mod tests {
         let mut buf = BytesMut::new();
         command_complete(&mut buf, "SELECT 1");
         assert_eq!(&buf[..], b"C\x00\x00\x00\x0dSELECT 1\x00");
+    }
+
+    #[test]
+    fn a_failed_data_row_leaves_nothing() {
+        let mut buf = BytesMut::new();
+        command_complete(&mut buf, "SELECT 1");
+        let before = buf.clone();
+        let r: Result<(), ()> = data_row(&mut buf, 2, |b| {
+            data_row_value(b, |b| {
+                b.extend_from_slice(b"1");
+                Ok(())
+            })?;
+            Err(())
+        });
+        assert!(r.is_err());
+        assert_eq!(buf, before);
     }
 
     #[test]

@@ -12,29 +12,30 @@ use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, 
 
 use crate::backend::RowPlan;
 use crate::error::{PgError, PgResult};
-use crate::protocol::backend::{begin_data_row, data_row_null, data_row_value, finish_data_row};
+use crate::protocol::backend::{data_row, data_row_null, data_row_value};
 use crate::types::datetime::{date2j, POSTGRES_EPOCH_JDATE, USECS_PER_DAY, USECS_PER_SEC};
 use crate::types::{self, Interval, Param, Value};
 
 /// Encode one backend row (any Python sequence) as a DataRow.
 pub fn encode_row(row: &Bound<'_, PyAny>, plan: &RowPlan, out: &mut BytesMut) -> PgResult<()> {
     let ncols = plan.types.len();
-    let start = begin_data_row(out, ncols as i16);
-    for i in 0..ncols {
-        let item =
-            row.get_item(i).map_err(|_| PgError::internal(format!("backend row has fewer than {ncols} columns")))?;
-        if item.is_none() {
-            data_row_null(out);
-            continue;
+    data_row(out, ncols as i16, |out| {
+        for i in 0..ncols {
+            let item = row
+                .get_item(i)
+                .map_err(|_| PgError::internal(format!("backend row has fewer than {ncols} columns")))?;
+            if item.is_none() {
+                data_row_null(out);
+                continue;
+            }
+            with_value(&item, |value| {
+                data_row_value(out, |buf| {
+                    types::encode_typmod(value, plan.types[i], plan.typmods[i], plan.formats[i], &plan.ctx, buf)
+                })
+            })?;
         }
-        with_value(&item, |value| {
-            data_row_value(out, |buf| {
-                types::encode_typmod(value, plan.types[i], plan.typmods[i], plan.formats[i], &plan.ctx, buf)
-            })
-        })?;
-    }
-    finish_data_row(out, start);
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Run `f` on a (non-None) backend value as the type layer sees it, borrowing the

@@ -45,25 +45,26 @@ impl Session {
         }
         let ctx = self.settings.type_ctx();
         for row in &rows.rows {
-            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
-            for ((v, (_, ty)), f) in row.iter().zip(&rows.columns).zip(&formats) {
-                match v {
-                    None => be::data_row_null(&mut self.conn.out),
-                    // The engine's text is PostgreSQL's text form of the value.
-                    Some(v) if *f == Format::Text => {
-                        be::data_row_value(&mut self.conn.out, |b| {
-                            b.extend_from_slice(v.as_bytes());
-                            Ok(())
-                        })?;
-                    }
-                    Some(v) => {
-                        let items = array_items(v, ty);
-                        let value = binary_value(v, ty, &items);
-                        be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, ctx, b))?;
+            be::data_row(&mut self.conn.out, row.len() as i16, |out| {
+                for ((v, (_, ty)), f) in row.iter().zip(&rows.columns).zip(&formats) {
+                    match v {
+                        None => be::data_row_null(out),
+                        // The engine's text is PostgreSQL's text form of the value.
+                        Some(v) if *f == Format::Text => {
+                            be::data_row_value(out, |b| {
+                                b.extend_from_slice(v.as_bytes());
+                                Ok(())
+                            })?;
+                        }
+                        Some(v) => {
+                            let items = array_items(v, ty);
+                            let value = binary_value(v, ty, &items);
+                            be::data_row_value(out, |b| types::encode(&value, ty, *f, ctx, b))?;
+                        }
                     }
                 }
-            }
-            be::finish_data_row(&mut self.conn.out, start);
+                Ok(())
+            })?;
         }
         Ok(Done { tag: format!("SELECT {}", rows.rows.len()) })
     }

@@ -111,22 +111,23 @@ impl Session {
                 columns.iter().zip(&formats).map(|((c, ty), f)| field(c, ty, -1, *f)).collect();
             be::row_description(&mut self.conn.out, &fields);
         }
+        let ctx = self.settings.type_ctx();
         for row in rows {
-            let start = be::begin_data_row(&mut self.conn.out, row.len() as i16);
-            for ((v, (_, ty)), f) in row.iter().zip(columns).zip(&formats) {
-                let Some(v) = v else {
-                    be::data_row_null(&mut self.conn.out);
-                    continue;
-                };
-                let value = if ty.oid == types::INT4.oid {
-                    types::Value::Int(v.parse().unwrap_or_default())
-                } else {
-                    types::Value::Text(v)
-                };
-                let ctx = self.settings.type_ctx();
-                be::data_row_value(&mut self.conn.out, |b| types::encode(&value, ty, *f, ctx, b))?;
-            }
-            be::finish_data_row(&mut self.conn.out, start);
+            be::data_row(&mut self.conn.out, row.len() as i16, |out| {
+                for ((v, (_, ty)), f) in row.iter().zip(columns).zip(&formats) {
+                    let Some(v) = v else {
+                        be::data_row_null(out);
+                        continue;
+                    };
+                    let value = if ty.oid == types::INT4.oid {
+                        types::Value::Int(v.parse().unwrap_or_default())
+                    } else {
+                        types::Value::Text(v)
+                    };
+                    be::data_row_value(out, |b| types::encode(&value, ty, *f, ctx, b))?;
+                }
+                Ok(())
+            })?;
         }
         Ok(())
     }

@@ -151,37 +151,49 @@ fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
 }
 
 /// (alias, column, type) of `generate_series(..)` / `unnest(..)` in FROM, as PostgreSQL
-/// types them: the series by its first argument, unnest by the array's elements,
-/// WITH ORDINALITY's column bigint.
+/// types them: the series by its first argument, unnest by each array's elements (one
+/// column per array), WITH ORDINALITY's column bigint.
 fn set_returning_columns(env: &Env, t: &ast::TableFactor) -> Vec<(String, String, Oid)> {
     use types::*;
-    let (fname, first, alias, ordinality) = match t {
+    let (fname, args, alias, ordinality): (String, Vec<&Expr>, _, _) = match t {
         ast::TableFactor::Table { name, args: Some(a), alias, with_ordinality, .. } => {
-            let first = a.args.first().and_then(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            });
-            (name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default(), first, alias, *with_ordinality)
+            let args = a
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                    _ => None,
+                })
+                .collect();
+            (name.0.last().map(|p| p.to_string().to_lowercase()).unwrap_or_default(), args, alias, *with_ordinality)
         }
         ast::TableFactor::UNNEST { array_exprs, alias, with_ordinality, .. } => {
-            ("unnest".to_string(), array_exprs.first(), alias, *with_ordinality)
+            ("unnest".to_string(), array_exprs.iter().collect(), alias, *with_ordinality)
         }
         _ => return Vec::new(),
     };
-    let ty = match (fname.as_str(), first) {
-        ("generate_series", Some(e)) => expr_type_in(env, e),
-        ("unnest", Some(Expr::Array(a))) => a.elem.first().and_then(|e| expr_type_in(env, e)),
-        ("unnest", Some(e)) => expr_type_in(env, e).and_then(by_oid).and_then(|t| t.element()).map(|t| t.oid),
+    let element = |e: &Expr| match e {
+        Expr::Array(a) => a.elem.first().and_then(|e| expr_type_in(env, e)),
+        e => expr_type_in(env, e).and_then(by_oid).and_then(|t| t.element()).map(|t| t.oid),
+    };
+    let tys: Option<Vec<Oid>> = match (fname.as_str(), args.first()) {
+        ("generate_series", Some(e)) => expr_type_in(env, e).map(|t| vec![t]),
+        ("unnest", Some(_)) => args.iter().map(|e| element(e)).collect(),
         _ => return Vec::new(),
     };
-    let Some(ty) = ty else { return Vec::new() };
+    let Some(tys) = tys else { return Vec::new() };
     let table = alias.as_ref().map_or_else(|| fname.clone(), |a| ident_name(&a.name));
     let names: Vec<String> =
         alias.as_ref().map(|a| a.columns.iter().map(|c| ident_name(&c.name)).collect()).unwrap_or_default();
-    let first_name = names.first().cloned().unwrap_or_else(|| table.clone());
-    let mut out = vec![(table.clone(), first_name, ty)];
+    // A lone column is named after the alias; several unnest columns are all "unnest".
+    let default_name = if tys.len() == 1 { table.clone() } else { fname.clone() };
+    let mut out: Vec<(String, String, Oid)> = tys
+        .iter()
+        .enumerate()
+        .map(|(i, ty)| (table.clone(), names.get(i).cloned().unwrap_or_else(|| default_name.clone()), *ty))
+        .collect();
     if ordinality {
-        out.push((table, names.get(1).cloned().unwrap_or_else(|| "ordinality".into()), INT8.oid));
+        out.push((table, names.get(tys.len()).cloned().unwrap_or_else(|| "ordinality".into()), INT8.oid));
     }
     out
 }

@@ -279,10 +279,29 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
         },
         PgKind::Interval => Err(refuse("casts to interval", "compute the time bound in the client")),
         // A parameter cast to an array type (SQLAlchemy casts every INSERT parameter) arrives
-        // as PostgreSQL array text, which is how array columns are stored.
-        PgKind::Array if matches!(&e, Expr::Value(v) if matches!(v.value, Value::Placeholder(_))) => Ok(e),
-        PgKind::Array => Err(refuse("array types", "pass the elements as separate parameters")),
+        // as PostgreSQL array text, which is how array columns are stored; so does a literal
+        // (client-side binding, e.g. Django's: '{1,2}'::integer[]).
+        // psycopg's client-side literals carry a cast of their own ('{1}'::int2[]::integer[]).
+        PgKind::Array => array_text(e).ok_or_else(|| refuse("array types", "pass the elements as separate parameters")),
         PgKind::Other(n) => Err(refuse(&format!("cast to type {n}"), "cast to a standard SQL type")),
+    }
+}
+
+/// A parameter or string literal, under any number of parentheses and casts to array
+/// types (Django's bulk_create: `UNNEST((%s)::integer[], ..)`).
+fn array_text(e: Expr) -> Option<Expr> {
+    match e {
+        Expr::Value(ref v)
+            if matches!(
+                v.value,
+                Value::Placeholder(_) | Value::SingleQuotedString(_) | Value::EscapedStringLiteral(_)
+            ) =>
+        {
+            Some(e)
+        }
+        Expr::Cast { expr, data_type, .. } if matches!(kind(&data_type), PgKind::Array) => array_text(*expr),
+        Expr::Nested(inner) => array_text(*inner),
+        _ => None,
     }
 }
 

@@ -73,7 +73,7 @@ fn rewrite(t: &TableFactor) -> Option<TableFactor> {
                 .collect();
             (name.to_string().to_lowercase(), exprs?, alias.clone(), *with_ordinality)
         }
-        TableFactor::UNNEST { alias, array_exprs, with_ordinality, .. } if array_exprs.len() == 1 => {
+        TableFactor::UNNEST { alias, array_exprs, with_ordinality, .. } => {
             ("unnest".to_string(), array_exprs.clone(), alias.clone(), *with_ordinality)
         }
         _ => return None,
@@ -82,14 +82,8 @@ fn rewrite(t: &TableFactor) -> Option<TableFactor> {
         "generate_series" if (2..=3).contains(&args.len()) => {
             func("pg_series_json", args.into_iter().map(interval_text).collect())
         }
-        "unnest" if args.len() == 1 => {
-            let arg = args.into_iter().next()?;
-            let arg = match arg {
-                Expr::Array(a) => func("pg_array", a.elem),
-                other => other,
-            };
-            func("pg_array_json", vec![arg])
-        }
+        "unnest" if args.len() == 1 => array_json(args.into_iter().next()?),
+        "unnest" if !args.is_empty() => return unnest_zipped(args, alias, ordinality),
         _ => return None,
     };
     let alias_name = alias.as_ref().map_or_else(|| fname.clone(), |a| a.name.value.clone());
@@ -103,7 +97,47 @@ fn rewrite(t: &TableFactor) -> Option<TableFactor> {
         String::new()
     };
     let sql = format!("SELECT value AS \"{first}\"{ord} FROM json_each({source}) AS pgw_rows");
-    let Ok(Statement::Query(q)) = Parser::parse_sql(&PostgreSqlDialect {}, &sql).map(|mut s| s.remove(0)) else {
+    derived(&sql, alias_name)
+}
+
+fn array_json(arg: Expr) -> Expr {
+    let arg = match arg {
+        Expr::Array(a) => func("pg_array", a.elem),
+        other => other,
+    };
+    func("pg_array_json", vec![arg])
+}
+
+/// `unnest(a, b, ..)` in FROM (Django's bulk_create inserts so): the arrays side by side,
+/// as many rows as the longest, the shorter ones padded with NULL, as PostgreSQL does.
+fn unnest_zipped(args: Vec<Expr>, alias: Option<ast::TableAlias>, ordinality: bool) -> Option<TableFactor> {
+    let alias_name = alias.as_ref().map_or_else(|| "unnest".to_string(), |a| a.name.value.clone());
+    let cols: Vec<String> =
+        alias.as_ref().map(|a| a.columns.iter().map(|c| c.name.value.clone()).collect()).unwrap_or_default();
+    let sources: Vec<String> = args.into_iter().map(|a| array_json(a).to_string()).collect();
+    let mut select: Vec<String> = (0..sources.len())
+        .map(|i| format!("pgw_r{i}.value AS \"{}\"", cols.get(i).map_or("unnest", String::as_str)))
+        .collect();
+    if ordinality {
+        let name = cols.get(sources.len()).map_or("ordinality", String::as_str);
+        select.push(format!("pgw_keys.key + 1 AS \"{name}\""));
+    }
+    let keys: Vec<String> = sources.iter().map(|s| format!("SELECT key FROM json_each({s})")).collect();
+    let joins: String = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!(" LEFT JOIN json_each({s}) AS pgw_r{i} ON pgw_r{i}.key = pgw_keys.key"))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM ({}) AS pgw_keys{joins} ORDER BY pgw_keys.key",
+        select.join(", "),
+        keys.join(" UNION ")
+    );
+    derived(&sql, alias_name)
+}
+
+fn derived(sql: &str, alias_name: String) -> Option<TableFactor> {
+    let Ok(Statement::Query(q)) = Parser::parse_sql(&PostgreSqlDialect {}, sql).map(|mut s| s.remove(0)) else {
         return None;
     };
     Some(TableFactor::Derived {
