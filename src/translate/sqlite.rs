@@ -100,9 +100,34 @@ impl Pass for SqlitePass {
         derived_columns::move_aliases(q, Some(derived_columns::sqlite_values_column))?;
         limits(q)?;
         nulls_order(q);
+        numeric_literals_keep_their_digits(q);
         // Row locks: SQLite locks the whole database for writers, so FOR UPDATE adds nothing.
         q.locks.clear();
         Ok(())
+    }
+}
+
+/// `SELECT 1.500::numeric`: SQLite's NUMERIC cast makes the literal the float 1.5, and
+/// PostgreSQL shows `1.500`. A select-list item that is only such a cast returns the
+/// literal's digits as text instead (its type is the cast's, from the client's SQL).
+/// Only there: in an expression a text operand would compare as text.
+fn numeric_literals_keep_their_digits(q: &mut Query) {
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
+    for item in &mut select.projection {
+        let (ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. }) = item else {
+            continue;
+        };
+        if let Expr::Cast { expr, data_type: DataType::Custom(ty, _), .. } = e {
+            if ty.to_string() == "NUMERIC" {
+                if let Expr::Value(v) = expr.as_ref() {
+                    if let Value::Number(digits, _) = &v.value {
+                        *e = string(digits.clone());
+                    }
+                }
+            }
+        }
     }
 }
 

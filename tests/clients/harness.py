@@ -150,7 +150,3 @@ def xfail_on_gateway(request: pytest.FixtureRequest, target, reason: str) -> Non
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
-CATALOG = "needs pg_catalog: issue 11"
-# Gaps of the gateway no other branch closes (README "Not supported yet").
-NUMERIC_SCALE = ("gateway gap (sqlite backend): a literal cast to unconstrained numeric in a "
-                 "select list loses its trailing zeros (1.500::numeric -> 1.5); columns keep them")

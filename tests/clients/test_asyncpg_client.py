@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 import pyvalues as pv
-from harness import NUMERIC_SCALE, xfail_on_gateway
+
 
 CLIENT = "asyncpg"
 
@@ -62,7 +62,6 @@ def test_types_binary_round_trip(run, table_name):
 
 
 def test_typed_literals(request, target, run):
-    xfail_on_gateway(request, target, NUMERIC_SCALE)
 
     async def work(c):
         return tuple(await c.fetchrow(pv.LITERALS_SQL))

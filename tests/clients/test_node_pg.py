@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import NUMERIC_SCALE, xfail_on_gateway
+
 from node_runner import npm_version
 
 CLIENT = "node-postgres (pg)"
@@ -56,7 +56,6 @@ def test_typed_literals(steps, fmt):
 
 
 def test_numeric_literal_keeps_its_scale(request, target, steps):
-    xfail_on_gateway(request, target, NUMERIC_SCALE)
     assert steps.ok("literals_text")[0]["n"] == "1.500"
 
 

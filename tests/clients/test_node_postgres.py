@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import CATALOG, NUMERIC_SCALE, xfail_on_gateway
+
 from node_runner import npm_version
 
 CLIENT = "postgres (postgres.js)"
@@ -44,7 +44,6 @@ def test_types(steps):
 
 
 def test_typed_literals(request, target, steps):
-    xfail_on_gateway(request, target, NUMERIC_SCALE)
     assert steps.ok("literals") == [{
         "b": True, "i2": 7, "i4": 42, "i8": "9000000000", "f4": 0.5, "f8": 0.25, "n": "1.500",
         "s": "txt", "by": "\\x0102", "d": "2000-01-01T00:00:00.000Z",

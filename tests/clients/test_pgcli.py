@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from harness import CATALOG, deb_version, env_for, need, xfail_on_gateway
+from harness import deb_version, env_for, need
 
 CLIENT = "pgcli"
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from harness import CATALOG, deb_version, env_for, need, xfail_on_gateway
+from harness import deb_version, env_for, need
 
 CLIENT = "psql"
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 
-from harness import CATALOG, deb_version, xfail_on_gateway
+from harness import deb_version
 
 pyodbc = pytest.importorskip("pyodbc")
 

@@ -14,7 +14,7 @@ from psycopg.types import TypeInfo
 from psycopg.types.json import Jsonb
 
 import pyvalues as pv
-from harness import CATALOG, NUMERIC_SCALE, xfail_on_gateway
+
 
 CLIENT = "psycopg 3"
 
@@ -61,7 +61,6 @@ def test_types_round_trip(conn, table_name, fmt):
 
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
 def test_typed_literals(request, target, conn, binary):
-    xfail_on_gateway(request, target, NUMERIC_SCALE)
     with conn.cursor(binary=binary) as cur:
         row = cur.execute(pv.LITERALS_SQL).fetchone()
     assert row == pv.LITERALS and str(row[6]) == "1.500"

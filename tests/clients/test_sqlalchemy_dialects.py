@@ -20,7 +20,7 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from harness import CATALOG, xfail_on_gateway
+from harness import xfail_on_gateway
 
 CLIENT = "SQLAlchemy"
 DIALECTS = ("psycopg", "psycopg2", "asyncpg", "pg8000")
