@@ -797,17 +797,37 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
             }
             convert_column(column_def, &k)
         }
-        ast::AlterTableOperation::DropColumn { .. }
-        | ast::AlterTableOperation::RenameColumn { .. }
-        | ast::AlterTableOperation::RenameTable { .. } => Ok(()),
+        // CASCADE (Django's RemoveField sends it): SQLite refuses to drop a column an index,
+        // view or key uses, where PostgreSQL would drop those too; the error says which.
+        ast::AlterTableOperation::DropColumn { drop_behavior, .. } => {
+            *drop_behavior = None;
+            Ok(())
+        }
+        ast::AlterTableOperation::RenameColumn { .. } | ast::AlterTableOperation::RenameTable { .. } => Ok(()),
         // SQLite cannot add a constraint; the backend writes it into the table's CREATE
-        // statement and checks the existing rows (sqlite_constraints.py). Django's
+        // statement and checks the existing rows (sqlite_alter.py). Django's
         // migrations add every ForeignKey this way.
         ast::AlterTableOperation::AddConstraint {
             constraint: ast::TableConstraint::ForeignKey(fk),
             not_valid: false,
         } => {
             strip_public(&mut fk.foreign_table);
+            Ok(())
+        }
+        // Also written into the table's CREATE statement by the backend: NOT NULL, and a
+        // new type with the same (TEXT) storage (Django's contrib migrations widen varchars).
+        ast::AlterTableOperation::AlterColumn {
+            op: ast::AlterColumnOperation::DropNotNull | ast::AlterColumnOperation::SetNotNull,
+            ..
+        } => Ok(()),
+        ast::AlterTableOperation::AlterColumn {
+            op: ast::AlterColumnOperation::SetDataType { data_type, using: None, had_set },
+            ..
+        } if matches!(kind(data_type), PgKind::Text | PgKind::Varchar(_)) => {
+            *had_set = false;
+            if matches!(kind(data_type), PgKind::Text) {
+                *data_type = DataType::Custom(name("TEXT"), vec![]);
+            }
             Ok(())
         }
         other => Err(refuse(&format!("ALTER TABLE {other}"), "SQLite supports ADD/DROP/RENAME COLUMN and RENAME TO")),

@@ -16,7 +16,7 @@ import uuid
 from typing import Any, Optional, Sequence
 
 from iris_pgwire.backends import sqlite_catalog
-from iris_pgwire.backends import sqlite_constraints
+from iris_pgwire.backends import sqlite_alter
 from iris_pgwire.backends import sqlite_functions as sql_functions
 from iris_pgwire.backends.sqlite_functions import ScaleTriggers
 from iris_pgwire.backends.base import Column
@@ -168,10 +168,10 @@ class SqliteConnection:
         head = sql.lstrip()[:8].upper()
         described = self.describe(sql) if describe and head.startswith(("SELECT", "WITH", "VALUES")) else None
         table_ddl = head.startswith(("CREATE", "ALTER"))
-        add_foreign_key = sqlite_constraints.match(sql) if table_ddl else None
+        alter = sqlite_alter.match(sql) if table_ddl else None
         try:
-            if add_foreign_key is not None:
-                return SqliteCursor(sqlite_constraints.add_foreign_key(self._conn, add_foreign_key), None)
+            if alter is not None:
+                return SqliteCursor(alter(self._conn), None)
             with ScaleTriggers.kept(self._conn, sql) if table_ddl else contextlib.nullcontext():
                 cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:

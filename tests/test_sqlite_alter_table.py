@@ -1,7 +1,8 @@
-"""ALTER TABLE .. ADD [CONSTRAINT] FOREIGN KEY (Django's migrations add every ForeignKey so),
-the same on PostgreSQL 15 and on the gateway's sqlite backend: the key is enforced
-afterwards, existing rows that break it refuse the statement and leave no constraint,
-a rolled-back transaction takes the key back, the catalog shows it."""
+"""ALTER TABLE forms SQLite has no statement for, the same on PostgreSQL 15 and on the
+gateway's sqlite backend (Django's migrations send them): ADD [CONSTRAINT] FOREIGN KEY
+(enforced afterwards, existing rows that break it refuse the statement and leave no
+constraint, a rolled-back transaction takes it back, the catalog shows it), ALTER COLUMN
+DROP/SET NOT NULL, ALTER COLUMN TYPE varchar(n), DROP COLUMN .. CASCADE."""
 
 from __future__ import annotations
 
@@ -89,3 +90,31 @@ def test_bad_references_are_refused(target, table_name):
         with pytest.raises(psycopg.errors.InvalidForeignKey):
             c.execute(f"alter table {t}_book add foreign key (author_id) references {t}_author (code)")
         assert _foreign_keys(c, t) == []
+
+
+def _not_null(conn, t: str) -> list:
+    return conn.execute(
+        "select column_name, is_nullable, character_maximum_length from information_schema.columns "
+        "where table_name = %s order by ordinal_position", (f"{t}_author",)).fetchall()
+
+
+def test_alter_column_not_null_and_type(target, table_name):
+    t = table_name
+    with psycopg.connect(target.dsn, autocommit=True) as c:
+        c.execute(f"create table {t}_author (id int primary key, name varchar(5) not null, code int)")
+        c.execute(f"insert into {t}_author values (1, 'ann', null)")
+        c.execute(f'ALTER TABLE "{t}_author" ALTER COLUMN "name" DROP NOT NULL')
+        c.execute(f"insert into {t}_author values (2, null, 7)")
+        c.execute(f'ALTER TABLE "{t}_author" ALTER COLUMN "name" TYPE varchar(20)')
+        c.execute(f"insert into {t}_author values (3, 'a longer name', 8)")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            c.execute(f"alter table {t}_author alter column code set not null")
+        c.execute(f"update {t}_author set code = 0 where code is null")
+        c.execute(f"alter table {t}_author alter column code set not null")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            c.execute(f"insert into {t}_author values (4, 'x', null)")
+        assert _not_null(c, t) == [("id", "NO", None), ("name", "YES", 20), ("code", "NO", None)]
+        c.execute(f'ALTER TABLE "{t}_author" DROP COLUMN "name" CASCADE')
+        assert c.execute(f"select * from {t}_author order by id").fetchall() == [(1, 0), (2, 7), (3, 8)]
+        with pytest.raises(psycopg.errors.UndefinedColumn):
+            c.execute(f"alter table {t}_author alter column nope drop not null")
