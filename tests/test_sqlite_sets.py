@@ -80,9 +80,13 @@ def test_invalid_regex_is_2201b(gateway):
 def test_insert_from_unnest_of_array_parameters(target, table_name):
     """Django's bulk_create form: whole columns bound as arrays, zipped by unnest."""
     with psycopg.connect(target.dsn, autocommit=True) as c:
-        c.execute(f"create table {table_name} (id int, name varchar(10))")
-        c.execute(f"insert into {table_name} (id, name) select * from unnest(%s::integer[], %s::varchar[])",
-                  ([1, 2, 3], ["a", None, "c"]))
+        c.execute(f"create table {table_name} (id int, name varchar(10), ok boolean, w float8)")
+        c.execute(f"insert into {table_name} (id, name, ok, w) "
+                  f"select * from unnest(%s::integer[], %s::varchar[], %s::boolean[], %s::float8[])",
+                  ([1, 2, 3], ["a", None, "c"], [True, False, None], [1.5, 2.0, -0.25]))
+        assert c.execute(f"select id from {table_name} where ok order by id").fetchall() == [(1,)]
+        assert c.execute(f"select id from {table_name} where not ok order by id").fetchall() == [(2,)]
+        assert c.execute(f"select sum(w) from {table_name}").fetchone() == (3.25,)
         with psycopg.ClientCursor(c) as cur:  # client-side binding: array literals, as Django
             cur.execute(f"insert into {table_name} (id, name) select * from unnest((%s)::integer[], (%s)::varchar[])",
                         ([4], ["d"]))
@@ -97,3 +101,17 @@ def test_bad_array_element_is_an_error_not_a_broken_stream(target):
         with pytest.raises(psycopg.errors.InvalidTextRepresentation):
             c.execute("select x from unnest('{1,a,3}'::int[]) as x").fetchall()
         assert c.execute("select 1").fetchone() == (1,)
+
+
+def test_jsonb_containment(target, table_name):
+    """jsonb @> and <@ (Django's JSONField contains / contained_by), PostgreSQL's rules."""
+    with psycopg.connect(target.dsn, autocommit=True) as c:
+        c.execute(f"create table {table_name} (id int, doc jsonb)")
+        c.execute(f"insert into {table_name} values (1, '{{\"tags\": [\"a\", \"b\"], \"n\": 1}}'), "
+                  f"(2, '{{\"tags\": [\"b\"], \"n\": 1.0}}'), (3, '[1, 2, [3]]'), (4, 'true'), (5, null)")
+        probes = ['{"tags": ["a"]}', '{"n": 1}', '[[3]]', '1', 'true', '{}', '[]']
+        seen = [c.execute(f"select id from {table_name} where doc @> %s::jsonb order by id", (p,)).fetchall()
+                for p in probes]
+        seen.append(c.execute(f"select id from {table_name} where '{{\"n\": 1}}'::jsonb <@ doc order by id").fetchall())
+        seen.append(c.execute("""select '{"a": [1, 2]}'::jsonb @> '{"a": [2]}'::jsonb""").fetchall())
+        assert seen == [[(1,)], [(1,), (2,)], [(3,)], [(3,)], [(4,)], [(1,), (2,)], [(3,)], [(1,), (2,)], [(True,)]]

@@ -26,6 +26,8 @@ pub fn is_predicate(e: &Expr) -> bool {
                 | BinaryOperator::PGRegexIMatch
                 | BinaryOperator::PGRegexNotMatch
                 | BinaryOperator::PGRegexNotIMatch
+                | BinaryOperator::AtArrow
+                | BinaryOperator::ArrowAt
         ),
         Expr::UnaryOp { op: UnaryOperator::Not, .. } => true,
         Expr::Nested(inner) => is_predicate(inner),

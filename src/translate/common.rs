@@ -12,6 +12,8 @@ use crate::error::{sqlstate, PgError, PgResult};
 
 /// Rewrites a target applies to every expression and every (sub)query, children first.
 pub trait Pass {
+    /// Before the expression's children (which `expr` then sees translated).
+    fn pre_expr(&mut self, _e: &mut Expr) {}
     fn expr(&mut self, _e: &mut Expr) -> PgResult<()> {
         Ok(())
     }
@@ -41,6 +43,7 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
             any_array_to_in(e);
+            self.pass.pre_expr(e);
             ControlFlow::Continue(())
         }
         fn post_visit_value(&mut self, v: &mut ValueWithSpan) -> ControlFlow<()> {

@@ -89,6 +89,10 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
 struct SqlitePass;
 
 impl Pass for SqlitePass {
+    fn pre_expr(&mut self, e: &mut Expr) {
+        jsonb_containment(e);
+    }
+
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
         if let Some(new) = rewrite_expr(e)? {
             *e = new;
@@ -105,6 +109,26 @@ impl Pass for SqlitePass {
         q.locks.clear();
         Ok(())
     }
+}
+
+/// `a @> b` / `a <@ b` where an operand is cast to json or jsonb (Django's JSONField
+/// `contains` sends `col @> '{..}'::jsonb`): the backend's `pg_jsonb_contains`, with
+/// PostgreSQL's containment rules. Seen before the operands are translated, while the
+/// cast still says jsonb; array containment stays refused.
+fn jsonb_containment(e: &mut Expr) {
+    let Expr::BinaryOp { left, op: op @ (BinaryOperator::AtArrow | BinaryOperator::ArrowAt), right } = e else {
+        return;
+    };
+    let is_json =
+        |x: &Expr| matches!(x, Expr::Cast { data_type, .. } if matches!(kind(data_type), PgKind::Json | PgKind::Jsonb));
+    if !is_json(left) && !is_json(right) {
+        return;
+    }
+    let (container, contained) = match op {
+        BinaryOperator::AtArrow => (take(left), take(right)),
+        _ => (take(right), take(left)),
+    };
+    *e = func("pg_jsonb_contains", vec![container, contained]);
 }
 
 /// `SELECT 1.500::numeric`: SQLite's NUMERIC cast makes the literal the float 1.5, and

@@ -101,11 +101,33 @@ fn rewrite(t: &TableFactor) -> Option<TableFactor> {
 }
 
 fn array_json(arg: Expr) -> Expr {
+    // Elements come out of array text as strings; booleans and numbers must be stored as
+    // SQLite stores them (1/0, integers, reals), so the array's cast names their kind.
+    let elements = element_kind(&arg);
     let arg = match arg {
         Expr::Array(a) => func("pg_array", a.elem),
         other => other,
     };
-    func("pg_array_json", vec![arg])
+    let mut args = vec![arg];
+    args.extend(elements.map(|k| string(k.to_string())));
+    func("pg_array_json", args)
+}
+
+/// "bool", "int" or "float" for an expression cast to such an array type (under parentheses).
+fn element_kind(e: &Expr) -> Option<&'static str> {
+    use super::pgtype::{kind, PgKind};
+    match e {
+        Expr::Nested(inner) => element_kind(inner),
+        Expr::Cast { data_type: ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(t, _)), .. } => {
+            match kind(t) {
+                PgKind::Bool => Some("bool"),
+                PgKind::Int2 | PgKind::Int4 | PgKind::Int8 => Some("int"),
+                PgKind::Float4 | PgKind::Float8 => Some("float"),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// `unnest(a, b, ..)` in FROM (Django's bulk_create inserts so): the arrays side by side,

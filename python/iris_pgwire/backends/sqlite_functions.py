@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import json
 import logging
 import re
 import sqlite3
@@ -53,6 +54,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("now", 0, _now)
     conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
     conn.create_function("pgw_check", 3, check)
+    conn.create_function("pg_jsonb_contains", 2, jsonb_contains, deterministic=True)
     sqlite_sets.register(conn, _raise)
 
 
@@ -66,6 +68,41 @@ def take_raised() -> Optional[BackendError]:
 def _raise(error: BackendError) -> None:
     _raised.error = error
     raise error
+
+
+def jsonb_contains(container: Optional[str], contained: Optional[str]) -> Optional[int]:
+    """jsonb ``@>`` (src/translate/sqlite.rs, jsonb_containment), with PostgreSQL's rules
+    (https://www.postgresql.org/docs/15/datatype-json.html#JSON-CONTAINMENT)."""
+    if container is None or contained is None:
+        return None
+    try:
+        a, b = json.loads(container), json.loads(contained)
+    except ValueError as e:
+        _raise(BackendError("22P02", "invalid input syntax for type json", detail=str(e)))
+    # A top-level array contains a primitive it holds (a special case of PostgreSQL's).
+    if isinstance(a, list) and not isinstance(b, (list, dict)):
+        return int(any(_json_equal(x, b) for x in a))
+    return int(_json_contains(a, b))
+
+
+def _json_equal(a: Any, b: Any) -> bool:
+    """Scalars as jsonb compares them: numbers by value, and bool is no number (in Python
+    True == 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and a == b
+
+
+def _json_contains(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return all(k in a and _json_contains(a[k], v) for k, v in b.items())
+    if isinstance(a, list) and isinstance(b, list):
+        return all(any(_json_contains(x, y) for x in a) for y in b)
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return False
+    return _json_equal(a, b)
 
 
 def check(condition: Any, sqlstate: str, message: str) -> int:

@@ -21,6 +21,13 @@ from iris_pgwire.errors import BackendError
 
 RaiseFn = Callable[[BackendError], None]
 
+# pg_array_json's second argument: the element kind of the array's cast (sqlite_srf.rs).
+_ELEMENTS: dict[Optional[str], Callable[[str], Any]] = {
+    "bool": lambda x: 1 if x.lower() in ("t", "true", "1", "y", "yes", "on") else 0,
+    "int": int,
+    "float": float,
+}
+
 
 def _flags(text: Optional[str], raise_: RaiseFn, allow_global: bool) -> tuple[int, bool, bool]:
     """(re flags, global, literal). PostgreSQL's `.` matches newlines unless n/p."""
@@ -268,9 +275,12 @@ def register(conn, raise_: RaiseFn) -> None:
             t = _add_months(t, months) + delta
         return json.dumps(out)
 
-    def pg_array_json(arr):
-        items = parse_array(arr)
-        return json.dumps(items or [])
+    def pg_array_json(arr, elements=None):
+        items = parse_array(arr) or []
+        convert = _ELEMENTS.get(elements)
+        if convert is not None:
+            items = [None if x is None else convert(x) for x in items]
+        return json.dumps(items)
 
     def pg_array(*items):
         return format_array(list(items))
@@ -280,6 +290,6 @@ def register(conn, raise_: RaiseFn) -> None:
         ("pg_regexp_match", pg_regexp_match, -1), ("pg_regexp_matches_json", pg_regexp_matches_json, -1),
         ("pg_array_to_string", pg_array_to_string, -1),
         ("pg_string_to_array", pg_string_to_array, -1), ("pg_series_json", pg_series_json, -1),
-        ("pg_array_json", pg_array_json, 1), ("pg_array", pg_array, -1),
+        ("pg_array_json", pg_array_json, -1), ("pg_array", pg_array, -1),
     ]:
         conn.create_function(name, n, guarded(fn), deterministic=True)
