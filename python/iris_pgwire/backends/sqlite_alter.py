@@ -19,6 +19,7 @@ import re
 import sqlite3
 from typing import Callable, Optional
 
+from iris_pgwire.backends.sqlite_catalog import table_exists, unquote
 from iris_pgwire.errors import BackendError
 
 _IDENT = r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*'
@@ -37,10 +38,6 @@ _NOT_NULL = re.compile(r"\s+NOT\s+NULL\b", re.I)
 
 # PRAGMA writable_schema=RESET makes the connection read the edited schema again.
 SUPPORTED = sqlite3.sqlite_version_info >= (3, 33, 0)
-
-
-def _unquote(ident: str) -> str:
-    return ident[1:-1].replace('""', '"') if ident.startswith('"') else ident.lower()
 
 
 def match(sql: str) -> Optional[Callable[[sqlite3.Connection], sqlite3.Cursor]]:
@@ -100,13 +97,13 @@ def _edit(conn: sqlite3.Connection, table: str, edit: Callable[[str], str], chec
 
 
 def _add_foreign_key(conn: sqlite3.Connection, m: re.Match) -> sqlite3.Cursor:
-    table = _unquote(m.group("table"))
+    table = unquote(m.group("table"))
 
     def check() -> None:
         # A missing referenced table, or a key that is not unique there, SQLite would
         # notice only when the key is used; PostgreSQL refuses the constraint at once.
         for parent in {r[2] for r in conn.execute(f"PRAGMA foreign_key_list({m.group('table')})")}:
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (parent,)).fetchone() is None:
+            if not table_exists(conn, parent):
                 raise BackendError("42P01", f'relation "{parent}" does not exist')
         try:
             broken = conn.execute(f"PRAGMA foreign_key_check({m.group('table')})").fetchone()
@@ -117,7 +114,7 @@ def _add_foreign_key(conn: sqlite3.Connection, m: re.Match) -> sqlite3.Cursor:
                 "42830", "there is no unique constraint matching given keys for referenced table", detail=f"sqlite: {e}"
             ) from None
         if broken is not None:
-            name = _unquote(m.group("name")) if m.group("name") else "foreign key"
+            name = unquote(m.group("name")) if m.group("name") else "foreign key"
             raise BackendError(
                 "23503",
                 f'insert or update on table "{table}" violates foreign key constraint "{name}"',
@@ -128,14 +125,14 @@ def _add_foreign_key(conn: sqlite3.Connection, m: re.Match) -> sqlite3.Cursor:
 
 
 def _alter_column(conn: sqlite3.Connection, m: re.Match) -> sqlite3.Cursor:
-    table, column = _unquote(m.group("table")), _unquote(m.group("column"))
+    table, column = unquote(m.group("table")), unquote(m.group("column"))
 
     def edit(create: str) -> str:
         head, _, rest = create.partition("(")
         items = _columns(rest.rstrip()[:-1])
         for i, item in enumerate(items):
             words = item.split(None, 1)
-            if words and _unquote(words[0]) == column:
+            if words and unquote(words[0]) == column:
                 break
         else:
             raise BackendError("42703", f'column "{column}" of relation "{table}" does not exist')

@@ -70,18 +70,19 @@ def _columns_key(table: str, columns: list[str], suffix: str) -> str:
 _NAMED_FOREIGN_KEY = re.compile(r'CONSTRAINT\s+("(?:[^"]|"")+"|\w+)\s+FOREIGN\s+KEY\s*\(([^)]*)\)', re.I)
 
 
-def _ident(text: str) -> str:
-    text = text.strip()
-    return text[1:-1].replace('""', '"') if text.startswith('"') else text.lower()
+def unquote(ident: str) -> str:
+    """An identifier as SQLite stores the name: quoted as written, bare lower-cased."""
+    ident = ident.strip()
+    return ident[1:-1].replace('""', '"') if ident.startswith('"') else ident.lower()
 
 
 def _foreign_key_names(sql: str) -> dict[tuple[str, ...], str]:
     """Named foreign keys of a CREATE TABLE statement, by their columns."""
-    return {tuple(_ident(c).lower() for c in cols.split(",")): _ident(name)
+    return {tuple(unquote(c).lower() for c in cols.split(",")): unquote(name)
             for name, cols in _NAMED_FOREIGN_KEY.findall(sql)}
 
 
-def _table_exists(conn: sqlite3.Connection, name: str) -> bool:
+def table_exists(conn: sqlite3.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
@@ -105,11 +106,11 @@ class _Names:
 def snapshot(conn: sqlite3.Connection, pg_type) -> dict[str, Any]:
     """The schema of ``conn``; ``pg_type(decltype)`` names a column's PostgreSQL type."""
     comments: dict[tuple[str, str], str] = {}
-    if _table_exists(conn, "pgwire_comment"):
+    if table_exists(conn, "pgwire_comment"):
         for rel, col, text in conn.execute('SELECT relation, "column", comment FROM pgwire_comment'):
             comments[(rel, col)] = text
     schemas = []
-    if _table_exists(conn, "pgwire_schema"):
+    if table_exists(conn, "pgwire_schema"):
         schemas = [r[0] for r in conn.execute("SELECT name FROM pgwire_schema ORDER BY name")]
     names = _Names(schemas)
     relations = []
