@@ -85,3 +85,18 @@ def test_casts_the_backend_does_not_tell_apart_keep_their_types(target, table_na
                          cur.fetchone()[0]))
         assert [s[1] for s in seen] == [23, 20, 1700, 1700, 25, 1043]
         assert [str(s[3]) for s in seen] == ["7", "7", "7.00", "7.000", "7", "7"]
+
+
+@pytest.mark.parametrize("failing", ["selec 1", "select * from no_such_table_here", "select $1::int"])
+def test_an_error_in_parse_bind_or_describe_aborts_the_transaction(target, failing):
+    """PostgreSQL aborts a transaction block on any error, also one raised by Parse,
+    Describe or Bind (a syntax error, an unknown table, a missing parameter); psycopg's
+    prepared statements make each of those its own message."""
+    with psycopg.connect(target.dsn) as conn:
+        with pytest.raises(psycopg.Error) as first:
+            conn.execute(failing, prepare=True)
+        with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+            conn.execute("select 1", prepare=True)
+        conn.rollback()
+        assert conn.execute("select 1", prepare=True).fetchone() == (1,)
+    assert first.value.sqlstate in ("42601", "42P01", "08P01", "22023")

@@ -6,6 +6,8 @@ PostgreSQL's flags), array_to_string / string_to_array."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import psycopg
 import pytest
 
@@ -115,3 +117,25 @@ def test_jsonb_containment(target, table_name):
         seen.append(c.execute(f"select id from {table_name} where '{{\"n\": 1}}'::jsonb <@ doc order by id").fetchall())
         seen.append(c.execute("""select '{"a": [1, 2]}'::jsonb @> '{"a": [2]}'::jsonb""").fetchall())
         assert seen == [[(1,)], [(1,), (2,)], [(3,)], [(3,)], [(4,)], [(1,), (2,)], [(3,)], [(1,), (2,)], [(True,)]]
+
+
+def test_array_constructors_as_psycopg2_writes_lists(target, table_name):
+    """psycopg2 interpolates a list parameter as ARRAY[..] (and an empty one as '{}');
+    the rows read back, and select-list constructors, as on PostgreSQL."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    conn = psycopg2.connect(target.dsn)
+    try:
+        cur = conn.cursor()
+        cur.execute(f"create table {table_name} (id int, i int[], t text[], f float8[], b boolean[])")
+        cur.execute(f"insert into {table_name} values (%s, %s, %s, %s, %s)",
+                    (1, [1, -2, 3], ["x,y", None, 'q"uote', ""], [1.5, -0.25], [True, False]))
+        cur.execute(f"insert into {table_name} values (%s, %s, %s, %s, %s)", (2, [], [], [], []))
+        cur.execute(f"select i, t, f, b from {table_name} order by id")
+        rows = cur.fetchall()
+        cur.execute("select ARRAY[1, 2] as a, ARRAY['p', NULL] as s, ARRAY[1.5, 2] as n")
+        literal = cur.fetchall()
+        conn.commit()
+    finally:
+        conn.close()
+    assert rows == [([1, -2, 3], ["x,y", None, 'q"uote', ""], [1.5, -0.25], [True, False]), ([], [], [], [])]
+    assert literal == [([1, 2], ["p", None], [Decimal("1.5"), Decimal("2")])]

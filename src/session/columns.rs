@@ -47,7 +47,14 @@ pub(super) fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredC
         .enumerate()
         .map(|(i, col)| {
             let hint = inferred.map(|c| &c[i]);
-            let ty = col.ty.or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid)).unwrap_or(&types::TEXT);
+            // An expression's type is the one PostgreSQL gives it, whatever the backend
+            // computed it as (IRIS: a predicate is a CASE giving BIT or an int, `$1::int * 2`
+            // over a VARCHAR marker is VARCHAR); the encoder coerces the values.
+            let sql_type = hint.filter(|h| h.typmod != Typmod::Column).and_then(|h| h.type_oid).and_then(types::by_oid);
+            let ty = sql_type
+                .or(col.ty)
+                .or_else(|| hint.and_then(|h| h.type_oid).and_then(types::by_oid))
+                .unwrap_or(&types::TEXT);
             let typmod = match hint.map(|h| (h.typmod, h.type_oid)) {
                 None | Some((Typmod::Column, _)) if col.ty.is_some() => col.typmod,
                 Some((Typmod::Cast(m), Some(oid))) if oid == ty.oid => m,
@@ -96,10 +103,29 @@ mod tests {
     }
 
     #[test]
+    fn expression_types_are_postgresql_s() {
+        // IRIS: `$1::text is null` runs as a CASE typed BIT/int, `$1::int * 2` as VARCHAR.
+        let cols = vec![
+            backend_col("N", types::by_oid(23), -1),
+            backend_col("V", types::by_oid(1043), 10),
+            backend_col("A", types::by_oid(1043), 10),
+        ];
+        let hints =
+            [hint("n", Some(16), Typmod::None), hint("v", Some(23), Typmod::None), hint("a", Some(25), Typmod::Column)];
+        let got: Vec<_> =
+            resolve_columns(cols, Some(&hints)).into_iter().map(|c| (c.ty.map(|t| t.oid), c.typmod)).collect();
+        assert_eq!(
+            got,
+            vec![(Some(16), -1), (Some(23), -1), (Some(1043), 10)],
+            "a column reference keeps the backend's"
+        );
+    }
+
+    #[test]
     fn casts_give_their_modifier() {
         let numeric_10_2 = (10 << 16) + 2 + 4;
         let cols = vec![backend_col("a", None, -1), backend_col("b", types::by_oid(25), -1)];
-        let hints = [hint("numeric", Some(1700), Typmod::Cast(numeric_10_2)), hint("b", Some(1700), Typmod::Cast(7))];
+        let hints = [hint("numeric", Some(1700), Typmod::Cast(numeric_10_2)), hint("b", None, Typmod::Cast(7))];
         let got = resolve_columns(cols, Some(&hints));
         assert_eq!((got[0].ty.map(|t| t.oid), got[0].typmod), (Some(1700), numeric_10_2));
         assert_eq!(got[1].typmod, -1, "a modifier only for the type it was written for");

@@ -340,9 +340,6 @@ impl Session {
         let result = self.execute_portal_step(&mut portal, max_rows).await;
         // The unnamed portal and a finished one stay addressable until Sync/Close, like PostgreSQL.
         self.portals.insert(name.to_owned(), portal);
-        if result.is_err() {
-            self.statement_failed().await;
-        }
         result
     }
 

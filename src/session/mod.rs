@@ -34,7 +34,7 @@ use crate::protocol::frontend::{split_frame, split_startup, Message};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
 use crate::tls::{Stream, TlsInfo};
-use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated};
+use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod};
 
 use crate::types::{Format, Oid, Param};
 use columns::{column_type, fields_for, resolve_columns, resolve_formats};
@@ -389,6 +389,9 @@ impl Session {
                 other => match self.extended(other).await {
                     Ok(()) => false,
                     Err(e) => {
+                        // Any error aborts the transaction, in Parse/Bind/Describe too (a
+                        // backend that runs a statement to describe it fails there).
+                        self.statement_failed().await;
                         self.extended_error(e);
                         true
                     }
@@ -781,6 +784,15 @@ impl Session {
                 c.ty.is_none() && inferred.as_ref().and_then(|v| v.get(i)).and_then(|c| c.type_oid).is_none()
             })
         };
+        // An expression over parameters (`10 / $1`) is typed by them without the backend's
+        // help, whose type for it may be a stand-in (IRIS: VARCHAR).
+        let param_expr = |inferred: &Option<Vec<InferredColumn>>| {
+            !param_types.is_empty()
+                && inferred.as_ref().is_some_and(|v| v.iter().any(|c| c.type_oid.is_none() && c.typmod == Typmod::None))
+        };
+        if let (false, true, Some(source)) = (untyped(&inferred), param_expr(&inferred), stmt.source.as_ref()) {
+            inferred = projection_in(&Env { params: param_types.to_vec(), ..Env::default() }, source);
+        }
         if let (true, Some(source)) = (untyped(&inferred), stmt.source.clone()) {
             let mut env = Env { params: param_types.to_vec(), ..Env::default() };
             if let Some(probe) = &stmt.column_probe {

@@ -3,8 +3,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Distinct, Expr, ObjectName, Query, Select, SelectItem, SetExpr, Statement, Value, ValueWithSpan,
-    VisitMut, VisitorMut,
+    BinaryOperator, DataType, Distinct, Expr, ObjectName, Query, Select, SelectItem, SetExpr, Statement, Value,
+    ValueWithSpan, VisitMut, VisitorMut,
 };
 
 use super::ast_util::{refuse, string, strip_public, take, take_query};
@@ -321,5 +321,32 @@ fn returning(stmt: &Statement) -> Option<&[SelectItem]> {
         Statement::Update(u) => u.returning.as_deref(),
         Statement::Delete(d) => d.returning.as_deref(),
         _ => None,
+    }
+}
+
+/// `SELECT 1.500::numeric`, `SELECT '\\x0102'::bytea`: the backends' casts make the first
+/// the number 1.5 (PostgreSQL shows `1.500`) and the second the literal's characters. A
+/// select-list item that is only a cast of a literal to a type `keep` names (as translated)
+/// returns the literal as written, as text: its type is the cast's, from the client's SQL,
+/// and the encoder parses the text as that type. Only there: in an expression a text
+/// operand would compare as text.
+pub(super) fn select_literals_as_text(q: &mut Query, keep: &dyn Fn(&str) -> bool) {
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
+    for item in &mut select.projection {
+        let (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) = item else {
+            continue;
+        };
+        if let Expr::Cast { expr, data_type: DataType::Custom(ty, _), .. } = e {
+            if keep(&ty.to_string()) {
+                if let Expr::Value(v) = expr.as_ref() {
+                    match &v.value {
+                        Value::Number(text, _) | Value::SingleQuotedString(text) => *e = string(text.clone()),
+                        _ => {}
+                    }
+                }
+            }
+        }
     }
 }

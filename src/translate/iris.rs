@@ -9,7 +9,7 @@ use sqlparser::ast::{Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Sel
 
 use super::ast_util::{refuse, take};
 use super::booleans::{to_predicate, to_value};
-use super::common::{run, Pass};
+use super::common::{run, select_literals_as_text, Pass};
 use super::{booleans, collation, ddl, derived_columns, dml, functions, limits, vectors, IrisOptions, Output};
 use crate::error::PgResult;
 
@@ -130,6 +130,8 @@ impl Pass for IrisPass<'_> {
                 }
             }
         }
+        // The unconstrained NUMERIC stand-in would drop `1.500`'s zeros, VARBINARY keep `'\\x01'`'s characters.
+        select_literals_as_text(q, &|ty| ty == "NUMERIC(38,18)" || ty.starts_with("VARBINARY"));
         limits::rewrite(q, self.opts)
     }
 }

@@ -13,7 +13,7 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::Token;
 
 use super::ast_util::*;
-use super::common::{run, Pass};
+use super::common::{run, select_literals_as_text, Pass};
 use super::derived_columns;
 use super::pgtype::{kind, PgKind};
 use super::{Output, RowCount};
@@ -91,6 +91,11 @@ struct SqlitePass;
 impl Pass for SqlitePass {
     fn pre_expr(&mut self, e: &mut Expr) {
         jsonb_containment(e);
+        // ARRAY[a, b] (psycopg2 sends list parameters so): arrays are stored as their
+        // PostgreSQL text, which the backend's pg_array builds from the elements.
+        if let Expr::Array(a) = e {
+            *e = func("pg_array", std::mem::take(&mut a.elem));
+        }
     }
 
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
@@ -104,7 +109,7 @@ impl Pass for SqlitePass {
         derived_columns::move_aliases(q, Some(derived_columns::sqlite_values_column))?;
         limits(q)?;
         nulls_order(q);
-        numeric_literals_keep_their_digits(q);
+        select_literals_as_text(q, &|ty| ty == "NUMERIC");
         // Row locks: SQLite locks the whole database for writers, so FOR UPDATE adds nothing.
         q.locks.clear();
         Ok(())
@@ -129,30 +134,6 @@ fn jsonb_containment(e: &mut Expr) {
         _ => (take(right), take(left)),
     };
     *e = func("pg_jsonb_contains", vec![container, contained]);
-}
-
-/// `SELECT 1.500::numeric`: SQLite's NUMERIC cast makes the literal the float 1.5, and
-/// PostgreSQL shows `1.500`. A select-list item that is only such a cast returns the
-/// literal's digits as text instead (its type is the cast's, from the client's SQL).
-/// Only there: in an expression a text operand would compare as text.
-fn numeric_literals_keep_their_digits(q: &mut Query) {
-    let SetExpr::Select(select) = q.body.as_mut() else {
-        return;
-    };
-    for item in &mut select.projection {
-        let (ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. }) = item else {
-            continue;
-        };
-        if let Expr::Cast { expr, data_type: DataType::Custom(ty, _), .. } = e {
-            if ty.to_string() == "NUMERIC" {
-                if let Expr::Value(v) = expr.as_ref() {
-                    if let Value::Number(digits, _) = &v.value {
-                        *e = string(digits.clone());
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// PostgreSQL sorts NULLs as larger than any value (last ascending, first descending);
@@ -350,6 +331,8 @@ fn array_text(e: Expr) -> Option<Expr> {
         }
         Expr::Cast { expr, data_type, .. } if matches!(kind(&data_type), PgKind::Array) => array_text(*expr),
         Expr::Nested(inner) => array_text(*inner),
+        // ARRAY[..], already the backend's pg_array (SqlitePass::pre_expr).
+        Expr::Function(ref f) if f.name.to_string() == "pg_array" => Some(e),
         _ => None,
     }
 }

@@ -201,7 +201,7 @@ fn settings() {
 #[test]
 fn refusals_name_the_construct() {
     refused("SELECT DISTINCT ON (a) a, b FROM t");
-    refused("SELECT ARRAY[1, 2]");
+    refused("SELECT a[1] FROM t");
     refused("SELECT * FROM t WHERE a = ANY($1)");
     refused("SELECT now() - interval '1 day'");
     refused("SELECT emb <-> '[1,2]' FROM t");

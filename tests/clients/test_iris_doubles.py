@@ -47,31 +47,13 @@ STEPS = {
                                          "transaction_rollback", "error", "prepared_reuse",
                                          "statement_types"]),
 }
-# Steps that differ on the doubles today, and why (found by this file; not fixed here: the
-# IRIS execution path is being rewritten under issue 10). "*" is both backends.
-BOOL_EXPR = ("IRIS backends: a boolean expression in the select list (`$4::text is null`) is "
-             "described as int4 (embedded) or varchar (dbapi), not bool")
-TYPED_EXPR = ("IRIS backends: an expression over a typed parameter (`$1::int * 2`) is described "
-              "as varchar, not int4")
-LITERALS = ("IRIS backends: a select of typed literals fails with a Python error as XX000 "
-            "(embedded `OverflowError: date value out of range`, dbapi `Invalid isoformat string`)")
-DIV_ZERO = "IRIS doubles: `select 1/0` raises no error (PostgreSQL: 22012, then 25P02)"
+# Steps that differ on the doubles, and why. "*" is both backends.
 STANDINS = ("IRIS backends: columns read back as their IRIS stand-ins (docs/types.md): float4 as "
             "float8, uuid and jsonb as text")
 PARAM_STANDINS = ("IRIS backends: parameters are described with the IRIS stand-in types (float4 "
                   "as float8, jsonb as text), which strictly typed clients refuse to bind")
 CASCADE = PARAM_STANDINS + " (this step reads the row that insert writes)"
 GAPS: dict[tuple[str, str, str], str] = {
-    **{("*", p, "params"): BOOL_EXPR for p in ("node-pg", "pgjdbc", "pgx", "tokio-postgres", "ruby-pg",
-                                               "php-pdo", "sqlx")},
-    # DBD::Pg prints true as 1, so only dbapi's varchar "1" shows.
-    ("dbapi", "perl-dbd-pg", "params"): BOOL_EXPR,
-    **{("*", p, "prepared_reuse"): TYPED_EXPR for p in ("node-pg", "pgx", "tokio-postgres", "php-pdo", "sqlx")},
-    ("*", "node-pg", "literals_text"): LITERALS,
-    ("*", "node-pg", "literals_binary"): LITERALS,
-    ("*", "pgjdbc", "literals"): LITERALS,
-    ("*", "node-pg", "error_in_transaction"): DIV_ZERO,
-    ("*", "sqlx", "error_in_transaction"): DIV_ZERO,
     # sqlx checks a column's type before decoding, in either format.
     ("*", "sqlx", "types_binary"): STANDINS,
     ("*", "sqlx", "types_text"): STANDINS,

@@ -20,7 +20,6 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from harness import xfail_on_gateway
 
 CLIENT = "SQLAlchemy"
 DIALECTS = ("psycopg", "psycopg2", "asyncpg", "pg8000")
@@ -75,11 +74,6 @@ class Runner:
         return asyncio.run(main())
 
 
-# psycopg2 sends list parameters as ARRAY[..] constructors written into the SQL.
-ARRAY_LITERAL = ("gateway gap (sqlite backend): ARRAY[..] constructors in SQL are refused, and "
-                 "psycopg2 writes list parameters as them")
-
-
 @pytest.fixture(params=DIALECTS)
 def runner(request, target):
     dialect = request.param
@@ -101,9 +95,7 @@ def test_core_select_with_parameters(runner):
     assert tuple(runner.connection(body)) == (42, "ab")
 
 
-def test_core_types_round_trip(request, target, runner, table_name):
-    if runner.dialect == "psycopg2":
-        xfail_on_gateway(request, target, ARRAY_LITERAL)
+def test_core_types_round_trip(target, runner, table_name):
     md = sa.MetaData()
     t = sa.Table(
         table_name, md,

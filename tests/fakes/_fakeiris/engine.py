@@ -18,10 +18,13 @@ Model (docs/iris.md (IRIS facts)):
   writer's connection); at READ COMMITTED it sees committed data only.
 - Locks: writers are serialised (sqlite); a writer waiting longer than
   ``FAKE_IRIS_LOCK_TIMEOUT`` seconds (default 10) gets SQLCODE -110.
+- Expressions: ``x / 0`` is SQLCODE -400 ``<DIVIDE>`` (sqlite gives NULL) for a
+  literal or parameter divisor; ``CAST(x AS TIMESTAMP)`` of ISO text is that text.
 
 Known gaps, kept visible: row-level locking (IRIS lets two transactions write
 different rows concurrently; here the second waits), dirty reads across OS
-processes, GROUP BY upper-casing under SQLUPPER, schemas other than SQLUser.
+processes, GROUP BY upper-casing under SQLUPPER, schemas other than SQLUser,
+division by a column holding 0.
 """
 
 from __future__ import annotations
@@ -178,6 +181,24 @@ def lock_timeout() -> float:
     return float(os.environ.get("FAKE_IRIS_LOCK_TIMEOUT", "10"))
 
 
+_DIVISOR = re.compile(r"/\s*(?:(\?)|([-+]?[\d.]+)(?![\w.]))")
+
+
+def _check_divisors(sqlite_sql: str, bound: Sequence[Any]) -> None:
+    """IRIS evaluates `x / 0` as an ObjectScript <DIVIDE> error, SQLCODE -400 (verify);
+    sqlite gives NULL. Modelled for a literal or parameter divisor, not a column's value."""
+    blank = sqltext.blank_literals(sqlite_sql)
+    markers = sqltext.marker_positions(blank)
+    for m in _DIVISOR.finditer(blank):
+        value = bound[markers.index(m.start(1))] if m.group(1) and m.start(1) in markers else m.group(2)
+        try:
+            zero = value is not None and float(value) == 0
+        except (TypeError, ValueError):
+            zero = False
+        if zero:
+            raise FakeSQLError(-400, "ERROR #5002: ObjectScript error: <DIVIDE>")
+
+
 def _exact(value):
     return value
 
@@ -247,6 +268,7 @@ class Job:
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA foreign_keys=ON")
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
+            c.create_function("_iris_timestamp", 1, self._cast_timestamp)
             c.create_function("_iris_store", 2, self._store)
             c.create_function("_is_type", 2, information_schema.column_type, deterministic=True)
             self.conns[self.namespace] = c
@@ -398,6 +420,7 @@ class Job:
                 # yet, so restarting it loses nothing.
                 self._raw("COMMIT")
                 self._raw("BEGIN")
+            _check_divisors(prepared.sqlite_sql, bound)
             target = self._dirty_source() if not writing else None
             self.store_error = None
             try:
@@ -499,6 +522,17 @@ class Job:
         except (ValueError, TypeError):
             code = {"DATE": -146, "TIME": -147}.get(kind, -104) if self.mode == "odbc" else -104
             self.store_error = FakeSQLError(code, f"value {value!r} is not a valid {'ODBC' if self.mode == 'odbc' else 'logical'} {kind}")
+            raise
+
+    def _cast_timestamp(self, value):
+        """CAST(x AS TIMESTAMP): ODBC text becomes the logical timestamp text (what IRIS
+        does with other values is not modelled: SQLCODE -400 as for a bad conversion)."""
+        if value is None:
+            return None
+        try:
+            return values_in.odbc_to_logical("TIMESTAMP", value)
+        except (ValueError, TypeError):
+            self.store_error = FakeSQLError(-400, f"<ILLEGAL VALUE> {value!r} is not a TIMESTAMP")
             raise
 
     def _end(self, how: str) -> None:
@@ -607,6 +641,8 @@ def _static_type(expr: str) -> Optional[str]:
     e = re.sub(r"\s+(?:AS\s+)?\"?\w+\"?$", "", expr.strip(), flags=re.I) if " " in expr.strip() else expr.strip()
     if re.match(r"COUNT\s*\(", e, re.I):
         return "INTEGER"
+    if re.match(r"_iris_timestamp\s*\(", e):
+        return "TIMESTAMP"
     m = re.match(r"CAST\s*\(.*\bAS\s+([\w%.]+(?:\s*\([\d,\s]*\))?)\s*\)$", e, re.I | re.S)
     if m:
         return m.group(1)

@@ -137,13 +137,40 @@ def _cast_literals(sql: str) -> str:
     return sql
 
 
+_CAST_OPEN = re.compile(r"\bCAST\s*\(", re.I)
+_AS_TIMESTAMP = re.compile(r"\s+AS\s+TIMESTAMP\s*$", re.I)
+
+
+def _cast_timestamps(sql: str) -> str:
+    """CAST(x AS TIMESTAMP) gives IRIS's timestamp text (its logical value); sqlite's
+    CAST would keep only the leading number (2000 for '2000-01-01 00:00:00'). The
+    function is typed TIMESTAMP by the engine's describe."""
+    for start in reversed([m.start() for m in _CAST_OPEN.finditer(blank_literals(sql))]):
+        # Inner casts first; an outer one's extent is found again after each edit.
+        blank = blank_literals(sql)
+        m = _CAST_OPEN.match(blank, start)
+        depth, close = 0, None
+        for i in range(m.end() - 1, len(blank)):
+            depth += blank[i] == "("
+            depth -= blank[i] == ")"
+            if depth == 0:
+                close = i
+                break
+        if close is None:
+            continue
+        a = _AS_TIMESTAMP.search(blank, m.end(), close)
+        if a and a.end() == close:
+            sql = sql[:m.start()] + "_iris_timestamp(" + sql[m.end():a.start()] + ")" + sql[close + 1:]
+    return sql
+
+
 def to_sqlite(sql: str) -> str:
     """Rewrite the IRIS spellings the gateway emits into sqlite's.
 
     Literal text is preserved: rewrites are applied to the literal-blanked copy
     to find positions, then spliced into the original.
     """
-    sql = _cast_literals(sql)
+    sql = _cast_timestamps(_cast_literals(sql))
     sql = information_schema.rewrite(sql, blank_literals(sql))
     for pattern, repl in _SIMPLE:
         sql = _sub_outside_literals(pattern, repl, sql)
