@@ -174,7 +174,7 @@ def details(clients: dict[str, Client]) -> str:
                        f"PostgreSQL 15): works on both: {features([x for x in c.on(IRIS[0], 'passed') if any(y.feature == x.feature for y in c.on(IRIS[1], 'passed'))])}.")
             for reason, cases in by_reason([x for x in iris if x.outcome != "passed"]):
                 backends = "/".join(dict.fromkeys(x.target for x in cases))
-                out.append(f"  - not yet on {backends} ({reason}): {features(cases)}.")
+                out.append(f"  - differs on {backends} ({reason}): {features(cases)}.")
         if c.on("pg15", "failed"):
             out.append(f"- **Fails on PostgreSQL 15 too** (a test bug): {features(c.on('pg15', 'failed'))}.")
         out.append("")

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,20 @@ def test_numeric_columns_read_like_postgresql(server, pg15, binary):
         with pg.connect(pg15.dsn, autocommit=True) as c:
             c.execute("DROP TABLE nums")
     assert got == want
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_uuid_columns_read_back_as_uuid(server, binary):
+    """A uuid column is an IRIS UNIQUEIDENTIFIER (GUID in the metadata), so it reads back
+    typed uuid, as on PostgreSQL (as VARCHAR(36) it read back as varchar strings)."""
+    u = uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")
+    with server.connect(autocommit=True) as c:
+        c.execute("CREATE TABLE uu (id INT PRIMARY KEY, u UUID)")
+        c.execute("INSERT INTO uu VALUES (1, %s)", (u,))
+        cur = c.cursor(binary=binary)
+        cur.execute("SELECT u FROM uu WHERE u = %s", (u,))
+        assert cur.description[0].type_code == 2950
+        assert cur.fetchall() == [(u,)]
 
 
 def test_string_columns_described_like_postgresql(server, pg15):

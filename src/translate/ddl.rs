@@ -18,6 +18,9 @@ pub fn column_type(ty: &DataType, opts: &IrisOptions) -> PgResult<DataType> {
         PgKind::Vector(Some(n)) => custom(format!("VECTOR(DOUBLE, {n})")),
         PgKind::Bytea => custom(format!("VARBINARY({})", opts.default_varchar_length)),
         PgKind::Numeric(None) => custom("NUMERIC(38,18)".into()),
+        // %Library.UniqueIdentifier: described as GUID (ODBC -11), so the column reads back
+        // as uuid (docs/iris.md; verify the DDL name on a real instance).
+        PgKind::Uuid => custom("UNIQUEIDENTIFIER".into()),
         other => super::functions::cast_type(&other, opts),
     }
 }

@@ -48,10 +48,12 @@ STEPS = {
                                          "statement_types"]),
 }
 # Steps that differ on the doubles, and why. "*" is both backends.
-STANDINS = ("IRIS backends: columns read back as their IRIS stand-ins (docs/types.md): float4 as "
-            "float8, uuid and jsonb as text")
-PARAM_STANDINS = ("IRIS backends: parameters are described with the IRIS stand-in types (float4 "
-                  "as float8, jsonb as text), which strictly typed clients refuse to bind")
+STANDINS = ("IRIS has no float4 or json/jsonb column type: the DDL's stand-ins (DOUBLE, "
+            "VARCHAR) are what the backend describes, so such columns read back as float8 and "
+            "text (README, Not supported yet)")
+PARAM_STANDINS = ("IRIS has no float4 or jsonb column type: a parameter bound to such a column is "
+                  "described as the stand-in's float8 / text, which strictly typed clients refuse "
+                  "to bind a float32 or a JSON value to")
 CASCADE = PARAM_STANDINS + " (this step reads the row that insert writes)"
 GAPS: dict[tuple[str, str, str], str] = {
     # sqlx checks a column's type before decoding, in either format.
