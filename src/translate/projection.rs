@@ -361,6 +361,8 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
             _ => return None,
         },
         Expr::Function(f) => function_type(env, f)?,
+        // A scalar subquery is its one column.
+        Expr::Subquery(q) => query_columns(env, q)?.first()?.type_oid?,
         Expr::Case { conditions, else_result, .. } => {
             let mut result = conditions.iter().map(|c| expr_type_in(env, &c.result));
             result.next().flatten().or_else(|| else_result.as_deref().and_then(|e| expr_type_in(env, e)))?
@@ -463,6 +465,10 @@ mod tests {
                 ("a".into(), Some(TEXT.oid)),
                 ("ts".into(), Some(TIMESTAMPTZ.oid)),
             ]
+        );
+        assert_eq!(
+            cols("select (select count(*) from t), (select max(x) from t) as m"),
+            vec![("count".into(), Some(INT8.oid)), ("m".into(), None)]
         );
         assert_eq!(
             cols("select 1 + 2, 1 + 2.0, 3000000000, 'a' || 'b', 1 = 1"),
