@@ -168,6 +168,19 @@ def test_uuid_columns_read_back_as_uuid(server, binary):
         assert cur.fetchall() == [(u,)]
 
 
+def test_bytea_literals_are_their_bytes(server):
+    """'\\x..'::bytea literals (psycopg2 and other client-side binding send bytes so) are
+    written to IRIS as CHAR(code) || .. cast to VARBINARY: IRIS has no binary literal,
+    and a string cast to VARBINARY is its characters."""
+    with server.connect(autocommit=True) as c:
+        c.execute("CREATE TABLE blobs (id INT PRIMARY KEY, b BYTEA)")
+        c.execute("INSERT INTO blobs VALUES (1, '\\x00ff1027'::bytea)", prepare=False)
+        assert c.execute("SELECT b FROM blobs WHERE b = '\\x00ff1027'::bytea").fetchall() == [(b"\x00\xff\x10\x27",)]
+        assert c.execute("SELECT '\\x0102'::bytea AS x, 'abc'::bytea AS y").fetchone() == (b"\x01\x02", b"abc")
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            c.execute("SELECT '\\x0'::bytea")
+
+
 def test_string_columns_described_like_postgresql(server, pg15):
     """text reads back as text (the DDL's VARCHAR(65535) stand-in) and varchar(n)
     carries its length in RowDescription, as JDBC and GUI tools expect."""

@@ -8,7 +8,7 @@
 use sqlparser::ast::{self, BinaryOperator, DataType, DateTimeField, Expr, Value};
 
 use super::ast_util::*;
-use super::pgtype::{kind, PgKind};
+use super::pgtype::{bytea_hex, kind, PgKind};
 use super::sqlite::parse_bool;
 use super::IrisOptions;
 use crate::error::PgResult;
@@ -54,6 +54,23 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
         (PgKind::Bool, Some(s)) => return Ok(num(u8::from(parse_bool(s)?))),
         (PgKind::Vector(n), _) => return Ok(super::vectors::to_vector(e, *n)),
         (PgKind::Uuid, _) => return Ok(func("LOWER", vec![cast(e, cast_type(&k, opts)?)])),
+        (PgKind::Bytea, Some(s)) => {
+            if let Some(hex) = bytea_hex(s)?.filter(|h| !h.is_empty()) {
+                // IRIS has no binary literal; a string cast to VARBINARY is its characters,
+                // so the bytes are written as CHAR(code) || .. (codes 0-255: one byte each).
+                let chars = (0..hex.len())
+                    .step_by(2)
+                    .map(|i| func("CHAR", vec![num(u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or_default())]));
+                let joined = chars
+                    .reduce(|a, b| Expr::BinaryOp {
+                        left: Box::new(a),
+                        op: BinaryOperator::StringConcat,
+                        right: Box::new(b),
+                    })
+                    .unwrap_or_else(|| string(""));
+                return Ok(cast(joined, cast_type(&k, opts)?));
+            }
+        }
         _ => {}
     }
     Ok(cast(e, cast_type(&k, opts)?))

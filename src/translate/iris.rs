@@ -130,7 +130,8 @@ impl Pass for IrisPass<'_> {
                 }
             }
         }
-        // The unconstrained NUMERIC stand-in would drop `1.500`'s zeros, VARBINARY keep `'\\x01'`'s characters.
+        // The unconstrained NUMERIC stand-in would drop `1.500`'s zeros; `'abc'::bytea` is its text
+        // for the gateway's byteain (hex literals are already CHAR codes, functions.rs).
         select_literals_as_text(q, &|ty| ty == "NUMERIC(38,18)" || ty.starts_with("VARBINARY"));
         limits::rewrite(q, self.opts)
     }

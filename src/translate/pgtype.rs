@@ -112,3 +112,16 @@ fn length(l: &Option<CharacterLength>) -> Option<u64> {
 fn has_tz(tz: &TimezoneInfo) -> bool {
     matches!(tz, TimezoneInfo::Tz | TimezoneInfo::WithTimeZone)
 }
+
+/// The hex digits of a bytea hex-format literal (`'\\x0102'` -> `0102`); None for other
+/// text; 22P02 for a hex literal PostgreSQL's byteain rejects.
+pub fn bytea_hex(s: &str) -> crate::error::PgResult<Option<&str>> {
+    let Some(hex) = s.strip_prefix("\\x") else { return Ok(None) };
+    if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(crate::error::PgError::new(
+            crate::error::sqlstate::INVALID_TEXT_REPRESENTATION,
+            "invalid hexadecimal data",
+        ));
+    }
+    Ok(Some(hex))
+}

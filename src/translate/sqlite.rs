@@ -15,7 +15,7 @@ use sqlparser::tokenizer::Token;
 use super::ast_util::*;
 use super::common::{run, select_literals_as_text, Pass};
 use super::derived_columns;
-use super::pgtype::{kind, PgKind};
+use super::pgtype::{bytea_hex, kind, PgKind};
 use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
@@ -296,10 +296,7 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
         PgKind::Date => Ok(func("date", vec![e])),
         PgKind::Bytea => match string_literal(&e) {
             Some(s) if s.starts_with("\\x") => {
-                let hex = &s[2..];
-                if hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(PgError::new(sqlstate::INVALID_TEXT_REPRESENTATION, "invalid hexadecimal data"));
-                }
+                let hex = bytea_hex(s)?.unwrap_or_default();
                 Ok(Expr::Value(Value::HexStringLiteral(hex.to_string()).into()))
             }
             Some(s) if s.contains('\\') => {

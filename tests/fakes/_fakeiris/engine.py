@@ -19,7 +19,8 @@ Model (docs/iris.md (IRIS facts)):
 - Locks: writers are serialised (sqlite); a writer waiting longer than
   ``FAKE_IRIS_LOCK_TIMEOUT`` seconds (default 10) gets SQLCODE -110.
 - Expressions: ``x / 0`` is SQLCODE -400 ``<DIVIDE>`` (sqlite gives NULL) for a
-  literal or parameter divisor; ``CAST(x AS TIMESTAMP)`` of ISO text is that text.
+  literal or parameter divisor; ``CAST(x AS TIMESTAMP)`` of ISO text is that text;
+  ``CAST(x AS VARBINARY)`` of a string is its characters as bytes; ``CHAR(n)`` is sqlite's.
 
 Known gaps, kept visible: row-level locking (IRIS lets two transactions write
 different rows concurrently; here the second waits), dirty reads across OS
@@ -269,6 +270,7 @@ class Job:
             c.execute("PRAGMA foreign_keys=ON")
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
             c.create_function("_iris_timestamp", 1, self._cast_timestamp)
+            c.create_function("_iris_varbinary", 1, self._cast_varbinary)
             c.create_function("_iris_store", 2, self._store)
             c.create_function("_is_type", 2, information_schema.column_type, deterministic=True)
             self.conns[self.namespace] = c
@@ -535,6 +537,16 @@ class Job:
             self.store_error = FakeSQLError(-400, f"<ILLEGAL VALUE> {value!r} is not a TIMESTAMP")
             raise
 
+    def _cast_varbinary(self, value):
+        """CAST(x AS VARBINARY): a string's characters (codes 0-255) are the bytes."""
+        if value is None or isinstance(value, bytes):
+            return value
+        try:
+            return str(value).encode("latin-1")
+        except UnicodeEncodeError:
+            self.store_error = FakeSQLError(-400, "<ILLEGAL VALUE> a character above 255 in a VARBINARY value")
+            raise
+
     def _end(self, how: str) -> None:
         with self.lock:
             if self.in_txn:
@@ -643,6 +655,8 @@ def _static_type(expr: str) -> Optional[str]:
         return "INTEGER"
     if re.match(r"_iris_timestamp\s*\(", e):
         return "TIMESTAMP"
+    if re.match(r"_iris_varbinary\s*\(", e):
+        return "VARBINARY"
     m = re.match(r"CAST\s*\(.*\bAS\s+([\w%.]+(?:\s*\([\d,\s]*\))?)\s*\)$", e, re.I | re.S)
     if m:
         return m.group(1)

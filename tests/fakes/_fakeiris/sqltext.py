@@ -138,13 +138,14 @@ def _cast_literals(sql: str) -> str:
 
 
 _CAST_OPEN = re.compile(r"\bCAST\s*\(", re.I)
-_AS_TIMESTAMP = re.compile(r"\s+AS\s+TIMESTAMP\s*$", re.I)
+# Casts sqlite's own CAST gets wrong, and the engine's functions that do them (typed by
+# its describe): TIMESTAMP keeps ISO text (sqlite would keep the leading number, 2000),
+# VARBINARY makes a string's characters (codes 0-255) its bytes.
+_CAST_FUNCTIONS = re.compile(r"\s+AS\s+(TIMESTAMP|VARBINARY(?:\s*\(\s*\d+\s*\))?)\s*$", re.I)
 
 
-def _cast_timestamps(sql: str) -> str:
-    """CAST(x AS TIMESTAMP) gives IRIS's timestamp text (its logical value); sqlite's
-    CAST would keep only the leading number (2000 for '2000-01-01 00:00:00'). The
-    function is typed TIMESTAMP by the engine's describe."""
+def _cast_functions(sql: str) -> str:
+    """CAST(x AS TIMESTAMP) -> _iris_timestamp(x), CAST(x AS VARBINARY(n)) -> _iris_varbinary(x)."""
     for start in reversed([m.start() for m in _CAST_OPEN.finditer(blank_literals(sql))]):
         # Inner casts first; an outer one's extent is found again after each edit.
         blank = blank_literals(sql)
@@ -158,9 +159,10 @@ def _cast_timestamps(sql: str) -> str:
                 break
         if close is None:
             continue
-        a = _AS_TIMESTAMP.search(blank, m.end(), close)
+        a = _CAST_FUNCTIONS.search(blank, m.end(), close)
         if a and a.end() == close:
-            sql = sql[:m.start()] + "_iris_timestamp(" + sql[m.end():a.start()] + ")" + sql[close + 1:]
+            fn = "_iris_timestamp(" if a.group(1).upper() == "TIMESTAMP" else "_iris_varbinary("
+            sql = sql[:m.start()] + fn + sql[m.end():a.start()] + ")" + sql[close + 1:]
     return sql
 
 
@@ -170,7 +172,7 @@ def to_sqlite(sql: str) -> str:
     Literal text is preserved: rewrites are applied to the literal-blanked copy
     to find positions, then spliced into the original.
     """
-    sql = _cast_timestamps(_cast_literals(sql))
+    sql = _cast_functions(_cast_literals(sql))
     sql = information_schema.rewrite(sql, blank_literals(sql))
     for pattern, repl in _SIMPLE:
         sql = _sub_outside_literals(pattern, repl, sql)
