@@ -185,13 +185,20 @@ def lock_timeout() -> float:
 _DIVISOR = re.compile(r"/\s*(?:(\?)|([-+]?[\d.]+)(?![\w.]))")
 
 
-def _check_divisors(sqlite_sql: str, bound: Sequence[Any]) -> None:
-    """IRIS evaluates `x / 0` as an ObjectScript <DIVIDE> error, SQLCODE -400 (verify);
-    sqlite gives NULL. Modelled for a literal or parameter divisor, not a column's value."""
+def _divisors(sqlite_sql: str) -> List[Tuple[Optional[int], Optional[str]]]:
+    """The literal and parameter divisors of a statement: (parameter index, None) or
+    (None, literal text), found once when it is prepared."""
     blank = sqltext.blank_literals(sqlite_sql)
     markers = sqltext.marker_positions(blank)
-    for m in _DIVISOR.finditer(blank):
-        value = bound[markers.index(m.start(1))] if m.group(1) and m.start(1) in markers else m.group(2)
+    return [(markers.index(m.start(1)), None) if m.group(1) else (None, m.group(2))
+            for m in _DIVISOR.finditer(blank) if not m.group(1) or m.start(1) in markers]
+
+
+def _check_divisors(divisors: List[Tuple[Optional[int], Optional[str]]], bound: Sequence[Any]) -> None:
+    """IRIS evaluates `x / 0` as an ObjectScript <DIVIDE> error, SQLCODE -400 (verify);
+    sqlite gives NULL. Modelled for a literal or parameter divisor, not a column's value."""
+    for param, literal in divisors:
+        value = bound[param] if param is not None else literal
         try:
             zero = value is not None and float(value) == 0
         except (TypeError, ValueError):
@@ -221,6 +228,7 @@ class Prepared:
     columns: Optional[List[ColumnInfo]]
     params: List[ParamInfo]
     txn: Optional[Tuple[str, Optional[str], Optional[str]]] = None
+    divisors: List[Tuple[Optional[int], Optional[str]]] = field(default_factory=list)
 
 
 class Job:
@@ -308,7 +316,7 @@ class Job:
             except sqlite3.Error as exc:
                 raise from_sqlite(exc, writing=False, location="Prepare") from None
             params = self._param_types(sqlite_sql)
-        return Prepared(sql, sqlite_sql, columns, params)
+        return Prepared(sql, sqlite_sql, columns, params, divisors=_divisors(sqlite_sql))
 
     def _columns(self, sql: str, sqlite_sql: str) -> List[ColumnInfo]:
         view = f"_fakeiris_describe_{self.pid}"
@@ -422,7 +430,7 @@ class Job:
                 # yet, so restarting it loses nothing.
                 self._raw("COMMIT")
                 self._raw("BEGIN")
-            _check_divisors(prepared.sqlite_sql, bound)
+            _check_divisors(prepared.divisors, bound)
             target = self._dirty_source() if not writing else None
             self.store_error = None
             try:
@@ -623,7 +631,7 @@ def _select_items(sql: str) -> Optional[List[str]]:
         rest = blank[end + 4:].lstrip()
         start = len(blank) - len(rest)
         if rest.startswith("("):
-            close = _matching(blank, start)
+            close = sqltext.matching(blank, start)
             return _select_items(sql[start + 1:close]) if close else None
         return None
     spans, last, depth = [], m.end(), 0
@@ -636,16 +644,6 @@ def _select_items(sql: str) -> Optional[List[str]]:
             last = i + 1
     spans.append(sql[last:end])
     return [x.strip() for x in spans]
-
-
-def _matching(text: str, open_at: int) -> Optional[int]:
-    depth = 0
-    for i in range(open_at, len(text)):
-        depth += text[i] == "("
-        depth -= text[i] == ")"
-        if depth == 0:
-            return i
-    return None
 
 
 def _static_type(expr: str) -> Optional[str]:

@@ -52,6 +52,17 @@ def blank_literals(sql: str) -> str:
     return "".join(out)
 
 
+def matching(text: str, open_at: int) -> Optional[int]:
+    """Index of the ")" that closes the "(" at ``open_at``, on literal-blanked text."""
+    depth = 0
+    for i in range(open_at, len(text)):
+        depth += text[i] == "("
+        depth -= text[i] == ")"
+        if depth == 0:
+            return i
+    return None
+
+
 def marker_positions(blank: str) -> List[int]:
     return [i for i, c in enumerate(blank) if c == "?"]
 
@@ -150,13 +161,7 @@ def _cast_functions(sql: str) -> str:
         # Inner casts first; an outer one's extent is found again after each edit.
         blank = blank_literals(sql)
         m = _CAST_OPEN.match(blank, start)
-        depth, close = 0, None
-        for i in range(m.end() - 1, len(blank)):
-            depth += blank[i] == "("
-            depth -= blank[i] == ")"
-            if depth == 0:
-                close = i
-                break
+        close = matching(blank, m.end() - 1)
         if close is None:
             continue
         a = _CAST_FUNCTIONS.search(blank, m.end(), close)
