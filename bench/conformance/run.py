@@ -26,8 +26,8 @@ from targets import ROOT, TARGETS, started  # noqa: E402
 
 SUITES = ("psycopg", "pg8000", "node-postgres")
 SCOPES = {
-    "psycopg": "All of tests/ but the `timing` and `flakey` markers (they flap on a busy "
-               "machine); pool tests skip (psycopg_pool not installed).",
+    "psycopg": "tests/ without the *_async.py twins of the sync tests (same statements), "
+               "pool/ (needs psycopg_pool) and the suite's `slow`, `timing` and `flakey` markers.",
     "pg8000": "All of test/ but the three test_benchmarks.py files (timings; they need "
               "pytest-benchmark).",
     "node-postgres": "test/integration, one test per *-tests.js file (the suite's runner stops a "

@@ -103,7 +103,8 @@ class PytestSuite:
     def args(self, server: Server | None) -> list[str]:
         raise NotImplementedError
 
-    def env(self, server: Server | None) -> dict[str, str]:
+    def env(self, server: Server | None) -> dict[str, str | None]:
+        """Variables to set (None: to remove) for a run against `server`."""
         return {}
 
     def run(self, server: Server | None, out: Path) -> Outcomes:
@@ -112,8 +113,9 @@ class PytestSuite:
         argv = [str(self.python), "-m", "pytest", "-v", "-rfE", "--tb=line", "-p", "no:randomly",
                 f"--timeout={self.per_test_timeout}", "-o", f"cache_dir={out / ('cache-' + self.name + '-' + label)}",
                 *self.args(server)]
+        # COLUMNS: pytest cuts the summary's failure messages to the terminal's width.
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "1000", **self.env(server)}
-        for var in ("PYTHONPATH", "VIRTUAL_ENV"):
+        for var in ("PYTHONPATH", "VIRTUAL_ENV", *(k for k, v in env.items() if v is None)):
             env.pop(var, None)
         text, rc = run_logged(argv, env, work, out / f"{self.name}-{label}.log", self.limit)
         results = parse_pytest(text)
@@ -125,14 +127,18 @@ class PytestSuite:
 class Psycopg(PytestSuite):
     """psycopg 3's tests/ at tag 3.3.4 (the newest tag in the snapshot the copy was taken
     from; the driver itself is 3.3.9), vendored with its LICENSE.txt (LGPL-3.0): PyPI's
-    sdist carries no tests. crdb/ and scripts/ left out (CockroachDB, benchmarks); pool
-    tests skip themselves (psycopg_pool is not installed)."""
+    sdist carries no tests. crdb/ and scripts/ left out (CockroachDB, benchmarks).
+
+    Run: the sync tests. The *_async.py files are generated from their sync twins
+    (psycopg's tools/async_to_sync.py) and send the server the same statements; with
+    them the suite alone takes over an hour per server on a busy 2-core machine. pool/
+    needs psycopg_pool (not installed); the `slow`, `timing` and `flakey` markers are
+    the suite's own for tests that take long or flap on a busy machine."""
 
     name = "psycopg"
     version = "3.3.9 (tests of 3.3.4)"
     origin = "vendored: bench/conformance/suites/psycopg (tag 3.3.4, commit 83f11036)"
-    # Markers the suite defines for tests that flap on a busy machine.
-    deselect = "not timing and not flakey"
+    deselect = "not slow and not timing and not flakey"
 
     def workdir(self) -> Path:
         work = self.cache / "suites" / "psycopg"
@@ -144,10 +150,11 @@ class Psycopg(PytestSuite):
     def args(self, server: Server | None) -> list[str]:
         dsn = [] if server is None else [
             "--test-dsn", f"host={server.host} port={server.port} user={server.user} dbname={server.dbname}"]
-        return ["tests", "-m", self.deselect, *dsn]
+        return ["tests", "-m", self.deselect, "--ignore=tests/pool", "--ignore-glob=*_async.py", *dsn]
 
-    def env(self, server: Server | None) -> dict[str, str]:
-        return {"PSYCOPG_TEST_DSN": ""} if server is None else {}
+    def env(self, server: Server | None) -> dict[str, str | None]:
+        # Offline: no DSN at all, so the tests that need one skip themselves.
+        return {"PSYCOPG_TEST_DSN": None} if server is None else {}
 
 
 class Pg8000(PytestSuite):
