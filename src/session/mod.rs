@@ -432,7 +432,11 @@ impl Session {
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
     async fn simple_query(&mut self, sql: &str) {
         match self.ctx.translator.translate(sql) {
-            Err(e) => self.send_error(&e),
+            Err(e) => {
+                // Unparsable or refused: the transaction fails as with any other error.
+                self.statement_failed().await;
+                self.send_error(&e);
+            }
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {
                 // PostgreSQL runs the statements of one Query message as one transaction.
