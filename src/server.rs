@@ -255,6 +255,10 @@ impl Server {
         if ctx.config.catalog_refresh_secs > 0.0 {
             runtime.spawn(refresh_catalog(ctx.clone()));
         }
+        if ctx.config.iris_notify_interval_secs > 0.0 && ctx.pool.backend().notify_queue() {
+            let every = Duration::from_secs_f64(ctx.config.iris_notify_interval_secs);
+            runtime.spawn(crate::notify_queue::poll(ctx.clone(), every));
+        }
         runtime.spawn(accept_loop(listener, ctx.clone()));
         Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, shutdown_timeout, ctx })
     }
