@@ -250,6 +250,16 @@ impl Connection for PyConnection {
         })
     }
 
+    fn reset(&self) -> PgResult<()> {
+        Python::attach(|py| {
+            let conn = self.conn.bind(py);
+            if conn.hasattr("reset").unwrap_or(false) {
+                conn.call_method0("reset").map_err(|e| py_err_to_pg(py, e))?;
+            }
+            Ok(())
+        })
+    }
+
     fn insert_batch(&self, plan: &InsertPlan, batch: &RowBatch) -> PgResult<u64> {
         Python::attach(|py| copy_io::insert_batch(self.conn.bind(py), plan, batch))
     }

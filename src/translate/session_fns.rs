@@ -20,6 +20,52 @@ pub enum SessionFn {
         value: String,
         local: bool,
     },
+    /// pg_sleep / pg_sleep_for / pg_sleep_until: waits in the gateway (cancellable), void.
+    Sleep(Sleep),
+}
+
+/// A sleep and its argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sleep {
+    pub kind: SleepKind,
+    pub arg: SleepArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SleepKind {
+    /// pg_sleep(float8 seconds)
+    Seconds,
+    /// pg_sleep_for(interval)
+    For,
+    /// pg_sleep_until(timestamptz)
+    Until,
+}
+
+impl SleepKind {
+    /// The type of the function's argument (what a `$n` in its place is).
+    pub fn arg_type(self) -> &'static crate::types::PgType {
+        match self {
+            SleepKind::Seconds => &crate::types::FLOAT8,
+            SleepKind::For => &crate::types::INTERVAL,
+            SleepKind::Until => &crate::types::TIMESTAMPTZ,
+        }
+    }
+}
+
+/// A constant in the text form of the argument's type, NULL, or the parameter `$n` (0-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SleepArg {
+    Text(String),
+    Null,
+    Param(usize),
+}
+
+/// The `$n` parameters of a local select whose types the functions fix.
+pub fn param_types(items: &[(String, SessionFn)]) -> impl Iterator<Item = (usize, &'static crate::types::PgType)> + '_ {
+    items.iter().filter_map(|(_, f)| match f {
+        SessionFn::Sleep(Sleep { kind, arg: SleepArg::Param(n) }) => Some((*n, kind.arg_type())),
+        _ => None,
+    })
 }
 
 /// The select list, if every item is a session function and there is no FROM.
@@ -54,6 +100,38 @@ fn string_arg(e: &Expr) -> Option<String> {
             _ => None,
         },
         Expr::Cast { expr, .. } => string_arg(expr),
+        _ => None,
+    }
+}
+
+/// The argument of a sleep function: a literal (number, string, NULL, optionally cast
+/// or negated) or a parameter.
+fn sleep_arg(e: &Expr) -> Option<SleepArg> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Some(SleepArg::Text(n.to_string())),
+            ast::Value::SingleQuotedString(s) => Some(SleepArg::Text(s.clone())),
+            ast::Value::Null => Some(SleepArg::Null),
+            ast::Value::Placeholder(p) => {
+                p.strip_prefix('$')?.parse::<usize>().ok()?.checked_sub(1).map(SleepArg::Param)
+            }
+            _ => None,
+        },
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match sleep_arg(expr)? {
+            SleepArg::Text(t) => Some(SleepArg::Text(format!("-{t}"))),
+            _ => None,
+        },
+        Expr::Nested(e) => sleep_arg(e),
+        Expr::Cast { expr, .. } => sleep_arg(expr),
+        // interval '1 second', timestamptz '2030-01-01'
+        Expr::TypedString(ts) => match &ts.value.value {
+            ast::Value::SingleQuotedString(s) => Some(SleepArg::Text(s.clone())),
+            _ => None,
+        },
+        Expr::Interval(i) if i.leading_field.is_none() && i.last_field.is_none() => match sleep_arg(&i.value)? {
+            SleepArg::Text(t) => Some(SleepArg::Text(t)),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -97,6 +175,9 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
             value: string_arg(v)?,
             local: string_arg(l)?.eq_ignore_ascii_case("true"),
         },
+        ("pg_sleep", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Seconds, arg: sleep_arg(a)? }),
+        ("pg_sleep_for", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::For, arg: sleep_arg(a)? }),
+        ("pg_sleep_until", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Until, arg: sleep_arg(a)? }),
         _ => return None,
     };
     Some((name, f))
@@ -124,5 +205,16 @@ mod tests {
         );
         assert_eq!(local("select version() from t"), None);
         assert_eq!(local("select 1, version()"), None);
+        let sleep = |kind, arg| SessionFn::Sleep(Sleep { kind, arg });
+        assert_eq!(
+            local("select pg_sleep(0.1), pg_sleep_for('1 second'::interval) as f, pg_sleep_until($2)"),
+            Some(vec![
+                ("pg_sleep".into(), sleep(SleepKind::Seconds, SleepArg::Text("0.1".into()))),
+                ("f".into(), sleep(SleepKind::For, SleepArg::Text("1 second".into()))),
+                ("pg_sleep_until".into(), sleep(SleepKind::Until, SleepArg::Param(1))),
+            ])
+        );
+        assert_eq!(local("select pg_sleep(x) from t"), None);
+        assert_eq!(local("select pg_sleep(1 + 1)"), None);
     }
 }

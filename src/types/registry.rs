@@ -158,6 +158,8 @@ registry! {
     ACLITEM_ARRAY = (1034, "_aclitem", -1, 0, 1033, Array);
     REGNAMESPACE_ARRAY = (4090, "_regnamespace", -1, 0, 4089, Array);
     REGROLE_ARRAY = (4097, "_regrole", -1, 0, 4096, Array);
+    // The pseudo-type of functions that return nothing (pg_sleep): an empty value.
+    VOID = (2278, "void", 4, 0, 0, Unknown);
 }
 
 /// Default OIDs of pgvector's `vector` and `_vector`. Real pgvector gets OIDs at
