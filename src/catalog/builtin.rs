@@ -7,6 +7,9 @@ use super::snapshot::{insert, BOOTSTRAP_USER, DATABASE_OID, INFORMATION_SCHEMA_N
 use crate::types::{self, Kind, PgType};
 
 fn category(t: &PgType) -> &'static str {
+    if t.oid == types::VOID.oid {
+        return "P";
+    }
     match t.kind {
         Kind::Array => "A",
         Kind::Bool => "B",

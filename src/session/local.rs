@@ -1,12 +1,13 @@
 //! Statements the gateway answers itself, for every backend: SHOW and SELECTs of
-//! session functions (catalog queries run on the catalog engine: session/catalog.rs).
+//! session functions, pg_notify() and pg_listening_channels() among them (catalog queries
+//! run on the catalog engine: session/catalog.rs).
 
 use super::columns::{field, resolve_formats};
 use super::{Done, Session};
 use crate::backend::Column;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
-use crate::translate::{Action, SessionFn, Sleep, SleepArg, SleepKind};
+use crate::translate::{Action, FnArg, SessionFn, Sleep, SleepKind};
 use crate::types::{self, Param, PgType};
 
 /// Rows computed by the gateway: each value in text form, None for NULL.
@@ -38,8 +39,10 @@ fn session_fn_type(f: &SessionFn) -> &'static PgType {
     match f {
         SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
         SessionFn::BackendPid => &types::INT4,
-        SessionFn::Version | SessionFn::Setting(_) | SessionFn::SetConfig { .. } => &types::TEXT,
-        SessionFn::Sleep(_) => &types::VOID,
+        SessionFn::Notify { .. } | SessionFn::AdvisoryUnlockAll | SessionFn::Sleep(_) => &types::VOID,
+        SessionFn::Version | SessionFn::Setting(_) | SessionFn::SetConfig { .. } | SessionFn::ListeningChannels => {
+            &types::TEXT
+        }
     }
 }
 
@@ -54,7 +57,11 @@ impl Session {
     ) -> PgResult<Done> {
         let (rows, tag) = match action {
             Action::Show { name } => (self.show(name)?, "SHOW".to_string()),
-            Action::Local(items) => (vec![self.local_select(items, params).await?], "SELECT 1".to_string()),
+            Action::Local(items) => {
+                let rows = self.local_select(items, params).await?;
+                let tag = format!("SELECT {}", rows.len());
+                (rows, tag)
+            }
             _ => return Err(PgError::internal("not a statement the gateway answers")),
         };
         let columns = text_columns(action).expect("answered locally");
@@ -72,10 +79,12 @@ impl Session {
         })
     }
 
-    /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...).
-    async fn local_select(&mut self, items: &[(String, SessionFn)], params: &[Param]) -> PgResult<Vec<Option<String>>> {
+    /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...): one
+    /// row, or one per channel with `pg_listening_channels()` (a set-returning function).
+    async fn local_select(&mut self, items: &[(String, SessionFn)], params: &[Param]) -> PgResult<TextRows> {
         let mut row = Vec::with_capacity(items.len());
-        for (_, f) in items {
+        let mut srf = None;
+        for (i, (_, f)) in items.iter().enumerate() {
             let value = match f {
                 SessionFn::Sleep(sleep) => {
                     row.push(self.sleep(sleep, params).await?);
@@ -97,10 +106,29 @@ impl Session {
                     }
                     self.settings.show(name)?
                 }
+                SessionFn::Notify { channel, payload } => {
+                    self.pg_notify(channel, payload, params)?;
+                    String::new()
+                }
+                SessionFn::AdvisoryUnlockAll => String::new(),
+                SessionFn::ListeningChannels => {
+                    srf = Some(i);
+                    String::new()
+                }
             };
             row.push(Some(value));
         }
-        Ok(row)
+        let Some(i) = srf else { return Ok(vec![row]) };
+        Ok(self
+            .notify
+            .channels()
+            .iter()
+            .map(|c| {
+                let mut r = row.clone();
+                r[i] = Some(c.clone());
+                r
+            })
+            .collect())
     }
 
     /// pg_sleep, pg_sleep_for, pg_sleep_until: wait here, interruptible by CancelRequest,
@@ -108,11 +136,11 @@ impl Session {
     async fn sleep(&mut self, sleep: &Sleep, params: &[Param]) -> PgResult<Option<String>> {
         let ctx = self.settings.type_ctx();
         let arg = match &sleep.arg {
-            SleepArg::Null => Param::Null,
-            SleepArg::Text(t) => {
+            FnArg::Text(None) => Param::Null,
+            FnArg::Text(Some(t)) => {
                 types::decode_param(Some(t.as_bytes()), sleep.kind.arg_type().oid, types::Format::Text, ctx)?
             }
-            SleepArg::Param(n) => params.get(*n).cloned().unwrap_or(Param::Null),
+            FnArg::Param(n) => params.get(*n).cloned().unwrap_or(Param::Null),
         };
         let seconds = match (sleep.kind, &arg) {
             (_, Param::Null) => return Ok(None),

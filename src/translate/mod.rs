@@ -49,7 +49,7 @@ pub use projection::{projection_in, Env, InferredColumn, Typmod};
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {
     projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
-pub use session_fns::{SessionFn, Sleep, SleepArg, SleepKind};
+pub use session_fns::{FnArg, SessionFn, Sleep, SleepKind};
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -233,6 +233,12 @@ pub enum Action {
     Prepare(Box<PrepareStatement>),
     /// `EXECUTE name [(args)]`: the arguments in text form (None: NULL).
     ExecutePrepared { name: String, args: Vec<Option<String>> },
+    /// `LISTEN channel` (the name folded as an identifier): session state (src/notify.rs).
+    Listen(String),
+    /// `UNLISTEN channel` (None: `UNLISTEN *`).
+    Unlisten(Option<String>),
+    /// `NOTIFY channel [, 'payload']`.
+    Notify { channel: String, payload: String },
 }
 
 /// One client statement, classified and translated.

@@ -1,8 +1,19 @@
 //! `SELECT version()`, `SELECT current_schema()`, `SELECT current_setting('x')`...:
 //! queries over session functions only, answered by the gateway for every
-//! backend (drivers and ORMs send them on connect, before any real query).
+//! backend (drivers and ORMs send them on connect, before any real query), and the
+//! notification functions (`pg_notify`, `pg_listening_channels`), which are session state.
 
-use sqlparser::ast::{self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{
+    self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement, TableFactor,
+};
+
+/// An argument the gateway evaluates: a literal (None for NULL) or a client parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FnArg {
+    Text(Option<String>),
+    /// 0-based index of `$n`.
+    Param(usize),
+}
 
 /// A session function the gateway evaluates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +31,16 @@ pub enum SessionFn {
         value: String,
         local: bool,
     },
+    /// pg_notify(channel, payload): void.
+    Notify {
+        channel: FnArg,
+        payload: FnArg,
+    },
+    /// pg_listening_channels(): one row per channel.
+    ListeningChannels,
+    /// pg_advisory_unlock_all(): void. The gateway takes no advisory locks (pg_advisory_lock
+    /// is not offered), so there are none to release; poolers (asyncpg) send it on release.
+    AdvisoryUnlockAll,
     /// pg_sleep / pg_sleep_for / pg_sleep_until: waits in the gateway (cancellable), void.
     Sleep(Sleep),
 }
@@ -28,7 +49,7 @@ pub enum SessionFn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sleep {
     pub kind: SleepKind,
-    pub arg: SleepArg,
+    pub arg: FnArg,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,18 +73,10 @@ impl SleepKind {
     }
 }
 
-/// A constant in the text form of the argument's type, NULL, or the parameter `$n` (0-based).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SleepArg {
-    Text(String),
-    Null,
-    Param(usize),
-}
-
 /// The `$n` parameters of a local select whose types the functions fix.
 pub fn param_types(items: &[(String, SessionFn)]) -> impl Iterator<Item = (usize, &'static crate::types::PgType)> + '_ {
     items.iter().filter_map(|(_, f)| match f {
-        SessionFn::Sleep(Sleep { kind, arg: SleepArg::Param(n) }) => Some((*n, kind.arg_type())),
+        SessionFn::Sleep(Sleep { kind, arg: FnArg::Param(n) }) => Some((*n, kind.arg_type())),
         _ => None,
     })
 }
@@ -79,8 +92,11 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
     let SetExpr::Select(s) = q.body.as_ref() else {
         return None;
     };
-    if !s.from.is_empty() || s.selection.is_some() || s.projection.is_empty() {
+    if s.selection.is_some() || s.projection.is_empty() {
         return None;
+    }
+    if !s.from.is_empty() {
+        return listening_channels_from(s);
     }
     s.projection
         .iter()
@@ -90,6 +106,43 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
             _ => None,
         })
         .collect()
+}
+
+/// `SELECT * FROM pg_listening_channels() [AS a]`: the column takes the alias's name.
+fn listening_channels_from(s: &ast::Select) -> Option<Vec<(String, SessionFn)>> {
+    let [from] = s.from.as_slice() else { return None };
+    let TableFactor::Table { name, alias, args: Some(args), .. } = &from.relation else { return None };
+    if !from.joins.is_empty() || !args.args.is_empty() || !matches!(s.projection.as_slice(), [SelectItem::Wildcard(_)])
+    {
+        return None;
+    }
+    let parts: Vec<String> = name.0.iter().map(|p| p.to_string().to_ascii_lowercase()).collect();
+    if !matches!(
+        parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["pg_listening_channels"] | ["pg_catalog", "pg_listening_channels"]
+    ) {
+        return None;
+    }
+    let column = alias.as_ref().map_or("pg_listening_channels".to_string(), |a| {
+        a.columns.first().map_or(a.name.value.clone(), |c| c.name.value.clone())
+    });
+    Some(vec![(column, SessionFn::ListeningChannels)])
+}
+
+/// A text argument of pg_notify: a string literal, NULL, or `$n` (casts looked through).
+fn text_arg(e: &Expr) -> Option<FnArg> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => Some(FnArg::Text(Some(s.clone()))),
+            ast::Value::Null => Some(FnArg::Text(None)),
+            ast::Value::Placeholder(p) => {
+                Some(FnArg::Param(p.strip_prefix('$')?.parse::<usize>().ok()?.checked_sub(1)?))
+            }
+            _ => None,
+        },
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => text_arg(expr),
+        _ => None,
+    }
 }
 
 fn string_arg(e: &Expr) -> Option<String> {
@@ -104,35 +157,28 @@ fn string_arg(e: &Expr) -> Option<String> {
     }
 }
 
-/// The argument of a sleep function: a literal (number, string, NULL, optionally cast
-/// or negated) or a parameter.
-fn sleep_arg(e: &Expr) -> Option<SleepArg> {
+/// The argument of a sleep function: what `text_arg` takes, and numbers (negated too),
+/// `interval '..'` and typed strings (`timestamptz '..'`).
+fn sleep_arg(e: &Expr) -> Option<FnArg> {
     match e {
         Expr::Value(v) => match &v.value {
-            ast::Value::Number(n, _) => Some(SleepArg::Text(n.to_string())),
-            ast::Value::SingleQuotedString(s) => Some(SleepArg::Text(s.clone())),
-            ast::Value::Null => Some(SleepArg::Null),
-            ast::Value::Placeholder(p) => {
-                p.strip_prefix('$')?.parse::<usize>().ok()?.checked_sub(1).map(SleepArg::Param)
-            }
-            _ => None,
+            ast::Value::Number(n, _) => Some(FnArg::Text(Some(n.to_string()))),
+            _ => text_arg(e),
         },
         Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match sleep_arg(expr)? {
-            SleepArg::Text(t) => Some(SleepArg::Text(format!("-{t}"))),
+            FnArg::Text(Some(t)) => Some(FnArg::Text(Some(format!("-{t}")))),
             _ => None,
         },
-        Expr::Nested(e) => sleep_arg(e),
-        Expr::Cast { expr, .. } => sleep_arg(expr),
-        // interval '1 second', timestamptz '2030-01-01'
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => sleep_arg(e),
         Expr::TypedString(ts) => match &ts.value.value {
-            ast::Value::SingleQuotedString(s) => Some(SleepArg::Text(s.clone())),
+            ast::Value::SingleQuotedString(s) => Some(FnArg::Text(Some(s.clone()))),
             _ => None,
         },
         Expr::Interval(i) if i.leading_field.is_none() && i.last_field.is_none() => match sleep_arg(&i.value)? {
-            SleepArg::Text(t) => Some(SleepArg::Text(t)),
+            FnArg::Text(Some(t)) => Some(FnArg::Text(Some(t))),
             _ => None,
         },
-        _ => None,
+        _ => text_arg(e),
     }
 }
 
@@ -169,6 +215,9 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
         ("current_database" | "current_catalog", []) => SessionFn::CurrentDatabase,
         ("current_user" | "session_user" | "user" | "current_role", []) => SessionFn::CurrentUser,
         ("pg_backend_pid", []) => SessionFn::BackendPid,
+        ("pg_notify", [c, p]) => SessionFn::Notify { channel: text_arg(c)?, payload: text_arg(p)? },
+        ("pg_listening_channels", []) => SessionFn::ListeningChannels,
+        ("pg_advisory_unlock_all", []) => SessionFn::AdvisoryUnlockAll,
         ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(string_arg(n)?),
         ("set_config", [n, v, l]) => SessionFn::SetConfig {
             name: string_arg(n)?,
@@ -204,14 +253,26 @@ mod tests {
             ])
         );
         assert_eq!(local("select version() from t"), None);
+        assert_eq!(
+            local("select pg_notify($1, 'x')"),
+            Some(vec![(
+                "pg_notify".into(),
+                SessionFn::Notify { channel: FnArg::Param(0), payload: FnArg::Text(Some("x".into())) }
+            )])
+        );
+        assert_eq!(
+            local("select * from pg_listening_channels() as ch"),
+            Some(vec![("ch".into(), SessionFn::ListeningChannels)])
+        );
+        assert_eq!(local("select * from pg_listening_channels() join t on true"), None);
         assert_eq!(local("select 1, version()"), None);
         let sleep = |kind, arg| SessionFn::Sleep(Sleep { kind, arg });
         assert_eq!(
             local("select pg_sleep(0.1), pg_sleep_for('1 second'::interval) as f, pg_sleep_until($2)"),
             Some(vec![
-                ("pg_sleep".into(), sleep(SleepKind::Seconds, SleepArg::Text("0.1".into()))),
-                ("f".into(), sleep(SleepKind::For, SleepArg::Text("1 second".into()))),
-                ("pg_sleep_until".into(), sleep(SleepKind::Until, SleepArg::Param(1))),
+                ("pg_sleep".into(), sleep(SleepKind::Seconds, FnArg::Text(Some("0.1".into())))),
+                ("f".into(), sleep(SleepKind::For, FnArg::Text(Some("1 second".into())))),
+                ("pg_sleep_until".into(), sleep(SleepKind::Until, FnArg::Param(1))),
             ])
         );
         assert_eq!(local("select pg_sleep(x) from t"), None);
