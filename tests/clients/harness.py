@@ -150,3 +150,34 @@ def xfail_on_gateway(request: pytest.FixtureRequest, target, reason: str) -> Non
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
 
 
+
+
+def xfail_on_iris(request: pytest.FixtureRequest, target, reason: str) -> None:
+    """A step IRIS itself cannot do (reason: the IRIS limit and what the user writes
+    instead), on the IRIS doubles' targets; strict, like xfail_on_gateway."""
+    if target.is_iris:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+def assert_same(got, want) -> None:
+    """Equal as JSON text: in Python 1 == True, and a bool must not pass as an int."""
+    assert json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)
+
+
+def tool_python(venv: str) -> str:
+    """The interpreter of a tool's own venv (tests/clients/venvs/<venv>.txt, installed by
+    scripts/install-deps.sh into the client cache)."""
+    python = CACHE / f"venv-{venv}" / "bin" / "python"
+    if not python.exists():
+        pytest.fail(f"{python} missing: scripts/install-deps.sh installs tests/clients/venvs/{venv}.txt")
+    return str(python)
+
+
+def tool_package_version(venv: str, package: str) -> str:
+    """A package's version in a tool's venv, from its installed metadata."""
+    site = CACHE / f"venv-{venv}" / "lib"
+    name = package.replace("-", "_").lower()
+    for dist in site.glob(f"python3*/site-packages/*.dist-info"):
+        if dist.name.lower().startswith(name + "-"):
+            return dist.name[len(name) + 1:].removesuffix(".dist-info")
+    return "not installed"
