@@ -154,8 +154,10 @@ def short_reason(reason: str) -> str:
     m = re.match(r"needs ([^:]+): issue (\d+)", reason)
     if m:
         return f"{m.group(1)} (issue {m.group(2)})"
+    if reason.startswith("pending emulation"):
+        return reason.split(",")[0]
     if reason.startswith("gateway gap"):
-        return reason.split(":", 1)[1].split(";")[0].strip()
+        return reason.split(":", 1)[1].split(";")[0].split(",")[0].strip()
     return reason
 
 

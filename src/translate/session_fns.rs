@@ -33,8 +33,11 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
     let SetExpr::Select(s) = q.body.as_ref() else {
         return None;
     };
-    if !s.from.is_empty() || s.selection.is_some() || s.projection.is_empty() {
+    if s.selection.is_some() || s.projection.is_empty() {
         return None;
+    }
+    if !s.from.is_empty() {
+        return function_in_from(s);
     }
     s.projection
         .iter()
@@ -44,6 +47,36 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
             _ => None,
         })
         .collect()
+}
+
+/// `SELECT * FROM current_schema()` (TypeORM on connect): a scalar function in FROM is a
+/// one-row table whose column is named after the function, or after the alias.
+fn function_in_from(s: &ast::Select) -> Option<Vec<(String, SessionFn)>> {
+    let [twj] = s.from.as_slice() else { return None };
+    let ast::TableFactor::Table { name, args: Some(args), alias, .. } = &twj.relation else {
+        return None;
+    };
+    if !twj.joins.is_empty() || !args.args.is_empty() || !matches!(s.projection.as_slice(), [SelectItem::Wildcard(_)]) {
+        return None;
+    }
+    let call = Expr::Function(ast::Function {
+        name: name.clone(),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![],
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    });
+    let (fname, f) = session_fn(&call)?;
+    let column =
+        alias.as_ref().map_or(fname, |a| a.columns.first().map_or(a.name.value.clone(), |c| c.name.value.clone()));
+    Some(vec![(column, f)])
 }
 
 fn string_arg(e: &Expr) -> Option<String> {
@@ -123,6 +156,16 @@ mod tests {
             ])
         );
         assert_eq!(local("select version() from t"), None);
+        assert_eq!(
+            local("SELECT * FROM current_schema()"),
+            Some(vec![("current_schema".into(), SessionFn::CurrentSchema)])
+        );
+        assert_eq!(
+            local("select * from current_database() as d"),
+            Some(vec![("d".into(), SessionFn::CurrentDatabase)])
+        );
+        assert_eq!(local("select * from current_schema() where true"), None);
+        assert_eq!(local("select * from generate_series(1, 2)"), None);
         assert_eq!(local("select 1, version()"), None);
     }
 }

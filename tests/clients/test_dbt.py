@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import assert_same, tool_package_version
+from harness import ALL_GATEWAYS, assert_same, mark_gaps, tool_package_version
 
 CLIENT = "dbt-postgres"
 IRIS_DOUBLES = True
@@ -37,6 +37,13 @@ EXPECTED = {
 }
 
 
+THREE_PART_NAMES = ("gateway gap (issue 24): database-qualified names (\"d\".\"schema\".\"table\"), which "
+                    "dbt writes for every relation, reach the backend as they are (42601)")
+# Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
+GAPS = {step: [(ALL_GATEWAYS, THREE_PART_NAMES)] for step in ("seed", "run", "test", "show", "rerun", "docs_generate")}
+
+
 @pytest.mark.parametrize("step", list(EXPECTED))
-def test_step(client_steps, target, step):
+def test_step(request, client_steps, target, step):
+    mark_gaps(request, target, GAPS.get(step, []))
     assert_same(client_steps("dbt", target).ok(step), EXPECTED[step])

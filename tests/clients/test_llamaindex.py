@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import assert_same, tool_package_version
+from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps, tool_package_version
 
 CLIENT = "LlamaIndex PGVectorStore"
 IRIS_DOUBLES = True
@@ -32,6 +32,23 @@ EXPECTED = {'create_store': True,
             'clear': []}
 
 
+VECTOR_OPS = PENDING + "pgvector distance operators (<=>) on the sqlite backend"
+INSERT_MANY = PENDING + ("the add's INSERT of several rows with RETURNING, in SQLAlchemy's insertmanyvalues "
+                         "form (INSERT .. SELECT .. FROM (VALUES ..) ORDER BY sen_counter RETURNING), refused "
+                         "on IRIS (VALUES in FROM); every later step reads what the add wrote")
+NO_RETURNING = ("IRIS: no RETURNING on DELETE (refused with 0A000), which delete(ref_doc_id) sends: "
+                "delete the document's nodes with delete_nodes(node_ids=..) instead")
+# Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
+GAPS = {
+    **{step: [(IRIS_BACKENDS, INSERT_MANY)]
+       for step in ("add_nodes", "similarity_search", "metadata_filter", "async_query", "delete_nodes", "clear")},
+    **{step: [(("gateway",), VECTOR_OPS), (IRIS_BACKENDS, INSERT_MANY)]
+       for step in ("similarity_search", "metadata_filter", "async_query")},
+    "delete_document": [(("gateway",), VECTOR_OPS), (IRIS_BACKENDS, NO_RETURNING)],
+}
+
+
 @pytest.mark.parametrize("step", list(EXPECTED))
-def test_step(client_steps, target, step):
+def test_step(request, client_steps, target, step):
+    mark_gaps(request, target, GAPS.get(step, []))
     assert_same(client_steps("llamaindex", target).ok(step), EXPECTED[step])

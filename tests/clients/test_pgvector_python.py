@@ -22,7 +22,7 @@ from pgvector.psycopg import register_vector
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import orm
 
-from harness import xfail_on_iris
+from harness import ALL_GATEWAYS, PENDING, mark_gaps
 
 CLIENT = "pgvector-python"
 IRIS_DOUBLES = True
@@ -32,6 +32,10 @@ QUERY = [1.0, 0.25, 0.0]
 # Nearest first from QUERY: by Euclidean distance a (0.25), c (0.56), b (1.25), d; by
 # cosine distance a, c, b, d; by inner product (largest first) a (1.0), c (0.625), b, d.
 NEAREST = ["a", "c", "b"]
+
+
+CREATE_EXTENSION = PENDING + "CREATE EXTENSION IF NOT EXISTS vector, each test's first statement"
+GAPS = [(ALL_GATEWAYS, CREATE_EXTENSION)]
 
 
 def client_version() -> str:
@@ -47,7 +51,8 @@ def create(cur, table: str) -> None:
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
-def test_psycopg(target, table_name, binary):
+def test_psycopg(request, target, table_name, binary):
+    mark_gaps(request, target, GAPS)
     with psycopg.connect(target.dsn) as conn:
         create(conn, table_name)
         register_vector(conn)
@@ -76,7 +81,8 @@ def test_psycopg(target, table_name, binary):
     assert [(n, e.to_list()) for n, e in rows] == [(n, e) for n, e in ROWS[:3]]
 
 
-def test_asyncpg(target, table_name):
+def test_asyncpg(request, target, table_name):
+    mark_gaps(request, target, GAPS)
     async def main():
         conn = await asyncpg.connect(target.dsn)
         try:
@@ -103,6 +109,7 @@ def test_asyncpg(target, table_name):
 
 
 def test_sqlalchemy(request, target, table_name):
+    mark_gaps(request, target, GAPS)
     class Base(orm.DeclarativeBase):
         pass
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import assert_same
+from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps
 from node_runner import npm_version
 
 CLIENT = "TypeORM"
@@ -47,6 +47,22 @@ EXPECTED = {'connect': [{'one': 1}],
                               'hasTable': True}}
 
 
+CATALOG = ("gateway gap (issue 24): TypeORM's column query (SELECT columns.*, col_description(..), "
+           "format_type(..) FROM \"information_schema\".\"columns\" LEFT JOIN pg_attribute ..) fails in the "
+           "sqlite catalog emulation (42P01: no such table: columns)")
+DEFAULT_IN_VALUES = PENDING + ("DEFAULT inside VALUES, which TypeORM sends for every unset column; the "
+                               "later steps read the rows those inserts write")
+IRIS_DDL = PENDING + ("TypeORM's CREATE TABLE (SERIAL with a named PRIMARY KEY constraint, DEFAULT now()) "
+                      "on the IRIS double, which IRIS accepts; every later step reads those tables")
+# Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
+GAPS = {
+    **{step: [(("gateway",), DEFAULT_IN_VALUES), (IRIS_BACKENDS, IRIS_DDL)] for step in EXPECTED if step != "connect"},
+    "synchronize": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_DDL)],
+    "introspection": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_DDL)],
+}
+
+
 @pytest.mark.parametrize("step", list(EXPECTED))
-def test_step(client_steps, target, step):
+def test_step(request, client_steps, target, step):
+    mark_gaps(request, target, GAPS.get(step, []))
     assert_same(client_steps("typeorm", target).ok(step), EXPECTED[step])
