@@ -1,8 +1,19 @@
 //! `SELECT version()`, `SELECT current_schema()`, `SELECT current_setting('x')`...:
 //! queries over session functions only, answered by the gateway for every
-//! backend (drivers and ORMs send them on connect, before any real query).
+//! backend (drivers and ORMs send them on connect, before any real query), and the
+//! notification functions (`pg_notify`, `pg_listening_channels`), which are session state.
 
-use sqlparser::ast::{self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{
+    self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr, Statement, TableFactor,
+};
+
+/// An argument the gateway evaluates: a literal (None for NULL) or a client parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FnArg {
+    Text(Option<String>),
+    /// 0-based index of `$n`.
+    Param(usize),
+}
 
 /// A session function the gateway evaluates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +31,16 @@ pub enum SessionFn {
         value: String,
         local: bool,
     },
+    /// pg_notify(channel, payload): void.
+    Notify {
+        channel: FnArg,
+        payload: FnArg,
+    },
+    /// pg_listening_channels(): one row per channel.
+    ListeningChannels,
+    /// pg_advisory_unlock_all(): void. The gateway takes no advisory locks (pg_advisory_lock
+    /// is not offered), so there are none to release; poolers (asyncpg) send it on release.
+    AdvisoryUnlockAll,
 }
 
 /// The select list, if every item is a session function and there is no FROM.
@@ -49,34 +70,57 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
         .collect()
 }
 
-/// `SELECT * FROM current_schema()` (TypeORM on connect): a scalar function in FROM is a
-/// one-row table whose column is named after the function, or after the alias.
+/// `SELECT * FROM pg_listening_channels() [AS a]`, `SELECT * FROM current_schema()` (TypeORM
+/// on connect): a function without arguments in FROM; the column takes the alias's name. A
+/// scalar one is the one-row table PostgreSQL makes of it.
 fn function_in_from(s: &ast::Select) -> Option<Vec<(String, SessionFn)>> {
-    let [twj] = s.from.as_slice() else { return None };
-    let ast::TableFactor::Table { name, args: Some(args), alias, .. } = &twj.relation else {
-        return None;
-    };
-    if !twj.joins.is_empty() || !args.args.is_empty() || !matches!(s.projection.as_slice(), [SelectItem::Wildcard(_)]) {
+    let [from] = s.from.as_slice() else { return None };
+    let TableFactor::Table { name, alias, args: Some(args), .. } = &from.relation else { return None };
+    if !from.joins.is_empty() || !args.args.is_empty() || !matches!(s.projection.as_slice(), [SelectItem::Wildcard(_)])
+    {
         return None;
     }
-    let call = Expr::Function(ast::Function {
-        name: name.clone(),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: vec![],
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    });
-    let (fname, f) = session_fn(&call)?;
+    let parts: Vec<String> = name.0.iter().map(|p| p.to_string().to_ascii_lowercase()).collect();
+    let (fname, f) = if matches!(
+        parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["pg_listening_channels"] | ["pg_catalog", "pg_listening_channels"]
+    ) {
+        ("pg_listening_channels".to_string(), SessionFn::ListeningChannels)
+    } else {
+        session_fn(&Expr::Function(ast::Function {
+            name: name.clone(),
+            uses_odbc_syntax: false,
+            parameters: FunctionArguments::None,
+            args: FunctionArguments::List(ast::FunctionArgumentList {
+                duplicate_treatment: None,
+                args: vec![],
+                clauses: vec![],
+            }),
+            filter: None,
+            null_treatment: None,
+            over: None,
+            within_group: vec![],
+        }))?
+    };
     let column =
         alias.as_ref().map_or(fname, |a| a.columns.first().map_or(a.name.value.clone(), |c| c.name.value.clone()));
     Some(vec![(column, f)])
+}
+
+/// A text argument of pg_notify: a string literal, NULL, or `$n` (casts looked through).
+fn text_arg(e: &Expr) -> Option<FnArg> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            ast::Value::SingleQuotedString(s) => Some(FnArg::Text(Some(s.clone()))),
+            ast::Value::Null => Some(FnArg::Text(None)),
+            ast::Value::Placeholder(p) => {
+                Some(FnArg::Param(p.strip_prefix('$')?.parse::<usize>().ok()?.checked_sub(1)?))
+            }
+            _ => None,
+        },
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => text_arg(expr),
+        _ => None,
+    }
 }
 
 fn string_arg(e: &Expr) -> Option<String> {
@@ -124,6 +168,9 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
         ("current_database" | "current_catalog", []) => SessionFn::CurrentDatabase,
         ("current_user" | "session_user" | "user" | "current_role", []) => SessionFn::CurrentUser,
         ("pg_backend_pid", []) => SessionFn::BackendPid,
+        ("pg_notify", [c, p]) => SessionFn::Notify { channel: text_arg(c)?, payload: text_arg(p)? },
+        ("pg_listening_channels", []) => SessionFn::ListeningChannels,
+        ("pg_advisory_unlock_all", []) => SessionFn::AdvisoryUnlockAll,
         ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(string_arg(n)?),
         ("set_config", [n, v, l]) => SessionFn::SetConfig {
             name: string_arg(n)?,
@@ -166,6 +213,18 @@ mod tests {
         );
         assert_eq!(local("select * from current_schema() where true"), None);
         assert_eq!(local("select * from generate_series(1, 2)"), None);
+        assert_eq!(
+            local("select pg_notify($1, 'x')"),
+            Some(vec![(
+                "pg_notify".into(),
+                SessionFn::Notify { channel: FnArg::Param(0), payload: FnArg::Text(Some("x".into())) }
+            )])
+        );
+        assert_eq!(
+            local("select * from pg_listening_channels() as ch"),
+            Some(vec![("ch".into(), SessionFn::ListeningChannels)])
+        );
+        assert_eq!(local("select * from pg_listening_channels() join t on true"), None);
         assert_eq!(local("select 1, version()"), None);
     }
 }
