@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 
 import asyncpg
 import psycopg
@@ -90,6 +91,13 @@ def transcript(target) -> list:
         out.append(("after commit", [r[0] for r in a.execute("select pg_listening_channels() as c")]))
         b.execute("NOTIFY chan, 'gone'; NOTIFY later, 'here'")
         out.append(("moved", got()))
+        # pg_notify over rows: one NOTIFY per row (folded), one void row each.
+        t = f"t_{uuid.uuid4().hex[:10]}"
+        b.execute(f"create table {t} (id int primary key, name varchar(20))")
+        b.execute(f"insert into {t} (id, name) values (1, 'x'), (2, 'y'), (3, 'x'), (4, 'z')")
+        rows = b.execute(f"select pg_notify('later', name) from {t} where id > %s order by id", (0,)).fetchall()
+        out.append(("pg_notify rows", rows, got()))
+        b.execute(f"drop table {t}")
         # Limits and bad arguments.
         b.execute("select pg_notify('chan', %s)", ("x" * 7999,))
         for sql, args in [

@@ -670,6 +670,9 @@ impl Session {
                 self.answer_locally(&stmt.action, params, result_formats, describe_rows)
             }
             Action::Listen(_) | Action::Unlisten(_) | Action::Notify { .. } => self.notify_statement(&stmt.action),
+            Action::NotifyRows { name, rows } => {
+                self.notify_rows(name, rows, params, result_formats, describe_rows).await
+            }
             Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,
             Action::Deallocate(name) => {
                 match name {
@@ -1037,7 +1040,7 @@ fn shape_key(stmt: &Translated, text: &str, client_types: &[Oid]) -> Option<Shap
 
 /// A target statement's SQL and parameters for this execution (IRIS takes no markers in
 /// TOP/LIMIT: those values are written into the SQL).
-fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Param>)> {
+pub(super) fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Param>)> {
     let bound = target.params.iter().map(|&i| params.get(i).cloned().unwrap_or(Param::Null)).collect();
     let sql = if target.inline.is_empty() {
         target.sql.clone()

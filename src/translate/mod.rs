@@ -237,6 +237,9 @@ pub enum Action {
     Unlisten(Option<String>),
     /// `NOTIFY channel [, 'payload']`.
     Notify { channel: String, payload: String },
+    /// `SELECT pg_notify(a, b) [AS name] FROM ..`: run `rows` (`SELECT a, b FROM ..`) on the
+    /// backend and notify once per row; the result is one void column `name` per row.
+    NotifyRows { name: String, rows: Vec<TargetSql> },
 }
 
 /// One client statement, classified and translated.
@@ -327,6 +330,11 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         return Ok(described(Action::Local(items)));
+    }
+    if let Some((name, rows)) = session_fns::notify_over_rows(&stmt) {
+        if let Action::Execute { statements, .. } = translate_statement(rows, target)?.action {
+            return Ok(described(Action::NotifyRows { name, rows: statements }));
+        }
     }
     if let Some(q) = catalog::catalog_query(&stmt)? {
         let mut t = described(Action::Catalog(q.clone()));
