@@ -246,6 +246,10 @@ pub struct Session {
     cancel: Arc<CancelSlot>,
     /// SQL-level cursors (DECLARE).
     cursors: cursors::Cursors,
+    /// The session made temporary tables on its backend connection: it keeps that
+    /// connection to the end, which closes it instead of pooling it (in PostgreSQL they
+    /// belong to the session; pooled, another session would see them).
+    temporary_objects: bool,
     /// LISTEN state and the NOTIFYs of the open transaction (src/notify.rs).
     notify: crate::notify::Pending,
 }
@@ -297,6 +301,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         skip_until_sync: false,
         executes_since_sync: 0,
         ddl_in_tx: false,
+        temporary_objects: false,
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
@@ -316,7 +321,9 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     session.close_portals().await;
     session.close_all_cursors().await;
     if let Some(mut lease) = session.lease.take() {
-        if session.tx != Tx::Idle {
+        if session.temporary_objects {
+            lease.mark_broken();
+        } else if session.tx != Tx::Idle {
             let conn = lease.conn();
             if blocking(move || conn.rollback()).await.is_err() {
                 lease.mark_broken();
@@ -446,7 +453,11 @@ impl Session {
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
     async fn simple_query(&mut self, sql: &str) {
         match self.ctx.translator.translate(sql) {
-            Err(e) => self.send_error(&e),
+            Err(e) => {
+                // Unparsable or refused: the transaction fails as with any other error.
+                self.statement_failed().await;
+                self.send_error(&e);
+            }
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {
                 // PostgreSQL runs the statements of one Query message as one transaction.
@@ -564,7 +575,7 @@ impl Session {
     async fn release_if_idle(&mut self) {
         if self.tx == Tx::Idle {
             self.close_portals().await;
-            if !self.cursors.hold_backend() {
+            if !self.cursors.hold_backend() && !self.temporary_objects {
                 self.lease = None;
             }
         }
@@ -880,6 +891,7 @@ impl Session {
             // changes once more.
             self.ctx.schema_changed();
             self.ddl_in_tx |= self.tx != Tx::Idle;
+            self.temporary_objects |= stmt.creates_temporary();
         }
         let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;

@@ -273,6 +273,20 @@ impl Translated {
     pub fn changes_schema(&self) -> bool {
         matches!(&self.tag, Tag::Fixed(t) if ["CREATE", "ALTER", "DROP", "COMMENT"].iter().any(|w| t.starts_with(w)))
     }
+
+    /// CREATE TEMPORARY TABLE / VIEW: the object lives on the backend connection it was
+    /// made on (only sqlite has them; IRIS refuses them at translation).
+    pub fn creates_temporary(&self) -> bool {
+        let Action::Execute { statements, .. } = &self.action else { return false };
+        self.changes_schema()
+            && statements.iter().any(|s| {
+                let mut words = s.sql.split_ascii_whitespace();
+                words.next().is_some_and(|w| w.eq_ignore_ascii_case("CREATE"))
+                    && words
+                        .next()
+                        .is_some_and(|w| w.eq_ignore_ascii_case("TEMPORARY") || w.eq_ignore_ascii_case("TEMP"))
+            })
+    }
 }
 
 /// Translate a query string (possibly several `;`-separated statements).
