@@ -150,6 +150,26 @@ def idle_listener_is_woken(server):
         assert time.monotonic() - start < 3
 
 
+def test_a_transactions_notifications_arrive_together(pg15, gateway_on):
+    """An idle listener gets all of a commit's notifications in one read (psycopg's own
+    test_stop_after_batch): the hub hands each session one batch per commit."""
+    for server in (pg15, gateway_on):
+        with connect(server) as a, connect(server) as b:
+            a.execute("LISTEN batch")
+
+            def notifier():
+                time.sleep(0.2)
+                with b.transaction():
+                    b.execute("NOTIFY batch, '1'")
+                    b.execute("NOTIFY batch, '2'")
+
+            t = threading.Thread(target=notifier)
+            t.start()
+            got = [n.payload for n in a.notifies(timeout=5, stop_after=1)]
+            t.join()
+            assert got == ["1", "2"], server.name
+
+
 def test_psycopg_notify_handler(pg15, gateway_on):
     """add_notify_handler: called as notifications arrive with the results of other queries."""
     for server in (pg15, gateway_on):

@@ -155,10 +155,10 @@ impl Conn {
     }
 }
 
-/// The next notification for an idle session; never, for one that does not listen.
-async fn next_notification(inbox: Option<&mut crate::notify::Inbox>) -> Arc<crate::notify::Notification> {
+/// Notifications have arrived for an idle session; never, for one that does not listen.
+async fn notification_ready(inbox: Option<&mut crate::notify::Inbox>) {
     match inbox {
-        Some(inbox) => inbox.recv().await,
+        Some(inbox) => inbox.ready().await,
         None => std::future::pending().await,
     }
 }
@@ -355,8 +355,7 @@ impl Session {
                 }
                 m = self.conn.read_message() => m,
                 // Idle outside a transaction: a notification goes out at once.
-                n = next_notification(if ready && self.tx == Tx::Idle { self.notify.inbox() } else { None }) => {
-                    be::notification_response(&mut self.conn.out, n.pid, &n.channel, &n.payload);
+                _ = notification_ready(if ready && self.tx == Tx::Idle { self.notify.inbox() } else { None }) => {
                     self.send_notifications();
                     if self.conn.flush().await.is_err() {
                         return;
