@@ -74,6 +74,16 @@ def test_gateway_refuses_datestyles_it_does_not_write(gateway, style):
         assert c.execute("select '2000-01-02'::date").fetchone()[0] == dt.date(2000, 1, 2)
 
 
+@pytest.mark.parametrize("reset", ["SET SESSION TIME ZONE DEFAULT", "SET TIME ZONE LOCAL", "SET timezone TO DEFAULT"])
+def test_set_time_zone_default(conn, reset):
+    """pg8000's own test_typeconversion runs `SET SESSION TIME ZONE DEFAULT` (it was 22023)."""
+    default = conn.execute("show timezone").fetchone()[0]
+    conn.execute("set time zone 'Europe/Rome'")
+    conn.execute(reset)
+    assert conn.execute("show timezone").fetchone()[0] == default
+    assert conn.info.parameter_status("TimeZone") == default
+
+
 def test_simple_protocol_select(conn):
     cur = conn.execute("select 1, 'two', null")
     assert cur.fetchall() == [(1, "two", None)]

@@ -145,7 +145,10 @@ fn set_action(set: &ast::Set, target: &Target) -> PgResult<Option<Action>> {
             Action::Set { name, value, local }
         }
         ast::Set::SetTimeZone { local, value } => {
-            Action::Set { name: "timezone".into(), value: Some(render_set_value(value)), local: *local }
+            // SET TIME ZONE DEFAULT / LOCAL: the session's default again, like RESET.
+            let value = Some(render_set_value(value))
+                .filter(|v| !v.eq_ignore_ascii_case("default") && !v.eq_ignore_ascii_case("local"));
+            Action::Set { name: "timezone".into(), value, local: *local }
         }
         ast::Set::SetNames { charset_name, .. } => {
             Action::Set { name: "client_encoding".into(), value: Some(charset_name.value.clone()), local: false }
