@@ -201,6 +201,10 @@ fn settings() {
     assert_eq!(t[1].action, Action::Show { name: "timezone".into() });
     assert_eq!(t[2].action, Action::Reset { name: "all".into() });
     assert_eq!(t[3].action, Action::Set { name: "timezone".into(), value: Some("UTC".into()), local: false });
+    for reset in ["SET SESSION TIME ZONE DEFAULT", "SET TIME ZONE LOCAL"] {
+        let t = translate(reset, &Target::Sqlite).unwrap();
+        assert_eq!(t[0].action, Action::Set { name: "timezone".into(), value: None, local: false }, "{reset}");
+    }
 }
 
 #[test]
