@@ -48,6 +48,11 @@ def classify(entries: list[dict], suite: str, target: str, test: str, message: s
     return None
 
 
+def largest(entries: list[dict], by_entry: dict, target: str, n: int = 10) -> list[tuple[int, dict]]:
+    counts = [(sum(1 for where in by_entry.get(id(e), {}).values() if target in where), e) for e in entries]
+    return sorted([c for c in counts if c[0]], key=lambda c: -c[0])[:n]
+
+
 def passed(run: dict | None) -> set[str]:
     if not run:
         return set()
@@ -113,6 +118,11 @@ def build(results: dict, entries: list[dict]) -> str:
         *(f"| {title} | " + " | ".join(str(per_class.get((cls, g), 0)) for g in GATEWAYS) + " |"
           for cls, title in CLASSES.items()),
         "| unclassified | " + " | ".join(str(sum(1 for u in unclassified if u[1] == g)) for g in GATEWAYS) + " |",
+        "",
+        "Largest causes on sqlite (what stands between it and PostgreSQL 15):",
+        "",
+        *(f"- {n} tests ({e['class']}): {e['reason'].strip()}"
+          for n, e in largest(entries, by_entry, "sqlite")),
         "",
         "Where each suite comes from and what of it runs:",
         "",
