@@ -324,6 +324,16 @@ def test_syntax_error_aborts_the_transaction(txconn, sql):
     assert c.info.transaction_status == IDLE
 
 
+@pytest.mark.parametrize("key", ["f1 int primary key", "f1 integer primary key", "f1 bigint primary key",
+                                 "f1 text primary key", "f1 int, f2 int, primary key (f1, f2)"])
+def test_null_in_a_key_column_is_23502(conn, table_name, key):
+    """SQLite lets a key column hold NULL, and numbers a NULL in an INTEGER PRIMARY KEY (the
+    rowid); pg8000's own test_failed_transaction_* expected the insert to fail."""
+    conn.execute(f"create table {table_name} ({key})")
+    with pytest.raises(errors.NotNullViolation):
+        conn.execute(f"insert into {table_name} (f1) values (null)")
+
+
 def test_explicit_begin_commit_tags(conn, items):
     cur = conn.cursor()
     cur.execute("begin")

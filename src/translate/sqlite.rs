@@ -504,8 +504,13 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
     }
     // Columns named by a table-level PRIMARY KEY (single column).
     let mut table_pk: Option<String> = None;
+    let mut pk_columns: Vec<String> = Vec::new();
     for c in &ct.constraints {
         if let TableConstraint::PrimaryKey(pk) = c {
+            pk_columns.extend(pk.columns.iter().map(|c| match &c.column.expr {
+                Expr::Identifier(i) => i.value.to_ascii_lowercase(),
+                e => e.to_string().to_ascii_lowercase(),
+            }));
             if pk.columns.len() == 1 {
                 // `PRIMARY KEY ("id")` (TypeORM, Sequelize quote every name) names column id.
                 table_pk = Some(match &pk.columns[0].column.expr {
@@ -548,6 +553,19 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
                 },
             );
             continue;
+        }
+        let in_pk = col.options.iter().any(|o| matches!(o.option, ColumnOption::PrimaryKey(_)))
+            || pk_columns.contains(&col.name.value.to_ascii_lowercase());
+        if in_pk {
+            // A key column is NOT NULL in PostgreSQL; SQLite lets a key hold NULL, and turns
+            // an `INTEGER PRIMARY KEY` into the rowid, which numbers a NULL instead of
+            // refusing it (23502). `INT` is the same type without the rowid alias.
+            if !col.options.iter().any(|o| matches!(o.option, ColumnOption::NotNull)) {
+                col.options.push(ColumnOptionDef { name: None, option: ColumnOption::NotNull });
+            }
+            if matches!(col.data_type, DataType::Integer(_)) {
+                col.data_type = DataType::Int(None);
+            }
         }
         convert_column(col, &k)?;
     }
