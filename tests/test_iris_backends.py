@@ -290,7 +290,8 @@ def test_common_tables():
                             "[%msg: < Table 'SQLUSER.X' not found>]") == (-30, "Table 'SQLUSER.X' not found")
     assert ic.parse_sqlcode("[SQLCODE: <-1>:<Invalid SQL statement>]") == (-1, "Invalid SQL statement")
     assert ic.parse_sqlcode("no code here") is None
-    assert ic.sql_error(-400, "Fatal error occurred <DIVIDE>zExecute+5^%sqlcq.USER.cls1.1").sqlstate == "22012"
+    divide = ic.sql_error(-400, "Fatal error occurred <DIVIDE>zExecute+5^%sqlcq.USER.cls1.1")
+    assert (divide.sqlstate, divide.message) == ("22012", "division by zero")
     assert ic.sql_error(-400, "Fatal error occurred").sqlstate == "XX000"
     assert [ic.sqlstate_for(c) for c in (-1, -25, -29, -30, -99, -108, -119, -120, -121, -124, -110, -114, -139, -400, -9999)] == [
         "42601", "42601", "42703", "42P01", "42501", "23502", "23505", "23505", "23503", "23503", "55P03", "55P03",
