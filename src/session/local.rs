@@ -98,7 +98,7 @@ impl Session {
     }
 
     /// Send rows computed by the gateway (values in text form).
-    fn send_text_rows(
+    pub(super) fn send_text_rows(
         &mut self,
         columns: &[(String, &'static types::PgType)],
         rows: &[Vec<Option<String>>],
@@ -119,7 +119,7 @@ impl Session {
                         be::data_row_null(out);
                         continue;
                     };
-                    let value = if ty.oid == types::INT4.oid {
+                    let value = if ty.oid == types::INT4.oid || ty.oid == types::INT8.oid {
                         types::Value::Int(v.parse().unwrap_or_default())
                     } else {
                         types::Value::Text(v)
