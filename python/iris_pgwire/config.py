@@ -15,10 +15,20 @@ import sys
 from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, Optional
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # IRIS ships Python 3.9/3.10 on some versions: the backport (pyproject.toml).
-    import tomli as tomllib
+
+def _toml() -> Any:
+    """tomllib (Python 3.11+), else the tomli backport if installed (IRIS ships 3.9/3.10
+    on some versions; the gateway itself needs no TOML unless --config is used)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    try:
+        import tomli
+
+        return tomli
+    except ImportError:
+        raise ConfigError("--config needs Python 3.11+ or the tomli package (pip install tomli)") from None
 
 from iris_pgwire.errors import ConfigError
 
@@ -246,12 +256,13 @@ def _from_env(f: Field) -> Any:
 
 def read_config_file(path: str) -> dict[str, Any]:
     """``--config``: a TOML file of flag names (``pool_size = 20`` or ``pool-size = 20``)."""
+    toml = _toml()
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            data = toml.load(fh)
     except OSError as e:
         raise ConfigError(f"--config {path}: {e.strerror or e}") from None
-    except tomllib.TOMLDecodeError as e:
+    except toml.TOMLDecodeError as e:
         raise ConfigError(f"--config {path}: {e}") from None
     by_name = {f.name: f for f in fields(Config)}
     values: dict[str, Any] = {}
