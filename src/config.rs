@@ -66,6 +66,8 @@ pub struct Config {
     pub log_min_duration_ms: i64,
     /// Slow-statement lines show the parameter values.
     pub log_parameters: bool,
+    /// Seconds between takes of the notifications IRIS code queued (0: never; IRIS backends only).
+    pub iris_notify_interval_secs: f64,
 }
 
 impl Default for Config {
@@ -105,6 +107,7 @@ impl Default for Config {
             admin_users: Vec::new(),
             log_min_duration_ms: -1,
             log_parameters: false,
+            iris_notify_interval_secs: 0.25,
         }
     }
 }

@@ -16,6 +16,8 @@ pub mod error;
 /// Entry points of the fuzz targets (fuzz/) and the corpus replay test.
 pub mod fuzzing;
 mod metrics;
+mod notify;
+mod notify_queue;
 mod pool;
 mod protocol;
 mod python;

@@ -70,6 +70,7 @@ impl Server {
         take!(config, c.auth_failure_limit, "auth_failure_limit");
         take!(config, c.auth_failure_window_secs, "auth_failure_window_secs");
         take!(config, c.catalog_refresh_secs, "catalog_refresh_secs");
+        take!(config, c.iris_notify_interval_secs, "iris_notify_interval_secs");
         take!(config, c.idle_in_transaction_session_timeout, "idle_in_transaction_session_timeout");
         take!(config, c.metrics_port, "metrics_port");
         take!(config, c.metrics_host, "metrics_host");
