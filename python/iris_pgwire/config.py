@@ -237,6 +237,8 @@ def _kind(f: Field) -> type:
         return bool
     if t in ("int", str(int), "Optional[int]"):
         return int
+    if t in ("float", str(float)):
+        return float
     return str
 
 
@@ -280,6 +282,8 @@ def read_config_file(path: str) -> dict[str, Any]:
         kind = _kind(f)
         if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)  # statement_timeout = 5000 means "5000"
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
         if kind is int and isinstance(value, bool) or not isinstance(value, kind):
             raise ConfigError(f"--config {path}: {key} = {value!r}: expected {kind.__name__}")
         values[name] = value
@@ -339,8 +343,8 @@ def from_args(argv: Optional[list[str]] = None) -> tuple[Config, argparse.Namesp
 def _toml_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
+    if isinstance(v, (int, float)):
+        return repr(v)
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
