@@ -30,6 +30,7 @@ fn text_columns(action: &Action) -> Option<TextColumns> {
         }
         Action::Show { name } => vec![(name.clone(), &types::TEXT)],
         Action::Local(items) => items.iter().map(|(name, f)| (name.clone(), session_fn_type(f))).collect(),
+        Action::NotifyRows { name, .. } => vec![(name.clone(), &types::VOID)],
         _ => return None,
     })
 }
