@@ -25,3 +25,4 @@ mod shutdown;
 mod tls;
 pub mod translate;
 mod types;
+mod workers;

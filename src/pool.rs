@@ -147,7 +147,14 @@ impl Pool {
                 .with_hint("Other sessions hold them in open transactions; raise --pool-size or --pool-timeout."))
             }
         };
-        let existing = self.idle.lock().unwrap().pop();
+        let existing = loop {
+            let Some(conn) = self.idle.lock().unwrap().pop() else { break None };
+            if conn.is_alive() {
+                break Some(conn);
+            }
+            // It ended while idle (a job worker killed): nobody's loss, start another.
+            std::thread::spawn(move || conn.close());
+        };
         let conn = match existing {
             Some(conn) => conn,
             None => Arc::new(self.connect().await?),

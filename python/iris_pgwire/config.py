@@ -102,6 +102,14 @@ class Config:
         metadata={"help": "default of the setting: close sessions idle inside a transaction this long "
                           "(PostgreSQL's spelling: 30s, 5min, bare number = ms; 0: off)"},
     )
+    iris_jobs: int = field(
+        default=0,
+        metadata={"help": "worker processes (IRIS jobs) the backend's SQL runs on, one per backend connection "
+                          "(0: the backend's default: 4 for embedded; sqlite and dbapi run in this process)"},
+    )
+    status_file: Optional[str] = field(
+        default=None, metadata={"help": "write the job workers' status here (JSON, rewritten as it changes)"}
+    )
     iris_host: str = field(default="localhost", metadata={"help": "dbapi backend: IRIS host"})
     iris_port: int = field(default=1972, metadata={"help": "dbapi backend: IRIS superserver port"})
     iris_namespace: str = field(default="USER", metadata={"help": "IRIS namespace"})
