@@ -4,8 +4,8 @@
 //! holds a `Lease` from its first statement in a transaction until COMMIT or
 //! ROLLBACK (or Sync, for the extended protocol's implicit transactions), and
 //! returns it in between. N sessions share at most `size` connections; a
-//! session that waits longer than `checkout_timeout` gets 55P03. With one
-//! connection (embedded mode: one IRIS job) transactions are serialised.
+//! session that waits longer than `checkout_timeout` gets 55P03. Embedded mode's
+//! connections are job worker processes (`workers/`), one IRIS job each.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -197,6 +197,23 @@ impl Pool {
                 retry.last_error = Some(err.clone());
                 log::warn!("{}; next attempt in {:?}", err.message, retry.delay);
                 Err(err)
+            }
+        }
+    }
+
+    /// Open every connection at once (`warm_pool`, before the server accepts: job
+    /// workers take a while to start, better before the first client than during its
+    /// first statement). A connection that fails to open is opened on demand later.
+    pub async fn warm(self: &Arc<Self>) {
+        let opening: Vec<_> = (0..self.size)
+            .map(|_| {
+                let pool = self.clone();
+                tokio::spawn(async move { pool.connect().await })
+            })
+            .collect();
+        for conn in opening {
+            if let Ok(Ok(conn)) = conn.await {
+                self.idle.lock().unwrap().push(Arc::new(conn));
             }
         }
     }

@@ -248,6 +248,9 @@ impl Server {
             user_pools: Mutex::new(HashMap::new()),
             user_sessions: Mutex::new(HashMap::new()),
         });
+        if ctx.config.warm_pool {
+            runtime.block_on(ctx.pool.warm());
+        }
         if ctx.config.catalog_refresh_secs > 0.0 {
             runtime.spawn(refresh_catalog(ctx.clone()));
         }

@@ -271,6 +271,6 @@ def test_sqlite_backend_on_workers(tmp_path):
                 named.execute("SELECT id FROM w ORDER BY id")
                 assert named.fetchmany(2) == [(1,), (2,)]
                 assert named.fetchall() == [(3,)]
-        assert len(jobs(s)) >= 1
+        assert wait_for(lambda: len(jobs(s)) == 2), jobs(s)  # the pool opened both at start
     finally:
         s.stop()

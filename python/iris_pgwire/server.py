@@ -227,6 +227,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         # One backend connection per job worker: the pool hands out the workers.
         options["pool_size"] = jobs
         options["workers"] = worker_command(cfg)
+        options["warm_pool"] = True
         log.info("SQL runs on up to %d job worker processes (--iris-jobs)", jobs)
     # A socket per session, the pool's connections, and some for files and the listener.
     raise_open_file_limit(cfg.max_connections + cfg.pool_size + 64)

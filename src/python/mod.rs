@@ -56,6 +56,7 @@ impl Server {
         take!(config, c.copy_batch_rows, "copy_batch_rows");
         take!(config, c.max_connections, "max_connections");
         take!(config, c.pool_size, "pool_size");
+        take!(config, c.warm_pool, "warm_pool");
         take!(config, c.pool_timeout_secs, "pool_timeout_secs");
         take!(config, c.server_version, "server_version");
         take!(config, c.translate_cache_entries, "translate_cache_entries");
@@ -88,7 +89,7 @@ impl Server {
     }
 
     /// Bind and start serving; returns the (host, port) actually bound.
-    fn start(&mut self) -> PyResult<(String, u16)> {
+    fn start(&mut self, py: Python<'_>) -> PyResult<(String, u16)> {
         let backend = self.backend.take().ok_or_else(|| PyRuntimeError::new_err("server already started"))?;
         let (host, port) = (self.config.host.clone(), self.config.port);
         let local = Arc::new(backend::PyBackend::new(backend));
@@ -100,7 +101,10 @@ impl Server {
                 Arc::new(workers)
             }
         };
-        let srv = server::Server::start(self.config.clone(), backend).map_err(|e| match e {
+        // Detached: the runtime's threads attach to Python as they start, and a warm pool
+        // starts its job workers before this returns.
+        let config = self.config.clone();
+        let srv = py.detach(move || server::Server::start(config, backend)).map_err(|e| match e {
             server::StartError::Config(msg) => PyValueError::new_err(msg),
             server::StartError::Listen(e) => PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")),
         })?;
