@@ -109,6 +109,10 @@ class Config:
     )
     status_file: Optional[str] = field(
         default=None, metadata={"help": "write the job workers' status here (JSON, rewritten as it changes)"}
+    iris_notify_interval: float = field(
+        default=0.25,
+        metadata={"help": "IRIS backends: seconds between takes of the notifications IRIS code queued "
+                          "(iris_pgwire.notify / IrisPGWire.Notify.Send; 0: off)"},
     )
     iris_host: str = field(default="localhost", metadata={"help": "dbapi backend: IRIS host"})
     iris_port: int = field(default=1972, metadata={"help": "dbapi backend: IRIS superserver port"})
@@ -137,6 +141,7 @@ class Config:
             "copy_batch_rows": self.copy_batch_rows,
             "worker_threads": self.worker_threads,
             "catalog_refresh_secs": float(self.catalog_refresh),
+            "iris_notify_interval_secs": float(self.iris_notify_interval),
             "dialect": dialect,
             "iris_version": self.iris_version,
             "hba_file": self.hba_file,

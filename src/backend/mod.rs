@@ -145,6 +145,11 @@ pub trait Backend: Send + Sync {
         Ok(())
     }
 
+    /// Its connections take notifications queued by code inside IRIS (`take_notifications`).
+    fn notify_queue(&self) -> bool {
+        false
+    }
+
     /// Called on each thread of the server's runtime when it starts and before it ends
     /// (backend calls run on those threads): per-thread set-up such as an interpreter state.
     fn thread_started(&self) {}
@@ -187,6 +192,12 @@ pub trait Connection: Send + Sync {
     /// Can the connection still serve (a job worker that died while idle cannot)?
     fn is_alive(&self) -> bool {
         true
+    }
+
+    /// Notifications committed to the backend's queue by code inside IRIS, oldest first,
+    /// as (sender pid, channel, payload), removed from the queue (src/notify_queue.rs).
+    fn take_notifications(&self, _limit: usize) -> PgResult<Vec<(i32, String, String)>> {
+        Ok(Vec::new())
     }
 
     fn close(&self);

@@ -12,6 +12,7 @@ mod copy;
 mod cursors;
 mod extended;
 mod local;
+mod notify;
 mod prepare;
 mod shapes;
 mod startup;
@@ -154,6 +155,14 @@ impl Conn {
     }
 }
 
+/// The next notification for an idle session; never, for one that does not listen.
+async fn next_notification(inbox: Option<&mut crate::notify::Inbox>) -> Arc<crate::notify::Notification> {
+    match inbox {
+        Some(inbox) => inbox.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Run a blocking backend call on this worker thread. `block_in_place` first hands the
 /// worker's other tasks to another thread, so nothing else waits; the statement itself
 /// goes from socket to backend and back without a thread switch (a round trip through
@@ -237,6 +246,8 @@ pub struct Session {
     cancel: Arc<CancelSlot>,
     /// SQL-level cursors (DECLARE).
     cursors: cursors::Cursors,
+    /// LISTEN state and the NOTIFYs of the open transaction (src/notify.rs).
+    notify: crate::notify::Pending,
 }
 
 /// Serve one client connection from accept to close.
@@ -291,6 +302,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         pid: registration.pid,
         cancel: registration.cancel.clone(),
         cursors: cursors::Cursors::default(),
+        notify: crate::notify::Pending::default(),
     };
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
@@ -335,6 +347,15 @@ impl Session {
                     return;
                 }
                 m = self.conn.read_message() => m,
+                // Idle outside a transaction: a notification goes out at once.
+                n = next_notification(if ready && self.tx == Tx::Idle { self.notify.inbox() } else { None }) => {
+                    be::notification_response(&mut self.conn.out, n.pid, &n.channel, &n.payload);
+                    self.send_notifications();
+                    if self.conn.flush().await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 // serve() then rolls the transaction back and returns the backend connection.
                 _ = sleep_or_never(idle_limit) => {
                     log::info!("session {}: terminating connection due to idle-in-transaction timeout", self.pid);
@@ -460,6 +481,7 @@ impl Session {
             }
         }
         self.release_if_idle().await;
+        self.notifications_before_ready();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -472,6 +494,7 @@ impl Session {
             self.send_error(&e);
         }
         self.release_if_idle().await;
+        self.notifications_before_ready();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -569,7 +592,9 @@ impl Session {
                 }
             }
             Tx::Explicit => self.tx = Tx::Failed,
-            Tx::Idle | Tx::Failed => {}
+            // The statements since the last ReadyForQuery were one implicit transaction.
+            Tx::Idle => self.notify.rollback(),
+            Tx::Failed => {}
         }
     }
 
@@ -581,8 +606,18 @@ impl Session {
             be::parameter_status(&mut self.conn.out, &name, &value);
         }
         self.close_portals().await;
+        // A NOTIFY that cannot be queued fails the commit, as in PostgreSQL.
+        let refused = if method == "commit" { self.notify.pre_commit(&self.ctx.notify).err() } else { None };
+        let method = if refused.is_some() { "rollback" } else { method };
         self.cursors_at_transaction_end(method == "commit").await;
         let result = self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await;
+        match (&result, method) {
+            (Ok(()), "commit") => self.notify.commit(&self.ctx.notify),
+            _ => self.notify.rollback(),
+        }
+        if let Some(e) = refused {
+            return Err(e);
+        }
         if std::mem::take(&mut self.ddl_in_tx) {
             self.ctx.schema_changed();
         }
@@ -631,7 +666,10 @@ impl Session {
                 }
                 Ok(Done { tag: "RESET".into() })
             }
-            Action::Show { .. } | Action::Local(_) => self.answer_locally(&stmt.action, result_formats, describe_rows),
+            Action::Show { .. } | Action::Local(_) => {
+                self.answer_locally(&stmt.action, params, result_formats, describe_rows)
+            }
+            Action::Listen(_) | Action::Unlisten(_) | Action::Notify { .. } => self.notify_statement(&stmt.action),
             Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,
             Action::Deallocate(name) => {
                 match name {
@@ -657,6 +695,7 @@ impl Session {
                     self.statements.clear();
                     self.close_portals().await;
                     self.close_all_cursors().await;
+                    self.notify.listen(crate::notify::ListenOp::UnlistenAll);
                     for (n, v) in self.settings.reset("all")? {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }

@@ -47,7 +47,7 @@ pub use projection::{projection_in, Env, InferredColumn, Typmod};
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {
     projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
-pub use session_fns::SessionFn;
+pub use session_fns::{FnArg, SessionFn};
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -231,6 +231,12 @@ pub enum Action {
     Prepare(Box<PrepareStatement>),
     /// `EXECUTE name [(args)]`: the arguments in text form (None: NULL).
     ExecutePrepared { name: String, args: Vec<Option<String>> },
+    /// `LISTEN channel` (the name folded as an identifier): session state (src/notify.rs).
+    Listen(String),
+    /// `UNLISTEN channel` (None: `UNLISTEN *`).
+    Unlisten(Option<String>),
+    /// `NOTIFY channel [, 'payload']`.
+    Notify { channel: String, payload: String },
 }
 
 /// One client statement, classified and translated.
