@@ -109,6 +109,7 @@ class Config:
     )
     status_file: Optional[str] = field(
         default=None, metadata={"help": "write the job workers' status here (JSON, rewritten as it changes)"}
+    )
     iris_notify_interval: float = field(
         default=0.25,
         metadata={"help": "IRIS backends: seconds between takes of the notifications IRIS code queued "
