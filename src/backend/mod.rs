@@ -145,6 +145,12 @@ pub trait Backend: Send + Sync {
         Ok(())
     }
 
+    /// A connection for the server's own background work (taking notifications), outside
+    /// the pool. Job workers give one in the gateway's own process: no extra job.
+    fn connect_aside(&self) -> PgResult<Box<dyn Connection>> {
+        self.connect()
+    }
+
     /// Its connections take notifications queued by code inside IRIS (`take_notifications`).
     fn notify_queue(&self) -> bool {
         false

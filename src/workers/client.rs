@@ -203,6 +203,11 @@ impl Backend for WorkerBackend {
         self.local.notify_queue()
     }
 
+    /// Notifications are taken in the gateway's own process (its own IRIS job).
+    fn connect_aside(&self) -> PgResult<Box<dyn Connection>> {
+        self.local.connect()
+    }
+
     fn thread_started(&self) {
         self.local.thread_started()
     }
@@ -460,17 +465,6 @@ impl Connection for WorkerConn {
         self.link.call(&mut f, |tag, b| match tag {
             rep::COUNT => Ok(b.i64()?.max(0) as u64),
             other => Err(unexpected(other)),
-        })
-    }
-
-    fn take_notifications(&self, limit: usize) -> PgResult<Vec<(i32, String, String)>> {
-        let mut f = Frame::new(req::NOTIFICATIONS);
-        f.u32(limit as u32);
-        self.link.call(&mut f, |tag, b| {
-            if tag != rep::NOTIFICATIONS {
-                return Err(unexpected(tag));
-            }
-            (0..b.u32()?).map(|_| Ok((b.i32()?, b.str()?.to_string(), b.str()?.to_string()))).collect()
         })
     }
 

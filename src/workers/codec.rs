@@ -24,7 +24,6 @@ pub mod req {
     pub const STATEMENT_TIMEOUT: u8 = b'T';
     pub const LOCK_TIMEOUT: u8 = b'L';
     pub const INSERT: u8 = b'I';
-    pub const NOTIFICATIONS: u8 = b'N';
     /// Close the connection and exit.
     pub const STOP: u8 = b'S';
 }
@@ -38,7 +37,6 @@ pub mod rep {
     pub const DESCRIBED: u8 = b'd';
     pub const RAN: u8 = b'r';
     pub const FETCHED: u8 = b'f';
-    pub const NOTIFICATIONS: u8 = b'm';
 }
 
 /// Frames larger than this are refused (a corrupt length, not a real reply).

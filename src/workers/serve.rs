@@ -100,15 +100,6 @@ impl Worker {
                 f.i64(n as i64);
                 Ok(f)
             }
-            req::NOTIFICATIONS => {
-                let taken = self.conn.take_notifications(b.u32()? as usize)?;
-                let mut f = Frame::new(rep::NOTIFICATIONS);
-                f.u32(taken.len() as u32);
-                for (pid, channel, payload) in &taken {
-                    f.i32(*pid).str(channel).str(payload);
-                }
-                Ok(f)
-            }
             other => Err(PgError::internal(format!("worker: unknown request {:?}", other as char))),
         }
     }
