@@ -36,11 +36,18 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from iris_pgwire.server import create_backend
 
+    # The gateway built the same backend against the same instance and logged what it
+    # found at start-up (select mode, its warning); N workers would repeat it N times.
+    startup = logging.getLogger("iris_pgwire.backends")
+    level = startup.level
+    startup.setLevel(logging.ERROR)
     try:
         backend = create_backend(cfg)
     except ConfigError as e:
         print(f"iris-pgwire job worker: {e}", file=sys.stderr)
         return 2
+    finally:
+        startup.setLevel(level)
     from iris_pgwire._core import serve_worker
 
     try:
