@@ -51,7 +51,8 @@ impl Lease {
         self.conn.clone().expect("lease holds a connection until dropped")
     }
 
-    /// The connection failed (08006): close it instead of returning it to the pool.
+    /// Close the connection instead of returning it to the pool: it failed (08006), or it
+    /// holds a session's own state (temporary tables).
     pub fn mark_broken(&mut self) {
         self.broken = true;
     }
@@ -156,10 +157,35 @@ impl Pool {
             std::thread::spawn(move || conn.close());
         };
         let conn = match existing {
-            Some(conn) => conn,
+            Some(conn) => match Pool::checked(conn).await {
+                Some(conn) => conn,
+                None => Arc::new(self.connect().await?),
+            },
             None => Arc::new(self.connect().await?),
         };
         Ok(Lease { conn: Some(conn), pool: self.clone(), _slot: slot, broken: false })
+    }
+
+    /// A connection a failed or cancelled call left behind is reset before reuse; one
+    /// whose reset fails is closed (None: open another).
+    async fn checked(conn: Arc<BackendConn>) -> Option<Arc<BackendConn>> {
+        let outcome = tokio::task::spawn_blocking(move || {
+            let result = conn.check();
+            (conn, result)
+        })
+        .await;
+        match outcome {
+            Ok((conn, Ok(()))) => Some(conn),
+            Ok((conn, Err(e))) => {
+                log::warn!("backend connection failed its check after an error ({e}); replacing it");
+                std::thread::spawn(move || conn.close());
+                None
+            }
+            Err(e) => {
+                log::warn!("backend connection check panicked: {e}");
+                None
+            }
+        }
     }
 
     async fn connect(&self) -> PgResult<BackendConn> {

@@ -246,6 +246,10 @@ pub struct Session {
     cancel: Arc<CancelSlot>,
     /// SQL-level cursors (DECLARE).
     cursors: cursors::Cursors,
+    /// The session made temporary tables on its backend connection: it keeps that
+    /// connection to the end, which closes it instead of pooling it (in PostgreSQL they
+    /// belong to the session; pooled, another session would see them).
+    temporary_objects: bool,
     /// LISTEN state and the NOTIFYs of the open transaction (src/notify.rs).
     notify: crate::notify::Pending,
 }
@@ -297,6 +301,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         skip_until_sync: false,
         executes_since_sync: 0,
         ddl_in_tx: false,
+        temporary_objects: false,
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
@@ -316,7 +321,9 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     session.close_portals().await;
     session.close_all_cursors().await;
     if let Some(mut lease) = session.lease.take() {
-        if session.tx != Tx::Idle {
+        if session.temporary_objects {
+            lease.mark_broken();
+        } else if session.tx != Tx::Idle {
             let conn = lease.conn();
             if blocking(move || conn.rollback()).await.is_err() {
                 lease.mark_broken();
@@ -446,7 +453,11 @@ impl Session {
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
     async fn simple_query(&mut self, sql: &str) {
         match self.ctx.translator.translate(sql) {
-            Err(e) => self.send_error(&e),
+            Err(e) => {
+                // Unparsable or refused: the transaction fails as with any other error.
+                self.statement_failed().await;
+                self.send_error(&e);
+            }
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {
                 // PostgreSQL runs the statements of one Query message as one transaction.
@@ -520,6 +531,7 @@ impl Session {
         let timeout_ms = self.settings.statement_timeout_ms();
         let lock_ms = self.settings.lock_timeout_ms();
         let _running = self.cancel.running(&conn)?;
+        let used = conn.clone();
         let result = self
             .with_out(move |out| {
                 conn.apply_statement_timeout(timeout_ms)?;
@@ -528,6 +540,7 @@ impl Session {
             })
             .await;
         if let Err(e) = &result {
+            used.mark_suspect();
             if e.code == sqlstate::CONNECTION_FAILURE {
                 // The job is gone, and its transaction with it.
                 if let Some(lease) = self.lease.as_mut() {
@@ -564,7 +577,7 @@ impl Session {
     async fn release_if_idle(&mut self) {
         if self.tx == Tx::Idle {
             self.close_portals().await;
-            if !self.cursors.hold_backend() {
+            if !self.cursors.hold_backend() && !self.temporary_objects {
                 self.lease = None;
             }
         }
@@ -585,6 +598,11 @@ impl Session {
 
     /// A statement failed: an implicit transaction is rolled back, an explicit one is marked failed.
     async fn statement_failed(&mut self) {
+        // Whatever failed (a fetch, a COPY batch, a cancel between calls), the connection
+        // is checked before another session uses it.
+        if let Some(lease) = &self.lease {
+            lease.conn().mark_suspect();
+        }
         match self.tx {
             Tx::Implicit => {
                 if let Err(e) = self.end_transaction("rollback").await {
@@ -667,7 +685,7 @@ impl Session {
                 Ok(Done { tag: "RESET".into() })
             }
             Action::Show { .. } | Action::Local(_) => {
-                self.answer_locally(&stmt.action, params, result_formats, describe_rows)
+                self.answer_locally(&stmt.action, params, result_formats, describe_rows).await
             }
             Action::Listen(_) | Action::Unlisten(_) | Action::Notify { .. } => self.notify_statement(&stmt.action),
             Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,
@@ -877,6 +895,7 @@ impl Session {
             // changes once more.
             self.ctx.schema_changed();
             self.ddl_in_tx |= self.tx != Tx::Idle;
+            self.temporary_objects |= stmt.creates_temporary();
         }
         let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;

@@ -41,6 +41,44 @@ pub enum SessionFn {
     /// pg_advisory_unlock_all(): void. The gateway takes no advisory locks (pg_advisory_lock
     /// is not offered), so there are none to release; poolers (asyncpg) send it on release.
     AdvisoryUnlockAll,
+    /// pg_sleep / pg_sleep_for / pg_sleep_until: waits in the gateway (cancellable), void.
+    Sleep(Sleep),
+}
+
+/// A sleep and its argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sleep {
+    pub kind: SleepKind,
+    pub arg: FnArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SleepKind {
+    /// pg_sleep(float8 seconds)
+    Seconds,
+    /// pg_sleep_for(interval)
+    For,
+    /// pg_sleep_until(timestamptz)
+    Until,
+}
+
+impl SleepKind {
+    /// The type of the function's argument (what a `$n` in its place is).
+    pub fn arg_type(self) -> &'static crate::types::PgType {
+        match self {
+            SleepKind::Seconds => &crate::types::FLOAT8,
+            SleepKind::For => &crate::types::INTERVAL,
+            SleepKind::Until => &crate::types::TIMESTAMPTZ,
+        }
+    }
+}
+
+/// The `$n` parameters of a local select whose types the functions fix.
+pub fn param_types(items: &[(String, SessionFn)]) -> impl Iterator<Item = (usize, &'static crate::types::PgType)> + '_ {
+    items.iter().filter_map(|(_, f)| match f {
+        SessionFn::Sleep(Sleep { kind, arg: FnArg::Param(n) }) => Some((*n, kind.arg_type())),
+        _ => None,
+    })
 }
 
 /// The select list, if every item is a session function and there is no FROM.
@@ -119,6 +157,31 @@ fn string_arg(e: &Expr) -> Option<String> {
     }
 }
 
+/// The argument of a sleep function: what `text_arg` takes, and numbers (negated too),
+/// `interval '..'` and typed strings (`timestamptz '..'`).
+fn sleep_arg(e: &Expr) -> Option<FnArg> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Some(FnArg::Text(Some(n.to_string()))),
+            _ => text_arg(e),
+        },
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match sleep_arg(expr)? {
+            FnArg::Text(Some(t)) => Some(FnArg::Text(Some(format!("-{t}")))),
+            _ => None,
+        },
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => sleep_arg(e),
+        Expr::TypedString(ts) => match &ts.value.value {
+            ast::Value::SingleQuotedString(s) => Some(FnArg::Text(Some(s.clone()))),
+            _ => None,
+        },
+        Expr::Interval(i) if i.leading_field.is_none() && i.last_field.is_none() => match sleep_arg(&i.value)? {
+            FnArg::Text(Some(t)) => Some(FnArg::Text(Some(t))),
+            _ => None,
+        },
+        _ => text_arg(e),
+    }
+}
+
 /// (column name PostgreSQL gives it, function).
 fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
     let (name, args): (String, Vec<&Expr>) = match e {
@@ -161,6 +224,9 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
             value: string_arg(v)?,
             local: string_arg(l)?.eq_ignore_ascii_case("true"),
         },
+        ("pg_sleep", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Seconds, arg: sleep_arg(a)? }),
+        ("pg_sleep_for", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::For, arg: sleep_arg(a)? }),
+        ("pg_sleep_until", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Until, arg: sleep_arg(a)? }),
         _ => return None,
     };
     Some((name, f))
@@ -200,5 +266,16 @@ mod tests {
         );
         assert_eq!(local("select * from pg_listening_channels() join t on true"), None);
         assert_eq!(local("select 1, version()"), None);
+        let sleep = |kind, arg| SessionFn::Sleep(Sleep { kind, arg });
+        assert_eq!(
+            local("select pg_sleep(0.1), pg_sleep_for('1 second'::interval) as f, pg_sleep_until($2)"),
+            Some(vec![
+                ("pg_sleep".into(), sleep(SleepKind::Seconds, FnArg::Text(Some("0.1".into())))),
+                ("f".into(), sleep(SleepKind::For, FnArg::Text(Some("1 second".into())))),
+                ("pg_sleep_until".into(), sleep(SleepKind::Until, FnArg::Param(1))),
+            ])
+        );
+        assert_eq!(local("select pg_sleep(x) from t"), None);
+        assert_eq!(local("select pg_sleep(1 + 1)"), None);
     }
 }
