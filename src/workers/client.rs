@@ -437,6 +437,11 @@ impl Connection for WorkerConn {
         self.simple(req::ROLLBACK)
     }
 
+    fn reset(&self) -> PgResult<()> {
+        self.link.in_txn.store(false, Ordering::Relaxed);
+        self.simple(req::RESET)
+    }
+
     fn set_statement_timeout(&self, ms: i64) -> PgResult<()> {
         let mut f = Frame::new(req::STATEMENT_TIMEOUT);
         f.i64(ms);

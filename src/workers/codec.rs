@@ -24,6 +24,7 @@ pub mod req {
     pub const STATEMENT_TIMEOUT: u8 = b'T';
     pub const LOCK_TIMEOUT: u8 = b'L';
     pub const INSERT: u8 = b'I';
+    pub const RESET: u8 = b'Z';
     /// Close the connection and exit.
     pub const STOP: u8 = b'S';
 }

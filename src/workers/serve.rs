@@ -88,6 +88,13 @@ impl Worker {
                 }
                 Ok(Frame::new(rep::OK))
             }
+            req::RESET => {
+                // The pool hands the job to another session: nothing of the last one stays.
+                for (_, c) in self.cursors.drain() {
+                    c.close();
+                }
+                self.conn.reset().map(|_| Frame::new(rep::OK))
+            }
             req::BEGIN => self.conn.begin().map(|_| Frame::new(rep::OK)),
             req::COMMIT => self.conn.commit().map(|_| Frame::new(rep::OK)),
             req::ROLLBACK => self.conn.rollback().map(|_| Frame::new(rep::OK)),
