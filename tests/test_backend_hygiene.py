@@ -149,3 +149,37 @@ def test_asyncpg_cancelling_every_statement_does_not_poison_the_pool(gateway_fac
             await other.close()
 
     asyncio.run(asyncio.wait_for(main(), 120))
+
+
+@pytest.mark.parametrize("backend", ["embedded", "dbapi"])
+def test_errors_on_the_iris_doubles_leave_nothing_behind(tmp_path, backend):
+    """The IRIS backends on one pooled connection: a failed transaction abandoned by its
+    client, a failed COPY batch and a failed describe, then another session's
+    parameterised statements and transaction."""
+    from test_iris_e2e import Server
+
+    server = Server(backend, tmp_path, "--pool-size", "1")
+    try:
+        with server.connect(autocommit=True) as c:
+            c.execute("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(20))")
+            c.execute("INSERT INTO t (id, name) VALUES (1, 'a')")
+        a = server.connect()
+        a.execute("INSERT INTO t (id, name) VALUES (%s, %s)", (2, "b"))
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            a.execute("INSERT INTO t (id, name) VALUES (%s, %s)", (1, "dup"))
+        a.close()  # the client goes away inside its failed transaction
+        with server.connect(autocommit=True) as c:
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                with c.cursor().copy("COPY t (id, name) FROM STDIN") as copy:
+                    for row in [(10, "x"), (1, "dup"), (11, "y")]:
+                        copy.write_row(row)
+            with pytest.raises(psycopg.errors.UndefinedTable):
+                c.execute("SELECT id FROM nosuch WHERE id = %s", (1,))
+        with server.connect(autocommit=True) as b:
+            assert b.execute("SELECT name FROM t WHERE id = %s", (1,)).fetchall() == [("a",)]
+            assert b.execute("SELECT COUNT(*) FROM t WHERE id > %s", (0,)).fetchone() == (1,)
+            with b.transaction():
+                b.execute("INSERT INTO t (id, name) VALUES (%s, %s)", (3, "c"))
+            assert b.execute("SELECT id FROM t ORDER BY id").fetchall() == [(1,), (3,)]
+    finally:
+        server.stop()

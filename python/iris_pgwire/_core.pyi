@@ -13,7 +13,9 @@ class Server:
         ("sqlite" | "iris"), iris_version, translate_cache_entries, shutdown_timeout_secs,
         session_defaults ([(name, value)]), role_settings ({user: [(name, value)]}),
         workers ((program, args, env): run every backend connection on a job worker process
-        started so, see iris_pgwire.worker), warm_pool (open all pool connections at start)."""
+        started so, see iris_pgwire.worker), warm_pool (open all pool connections at start),
+        iris_notify_interval_secs (backends with `notify_queue`: seconds between takes of the
+        notifications IRIS code queued; 0: off)."""
     def start(self) -> tuple[str, int]:
         """Bind and serve; returns the (host, port) actually bound. Raises OSError."""
     def stop(self) -> None:

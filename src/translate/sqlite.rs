@@ -507,7 +507,11 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
     for c in &ct.constraints {
         if let TableConstraint::PrimaryKey(pk) = c {
             if pk.columns.len() == 1 {
-                table_pk = Some(pk.columns[0].column.expr.to_string().to_ascii_lowercase());
+                // `PRIMARY KEY ("id")` (TypeORM, Sequelize quote every name) names column id.
+                table_pk = Some(match &pk.columns[0].column.expr {
+                    Expr::Identifier(i) => i.value.to_ascii_lowercase(),
+                    e => e.to_string().to_ascii_lowercase(),
+                });
             }
         }
     }
@@ -614,6 +618,12 @@ fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
                 None => String::new(),
             };
             custom(format!("NUMERIC_TEXT{mods} COLLATE pg_numeric"))
+        }
+        // A type the gateway has no codec for (ranges, inet, a user's type): SQLite would
+        // take any name, and the column would read back as whatever its affinity suggests
+        // (numeric for `datemultirange`, int8 for `int4range`).
+        PgKind::Other(n) if crate::types::by_name(n).is_none() => {
+            return Err(refuse(&format!("column type {n}"), "use one of the types in docs/types.md"))
         }
         _ => ty.clone(),
     })
