@@ -5,16 +5,21 @@
 mod auth_api;
 pub mod backend;
 pub mod copy_io;
+mod logging;
 mod threads;
 pub mod translate_api;
 pub mod values;
+mod worker_api;
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::server;
+use crate::workers::{Registry, WorkerBackend, WorkerCommand};
 
 /// The wire server. `start()` returns once listening; sessions run on Rust threads,
 /// so the Python main thread stays free to handle signals and call `stop()`.
@@ -22,6 +27,9 @@ use crate::server;
 struct Server {
     config: Config,
     backend: Option<Py<PyAny>>,
+    /// Run connections on job workers started with this command (`--iris-jobs`).
+    workers: Option<WorkerCommand>,
+    jobs: Option<Arc<Registry>>,
     running: Option<server::Server>,
 }
 
@@ -50,6 +58,7 @@ impl Server {
         take!(config, c.copy_batch_rows, "copy_batch_rows");
         take!(config, c.max_connections, "max_connections");
         take!(config, c.pool_size, "pool_size");
+        take!(config, c.warm_pool, "warm_pool");
         take!(config, c.pool_timeout_secs, "pool_timeout_secs");
         take!(config, c.server_version, "server_version");
         take!(config, c.translate_cache_entries, "translate_cache_entries");
@@ -72,19 +81,38 @@ impl Server {
         take!(config, c.catalog_refresh_secs, "catalog_refresh_secs");
         take!(config, c.iris_notify_interval_secs, "iris_notify_interval_secs");
         take!(config, c.idle_in_transaction_session_timeout, "idle_in_transaction_session_timeout");
+        take!(config, c.metrics_port, "metrics_port");
+        take!(config, c.metrics_host, "metrics_host");
+        take!(config, c.admin_users, "admin_users");
+        take!(config, c.log_min_duration_ms, "log_min_duration_ms");
+        take!(config, c.log_parameters, "log_parameters");
         let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
         take!(config, dialect, "dialect");
         take!(config, iris_version, "iris_version");
         c.target = Config::target_from(&dialect, &iris_version).map_err(PyValueError::new_err)?;
-        Ok(Server { config: c, backend: Some(backend), running: None })
+        let mut workers: Option<(String, Vec<String>, Vec<(String, String)>)> = None;
+        take!(config, workers, "workers");
+        let workers = workers.map(|(program, args, env)| WorkerCommand { program, args, env });
+        Ok(Server { config: c, backend: Some(backend), workers, jobs: None, running: None })
     }
 
     /// Bind and start serving; returns the (host, port) actually bound.
-    fn start(&mut self) -> PyResult<(String, u16)> {
+    fn start(&mut self, py: Python<'_>) -> PyResult<(String, u16)> {
         let backend = self.backend.take().ok_or_else(|| PyRuntimeError::new_err("server already started"))?;
         let (host, port) = (self.config.host.clone(), self.config.port);
-        let backend = std::sync::Arc::new(backend::PyBackend::new(backend));
-        let srv = server::Server::start(self.config.clone(), backend).map_err(|e| match e {
+        let local = Arc::new(backend::PyBackend::new(backend));
+        let backend: Arc<dyn crate::backend::Backend> = match &self.workers {
+            None => local,
+            Some(command) => {
+                let workers = WorkerBackend::new(local, command.clone());
+                self.jobs = Some(workers.registry());
+                Arc::new(workers)
+            }
+        };
+        // Detached: the runtime's threads attach to Python as they start, and a warm pool
+        // starts its job workers before this returns.
+        let config = self.config.clone();
+        let srv = py.detach(move || server::Server::start(config, backend)).map_err(|e| match e {
             server::StartError::Config(msg) => PyValueError::new_err(msg),
             server::StartError::Listen(e) => PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")),
         })?;
@@ -122,6 +150,27 @@ impl Server {
         srv.reload_hba().map_err(PyValueError::new_err)
     }
 
+    /// The job workers (`--iris-jobs`): (pid, busy, seconds since start) each; empty
+    /// when connections run in this process.
+    fn jobs(&self) -> Vec<(u32, bool, f64)> {
+        let Some(jobs) = &self.jobs else { return Vec::new() };
+        jobs.jobs().into_iter().map(|j| (j.pid, j.busy, j.started.elapsed().as_secs_f64())).collect()
+    }
+
+    /// Stop: also every job worker (each rolls back and exits, or is killed).
+    fn stop_jobs(&self, py: Python<'_>) {
+        if let Some(jobs) = self.jobs.clone() {
+            py.detach(move || jobs.stop_all());
+        }
+    }
+
+    /// (host, port) of /metrics and /healthz, None without `metrics_port`.
+    #[getter]
+    fn metrics_address(&self) -> Option<(String, u16)> {
+        let addr = self.running.as_ref()?.metrics_addr?;
+        Some((addr.ip().to_string(), addr.port()))
+    }
+
     #[getter]
     fn running(&self) -> bool {
         self.running.as_ref().is_some_and(|s| s.is_running())
@@ -131,10 +180,11 @@ impl Server {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust log records go to Python's `logging` (logger names "_core::...").
-    let _ = pyo3_log::try_init();
+    logging::install();
     m.add_class::<Server>()?;
     m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
     m.add_function(wrap_pyfunction!(auth_api::scram_verifier, m)?)?;
+    m.add_function(wrap_pyfunction!(worker_api::serve_worker, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

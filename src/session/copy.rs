@@ -15,12 +15,11 @@ use bytes::Bytes;
 
 use super::columns::column_type;
 use super::{close_cursor, Done, Expect, ReadError, Session, Started, Tx, FLUSH_THRESHOLD};
-use crate::backend::{Cursor, RowPlan};
+use crate::backend::{Cursor, InsertPlan, InsertSql, RowPlan};
 use crate::copy::{Columns, CopyFormat, CopyReader, Fill, RowBatch, RowWriter};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::Message;
-use crate::python::copy_io::{InsertPlan, InsertSql};
 use crate::translate::{Action, CopyStatement, Target};
 use crate::types::Format;
 
@@ -132,6 +131,7 @@ impl Session {
                 }
             }
             if done {
+                self.ctx.metrics.add(&self.ctx.metrics.copy_rows_in, total as u64);
                 return Ok(Done { tag: format!("COPY {total}") });
             }
         }
@@ -223,6 +223,7 @@ impl Session {
         let (rows, mut writer) = sent?;
         writer.trailer(&mut self.conn.out);
         be::copy_done(&mut self.conn.out);
+        self.ctx.metrics.add(&self.ctx.metrics.copy_rows_out, rows as u64);
         Ok(Done { tag: format!("COPY {rows}") })
     }
 
