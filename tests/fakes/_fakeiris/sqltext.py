@@ -123,6 +123,9 @@ _SIMPLE = [
     (re.compile(r"\bCOLLATE\s+%EXACT\b", re.I), "COLLATE BINARY"),
     (re.compile(r"%SQLUPPER\s*\(", re.I), "upper("),
     (re.compile(r"\bLAST_IDENTITY\s*\(\s*\)", re.I), "last_insert_rowid()"),
+    # CURRENT_TIMESTAMP(n): IRIS takes a precision (iris-facts); sqlite's has none
+    # (it gives whole seconds, in the logical TIMESTAMP text form).
+    (re.compile(r"\bCURRENT_TIMESTAMP\s*\(\s*\d*\s*\)", re.I), "CURRENT_TIMESTAMP"),
     (re.compile(r"^\s*TRUNCATE\s+TABLE\b", re.I), "DELETE FROM"),
     # TUNE TABLE gathers the optimizer's statistics.
     (re.compile(r"^\s*TUNE\s+TABLE\b", re.I), "ANALYZE"),
