@@ -29,7 +29,7 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
         // IRIS has no RELEASE SAVEPOINT (verify): releasing only forgets the name, so
         // nothing is sent; a later ROLLBACK TO it still works in IRIS.
         Statement::ReleaseSavepoint { .. } => {
-            Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last })
+            Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last, captures: vec![] })
         }
         s @ (Statement::Savepoint { .. }
         | Statement::Rollback { .. }

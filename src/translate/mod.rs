@@ -67,6 +67,9 @@ pub struct IrisOptions {
     pub default_varchar_length: u32,
     /// Schema that `public` stands for (dropped from names when it is the IRIS default `SQLUser`).
     pub default_schema: String,
+    /// Accept CHECK constraints (which IRIS does not have) by leaving them out, with a
+    /// NOTICE; off: refused with 0A000 (`--iris-unenforced-checks`).
+    pub unenforced_checks: bool,
 }
 
 impl Default for IrisOptions {
@@ -76,6 +79,7 @@ impl Default for IrisOptions {
             exact_strings: true,
             default_varchar_length: 65535,
             default_schema: "SQLUser".into(),
+            unenforced_checks: false,
         }
     }
 }
@@ -131,7 +135,14 @@ pub struct TargetSql {
     /// Row-limit slots IRIS cannot take as markers (empty for most statements): call
     /// `bind_inline` with the bound values before running the statement.
     pub inline: Vec<InlineSlot>,
+    /// The statement returns one value that later statements bind (`params` entries
+    /// `CAPTURED + k` are the k-th captured value): the ids of a multi-row INSERT .. RETURNING.
+    pub capture: bool,
 }
+
+/// `TargetSql::params` entries from `CAPTURED` up bind values captured from earlier
+/// statements of the same client statement (written `$c0`, `$c1`, .. by the translator).
+pub const CAPTURED: usize = 1 << 30;
 
 /// A place in `TargetSql::sql` that must hold an integer literal: `constant` plus the
 /// values of the client parameters `params` (e.g. TOP m+n for LIMIT $1 OFFSET $2).
@@ -145,7 +156,7 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new() }
+        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: false }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
@@ -257,6 +268,9 @@ pub struct Translated {
     pub returning_probe: Option<String>,
     /// The statement only reads (it may run outside a transaction).
     pub read_only: bool,
+    /// NOTICE messages the session sends when the statement runs (what an emulation
+    /// leaves out, e.g. unenforced CHECK constraints on IRIS).
+    pub notices: Vec<String>,
 }
 
 impl Translated {
@@ -285,11 +299,13 @@ pub(crate) struct Output {
     pub statements: Vec<String>,
     pub returns_rows: bool,
     pub rowcount: RowCount,
+    /// Indexes of statements whose single result value is captured (`TargetSql::capture`).
+    pub captures: Vec<usize>,
 }
 
 impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
-        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last }
+        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![] }
     }
 }
 
@@ -318,6 +334,7 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         column_probe: column_probe.clone(),
         returning_probe: returning_probe.clone(),
         read_only,
+        notices: vec![],
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         return Ok(described(Action::Local(items)));
@@ -334,6 +351,13 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
     if let Some(action) = utility::session_action(&stmt, target)? {
         return Ok(described(action));
     }
+    let mut notices = vec![];
+    if matches!(target, Target::Iris(o) if o.unenforced_checks) && ddl::has_check(&stmt) {
+        notices.push(
+            "CHECK constraints are not enforced: IRIS has none, so they were left out (--iris-unenforced-checks)"
+                .into(),
+        );
+    }
     let out = match target {
         Target::Sqlite => sqlite::translate(stmt)?,
         Target::Iris(opts) => iris::translate(stmt, opts)?,
@@ -341,14 +365,15 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
     let statements = out
         .statements
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let (sql, params) = params::to_question_marks(s);
             let (sql, inline) = params::inline_slots(sql);
-            TargetSql { sql, params, inline }
+            TargetSql { sql, params, inline, capture: out.captures.contains(&i) }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
-    Ok(described(action))
+    Ok(Translated { notices, ..described(action) })
 }
 
 #[cfg(test)]

@@ -1,0 +1,186 @@
+"""Emulations the ORMs and vector tools need, on every backend: PostgreSQL 15 (the
+reference), the gateway over sqlite, and over both IRIS doubles (embedded, dbapi).
+
+Multi-row INSERT .. RETURNING and DEFAULT inside VALUES (Drizzle, Sequelize bulkCreate,
+Django bulk_create), the DDL SQLAlchemy and Sequelize emit (SERIAL with a table-level
+PRIMARY KEY, DEFAULT CURRENT_TIMESTAMP), SET TIME ZONE in PostgreSQL's forms, CREATE
+SCHEMA, CREATE EXTENSION vector."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg")
+pytest.importorskip("iris_pgwire._core", reason="build the extension first: maturin develop")
+
+from test_iris_e2e import Server  # noqa: E402
+
+TARGETS = ("pg15", "sqlite", "embedded", "dbapi")
+
+
+@pytest.fixture(scope="module")
+def iris_servers():
+    started: dict[str, Server] = {}
+
+    def get(backend: str) -> Server:
+        if backend not in started:
+            started[backend] = Server(backend, Path(tempfile.mkdtemp(prefix=f"iris-emul-{backend}-")))
+        return started[backend]
+
+    yield get
+    for s in started.values():
+        s.stop()
+
+
+@pytest.fixture(params=TARGETS)
+def connect(request, iris_servers):
+    """A function opening an autocommit psycopg connection to the target."""
+    name = request.param
+    if name == "pg15":
+        dsn = request.getfixturevalue("pg15").dsn
+    elif name == "sqlite":
+        dsn = request.getfixturevalue("gateway").dsn
+    else:
+        s = iris_servers(name)
+        dsn = f"postgresql://u@127.0.0.1:{s.port}/d"
+
+    def open_(**kw):
+        kw.setdefault("autocommit", True)
+        return psycopg.connect(dsn, **kw)
+
+    open_.target = name
+    return open_
+
+
+def fresh() -> str:
+    return f"t_{uuid.uuid4().hex[:10]}"
+
+
+def test_multi_row_insert_returning_with_default(connect):
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL, n INT DEFAULT 7)")
+        rows = c.execute(
+            f"INSERT INTO {t} (id, name, n) VALUES (DEFAULT, %s, DEFAULT), (DEFAULT, %s, %s), (DEFAULT, %s, DEFAULT) "
+            "RETURNING id, name, n", ("a", "b", 3, "c")).fetchall()
+        assert rows == [(1, "a", 7), (2, "b", 3), (3, "c", 7)]
+        cur = c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, 'd'), (DEFAULT, 'e') RETURNING *")
+        assert cur.fetchall() == [(4, "d", 7), (5, "e", 7)]
+        assert cur.statusmessage == "INSERT 0 2"
+        # Same columns defaulted in every row, no RETURNING.
+        cur = c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, 'f'), (DEFAULT, 'g')")
+        assert cur.rowcount == 2
+        assert c.execute(f"SELECT id, name, n FROM {t} WHERE id > 5 ORDER BY id").fetchall() == [
+            (6, "f", 7), (7, "g", 7)]
+
+
+def test_default_keyword_in_different_columns(connect):
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, a VARCHAR(10) DEFAULT 'x', b INT DEFAULT 5)")
+        cur = c.execute(f"INSERT INTO {t} (id, a, b) VALUES (1, DEFAULT, %s), (2, %s, DEFAULT), (3, DEFAULT, DEFAULT)",
+                        (10, "y"))
+        assert cur.rowcount == 3
+        rows = c.execute(f"INSERT INTO {t} (id, a, b) VALUES (4, DEFAULT, 1), (5, 'z', DEFAULT) RETURNING id, a, b")
+        assert rows.fetchall() == [(4, "x", 1), (5, "z", 5)]
+        assert c.execute(f"SELECT id, a, b FROM {t} ORDER BY id").fetchall() == [
+            (1, "x", 10), (2, "y", 5), (3, "x", 5), (4, "x", 1), (5, "z", 5)]
+
+
+def test_multi_row_insert_is_atomic(connect):
+    """A failing row leaves none of the statement's rows, outside or inside a transaction."""
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL)")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, %s), (DEFAULT, %s) RETURNING id",
+                      ("a", None))
+        assert c.execute(f"SELECT count(*) FROM {t}").fetchone() == (0,)
+        c.execute("BEGIN")
+        c.execute(f"INSERT INTO {t} (name) VALUES ('kept')")
+        c.execute("SAVEPOINT s1")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, 'b'), (DEFAULT, NULL) RETURNING id")
+        c.execute("ROLLBACK TO SAVEPOINT s1")
+        c.execute("COMMIT")
+        assert c.execute(f"SELECT name FROM {t}").fetchall() == [("kept",)]
+
+
+def test_sqlalchemy_and_sequelize_ddl(connect):
+    """SQLAlchemy: SERIAL NOT NULL with a table-level PRIMARY KEY; Sequelize/Drizzle:
+    timestamptz DEFAULT CURRENT_TIMESTAMP (IRIS: CURRENT_TIMESTAMP(6), documented)."""
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL NOT NULL, name VARCHAR(30), "
+                  "created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL, "
+                  "updated TIMESTAMP DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (id))")
+        row = c.execute(f"INSERT INTO {t} (name) VALUES ('x') RETURNING id, created_at, updated").fetchone()
+        assert row[0] == 1 and row[1] is not None and row[2] is not None
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            c.execute(f"INSERT INTO {t} (id, name) VALUES (1, 'dup')")
+
+
+def test_create_and_drop_schema(connect):
+    s = f"s_{uuid.uuid4().hex[:8]}"
+    with connect() as c:
+        c.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+        c.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+        with pytest.raises(psycopg.errors.DuplicateSchema if connect.target in ("pg15", "sqlite") else psycopg.Error):
+            c.execute(f"CREATE SCHEMA {s}")
+        c.execute(f"DROP SCHEMA {s}")
+        c.execute(f"DROP SCHEMA IF EXISTS {s}")
+
+
+TIME_ZONES = ["INTERVAL '+00:00' HOUR TO MINUTE", "INTERVAL '-08:00' HOUR TO MINUTE",
+              "INTERVAL '+05:30' HOUR TO MINUTE", "-7", "5.5", "'UTC'", "'Europe/Paris'", "'+02'"]
+
+
+@pytest.mark.parametrize("zone", TIME_ZONES)
+def test_set_time_zone_forms(connect, pg15, zone):
+    """SHOW TimeZone and the ParameterStatus the client gets, as PostgreSQL 15 reports them."""
+    stamp = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc)
+
+    def run(c):
+        t = fresh()
+        c.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, at TIMESTAMPTZ)")
+        c.execute(f"INSERT INTO {t} (id, at) VALUES (1, %s)", (stamp,))
+        c.execute(f"SET TIME ZONE {zone}")
+        # The text the server sends (psycopg knows no POSIX zone names such as <+02>-02).
+        c.adapters.register_loader("timestamptz", psycopg.types.string.TextLoader)
+        text = c.execute(f"SELECT at FROM {t}").fetchone()[0]
+        return c.execute("SHOW TimeZone").fetchone()[0], c.info.parameter_status("TimeZone"), text
+
+    with psycopg.connect(pg15.dsn, autocommit=True) as ref:
+        want = run(ref)
+    with connect() as c:
+        # SHOW, ParameterStatus and the offset timestamptz values are shown with.
+        assert run(c) == want
+
+
+@pytest.mark.parametrize("reset", ["LOCAL", "DEFAULT"])
+def test_set_time_zone_local_and_default(connect, reset):
+    with connect() as c:
+        initial = c.execute("SHOW TimeZone").fetchone()[0]
+        c.execute("SET TIME ZONE 'Europe/Paris'")
+        c.execute(f"SET TIME ZONE {reset}")
+        assert c.execute("SHOW TimeZone").fetchone()[0] == initial
+        assert c.info.parameter_status("TimeZone") == initial
+
+
+def test_create_extension_vector(connect):
+    if connect.target == "pg15":
+        pytest.skip("pgvector is not installed in the test PostgreSQL")
+    with connect() as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        c.execute("CREATE EXTENSION vector")
+        assert c.execute("SELECT extname, extversion FROM pg_extension WHERE extname = 'vector'").fetchall() == [
+            ("vector", "0.8.0")]
+        with pytest.raises(psycopg.errors.FeatureNotSupported) as e:
+            c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        assert "vector" in (e.value.diag.message_hint or "")
+        c.execute("DROP EXTENSION IF EXISTS vector")
