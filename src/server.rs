@@ -81,6 +81,14 @@ impl Drop for Registration {
 }
 
 impl ServerCtx {
+    /// Translate a client statement; on IRIS with the vector columns of the latest catalog
+    /// snapshot (a parameter stored into one is converted with TO_VECTOR).
+    pub fn translate(&self, sql: &str) -> crate::error::PgResult<Arc<Vec<crate::translate::Translated>>> {
+        let (snapshot, columns) = self.catalog.vector_columns();
+        self.translator.sync_vector_columns(snapshot, || columns);
+        self.translator.translate(sql)
+    }
+
     pub fn schema_epoch(&self) -> u64 {
         self.schema_epoch.load(Ordering::Acquire)
     }
@@ -250,6 +258,15 @@ impl Server {
         });
         if ctx.config.catalog_refresh_secs > 0.0 {
             runtime.spawn(refresh_catalog(ctx.clone()));
+        }
+        if matches!(ctx.config.target, crate::translate::Target::Iris(_)) {
+            // The vector columns of tables that exist already (TO_VECTOR on insert).
+            let catalog = ctx.catalog.clone();
+            runtime.spawn_blocking(move || {
+                if let Err(e) = catalog.refresh_now() {
+                    log::warn!("catalog snapshot at start failed: {}", e.message);
+                }
+            });
         }
         runtime.spawn(accept_loop(listener, ctx.clone()));
         Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, shutdown_timeout, ctx })

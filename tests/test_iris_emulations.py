@@ -184,3 +184,54 @@ def test_create_extension_vector(connect):
             c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         assert "vector" in (e.value.diag.message_hint or "")
         c.execute("DROP EXTENSION IF EXISTS vector")
+
+
+def test_vector_search_on_every_backend(connect):
+    """The pgvector example runs on sqlite and the IRIS doubles alike (PostgreSQL 15 here
+    has no pgvector): distances computed by functions on sqlite, IRIS's VECTOR functions."""
+    if connect.target == "pg15":
+        pytest.skip("pgvector is not installed in the test PostgreSQL")
+    t = fresh()
+    with connect() as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        c.execute(f"CREATE TABLE {t} (id bigserial PRIMARY KEY, content text, embedding vector(3))")
+        c.execute(f"INSERT INTO {t} (content, embedding) VALUES ('a', '[1,2,3]'::vector(3)), "
+                  "('b', %s::vector(3)), ('c', %s::vector(3))", ("[4,5,6]", "[1,1,1]"))
+        c.execute(f"CREATE INDEX ON {t} USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)")
+        q = "[3,1,2]"
+        cos = c.execute(f"SELECT content, embedding <=> %s::vector(3) AS d FROM {t} ORDER BY d LIMIT 2", (q,)).fetchall()
+        assert [r[0] for r in cos] == ["c", "b"]
+        assert cos[0][1] == pytest.approx(1 - 6 / (3 ** 0.5 * 14 ** 0.5))
+        l2 = c.execute(f"SELECT content, embedding <-> %s::vector(3) FROM {t} ORDER BY embedding <-> %s::vector(3) "
+                       "LIMIT 3", (q, q)).fetchall()
+        assert [r[0] for r in l2] == ["c", "a", "b"]
+        assert l2[1][1] == pytest.approx(6 ** 0.5)
+        ip = c.execute(f"SELECT content, embedding <#> %s::vector(3) FROM {t} ORDER BY embedding <#> %s::vector(3) "
+                       "LIMIT 1", (q, q)).fetchall()
+        assert ip == [("b", pytest.approx(-29.0))]
+
+
+def test_check_constraints_refused_or_unenforced(tmp_path):
+    """IRIS has no CHECK: refused by default (0A000 with a hint naming the flag); with
+    --iris-unenforced-checks the table is created without them and a NOTICE says so."""
+    (tmp_path / "refused").mkdir()
+    (tmp_path / "accepted").mkdir()
+    s = Server("embedded", tmp_path / "refused")
+    try:
+        with s.connect(autocommit=True) as c:
+            with pytest.raises(psycopg.errors.FeatureNotSupported) as e:
+                c.execute("CREATE TABLE t (n INT CHECK (n >= 0))")
+            assert "--iris-unenforced-checks" in e.value.diag.message_hint
+    finally:
+        s.stop()
+    s = Server("dbapi", tmp_path / "accepted", "--iris-unenforced-checks")
+    try:
+        with s.connect(autocommit=True) as c:
+            notices = []
+            c.add_notice_handler(lambda d: notices.append(d.message_primary))
+            c.execute('CREATE TABLE t ("id" integer NOT NULL PRIMARY KEY, "n" integer NOT NULL CHECK ("n" >= 0))')
+            assert any("CHECK constraints are not enforced" in n for n in notices)
+            c.execute("INSERT INTO t (id, n) VALUES (1, -1)")  # accepted: not enforced
+            assert c.execute("SELECT n FROM t").fetchall() == [(-1,)]
+    finally:
+        s.stop()

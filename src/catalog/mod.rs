@@ -53,6 +53,9 @@ pub struct Catalog {
     rebuilding: Mutex<()>,
     settings: Vec<(String, String)>,
     backend: Option<Arc<dyn Backend>>,
+    /// `table.column` of the vector columns in the last snapshot, and how many snapshots
+    /// were taken (the translator re-reads the set when that changes).
+    vector_columns: RwLock<(u64, Arc<std::collections::BTreeSet<String>>)>,
 }
 
 fn engine_err(e: rusqlite::Error) -> PgError {
@@ -260,7 +263,13 @@ impl Catalog {
             rebuilding: Mutex::new(()),
             settings,
             backend,
+            vector_columns: RwLock::new((0, Arc::default())),
         })
+    }
+
+    /// (snapshots taken, vector columns of the last one).
+    pub fn vector_columns(&self) -> (u64, Arc<std::collections::BTreeSet<String>>) {
+        self.vector_columns.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The schema changed (DDL through the gateway): the next catalog query refreshes.
@@ -296,6 +305,19 @@ impl Catalog {
         };
         let engine = Arc::new(Engine::build(&snap, &self.settings, generation)?);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = engine.clone();
+        let vectors = snap
+            .relations
+            .iter()
+            .filter(|r| r.kind == "r")
+            .flat_map(|r| {
+                r.columns
+                    .iter()
+                    .filter(|c| c.type_name.starts_with("vector"))
+                    .map(move |c| format!("{}.{}", r.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()))
+            })
+            .collect();
+        let mut v = self.vector_columns.write().unwrap_or_else(|p| p.into_inner());
+        *v = (v.0 + 1, Arc::new(vectors));
         Ok(engine)
     }
 

@@ -424,7 +424,7 @@ impl Session {
 
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
     async fn simple_query(&mut self, sql: &str) {
-        match self.ctx.translator.translate(sql) {
+        match self.ctx.translate(sql) {
             Err(e) => self.send_error(&e),
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {

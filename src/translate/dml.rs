@@ -8,7 +8,7 @@ use sqlparser::ast::{
 };
 
 use super::ast_util::*;
-use super::{Output, RowCount};
+use super::{IrisOptions, Output, RowCount};
 use crate::error::PgResult;
 
 fn table_name(ins: &Insert) -> PgResult<ast::ObjectName> {
@@ -76,6 +76,24 @@ pub fn per_row(ins: &Insert, rows: Vec<Vec<Expr>>) -> PgResult<Vec<String>> {
     rows.into_iter().map(|r| Ok(Statement::Insert(one_row(ins, r)?).to_string())).collect()
 }
 
+/// Parameters and literals inserted into vector columns become `TO_VECTOR(x, DOUBLE)`.
+fn vector_values(ins: &mut Insert, columns: &std::collections::BTreeSet<String>) {
+    let ast::TableObject::TableName(n) = &ins.table else { return };
+    let table = last_name(n);
+    let names: Vec<String> = ins.columns.iter().map(last_name).collect();
+    if let Some(SetExpr::Values(v)) = ins.source.as_deref_mut().map(|q| q.body.as_mut()) {
+        for row in &mut v.rows {
+            for (e, col) in row.content.iter_mut().zip(&names) {
+                super::vectors::stored_value(&table, col, e, columns);
+            }
+        }
+    }
+}
+
+fn last_name(n: &ast::ObjectName) -> String {
+    n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_else(|| n.to_string())
+}
+
 /// How a target names the row id and the id of the row just inserted.
 pub struct RowIds {
     pub row_id: &'static str,
@@ -112,12 +130,15 @@ pub fn returning_rows(ins: &Insert, rows: Vec<Vec<Expr>>, items: &[ast::SelectIt
     Ok(Output { statements, returns_rows: true, rowcount: RowCount::Last, captures })
 }
 
-pub fn insert(mut ins: Insert) -> PgResult<Output> {
+pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
     if ins.overriding.is_some() {
         return Err(refuse("INSERT .. OVERRIDING", "insert the identity value directly"));
     }
     if let ast::TableObject::TableName(n) = &mut ins.table {
         strip_public(n);
+    }
+    if !opts.vector_columns.is_empty() {
+        vector_values(&mut ins, &opts.vector_columns);
     }
     let rows = value_rows(&ins);
     let on = ins.on.take();
@@ -311,7 +332,17 @@ fn excluded(e: &mut Expr, cols: &[String], row: &[Expr]) -> PgResult<()> {
     }
 }
 
-pub fn update(u: ast::Update) -> PgResult<Output> {
+pub fn update(mut u: ast::Update, opts: &IrisOptions) -> PgResult<Output> {
+    if !opts.vector_columns.is_empty() {
+        if let ast::TableFactor::Table { name, .. } = &u.table.relation {
+            let table = last_name(name);
+            for a in &mut u.assignments {
+                if let ast::AssignmentTarget::ColumnName(c) = &a.target {
+                    super::vectors::stored_value(&table, &last_name(c), &mut a.value, &opts.vector_columns);
+                }
+            }
+        }
+    }
     if u.returning.is_some() {
         return Err(refuse("UPDATE .. RETURNING", "SELECT the rows in the same transaction, then UPDATE them by key"));
     }

@@ -70,6 +70,9 @@ pub struct IrisOptions {
     /// Accept CHECK constraints (which IRIS does not have) by leaving them out, with a
     /// NOTICE; off: refused with 0A000 (`--iris-unenforced-checks`).
     pub unenforced_checks: bool,
+    /// `table.column` (lower case) of the vector columns the gateway knows (catalog
+    /// snapshots and its own DDL): a parameter or literal stored into one is `TO_VECTOR`ed.
+    pub vector_columns: std::sync::Arc<std::collections::BTreeSet<String>>,
 }
 
 impl Default for IrisOptions {
@@ -80,6 +83,7 @@ impl Default for IrisOptions {
             default_varchar_length: 65535,
             default_schema: "SQLUser".into(),
             unenforced_checks: false,
+            vector_columns: Default::default(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! #! target: iris 2025.1          (file default; also "sqlite", "iris 2024.1 noexact",
-//!                                  "iris 2025.1 unenforced-checks")
+//!                                  "iris 2025.1 unenforced-checks",
+//!                                  "iris 2025.1 vectors=items.embedding,t.v": known vector columns)
 //! === case name [@ target]
 //! <PostgreSQL input, any number of lines>
 //! ---
@@ -37,6 +38,9 @@ pub fn target_from(spec: &str) -> Target {
             }
             if words.contains(&"unenforced-checks") {
                 o.unenforced_checks = true;
+            }
+            if let Some(cols) = words.iter().find_map(|w| w.strip_prefix("vectors=")) {
+                o.vector_columns = std::sync::Arc::new(cols.split(',').map(str::to_owned).collect());
             }
             Target::Iris(o)
         }

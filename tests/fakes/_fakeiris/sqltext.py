@@ -260,6 +260,12 @@ def to_sqlite(sql: str) -> str:
                 break
         sql = sql[: m.end(1)] + sql[m.end():end] + f" LIMIT {m.group(2)}" + sql[end:]
         blank = blank[: m.end(1)] + blank[m.end():end] + f" LIMIT {m.group(2)}" + blank[end:]
+    hnsw = _HNSW.match(blank)
+    if hnsw:
+        # The index itself is not modelled: a plain index over the vector column.
+        _check_hnsw(blank[hnsw.start(1):hnsw.end(1)])
+        cut = re.search(r"\)\s*AS\s+HNSW\s*\(", blank, re.I)
+        sql = sql[:cut.start() + 1]
     if re.match(r"\s*CREATE\s+TABLE\b", blank, re.I):
         sql = _column_defaults(_identity_key(sql))
         sql = _sub_outside_literals(_IDENTITY, "INTEGER PRIMARY KEY AUTOINCREMENT", sql)
@@ -336,6 +342,20 @@ def _column_defaults(sql: str) -> str:
             kind = "DATE_TEXT"
         sql = sql[:d.start()] + f"DEFAULT (_iris_now('{kind}', {int(d.group(2) or 0)}))" + sql[d.end():]
     return sql
+
+
+_HNSW = re.compile(r"\s*CREATE\s+INDEX\b.*?\)\s*AS\s+HNSW\s*\((.*)\)\s*$", re.I | re.S)
+
+
+def _check_hnsw(params: str) -> None:
+    """AS HNSW(M=.., efConstruction=.., Distance='Cosine'|'DotProduct'), Distance required."""
+    seen = {}
+    for part in params.split(","):
+        key, _, value = part.partition("=")
+        seen[key.strip().upper()] = value.strip()
+    unknown = set(seen) - {"M", "EFCONSTRUCTION", "DISTANCE"}
+    if unknown or "DISTANCE" not in seen:
+        raise FakeSQLError(-1, f"Invalid HNSW index parameters: {params.strip()}")
 
 
 def _sub_outside_literals(pattern, repl, sql: str) -> str:
