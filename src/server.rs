@@ -84,8 +84,10 @@ impl ServerCtx {
     /// Translate a client statement; on IRIS with the vector columns of the latest catalog
     /// snapshot (a parameter stored into one is converted with TO_VECTOR).
     pub fn translate(&self, sql: &str) -> crate::error::PgResult<Arc<Vec<crate::translate::Translated>>> {
-        let (snapshot, columns) = self.catalog.vector_columns();
-        self.translator.sync_vector_columns(snapshot, || columns);
+        if matches!(self.config.target, crate::translate::Target::Iris(_)) {
+            self.catalog.ensure_snapshot();
+        }
+        self.translator.sync_vector_columns(self.catalog.snapshots(), || self.catalog.vector_columns());
         self.translator.translate(sql)
     }
 
@@ -260,13 +262,10 @@ impl Server {
             runtime.spawn(refresh_catalog(ctx.clone()));
         }
         if matches!(ctx.config.target, crate::translate::Target::Iris(_)) {
-            // The vector columns of tables that exist already (TO_VECTOR on insert).
+            // The vector columns of tables that exist already (TO_VECTOR on insert), taken
+            // before clients need them (a first statement waits for it otherwise).
             let catalog = ctx.catalog.clone();
-            runtime.spawn_blocking(move || {
-                if let Err(e) = catalog.refresh_now() {
-                    log::warn!("catalog snapshot at start failed: {}", e.message);
-                }
-            });
+            runtime.spawn_blocking(move || catalog.ensure_snapshot());
         }
         runtime.spawn(accept_loop(listener, ctx.clone()));
         Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, shutdown_timeout, ctx })

@@ -209,6 +209,33 @@ def test_vector_search_on_every_backend(connect):
         ip = c.execute(f"SELECT content, embedding <#> %s::vector(3) FROM {t} ORDER BY embedding <#> %s::vector(3) "
                        "LIMIT 1", (q, q)).fetchall()
         assert ip == [("b", pytest.approx(-29.0))]
+        # pgvector-python / SQLAlchemy send the vector as a bare text parameter.
+        c.execute(f"INSERT INTO {t} (content, embedding) VALUES (%s, %s)", ("d", "[0,0,1]"))
+        c.execute(f"UPDATE {t} SET embedding = %s WHERE content = %s", ("[0,1,0]", "a"))
+        near = c.execute(f"SELECT content FROM {t} ORDER BY embedding <-> %s::vector(3) LIMIT 2",
+                         ("[0,0.9,0]",)).fetchall()
+        assert near == [("a",), ("d",)]
+
+
+def test_vector_columns_known_after_restart(tmp_path):
+    """A gateway started over existing tables knows their vector columns (catalog snapshot
+    at start), so a bare parameter into one still becomes TO_VECTOR on IRIS."""
+    for backend in ("embedded", "dbapi"):
+        data = tmp_path / backend
+        data.mkdir()
+        s = Server(backend, data)
+        try:
+            with s.connect(autocommit=True) as c:
+                c.execute("CREATE TABLE docs (id INT PRIMARY KEY, emb vector(2))")
+        finally:
+            s.stop()
+        s = Server(backend, data)
+        try:
+            with s.connect(autocommit=True) as c:
+                c.execute("INSERT INTO docs (id, emb) VALUES (%s, %s)", (1, "[3,4]"))
+                assert c.execute("SELECT emb <-> '[0,0]' FROM docs").fetchone()[0] == pytest.approx(5.0)
+        finally:
+            s.stop()
 
 
 def test_check_constraints_refused_or_unenforced(tmp_path):

@@ -55,7 +55,8 @@ pub struct Catalog {
     backend: Option<Arc<dyn Backend>>,
     /// `table.column` of the vector columns in the last snapshot, and how many snapshots
     /// were taken (the translator re-reads the set when that changes).
-    vector_columns: RwLock<(u64, Arc<std::collections::BTreeSet<String>>)>,
+    vector_columns: RwLock<Arc<std::collections::BTreeSet<String>>>,
+    snapshots: AtomicU64,
 }
 
 fn engine_err(e: rusqlite::Error) -> PgError {
@@ -263,12 +264,35 @@ impl Catalog {
             rebuilding: Mutex::new(()),
             settings,
             backend,
-            vector_columns: RwLock::new((0, Arc::default())),
+            vector_columns: RwLock::new(Arc::default()),
+            snapshots: AtomicU64::new(0),
         })
     }
 
-    /// (snapshots taken, vector columns of the last one).
-    pub fn vector_columns(&self) -> (u64, Arc<std::collections::BTreeSet<String>>) {
+    /// Take the first snapshot if none was taken yet (blocking): the translator needs the
+    /// vector columns of existing tables before its first IRIS statement. A failure is
+    /// logged and counts as an empty snapshot, so it is not retried per statement.
+    pub fn ensure_snapshot(&self) {
+        if self.snapshots() > 0 {
+            return;
+        }
+        let _one = self.rebuilding.lock().unwrap_or_else(|p| p.into_inner());
+        if self.snapshots() > 0 {
+            return;
+        }
+        if let Err(e) = self.rebuild() {
+            log::warn!("catalog snapshot failed: {}", e.message);
+            self.snapshots.fetch_max(1, Ordering::AcqRel);
+        }
+    }
+
+    /// How many snapshots were taken (the translator re-reads `vector_columns` when it changes).
+    pub fn snapshots(&self) -> u64 {
+        self.snapshots.load(Ordering::Acquire)
+    }
+
+    /// `table.column` of the vector columns in the last snapshot.
+    pub fn vector_columns(&self) -> Arc<std::collections::BTreeSet<String>> {
         self.vector_columns.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
@@ -316,8 +340,8 @@ impl Catalog {
                     .map(move |c| format!("{}.{}", r.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()))
             })
             .collect();
-        let mut v = self.vector_columns.write().unwrap_or_else(|p| p.into_inner());
-        *v = (v.0 + 1, Arc::new(vectors));
+        *self.vector_columns.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(vectors);
+        self.snapshots.fetch_add(1, Ordering::AcqRel);
         Ok(engine)
     }
 

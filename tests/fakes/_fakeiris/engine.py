@@ -21,6 +21,12 @@ Model (docs/iris.md (IRIS facts)):
 - Expressions: ``x / 0`` is SQLCODE -400 ``<DIVIDE>`` (sqlite gives NULL) for a
   literal or parameter divisor; ``CAST(x AS TIMESTAMP)`` of ISO text is that text;
   ``CAST(x AS VARBINARY)`` of a string is its characters as bytes; ``CHAR(n)`` is sqlite's.
+- Column defaults CURRENT_TIMESTAMP[(n)], CURRENT_DATE, GETDATE, SYSDATE give the
+  column type's logical value; an IDENTITY column may have a table-level PRIMARY KEY.
+- Vectors (vectors.py): VECTOR(DOUBLE|..., n) columns hold what TO_VECTOR(x, DOUBLE[, n])
+  makes (a plain string is refused, -104; wrong dimensions too); VECTOR_COSINE and
+  VECTOR_DOT_PRODUCT; results show "1,2,3". ``AS HNSW(..)`` index DDL is a plain index.
+- CREATE SCHEMA / DROP SCHEMA are recorded (tables stay in SQLUser, see the gaps).
 
 Known gaps, kept visible: row-level locking (IRIS lets two transactions write
 different rows concurrently; here the second waits), dirty reads across OS
