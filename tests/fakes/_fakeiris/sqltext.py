@@ -63,6 +63,19 @@ def matching(text: str, open_at: int) -> Optional[int]:
     return None
 
 
+def top_level_items(blank: str, start: int, end: int) -> List[Tuple[int, int]]:
+    """(start, end) of the comma-separated items of blank[start:end] outside parentheses."""
+    spans, depth, last = [], 0, start
+    for i in range(start, end):
+        depth += blank[i] == "("
+        depth -= blank[i] == ")"
+        if blank[i] == "," and depth == 0:
+            spans.append((last, i))
+            last = i + 1
+    spans.append((last, end))
+    return spans
+
+
 def marker_positions(blank: str) -> List[int]:
     return [i for i, c in enumerate(blank) if c == "?"]
 
@@ -220,14 +233,7 @@ def _to_vector_calls(sql: str) -> str:
         close = matching(blank, m.end() - 1)
         if close is None:
             continue
-        args, depth, last = [], 0, m.end()
-        for i in range(m.end(), close):
-            depth += blank[i] == "("
-            depth -= blank[i] == ")"
-            if blank[i] == "," and depth == 0:
-                args.append((last, i))
-                last = i + 1
-        args.append((last, close))
+        args = top_level_items(blank, m.end(), close)
         if len(args) < 2:
             raise FakeSQLError(-1, "TO_VECTOR needs a type argument")
         a, b = args[1]
@@ -283,15 +289,7 @@ def _table_elements(sql: str) -> Optional[Tuple[int, int, List[Tuple[int, int]]]
     close = matching(blank, open_at) if open_at >= 0 else None
     if close is None:
         return None
-    spans, depth, last = [], 0, open_at + 1
-    for i in range(open_at + 1, close):
-        depth += blank[i] == "("
-        depth -= blank[i] == ")"
-        if blank[i] == "," and depth == 0:
-            spans.append((last, i))
-            last = i + 1
-    spans.append((last, close))
-    return open_at, close, spans
+    return open_at, close, top_level_items(blank, open_at + 1, close)
 
 
 _TABLE_PK = re.compile(r"^\s*(?:CONSTRAINT\s+\"?\w+\"?\s+)?PRIMARY\s+KEY\s*\(\s*\"?(\w+)\"?\s*\)\s*$", re.I)
