@@ -57,6 +57,8 @@ pub struct Config {
     pub idle_in_transaction_session_timeout: String,
     /// Seconds between catalog snapshots of the backend's schema (0: only after DDL).
     pub catalog_refresh_secs: f64,
+    /// Seconds between takes of the notifications IRIS code queued (0: never; IRIS backends only).
+    pub iris_notify_interval_secs: f64,
 }
 
 impl Default for Config {
@@ -91,6 +93,7 @@ impl Default for Config {
             auth_failure_window_secs: 60.0,
             idle_in_transaction_session_timeout: "0".into(),
             catalog_refresh_secs: 60.0,
+            iris_notify_interval_secs: 0.25,
         }
     }
 }

@@ -14,6 +14,8 @@ mod copy;
 pub mod error;
 /// Entry points of the fuzz targets (fuzz/) and the corpus replay test.
 pub mod fuzzing;
+mod notify;
+mod notify_queue;
 mod pool;
 mod protocol;
 mod python;

@@ -51,7 +51,8 @@ impl Lease {
         self.conn.clone().expect("lease holds a connection until dropped")
     }
 
-    /// The connection failed (08006): close it instead of returning it to the pool.
+    /// Close the connection instead of returning it to the pool: it failed (08006), or it
+    /// holds a session's own state (temporary tables).
     pub fn mark_broken(&mut self) {
         self.broken = true;
     }

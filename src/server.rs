@@ -17,6 +17,7 @@ use crate::cancel::CancelSlot;
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::error::PgResult;
+use crate::notify::Hub;
 use crate::pool::Pool;
 use crate::session::{self, Shapes};
 use crate::tls::{Tls, TlsFiles};
@@ -46,6 +47,8 @@ pub struct ServerCtx {
     user_pools: Mutex<HashMap<String, Arc<Pool>>>,
     /// Live sessions per user, for max_connections_per_user.
     user_sessions: Mutex<HashMap<String, usize>>,
+    /// LISTEN / NOTIFY between sessions (src/notify.rs).
+    pub notify: Arc<Hub>,
 }
 
 /// A session counted against its user's limit; uncounted when dropped.
@@ -257,6 +260,7 @@ impl Server {
             backend_logs_in,
             user_pools: Mutex::new(HashMap::new()),
             user_sessions: Mutex::new(HashMap::new()),
+            notify: Arc::new(Hub::default()),
         });
         if ctx.config.catalog_refresh_secs > 0.0 {
             runtime.spawn(refresh_catalog(ctx.clone()));
@@ -266,6 +270,10 @@ impl Server {
             // before clients need them (a first statement waits for it otherwise).
             let catalog = ctx.catalog.clone();
             runtime.spawn_blocking(move || catalog.ensure_snapshot());
+        }
+        if ctx.config.iris_notify_interval_secs > 0.0 && ctx.pool.backend().notify_queue() {
+            let every = Duration::from_secs_f64(ctx.config.iris_notify_interval_secs);
+            runtime.spawn(crate::notify_queue::poll(ctx.clone(), every));
         }
         runtime.spawn(accept_loop(listener, ctx.clone()));
         Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, shutdown_timeout, ctx })

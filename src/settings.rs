@@ -347,6 +347,7 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
             }
             "UTF8".into()
         }
+        "datestyle" => date_style(value)?,
         "timezone" if value.eq_ignore_ascii_case("utc") => "UTC".into(),
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),
@@ -367,9 +368,48 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
     })
 }
 
+/// DateStyle: the codecs write dates in the ISO style and read them in MDY order, so
+/// only that is accepted (a client told "German" would parse ISO text as German: psycopg
+/// does). Key words as PostgreSQL's check_datestyle spells them; canonical "ISO, MDY".
+fn date_style(value: &str) -> PgResult<String> {
+    for word in value.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
+        let word = word.trim_matches('\'');
+        match word.to_ascii_uppercase().as_str() {
+            "ISO" | "MDY" | "US" | "NONEURO" | "NONEUROPEAN" | "DEFAULT" => {}
+            "SQL" | "POSTGRES" | "GERMAN" | "DMY" | "EURO" | "EUROPEAN" | "YMD" => {
+                return Err(PgError::new(
+                    sqlstate::FEATURE_NOT_SUPPORTED,
+                    format!("DateStyle \"{word}\" is not supported"),
+                )
+                .with_hint(
+                    "iris-pgwire writes dates in the ISO style and reads them in MDY order (DateStyle \"ISO, MDY\").",
+                ))
+            }
+            _ => {
+                return Err(PgError::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"DateStyle\": \"{value}\""),
+                )
+                .with_detail(format!("Unrecognized key word: \"{word}\".")))
+            }
+        }
+    }
+    Ok("ISO, MDY".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_style_is_iso_mdy_only() {
+        assert_eq!(date_style("ISO").unwrap(), "ISO, MDY");
+        assert_eq!(date_style("iso, mdy").unwrap(), "ISO, MDY");
+        assert_eq!(date_style("'ISO', 'US'").unwrap(), "ISO, MDY");
+        assert_eq!(date_style("German").unwrap_err().code, sqlstate::FEATURE_NOT_SUPPORTED);
+        assert_eq!(date_style("ISO, DMY").unwrap_err().code, sqlstate::FEATURE_NOT_SUPPORTED);
+        assert_eq!(date_style("nonsense").unwrap_err().code, sqlstate::INVALID_PARAMETER_VALUE);
+    }
 
     #[test]
     fn set_show_reset_and_local() {

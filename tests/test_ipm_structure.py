@@ -130,7 +130,7 @@ def test_resources_exist_on_disk(module):
 
 def test_objectscript_structure():
     package, problems = check_package(CLS)
-    assert set(package) == {"IrisPGWire.Installer", "IrisPGWire.Service", "IrisPGWire.StartTask"}
+    assert set(package) == {"IrisPGWire.Installer", "IrisPGWire.Notify", "IrisPGWire.Service", "IrisPGWire.StartTask"}
     assert problems == []
     for path in CLS.rglob("*.cls"):
         expected = ".".join(path.relative_to(CLS).with_suffix("").parts)

@@ -11,7 +11,6 @@ connection usable."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 import uuid
 
@@ -164,29 +163,3 @@ def test_a_batch_is_answered_at_sync(both):
     expected = (b"", [b"2", b"C"] * n + [b"Z"])
     assert batch_then_sync(pg15, table, n) == expected
     assert batch_then_sync(gw, f"{table}", n) == expected
-
-
-def test_a_batch_costs_no_round_trip_per_statement(gateway):
-    """A pipelined batch of inserts takes far less than a round trip per statement: the
-    same rows sent one Sync at a time (each waiting for its answer) take longer."""
-    table = f"p_{uuid.uuid4().hex[:10]}"
-    run_on((gateway,), f"CREATE TABLE {table} (id INT PRIMARY KEY, v VARCHAR(20))")
-    conn = wire.RawConn(gateway.host, gateway.port)
-    conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    conn.startup(user=gateway.user, database=gateway.dbname)
-    conn.send(wire.parse(f"INSERT INTO {table} (id, v) VALUES ($1, 'x')", "ins") + wire.SYNC)
-    conn.read_until(b"Z")
-    n = 300
-    t0 = time.perf_counter()
-    for i in range(n):
-        conn.send(wire.bind("", "ins", (str(i),)) + wire.execute() + wire.SYNC)
-        conn.read_until(b"Z")
-    one_by_one = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    conn.send(b"".join(wire.bind("", "ins", (str(n + i),)) + wire.execute() for i in range(n)) + wire.SYNC)
-    replies = conn.read_until(b"Z")
-    pipelined = time.perf_counter() - t0
-    conn.close()
-    assert [t for t, _ in replies].count(b"C") == n
-    print(f"{n} inserts: one Sync each {one_by_one * 1000:.0f} ms, pipelined {pipelined * 1000:.0f} ms")
-    assert pipelined < one_by_one

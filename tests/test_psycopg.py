@@ -8,6 +8,8 @@ and always uses the simple protocol.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import psycopg
 import pytest
 from psycopg import errors, pq
@@ -53,6 +55,23 @@ def test_connect_reports_parameters(conn):
     assert info.server_version >= 150000
     assert info.backend_pid != 0
     assert info.transaction_status == IDLE
+
+
+def test_datestyle_iso_is_iso_mdy(conn):
+    conn.execute("set datestyle = 'ISO'")
+    assert conn.info.parameter_status("DateStyle") == "ISO, MDY"
+    assert conn.execute("select '2000-01-02'::date").fetchone()[0] == dt.date(2000, 1, 2)
+
+
+@pytest.mark.parametrize("style", ["German", "SQL, DMY", "Postgres", "ISO, YMD"])
+def test_gateway_refuses_datestyles_it_does_not_write(gateway, style):
+    """Accepted and ignored, psycopg parsed the ISO dates it got as German or SQL style
+    (psycopg's own tests/types/test_datetime.py: 'day is out of range for month')."""
+    with psycopg.connect(gateway.dsn, autocommit=True) as c:
+        with pytest.raises(errors.FeatureNotSupported):
+            c.execute(f"set datestyle = '{style}'")
+        assert c.info.parameter_status("DateStyle") == "ISO, MDY"
+        assert c.execute("select '2000-01-02'::date").fetchone()[0] == dt.date(2000, 1, 2)
 
 
 def test_simple_protocol_select(conn):
@@ -277,6 +296,22 @@ def test_failed_transaction_rollback_then_usable(txconn, items):
     assert c.info.transaction_status == IDLE
     assert ids(c, items) == []
     c.rollback()
+
+
+@pytest.mark.parametrize("sql", ["meh", "select from where"])
+def test_syntax_error_aborts_the_transaction(txconn, sql):
+    """A statement the server cannot even parse fails the transaction like any other
+    (psycopg's own test_auto_transaction_fail / test_autocommit_inerror)."""
+    c = txconn
+    c.execute("select 1")
+    assert c.info.transaction_status == INTRANS
+    with pytest.raises(errors.SyntaxError):
+        c.execute(sql)
+    assert c.info.transaction_status == INERROR
+    with pytest.raises(errors.InFailedSqlTransaction):
+        c.execute("select 'x'")
+    c.rollback()
+    assert c.info.transaction_status == IDLE
 
 
 def test_explicit_begin_commit_tags(conn, items):

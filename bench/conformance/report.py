@@ -9,6 +9,7 @@ listed under the first classes.toml entry that matches it, or as unclassified.""
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
 from pathlib import Path
 
@@ -21,8 +22,14 @@ CLASSES = {
 
 
 def load_classes(path: Path) -> list[dict]:
+    """Entries: `class`, `reason`, `sqlstate` (what the gateway answers; required for
+    `feature`), and what they match: `suite` (default: any), `targets` (default: the three
+    backends), `tests` (fnmatch patterns of test ids, default all) and `message` (a regex
+    searched in the failure message, default any)."""
     entries = tomllib.loads(path.read_text()).get("entry", []) if path.exists() else []
     for e in entries:
+        e.setdefault("tests", ["*"])
+        e["_message"] = re.compile(e["message"]) if "message" in e else None
         if e["class"] not in CLASSES:
             raise ValueError(f"{path}: class {e['class']!r} of {e['tests']} is not one of {list(CLASSES)}")
         if e["class"] == "feature" and not e.get("sqlstate"):
@@ -30,9 +37,11 @@ def load_classes(path: Path) -> list[dict]:
     return entries
 
 
-def classify(entries: list[dict], suite: str, target: str, test: str) -> dict | None:
+def classify(entries: list[dict], suite: str, target: str, test: str, message: str) -> dict | None:
     for e in entries:
-        if e["suite"] != suite or target not in e.get("targets", GATEWAYS):
+        if e.get("suite", suite) != suite or target not in e.get("targets", GATEWAYS):
+            continue
+        if e["_message"] is not None and not e["_message"].search(message):
             continue
         if any(fnmatch.fnmatchcase(test, pat) for pat in e["tests"]):
             return e
@@ -49,6 +58,7 @@ def build(results: dict, entries: list[dict]) -> str:
     rows, sections, unclassified = [], [], []
     by_entry: dict[int, dict[str, list[str]]] = {}
     totals = {"pg": 0, **{g: 0 for g in GATEWAYS}}
+    per_class: dict[tuple[str, str], int] = {}
     for suite, data in results["suites"].items():
         runs = data["runs"]
         offline = passed(runs.get("offline"))
@@ -69,11 +79,13 @@ def build(results: dict, entries: list[dict]) -> str:
             cells.append(f"{len(ok)} ({100 * len(ok) / max(len(ref), 1):.1f}%)")
             for test in sorted(ref - ok):
                 outcome, message = run["outcomes"].get(test, ("not run", "the suite stopped before it"))
-                e = classify(entries, suite, g, test)
+                e = classify(entries, suite, g, test, message)
                 if e is None:
                     unclassified.append((suite, g, test, f"{outcome}: {message}"))
                 else:
-                    by_entry.setdefault(id(e), {}).setdefault(test, []).append(g)
+                    shown = test if "suite" in e else f"{suite}: {test}"
+                    by_entry.setdefault(id(e), {}).setdefault(shown, []).append(g)
+                    per_class[(e["class"], g)] = per_class.get((e["class"], g), 0) + 1
         rows.append(f"| {suite} | {data['version']} | {len(touched)} | {len(ref)} | " + " | ".join(cells) + " |")
 
     out = [
@@ -94,6 +106,14 @@ def build(results: dict, entries: list[dict]) -> str:
         f"| **all** | | | {totals['pg']} | "
         + " | ".join(f"{totals[g]} ({100 * totals[g] / max(totals['pg'], 1):.1f}%)" for g in GATEWAYS) + " |",
         "",
+        "Tests PostgreSQL 15 passes and a backend fails, by cause (listed below):",
+        "",
+        "| cause | sqlite | embedded | dbapi |",
+        "|---|---|---|---|",
+        *(f"| {title} | " + " | ".join(str(per_class.get((cls, g), 0)) for g in GATEWAYS) + " |"
+          for cls, title in CLASSES.items()),
+        "| unclassified | " + " | ".join(str(sum(1 for u in unclassified if u[1] == g)) for g in GATEWAYS) + " |",
+        "",
         "Where each suite comes from and what of it runs:",
         "",
     ]
@@ -110,9 +130,12 @@ def build(results: dict, entries: list[dict]) -> str:
         for e in group:
             tests = by_entry[id(e)]
             state = f" (SQLSTATE {e['sqlstate']})" if e.get("sqlstate") else ""
-            out.append(f"- **{e['suite']}**{state}: {e['reason'].strip()}")
+            out.append(f"- **{e.get('suite', 'all suites')}**{state}: {e['reason'].strip()} "
+                       f"({len(tests)} tests)")
+            out.append("  <details><summary>tests</summary>\n")
             for test, where in sorted(tests.items()):
                 out.append(f"  - `{test}` ({', '.join(where)})")
+            out.append("\n  </details>")
         out.append("")
     out += ["### Unclassified", ""]
     if not unclassified:

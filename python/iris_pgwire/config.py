@@ -107,6 +107,11 @@ class Config:
         metadata={"help": "default of the setting: close sessions idle inside a transaction this long "
                           "(PostgreSQL's spelling: 30s, 5min, bare number = ms; 0: off)"},
     )
+    iris_notify_interval: float = field(
+        default=0.25,
+        metadata={"help": "IRIS backends: seconds between takes of the notifications IRIS code queued "
+                          "(iris_pgwire.notify / IrisPGWire.Notify.Send; 0: off)"},
+    )
     iris_host: str = field(default="localhost", metadata={"help": "dbapi backend: IRIS host"})
     iris_port: int = field(default=1972, metadata={"help": "dbapi backend: IRIS superserver port"})
     iris_namespace: str = field(default="USER", metadata={"help": "IRIS namespace"})
@@ -134,6 +139,7 @@ class Config:
             "copy_batch_rows": self.copy_batch_rows,
             "worker_threads": self.worker_threads,
             "catalog_refresh_secs": float(self.catalog_refresh),
+            "iris_notify_interval_secs": float(self.iris_notify_interval),
             "dialect": dialect,
             "iris_version": self.iris_version,
             "iris_unenforced_checks": self.iris_unenforced_checks,

@@ -111,6 +111,11 @@ pub trait Backend: Send + Sync {
         Ok(crate::catalog::Snapshot::default())
     }
 
+    /// Its connections take notifications queued by code inside IRIS (`take_notifications`).
+    fn notify_queue(&self) -> bool {
+        false
+    }
+
     /// Called on each thread of the server's runtime when it starts and before it ends
     /// (backend calls run on those threads): per-thread set-up such as an interpreter state.
     fn thread_started(&self) {}
@@ -148,6 +153,12 @@ pub trait Connection: Send + Sync {
     /// COPY FROM: insert a batch of parsed rows with one executemany-style call.
     fn insert_batch(&self, _plan: &InsertPlan, _batch: &RowBatch) -> PgResult<u64> {
         Err(crate::error::PgError::unsupported("this backend does not take COPY"))
+    }
+
+    /// Notifications committed to the backend's queue by code inside IRIS, oldest first,
+    /// as (sender pid, channel, payload), removed from the queue (src/notify_queue.rs).
+    fn take_notifications(&self, _limit: usize) -> PgResult<Vec<(i32, String, String)>> {
+        Ok(Vec::new())
     }
 
     fn close(&self);

@@ -7,6 +7,9 @@ use super::snapshot::{insert, BOOTSTRAP_USER, DATABASE_OID, INFORMATION_SCHEMA_N
 use crate::types::{self, Kind, PgType};
 
 fn category(t: &PgType) -> &'static str {
+    if t.oid == types::VOID.oid {
+        return "P";
+    }
     match t.kind {
         Kind::Array => "A",
         Kind::Bool => "B",
@@ -135,7 +138,7 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
         let array = t.kind == Kind::Array;
         let [input, output, recv, send] = io_procs(t).map(|(oid, _, _)| oid);
         let collation: i64 = if t.kind == Kind::Text && t.name != "char" { 100 } else { 0 };
-        let typtype = if t.name == "unknown" { "p" } else { "b" };
+        let typtype = if matches!(t.name, "unknown" | "void") { "p" } else { "b" };
         let align = if t.typlen == 8 {
             "d"
         } else if t.typlen == 1 {

@@ -68,6 +68,15 @@ pub fn backend_key_data(buf: &mut BytesMut, pid: i32, secret: &[u8]) {
     });
 }
 
+/// NotificationResponse: a NOTIFY on a channel this session listens on.
+pub fn notification_response(buf: &mut BytesMut, pid: i32, channel: &str, payload: &str) {
+    write_body(buf, b'A', |b| {
+        b.put_i32(pid);
+        write_cstr(b, channel);
+        write_cstr(b, payload);
+    });
+}
+
 /// Tell a client asking for protocol 3.x (x > 0) which minor version we speak
 /// and which `_pq_.` options we did not recognise.
 pub fn negotiate_protocol_version(buf: &mut BytesMut, newest_minor: i32, unrecognized: &[&str]) {

@@ -140,6 +140,12 @@ impl Backend for PyBackend {
         self.open(Some((user, password)))
     }
 
+    fn notify_queue(&self) -> bool {
+        Python::attach(|py| {
+            self.backend.bind(py).getattr("notify_queue").and_then(|v| v.extract::<bool>()).unwrap_or(false)
+        })
+    }
+
     /// `catalog_snapshot()` of the Python backend (backends without it: an empty schema).
     fn catalog_snapshot(&self) -> PgResult<crate::catalog::Snapshot> {
         Python::attach(|py| {
@@ -252,6 +258,14 @@ impl Connection for PyConnection {
 
     fn insert_batch(&self, plan: &InsertPlan, batch: &RowBatch) -> PgResult<u64> {
         Python::attach(|py| copy_io::insert_batch(self.conn.bind(py), plan, batch))
+    }
+
+    fn take_notifications(&self, limit: usize) -> PgResult<Vec<(i32, String, String)>> {
+        Python::attach(|py| {
+            let taken =
+                self.conn.bind(py).call_method1("take_notifications", (limit,)).map_err(|e| py_err_to_pg(py, e))?;
+            taken.extract().map_err(|e| py_err_to_pg(py, e))
+        })
     }
 
     fn close(&self) {

@@ -69,6 +69,7 @@ impl Server {
         take!(config, c.auth_failure_limit, "auth_failure_limit");
         take!(config, c.auth_failure_window_secs, "auth_failure_window_secs");
         take!(config, c.catalog_refresh_secs, "catalog_refresh_secs");
+        take!(config, c.iris_notify_interval_secs, "iris_notify_interval_secs");
         take!(config, c.idle_in_transaction_session_timeout, "idle_in_transaction_session_timeout");
         let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
         take!(config, dialect, "dialect");

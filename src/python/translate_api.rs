@@ -64,7 +64,10 @@ pub fn translate_sql(
             | Action::Copy(_)
             | Action::Fetch(_)
             | Action::CloseCursor(_)
-            | Action::ExecutePrepared { .. } => {}
+            | Action::ExecutePrepared { .. }
+            | Action::Listen(_)
+            | Action::Unlisten(_)
+            | Action::Notify { .. } => {}
             // The statement a cursor or prepared statement runs.
             Action::Declare(d) => out.extend(backend_sql(d.query.action)),
             Action::Prepare(p) => out.extend(backend_sql(p.statement.action)),

@@ -1,5 +1,6 @@
 //! Statements the gateway answers itself, for every backend: SHOW and SELECTs of
-//! session functions (catalog queries run on the catalog engine: session/catalog.rs).
+//! session functions, pg_notify() and pg_listening_channels() among them (catalog queries
+//! run on the catalog engine: session/catalog.rs).
 
 use super::columns::{field, resolve_formats};
 use super::{Done, Session};
@@ -7,7 +8,7 @@ use crate::backend::Column;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
 use crate::translate::{Action, SessionFn};
-use crate::types::{self, PgType};
+use crate::types::{self, Param, PgType};
 
 /// Rows computed by the gateway: each value in text form, None for NULL.
 type TextRows = Vec<Vec<Option<String>>>;
@@ -38,7 +39,10 @@ fn session_fn_type(f: &SessionFn) -> &'static PgType {
     match f {
         SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
         SessionFn::BackendPid => &types::INT4,
-        SessionFn::Version | SessionFn::Setting(_) | SessionFn::SetConfig { .. } => &types::TEXT,
+        SessionFn::Notify { .. } | SessionFn::AdvisoryUnlockAll => &types::VOID,
+        SessionFn::Version | SessionFn::Setting(_) | SessionFn::SetConfig { .. } | SessionFn::ListeningChannels => {
+            &types::TEXT
+        }
     }
 }
 
@@ -47,12 +51,17 @@ impl Session {
     pub(super) fn answer_locally(
         &mut self,
         action: &Action,
+        params: &[Param],
         result_formats: &[i16],
         describe_rows: bool,
     ) -> PgResult<Done> {
         let (rows, tag) = match action {
             Action::Show { name } => (self.show(name)?, "SHOW".to_string()),
-            Action::Local(items) => (vec![self.local_select(items)?], "SELECT 1".to_string()),
+            Action::Local(items) => {
+                let rows = self.local_select(items, params)?;
+                let tag = format!("SELECT {}", rows.len());
+                (rows, tag)
+            }
             _ => return Err(PgError::internal("not a statement the gateway answers")),
         };
         let columns = text_columns(action).expect("answered locally");
@@ -70,10 +79,12 @@ impl Session {
         })
     }
 
-    /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...).
-    fn local_select(&mut self, items: &[(String, SessionFn)]) -> PgResult<Vec<Option<String>>> {
+    /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...): one
+    /// row, or one per channel with `pg_listening_channels()` (a set-returning function).
+    fn local_select(&mut self, items: &[(String, SessionFn)], params: &[Param]) -> PgResult<TextRows> {
         let mut row = Vec::with_capacity(items.len());
-        for (_, f) in items {
+        let mut srf = None;
+        for (i, (_, f)) in items.iter().enumerate() {
             let value = match f {
                 SessionFn::Version => format!(
                     "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by iris-pgwire {}",
@@ -91,10 +102,29 @@ impl Session {
                     }
                     self.settings.show(name)?
                 }
+                SessionFn::Notify { channel, payload } => {
+                    self.pg_notify(channel, payload, params)?;
+                    String::new()
+                }
+                SessionFn::AdvisoryUnlockAll => String::new(),
+                SessionFn::ListeningChannels => {
+                    srf = Some(i);
+                    String::new()
+                }
             };
             row.push(Some(value));
         }
-        Ok(row)
+        let Some(i) = srf else { return Ok(vec![row]) };
+        Ok(self
+            .notify
+            .channels()
+            .iter()
+            .map(|c| {
+                let mut r = row.clone();
+                r[i] = Some(c.clone());
+                r
+            })
+            .collect())
     }
 
     /// Send rows computed by the gateway (values in text form).

@@ -12,6 +12,7 @@ mod copy;
 mod cursors;
 mod extended;
 mod local;
+mod notify;
 mod prepare;
 mod shapes;
 mod startup;
@@ -154,6 +155,14 @@ impl Conn {
     }
 }
 
+/// The next notification for an idle session; never, for one that does not listen.
+async fn next_notification(inbox: Option<&mut crate::notify::Inbox>) -> Arc<crate::notify::Notification> {
+    match inbox {
+        Some(inbox) => inbox.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Run a blocking backend call on this worker thread. `block_in_place` first hands the
 /// worker's other tasks to another thread, so nothing else waits; the statement itself
 /// goes from socket to backend and back without a thread switch (a round trip through
@@ -237,6 +246,12 @@ pub struct Session {
     cancel: Arc<CancelSlot>,
     /// SQL-level cursors (DECLARE).
     cursors: cursors::Cursors,
+    /// The session made temporary tables on its backend connection: it keeps that
+    /// connection to the end, which closes it instead of pooling it (in PostgreSQL they
+    /// belong to the session; pooled, another session would see them).
+    temporary_objects: bool,
+    /// LISTEN state and the NOTIFYs of the open transaction (src/notify.rs).
+    notify: crate::notify::Pending,
 }
 
 /// Serve one client connection from accept to close.
@@ -286,11 +301,13 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         skip_until_sync: false,
         executes_since_sync: 0,
         ddl_in_tx: false,
+        temporary_objects: false,
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
         cancel: registration.cancel.clone(),
         cursors: cursors::Cursors::default(),
+        notify: crate::notify::Pending::default(),
     };
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
@@ -304,7 +321,9 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
     session.close_portals().await;
     session.close_all_cursors().await;
     if let Some(mut lease) = session.lease.take() {
-        if session.tx != Tx::Idle {
+        if session.temporary_objects {
+            lease.mark_broken();
+        } else if session.tx != Tx::Idle {
             let conn = lease.conn();
             if blocking(move || conn.rollback()).await.is_err() {
                 lease.mark_broken();
@@ -335,6 +354,15 @@ impl Session {
                     return;
                 }
                 m = self.conn.read_message() => m,
+                // Idle outside a transaction: a notification goes out at once.
+                n = next_notification(if ready && self.tx == Tx::Idle { self.notify.inbox() } else { None }) => {
+                    be::notification_response(&mut self.conn.out, n.pid, &n.channel, &n.payload);
+                    self.send_notifications();
+                    if self.conn.flush().await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
                 // serve() then rolls the transaction back and returns the backend connection.
                 _ = sleep_or_never(idle_limit) => {
                     log::info!("session {}: terminating connection due to idle-in-transaction timeout", self.pid);
@@ -425,7 +453,11 @@ impl Session {
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
     async fn simple_query(&mut self, sql: &str) {
         match self.ctx.translate(sql) {
-            Err(e) => self.send_error(&e),
+            Err(e) => {
+                // Unparsable or refused: the transaction fails as with any other error.
+                self.statement_failed().await;
+                self.send_error(&e);
+            }
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {
                 // PostgreSQL runs the statements of one Query message as one transaction.
@@ -460,6 +492,7 @@ impl Session {
             }
         }
         self.release_if_idle().await;
+        self.notifications_before_ready();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -472,6 +505,7 @@ impl Session {
             self.send_error(&e);
         }
         self.release_if_idle().await;
+        self.notifications_before_ready();
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
     }
@@ -541,7 +575,7 @@ impl Session {
     async fn release_if_idle(&mut self) {
         if self.tx == Tx::Idle {
             self.close_portals().await;
-            if !self.cursors.hold_backend() {
+            if !self.cursors.hold_backend() && !self.temporary_objects {
                 self.lease = None;
             }
         }
@@ -569,7 +603,9 @@ impl Session {
                 }
             }
             Tx::Explicit => self.tx = Tx::Failed,
-            Tx::Idle | Tx::Failed => {}
+            // The statements since the last ReadyForQuery were one implicit transaction.
+            Tx::Idle => self.notify.rollback(),
+            Tx::Failed => {}
         }
     }
 
@@ -581,8 +617,18 @@ impl Session {
             be::parameter_status(&mut self.conn.out, &name, &value);
         }
         self.close_portals().await;
+        // A NOTIFY that cannot be queued fails the commit, as in PostgreSQL.
+        let refused = if method == "commit" { self.notify.pre_commit(&self.ctx.notify).err() } else { None };
+        let method = if refused.is_some() { "rollback" } else { method };
         self.cursors_at_transaction_end(method == "commit").await;
         let result = self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await;
+        match (&result, method) {
+            (Ok(()), "commit") => self.notify.commit(&self.ctx.notify),
+            _ => self.notify.rollback(),
+        }
+        if let Some(e) = refused {
+            return Err(e);
+        }
         if std::mem::take(&mut self.ddl_in_tx) {
             self.ctx.schema_changed();
         }
@@ -631,7 +677,10 @@ impl Session {
                 }
                 Ok(Done { tag: "RESET".into() })
             }
-            Action::Show { .. } | Action::Local(_) => self.answer_locally(&stmt.action, result_formats, describe_rows),
+            Action::Show { .. } | Action::Local(_) => {
+                self.answer_locally(&stmt.action, params, result_formats, describe_rows)
+            }
+            Action::Listen(_) | Action::Unlisten(_) | Action::Notify { .. } => self.notify_statement(&stmt.action),
             Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,
             Action::Deallocate(name) => {
                 match name {
@@ -657,6 +706,7 @@ impl Session {
                     self.statements.clear();
                     self.close_portals().await;
                     self.close_all_cursors().await;
+                    self.notify.listen(crate::notify::ListenOp::UnlistenAll);
                     for (n, v) in self.settings.reset("all")? {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
@@ -841,6 +891,7 @@ impl Session {
             // changes once more.
             self.ctx.schema_changed();
             self.ddl_in_tx |= self.tx != Tx::Idle;
+            self.temporary_objects |= stmt.creates_temporary();
         }
         let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;

@@ -47,7 +47,7 @@ pub use projection::{projection_in, Env, InferredColumn, Typmod};
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {
     projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
-pub use session_fns::SessionFn;
+pub use session_fns::{FnArg, SessionFn};
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -246,6 +246,12 @@ pub enum Action {
     Prepare(Box<PrepareStatement>),
     /// `EXECUTE name [(args)]`: the arguments in text form (None: NULL).
     ExecutePrepared { name: String, args: Vec<Option<String>> },
+    /// `LISTEN channel` (the name folded as an identifier): session state (src/notify.rs).
+    Listen(String),
+    /// `UNLISTEN channel` (None: `UNLISTEN *`).
+    Unlisten(Option<String>),
+    /// `NOTIFY channel [, 'payload']`.
+    Notify { channel: String, payload: String },
 }
 
 /// One client statement, classified and translated.
@@ -281,6 +287,20 @@ impl Translated {
     /// DDL: cached statement shapes must be checked again once it has run.
     pub fn changes_schema(&self) -> bool {
         matches!(&self.tag, Tag::Fixed(t) if ["CREATE", "ALTER", "DROP", "COMMENT"].iter().any(|w| t.starts_with(w)))
+    }
+
+    /// CREATE TEMPORARY TABLE / VIEW: the object lives on the backend connection it was
+    /// made on (only sqlite has them; IRIS refuses them at translation).
+    pub fn creates_temporary(&self) -> bool {
+        let Action::Execute { statements, .. } = &self.action else { return false };
+        self.changes_schema()
+            && statements.iter().any(|s| {
+                let mut words = s.sql.split_ascii_whitespace();
+                words.next().is_some_and(|w| w.eq_ignore_ascii_case("CREATE"))
+                    && words
+                        .next()
+                        .is_some_and(|w| w.eq_ignore_ascii_case("TEMPORARY") || w.eq_ignore_ascii_case("TEMP"))
+            })
     }
 }
 

@@ -41,6 +41,9 @@ pub fn tag(stmt: &Statement) -> Tag {
         }
         Statement::Deallocate { .. } => fixed("DEALLOCATE"),
         Statement::Discard { object_type } => Tag::Fixed(format!("DISCARD {object_type}")),
+        Statement::LISTEN { .. } => fixed("LISTEN"),
+        Statement::UNLISTEN { .. } => fixed("UNLISTEN"),
+        Statement::NOTIFY { .. } => fixed("NOTIFY"),
         other => {
             // Tag from the statement's leading keywords, e.g. "CREATE SCHEMA".
             let text = other.to_string();
@@ -117,6 +120,14 @@ pub fn session_action(stmt: &Statement, target: &Target) -> PgResult<Option<Acti
             }
             nothing_to_run()
         }
+        Statement::LISTEN { channel } => Action::Listen(channel_name(channel)),
+        Statement::UNLISTEN { channel } if channel.quote_style.is_none() && channel.value == "*" => {
+            Action::Unlisten(None)
+        }
+        Statement::UNLISTEN { channel } => Action::Unlisten(Some(channel_name(channel))),
+        Statement::NOTIFY { channel, payload } => {
+            Action::Notify { channel: channel_name(channel), payload: payload.clone().unwrap_or_default() }
+        }
         _ => return Ok(None),
     }))
 }
@@ -139,6 +150,20 @@ fn built_in_extension(name: &ast::Ident) -> PgResult<()> {
 
 fn nothing_to_run() -> Action {
     Action::Execute { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last }
+}
+
+/// A channel name is an identifier: unquoted ones fold to lower case, and like every
+/// identifier it is truncated to NAMEDATALEN - 1 (63) bytes.
+fn channel_name(id: &ast::Ident) -> String {
+    let mut name = if id.quote_style.is_none() { id.value.to_ascii_lowercase() } else { id.value.clone() };
+    if name.len() > 63 {
+        let mut end = 63;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    name
 }
 
 fn set_action(set: &ast::Set, target: &Target) -> PgResult<Option<Action>> {

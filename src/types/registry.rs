@@ -30,7 +30,8 @@ pub enum Kind {
     /// oid, regclass, regtype: unsigned 32-bit numbers.
     Oid,
     Vector,
-    /// The pseudo-type of untyped literals: handled as text.
+    /// Pseudo-types whose values travel as text: `unknown` (untyped literals) and `void`
+    /// (what `pg_notify()` returns: an empty value in both formats). Neither has an array.
     Unknown,
     /// A one-dimensional array; `elem_oid` names the element type.
     Array,
@@ -103,6 +104,7 @@ registry! {
     FLOAT4 = (700, "float4", 4, 1021, 0, Float4);
     FLOAT8 = (701, "float8", 8, 1022, 0, Float8);
     UNKNOWN = (705, "unknown", -2, 0, 0, Unknown);
+    VOID = (2278, "void", 4, 0, 0, Unknown);
     BPCHAR = (1042, "bpchar", -1, 1014, 0, Text);
     VARCHAR = (1043, "varchar", -1, 1015, 0, Text);
     DATE = (1082, "date", 4, 1182, 0, Date);

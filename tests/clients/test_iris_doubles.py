@@ -26,7 +26,7 @@ BACKENDS = ("embedded", "dbapi")
 STEPS = {
     "node-pg": ("test_node_pg", ["connect", "params", "types_text", "types_binary", "literals_text",
                                  "literals_binary", "transaction_rollback", "error",
-                                 "error_in_transaction", "prepared_reuse", "fields", "pool"]),
+                                 "error_in_transaction", "prepared_reuse", "fields", "pool", "notify"]),
     "pgjdbc": ("test_pgjdbc", ["connect", "params", "types_insert", "types_text_then_binary", "literals",
                                "transaction_rollback", "error", "prepared_reuse", "batch", "batch_error",
                                "metadata_product"]),

@@ -76,6 +76,15 @@ def test_result_fields_metadata(steps):
     assert steps.ok("fields") == [["a", 23], ["b", 25], ["c", 1700]]
 
 
+def test_notifications(steps):
+    """LISTEN in one session, NOTIFY / pg_notify($1, $2) in another: delivered at commit, in
+    order, folded, dropped on rollback, with the notifier's pid (BackendKeyData)."""
+    assert steps.ok("notify") == {
+        "got": [["node_ch", p, True] for p in ("simple", "param", "tx", "last")],
+        "channels": [{"c": "node_ch"}],
+    }
+
+
 def test_pool(steps):
     assert steps.ok("pool") == list(range(8))
 

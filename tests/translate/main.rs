@@ -336,5 +336,14 @@ fn render_one(t: &Translated, out: &mut String) {
         Action::ExecutePrepared { name, args } => {
             let _ = writeln!(out, "EXECUTE {name} {args:?}");
         }
+        Action::Listen(channel) => {
+            let _ = writeln!(out, "LISTEN {channel:?}");
+        }
+        Action::Unlisten(channel) => {
+            let _ = writeln!(out, "UNLISTEN {}", channel.as_ref().map_or("*".into(), |c| format!("{c:?}")));
+        }
+        Action::Notify { channel, payload } => {
+            let _ = writeln!(out, "NOTIFY {channel:?} {payload:?}");
+        }
     }
 }

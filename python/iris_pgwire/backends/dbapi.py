@@ -22,6 +22,7 @@ import re
 import threading
 from typing import Any, Optional, Sequence
 
+from iris_pgwire import iris_notify
 from iris_pgwire.backends import iris_catalog
 from iris_pgwire.backends import iris_common as ic
 from iris_pgwire.backends.base import Column
@@ -256,6 +257,10 @@ class DbapiConnection:
         whose unit is whole seconds: rounded up."""
         self._timeout_s = int(math.ceil(ms / 1000.0)) if ms and ms > 0 else 0
 
+    def take_notifications(self, limit: int) -> list:
+        """Committed NOTIFYs sent from IRIS code (iris_pgwire/iris_notify.py), taken off the queue."""
+        return iris_notify.take(self, limit)
+
     def close(self) -> None:
         try:
             if self._in_txn and not self._broken:
@@ -283,6 +288,8 @@ def _columns(description) -> Optional[list[Column]]:
 
 
 class DbapiBackend:
+    #: Connections take notifications sent from IRIS code (iris_notify.py).
+    notify_queue = True
     name = "dbapi"
     dialect = "iris"
     #: The `password` access method checks a client's password by logging in to IRIS as

@@ -23,6 +23,7 @@ import threading
 import time
 from typing import Any, Optional, Sequence
 
+from iris_pgwire import iris_notify
 from iris_pgwire.backends import iris_catalog
 from iris_pgwire.backends import iris_common as ic
 from iris_pgwire.backends.base import Column
@@ -316,6 +317,10 @@ class EmbeddedConnection:
     def set_statement_timeout(self, ms: int) -> None:
         """Not enforceable here: iris.sql has no query timeout (documented in docs/iris.md)."""
 
+    def take_notifications(self, limit: int) -> list:
+        """Committed NOTIFYs sent from IRIS code (iris_pgwire/iris_notify.py), taken off the queue."""
+        return iris_notify.take(self, limit)
+
     def close(self) -> None:
         if self._closed:
             return
@@ -386,6 +391,8 @@ def _select_odbc_mode(iris) -> str:
 
 
 class EmbeddedBackend:
+    #: Connections take notifications sent from IRIS code (iris_notify.py).
+    notify_queue = True
     name = "embedded"
     dialect = "iris"
 

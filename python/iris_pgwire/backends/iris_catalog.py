@@ -2,8 +2,8 @@
 
 Read from IRIS's own INFORMATION_SCHEMA views (TABLES, COLUMNS, VIEWS,
 TABLE_CONSTRAINTS, KEY_COLUMN_USAGE, REFERENTIAL_CONSTRAINTS, INDEXES); nothing is
-created inside IRIS. System schemas (``%*``, INFORMATION_SCHEMA, Ens*, HS*) are
-hidden; the default schema SQLUser is PostgreSQL's ``public``. Types are mapped back
+created inside IRIS. System schemas (``%*``, INFORMATION_SCHEMA, Ens*, HS*) and the
+NOTIFY queue table of iris_notify.py are hidden; the default schema SQLUser is PostgreSQL's ``public``. Types are mapped back
 to the PostgreSQL types the gateway's DDL stands in for (``VARCHAR(65535)`` is
 ``text``, ``BIT`` is ``boolean``).
 """
@@ -17,6 +17,7 @@ from iris_pgwire.backends.sqlite_catalog import _default
 Query = Callable[[str], list[tuple]]
 
 _HIDDEN_PREFIXES = ("%", "Ens", "HS")
+_NOTIFY_QUEUE = "PGWIRENOTIFICATION"  # iris_notify.TABLE: the gateway's, not the user's
 _ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
 
 _SIMPLE_TYPES = {
@@ -55,7 +56,7 @@ def snapshot(query: Query, default_schema: str = "SQLUser", text_length: int = 6
     relations: dict[tuple[str, str], dict[str, Any]] = {}
     for schema, name, kind, description in query(
             "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, DESCRIPTION FROM INFORMATION_SCHEMA.TABLES"):
-        if _hidden(schema):
+        if _hidden(schema) or name.upper() == _NOTIFY_QUEUE:
             continue
         relations[(schema, name)] = {
             "schema": pg_schema(schema), "name": name, "kind": "v" if kind == "VIEW" else "r",

@@ -71,6 +71,38 @@ async function main() {
     await pipeline(Readable.from(['1\tone\n', '2\ttwo\n']), stream);
     return (await client.query(`select count(*)::int as n from ${s.table}_copy`)).rows;
   });
+  await s.step('notify', async () => {
+    // A second session listens; notifications arrive as 'notification' events while idle.
+    const listener = new pg.Client(config);
+    await listener.connect();
+    try {
+      const got = [];
+      let wake = () => {};
+      listener.on('notification', (m) => {
+        got.push([m.channel, m.payload, m.processId === client.processID]);
+        wake();
+      });
+      await listener.query('LISTEN node_ch');
+      await client.query("NOTIFY node_ch, 'simple'");
+      await client.query('select pg_notify($1, $2)', ['node_ch', 'param']);
+      await client.query('begin');
+      await client.query("NOTIFY node_ch, 'tx'");
+      await client.query("NOTIFY node_ch, 'tx'");
+      await client.query('commit');
+      await client.query('begin');
+      await client.query("NOTIFY node_ch, 'rolled back'");
+      await client.query('rollback');
+      await client.query("NOTIFY node_ch, 'last'");
+      const deadline = Date.now() + 5000;
+      while (got.length < 4 && Date.now() < deadline) {
+        await new Promise((resolve) => { wake = resolve; setTimeout(resolve, 100); });
+      }
+      const channels = (await listener.query('select pg_listening_channels() as c')).rows;
+      return { got, channels };
+    } finally {
+      await listener.end();
+    }
+  });
   await client.end();
 
   const pool = new pg.Pool({ ...config, max: 3 });
