@@ -81,6 +81,26 @@ if [ "${#pkgs[@]}" -gt 0 ]; then
     apt_install "${pkgs[@]}"
 fi
 
+# pgvector for the PostgreSQL 15 reference (the vector tools of tests/clients/): Debian
+# bookworm has no postgresql-15-pgvector, so Debian's own source package (trixie's pgvector,
+# fetched with apt-get source from the Debian archive) is built against bookworm's
+# postgresql-server-dev-15, without -march=native so the build runs on any x86-64.
+PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+if [ "$client_only" -eq 0 ] && [ "$want_bench" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CLIENTS:-0}" != 1 ] \
+    && [ ! -f /usr/share/postgresql/15/extension/vector.control ]; then
+    [ -x "$PG_CONFIG" ] || apt_install postgresql-server-dev-15
+    log "building pgvector 0.8.0 (Debian source package) for PostgreSQL 15"
+    src="$(mktemp -d)" && chmod 755 "$src"  # readable by apt's _apt user
+    printf 'deb-src http://deb.debian.org/debian trixie main\n' >"$src/sources.list"
+    mkdir -p "$src/lists/partial"
+    aptsrc=(-o Dir::Etc::sourcelist="$src/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$src/lists")
+    (cd "$src" && apt-get "${aptsrc[@]}" update -qq && apt-get "${aptsrc[@]}" source --download-only -qq pgvector=0.8.0-1 >/dev/null \
+        && tar xzf pgvector_0.8.0.orig.tar.gz && cd pgvector-0.8.0 \
+        && make -s PG_CONFIG="$PG_CONFIG" OPTFLAGS="" >/dev/null 2>&1 \
+        && $SUDO make -s install PG_CONFIG="$PG_CONFIG" >/dev/null)
+    rm -rf "$src"
+fi
+
 if [ "$want_venv" -eq 1 ]; then
     if [ ! -x "$VENV/bin/python" ]; then
         log "creating venv $VENV"
@@ -114,5 +134,19 @@ if [ "$client_only" -eq 0 ] && [ "$want_bench" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CL
         (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error --cache "$node_dir/.npm" >/dev/null)
         echo "$want" >"$stamp"
     fi
+    # Python tools whose pins conflict with the test venv's (tests/clients/venvs/NAME.txt says
+    # why), each in a venv of its own in the client cache, reinstalled when its list changed.
+    for reqs in "$ROOT"/tests/clients/venvs/*.txt; do
+        name="$(basename "$reqs" .txt)"
+        tool_venv="$(dirname "$node_dir")/venv-$name"
+        stamp="$tool_venv/.requirements.sha256"
+        want="$(sha256sum "$reqs" | cut -d' ' -f1)"
+        if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+            log "pip install -r tests/clients/venvs/$name.txt into $tool_venv"
+            [ -x "$tool_venv/bin/python" ] || "$PYTHON" -m venv "$tool_venv"
+            "$tool_venv/bin/python" -m pip install -q --disable-pip-version-check -r "$reqs"
+            echo "$want" >"$stamp"
+        fi
+    done
 fi
 log "ok"

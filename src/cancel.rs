@@ -22,6 +22,8 @@ const RETRIES: u32 = 50;
 #[derive(Default)]
 pub struct CancelSlot {
     state: Mutex<State>,
+    /// Wakes a statement the gateway runs itself (pg_sleep) when it is interrupted.
+    wake: tokio::sync::Notify,
 }
 
 #[derive(Default)]
@@ -124,6 +126,29 @@ impl CancelSlot {
         Ok(RunningGuard(self.clone()))
     }
 
+    /// Wait `d` inside the current statement (pg_sleep, answered by the gateway), or until
+    /// the statement is interrupted: then its 57014 (or shutdown's error).
+    pub async fn sleep(&self, d: Duration) -> PgResult<()> {
+        let woken = self.wake.notified();
+        tokio::pin!(woken);
+        // Registered before the check, so an interrupt in between is not lost.
+        woken.as_mut().enable();
+        {
+            let mut s = self.state.lock().unwrap();
+            if std::mem::take(&mut s.pending) {
+                return Err(s.reason.unwrap_or(Reason::User).error());
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(d) => Ok(()),
+            _ = woken => {
+                let mut s = self.state.lock().unwrap();
+                s.pending = false;
+                Err(s.reason.unwrap_or(Reason::User).error())
+            }
+        }
+    }
+
     /// Why the current statement was interrupted, if it was.
     pub fn reason(&self) -> Option<Reason> {
         self.state.lock().unwrap().reason
@@ -177,6 +202,8 @@ impl CancelSlot {
             s.reason = Some(reason);
             if s.running.is_none() {
                 s.pending = true;
+                drop(s);
+                self.wake.notify_waiters();
                 return;
             }
             s.generation

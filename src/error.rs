@@ -84,6 +84,10 @@ pub struct PgError {
     pub position: Option<u32>,
     /// Where the error happened (ErrorResponse field W), e.g. `COPY t, line 3`.
     pub context: Option<String>,
+    /// The PostgreSQL source file and routine that raise this error (fields F and R), for
+    /// errors clients recognise by them: asyncpg re-prepares silently on 0A000 only when
+    /// the routine is `RevalidateCachedQuery`.
+    pub source: Option<(&'static str, &'static str)>,
 }
 
 impl PgError {
@@ -96,6 +100,7 @@ impl PgError {
             hint: None,
             position: None,
             context: None,
+            source: None,
         }
     }
 
@@ -116,6 +121,18 @@ impl PgError {
     pub fn with_context(mut self, context: impl Into<String>) -> Self {
         self.context = Some(context.into());
         self
+    }
+
+    pub fn with_source(mut self, file: &'static str, routine: &'static str) -> Self {
+        self.source = Some((file, routine));
+        self
+    }
+
+    /// A prepared statement's result columns changed under it (DDL), as PostgreSQL's
+    /// plan cache reports it.
+    pub fn cached_plan_changed() -> Self {
+        PgError::unsupported("cached plan must not change result type")
+            .with_source("plancache.c", "RevalidateCachedQuery")
     }
 
     pub fn protocol(message: impl Into<String>) -> Self {

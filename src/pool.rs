@@ -150,10 +150,35 @@ impl Pool {
         };
         let existing = self.idle.lock().unwrap().pop();
         let conn = match existing {
-            Some(conn) => conn,
+            Some(conn) => match Pool::checked(conn).await {
+                Some(conn) => conn,
+                None => Arc::new(self.connect().await?),
+            },
             None => Arc::new(self.connect().await?),
         };
         Ok(Lease { conn: Some(conn), pool: self.clone(), _slot: slot, broken: false })
+    }
+
+    /// A connection a failed or cancelled call left behind is reset before reuse; one
+    /// whose reset fails is closed (None: open another).
+    async fn checked(conn: Arc<BackendConn>) -> Option<Arc<BackendConn>> {
+        let outcome = tokio::task::spawn_blocking(move || {
+            let result = conn.check();
+            (conn, result)
+        })
+        .await;
+        match outcome {
+            Ok((conn, Ok(()))) => Some(conn),
+            Ok((conn, Err(e))) => {
+                log::warn!("backend connection failed its check after an error ({e}); replacing it");
+                std::thread::spawn(move || conn.close());
+                None
+            }
+            Err(e) => {
+                log::warn!("backend connection check panicked: {e}");
+                None
+            }
+        }
     }
 
     async fn connect(&self) -> PgResult<BackendConn> {

@@ -14,20 +14,24 @@ import pytest
 
 from helpers.gateway import GatewayProcess, stop_checked
 from helpers.pgcluster import PgCluster
-from helpers.targets import ALL_TARGETS, Target, selected_targets
+from helpers.targets import ALL_TARGETS, IRIS_TARGETS, Target, selected_iris_targets, selected_targets
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--targets",
-        default=os.environ.get("IRIS_PGWIRE_TEST_TARGETS", ",".join(ALL_TARGETS)),
-        help="comma-separated servers for differential tests: pg15, gateway",
+        default=os.environ.get("IRIS_PGWIRE_TEST_TARGETS", ",".join(ALL_TARGETS + IRIS_TARGETS)),
+        help="comma-separated servers for differential tests: pg15, gateway, and for the "
+        "files that also run on the IRIS doubles (IRIS_DOUBLES = True) embedded, dbapi",
     )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        metafunc.parametrize("target", selected_targets(metafunc.config), indirect=True)
+        names = selected_targets(metafunc.config)
+        if getattr(metafunc.module, "IRIS_DOUBLES", False):
+            names += selected_iris_targets(metafunc.config)
+        metafunc.parametrize("target", names, indirect=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -80,7 +84,9 @@ def gateway_factory():
 
 @pytest.fixture
 def target(request: pytest.FixtureRequest) -> Target:
-    return request.getfixturevalue(request.param)
+    # embedded / dbapi: the fixtures iris_embedded / iris_dbapi (tests/clients/conftest.py).
+    name = request.param
+    return request.getfixturevalue(f"iris_{name}" if name in IRIS_TARGETS else name)
 
 
 @pytest.fixture

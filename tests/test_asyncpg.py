@@ -225,3 +225,25 @@ def test_prepare_returning_does_not_execute(target, table_name):
         assert await conn.fetchval(f"select count(*) from {t}") == 1
 
     run_with(target, main)
+
+
+def test_prepared_select_star_survives_added_column(target, table_name):
+    """asyncpg re-prepares silently after DDL only when 0A000 carries PostgreSQL's routine
+    field (RevalidateCachedQuery): the second fetch returns the new column, no error."""
+    t = table_name
+
+    async def main(conn):
+        await conn.execute(f"create table {t} (id integer primary key, name text)")
+        await conn.execute(f"insert into {t} values (1, 'a')")
+        assert [tuple(r) for r in await conn.fetch(f"select * from {t} where id = $1", 1)] == [(1, "a")]
+        await conn.execute(f"alter table {t} add column qty integer")
+        assert [tuple(r) for r in await conn.fetch(f"select * from {t} where id = $1", 1)] == [(1, "a", None)]
+        # The error itself, as a client without asyncpg's retry sees it.
+        stmt = await conn.prepare(f"select * from {t}")
+        await conn.execute(f"alter table {t} add column extra text")
+        with pytest.raises(asyncpg.exceptions.InvalidCachedStatementError) as err:
+            await stmt.fetch()
+        assert err.value.sqlstate == "0A000"
+        assert err.value.server_source_function == "RevalidateCachedQuery"
+
+    run_with(target, main)

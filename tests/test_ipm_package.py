@@ -35,6 +35,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "package-ipm.sh"
 HOST = {"arm64": "aarch64"}.get(platform.machine(), platform.machine())
 ELF_MACHINE = {"x86_64": 62, "aarch64": 183}
+# The module build (`built`, minutes of cargo on a busy machine) and the venv install
+# (`installed`) run in fixture setup, once per session; the per-test limit of
+# scripts/test.sh (--timeout=180) counts only the test bodies here, and the fixtures are
+# bounded by their own subprocess timeouts instead (1800 s for the build, 300 s for pip).
+pytestmark = pytest.mark.timeout(func_only=True)
 OFFLINE = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_CONFIG_FILE": os.devnull,
            "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
 

@@ -491,3 +491,29 @@ def test_embedded_requires_iris_sql(monkeypatch, tmp_path):
         embedded.create({})
     assert "irispython" in str(err.value)
     iris_fakes.purge()
+
+
+# --- reset: what the pool runs before reusing a connection a call failed on --------
+
+
+def test_reset_after_a_failed_or_cancelled_call(backend):
+    """A transaction left open is rolled back (another connection then writes without
+    waiting), a cancel that found nothing running is forgotten (the next error is that
+    error, not 57014), and the job answers."""
+    a, b = backend.connect(), backend.connect()
+    a.execute("CREATE TABLE r (id INT PRIMARY KEY)", []).close()
+    a.begin()
+    a.execute("INSERT INTO r (id) VALUES (?)", [1]).close()
+    a.cancel()
+    a.reset()
+    with pytest.raises(BackendError) as err:
+        a.describe("SELECT id FROM nosuch")
+    assert err.value.sqlstate == "42P01"
+    b.begin()
+    b.execute("INSERT INTO r (id) VALUES (?)", [2]).close()
+    b.commit()
+    assert rows(a, "SELECT id FROM r") == [(2,)]
+    a.reset()  # on a clean connection too
+    assert rows(a, "SELECT id FROM r") == [(2,)]
+    a.close()
+    b.close()

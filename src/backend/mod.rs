@@ -14,7 +14,7 @@
 #[cfg(test)]
 pub mod memory;
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use bytes::BytesMut;
 
@@ -150,6 +150,15 @@ pub trait Connection: Send + Sync {
         Ok(())
     }
 
+    /// Make the connection fit for another session after a call on it failed or was
+    /// cancelled (PgBouncer's server_reset_query and server_check_query in one): end
+    /// any transaction left open, drop what an interrupted call left behind (describe
+    /// probes, temporary objects), restore settings, and check the connection answers.
+    /// An error means the connection is not reused: the pool closes it and opens another.
+    fn reset(&self) -> PgResult<()> {
+        Ok(())
+    }
+
     /// COPY FROM: insert a batch of parsed rows with one executemany-style call.
     fn insert_batch(&self, _plan: &InsertPlan, _batch: &RowBatch) -> PgResult<u64> {
         Err(crate::error::PgError::unsupported("this backend does not take COPY"))
@@ -189,11 +198,34 @@ pub struct BackendConn {
     conn: Box<dyn Connection>,
     applied_timeout_ms: AtomicI64,
     applied_lock_ms: AtomicI64,
+    /// A call on it failed or was cancelled: `reset` before another session gets it.
+    suspect: AtomicBool,
 }
 
 impl BackendConn {
     pub fn new(conn: Box<dyn Connection>) -> Self {
-        BackendConn { conn, applied_timeout_ms: AtomicI64::new(-1), applied_lock_ms: AtomicI64::new(-1) }
+        BackendConn {
+            conn,
+            applied_timeout_ms: AtomicI64::new(-1),
+            applied_lock_ms: AtomicI64::new(-1),
+            suspect: AtomicBool::new(false),
+        }
+    }
+
+    /// A call failed or was interrupted: the connection is checked before it is reused.
+    pub fn mark_suspect(&self) {
+        self.suspect.store(true, Ordering::Relaxed);
+    }
+
+    /// Reset a suspect connection (a blocking call); a clean one is left alone. The
+    /// session settings are applied again afterwards, whatever the reset changed.
+    pub fn check(&self) -> PgResult<()> {
+        if !self.suspect.swap(false, Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.applied_timeout_ms.store(-1, Ordering::Relaxed);
+        self.applied_lock_ms.store(-1, Ordering::Relaxed);
+        self.conn.reset()
     }
 
     /// Bring the lock timeout in line with the session using the connection.

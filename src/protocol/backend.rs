@@ -185,6 +185,12 @@ fn notice_fields(b: &mut BytesMut, err: &PgError, severity: &str) {
         b.put_u8(b'W');
         write_cstr(b, w);
     }
+    if let Some((file, routine)) = err.source {
+        b.put_u8(b'F');
+        write_cstr(b, file);
+        b.put_u8(b'R');
+        write_cstr(b, routine);
+    }
     b.put_u8(0);
 }
 

@@ -177,6 +177,17 @@ impl PyBackend {
 }
 
 impl PyConnection {
+    /// Call a method the backend protocol makes optional (absent: nothing to do).
+    fn call_optional(&self, method: &str) -> PgResult<()> {
+        Python::attach(|py| {
+            let conn = self.conn.bind(py);
+            if conn.hasattr(method).unwrap_or(false) {
+                conn.call_method0(method).map_err(|e| py_err_to_pg(py, e))?;
+            }
+            Ok(())
+        })
+    }
+
     fn call0(&self, method: &str) -> PgResult<()> {
         Python::attach(|py| self.conn.bind(py).call_method0(method).map(|_| ()).map_err(|e| py_err_to_pg(py, e)))
     }
@@ -247,13 +258,11 @@ impl Connection for PyConnection {
     }
 
     fn cancel(&self) -> PgResult<()> {
-        Python::attach(|py| {
-            let conn = self.conn.bind(py);
-            if conn.hasattr("cancel").unwrap_or(false) {
-                conn.call_method0("cancel").map_err(|e| py_err_to_pg(py, e))?;
-            }
-            Ok(())
-        })
+        self.call_optional("cancel")
+    }
+
+    fn reset(&self) -> PgResult<()> {
+        self.call_optional("reset")
     }
 
     fn insert_batch(&self, plan: &InsertPlan, batch: &RowBatch) -> PgResult<u64> {

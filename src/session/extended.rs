@@ -405,7 +405,7 @@ impl Session {
                         if let Some(cursor) = cursor {
                             close_cursor(cursor).await;
                         }
-                        return Err(PgError::unsupported("cached plan must not change result type"));
+                        return Err(PgError::cached_plan_changed());
                     }
                     // Same types, reported differently: check against this from now on.
                     *prepared.shape.lock().unwrap() = Arc::new(Shape {

@@ -7,7 +7,7 @@ use super::{Done, Session};
 use crate::backend::Column;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
-use crate::translate::{Action, SessionFn};
+use crate::translate::{Action, FnArg, SessionFn, Sleep, SleepKind};
 use crate::types::{self, Param, PgType};
 
 /// Rows computed by the gateway: each value in text form, None for NULL.
@@ -39,7 +39,7 @@ fn session_fn_type(f: &SessionFn) -> &'static PgType {
     match f {
         SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
         SessionFn::BackendPid => &types::INT4,
-        SessionFn::Notify { .. } | SessionFn::AdvisoryUnlockAll => &types::VOID,
+        SessionFn::Notify { .. } | SessionFn::AdvisoryUnlockAll | SessionFn::Sleep(_) => &types::VOID,
         SessionFn::Version | SessionFn::Setting(_) | SessionFn::SetConfig { .. } | SessionFn::ListeningChannels => {
             &types::TEXT
         }
@@ -48,7 +48,7 @@ fn session_fn_type(f: &SessionFn) -> &'static PgType {
 
 impl Session {
     /// Answer SHOW, a SELECT of session functions, or the type introspection query.
-    pub(super) fn answer_locally(
+    pub(super) async fn answer_locally(
         &mut self,
         action: &Action,
         params: &[Param],
@@ -58,7 +58,7 @@ impl Session {
         let (rows, tag) = match action {
             Action::Show { name } => (self.show(name)?, "SHOW".to_string()),
             Action::Local(items) => {
-                let rows = self.local_select(items, params)?;
+                let rows = self.local_select(items, params).await?;
                 let tag = format!("SELECT {}", rows.len());
                 (rows, tag)
             }
@@ -81,11 +81,15 @@ impl Session {
 
     /// Evaluate a SELECT of session functions (`version()`, `current_setting()`, ...): one
     /// row, or one per channel with `pg_listening_channels()` (a set-returning function).
-    fn local_select(&mut self, items: &[(String, SessionFn)], params: &[Param]) -> PgResult<TextRows> {
+    async fn local_select(&mut self, items: &[(String, SessionFn)], params: &[Param]) -> PgResult<TextRows> {
         let mut row = Vec::with_capacity(items.len());
         let mut srf = None;
         for (i, (_, f)) in items.iter().enumerate() {
             let value = match f {
+                SessionFn::Sleep(sleep) => {
+                    row.push(self.sleep(sleep, params).await?);
+                    continue;
+                }
                 SessionFn::Version => format!(
                     "PostgreSQL {} on x86_64-pc-linux-gnu, compiled by iris-pgwire {}",
                     self.settings.show("server_version")?,
@@ -125,6 +129,40 @@ impl Session {
                 r
             })
             .collect())
+    }
+
+    /// pg_sleep, pg_sleep_for, pg_sleep_until: wait here, interruptible by CancelRequest,
+    /// statement_timeout and shutdown. Void: an empty value, NULL for a NULL argument.
+    async fn sleep(&mut self, sleep: &Sleep, params: &[Param]) -> PgResult<Option<String>> {
+        let ctx = self.settings.type_ctx();
+        let arg = match &sleep.arg {
+            FnArg::Text(None) => Param::Null,
+            FnArg::Text(Some(t)) => {
+                types::decode_param(Some(t.as_bytes()), sleep.kind.arg_type().oid, types::Format::Text, ctx)?
+            }
+            FnArg::Param(n) => params.get(*n).cloned().unwrap_or(Param::Null),
+        };
+        let seconds = match (sleep.kind, &arg) {
+            (_, Param::Null) => return Ok(None),
+            (SleepKind::Seconds, Param::Float(s)) => *s,
+            (SleepKind::Seconds, Param::Int(s)) => *s as f64,
+            // pg_sleep_for adds the interval to the clock: a month is taken as 30 days.
+            (SleepKind::For, Param::Interval(i)) => {
+                (i.months as f64 * 30.0 + i.days as f64) * 86_400.0 + i.micros as f64 / 1e6
+            }
+            (SleepKind::Until, Param::TimestampTz(t)) => {
+                let now = types::dtparse::parse_timestamptz("now", &ctx.time_zone)?;
+                (*t as f64 - now as f64) / 1e6
+            }
+            (_, other) => return Err(PgError::internal(format!("unexpected sleep argument {other:?}"))),
+        };
+        // As PostgreSQL: a negative or NaN delay returns at once, infinity waits for a cancel.
+        if seconds.is_nan() || seconds <= 0.0 {
+            return Ok(Some(String::new()));
+        }
+        let d = std::time::Duration::try_from_secs_f64(seconds).unwrap_or(std::time::Duration::MAX / 2);
+        self.cancel.sleep(d).await?;
+        Ok(Some(String::new()))
     }
 
     /// Send rows computed by the gateway (values in text form).

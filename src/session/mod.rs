@@ -531,6 +531,7 @@ impl Session {
         let timeout_ms = self.settings.statement_timeout_ms();
         let lock_ms = self.settings.lock_timeout_ms();
         let _running = self.cancel.running(&conn)?;
+        let used = conn.clone();
         let result = self
             .with_out(move |out| {
                 conn.apply_statement_timeout(timeout_ms)?;
@@ -539,6 +540,7 @@ impl Session {
             })
             .await;
         if let Err(e) = &result {
+            used.mark_suspect();
             if e.code == sqlstate::CONNECTION_FAILURE {
                 // The job is gone, and its transaction with it.
                 if let Some(lease) = self.lease.as_mut() {
@@ -596,6 +598,11 @@ impl Session {
 
     /// A statement failed: an implicit transaction is rolled back, an explicit one is marked failed.
     async fn statement_failed(&mut self) {
+        // Whatever failed (a fetch, a COPY batch, a cancel between calls), the connection
+        // is checked before another session uses it.
+        if let Some(lease) = &self.lease {
+            lease.conn().mark_suspect();
+        }
         match self.tx {
             Tx::Implicit => {
                 if let Err(e) = self.end_transaction("rollback").await {
@@ -678,7 +685,7 @@ impl Session {
                 Ok(Done { tag: "RESET".into() })
             }
             Action::Show { .. } | Action::Local(_) => {
-                self.answer_locally(&stmt.action, params, result_formats, describe_rows)
+                self.answer_locally(&stmt.action, params, result_formats, describe_rows).await
             }
             Action::Listen(_) | Action::Unlisten(_) | Action::Notify { .. } => self.notify_statement(&stmt.action),
             Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,

@@ -10,7 +10,9 @@ use sqlparser::ast::{Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Sel
 use super::ast_util::{refuse, take};
 use super::booleans::{to_predicate, to_value};
 use super::common::{run, select_literals_as_text, Pass};
-use super::{booleans, collation, ddl, derived_columns, dml, functions, limits, vectors, IrisOptions, Output};
+use super::{
+    booleans, collation, ddl, derived_columns, dml, functions, iris_common_type, limits, vectors, IrisOptions, Output,
+};
 use crate::error::PgResult;
 
 pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
@@ -73,6 +75,8 @@ impl Pass for IrisPass<'_> {
         if let Some(new) = vectors::rewrite(e)? {
             *e = new;
         }
+        // Before functions: GREATEST/LEAST become a CASE there; their operands are cast first.
+        iris_common_type::rewrite(e, self.opts)?;
         if let Some(new) = functions::rewrite(e, self.opts)? {
             *e = new;
         }
@@ -133,6 +137,7 @@ impl Pass for IrisPass<'_> {
         // The unconstrained NUMERIC stand-in would drop `1.500`'s zeros; `'abc'::bytea` is its text
         // for the gateway's byteain (hex literals are already CHAR codes, functions.rs).
         select_literals_as_text(q, &|ty| ty == "NUMERIC(38,18)" || ty.starts_with("VARBINARY"));
+        iris_common_type::set_operation(&mut q.body, self.opts)?;
         limits::rewrite(q, self.opts)
     }
 }

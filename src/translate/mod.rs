@@ -12,6 +12,7 @@ mod catalog;
 mod catalog_types;
 mod collation;
 mod common;
+mod common_type;
 mod copy;
 mod cursor_stmts;
 mod ddl;
@@ -19,6 +20,7 @@ mod derived_columns;
 mod dml;
 mod functions;
 mod iris;
+mod iris_common_type;
 mod limits;
 mod param_types;
 mod params;
@@ -47,7 +49,7 @@ pub use projection::{projection_in, Env, InferredColumn, Typmod};
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {
     projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
-pub use session_fns::{FnArg, SessionFn};
+pub use session_fns::{FnArg, SessionFn, Sleep, SleepKind};
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -361,7 +363,13 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
         notices: vec![],
     };
     if let Some(items) = session_fns::local_select(&stmt) {
-        return Ok(described(Action::Local(items)));
+        let mut t = described(Action::Local(items.clone()));
+        for (n, ty) in session_fns::param_types(&items) {
+            if let Some(slot) = t.param_types.get_mut(n) {
+                *slot = Some(ty.oid);
+            }
+        }
+        return Ok(t);
     }
     if let Some(q) = catalog::catalog_query(&stmt)? {
         let mut t = described(Action::Catalog(q.clone()));

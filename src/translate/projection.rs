@@ -13,6 +13,7 @@ use sqlparser::ast::{
 
 use std::collections::HashMap;
 
+use super::common_type::{common_type, Input};
 use crate::types::{self, Oid};
 
 /// A result column as far as the SQL determines it.
@@ -121,6 +122,20 @@ fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
                 .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
                 .flat_map(|t| set_returning_columns(env, t))
                 .collect();
+            // `SELECT * FROM (subquery) s(a, b)`: the subquery's columns, renamed.
+            if let ([SelectItem::Wildcard(_)], [from]) = (s.projection.as_slice(), s.from.as_slice()) {
+                if let (ast::TableFactor::Derived { subquery, alias, .. }, true) =
+                    (&from.relation, from.joins.is_empty())
+                {
+                    let mut cols = query_columns(env, subquery)?;
+                    let names =
+                        alias.as_ref().map(|a| a.columns.iter().map(|c| ident_name(&c.name)).collect::<Vec<_>>());
+                    for (col, name) in cols.iter_mut().zip(names.unwrap_or_default()) {
+                        col.name = name;
+                    }
+                    return Some(cols);
+                }
+            }
             if let ([SelectItem::Wildcard(_)], [_]) = (s.projection.as_slice(), s.from.as_slice()) {
                 if !srf.is_empty() && s.from[0].joins.is_empty() {
                     let cols = srf.iter().map(|(_, c, t)| InferredColumn {
@@ -142,11 +157,91 @@ fn set_expr_columns(env: &Env, body: &SetExpr) -> Option<Vec<InferredColumn>> {
             items(&scoped, &s.projection)
         }
         SetExpr::Query(q) => query_columns(env, q),
-        SetExpr::SetOperation { left, .. } => set_expr_columns(env, left),
-        SetExpr::Values(v) => v.rows.first().map(|row| {
-            row.iter().enumerate().map(|(i, e)| InferredColumn::of(env, format!("column{}", i + 1), e)).collect()
-        }),
+        SetExpr::SetOperation { left, right, .. } => {
+            // Each column takes the common type of both sides (names from the left),
+            // nested operations pairwise from the left, as PostgreSQL resolves them.
+            let mut cols = set_expr_columns(env, left)?;
+            let (Some(lefts), Some(rights)) = (set_expr_inputs(env, left), set_expr_inputs(env, right)) else {
+                return Some(cols);
+            };
+            if lefts.len() != cols.len() || rights.len() != cols.len() {
+                return Some(cols);
+            }
+            for ((col, l), r) in cols.iter_mut().zip(lefts).zip(rights) {
+                // A side the SQL cannot type (a column): the backend's description decides.
+                if l == Input::Opaque || r == Input::Opaque {
+                    continue;
+                }
+                let t = common_type([l, r]);
+                if t != col.type_oid {
+                    (col.type_oid, col.typmod) = (t, Typmod::None);
+                }
+            }
+            Some(cols)
+        }
+        SetExpr::Values(v) => {
+            let first = v.rows.first()?;
+            Some(
+                (0..first.len())
+                    .map(|i| {
+                        let column = v.rows.iter().filter_map(|row| row.get(i));
+                        let typmod = if v.rows.len() == 1 { typmod_of(&first[i]) } else { Typmod::None };
+                        InferredColumn {
+                            name: format!("column{}", i + 1),
+                            type_oid: common_type(column.map(|e| input_type(env, e))),
+                            typmod,
+                        }
+                    })
+                    .collect(),
+            )
+        }
         _ => None,
+    }
+}
+
+/// The resolution inputs of a set operation's side, column by column: its resolved types,
+/// or an unknown-type literal where a lone SELECT or VALUES row has one.
+fn set_expr_inputs(env: &Env, body: &SetExpr) -> Option<Vec<Input>> {
+    let known = |cols: Vec<InferredColumn>| cols.into_iter().map(|c| c.type_oid.map_or(Input::Opaque, Input::Known));
+    match body {
+        SetExpr::Select(s)
+            if !s
+                .projection
+                .iter()
+                .any(|i| matches!(i, SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..))) =>
+        {
+            s.projection
+                .iter()
+                .map(|item| match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                        match input_type(env, e) {
+                            Input::Unknown => Some(Input::Unknown),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+                .zip(known(set_expr_columns(env, body)?))
+                .map(|(unknown, k)| Some(unknown.unwrap_or(k)))
+                .collect()
+        }
+        SetExpr::Values(v) if v.rows.len() == 1 => Some(v.rows[0].iter().map(|e| input_type(env, e)).collect()),
+        SetExpr::Query(q) if q.with.is_none() => set_expr_inputs(env, &q.body),
+        _ => Some(known(set_expr_columns(env, body)?).collect()),
+    }
+}
+
+/// An expression as an input of common-type resolution.
+pub fn input_type(env: &Env, e: &Expr) -> Input {
+    match e {
+        Expr::Nested(inner) => input_type(env, inner),
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(..) | ast::Value::Boolean(_) => expr_type_in(env, e).map_or(Input::Opaque, Input::Known),
+            // A parameter of no declared type takes the common type, like a literal.
+            ast::Value::Placeholder(_) => expr_type_in(env, e).map_or(Input::Unknown, Input::Known),
+            _ => Input::Unknown,
+        },
+        _ => expr_type_in(env, e).map_or(Input::Opaque, Input::Known),
     }
 }
 
@@ -289,7 +384,11 @@ fn expr_name(e: &Expr) -> (String, u8) {
                 (name, strength)
             }
         }
-        Expr::Case { .. } => ("case".into(), 1),
+        // The ELSE branch names a CASE when it names itself strongly (a column, a function).
+        Expr::Case { else_result, .. } => match else_result.as_deref().map(expr_name) {
+            Some((name, 2)) => (name, 2),
+            _ => ("case".into(), 1),
+        },
         Expr::Exists { .. } => ("exists".into(), 2),
         Expr::Array(_) => ("array".into(), 2),
         Expr::Subquery(q) => query_columns(&Env::default(), q)
@@ -343,7 +442,7 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
             _ => TEXT.oid,
         },
         Expr::Nested(inner) => return expr_type_in(env, inner),
-        Expr::Array(a) => by_oid(expr_type_in(env, a.elem.first()?)?)?.array()?.oid,
+        Expr::Array(a) => by_oid(common_type(a.elem.iter().map(|e| input_type(env, e)))?)?.array()?.oid,
         // PostgreSQL 14+: extract returns numeric.
         Expr::Extract { .. } => NUMERIC.oid,
         Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
@@ -367,8 +466,7 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         // A scalar subquery is its one column.
         Expr::Subquery(q) => query_columns(env, q)?.first()?.type_oid?,
         Expr::Case { conditions, else_result, .. } => {
-            let mut result = conditions.iter().map(|c| expr_type_in(env, &c.result));
-            result.next().flatten().or_else(|| else_result.as_deref().and_then(|e| expr_type_in(env, e)))?
+            common_type(conditions.iter().map(|c| &c.result).chain(else_result.as_deref()).map(|e| input_type(env, e)))?
         }
         _ => return None,
     })
@@ -425,7 +523,10 @@ fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
             Some(_) => NUMERIC.oid,
             None => return None,
         },
-        "min" | "max" | "abs" | "coalesce" | "nullif" | "greatest" | "least" => first()?,
+        "min" | "max" | "abs" => first()?,
+        "coalesce" | "greatest" | "least" => common_type(a.iter().map(|e| input_type(env, e)))?,
+        // NULLIF is its first argument (an unknown literal: text).
+        "nullif" => common_type(a.first().map(|e| input_type(env, e)))?,
         "round" | "trunc" | "ceil" | "ceiling" | "floor" => match first() {
             Some(t) if t == FLOAT8.oid => FLOAT8.oid,
             Some(_) if name == "round" || name == "trunc" => NUMERIC.oid,
@@ -483,6 +584,27 @@ mod tests {
                 ("?column?".into(), Some(BOOL.oid)),
             ]
         );
+    }
+
+    #[test]
+    fn constructs_take_the_common_type() {
+        use types::*;
+        let t = |sql: &str| cols(sql).into_iter().map(|(_, t)| t).collect::<Vec<_>>();
+        assert_eq!(
+            t("select case when $1::numeric is null then 0 else $1::numeric end, case when x then 'a' else 'b' end"),
+            vec![Some(NUMERIC.oid), Some(TEXT.oid)]
+        );
+        assert_eq!(
+            t("select coalesce(null, 1, 2.5), greatest(1, 2.5::float8), nullif('a', 'b'), case when x then null else 1 end"),
+            vec![Some(NUMERIC.oid), Some(FLOAT8.oid), Some(TEXT.oid), Some(INT4.oid)]
+        );
+        assert_eq!(t("select 1 union select 2.5 union select null"), vec![Some(NUMERIC.oid)]);
+        assert_eq!(t("select null union select 1"), vec![Some(INT4.oid)]);
+        assert_eq!(t("values (1, 'a'), (2.5, null)"), vec![Some(NUMERIC.oid), Some(TEXT.oid)]);
+        assert_eq!(t("select array[1, 2.5]"), vec![Some(NUMERIC_ARRAY.oid)]);
+        assert_eq!(cols("select * from (values (1), (2.5)) v(x)"), vec![("x".into(), Some(NUMERIC.oid))]);
+        // A column the SQL cannot type: the backend's description decides the UNION.
+        assert_eq!(t("select x from t union select 2.5"), vec![None]);
     }
 
     #[test]

@@ -41,6 +41,44 @@ pub enum SessionFn {
     /// pg_advisory_unlock_all(): void. The gateway takes no advisory locks (pg_advisory_lock
     /// is not offered), so there are none to release; poolers (asyncpg) send it on release.
     AdvisoryUnlockAll,
+    /// pg_sleep / pg_sleep_for / pg_sleep_until: waits in the gateway (cancellable), void.
+    Sleep(Sleep),
+}
+
+/// A sleep and its argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sleep {
+    pub kind: SleepKind,
+    pub arg: FnArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SleepKind {
+    /// pg_sleep(float8 seconds)
+    Seconds,
+    /// pg_sleep_for(interval)
+    For,
+    /// pg_sleep_until(timestamptz)
+    Until,
+}
+
+impl SleepKind {
+    /// The type of the function's argument (what a `$n` in its place is).
+    pub fn arg_type(self) -> &'static crate::types::PgType {
+        match self {
+            SleepKind::Seconds => &crate::types::FLOAT8,
+            SleepKind::For => &crate::types::INTERVAL,
+            SleepKind::Until => &crate::types::TIMESTAMPTZ,
+        }
+    }
+}
+
+/// The `$n` parameters of a local select whose types the functions fix.
+pub fn param_types(items: &[(String, SessionFn)]) -> impl Iterator<Item = (usize, &'static crate::types::PgType)> + '_ {
+    items.iter().filter_map(|(_, f)| match f {
+        SessionFn::Sleep(Sleep { kind, arg: FnArg::Param(n) }) => Some((*n, kind.arg_type())),
+        _ => None,
+    })
 }
 
 /// The select list, if every item is a session function and there is no FROM.
@@ -58,7 +96,7 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
         return None;
     }
     if !s.from.is_empty() {
-        return listening_channels_from(s);
+        return function_in_from(s);
     }
     s.projection
         .iter()
@@ -70,8 +108,10 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
         .collect()
 }
 
-/// `SELECT * FROM pg_listening_channels() [AS a]`: the column takes the alias's name.
-fn listening_channels_from(s: &ast::Select) -> Option<Vec<(String, SessionFn)>> {
+/// `SELECT * FROM pg_listening_channels() [AS a]`, `SELECT * FROM current_schema()` (TypeORM
+/// on connect): a function without arguments in FROM; the column takes the alias's name. A
+/// scalar one is the one-row table PostgreSQL makes of it.
+fn function_in_from(s: &ast::Select) -> Option<Vec<(String, SessionFn)>> {
     let [from] = s.from.as_slice() else { return None };
     let TableFactor::Table { name, alias, args: Some(args), .. } = &from.relation else { return None };
     if !from.joins.is_empty() || !args.args.is_empty() || !matches!(s.projection.as_slice(), [SelectItem::Wildcard(_)])
@@ -79,16 +119,30 @@ fn listening_channels_from(s: &ast::Select) -> Option<Vec<(String, SessionFn)>> 
         return None;
     }
     let parts: Vec<String> = name.0.iter().map(|p| p.to_string().to_ascii_lowercase()).collect();
-    if !matches!(
+    let (fname, f) = if matches!(
         parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
         ["pg_listening_channels"] | ["pg_catalog", "pg_listening_channels"]
     ) {
-        return None;
-    }
-    let column = alias.as_ref().map_or("pg_listening_channels".to_string(), |a| {
-        a.columns.first().map_or(a.name.value.clone(), |c| c.name.value.clone())
-    });
-    Some(vec![(column, SessionFn::ListeningChannels)])
+        ("pg_listening_channels".to_string(), SessionFn::ListeningChannels)
+    } else {
+        session_fn(&Expr::Function(ast::Function {
+            name: name.clone(),
+            uses_odbc_syntax: false,
+            parameters: FunctionArguments::None,
+            args: FunctionArguments::List(ast::FunctionArgumentList {
+                duplicate_treatment: None,
+                args: vec![],
+                clauses: vec![],
+            }),
+            filter: None,
+            null_treatment: None,
+            over: None,
+            within_group: vec![],
+        }))?
+    };
+    let column =
+        alias.as_ref().map_or(fname, |a| a.columns.first().map_or(a.name.value.clone(), |c| c.name.value.clone()));
+    Some(vec![(column, f)])
 }
 
 /// A text argument of pg_notify: a string literal, NULL, or `$n` (casts looked through).
@@ -116,6 +170,31 @@ fn string_arg(e: &Expr) -> Option<String> {
         },
         Expr::Cast { expr, .. } => string_arg(expr),
         _ => None,
+    }
+}
+
+/// The argument of a sleep function: what `text_arg` takes, and numbers (negated too),
+/// `interval '..'` and typed strings (`timestamptz '..'`).
+fn sleep_arg(e: &Expr) -> Option<FnArg> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => Some(FnArg::Text(Some(n.to_string()))),
+            _ => text_arg(e),
+        },
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => match sleep_arg(expr)? {
+            FnArg::Text(Some(t)) => Some(FnArg::Text(Some(format!("-{t}")))),
+            _ => None,
+        },
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => sleep_arg(e),
+        Expr::TypedString(ts) => match &ts.value.value {
+            ast::Value::SingleQuotedString(s) => Some(FnArg::Text(Some(s.clone()))),
+            _ => None,
+        },
+        Expr::Interval(i) if i.leading_field.is_none() && i.last_field.is_none() => match sleep_arg(&i.value)? {
+            FnArg::Text(Some(t)) => Some(FnArg::Text(Some(t))),
+            _ => None,
+        },
+        _ => text_arg(e),
     }
 }
 
@@ -161,6 +240,9 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
             value: string_arg(v)?,
             local: string_arg(l)?.eq_ignore_ascii_case("true"),
         },
+        ("pg_sleep", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Seconds, arg: sleep_arg(a)? }),
+        ("pg_sleep_for", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::For, arg: sleep_arg(a)? }),
+        ("pg_sleep_until", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Until, arg: sleep_arg(a)? }),
         _ => return None,
     };
     Some((name, f))
@@ -188,6 +270,16 @@ mod tests {
         );
         assert_eq!(local("select version() from t"), None);
         assert_eq!(
+            local("SELECT * FROM current_schema()"),
+            Some(vec![("current_schema".into(), SessionFn::CurrentSchema)])
+        );
+        assert_eq!(
+            local("select * from current_database() as d"),
+            Some(vec![("d".into(), SessionFn::CurrentDatabase)])
+        );
+        assert_eq!(local("select * from current_schema() where true"), None);
+        assert_eq!(local("select * from generate_series(1, 2)"), None);
+        assert_eq!(
             local("select pg_notify($1, 'x')"),
             Some(vec![(
                 "pg_notify".into(),
@@ -200,5 +292,16 @@ mod tests {
         );
         assert_eq!(local("select * from pg_listening_channels() join t on true"), None);
         assert_eq!(local("select 1, version()"), None);
+        let sleep = |kind, arg| SessionFn::Sleep(Sleep { kind, arg });
+        assert_eq!(
+            local("select pg_sleep(0.1), pg_sleep_for('1 second'::interval) as f, pg_sleep_until($2)"),
+            Some(vec![
+                ("pg_sleep".into(), sleep(SleepKind::Seconds, FnArg::Text(Some("0.1".into())))),
+                ("f".into(), sleep(SleepKind::For, FnArg::Text(Some("1 second".into())))),
+                ("pg_sleep_until".into(), sleep(SleepKind::Until, FnArg::Param(1))),
+            ])
+        );
+        assert_eq!(local("select pg_sleep(x) from t"), None);
+        assert_eq!(local("select pg_sleep(1 + 1)"), None);
     }
 }

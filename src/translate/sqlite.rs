@@ -514,7 +514,11 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
     for c in &ct.constraints {
         if let TableConstraint::PrimaryKey(pk) = c {
             if pk.columns.len() == 1 {
-                table_pk = Some(pk.columns[0].column.expr.to_string().to_ascii_lowercase());
+                // `PRIMARY KEY ("id")` (TypeORM, Sequelize quote every name) names column id.
+                table_pk = Some(match &pk.columns[0].column.expr {
+                    Expr::Identifier(i) => i.value.to_ascii_lowercase(),
+                    e => e.to_string().to_ascii_lowercase(),
+                });
             }
         }
     }

@@ -78,6 +78,11 @@ fn serial_primary_key() {
         sql("CREATE TABLE t (id INT GENERATED ALWAYS AS IDENTITY PRIMARY KEY)"),
         "CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT)"
     );
+    // TypeORM's DDL: quoted names, the key a named constraint.
+    assert_eq!(
+        sql(r#"CREATE TABLE "t" ("id" SERIAL NOT NULL, "n" text, CONSTRAINT "PK_1" PRIMARY KEY ("id"))"#),
+        r#"CREATE TABLE "t" ("id" INTEGER PRIMARY KEY AUTOINCREMENT, "n" TEXT)"#
+    );
     refused("CREATE TABLE t (id SERIAL, name TEXT)");
     refused("CREATE TABLE t (a INT, n SERIAL, PRIMARY KEY (a, n))");
 }

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from harness import (CACHE, CLIENTS_DIR, PASSWORD, PGJDBC_JAR, SCRAM_HBA, ProgramCache, compile_java, env_for, need,
-                     run_program, scram_args)
+                     run_program, scram_args, tool_python)
 from helpers.gateway import GatewayProcess, stop_checked
 from helpers.pgcluster import PgCluster
 from helpers.targets import Target
@@ -61,6 +63,32 @@ def gateway(gateway_process: GatewayProcess) -> Target:
     gw = gateway_process
     return Target("gateway", gw.host, gw.port, dsn_with_password(gw.dsn), password=PASSWORD,
                   process=gw)
+
+
+def _iris_double(backend: str):
+    """A gateway of its own over a fresh IRIS double (tests/fakes) with the `backend`, the
+    test user logging in by SCRAM like on the other servers. Imported late: it needs the
+    built extension."""
+    from test_iris_e2e import Server
+
+    data = Path(tempfile.mkdtemp(prefix=f"iris-double-{backend}-"))
+    server = Server(backend, data, *scram_args(Path(tempfile.mkdtemp(prefix="iris-double-scram-")), "u"))
+    dsn = dsn_with_password(f"postgresql://u@127.0.0.1:{server.port}/d")
+    return server, Target(backend, "127.0.0.1", server.port, dsn, user="u", dbname="d", password=PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def iris_embedded():
+    server, target = _iris_double("embedded")
+    yield target
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def iris_dbapi():
+    server, target = _iris_double("dbapi")
+    yield target
+    server.stop()
 
 
 def dsn_with_password(dsn: str) -> str:
@@ -123,6 +151,17 @@ PROGRAMS = {
     "ruby-pg": (None, lambda _: [need("ruby", "ruby-pg"), str(SCRIPTS / "ruby_pg_steps.rb")], "t_ruby_pg", None),
     "php-pdo": (None, lambda _: [need("php", "php-cli php-pgsql"), str(SCRIPTS / "php_pdo_steps.php")],
                 "t_php_pdo", None),
+    "sequelize": (None, lambda _: [need("node", "nodejs"), str(CLIENTS_DIR / "node" / "sequelize.js")],
+                  "t_sequelize", node_env),
+    "drizzle": (None, lambda _: [need("node", "nodejs"), str(CLIENTS_DIR / "node" / "drizzle.js")],
+                "t_drizzle", node_env),
+    "typeorm": (None, lambda _: [need("node", "nodejs"), str(CLIENTS_DIR / "node" / "typeorm.js")],
+                "t_typeorm", node_env),
+    "langchain": (None, lambda _: [tool_python("vectorstores"), str(SCRIPTS / "langchain_steps.py")],
+                  "t_langchain", None),
+    "llamaindex": (None, lambda _: [tool_python("vectorstores"), str(SCRIPTS / "llamaindex_steps.py")],
+                   "t_llamaindex", None),
+    "dbt": (None, lambda _: [tool_python("dbt"), str(SCRIPTS / "dbt_steps.py")], "t_dbt", None),
     "django": (None, lambda _: [sys.executable, str(SCRIPTS / "django_steps.py")], "t_django", None),
     "perl-dbd-pg": (None, lambda _: [need("perl", "libdbd-pg-perl"), str(SCRIPTS / "perl_dbd_pg_steps.pl")],
                     "t_perl_dbd", None),
@@ -138,6 +177,6 @@ def client_steps(request, program_cache):
 
         def run():
             env = env_for(None, **(extra_env() if extra_env else {}))
-            return run_program(command(built), target, table, env=env)
+            return run_program(command(built), target, table, env=env, timeout=170)
         return program_cache.get((program, target.name), run)
     return get

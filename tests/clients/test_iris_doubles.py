@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import importlib
 import json
-import tempfile
-from pathlib import Path
 
 import pytest
-
-from harness import PASSWORD, scram_args
-from helpers.targets import Target
-from test_iris_e2e import Server
 
 pytest.importorskip("iris_pgwire._core", reason="build the extension first: maturin develop")
 
@@ -79,22 +73,10 @@ def client_module(request: pytest.FixtureRequest):
     return importlib.import_module(STEPS[request.node.callspec.params["program"]][0])
 
 
-@pytest.fixture(scope="session")
-def iris_gateways():
-    started: dict[str, tuple[Server, Target]] = {}
-
-    def get(backend: str) -> Target:
-        if backend not in started:
-            data = Path(tempfile.mkdtemp(prefix=f"iris-double-{backend}-"))
-            server = Server(backend, data, *scram_args(Path(tempfile.mkdtemp(prefix="iris-double-scram-")), "u"))
-            started[backend] = (server, Target(f"iris-{backend}", "127.0.0.1", server.port,
-                                               f"postgresql://u@127.0.0.1:{server.port}/d",
-                                               user="u", dbname="d", password=PASSWORD))
-        return started[backend][1]
-
-    yield get
-    for server, _ in started.values():
-        server.stop()
+@pytest.fixture
+def iris_gateways(request):
+    """iris_gateways(backend): the session's gateway over that IRIS double (conftest.py)."""
+    return lambda backend: request.getfixturevalue(f"iris_{backend}")
 
 
 @pytest.mark.parametrize(("backend", "program", "step"), CASES,

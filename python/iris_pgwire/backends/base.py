@@ -61,6 +61,13 @@ class Connection(Protocol):
         thread while ``execute``/``fetch``/``executemany`` runs. The interrupted call
         raises BackendError 57014."""
 
+    def reset(self) -> None:
+        """Optional. Called by the pool before a connection on which a call failed or was
+        cancelled is used again (by any session): end a transaction left open, remove
+        what an interrupted call left behind (describe probes, temporary objects,
+        settings), and check the connection answers. Raising closes the connection and
+        the pool opens another."""
+
     def begin(self) -> None: ...
 
     def commit(self) -> None: ...

@@ -252,6 +252,23 @@ class DbapiConnection:
         finally:
             self._in_txn = False
 
+    def reset(self) -> None:
+        """Called by the pool before reusing a connection on which a call failed or was
+        cancelled: forget a cancel that found nothing to stop, end a transaction left
+        open, go back to autocommit, and check the job answers (a broken one: 08006,
+        and the pool opens another)."""
+        self._check()
+        self._cancelling = False
+        self._described.clear()
+        if self._in_txn:
+            self.rollback()
+        else:
+            try:
+                self._raw.setAutoCommit(True)
+            except Exception as exc:
+                raise self._error(exc) from None
+        self._admin("SELECT 1")
+
     def set_statement_timeout(self, ms: int) -> None:
         """statement_timeout in ms (0 = none), applied with cursor.setQueryTimeout,
         whose unit is whole seconds: rounded up."""

@@ -314,6 +314,21 @@ class EmbeddedConnection:
         except Exception:
             pass
 
+    def reset(self) -> None:
+        """Called by the pool before reusing a connection on which a call failed or was
+        cancelled: forget a cancel that found nothing to stop, end a transaction left
+        open (giving the job back to other connections), drop prepared statements an
+        interrupted call may have left half-made, and check the job answers."""
+        self._check()
+        self._cancelling = False
+        self._cache.clear()
+        if self._in_txn:
+            self._end("ROLLBACK")
+        else:
+            _GATE.release(self)
+        with self._job():
+            self._run("SELECT 1")
+
     def set_statement_timeout(self, ms: int) -> None:
         """Not enforceable here: iris.sql has no query timeout (documented in docs/iris.md)."""
 

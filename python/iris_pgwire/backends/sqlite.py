@@ -102,6 +102,10 @@ _PG_NAMES = {
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/|\?\d*", re.S)
 
 
+# Describe views: temporary, one name per use (see SqliteConnection._describe_uncached).
+_PROBE_PREFIX = "__pgwire_describe_"
+
+
 def _params_to_null(sql: str) -> str:
     return _TOKENS.sub(lambda m: "NULL" if m.group(0).startswith("?") else m.group(0), sql)
 
@@ -133,6 +137,8 @@ class SqliteConnection:
         # describe() results by SQL text, valid while the schema does not change.
         self._described: dict[str, Optional[list[Column]]] = {}
         self._schema_version = -1
+        #: describe views made on this connection (each gets a name of its own)
+        self._probes = 0
 
     def _schema_changed(self) -> None:
         version = self._conn.execute("PRAGMA schema_version").fetchone()[0]
@@ -141,7 +147,10 @@ class SqliteConnection:
             self._schema_version = version
 
     def describe(self, sql: str) -> Optional[list[Column]]:
-        self._schema_changed()
+        try:
+            self._schema_changed()
+        except sqlite3.Error as e:
+            raise _map_error(e) from None
         if sql in self._described:
             return self._described[sql]
         cols = self._describe_uncached(sql)
@@ -151,18 +160,38 @@ class SqliteConnection:
     def _describe_uncached(self, sql: str) -> Optional[list[Column]]:
         head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
         if head in ("SELECT", "WITH", "VALUES"):
-            # A temporary view exposes each column's declared type without running the query.
+            # A temporary view exposes each column's declared type without running the
+            # query. Its name is new at every use: one an interrupted describe failed to
+            # drop is never in the way (reset() removes it before the connection is reused).
+            self._probes += 1
+            view = f"{_PROBE_PREFIX}{self._probes}"
             try:
-                self._conn.execute(f"CREATE TEMP VIEW __pgwire_describe AS {_params_to_null(sql)}")
+                self._conn.execute(f"CREATE TEMP VIEW {view} AS {_params_to_null(sql)}")
                 try:
-                    info = self._conn.execute("PRAGMA temp.table_info(__pgwire_describe)").fetchall()
+                    info = self._conn.execute(f"PRAGMA temp.table_info({view})").fetchall()
                 finally:
-                    self._conn.execute("DROP VIEW temp.__pgwire_describe")
+                    self._conn.execute(f"DROP VIEW IF EXISTS temp.{view}")
             except sqlite3.Error as e:
                 raise _map_error(e) from None
             return [(row[1], _pg_type(row[2] or "")) for row in info]
         # DML (RETURNING rows are described by the core from an equivalent SELECT).
         return None
+
+    def reset(self) -> None:
+        """Called by the pool before reusing a connection on which a call failed or was
+        cancelled: end a transaction left open (and its write lock), drop describe views
+        an interrupted describe left, restore the busy timeout, and check it answers."""
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+        self._release()
+        left = self._conn.execute(
+            "SELECT name FROM temp.sqlite_master WHERE type = 'view' AND substr(name, 1, ?) = ?",
+            (len(_PROBE_PREFIX), _PROBE_PREFIX)).fetchall()
+        for (name,) in left:
+            self._conn.execute(f"DROP VIEW IF EXISTS temp.{name}")
+        self._described.clear()
+        self.set_lock_timeout(self._lock_ms)
+        self._conn.execute("SELECT 1").fetchall()
 
     def execute(self, sql: str, params: Sequence[Any], describe: bool = True) -> SqliteCursor:
         head = sql.lstrip()[:8].upper()

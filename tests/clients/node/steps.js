@@ -8,7 +8,10 @@ async function step(name, fn) {
   try {
     results[name] = { ok: true, value: await fn() };
   } catch (e) {
-    results[name] = { ok: false, error: String((e && e.message) || e), sqlstate: (e && e.code) || null };
+    // ORMs wrap the driver's error (Drizzle: cause; Sequelize: parent; TypeORM: driverError).
+    const inner = e && (e.cause || e.parent || e.driverError);
+    const error = String((e && e.message) || e) + (inner && inner.message ? ` [cause: ${inner.message}]` : '');
+    results[name] = { ok: false, error, sqlstate: (e && e.code) || (inner && inner.code) || null };
   }
 }
 

@@ -714,11 +714,13 @@ def _select_items(sql: str) -> Optional[List[str]]:
         ch = blank[i]
         depth += ch == "("
         depth -= ch == ")"
-        if depth == 0 and re.match(r"FROM\b", blank[i:i + 5], re.I) and not blank[i - 1].isalnum():
+        # The list ends at FROM, or at the UNION / INTERSECT / EXCEPT of a FROM-less select.
+        if depth == 0 and re.match(r"(?:FROM|UNION|INTERSECT|EXCEPT)\b", blank[i:i + 10], re.I) \
+                and not blank[i - 1].isalnum():
             end = i
             break
     head = blank[m.end():end]
-    if head.strip() == "*" and end is not None:
+    if head.strip() == "*" and end is not None and blank[end:end + 4].upper() == "FROM":
         rest = blank[end + 4:].lstrip()
         start = len(blank) - len(rest)
         if rest.startswith("("):
@@ -737,9 +739,55 @@ def _select_items(sql: str) -> Optional[List[str]]:
     return [x.strip() for x in spans]
 
 
+def _case_branches(e: str) -> Optional[List[str]]:
+    """The THEN / ELSE expressions of a top-level ``CASE .. END``, in order."""
+    blank = sqltext.blank_literals(e)
+    if not re.match(r"CASE\b", blank, re.I) or not re.search(r"\bEND$", blank, re.I):
+        return None
+    out, depth, case, start = [], 0, 0, None
+    for m in re.finditer(r"[()]|\b(?:CASE|END|WHEN|THEN|ELSE)\b", blank, re.I):
+        tok = m.group(0).upper()
+        if tok in "()":
+            depth += 1 if tok == "(" else -1
+        elif depth == 0 and tok == "CASE":
+            case += 1
+        elif depth == 0 and case == 1 and tok in ("WHEN", "ELSE", "END"):
+            if start is not None:
+                out.append(e[start:m.start()].strip())
+                start = None
+            case -= tok == "END"
+            if tok == "ELSE":
+                start = m.end()
+        elif depth == 0 and tok == "END":
+            case -= 1
+        elif depth == 0 and case == 1 and tok == "THEN":
+            start = m.end()
+    return out
+
+
 def _static_type(expr: str) -> Optional[str]:
     """Declared type IRIS gives an expression it can type without data (verify)."""
+    if re.match(r"\s*CASE\b", expr, re.I):
+        # A CASE is typed by its first branch of a type known without data (verify: the
+        # IRIS documentation does not say; the gateway casts differing numeric branches to
+        # one type, so any rule that picks a branch gives the same).
+        e = re.sub(r"(\bEND)\s+(?:AS\s+)?\"?\w+\"?$", r"\1", expr.strip(), flags=re.I)
+        for branch in _case_branches(e) or []:
+            t = _static_type(branch)
+            if t:
+                return t
+        return None
     e = re.sub(r"\s+(?:AS\s+)?\"?\w+\"?$", "", expr.strip(), flags=re.I) if " " in expr.strip() else expr.strip()
+    m = re.match(r"COALESCE\s*\(", e, re.I)
+    if m and e.endswith(")"):
+        # Typed like a CASE: by its first argument of a type known without data (verify).
+        inner, pos = e[m.end():-1], 0
+        for part in _split_top(sqltext.blank_literals(inner)):
+            arg, pos = inner[pos:pos + len(part)], pos + len(part) + 1
+            t = _static_type(arg)
+            if t:
+                return t
+        return None
     if re.match(r"COUNT\s*\(", e, re.I):
         return "INTEGER"
     if re.match(r"_iris_timestamp\s*\(", e):

@@ -1,0 +1,3 @@
+select id, title, author, price, released
+from {{ ref('books') }}
+where published

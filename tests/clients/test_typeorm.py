@@ -1,0 +1,68 @@
+"""TypeORM on node-postgres with its defaults, driven by tests/clients/node/typeorm.js:
+DataSource.synchronize() reading the catalog and creating two tables (EntitySchemas, a
+foreign key, a unique column, defaults), run twice (the second finds nothing to change),
+repository save with defaults and RETURNING, bulk save, find with relations, update /
+increment / query-builder update, delete, transactions with a rollback, a unique
+violation, a query-builder join with GROUP BY, QueryRunner.getTable introspection."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps
+from node_runner import npm_version
+
+CLIENT = "TypeORM"
+IRIS_DOUBLES = True
+
+
+def client_version() -> str:
+    return f"typeorm {npm_version('typeorm')}, pg {npm_version('pg')}"
+
+
+# Each step's value, as the program prints it on PostgreSQL 15.
+EXPECTED = {'connect': [{'one': 1}],
+            'synchronize': True,
+            'save_defaults_returning': {'id': 1, 'rating': 3, 'active': True, 'created': True},
+            'bulk_save': [[2, 'Bob', 5, True], [3, 'Cy', 3, True], [4, 'Di', 3, False]],
+            'find': {'active': [['Cy', 3], ['Bob', 5], ['Ann', 3]],
+                     'books': [['One', '10.50', 'Ann'], ['Two', None, 'Bob']],
+                     'meta': {'tags': ['x']},
+                     'count': 4},
+            'update': [1, 3, [['Ann', 3, True], ['Bob', 5, False], ['Cy', 9, False], ['Di', 5, False]]],
+            'delete': [1, 1],
+            'transactions': ['Ann', 'Cy', 'Di', 'Kept'],
+            'unique_violation': ['QueryFailedError', '23505'],
+            'query_builder': [{'name': 'Ann', 'books': 1},
+                              {'name': 'Cy', 'books': 0},
+                              {'name': 'Di', 'books': 0},
+                              {'name': 'Kept', 'books': 0}],
+            'introspection': {'columns': [['id', 'integer', False, True, True],
+                                          ['name', 'character varying', False, False, False],
+                                          ['rating', 'integer', False, False, False],
+                                          ['active', 'boolean', False, False, False],
+                                          ['meta', 'jsonb', True, False, False],
+                                          ['created', 'timestamp with time zone', False, False, False]],
+                              'uniques': [['name']],
+                              'hasTable': True}}
+
+
+CATALOG = ("gateway gap (issue 24): TypeORM's column query (SELECT columns.*, col_description(..), "
+           "format_type(..) FROM \"information_schema\".\"columns\" LEFT JOIN pg_attribute ..) fails in the "
+           "sqlite catalog emulation (42P01: no such table: columns)")
+DEFAULT_IN_VALUES = PENDING + ("DEFAULT inside VALUES, which TypeORM sends for every unset column; the "
+                               "later steps read the rows those inserts write")
+IRIS_DDL = PENDING + ("TypeORM's CREATE TABLE (SERIAL with a named PRIMARY KEY constraint, DEFAULT now()) "
+                      "on the IRIS double, which IRIS accepts; every later step reads those tables")
+# Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
+GAPS = {
+    **{step: [(("gateway",), DEFAULT_IN_VALUES), (IRIS_BACKENDS, IRIS_DDL)] for step in EXPECTED if step != "connect"},
+    "synchronize": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_DDL)],
+    "introspection": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_DDL)],
+}
+
+
+@pytest.mark.parametrize("step", list(EXPECTED))
+def test_step(request, client_steps, target, step):
+    mark_gaps(request, target, GAPS.get(step, []))
+    assert_same(client_steps("typeorm", target).ok(step), EXPECTED[step])
