@@ -59,9 +59,13 @@ pub fn check(channel: &str, payload: &str) -> PgResult<()> {
     Ok(())
 }
 
+/// What one commit sends one session: its notifications arrive together, so a listener
+/// writes them in one go (as PostgreSQL's do).
+type Batch = Vec<Arc<Notification>>;
+
 /// A session's way into the hub.
 struct Subscriber {
-    tx: mpsc::UnboundedSender<Arc<Notification>>,
+    tx: mpsc::UnboundedSender<Batch>,
     queued: Arc<AtomicUsize>,
 }
 
@@ -83,13 +87,16 @@ impl Hub {
     /// Deliver `notifications`, in order, to every session listening on their channels.
     pub fn publish(&self, notifications: &[Arc<Notification>]) {
         let inner = self.inner.lock().unwrap();
+        let mut batches: HashMap<u64, Batch> = HashMap::new();
         for n in notifications {
-            let Some(ids) = inner.channels.get(&n.channel) else { continue };
-            for id in ids {
-                if let Some(s) = inner.subscribers.get(id) {
-                    s.queued.fetch_add(n.size(), Ordering::Relaxed);
-                    let _ = s.tx.send(n.clone());
-                }
+            for id in inner.channels.get(&n.channel).into_iter().flatten() {
+                batches.entry(*id).or_default().push(n.clone());
+            }
+        }
+        for (id, batch) in batches {
+            if let Some(s) = inner.subscribers.get(&id) {
+                s.queued.fetch_add(batch.iter().map(|n| n.size()).sum(), Ordering::Relaxed);
+                let _ = s.tx.send(batch);
             }
         }
     }
@@ -130,7 +137,7 @@ impl Hub {
         inner.next_id += 1;
         let id = inner.next_id;
         inner.subscribers.insert(id, Subscriber { tx, queued: queued.clone() });
-        Inbox { hub: self.clone(), id, rx, queued, channels: Vec::new() }
+        Inbox { hub: self.clone(), id, rx, pending: Vec::new(), queued, channels: Vec::new() }
     }
 
     fn set_listening(&self, id: u64, channel: &str, on: bool) {
@@ -150,8 +157,10 @@ impl Hub {
 pub struct Inbox {
     hub: Arc<Hub>,
     id: u64,
-    rx: mpsc::UnboundedReceiver<Arc<Notification>>,
+    rx: mpsc::UnboundedReceiver<Batch>,
     queued: Arc<AtomicUsize>,
+    /// Batches `ready` took off the channel, for `drain`.
+    pending: Vec<Batch>,
     /// The channels listened on, in LISTEN order (`pg_listening_channels()`).
     channels: Vec<String>,
 }
@@ -175,30 +184,29 @@ impl Inbox {
         }
     }
 
-    /// Wait for the next notification (cancel-safe: a select may drop it).
-    pub async fn recv(&mut self) -> Arc<Notification> {
-        loop {
-            let n = self.rx.recv().await.expect("the inbox holds its own sender in the hub");
-            if let Some(n) = self.accept(n) {
-                return n;
+    /// Wait until notifications arrive (cancel-safe: a select may drop it; they stay
+    /// queued for `drain`).
+    pub async fn ready(&mut self) {
+        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, &mut self.pending, usize::MAX)).await;
+    }
+
+    /// Notifications waiting, without blocking.
+    pub fn drain(&mut self) -> Vec<Arc<Notification>> {
+        while let Ok(batch) = self.rx.try_recv() {
+            self.pending.push(batch);
+        }
+        let mut out = Vec::new();
+        for batch in std::mem::take(&mut self.pending) {
+            for n in batch {
+                self.queued.fetch_sub(n.size(), Ordering::Relaxed);
+                // Queued before an UNLISTEN committed: not delivered (PostgreSQL checks the
+                // listen set when it reads its queue).
+                if self.channels.iter().any(|c| *c == n.channel) {
+                    out.push(n);
+                }
             }
         }
-    }
-
-    /// Notifications already waiting, without blocking.
-    pub fn drain(&mut self) -> Vec<Arc<Notification>> {
-        let mut out = Vec::new();
-        while let Ok(n) = self.rx.try_recv() {
-            out.extend(self.accept(n));
-        }
         out
-    }
-
-    /// A notification queued before an UNLISTEN committed is not delivered (PostgreSQL
-    /// checks the listen set when it reads its queue).
-    fn accept(&mut self, n: Arc<Notification>) -> Option<Arc<Notification>> {
-        self.queued.fetch_sub(n.size(), Ordering::Relaxed);
-        self.channels.iter().any(|c| *c == n.channel).then_some(n)
     }
 }
 

@@ -73,7 +73,8 @@ def wheel_for(wheels: list[Path], arch: str) -> Path:
 def test_module_layout(built):
     files = sorted(str(p.relative_to(built.dir)) for p in built.dir.rglob("*") if p.is_file())
     assert files == sorted(["module.xml", "README.md", "docs/iris.md",
-                            "src/cls/IrisPGWire/Installer.cls", "src/cls/IrisPGWire/Service.cls",
+                            "src/cls/IrisPGWire/Installer.cls", "src/cls/IrisPGWire/Notify.cls",
+                            "src/cls/IrisPGWire/Service.cls",
                             "src/cls/IrisPGWire/StartTask.cls"]
                            + [f"wheels/{w.name}" for w in built.wheels])
     module = ET.parse(built.dir / "module.xml").getroot().find("./Document/Module")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import uuid
 
 import asyncpg
 import psycopg
@@ -90,6 +91,13 @@ def transcript(target) -> list:
         out.append(("after commit", [r[0] for r in a.execute("select pg_listening_channels() as c")]))
         b.execute("NOTIFY chan, 'gone'; NOTIFY later, 'here'")
         out.append(("moved", got()))
+        # pg_notify over rows: one NOTIFY per row (folded), one void row each.
+        t = f"t_{uuid.uuid4().hex[:10]}"
+        b.execute(f"create table {t} (id int primary key, name varchar(20))")
+        b.execute(f"insert into {t} (id, name) values (1, 'x'), (2, 'y'), (3, 'x'), (4, 'z')")
+        rows = b.execute(f"select pg_notify('later', name) from {t} where id > %s order by id", (0,)).fetchall()
+        out.append(("pg_notify rows", rows, got()))
+        b.execute(f"drop table {t}")
         # Limits and bad arguments.
         b.execute("select pg_notify('chan', %s)", ("x" * 7999,))
         for sql, args in [
@@ -140,6 +148,26 @@ def idle_listener_is_woken(server):
         t.join()
         assert got == ["now"], server.name
         assert time.monotonic() - start < 3
+
+
+def test_a_transactions_notifications_arrive_together(pg15, gateway_on):
+    """An idle listener gets all of a commit's notifications in one read (psycopg's own
+    test_stop_after_batch): the hub hands each session one batch per commit."""
+    for server in (pg15, gateway_on):
+        with connect(server) as a, connect(server) as b:
+            a.execute("LISTEN batch")
+
+            def notifier():
+                time.sleep(0.2)
+                with b.transaction():
+                    b.execute("NOTIFY batch, '1'")
+                    b.execute("NOTIFY batch, '2'")
+
+            t = threading.Thread(target=notifier)
+            t.start()
+            got = [n.payload for n in a.notifies(timeout=5, stop_after=1)]
+            t.join()
+            assert got == ["1", "2"], server.name
 
 
 def test_psycopg_notify_handler(pg15, gateway_on):

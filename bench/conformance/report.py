@@ -121,6 +121,18 @@ def build(results: dict, entries: list[dict]) -> str:
         out.append(f"- **{suite}**: {data['origin']}. {data['scope']}")
         when = ", ".join(f"{t} {r['seconds']:.0f} s" for t, r in data["runs"].items())
         out.append(f"  Last run {data['date']}: {when}.")
+    out += [
+        "- **pgjdbc** is not run: its suite builds with Gradle, which fetches Gradle itself and",
+        "  the test dependencies (JUnit 5, ...) from services.gradle.org and Maven Central; a",
+        "  machine that reaches only PyPI, npm, crates.io and Debian apt (this one, CI) cannot",
+        "  build it, and Debian packages neither Gradle 8 nor pgjdbc's test sources. pgjdbc's",
+        "  behaviour is covered by the project's own program (tests/clients/test_pgjdbc.py,",
+        "  with Debian's libpostgresql-jdbc-java).",
+        "",
+        "Run it: `bench/conformance/run.sh` (all), or e.g. `bench/conformance/run.sh --suites",
+        "pg8000 --targets postgres15,sqlite` (a partial run replaces only its own results;",
+        "`--report-only` rebuilds this page). Logs: target/conformance/*.log.",
+    ]
     out += ["", "## Tests PostgreSQL 15 passes and the gateway fails, by cause", ""]
     for cls, title in CLASSES.items():
         group = [e for e in entries if e["class"] == cls and id(e) in by_entry]

@@ -11,7 +11,9 @@ class Server:
         """`config` keys: host, port, max_connections, pool_size, pool_timeout_secs,
         max_message_size, fetch_batch_rows, copy_batch_rows, worker_threads, server_version, dialect
         ("sqlite" | "iris"), iris_version, translate_cache_entries, shutdown_timeout_secs,
-        session_defaults ([(name, value)]), role_settings ({user: [(name, value)]})."""
+        session_defaults ([(name, value)]), role_settings ({user: [(name, value)]}),
+        iris_notify_interval_secs (backends with `notify_queue`: seconds between takes of the
+        notifications IRIS code queued; 0: off)."""
     def start(self) -> tuple[str, int]:
         """Bind and serve; returns the (host, port) actually bound. Raises OSError."""
     def stop(self) -> None:

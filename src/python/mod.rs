@@ -38,7 +38,8 @@ macro_rules! take {
 impl Server {
     /// `config` keys: host, port, max_message_size, fetch_batch_rows, copy_batch_rows, max_connections,
     /// server_version, dialect, iris_version, translate_cache_entries, worker_threads,
-    /// shutdown_timeout_secs, session_defaults, role_settings. Missing keys take the defaults.
+    /// shutdown_timeout_secs, session_defaults, role_settings, iris_notify_interval_secs. Missing
+    /// keys take the defaults.
     #[new]
     fn new(backend: Py<PyAny>, config: &Bound<'_, PyDict>) -> PyResult<Self> {
         let mut c = Config::default();

@@ -70,6 +70,7 @@ pub fn translate_sql(
             | Action::Notify { .. } => {}
             // The statement a cursor or prepared statement runs.
             Action::Declare(d) => out.extend(backend_sql(d.query.action)),
+            Action::NotifyRows { rows, .. } => out.extend(rows.into_iter().map(|s| s.sql)),
             Action::Prepare(p) => out.extend(backend_sql(p.statement.action)),
         }
     }

@@ -30,6 +30,7 @@ fn text_columns(action: &Action) -> Option<TextColumns> {
         }
         Action::Show { name } => vec![(name.clone(), &types::TEXT)],
         Action::Local(items) => items.iter().map(|(name, f)| (name.clone(), session_fn_type(f))).collect(),
+        Action::NotifyRows { name, .. } => vec![(name.clone(), &types::VOID)],
         _ => return None,
     })
 }
@@ -166,7 +167,7 @@ impl Session {
     }
 
     /// Send rows computed by the gateway (values in text form).
-    fn send_text_rows(
+    pub(super) fn send_text_rows(
         &mut self,
         columns: &[(String, &'static types::PgType)],
         rows: &[Vec<Option<String>>],

@@ -155,10 +155,10 @@ impl Conn {
     }
 }
 
-/// The next notification for an idle session; never, for one that does not listen.
-async fn next_notification(inbox: Option<&mut crate::notify::Inbox>) -> Arc<crate::notify::Notification> {
+/// Notifications have arrived for an idle session; never, for one that does not listen.
+async fn notification_ready(inbox: Option<&mut crate::notify::Inbox>) {
     match inbox {
-        Some(inbox) => inbox.recv().await,
+        Some(inbox) => inbox.ready().await,
         None => std::future::pending().await,
     }
 }
@@ -355,8 +355,7 @@ impl Session {
                 }
                 m = self.conn.read_message() => m,
                 // Idle outside a transaction: a notification goes out at once.
-                n = next_notification(if ready && self.tx == Tx::Idle { self.notify.inbox() } else { None }) => {
-                    be::notification_response(&mut self.conn.out, n.pid, &n.channel, &n.payload);
+                _ = notification_ready(if ready && self.tx == Tx::Idle { self.notify.inbox() } else { None }) => {
                     self.send_notifications();
                     if self.conn.flush().await.is_err() {
                         return;
@@ -688,6 +687,9 @@ impl Session {
                 self.answer_locally(&stmt.action, params, result_formats, describe_rows).await
             }
             Action::Listen(_) | Action::Unlisten(_) | Action::Notify { .. } => self.notify_statement(&stmt.action),
+            Action::NotifyRows { name, rows } => {
+                self.notify_rows(name, rows, params, result_formats, describe_rows).await
+            }
             Action::Catalog(q) => self.catalog_query(q, params, result_formats, describe_rows).await,
             Action::Deallocate(name) => {
                 match name {
@@ -1066,7 +1068,7 @@ fn shape_key(stmt: &Translated, text: &str, client_types: &[Oid]) -> Option<Shap
 /// A target statement's SQL and parameters for this execution (IRIS takes no markers in
 /// TOP/LIMIT: those values are written into the SQL). `captured`: the values earlier
 /// statements of the same client statement captured (`TargetSql::capture`).
-fn bind_target(target: &TargetSql, params: &[Param], captured: &[Param]) -> PgResult<(String, Vec<Param>)> {
+pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &[Param]) -> PgResult<(String, Vec<Param>)> {
     let bound = target
         .params
         .iter()

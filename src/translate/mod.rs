@@ -254,6 +254,9 @@ pub enum Action {
     Unlisten(Option<String>),
     /// `NOTIFY channel [, 'payload']`.
     Notify { channel: String, payload: String },
+    /// `SELECT pg_notify(a, b) [AS name] FROM ..`: run `rows` (`SELECT a, b FROM ..`) on the
+    /// backend and notify once per row; the result is one void column `name` per row.
+    NotifyRows { name: String, rows: Vec<TargetSql> },
 }
 
 /// One client statement, classified and translated.
@@ -370,6 +373,11 @@ fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated>
             }
         }
         return Ok(t);
+    }
+    if let Some((name, rows)) = session_fns::notify_over_rows(&stmt) {
+        if let Action::Execute { statements, .. } = translate_statement(rows, target)?.action {
+            return Ok(described(Action::NotifyRows { name, rows: statements }));
+        }
     }
     if let Some(q) = catalog::catalog_query(&stmt)? {
         let mut t = described(Action::Catalog(q.clone()));

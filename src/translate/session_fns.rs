@@ -108,6 +108,46 @@ pub fn local_select(stmt: &Statement) -> Option<Vec<(String, SessionFn)>> {
         .collect()
 }
 
+/// `SELECT pg_notify(channel, payload) [AS name] FROM ..`: one notification per row. The
+/// column name, and the statement that gives the arguments per row instead
+/// (`SELECT channel, payload FROM ..`), which runs on the backend.
+pub fn notify_over_rows(stmt: &Statement) -> Option<(String, Statement)> {
+    let Statement::Query(q) = stmt else { return None };
+    let SetExpr::Select(s) = q.body.as_ref() else { return None };
+    let [item] = s.projection.as_slice() else { return None };
+    let (expr, name) = match item {
+        SelectItem::UnnamedExpr(e) => (e, "pg_notify".to_string()),
+        SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
+        _ => return None,
+    };
+    let Expr::Function(f) = expr else { return None };
+    let parts: Vec<String> = f.name.0.iter().map(|p| p.to_string().to_ascii_lowercase()).collect();
+    if !matches!(
+        parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice(),
+        ["pg_notify"] | ["pg_catalog", "pg_notify"]
+    ) || s.from.is_empty()
+    {
+        return None;
+    }
+    let FunctionArguments::List(l) = &f.args else { return None };
+    let args = l
+        .args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(SelectItem::UnnamedExpr(e.clone())),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    if args.len() != 2 {
+        return None;
+    }
+    let mut rows = stmt.clone();
+    let Statement::Query(q) = &mut rows else { unreachable!() };
+    let SetExpr::Select(s) = q.body.as_mut() else { unreachable!() };
+    s.projection = args;
+    Some((name, rows))
+}
+
 /// `SELECT * FROM pg_listening_channels() [AS a]`, `SELECT * FROM current_schema()` (TypeORM
 /// on connect): a function without arguments in FROM; the column takes the alias's name. A
 /// scalar one is the one-row table PostgreSQL makes of it.
@@ -291,6 +331,16 @@ mod tests {
             Some(vec![("ch".into(), SessionFn::ListeningChannels)])
         );
         assert_eq!(local("select * from pg_listening_channels() join t on true"), None);
+        let over = |sql: &str| {
+            notify_over_rows(&Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0))
+                .map(|(n, s)| (n, s.to_string()))
+        };
+        assert_eq!(
+            over("select pg_notify('c', x || $1) as n from t where id > 2"),
+            Some(("n".into(), "SELECT 'c', x || $1 FROM t WHERE id > 2".into()))
+        );
+        assert_eq!(over("select pg_notify('c', 'x')"), None);
+        assert_eq!(over("select pg_notify('c', x), 1 from t"), None);
         assert_eq!(local("select 1, version()"), None);
         let sleep = |kind, arg| SessionFn::Sleep(Sleep { kind, arg });
         assert_eq!(

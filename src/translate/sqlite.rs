@@ -626,6 +626,12 @@ fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
             };
             custom(format!("NUMERIC_TEXT{mods} COLLATE pg_numeric"))
         }
+        // A type the gateway has no codec for (ranges, inet, a user's type): SQLite would
+        // take any name, and the column would read back as whatever its affinity suggests
+        // (numeric for `datemultirange`, int8 for `int4range`).
+        PgKind::Other(n) if crate::types::by_name(n).is_none() => {
+            return Err(refuse(&format!("column type {n}"), "use one of the types in docs/types.md"))
+        }
         _ => ty.clone(),
     })
 }

@@ -345,5 +345,11 @@ fn render_one(t: &Translated, out: &mut String) {
         Action::Notify { channel, payload } => {
             let _ = writeln!(out, "NOTIFY {channel:?} {payload:?}");
         }
+        Action::NotifyRows { name, rows } => {
+            let _ = writeln!(out, "NOTIFY PER ROW ({name}) OF");
+            for s in rows {
+                let _ = writeln!(out, "{}", s.sql);
+            }
+        }
     }
 }
