@@ -41,6 +41,8 @@ while [ $# -gt 0 ]; do
 done
 
 log() { echo "[package-ipm] $*" >&2; }
+# shellcheck source=lib/progress.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
 die() { echo "package-ipm.sh: $*" >&2; exit 1; }
 
 if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
@@ -98,16 +100,19 @@ mkdir -p "$wheels"
 build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 
+step=0
 for arch in "${archs[@]}"; do
+    step=$((step + 1))
     triple="$arch-unknown-linux-gnu"
     if [ "$own_target_dir" -eq 1 ]; then
         target_installed "$arch" || die "Rust target $triple is not installed (rustup target add $triple)"
     fi
-    log "building the $arch wheel ($profile profile)"
+    log "[$step/${#archs[@]}] building the $arch wheel ($profile profile)"
     start=$(date +%s)
     target_flag=(--target "$triple")
     [ "$own_target_dir" -eq 1 ] || target_flag=()
-    "$VENV/bin/maturin" build --locked --profile "$profile" --zig --compatibility manylinux2014 \
+    progress_run "[package-ipm] [$step/${#archs[@]}] $arch wheel" \
+        "$VENV/bin/maturin" build --locked --profile "$profile" --zig --compatibility manylinux2014 \
         "${target_flag[@]}" --out "$build/$arch" --quiet >&2
     whl=("$build/$arch"/iris_pgwire-"$version"-cp39-abi3-*_"$arch".whl)
     [ -f "${whl[0]}" ] || die "maturin produced no abi3 $arch wheel in $build/$arch"

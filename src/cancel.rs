@@ -52,6 +52,8 @@ pub enum Reason {
     Timeout,
     /// The server is shutting down and its shutdown timeout passed.
     Shutdown,
+    /// pg_terminate_backend or the admin console's KILL: the session ends.
+    Terminate,
 }
 
 impl Reason {
@@ -60,7 +62,7 @@ impl Reason {
         match self {
             Reason::User => PgError::new(sqlstate::QUERY_CANCELED, "canceling statement due to user request"),
             Reason::Timeout => PgError::new(sqlstate::QUERY_CANCELED, "canceling statement due to statement timeout"),
-            Reason::Shutdown => {
+            Reason::Shutdown | Reason::Terminate => {
                 PgError::fatal(sqlstate::ADMIN_SHUTDOWN, "terminating connection due to administrator command")
             }
         }

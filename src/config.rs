@@ -57,6 +57,15 @@ pub struct Config {
     pub idle_in_transaction_session_timeout: String,
     /// Seconds between catalog snapshots of the backend's schema (0: only after DDL).
     pub catalog_refresh_secs: f64,
+    /// `--metrics-port`: /metrics and /healthz over HTTP (None: not served).
+    pub metrics_port: Option<u16>,
+    pub metrics_host: String,
+    /// Users who may open the admin console (database `iris_pgwire`) and signal any session.
+    pub admin_users: Vec<String>,
+    /// Log statements that took at least this many ms (-1: off, 0: all).
+    pub log_min_duration_ms: i64,
+    /// Slow-statement lines show the parameter values.
+    pub log_parameters: bool,
     /// Seconds between takes of the notifications IRIS code queued (0: never; IRIS backends only).
     pub iris_notify_interval_secs: f64,
 }
@@ -93,12 +102,76 @@ impl Default for Config {
             auth_failure_window_secs: 60.0,
             idle_in_transaction_session_timeout: "0".into(),
             catalog_refresh_secs: 60.0,
+            metrics_port: None,
+            metrics_host: "127.0.0.1".into(),
+            admin_users: Vec::new(),
+            log_min_duration_ms: -1,
+            log_parameters: false,
             iris_notify_interval_secs: 0.25,
         }
     }
 }
 
 impl Config {
+    /// (name, value, default, re-read by RELOAD) of the settings, for the admin console's
+    /// SHOW CONFIG.
+    pub fn describe(&self) -> Vec<(&'static str, String, String, bool)> {
+        let d = Config::default();
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let secs = |v: f64| format!("{v}");
+        vec![
+            ("host", self.host.clone(), d.host.clone(), false),
+            ("port", self.port.to_string(), d.port.to_string(), false),
+            ("max_connections", self.max_connections.to_string(), d.max_connections.to_string(), false),
+            ("pool_size", self.pool_size.to_string(), d.pool_size.to_string(), false),
+            ("pool_timeout", secs(self.pool_timeout_secs), secs(d.pool_timeout_secs), false),
+            ("max_message_size", self.max_message_size.to_string(), d.max_message_size.to_string(), false),
+            ("fetch_batch_rows", self.fetch_batch_rows.to_string(), d.fetch_batch_rows.to_string(), false),
+            ("copy_batch_rows", self.copy_batch_rows.to_string(), d.copy_batch_rows.to_string(), false),
+            ("worker_threads", self.worker_threads.to_string(), d.worker_threads.to_string(), false),
+            ("catalog_refresh", secs(self.catalog_refresh_secs), secs(d.catalog_refresh_secs), false),
+            ("shutdown_timeout", secs(self.shutdown_timeout_secs), secs(d.shutdown_timeout_secs), false),
+            ("startup_timeout", secs(self.startup_timeout_secs), secs(d.startup_timeout_secs), false),
+            ("auth_timeout", secs(self.auth_timeout_secs), secs(d.auth_timeout_secs), false),
+            (
+                "max_connections_per_user",
+                self.max_connections_per_user.to_string(),
+                d.max_connections_per_user.to_string(),
+                false,
+            ),
+            ("auth_failure_limit", self.auth_failure_limit.to_string(), d.auth_failure_limit.to_string(), false),
+            ("auth_failure_window", secs(self.auth_failure_window_secs), secs(d.auth_failure_window_secs), false),
+            ("hba_file", opt(&self.hba_file), String::new(), true),
+            ("users_file", opt(&self.users_file), String::new(), true),
+            ("tls_cert", opt(&self.tls_cert), String::new(), true),
+            ("tls_key", opt(&self.tls_key), String::new(), true),
+            ("tls_client_ca", opt(&self.tls_client_ca), String::new(), true),
+            (
+                "allow_password_without_tls",
+                self.allow_password_without_tls.to_string(),
+                d.allow_password_without_tls.to_string(),
+                false,
+            ),
+            (
+                "idle_in_transaction_session_timeout",
+                self.idle_in_transaction_session_timeout.clone(),
+                d.idle_in_transaction_session_timeout.clone(),
+                false,
+            ),
+            ("metrics_host", self.metrics_host.clone(), d.metrics_host.clone(), false),
+            ("metrics_port", self.metrics_port.map(|p| p.to_string()).unwrap_or_default(), String::new(), false),
+            ("admin_users", self.admin_users.join(","), String::new(), false),
+            (
+                "log_min_duration_statement",
+                self.log_min_duration_ms.to_string(),
+                d.log_min_duration_ms.to_string(),
+                false,
+            ),
+            ("log_parameters", self.log_parameters.to_string(), d.log_parameters.to_string(), false),
+            ("server_version", self.server_version.clone(), d.server_version.clone(), false),
+        ]
+    }
+
     /// Parse a dialect name and IRIS version ("2025.1") into a translator target.
     pub fn target_from(dialect: &str, iris_version: &str) -> Result<Target, String> {
         match dialect {

@@ -4,6 +4,7 @@
 //! golden translation tests, the translation benchmark and the fuzz targets; everything else is private to the extension, so the compiler
 //! reports what nothing uses.
 
+mod activity;
 mod auth;
 mod backend;
 mod bounded_map;
@@ -14,6 +15,7 @@ mod copy;
 pub mod error;
 /// Entry points of the fuzz targets (fuzz/) and the corpus replay test.
 pub mod fuzzing;
+mod metrics;
 mod notify;
 mod notify_queue;
 mod pool;

@@ -220,6 +220,15 @@ impl Pool {
         }
     }
 
+    /// (checked out, idle) connections, for the metrics and the admin console.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.size - self.slots.available_permits(), self.idle.lock().unwrap().len())
+    }
+
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
     /// Close idle connections (server shutdown). Blocking: call off the async workers.
     pub fn close_idle(&self) {
         let idle: Vec<Arc<BackendConn>> = std::mem::take(&mut *self.idle.lock().unwrap());

@@ -11,12 +11,14 @@ use tokio::net::TcpListener;
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
 
+use crate::activity::{Activity, ActivityRow, State};
 use crate::auth::Auth;
 use crate::backend::Backend;
-use crate::cancel::CancelSlot;
+use crate::cancel::{CancelSlot, Reason};
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::error::PgResult;
+use crate::metrics::{Gauges, Metrics};
 use crate::notify::Hub;
 use crate::pool::Pool;
 use crate::session::{self, Shapes};
@@ -35,8 +37,11 @@ pub struct ServerCtx {
     /// pg_catalog and information_schema (src/catalog/).
     pub catalog: Arc<Catalog>,
     shutdown: watch::Receiver<bool>,
-    /// pid -> cancel secret and running statement of each live session.
-    sessions: Mutex<HashMap<i32, (Vec<u8>, Arc<CancelSlot>)>>,
+    /// pid -> each live session's cancel key, running statement and activity.
+    sessions: Mutex<HashMap<i32, Arc<Activity>>>,
+    /// Transactions of ended sessions per database (pg_stat_database adds the live ones).
+    retired: Mutex<HashMap<String, (u64, u64)>>,
+    pub metrics: Metrics,
     next_pid: AtomicI32,
     pub auth: Auth,
     /// TLS, when a certificate and key are configured.
@@ -75,12 +80,26 @@ pub struct Registration {
     pub pid: i32,
     pub secret: Vec<u8>,
     pub cancel: Arc<CancelSlot>,
+    pub activity: Arc<Activity>,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         self.ctx.sessions.lock().unwrap().remove(&self.pid);
+        if let Some(row) = self.activity.row() {
+            let mut retired = self.ctx.retired.lock().unwrap();
+            let totals = retired.entry(row.database).or_default();
+            totals.0 += row.xact_commit;
+            totals.1 += row.xact_rollback;
+        }
     }
+}
+
+/// pg_cancel_backend or pg_terminate_backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Cancel,
+    Terminate,
 }
 
 impl ServerCtx {
@@ -110,20 +129,129 @@ impl ServerCtx {
 
     /// The cancel slots of the registered sessions (shutdown interrupts them).
     pub fn live_sessions(&self) -> Vec<Arc<CancelSlot>> {
-        self.sessions.lock().unwrap().values().map(|(_, slot)| slot.clone()).collect()
+        self.sessions.lock().unwrap().values().map(|a| a.cancel.clone()).collect()
+    }
+
+    /// What every authenticated session is doing (pg_stat_activity, SHOW CLIENTS).
+    pub fn activity(&self) -> Vec<ActivityRow> {
+        let live: Vec<Arc<Activity>> = self.sessions.lock().unwrap().values().cloned().collect();
+        let mut rows: Vec<ActivityRow> = live.iter().filter_map(|a| a.row()).collect();
+        rows.sort_by_key(|r| r.pid);
+        rows
+    }
+
+    /// Per database: (live sessions, committed, rolled back transactions), ended sessions included.
+    pub fn database_stats(&self) -> Vec<(String, u64, u64, u64)> {
+        let mut stats: std::collections::BTreeMap<String, (u64, u64, u64)> =
+            self.retired.lock().unwrap().iter().map(|(db, (c, r))| (db.clone(), (0, *c, *r))).collect();
+        for row in self.activity().into_iter().filter(|r| !r.admin_console) {
+            let entry = stats.entry(row.database).or_default();
+            entry.0 += 1;
+            entry.1 += row.xact_commit;
+            entry.2 += row.xact_rollback;
+        }
+        stats.into_iter().map(|(db, (n, c, r))| (db, n, c, r)).collect()
+    }
+
+    /// The shared pool (user None) and the pass-through users' pools.
+    pub fn pools(&self) -> Vec<(Option<String>, Arc<Pool>)> {
+        let mut pools = vec![(None, self.pool.clone())];
+        let users = self.user_pools.lock().unwrap();
+        pools.extend(users.iter().map(|(u, p)| (Some(u.clone()), p.clone())));
+        pools
+    }
+
+    /// Re-read the TLS files, the rules and the users file, as SIGHUP does (blocking:
+    /// file reading). All are tried; the first failure is reported, and what failed keeps
+    /// its old contents.
+    pub fn reload(&self) -> Result<String, String> {
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
+        if let Some(tls) = &self.tls {
+            match tls.reload() {
+                Ok(()) => done.push("TLS files".to_string()),
+                Err(e) => failed.push(format!("TLS files: {e}")),
+            }
+        }
+        match self.auth.reload_hba() {
+            Ok(Some(n)) => done.push(format!("{n} access rules")),
+            Ok(None) => {}
+            Err(e) => failed.push(format!("access rules: {e}")),
+        }
+        if self.config.users_file.is_some() {
+            match self.auth.reload_users() {
+                Ok(n) => done.push(format!("{n} users")),
+                Err(e) => failed.push(format!("users file: {e}")),
+            }
+        }
+        match failed.is_empty() {
+            true => Ok(if done.is_empty() { "nothing to reload".into() } else { done.join(", ") }),
+            false => Err(failed.join("; ")),
+        }
+    }
+
+    /// An admin user (`--admin-users`): may use the console and signal any session.
+    pub fn is_admin(&self, user: &str) -> bool {
+        self.config.admin_users.iter().any(|u| u == user)
+    }
+
+    /// pg_cancel_backend / pg_terminate_backend(pid) on behalf of `user`: Ok(false) when
+    /// no session has that pid (PostgreSQL warns and returns false), Err when `user` may
+    /// not signal it (neither its own user's session nor an admin user).
+    pub fn signal(&self, pid: i32, signal: Signal, user: &str) -> Result<bool, String> {
+        let Some(target) = self.sessions.lock().unwrap().get(&pid).cloned() else {
+            return Ok(false);
+        };
+        let owner = target.identity().map(|i| i.user.clone());
+        if owner.as_deref() != Some(user) && !self.is_admin(user) {
+            let verb = if signal == Signal::Cancel { "cancel query" } else { "terminate process" };
+            return Err(format!("permission denied to {verb}"));
+        }
+        log::info!("session {pid}: {} by {user}", if signal == Signal::Cancel { "cancel" } else { "terminate" });
+        let counter =
+            if signal == Signal::Cancel { &self.metrics.cancel_requests } else { &self.metrics.sessions_terminated };
+        self.metrics.add(counter, 1);
+        if signal == Signal::Terminate {
+            target.terminate();
+        }
+        // An interrupt repeats while the statement runs: on its own thread, the caller
+        // (a catalog query, the console) does not wait for it.
+        let reason = if signal == Signal::Cancel { Reason::User } else { Reason::Terminate };
+        std::thread::spawn(move || target.cancel.interrupt(reason));
+        Ok(true)
+    }
+
+    /// The Prometheus exposition, with the gauges as they are now.
+    pub fn metrics_text(&self) -> String {
+        let mut clients = [("active", 0u64), ("idle", 0), ("idle in transaction", 0), ("waiting", 0)];
+        for row in self.activity() {
+            let i = match row.state {
+                _ if row.waiting => 3,
+                State::Active => 0,
+                State::Idle => 1,
+                State::IdleInTransaction | State::IdleInTransactionAborted => 2,
+                State::Starting => continue,
+            };
+            clients[i].1 += 1;
+        }
+        let (busy, idle) =
+            self.pools().iter().map(|(_, p)| p.counts()).fold((0, 0), |(b, i), (pb, pi)| (b + pb, i + pi));
+        let gauges = Gauges { clients: clients.to_vec(), backends: vec![("busy", busy as u64), ("idle", idle as u64)] };
+        self.metrics.render(&gauges)
     }
 
     /// Register a new session, or None when max_connections are in use.
-    pub fn register_session(self: &Arc<Self>) -> Option<Registration> {
+    pub fn register_session(self: &Arc<Self>, peer: SocketAddr) -> Option<Registration> {
         let mut sessions = self.sessions.lock().unwrap();
         if sessions.len() >= self.config.max_connections {
             return None;
         }
         let pid = self.next_pid.fetch_add(1, Ordering::Relaxed);
         let secret = rand::random::<[u8; 4]>().to_vec();
-        let cancel = Arc::new(CancelSlot::default());
-        sessions.insert(pid, (secret.clone(), cancel.clone()));
-        Some(Registration { ctx: self.clone(), pid, secret, cancel })
+        let activity = Arc::new(Activity::new(pid, secret.clone(), peer));
+        sessions.insert(pid, activity.clone());
+        let cancel = activity.cancel.clone();
+        Some(Registration { ctx: self.clone(), pid, secret, cancel, activity })
     }
 
     /// Count a session of `user`, or None when max_connections_per_user are in use.
@@ -157,13 +285,9 @@ impl ServerCtx {
     /// A CancelRequest: with the session's key, interrupt its running statement. The
     /// client is told nothing either way (PostgreSQL closes the connection silently).
     pub async fn cancel(&self, pid: i32, secret: &[u8]) {
-        let slot = self
-            .sessions
-            .lock()
-            .unwrap()
-            .get(&pid)
-            .filter(|(key, _)| same_key(key, secret))
-            .map(|(_, slot)| slot.clone());
+        let slot =
+            self.sessions.lock().unwrap().get(&pid).filter(|a| same_key(&a.secret, secret)).map(|a| a.cancel.clone());
+        self.metrics.add(&self.metrics.cancel_requests, 1);
         log::info!("cancel request for session {pid} ({})", if slot.is_some() { "accepted" } else { "unknown key" });
         if let Some(slot) = slot {
             let _ = tokio::task::spawn_blocking(move || slot.cancel()).await;
@@ -181,6 +305,8 @@ pub struct Server {
     runtime: Option<Runtime>,
     shutdown: watch::Sender<bool>,
     pub local_addr: SocketAddr,
+    /// Where /metrics and /healthz are served (`--metrics-port`).
+    pub metrics_addr: Option<SocketAddr>,
     /// How long running statements may go on after stop() (`--shutdown-timeout`).
     shutdown_timeout: Duration,
     ctx: Arc<ServerCtx>,
@@ -254,6 +380,8 @@ impl Server {
             pool,
             shutdown: rx,
             sessions: Mutex::new(HashMap::new()),
+            retired: Mutex::new(HashMap::new()),
+            metrics: Metrics::default(),
             next_pid: AtomicI32::new(std::process::id() as i32 % 100_000 * 1000 + 1),
             auth,
             tls,
@@ -271,12 +399,23 @@ impl Server {
             let catalog = ctx.catalog.clone();
             runtime.spawn_blocking(move || catalog.ensure_snapshot());
         }
+        let metrics_addr = match ctx.config.metrics_port {
+            Some(port) => {
+                let std_listener = std::net::TcpListener::bind((ctx.config.metrics_host.as_str(), port))?;
+                std_listener.set_nonblocking(true)?;
+                let addr = std_listener.local_addr()?;
+                let _guard = runtime.enter();
+                runtime.spawn(crate::metrics::http::serve(TcpListener::from_std(std_listener)?, ctx.clone()));
+                Some(addr)
+            }
+            None => None,
+        };
         if ctx.config.iris_notify_interval_secs > 0.0 && ctx.pool.backend().notify_queue() {
             let every = Duration::from_secs_f64(ctx.config.iris_notify_interval_secs);
             runtime.spawn(crate::notify_queue::poll(ctx.clone(), every));
         }
         runtime.spawn(accept_loop(listener, ctx.clone()));
-        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, shutdown_timeout, ctx })
+        Ok(Server { runtime: Some(runtime), shutdown: tx, local_addr, metrics_addr, shutdown_timeout, ctx })
     }
 
     /// Re-read the TLS files; Ok(false) when TLS is off.
@@ -343,6 +482,7 @@ async fn accept_loop(listener: TcpListener, ctx: Arc<ServerCtx>) {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
                     log::debug!("connection from {peer}");
+                    ctx.metrics.add(&ctx.metrics.connections_accepted, 1);
                     tokio::spawn(session::serve(stream, peer, ctx.clone()));
                 }
                 Err(e) => {

@@ -1,6 +1,9 @@
-"""Configuration: command-line flags, each also settable as IRIS_PGWIRE_<NAME>.
+"""Configuration: command-line flags, each also settable as IRIS_PGWIRE_<NAME> and as
+a key of the TOML file given with ``--config``.
 
-Precedence: flag > environment variable > default.
+Precedence: flag > environment variable > config file > default. The `Config`
+dataclass is the one definition: the parser, the file's keys, ``--print-default-config``
+and docs/configuration.md (``--print-config-docs``) are all generated from it.
 """
 
 from __future__ import annotations
@@ -8,8 +11,24 @@ from __future__ import annotations
 import argparse
 import configparser
 import os
-from dataclasses import dataclass, field, fields
+import sys
+from dataclasses import MISSING, Field, dataclass, field, fields
 from typing import Any, Optional
+
+
+def _toml() -> Any:
+    """tomllib (Python 3.11+), else the tomli backport if installed (IRIS ships 3.9/3.10
+    on some versions; the gateway itself needs no TOML unless --config is used)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    try:
+        import tomli
+
+        return tomli
+    except ImportError:
+        raise ConfigError("--config needs Python 3.11+ or the tomli package (pip install tomli)") from None
 
 from iris_pgwire.errors import ConfigError
 
@@ -30,6 +49,27 @@ class Config:
         metadata={"help": "database file of the sqlite backend (':memory:' for a shared in-memory db)"},
     )
     log_level: str = field(default="info", metadata={"help": "debug (also every protocol message), info, warning or error"})
+    log_format: str = field(
+        default="text",
+        metadata={"help": "text, or json: one object per line, with session_id, user, application and "
+                          "client on every line of a session"},
+    )
+    log_min_duration_statement: int = field(
+        default=-1,
+        metadata={"help": "log statements that ran at least this many ms, with their duration (0: all; -1: off)"},
+    )
+    log_parameters: bool = field(
+        default=False, metadata={"help": "slow-statement lines also show the parameter values"}
+    )
+    metrics_port: Optional[int] = field(
+        default=None, metadata={"help": "serve Prometheus /metrics and /healthz over HTTP on this port (0: any free port)"}
+    )
+    metrics_host: str = field(default="127.0.0.1", metadata={"help": "address of the --metrics-port listener"})
+    admin_users: str = field(
+        default="",
+        metadata={"help": "comma-separated users who may open the admin console (database iris_pgwire) "
+                          "and cancel or terminate any session"},
+    )
     max_connections: int = field(default=1000, metadata={"help": "client sessions accepted at once"})
     pool_size: int = field(
         default=50, metadata={"help": "backend connections (IRIS jobs) shared by all sessions"}
@@ -159,7 +199,28 @@ class Config:
             "session_defaults": [("statement_timeout", self.statement_timeout), ("lock_timeout", self.lock_timeout)],
             "role_settings": read_role_settings(self.role_settings) if self.role_settings else {},
             "idle_in_transaction_session_timeout": self.idle_in_transaction_session_timeout,
+            "metrics_port": self.metrics_port,
+            "metrics_host": self.metrics_host,
+            "admin_users": self.admin_user_list(),
+            "log_min_duration_ms": self.log_min_duration_statement,
+            "log_parameters": self.log_parameters,
         }
+
+    def admin_user_list(self) -> list[str]:
+        return [u.strip() for u in self.admin_users.split(",") if u.strip()]
+
+    def check(self) -> None:
+        """Values the parser cannot check by type alone (``--check-config``, startup)."""
+        if self.log_format not in ("text", "json"):
+            raise ConfigError(f"--log-format {self.log_format!r}: expected text or json")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error"):
+            raise ConfigError(f"--log-level {self.log_level!r}: expected debug, info, warning or error")
+        for name in ("port", "metrics_port", "iris_port"):
+            v = getattr(self, name)
+            if v is not None and not 0 <= v <= 65535:
+                raise ConfigError(f"--{name.replace('_', '-')} {v}: not a TCP port")
+        if self.role_settings:
+            read_role_settings(self.role_settings)
 
 
 def read_role_settings(path: str) -> dict[str, list[tuple[str, str]]]:
@@ -175,42 +236,100 @@ def read_role_settings(path: str) -> dict[str, list[tuple[str, str]]]:
     return {user: [(k, v.strip().strip("'")) for k, v in parser.items(user)] for user in parser.sections()}
 
 
-def _env_default(name: str, default: Any, kind: type) -> Any:
-    raw = os.environ.get(ENV_PREFIX + name.upper())
+def _kind(f: Field) -> type:
+    """bool, int or str: the type a flag's value is read as."""
+    t = str(f.type)
+    if t in ("bool", str(bool)):
+        return bool
+    if t in ("int", str(int), "Optional[int]"):
+        return int
+    if t in ("float", str(float)):
+        return float
+    return str
+
+
+def _default(f: Field) -> Any:
+    return None if f.default is MISSING else f.default
+
+
+def _parse_bool(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _from_env(f: Field) -> Any:
+    """The flag's environment variable, or MISSING."""
+    raw = os.environ.get(ENV_PREFIX + f.name.upper())
     if raw is None:
-        return default
-    if kind is int:
-        return int(raw)
-    if kind is bool:
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    return raw
+        return MISSING
+    kind = _kind(f)
+    try:
+        return _parse_bool(raw) if kind is bool else kind(raw)
+    except ValueError:
+        raise ConfigError(f"{ENV_PREFIX}{f.name.upper()}={raw!r}: expected {kind.__name__}") from None
 
 
-def parser() -> argparse.ArgumentParser:
+def read_config_file(path: str) -> dict[str, Any]:
+    """``--config``: a TOML file of flag names (``pool_size = 20`` or ``pool-size = 20``)."""
+    toml = _toml()
+    try:
+        with open(path, "rb") as fh:
+            data = toml.load(fh)
+    except OSError as e:
+        raise ConfigError(f"--config {path}: {e.strerror or e}") from None
+    except toml.TOMLDecodeError as e:
+        raise ConfigError(f"--config {path}: {e}") from None
+    by_name = {f.name: f for f in fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        f = by_name.get(name)
+        if f is None:
+            raise ConfigError(f"--config {path}: unknown setting {key!r} (see --print-default-config)")
+        kind = _kind(f)
+        if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)  # statement_timeout = 5000 means "5000"
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            raise ConfigError(f"--config {path}: {key} = {value!r}: expected {kind.__name__}")
+        values[name] = value
+    return values
+
+
+def _pre_parse_config(argv: Optional[list[str]]) -> Optional[str]:
+    """The --config path (flag, else environment), read before the other flags' defaults."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    known, _ = pre.parse_known_args(argv)
+    return known.config or os.environ.get(ENV_PREFIX + "CONFIG")
+
+
+def parser(file_values: Optional[dict[str, Any]] = None, strict_env: bool = True) -> argparse.ArgumentParser:
+    """The CLI parser; each flag's default is its environment variable, else the config
+    file's value, else the dataclass default (flag > environment > file > default)."""
+    file_values = file_values or {}
     p = argparse.ArgumentParser(
         prog="python -m iris_pgwire.server",
         description="PostgreSQL wire-protocol gateway for InterSystems IRIS.",
         epilog=f"Every flag can also be set with an environment variable {ENV_PREFIX}<FLAG>, "
-        f"e.g. {ENV_PREFIX}PORT=5433.",
+        f"e.g. {ENV_PREFIX}PORT=5433, or in the --config file. See docs/configuration.md.",
     )
     for f in fields(Config):
-        if f.type in ("bool", bool):
-            p.add_argument(
-                "--" + f.name.replace("_", "-"),
-                dest=f.name,
-                action="store_true",
-                default=_env_default(f.name, f.default, bool),
-                help=f.metadata.get("help", ""),
-            )
+        env = _from_env(f) if strict_env else MISSING
+        default = env if env is not MISSING else file_values.get(f.name, _default(f))
+        flag = "--" + f.name.replace("_", "-")
+        if _kind(f) is bool:
+            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=default,
+                           help=f.metadata.get("help", ""))
             continue
-        kind = int if f.type in ("int", int) else str
-        p.add_argument(
-            "--" + f.name.replace("_", "-"),
-            dest=f.name,
-            type=kind,
-            default=_env_default(f.name, f.default, kind),
-            help=f"{f.metadata.get('help', '')} (default: %(default)s)",
-        )
+        p.add_argument(flag, dest=f.name, type=_kind(f), default=default,
+                       help=f"{f.metadata.get('help', '')} (default: %(default)s)")
+    p.add_argument("--config", metavar="PATH", help=f"TOML file of settings (env {ENV_PREFIX}CONFIG)")
+    p.add_argument("--print-default-config", action="store_true",
+                   help="print a config file of every setting at its default, and exit")
+    p.add_argument("--check-config", action="store_true",
+                   help="read the flags, environment and --config file, report errors, and exit (0: valid)")
+    p.add_argument("--print-config-docs", action="store_true", help=argparse.SUPPRESS)
     p.add_argument(
         "--check",
         action="store_true",
@@ -220,6 +339,65 @@ def parser() -> argparse.ArgumentParser:
 
 
 def from_args(argv: Optional[list[str]] = None) -> tuple[Config, argparse.Namespace]:
-    ns = parser().parse_args(argv)
+    path = _pre_parse_config(argv)
+    file_values = read_config_file(path) if path else {}
+    ns = parser(file_values).parse_args(argv)
     cfg = Config(**{f.name: getattr(ns, f.name) for f in fields(Config)})
     return cfg, ns
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def default_config_toml() -> str:
+    """``--print-default-config``: every setting at its default, with its help; settings
+    with no default are commented out."""
+    lines = ["# iris-pgwire configuration (python -m iris_pgwire.server --config FILE).",
+             "# Precedence: command-line flag > IRIS_PGWIRE_<NAME> environment variable > this file > default.", ""]
+    for f in fields(Config):
+        lines.append(f"# {f.metadata.get('help', '')}")
+        d = _default(f)
+        if d is None:
+            example = 0 if _kind(f) is int else ""
+            lines.append(f"# {f.name} = {_toml_value(example)}")
+        else:
+            lines.append(f"{f.name} = {_toml_value(d)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def config_docs() -> str:
+    """docs/configuration.md, generated from the flag definitions (``--print-config-docs``;
+    tests/test_config_file.py fails when the committed file differs)."""
+    out = [
+        "# Configuration",
+        "",
+        "<!-- Generated by `python -m iris_pgwire.server --print-config-docs`; do not edit by hand. -->",
+        "",
+        "Every setting is a command-line flag, an environment variable and a key of the TOML file",
+        "given with `--config PATH` (or `IRIS_PGWIRE_CONFIG`). When a setting is given in several",
+        "places, the **flag** wins over the **environment variable**, which wins over the **config file**,",
+        "which wins over the **default**.",
+        "",
+        "- `--print-default-config` prints a config file with every setting at its default.",
+        "- `--check-config` reads flags, environment and file, reports what is wrong (exit status 2) or",
+        "  `configuration ok` (exit status 0), and starts nothing.",
+        "- Booleans: `--flag` / `--no-flag`, `true` / `false` in the file, `1/true/yes/on` in the environment.",
+        "- The file's keys are the flag names with `_` (or `-`); an unknown key or a value of the wrong",
+        "  type is an error.",
+        "",
+        "| Flag | Environment | Type | Default | Description |",
+        "|---|---|---|---|---|",
+    ]
+    for f in fields(Config):
+        d = _default(f)
+        shown = "(none)" if d is None or d == "" else f"`{d}`"
+        desc = f.metadata.get("help", "").replace("|", "\\|")
+        out.append(f"| `--{f.name.replace('_', '-')}` | `{ENV_PREFIX}{f.name.upper()}` | {_kind(f).__name__} "
+                   f"| {shown} | {desc} |")
+    return "\n".join(out) + "\n"

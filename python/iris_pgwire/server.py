@@ -17,7 +17,8 @@ import threading
 from typing import Any, Optional
 
 from iris_pgwire import __version__
-from iris_pgwire.config import Config, from_args
+from iris_pgwire.config import Config, config_docs, default_config_toml, from_args
+from iris_pgwire.logfmt import configure_logging
 from iris_pgwire.errors import ConfigError
 
 log = logging.getLogger("iris_pgwire")
@@ -146,14 +147,22 @@ def _log_security(cfg: Config) -> None:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    cfg, ns = from_args(argv)
-    level = getattr(logging, cfg.log_level.upper(), logging.INFO)
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # sqlparser logs every token at debug level: keep it out of the server's log.
-    logging.getLogger("sqlparser").setLevel(logging.WARNING)
+    try:
+        cfg, ns = from_args(argv)
+        if ns.print_default_config:
+            print(default_config_toml(), end="")
+            return 0
+        if ns.print_config_docs:
+            print(config_docs(), end="")
+            return 0
+        cfg.check()
+    except ConfigError as e:
+        print(f"iris-pgwire: {e}", file=sys.stderr)
+        return 2
+    if ns.check_config:
+        print("configuration ok" + (f" ({ns.config})" if ns.config else ""))
+        return 0
+    configure_logging(cfg.log_level, cfg.log_format)
     if ns.check:
         host = "127.0.0.1" if cfg.host in ("0.0.0.0", "::", "") else cfg.host
         ok = health_check(host, cfg.port)
@@ -189,6 +198,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 2
     _log_security(cfg)
     log.info("iris-pgwire listening on %s:%d (backend %s)", host, port, backend.name)
+    if server.metrics_address:
+        m_host, m_port = server.metrics_address
+        log.info("metrics at http://%s:%d/metrics, health check at /healthz", m_host, m_port)
     if cfg.pidfile:
         with open(cfg.pidfile, "w") as f:
             f.write(f"{os.getpid()}\n")

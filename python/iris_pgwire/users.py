@@ -3,6 +3,7 @@
     python -m iris_pgwire.users add NAME [--password-stdin] [--file PATH]
     python -m iris_pgwire.users remove NAME [--file PATH]
     python -m iris_pgwire.users list [--file PATH]
+    python -m iris_pgwire.users import FILE|- [--file PATH]   (name:password lines; progress on stderr)
 
 Each line is ``name:verifier`` with PostgreSQL's SCRAM-SHA-256 verifier
 (``SCRAM-SHA-256$4096:salt$StoredKey:ServerKey``, as in ``pg_authid.rolpassword``),
@@ -22,6 +23,7 @@ import tempfile
 from typing import Optional
 
 from iris_pgwire._core import scram_verifier
+from iris_pgwire.progress import Progress
 
 DEFAULT_FILE = os.environ.get("IRIS_PGWIRE_USERS_FILE", "iris_pgwire_users")
 
@@ -80,6 +82,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     remove = sub.add_parser("remove", help="remove a user")
     remove.add_argument("name")
     sub.add_parser("list", help="list user names")
+    imp = sub.add_parser("import", help="add or update users from name:password lines (a file, or - for stdin)")
+    imp.add_argument("source", help="file of name:password lines ('#' comments and blank lines ignored)")
     for sp in sub.choices.values():
         sp.add_argument("--file", default=argparse.SUPPRESS, help="users file")
     ns = p.parse_args(argv)
@@ -89,6 +93,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         for name, _ in entries:
             print(name)
         return 0
+    if ns.command == "import":
+        return _import(ns.file, ns.source, entries)
     if ":" in ns.name or not ns.name.strip() or ns.name != ns.name.strip():
         print(f"invalid user name {ns.name!r}: no ':' and no surrounding spaces", file=sys.stderr)
         return 2
@@ -107,6 +113,35 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1
     write(ns.file, kept)
     print(f"removed {ns.name} from {ns.file} (send the server SIGHUP to reload)")
+    return 0
+
+
+def _import(path: str, source: str, entries: list[tuple[str, str]]) -> int:
+    """Hash each password (SCRAM-SHA-256, 4096 iterations: thousands of users take a
+    while, hence the progress display) and write the file once at the end."""
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()
+    except OSError as e:
+        print(f"cannot read {source}: {e.strerror}", file=sys.stderr)
+        return 2
+    pairs = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, password = line.partition(":")
+        if not sep or not name.strip() or name != name.strip() or not password:
+            print(f"{source}:{n}: expected name:password", file=sys.stderr)
+            return 2
+        pairs.append((name, password))
+    verifiers = dict(entries)
+    added = 0
+    with Progress("hashing passwords", len(pairs)) as progress:
+        for name, password in pairs:
+            added += name not in verifiers
+            verifiers[name] = scram_verifier(password)
+            progress.advance()
+    write(path, list(verifiers.items()))
+    print(f"imported {len(pairs)} users into {path} ({added} new; send the server SIGHUP to reload)")
     return 0
 
 

@@ -19,6 +19,43 @@ pub struct SessionInfo {
     pub database: String,
     /// The session's SQL-level cursors, for pg_cursors.
     pub cursors: Vec<CursorInfo>,
+    /// The session's BackendKeyData pid (pg_backend_pid()).
+    pub pid: i32,
+    /// Live sessions, for pg_stat_activity (filled only for queries that read it).
+    pub activity: Vec<ActivityInfo>,
+    /// (database, sessions, commits, rollbacks), for pg_stat_database.
+    pub databases: Vec<(String, u64, u64, u64)>,
+    /// pg_cancel_backend / pg_terminate_backend on behalf of this session.
+    pub signal: Signaller,
+}
+
+/// Signals another session: (pid, terminate) -> Ok(found) or Err(permission message).
+#[derive(Clone, Default)]
+pub struct Signaller(pub Option<Arc<dyn Fn(i32, bool) -> std::result::Result<bool, String> + Send + Sync>>);
+
+impl std::fmt::Debug for Signaller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signaller")
+    }
+}
+
+/// A row of pg_stat_activity, timestamps already in the reader's time zone.
+#[derive(Debug, Clone, Default)]
+pub struct ActivityInfo {
+    pub pid: i32,
+    pub datname: String,
+    pub usename: String,
+    pub application_name: String,
+    pub client_addr: Option<String>,
+    pub client_port: Option<i64>,
+    pub backend_start: Option<String>,
+    pub xact_start: Option<String>,
+    pub query_start: Option<String>,
+    pub state_change: Option<String>,
+    pub wait_event_type: Option<String>,
+    pub wait_event: Option<String>,
+    pub state: Option<String>,
+    pub query: String,
 }
 
 /// A row of pg_cursors.
@@ -508,6 +545,21 @@ pub fn register(
     f!("current_schema", 0, |_| Ok("public"));
     let s = session.clone();
     f!("current_database", 0, move |_| Ok(s.lock().map(|s| s.database.clone()).unwrap_or_default()));
+    let s = session.clone();
+    f!("pg_backend_pid", 0, move |_| Ok(s.lock().map(|s| s.pid).unwrap_or_default()));
+    for (name, terminate) in [("pg_cancel_backend", false), ("pg_terminate_backend", true)] {
+        let s = session.clone();
+        // pg_terminate_backend(pid, timeout) waits for nothing here: the session ends on its own.
+        f!(name, -1, move |c| {
+            let Some(pid) = int(c, 0) else { return Ok(None) };
+            let signal = s.lock().map(|s| s.signal.0.clone()).unwrap_or_default();
+            let Some(signal) = signal else { return Ok(Some(false)) };
+            match signal(pid as i32, terminate) {
+                Ok(found) => Ok(Some(found)),
+                Err(e) => Err(rusqlite::Error::UserFunctionError(e.into())),
+            }
+        });
+    }
     let s = session.clone();
     f!("pgw_current_user", 0, move |_| Ok(s.lock().map(|s| s.user.clone()).unwrap_or_default()));
     // The server's settings at build time (SET in a session is not seen here).

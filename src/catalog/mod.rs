@@ -26,7 +26,7 @@ use rusqlite::Connection;
 
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::types::{self, Param, PgType};
-pub use functions::{CursorInfo, SessionInfo};
+pub use functions::{ActivityInfo, CursorInfo, SessionInfo, Signaller};
 pub use snapshot::Snapshot;
 
 /// One built catalog database.
@@ -69,6 +69,8 @@ fn engine_err(e: rusqlite::Error) -> PgError {
         sqlstate::UNDEFINED_COLUMN
     } else if msg.starts_with("no such table") {
         sqlstate::UNDEFINED_TABLE
+    } else if msg.starts_with("permission denied") {
+        return PgError::new(sqlstate::INSUFFICIENT_PRIVILEGE, msg);
     } else if msg.starts_with("no such function") {
         sqlstate::UNDEFINED_FUNCTION
     } else if msg.contains("syntax error") {
@@ -88,7 +90,7 @@ impl Engine {
         let session = Arc::new(Mutex::new(SessionInfo {
             user: "postgres".into(),
             database: "postgres".into(),
-            cursors: Vec::new(),
+            ..SessionInfo::default()
         }));
         let mut procs = Arc::default();
         (|| -> rusqlite::Result<()> {
@@ -133,6 +135,12 @@ impl Engine {
         *self.session.lock().map_err(|_| PgError::internal("catalog session poisoned"))? = who.clone();
         if sql.contains("pg_cursors") {
             fill_cursors(&db, &who.cursors).map_err(engine_err)?;
+        }
+        if sql.contains("pg_stat_activity") {
+            fill_activity(&db, &who.activity).map_err(engine_err)?;
+        }
+        if sql.contains("pg_stat_database") {
+            fill_databases(&db, &who.databases).map_err(engine_err)?;
         }
         let mut stmt = db.prepare_cached(sql).map_err(engine_err)?;
         let columns: Vec<(String, &'static PgType)> = stmt
@@ -213,6 +221,50 @@ fn fill_cursors(db: &Connection, cursors: &[CursorInfo]) -> rusqlite::Result<()>
         db.execute(
             "INSERT INTO pg_cursors VALUES (?1, ?2, ?3, ?4, 0, ?5)",
             rusqlite::params![c.name, c.statement, c.holdable, c.binary, c.creation_time],
+        )?;
+    }
+    Ok(())
+}
+
+/// pg_stat_activity: the live sessions when the query runs (src/activity.rs).
+fn fill_activity(db: &Connection, rows: &[ActivityInfo]) -> rusqlite::Result<()> {
+    db.execute("DELETE FROM pg_stat_activity", [])?;
+    let mut insert = db.prepare_cached(
+        "INSERT INTO pg_stat_activity (datid, datname, pid, usesysid, usename, application_name, client_addr, \
+         client_port, backend_start, xact_start, query_start, state_change, wait_event_type, wait_event, state, \
+         query, backend_type) VALUES ((SELECT oid FROM pg_database WHERE datname = ?1), ?1, ?2, \
+         (SELECT oid FROM pg_authid WHERE rolname = ?3), ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+         'client backend')",
+    )?;
+    for r in rows {
+        insert.execute(rusqlite::params![
+            r.datname,
+            r.pid,
+            r.usename,
+            r.application_name,
+            r.client_addr,
+            r.client_port,
+            r.backend_start,
+            r.xact_start,
+            r.query_start,
+            r.state_change,
+            r.wait_event_type,
+            r.wait_event,
+            r.state,
+            r.query
+        ])?;
+    }
+    Ok(())
+}
+
+/// pg_stat_database: sessions and transactions per database name clients used.
+fn fill_databases(db: &Connection, rows: &[(String, u64, u64, u64)]) -> rusqlite::Result<()> {
+    db.execute("DELETE FROM pg_stat_database", [])?;
+    for (name, backends, commits, rollbacks) in rows {
+        db.execute(
+            "INSERT INTO pg_stat_database VALUES ((SELECT oid FROM pg_database WHERE datname = ?1), ?1, ?2, ?3, ?4, \
+             0, 0, 0, 0, 0, 0, 0)",
+            rusqlite::params![name, *backends as i64, *commits as i64, *rollbacks as i64],
         )?;
     }
     Ok(())

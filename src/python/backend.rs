@@ -101,9 +101,11 @@ fn fetch_into(cursor: &Bound<'_, PyAny>, n: usize, plan: &RowPlan, out: &mut Byt
     let rows = cursor.call_method1(intern!(py, "fetch"), (n,)).map_err(|e| py_err_to_pg(py, e))?;
     let rows = rows.cast::<PyList>().map_err(|_| PgError::internal("backend fetch() must return a list"))?;
     out.reserve(rows.len() * 32);
+    let start = std::time::Instant::now();
     for row in rows.iter() {
         encode_row(&row, plan, out)?;
     }
+    crate::metrics::add_encode_time(crate::metrics::elapsed_ns(start));
     let fetched = Fetched { rows: rows.len() as u64, done: rows.len() < n };
     if fetched.done {
         close_quietly(cursor);

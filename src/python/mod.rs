@@ -5,6 +5,7 @@
 mod auth_api;
 pub mod backend;
 pub mod copy_io;
+mod logging;
 mod threads;
 pub mod translate_api;
 pub mod values;
@@ -72,6 +73,11 @@ impl Server {
         take!(config, c.catalog_refresh_secs, "catalog_refresh_secs");
         take!(config, c.iris_notify_interval_secs, "iris_notify_interval_secs");
         take!(config, c.idle_in_transaction_session_timeout, "idle_in_transaction_session_timeout");
+        take!(config, c.metrics_port, "metrics_port");
+        take!(config, c.metrics_host, "metrics_host");
+        take!(config, c.admin_users, "admin_users");
+        take!(config, c.log_min_duration_ms, "log_min_duration_ms");
+        take!(config, c.log_parameters, "log_parameters");
         let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
         take!(config, dialect, "dialect");
         take!(config, iris_version, "iris_version");
@@ -127,6 +133,13 @@ impl Server {
         srv.reload_hba().map_err(PyValueError::new_err)
     }
 
+    /// (host, port) of /metrics and /healthz, None without `metrics_port`.
+    #[getter]
+    fn metrics_address(&self) -> Option<(String, u16)> {
+        let addr = self.running.as_ref()?.metrics_addr?;
+        Some((addr.ip().to_string(), addr.port()))
+    }
+
     #[getter]
     fn running(&self) -> bool {
         self.running.as_ref().is_some_and(|s| s.is_running())
@@ -136,7 +149,7 @@ impl Server {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust log records go to Python's `logging` (logger names "_core::...").
-    let _ = pyo3_log::try_init();
+    logging::install();
     m.add_class::<Server>()?;
     m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
     m.add_function(wrap_pyfunction!(auth_api::scram_verifier, m)?)?;

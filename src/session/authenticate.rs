@@ -53,6 +53,10 @@ pub async fn admit(
         Ok(a) => a,
         Err(e) => {
             if e.code != sqlstate::CONNECTION_FAILURE {
+                ctx.metrics.error(e.code);
+                if matches!(e.code, sqlstate::INVALID_PASSWORD | sqlstate::INVALID_AUTHORIZATION_SPECIFICATION) {
+                    ctx.metrics.add(&ctx.metrics.auth_failures, 1);
+                }
                 conn.fatal(&e).await;
             }
             return None;

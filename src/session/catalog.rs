@@ -4,16 +4,70 @@
 use super::columns::{field, resolve_formats};
 use super::{blocking, Done, Session};
 use crate::backend::Column;
-use crate::catalog::{Rows, SessionInfo};
+use std::sync::Arc;
+
+use crate::catalog::{ActivityInfo, Rows, SessionInfo, Signaller};
 use crate::error::PgResult;
 use crate::protocol::backend::{self as be, FieldDescription};
+use crate::server::Signal;
 use crate::translate::CatalogQuery;
+use crate::types::datetime::{format_timestamptz, PG_EPOCH_UNIX_SECS};
 use crate::types::{self, Format, Kind, Param, PgType, Value};
 
 impl Session {
     fn who(&self, sql: &str) -> SessionInfo {
         let cursors = if sql.contains("pg_cursors") { self.cursors.info() } else { Vec::new() };
-        SessionInfo { user: self.user.clone(), database: self.database.clone(), cursors }
+        let activity = if sql.contains("pg_stat_activity") { self.activity_rows() } else { Vec::new() };
+        let databases = if sql.contains("pg_stat_database") { self.ctx.database_stats() } else { Vec::new() };
+        let signal = if sql.contains("_backend") {
+            let (ctx, user) = (self.ctx.clone(), self.user.clone());
+            let signal = move |pid: i32, terminate: bool| {
+                ctx.signal(pid, if terminate { Signal::Terminate } else { Signal::Cancel }, &user)
+            };
+            Signaller(Some(Arc::new(signal)))
+        } else {
+            Signaller::default()
+        };
+        SessionInfo {
+            user: self.user.clone(),
+            database: self.database.clone(),
+            cursors,
+            pid: self.pid,
+            activity,
+            databases,
+            signal,
+        }
+    }
+
+    /// pg_stat_activity's rows as this session may see them: another user's statement
+    /// and address only for the same user or an admin (PostgreSQL's
+    /// `<insufficient privilege>` otherwise).
+    fn activity_rows(&self) -> Vec<ActivityInfo> {
+        let tz = &self.settings.type_ctx().time_zone;
+        let time = |us: i64| (us != 0).then(|| format_timestamptz(us - PG_EPOCH_UNIX_SECS * 1_000_000, tz));
+        let sees_all = self.ctx.is_admin(&self.user);
+        let rows = self.ctx.activity().into_iter().filter(|r| !r.admin_console);
+        rows.map(|r| {
+            let visible = sees_all || r.user == self.user;
+            let hidden = |v: String| if visible { v } else { "<insufficient privilege>".into() };
+            ActivityInfo {
+                pid: r.pid,
+                datname: r.database,
+                usename: r.user,
+                application_name: r.application_name,
+                client_addr: visible.then(|| r.client.ip().to_string()),
+                client_port: visible.then_some(r.client.port() as i64),
+                backend_start: time(r.backend_start),
+                xact_start: time(r.xact_start).filter(|_| visible),
+                query_start: time(r.query_start).filter(|_| visible),
+                state_change: time(r.state_change).filter(|_| visible),
+                wait_event_type: r.waiting.then(|| "Extension".into()),
+                wait_event: r.waiting.then(|| "BackendConnection".into()),
+                state: visible.then(|| r.state.as_str().to_string()),
+                query: hidden(r.query.as_ref().clone()),
+            }
+        })
+        .collect()
     }
 
     async fn run_catalog(&mut self, q: &CatalogQuery, params: &[Param], run: bool) -> PgResult<Rows> {

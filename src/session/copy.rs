@@ -132,6 +132,7 @@ impl Session {
                 }
             }
             if done {
+                self.ctx.metrics.add(&self.ctx.metrics.copy_rows_in, total as u64);
                 return Ok(Done { tag: format!("COPY {total}") });
             }
         }
@@ -223,6 +224,7 @@ impl Session {
         let (rows, mut writer) = sent?;
         writer.trailer(&mut self.conn.out);
         be::copy_done(&mut self.conn.out);
+        self.ctx.metrics.add(&self.ctx.metrics.copy_rows_out, rows as u64);
         Ok(Done { tag: format!("COPY {rows}") })
     }
 

@@ -26,6 +26,8 @@ pub struct Prepared {
     /// Result columns as described when the statement was prepared (the backend's side
     /// is refreshed when an execution reports the same types differently).
     shape: Mutex<Arc<Shape>>,
+    /// The client's text, shared with pg_stat_activity at each execution.
+    text: Arc<String>,
 }
 
 impl Prepared {
@@ -127,7 +129,7 @@ impl Session {
                 format!("prepared statement \"{name}\" already exists"),
             ));
         }
-        let translated = self.ctx.translate(sql)?;
+        let translated = self.timed_translate(sql)?;
         if translated.len() > 1 {
             return Err(PgError::new(
                 sqlstate::SYNTAX_ERROR,
@@ -178,7 +180,8 @@ impl Session {
             }
         };
         let param_types = shape.param_types.clone();
-        Ok(Arc::new(Prepared { stmt, key, param_types, shape: Mutex::new(shape) }))
+        let text = Arc::new(text.to_owned());
+        Ok(Arc::new(Prepared { stmt, key, param_types, shape: Mutex::new(shape), text }))
     }
 
     /// Fill unspecified (0) parameter types: from the statement itself, then from
@@ -354,23 +357,39 @@ impl Session {
             return Err(Session::aborted_error());
         }
         let _timeout = self.cancel.arm(self.settings.statement_timeout_ms());
+        self.activity.statement(prepared.text.clone(), self.tx != Tx::Idle);
+        self.timing.start(self.tx == Tx::Idle);
+        let params = std::mem::take(&mut portal.params);
+        let result = self.execute_portal_run(portal, &prepared, stmt, &params, limit).await;
+        portal.params = params;
+        result
+    }
+
+    async fn execute_portal_run(
+        &mut self,
+        portal: &mut Portal,
+        prepared: &Arc<Prepared>,
+        stmt: &Translated,
+        params: &[Param],
+        limit: Option<u64>,
+    ) -> PgResult<()> {
         match std::mem::replace(&mut portal.state, PortalState::Ready) {
             PortalState::Done { tag } => {
-                be::command_complete(&mut self.conn.out, &tag);
+                self.complete(&tag, Some(params));
                 portal.state = PortalState::Done { tag };
                 return Ok(());
             }
             PortalState::Suspended { cursor, plan } => {
                 let (sent, done) = self.stream_rows(&cursor, &plan, limit).await?;
-                self.portal_rows(portal, stmt, sent, (!done).then_some((cursor, plan)));
+                self.portal_rows(portal, stmt, sent, (!done).then_some((cursor, plan)), params);
                 return Ok(());
             }
             PortalState::Ready => {}
         }
         let runs_on_backend = matches!(&stmt.action, Action::Execute { statements, .. } if !statements.is_empty());
         if !runs_on_backend {
-            let done = self.run_statement(stmt, "", &portal.params, &portal.result_formats, false).await?;
-            be::command_complete(&mut self.conn.out, &done.tag);
+            let done = self.run_statement(stmt, "", params, &portal.result_formats, false).await?;
+            self.complete(&done.tag, Some(params));
             portal.state = PortalState::Done { tag: done.tag };
             return Ok(());
         }
@@ -392,10 +411,10 @@ impl Session {
             describe_rows: false,
             limit,
         };
-        match self.start(stmt, &portal.params, expect).await? {
+        match self.start(stmt, params, expect).await? {
             Started::Command(count) => {
                 let tag = stmt.tag.render(count.max(0) as u64);
-                be::command_complete(&mut self.conn.out, &tag);
+                self.complete(&tag, Some(params));
                 portal.state = PortalState::Done { tag };
             }
             Started::Rows { result, plan, sent, cursor } => {
@@ -421,7 +440,7 @@ impl Session {
                     }
                     open => (sent, open.map(|c| (c, plan))),
                 };
-                self.portal_rows(portal, stmt, rest.0, rest.1);
+                self.portal_rows(portal, stmt, rest.0, rest.1, params);
             }
         }
         Ok(())
@@ -435,11 +454,12 @@ impl Session {
         stmt: &Translated,
         sent: u64,
         open: Option<(Arc<dyn Cursor>, Arc<RowPlan>)>,
+        params: &[Param],
     ) {
         match open {
             None => {
                 let tag = stmt.tag.render(sent);
-                be::command_complete(&mut self.conn.out, &tag);
+                self.complete(&tag, Some(params));
                 portal.state = PortalState::Done { tag };
             }
             Some((cursor, plan)) => {

@@ -188,7 +188,7 @@ impl Session {
                         be::data_row_null(out);
                         continue;
                     };
-                    let value = if ty.oid == types::INT4.oid {
+                    let value = if ty.oid == types::INT4.oid || ty.oid == types::INT8.oid {
                         types::Value::Int(v.parse().unwrap_or_default())
                     } else {
                         types::Value::Text(v)

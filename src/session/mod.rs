@@ -5,6 +5,7 @@
 //! Backend calls block: each runs through `blocking`, in place on the session's worker
 //! thread after tokio hands that worker's other tasks to another thread.
 
+mod admin;
 mod authenticate;
 mod catalog;
 mod columns;
@@ -13,6 +14,7 @@ mod cursors;
 mod extended;
 mod local;
 mod notify;
+mod observe;
 mod prepare;
 mod shapes;
 mod startup;
@@ -26,6 +28,7 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::activity::{Activity, Identity};
 use crate::backend::{BackendConn, Column, Cursor, FirstBatch, RowPlan};
 use crate::cancel::{CancelSlot, Reason};
 use crate::error::{sqlstate, PgError, PgResult, Severity};
@@ -41,6 +44,7 @@ use crate::types::{Format, Oid, Param};
 use columns::{column_type, fields_for, resolve_columns, resolve_formats};
 
 use extended::{Portal, Prepared};
+pub use observe::LOG_SESSION;
 pub use shapes::Shapes;
 use shapes::{ResultColumns, Shape, ShapeKey};
 use startup::Opening;
@@ -56,6 +60,9 @@ pub struct Conn {
     rbuf: BytesMut,
     pub out: BytesMut,
     max_message: usize,
+    /// Bytes read and written since the metrics last took them (`Session::account`).
+    received: u64,
+    sent: u64,
 }
 
 /// Why reading a message failed.
@@ -68,7 +75,15 @@ enum ReadError {
 
 impl Conn {
     fn new(stream: TcpStream, max_message: usize) -> Self {
-        Conn { stream: Stream::Plain(stream), tls: None, rbuf: BytesMut::new(), out: BytesMut::new(), max_message }
+        Conn {
+            stream: Stream::Plain(stream),
+            tls: None,
+            rbuf: BytesMut::new(),
+            out: BytesMut::new(),
+            max_message,
+            received: 0,
+            sent: 0,
+        }
     }
 
     /// Read more bytes; Ok(false) on a clean EOF.
@@ -87,7 +102,10 @@ impl Conn {
         }
         match self.stream.read_buf(&mut self.rbuf).await {
             Ok(0) => Ok(false),
-            Ok(_) => Ok(true),
+            Ok(n) => {
+                self.received += n as u64;
+                Ok(true)
+            }
             Err(_) => Err(ReadError::Io),
         }
     }
@@ -130,6 +148,7 @@ impl Conn {
     pub async fn flush(&mut self) -> std::io::Result<()> {
         if !self.out.is_empty() {
             self.stream.write_all(&self.out).await?;
+            self.sent += self.out.len() as u64;
             self.out.clear();
             // TLS buffers records until flushed.
             self.stream.flush().await?;
@@ -246,6 +265,10 @@ pub struct Session {
     cancel: Arc<CancelSlot>,
     /// SQL-level cursors (DECLARE).
     cursors: cursors::Cursors,
+    /// What pg_stat_activity and the admin console show of this session.
+    activity: Arc<Activity>,
+    /// The running statement's start and where its time went (observe.rs).
+    timing: observe::Timing,
     /// The session made temporary tables on its backend connection: it keeps that
     /// connection to the end, which closes it instead of pooling it (in PostgreSQL they
     /// belong to the session; pooled, another session would see them).
@@ -276,12 +299,34 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
             return;
         }
     };
-    let Some(registration) = ctx.register_session() else {
+    let Some(registration) = ctx.register_session(peer) else {
+        ctx.metrics.error(sqlstate::TOO_MANY_CONNECTIONS);
         conn.fatal(&PgError::fatal(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")).await;
         return;
     };
+    // Every log line of the session carries its id, user, application and client.
+    observe::LOG_SESSION
+        .scope(registration.activity.clone(), serve_registered(conn, peer, ctx, params, registration))
+        .await
+}
+
+async fn serve_registered(
+    mut conn: Conn,
+    peer: std::net::SocketAddr,
+    ctx: Arc<ServerCtx>,
+    params: Vec<(String, String)>,
+    registration: crate::server::Registration,
+) {
     let Some((pool, _user_slot)) = authenticate::admit(&mut conn, &ctx, peer, &params).await else { return };
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let admin_console = admin::is_console(&param("database"), &param("user"));
+    if admin_console {
+        if let Err(e) = admin::admit(&ctx, &param("user")) {
+            ctx.metrics.error(e.code);
+            conn.fatal(&e).await;
+            return;
+        }
+    }
     let settings = match crate::session_defaults::initial(&ctx.config, &params) {
         Ok(settings) => settings,
         Err(e) => {
@@ -307,16 +352,25 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
         pid: registration.pid,
         cancel: registration.cancel.clone(),
         cursors: cursors::Cursors::default(),
+        activity: registration.activity.clone(),
+        timing: observe::Timing::default(),
         notify: crate::notify::Pending::default(),
     };
+    let identity = Identity { user: session.user.clone(), database: admin::database_of(&params), admin_console };
+    session.activity.identify(identity, &param("application_name"));
     for (name, value) in session.settings.reported() {
         be::parameter_status(&mut session.conn.out, &name, &value);
     }
     be::backend_key_data(&mut session.conn.out, registration.pid, &registration.secret);
     be::ready_for_query(&mut session.conn.out, TxStatus::Idle);
     if session.conn.flush().await.is_ok() {
-        session.run().await;
+        if admin_console {
+            session.run_admin().await;
+        } else {
+            session.run().await;
+        }
     }
+    session.account();
     // Whatever ended the session, hand the backend connection back clean.
     session.close_portals().await;
     session.close_all_cursors().await;
@@ -339,6 +393,7 @@ pub async fn serve(stream: TcpStream, peer: std::net::SocketAddr, ctx: Arc<Serve
 impl Session {
     async fn run(&mut self) {
         let mut shutdown = self.ctx.shutdown_signal();
+        let activity = self.activity.clone();
         // ReadyForQuery was the last thing sent: the client's turn (idle, maybe in a transaction).
         let mut ready = true;
         loop {
@@ -351,6 +406,10 @@ impl Session {
                 biased;
                 _ = async { drop(shutdown.wait_for(|stop| *stop).await) } => {
                     self.conn.fatal(&Reason::Shutdown.error()).await;
+                    return;
+                }
+                _ = activity.terminated() => {
+                    self.terminated().await;
                     return;
                 }
                 m = self.conn.read_message() => m,
@@ -393,6 +452,7 @@ impl Session {
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
+                    self.activity.statement(Arc::new(sql.to_string()), self.tx != Tx::Idle);
                     self.simple_query(&sql).await;
                     true
                 }
@@ -430,9 +490,14 @@ impl Session {
                 self.conn.fatal(&Reason::Shutdown.error()).await;
                 return;
             }
+            if self.activity.is_terminated() {
+                self.terminated().await;
+                return;
+            }
             if (flush || self.conn.out.len() >= FLUSH_THRESHOLD) && self.conn.flush().await.is_err() {
                 return;
             }
+            self.account();
         }
     }
 
@@ -446,12 +511,14 @@ impl Session {
 
     fn send_error(&mut self, err: &PgError) {
         let explained = self.cancel.explain(err);
-        be::error_response(&mut self.conn.out, explained.as_ref().unwrap_or(err));
+        let err = explained.as_ref().unwrap_or(err);
+        self.ctx.metrics.error(err.code);
+        be::error_response(&mut self.conn.out, err);
     }
 
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
     async fn simple_query(&mut self, sql: &str) {
-        match self.ctx.translate(sql) {
+        match self.timed_translate(sql) {
             Err(e) => {
                 // Unparsable or refused: the transaction fails as with any other error.
                 self.statement_failed().await;
@@ -474,10 +541,11 @@ impl Session {
                     let text = if many { format!("{sql}\0{i}") } else { sql.to_owned() };
                     // statement_timeout runs per statement of the string, as in PostgreSQL 13+.
                     let timeout = self.cancel.arm(self.settings.statement_timeout_ms());
+                    self.timing.start(self.tx == Tx::Idle);
                     let result = self.run_statement(stmt, &text, &[], &[], true).await;
                     drop(timeout);
                     match result {
-                        Ok(done) => be::command_complete(&mut self.conn.out, &done.tag),
+                        Ok(done) => self.complete(&done.tag, None),
                         Err(e) => {
                             self.statement_failed().await;
                             self.send_error(&e);
@@ -492,8 +560,7 @@ impl Session {
         }
         self.release_if_idle().await;
         self.notifications_before_ready();
-        let status = self.tx_status();
-        be::ready_for_query(&mut self.conn.out, status);
+        self.ready_for_query();
     }
 
     /// Sync: close the implicit transaction, leave error mode, report status.
@@ -505,8 +572,7 @@ impl Session {
         }
         self.release_if_idle().await;
         self.notifications_before_ready();
-        let status = self.tx_status();
-        be::ready_for_query(&mut self.conn.out, status);
+        self.ready_for_query();
     }
 
     /// An extended-protocol message failed: report it and skip until Sync.
@@ -524,7 +590,7 @@ impl Session {
     {
         if self.lease.is_none() {
             log::debug!("checking out a backend connection");
-            self.lease = Some(self.pool.acquire().await?);
+            self.lease = Some(self.checkout().await?);
         }
         let conn = self.lease.as_ref().expect("just acquired").conn();
         let timeout_ms = self.settings.statement_timeout_ms();
@@ -560,7 +626,10 @@ impl Session {
         F: FnOnce(&mut BytesMut) -> PgResult<T>,
     {
         let out = &mut self.conn.out;
-        blocking(move || f(out)).await
+        let (result, backend_ns, encode_ns) = blocking(move || Ok(observe::timed_call(|| f(out)))).await?;
+        self.timing.backend_ns += backend_ns;
+        self.timing.encode_ns += encode_ns;
+        result
     }
 
     async fn backend_call<F>(&mut self, f: F) -> PgResult<()>
@@ -628,6 +697,7 @@ impl Session {
         let method = if refused.is_some() { "rollback" } else { method };
         self.cursors_at_transaction_end(method == "commit").await;
         let result = self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await;
+        self.activity.transaction_ended(method == "commit" && result.is_ok());
         match (&result, method) {
             (Ok(()), "commit") => self.notify.commit(&self.ctx.notify),
             _ => self.notify.rollback(),
@@ -675,12 +745,14 @@ impl Session {
                 if let Some((n, v)) = self.settings.set(name, value.as_deref(), *local)? {
                     be::parameter_status(&mut self.conn.out, &n, &v);
                 }
+                self.settings_changed();
                 Ok(Done { tag: stmt.tag.render(0) })
             }
             Action::Reset { name } => {
                 for (n, v) in self.settings.reset(name)? {
                     be::parameter_status(&mut self.conn.out, &n, &v);
                 }
+                self.settings_changed();
                 Ok(Done { tag: "RESET".into() })
             }
             Action::Show { .. } | Action::Local(_) => {

@@ -533,6 +533,7 @@ fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
             other => other?,
         },
         "pg_backend_pid" => INT4.oid,
+        "pg_cancel_backend" | "pg_terminate_backend" => BOOL.oid,
         // In a select list (srf_projection.rs): rows of the series / the array's elements.
         "generate_series" => first()?,
         "unnest" => by_oid(first()?)?.element()?.oid,
