@@ -7,12 +7,15 @@ Servers, each started fresh here:
   pgbouncer     PgBouncer (Debian's package) in front of that PostgreSQL, session pooling
   gw-sqlite     the gateway on its sqlite backend
   gw-noop       the gateway on a backend that does nothing (bench/noop_backend.py)
-  gw-embedded   the gateway on the embedded backend over the project's IRIS double
+  gw-embedded-jN  the gateway on the embedded backend over the project's IRIS double,
+                on N job worker processes (--iris-jobs N, N in --jobs: 1, 2, 4)
 Figures: pgbench point-select TPS (simple and prepared protocol) at each client count;
 p50/p99 latency of a prepared point select from psycopg, and for the IRIS double the same
 statement called directly on the backend (the gateway's added latency is the difference);
 rows/s streaming 1M rows (text and binary, a raw protocol client that does not decode);
-RSS per idle connection with 10,000 idle sessions. Not a test: nothing here asserts.
+RSS per idle connection with 10,000 idle sessions (1,000 on the embedded gateway) and RSS
+of one job worker; a pgbench tpcb-like run (-i, then -c 8) on the double with its failed
+transactions. Not a test: nothing here asserts.
 """
 
 from __future__ import annotations
@@ -76,11 +79,17 @@ class Gateway:
             raise SystemExit(f"{name} did not start:\n{self.log.read()}")
         self.dsn = f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
 
-    def rss_kb(self) -> int:
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+    def rss_kb(self, pid: int | None = None) -> int:
+        for line in Path(f"/proc/{pid or self.proc.pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         return 0
+
+    def worker_pids(self) -> list[int]:
+        """Its job workers (children running iris_pgwire.worker)."""
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid), "-f", "iris_pgwire.worker"],
+                             capture_output=True, text=True)
+        return [int(p) for p in out.stdout.split()]
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -243,20 +252,39 @@ def stream_rows_per_s(port: int, binary: bool) -> float:
     return rows / elapsed
 
 
-def idle_rss_per_connection(gw: Gateway) -> float:
+def idle_rss_per_connection(gw: Gateway, count: int = IDLE) -> float:
     before = gw.rss_kb()
     socks = []
     try:
-        for _ in range(IDLE):
+        for _ in range(count):
             s = socket.create_connection(("127.0.0.1", gw.port))
             s.sendall(startup_packet())
             read_until_ready(s)
             socks.append(s)
         time.sleep(1)
-        return (gw.rss_kb() - before) * 1024 / IDLE
+        return (gw.rss_kb() - before) * 1024 / count
     finally:
         for s in socks:
             s.close()
+
+
+def pgbench_tpcb(dsn: str, clients: int, seconds: float) -> str:
+    """pgbench -i (scale 1), then the built-in tpcb-like script: TPS and failed transactions."""
+    host, port = re.search(r"host=(\S+) port=(\d+)", dsn).groups()
+    conn = ["-h", host, "-p", port, "-U", "postgres", "postgres"]
+    init = subprocess.run([str(find_bindir() / "pgbench"), "-i", "-q", *conn], capture_output=True, text=True,
+                          timeout=600)
+    if init.returncode != 0:
+        print(f"    pgbench -i failed: {(init.stdout + init.stderr)[-600:]}", file=sys.stderr)
+        return "init failed"
+    out = subprocess.run([str(find_bindir() / "pgbench"), "-n", "-c", str(clients), "-j", "2", "-T", str(int(seconds)),
+                          *conn], capture_output=True, text=True, timeout=seconds * 4 + 120)
+    tps = re.search(r"tps = ([\d.]+) \(without initial", out.stdout)
+    failed = re.search(r"number of failed transactions: (\d+)", out.stdout)
+    if not tps:
+        print(f"    pgbench tpcb-like failed: {(out.stdout + out.stderr)[-600:]}", file=sys.stderr)
+        return "failed"
+    return f"{fmt(float(tps.group(1)))} TPS, {failed.group(1) if failed else '?'} failed"
 
 
 def fill_big_sqlite(gw: Gateway, path: Path) -> None:
@@ -283,10 +311,14 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--clients", default="1,8,64")
     ap.add_argument("--latency-samples", type=int, default=3000)
+    ap.add_argument("--jobs", default="1,2,4", help="--iris-jobs of the embedded gateways")
+    ap.add_argument("--tpcb-seconds", type=float, default=30)
     ap.add_argument("--skip-idle", action="store_true", help="skip the 10,000 idle connections")
     ap.add_argument("--write", help="replace the execution table in this markdown file")
     args = ap.parse_args()
     clients = [int(c) for c in args.clients.split(",")]
+    jobs = [int(j) for j in args.jobs.split(",")]
+    embedded = [f"gw-embedded-j{j}" for j in jobs]
     raise_fd_limit()
     tmp = Path(tempfile.mkdtemp(prefix="iris-pgwire-bench-"))
     if os.geteuid() == 0:
@@ -303,11 +335,12 @@ def main() -> int:
         servers["gw-sqlite"] = Gateway("gw-sqlite", tmp, "--backend", "sqlite", "--sqlite-path", str(tmp / "gw.sqlite"))
         servers["gw-noop"] = Gateway("gw-noop", tmp, "--backend", "noop_backend:NoopBackend",
                                      env={"PYTHONPATH": str(ROOT / "bench")})
-        servers["gw-embedded"] = Gateway("gw-embedded", tmp, "--backend", "embedded",
-                                         env={"PYTHONPATH": str(FAKES), "FAKE_IRIS_DATA": str(tmp / "double")})
+        for j, name in zip(jobs, embedded):
+            servers[name] = Gateway(name, tmp, "--backend", "embedded", "--iris-jobs", str(j),
+                                    env={"PYTHONPATH": str(FAKES), "FAKE_IRIS_DATA": str(tmp / f"double-j{j}")})
         dsn = {name: s.dsn if hasattr(s, "dsn") and not isinstance(s, PgCluster) else
                f"host=127.0.0.1 port={pg.port} user=postgres dbname=postgres" for name, s in servers.items()}
-        for name in ("pg15", "gw-sqlite", "gw-embedded"):
+        for name in ("pg15", "gw-sqlite", *embedded):
             create_accounts(dsn[name])
         for name in servers:
             row = results.setdefault(name, {})
@@ -321,9 +354,25 @@ def main() -> int:
             print(f"{name:12} point select latency p50 {p50:.0f} us, p99 {p99:.0f} us", flush=True)
         direct = direct_double_latency(tmp, args.latency_samples)
         results["IRIS double, direct call"] = {"p50 us": fmt(direct[0]), "p99 us": fmt(direct[1])}
-        added = float(results["gw-embedded"]["p50 us"].replace(",", "")) - direct[0]
         pg_rtt = float(results["pg15"]["p50 us"].replace(",", ""))
-        print(f"embedded over the double: added latency {added:.0f} us p50 (PostgreSQL 15 round trip {pg_rtt:.0f} us)")
+        added = {}
+        for name in embedded:
+            added[name] = float(results[name]["p50 us"].replace(",", "")) - direct[0]
+            print(f"{name}: added latency {added[name]:.0f} us p50 (PostgreSQL 15 round trip {pg_rtt:.0f} us)")
+        for name in embedded:
+            gw = servers[name]
+            pids = gw.worker_pids()
+            if pids:
+                per_job = sum(gw.rss_kb(p) for p in pids) / len(pids)
+                results[name]["RSS/job"] = f"{per_job / 1024:.1f} MB"
+                print(f"{name}: RSS per job worker {per_job / 1024:.1f} MB ({len(pids)} workers)")
+            if not args.skip_idle:
+                per = idle_rss_per_connection(gw, 1000)
+                results[name]["idle RSS/conn"] = f"{per / 1024:.1f} KB"
+                print(f"{name}: RSS per idle connection (1,000 idle): {per / 1024:.1f} KB")
+        tpcb_on = embedded[-1]
+        tpcb = pgbench_tpcb(dsn[tpcb_on], 8, args.tpcb_seconds)
+        print(f"{tpcb_on}: pgbench tpcb-like -c 8 -T {args.tpcb_seconds:g}: {tpcb}")
 
         fill_big_pg(dsn["pg15"])
         fill_big_sqlite(servers["gw-sqlite"], tmp / "gw.sqlite")
@@ -341,7 +390,7 @@ def main() -> int:
             if name != "pg15":
                 s.stop()
         pg.stop()
-    table = render(results, clients, added, pg_rtt)
+    table = render(results, clients, added, pg_rtt, (tpcb_on, args.tpcb_seconds, tpcb))
     print()
     print(table)
     if args.write:
@@ -349,9 +398,16 @@ def main() -> int:
     return 0
 
 
-def render(results: dict, clients: list[int], added: float, pg_rtt: float) -> str:
+def number(v: str) -> float:
+    try:
+        return float(v.replace(",", ""))
+    except (AttributeError, ValueError):
+        return float("nan")
+
+
+def render(results: dict, clients: list[int], added: dict, pg_rtt: float, tpcb: tuple) -> str:
     cols = [f"{p} c={c}" for p in ("simple", "prepared") for c in clients] + [
-        "p50 us", "p99 us", "stream text rows/s", "stream binary rows/s", "idle RSS/conn"]
+        "p50 us", "p99 us", "stream text rows/s", "stream binary rows/s", "idle RSS/conn", "RSS/job"]
     lines = [
         f"Measured {dt.date.today()} on {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.platform()}, release build; pgbench point select on {ACCOUNTS:,} rows, "
@@ -362,8 +418,20 @@ def render(results: dict, clients: list[int], added: float, pg_rtt: float) -> st
     ]
     for name, row in results.items():
         lines.append(f"| {name} | " + " | ".join(row.get(c, "") for c in cols) + " |")
-    lines += ["", f"Added latency of the gateway over a direct call on the IRIS double (p50): {added:.0f} us; "
-                  f"a whole PostgreSQL 15 round trip (p50): {pg_rtt:.0f} us."]
+    lines += ["", "Added latency of the gateway over a direct call on the IRIS double (p50): "
+              + ", ".join(f"{name} {v:.0f} us" for name, v in added.items())
+              + f"; a whole PostgreSQL 15 round trip (p50): {pg_rtt:.0f} us (target: round trip + 50 us)."]
+    on, seconds, outcome = tpcb
+    lines += ["", f"pgbench tpcb-like on {on} (`pgbench -i`, then `-c 8 -T {seconds:g}`): {outcome}."]
+    scaling = []
+    for name in added:
+        row = results[name]
+        one = number(row.get(f"prepared c={clients[0]}", ""))
+        cells = [f"{number(row.get(f'prepared c={c}', '')) / one:.2f}" for c in clients[1:]]
+        scaling.append(f"| {name} | " + " | ".join(cells) + " |")
+    if scaling and len(clients) > 1:
+        lines += ["", "| prepared TPS ratio to 1 client | " + " | ".join(f"c={c}" for c in clients[1:]) + " |",
+                  "|---" * len(clients) + "|", *scaling]
     ratios = []
     for c in clients:
         for p in ("simple", "prepared"):

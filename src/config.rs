@@ -17,6 +17,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Backend connections (IRIS jobs) shared by all sessions.
     pub pool_size: usize,
+    /// Open every backend connection at start (job workers take a while to start).
+    pub warm_pool: bool,
     /// Seconds a session waits for a free backend connection before 55P03.
     pub pool_timeout_secs: f64,
     /// Reported as server_version; PostgreSQL 16 so clients enable modern features.
@@ -80,6 +82,7 @@ impl Default for Config {
             copy_batch_rows: 5000,
             max_connections: 1000,
             pool_size: 50,
+            warm_pool: false,
             pool_timeout_secs: 30.0,
             server_version: "16.4 (iris-pgwire)".into(),
             target: Target::Sqlite,

@@ -159,3 +159,20 @@ impl fmt::Display for PgError {
 impl std::error::Error for PgError {}
 
 pub type PgResult<T> = Result<T, PgError>;
+
+/// SQLSTATEs are 5 ASCII characters; intern them so PgError can keep a `&'static str`.
+pub fn intern_sqlstate(code: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static INTERNED: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return sqlstate::INTERNAL_ERROR;
+    }
+    let mut set = INTERNED.get_or_init(Default::default).lock().unwrap();
+    if let Some(s) = set.get(code) {
+        return s;
+    }
+    let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}

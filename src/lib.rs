@@ -29,3 +29,4 @@ mod shutdown;
 mod tls;
 pub mod translate;
 mod types;
+mod workers;

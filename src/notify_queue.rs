@@ -34,7 +34,7 @@ pub async fn poll(ctx: Arc<ServerCtx>, every: Duration) {
             let taken = tokio::task::block_in_place(|| {
                 let c = match conn.take() {
                     Some(c) => c,
-                    None => backend.connect()?,
+                    None => backend.connect_aside()?,
                 };
                 let taken = c.take_notifications(BATCH);
                 match &taken {

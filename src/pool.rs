@@ -4,8 +4,8 @@
 //! holds a `Lease` from its first statement in a transaction until COMMIT or
 //! ROLLBACK (or Sync, for the extended protocol's implicit transactions), and
 //! returns it in between. N sessions share at most `size` connections; a
-//! session that waits longer than `checkout_timeout` gets 55P03. With one
-//! connection (embedded mode: one IRIS job) transactions are serialised.
+//! session that waits longer than `checkout_timeout` gets 55P03. Embedded mode's
+//! connections are job worker processes (`workers/`), one IRIS job each.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -148,7 +148,14 @@ impl Pool {
                 .with_hint("Other sessions hold them in open transactions; raise --pool-size or --pool-timeout."))
             }
         };
-        let existing = self.idle.lock().unwrap().pop();
+        let existing = loop {
+            let Some(conn) = self.idle.lock().unwrap().pop() else { break None };
+            if conn.is_alive() {
+                break Some(conn);
+            }
+            // It ended while idle (a job worker killed): nobody's loss, start another.
+            std::thread::spawn(move || conn.close());
+        };
         let conn = match existing {
             Some(conn) => match Pool::checked(conn).await {
                 Some(conn) => conn,
@@ -216,6 +223,23 @@ impl Pool {
                 retry.last_error = Some(err.clone());
                 log::warn!("{}; next attempt in {:?}", err.message, retry.delay);
                 Err(err)
+            }
+        }
+    }
+
+    /// Open every connection at once (`warm_pool`, before the server accepts: job
+    /// workers take a while to start, better before the first client than during its
+    /// first statement). A connection that fails to open is opened on demand later.
+    pub async fn warm(self: &Arc<Self>) {
+        let opening: Vec<_> = (0..self.size)
+            .map(|_| {
+                let pool = self.clone();
+                tokio::spawn(async move { pool.connect().await })
+            })
+            .collect();
+        for conn in opening {
+            if let Ok(Ok(conn)) = conn.await {
+                self.idle.lock().unwrap().push(Arc::new(conn));
             }
         }
     }

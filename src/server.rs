@@ -390,6 +390,9 @@ impl Server {
             user_sessions: Mutex::new(HashMap::new()),
             notify: Arc::new(Hub::default()),
         });
+        if ctx.config.warm_pool {
+            runtime.block_on(ctx.pool.warm());
+        }
         if ctx.config.catalog_refresh_secs > 0.0 {
             runtime.spawn(refresh_catalog(ctx.clone()));
         }

@@ -260,6 +260,20 @@ def test_status_uses_the_health_check():
     assert '"-m", "iris_pgwire.server", "--check"' in check and '"--port"' in check
 
 
+def test_status_reports_the_job_workers():
+    """Start points the gateway's --status-file at a file Status reads the jobs from
+    (its format: test_iris_jobs.py, server.JobStatus)."""
+    cls = class_text(SERVICE)
+    start = method_body(cls, "Start")
+    launched = [w.strip() for w in re.findall(r"set args\(\$increment\(args\)\) = (.+)", start)]
+    assert launched[launched.index('"--status-file"') + 1] == "statusfile"
+    assert launched[launched.index('"--iris-jobs"') + 1] == '+opts.%Get("jobs")'
+    assert 'set ^IrisPGWire("statusfile") = statusfile' in start
+    assert 'status.%Set("jobs", $select(running: ..Jobs(), 1: []))' in method_body(cls, "Status")
+    jobs = method_body(cls, "Jobs")
+    assert '$get(^IrisPGWire("statusfile"))' in jobs and "%FromJSON(stream)" in jobs and "doc.jobs" in jobs
+
+
 def test_installer_steps():
     cls = class_text("IrisPGWire.Installer")
     assert "EnableCallIn()" in method_body(cls, "Activate")

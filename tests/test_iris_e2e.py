@@ -344,14 +344,9 @@ def test_transactions_never_see_uncommitted_rows(server):
 
         t = threading.Thread(target=read)
         t.start()
-        t.join(1.0)
-        if server.backend == "dbapi":
-            assert seen == [0]  # its own job: reads committed data only, without waiting
-        else:
-            assert seen == []  # one job: the reader waits for the transaction to end
+        t.join(2.0)
+        assert seen == [0]  # its own job: reads committed data only, without waiting
         a.rollback()
-        t.join(5)
-        assert seen == [0]
         a.execute("INSERT INTO items (id, name) VALUES (2, 'committed')")
         a.commit()
         assert b.execute("SELECT id FROM items").fetchall() == [(2,)]

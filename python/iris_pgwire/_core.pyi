@@ -12,6 +12,8 @@ class Server:
         max_message_size, fetch_batch_rows, copy_batch_rows, worker_threads, server_version, dialect
         ("sqlite" | "iris"), iris_version, translate_cache_entries, shutdown_timeout_secs,
         session_defaults ([(name, value)]), role_settings ({user: [(name, value)]}),
+        workers ((program, args, env): run every backend connection on a job worker process
+        started so, see iris_pgwire.worker), warm_pool (open all pool connections at start),
         iris_notify_interval_secs (backends with `notify_queue`: seconds between takes of the
         notifications IRIS code queued; 0: off)."""
     def start(self) -> tuple[str, int]:
@@ -24,6 +26,10 @@ class Server:
         """Re-read --users-file (SIGHUP); the number of users, ValueError if it does not parse."""
     def reload_hba(self) -> int | None:
         """Re-read --hba-file (SIGHUP); the number of rules (None without one), ValueError if it does not parse."""
+    def jobs(self) -> list[tuple[int, bool, float]]:
+        """The job workers: (pid, busy, seconds since start) each; [] without workers."""
+    def stop_jobs(self) -> None:
+        """Stop every job worker (each rolls back and exits, or is killed after 3 s)."""
     @property
     def running(self) -> bool: ...
 
@@ -31,6 +37,10 @@ def translate_sql(
     sql: str, target: str = "iris", iris_version: str = "2025.1", exact_strings: bool = True
 ) -> list[str]:
     """PostgreSQL SQL -> target SQL statements; raises iris_pgwire.BackendError (0A000 ...)."""
+
+def serve_worker(backend: Any) -> None:
+    """A job worker's loop: serve the gateway on fd 3 with one connection of `backend`
+    until the gateway closes the socket (python -m iris_pgwire.worker)."""
 
 def scram_verifier(password: str, salt: bytes | None = None, iterations: int = 4096) -> str:
     """PostgreSQL's SCRAM-SHA-256 verifier (SASLprep, then PBKDF2), as pg_authid stores it:

@@ -147,6 +147,14 @@ class Config:
         metadata={"help": "default of the setting: close sessions idle inside a transaction this long "
                           "(PostgreSQL's spelling: 30s, 5min, bare number = ms; 0: off)"},
     )
+    iris_jobs: int = field(
+        default=0,
+        metadata={"help": "worker processes (IRIS jobs) the backend's SQL runs on, one per backend connection "
+                          "(0: the backend's default: 4 for embedded; sqlite and dbapi run in this process)"},
+    )
+    status_file: Optional[str] = field(
+        default=None, metadata={"help": "write the job workers' status here (JSON, rewritten as it changes)"}
+    )
     iris_notify_interval: float = field(
         default=0.25,
         metadata={"help": "IRIS backends: seconds between takes of the notifications IRIS code queued "

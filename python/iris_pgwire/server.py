@@ -7,6 +7,7 @@ SIGINT/SIGTERM and then stops the core, so Python signal handlers always run.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import signal
@@ -64,6 +65,53 @@ def create_backend(cfg: Config) -> Any:
 def _describe(backend: Any) -> str:
     describe = getattr(backend, "describe_target", None)
     return describe() if callable(describe) else backend.name
+
+
+def job_count(cfg: Config, backend: Any) -> int:
+    """Job workers for this backend: --iris-jobs, else the backend's own default
+    (embedded: DEFAULT_JOBS; 0 runs connections in this process)."""
+    if cfg.iris_jobs < 0:
+        raise ConfigError("--iris-jobs must be 0 or more")
+    jobs = cfg.iris_jobs or getattr(backend, "default_jobs", 0)
+    if jobs and getattr(backend, "logs_in_users", False):
+        raise ConfigError(f"the {backend.name} backend logs users in: it cannot run on job workers (--iris-jobs)")
+    return jobs
+
+
+def worker_command(cfg: Config) -> tuple[str, list[str], list[tuple[str, str]]]:
+    """How the core starts a job worker: this interpreter, this environment (inherited),
+    and the configuration."""
+    from iris_pgwire.worker import CONFIG_ENV
+
+    return sys.executable, ["-m", "iris_pgwire.worker"], [(CONFIG_ENV, json.dumps(cfg.as_dict()))]
+
+
+class JobStatus:
+    """The job workers as JSON in --status-file (the ObjectScript Service class's
+    Status reads it): the gateway's pid and, per job, its pid and busy/idle."""
+
+    def __init__(self, path: str, server: Any) -> None:
+        self.path, self.server, self.last = path, server, None
+
+    def write(self) -> None:
+        jobs = [{"pid": pid, "state": "busy" if busy else "idle"} for pid, busy, _age in self.server.jobs()]
+        text = json.dumps({"pid": os.getpid(), "jobs": jobs})
+        if text == self.last:
+            return
+        tmp = self.path + ".tmp"
+        try:
+            with open(tmp, "w") as f:
+                f.write(text + "\n")
+            os.replace(tmp, self.path)
+            self.last = text
+        except OSError as e:
+            log.warning("cannot write --status-file %s: %s", self.path, e)
+
+    def remove(self) -> None:
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
 
 
 def health_check(host: str, port: int, timeout: float = 5.0) -> bool:
@@ -180,14 +228,16 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     try:
         options = cfg.core_options(backend.dialect)
+        jobs = job_count(cfg, backend)
     except ConfigError as e:
         print(f"iris-pgwire: {e}", file=sys.stderr)
         return 2
-    # A backend may allow fewer connections than asked (embedded: one IRIS job).
-    limit = getattr(backend, "max_pool_size", None)
-    if limit is not None and limit < cfg.pool_size:
-        log.info("pool size %d -> %d: the %s backend allows no more", cfg.pool_size, limit, backend.name)
-        options["pool_size"] = limit
+    if jobs:
+        # One backend connection per job worker: the pool hands out the workers.
+        options["pool_size"] = jobs
+        options["workers"] = worker_command(cfg)
+        options["warm_pool"] = True
+        log.info("SQL runs on up to %d job worker processes (--iris-jobs)", jobs)
     # A socket per session, the pool's connections, and some for files and the listener.
     raise_open_file_limit(cfg.max_connections + cfg.pool_size + 64)
     server = Server(backend, options)
@@ -233,9 +283,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_hangup)
+    status = JobStatus(cfg.status_file, server) if cfg.status_file else None
     while not stop.wait(0.5):
-        pass
+        if status:
+            status.write()
     server.stop()
+    server.stop_jobs()
+    if status:
+        status.remove()
     backend.close()
     if cfg.pidfile:
         try:

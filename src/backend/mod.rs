@@ -20,7 +20,6 @@ use bytes::BytesMut;
 
 use crate::copy::{RowBatch, RowWriter};
 use crate::error::PgResult;
-use crate::python::copy_io::InsertPlan;
 use crate::types::{Format, Param, PgType, TypeCtx};
 
 /// A result column as the backend described it, resolved against the type registry.
@@ -93,6 +92,35 @@ pub struct Ran {
     pub cursor: Option<Box<dyn Cursor>>,
 }
 
+/// COPY FROM's backend INSERT: its SQL and, for each `?`, the value it takes (row-major within the
+/// rows of one statement).
+pub struct InsertSql {
+    pub sql: String,
+    pub order: Vec<usize>,
+}
+
+/// How the rows of one COPY FROM reach the backend.
+pub struct InsertPlan {
+    /// `INSERT INTO t (cols) VALUES (?, ..)` for the backend.
+    pub single: InsertSql,
+    /// The same with `rows` rows per statement (`VALUES (..), (..)`), where the backend
+    /// takes that (SQLite: one statement per row costs most of the time of a COPY).
+    pub multi: Option<(InsertSql, usize)>,
+    pub types: Vec<&'static PgType>,
+    pub names: Vec<String>,
+    /// Text and CSV fields are text input; binary fields each type's binary input.
+    pub format: Format,
+    pub ctx: TypeCtx,
+    /// For error contexts: `COPY <relation>, line N`.
+    pub relation: String,
+}
+
+impl InsertPlan {
+    pub fn context(&self, line: u64) -> String {
+        format!("COPY {}, line {line}", self.relation)
+    }
+}
+
 pub trait Backend: Send + Sync {
     fn connect(&self) -> PgResult<Box<dyn Connection>>;
 
@@ -109,6 +137,18 @@ pub trait Backend: Send + Sync {
     /// The backend's schema for the catalog engine (backends without one: empty).
     fn catalog_snapshot(&self) -> PgResult<crate::catalog::Snapshot> {
         Ok(crate::catalog::Snapshot::default())
+    }
+
+    /// Stop the statement that the job with process id `pid` runs (a job worker's
+    /// statement, cancelled from the gateway's process). Backends without jobs ignore it.
+    fn cancel_job(&self, _pid: u32) -> PgResult<()> {
+        Ok(())
+    }
+
+    /// A connection for the server's own background work (taking notifications), outside
+    /// the pool. Job workers give one in the gateway's own process: no extra job.
+    fn connect_aside(&self) -> PgResult<Box<dyn Connection>> {
+        self.connect()
     }
 
     /// Its connections take notifications queued by code inside IRIS (`take_notifications`).
@@ -162,6 +202,11 @@ pub trait Connection: Send + Sync {
     /// COPY FROM: insert a batch of parsed rows with one executemany-style call.
     fn insert_batch(&self, _plan: &InsertPlan, _batch: &RowBatch) -> PgResult<u64> {
         Err(crate::error::PgError::unsupported("this backend does not take COPY"))
+    }
+
+    /// Can the connection still serve (a job worker that died while idle cannot)?
+    fn is_alive(&self) -> bool {
+        true
     }
 
     /// Notifications committed to the backend's queue by code inside IRIS, oldest first,

@@ -9,11 +9,11 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
-use super::copy_io::{self, InsertPlan};
+use super::copy_io;
 use super::values::{encode_row, param_to_py};
-use crate::backend::{Backend, Column, Connection, Cursor, Fetched, FirstBatch, Ran, RowPlan};
+use crate::backend::{Backend, Column, Connection, Cursor, Fetched, FirstBatch, InsertPlan, Ran, RowPlan};
 use crate::copy::{RowBatch, RowWriter};
-use crate::error::{sqlstate, PgError, PgResult};
+use crate::error::{intern_sqlstate, PgError, PgResult};
 use crate::types::{self, Param};
 
 /// A Python backend object (`connect()` gives connections).
@@ -46,30 +46,13 @@ pub fn py_err_to_pg(py: Python<'_>, err: PyErr) -> PgError {
         value.getattr(name).ok().filter(|v| !v.is_none()).and_then(|v| v.extract::<String>().ok())
     };
     if let Some(code) = get("sqlstate") {
-        let mut e = PgError::new(sqlstate_static(&code), get("message").unwrap_or_else(|| value.to_string()));
+        let mut e = PgError::new(intern_sqlstate(&code), get("message").unwrap_or_else(|| value.to_string()));
         e.detail = get("detail");
         e.hint = get("hint");
         return e;
     }
     let type_name = value.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "Exception".into());
     PgError::internal(format!("{type_name}: {value}"))
-}
-
-/// SQLSTATEs are 5 ASCII characters; intern them so PgError can keep a `&'static str`.
-fn sqlstate_static(code: &str) -> &'static str {
-    use std::collections::HashSet;
-    use std::sync::{Mutex, OnceLock};
-    static INTERNED: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    if code.len() != 5 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return sqlstate::INTERNAL_ERROR;
-    }
-    let mut set = INTERNED.get_or_init(Default::default).lock().unwrap();
-    if let Some(s) = set.get(code) {
-        return s;
-    }
-    let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
-    set.insert(leaked);
-    leaked
 }
 
 /// A backend description as columns; `typed: false` reads the names only (the caller
@@ -140,6 +123,18 @@ impl Backend for PyBackend {
 
     fn connect_as(&self, user: &str, password: &str) -> PgResult<Box<dyn Connection>> {
         self.open(Some((user, password)))
+    }
+
+    /// `cancel_job(pid)` of the Python backend, when it has one (embedded:
+    /// `$SYSTEM.SQL.CancelQuery(pid)`).
+    fn cancel_job(&self, pid: u32) -> PgResult<()> {
+        Python::attach(|py| {
+            let b = self.backend.bind(py);
+            if b.hasattr("cancel_job").unwrap_or(false) {
+                b.call_method1("cancel_job", (pid,)).map_err(|e| py_err_to_pg(py, e))?;
+            }
+            Ok(())
+        })
     }
 
     fn notify_queue(&self) -> bool {

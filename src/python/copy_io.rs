@@ -8,40 +8,11 @@ use pyo3::types::{PyList, PyString, PyTuple};
 
 use super::backend::py_err_to_pg;
 use super::values::{param_to_py, with_value};
-use crate::backend::{Fetched, RowPlan};
+use crate::backend::{Fetched, InsertPlan, RowPlan};
 use crate::copy::{printable, RowBatch, RowWriter};
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{begin_copy_data, finish_copy_data};
-use crate::types::{self, Format, Kind, PgType, TypeCtx};
-
-/// A backend INSERT: its SQL and, for each `?`, the value it takes (row-major within the
-/// rows of one statement).
-pub struct InsertSql {
-    pub sql: String,
-    pub order: Vec<usize>,
-}
-
-/// How the rows of one COPY FROM reach the backend.
-pub struct InsertPlan {
-    /// `INSERT INTO t (cols) VALUES (?, ..)` for the backend.
-    pub single: InsertSql,
-    /// The same with `rows` rows per statement (`VALUES (..), (..)`), where the backend
-    /// takes that (SQLite: one statement per row costs most of the time of a COPY).
-    pub multi: Option<(InsertSql, usize)>,
-    pub types: Vec<&'static PgType>,
-    pub names: Vec<String>,
-    /// Text and CSV fields are text input; binary fields each type's binary input.
-    pub format: Format,
-    pub ctx: TypeCtx,
-    /// For error contexts: `COPY <relation>, line N`.
-    pub relation: String,
-}
-
-impl InsertPlan {
-    fn context(&self, line: u64) -> String {
-        format!("COPY {}, line {line}", self.relation)
-    }
-}
+use crate::types::{self, Format, Kind};
 
 /// Decode the rows of `batch` and insert them with `executemany` (one call, two when some
 /// rows do not fill a multi-row statement). Rows before a malformed one are inserted

@@ -9,13 +9,17 @@ mod logging;
 mod threads;
 pub mod translate_api;
 pub mod values;
+mod worker_api;
 
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use std::sync::Arc;
+
 use crate::config::Config;
 use crate::server;
+use crate::workers::{Registry, WorkerBackend, WorkerCommand};
 
 /// The wire server. `start()` returns once listening; sessions run on Rust threads,
 /// so the Python main thread stays free to handle signals and call `stop()`.
@@ -23,6 +27,9 @@ use crate::server;
 struct Server {
     config: Config,
     backend: Option<Py<PyAny>>,
+    /// Run connections on job workers started with this command (`--iris-jobs`).
+    workers: Option<WorkerCommand>,
+    jobs: Option<Arc<Registry>>,
     running: Option<server::Server>,
 }
 
@@ -51,6 +58,7 @@ impl Server {
         take!(config, c.copy_batch_rows, "copy_batch_rows");
         take!(config, c.max_connections, "max_connections");
         take!(config, c.pool_size, "pool_size");
+        take!(config, c.warm_pool, "warm_pool");
         take!(config, c.pool_timeout_secs, "pool_timeout_secs");
         take!(config, c.server_version, "server_version");
         take!(config, c.translate_cache_entries, "translate_cache_entries");
@@ -87,15 +95,29 @@ impl Server {
         if let crate::translate::Target::Iris(o) = &mut c.target {
             o.unenforced_checks = unenforced_checks;
         }
-        Ok(Server { config: c, backend: Some(backend), running: None })
+        let mut workers: Option<(String, Vec<String>, Vec<(String, String)>)> = None;
+        take!(config, workers, "workers");
+        let workers = workers.map(|(program, args, env)| WorkerCommand { program, args, env });
+        Ok(Server { config: c, backend: Some(backend), workers, jobs: None, running: None })
     }
 
     /// Bind and start serving; returns the (host, port) actually bound.
-    fn start(&mut self) -> PyResult<(String, u16)> {
+    fn start(&mut self, py: Python<'_>) -> PyResult<(String, u16)> {
         let backend = self.backend.take().ok_or_else(|| PyRuntimeError::new_err("server already started"))?;
         let (host, port) = (self.config.host.clone(), self.config.port);
-        let backend = std::sync::Arc::new(backend::PyBackend::new(backend));
-        let srv = server::Server::start(self.config.clone(), backend).map_err(|e| match e {
+        let local = Arc::new(backend::PyBackend::new(backend));
+        let backend: Arc<dyn crate::backend::Backend> = match &self.workers {
+            None => local,
+            Some(command) => {
+                let workers = WorkerBackend::new(local, command.clone());
+                self.jobs = Some(workers.registry());
+                Arc::new(workers)
+            }
+        };
+        // Detached: the runtime's threads attach to Python as they start, and a warm pool
+        // starts its job workers before this returns.
+        let config = self.config.clone();
+        let srv = py.detach(move || server::Server::start(config, backend)).map_err(|e| match e {
             server::StartError::Config(msg) => PyValueError::new_err(msg),
             server::StartError::Listen(e) => PyOSError::new_err(format!("cannot listen on {host}:{port}: {e}")),
         })?;
@@ -133,6 +155,20 @@ impl Server {
         srv.reload_hba().map_err(PyValueError::new_err)
     }
 
+    /// The job workers (`--iris-jobs`): (pid, busy, seconds since start) each; empty
+    /// when connections run in this process.
+    fn jobs(&self) -> Vec<(u32, bool, f64)> {
+        let Some(jobs) = &self.jobs else { return Vec::new() };
+        jobs.jobs().into_iter().map(|j| (j.pid, j.busy, j.started.elapsed().as_secs_f64())).collect()
+    }
+
+    /// Stop: also every job worker (each rolls back and exits, or is killed).
+    fn stop_jobs(&self, py: Python<'_>) {
+        if let Some(jobs) = self.jobs.clone() {
+            py.detach(move || jobs.stop_all());
+        }
+    }
+
     /// (host, port) of /metrics and /healthz, None without `metrics_port`.
     #[getter]
     fn metrics_address(&self) -> Option<(String, u16)> {
@@ -153,6 +189,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Server>()?;
     m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
     m.add_function(wrap_pyfunction!(auth_api::scram_verifier, m)?)?;
+    m.add_function(wrap_pyfunction!(worker_api::serve_worker, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

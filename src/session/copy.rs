@@ -15,12 +15,11 @@ use bytes::Bytes;
 
 use super::columns::column_type;
 use super::{close_cursor, Done, Expect, ReadError, Session, Started, Tx, FLUSH_THRESHOLD};
-use crate::backend::{Cursor, RowPlan};
+use crate::backend::{Cursor, InsertPlan, InsertSql, RowPlan};
 use crate::copy::{Columns, CopyFormat, CopyReader, Fill, RowBatch, RowWriter};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::Message;
-use crate::python::copy_io::{InsertPlan, InsertSql};
 use crate::translate::{Action, CopyStatement, Target};
 use crate::types::Format;
 

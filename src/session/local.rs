@@ -102,7 +102,8 @@ impl Session {
                 SessionFn::BackendPid => self.pid.to_string(),
                 SessionFn::Setting(n) => self.settings.show(n)?,
                 SessionFn::SetConfig { name, value, local } => {
-                    if let Some((n, v)) = self.settings.set(name, Some(value), *local)? {
+                    let value = self.fn_arg(value, params);
+                    if let Some((n, v)) = self.settings.set(name, value.as_deref(), *local)? {
                         be::parameter_status(&mut self.conn.out, &n, &v);
                     }
                     self.settings.show(name)?

@@ -41,7 +41,8 @@ impl Session {
         self.notify.notify(self.pid, &channel, &payload)
     }
 
-    fn fn_arg(&self, arg: &FnArg, params: &[Param]) -> Option<String> {
+    /// A session function's argument as text (None: NULL).
+    pub(super) fn fn_arg(&self, arg: &FnArg, params: &[Param]) -> Option<String> {
         match arg {
             FnArg::Text(t) => t.clone(),
             FnArg::Param(i) => match params.get(*i)? {

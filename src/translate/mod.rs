@@ -15,6 +15,7 @@ mod common;
 mod common_type;
 mod copy;
 mod cursor_stmts;
+mod database_names;
 mod ddl;
 mod derived_columns;
 mod dml;
@@ -338,7 +339,8 @@ impl Output {
     }
 }
 
-fn translate_statement(stmt: Statement, target: &Target) -> PgResult<Translated> {
+fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Translated> {
+    database_names::strip(&mut stmt);
     if let Some(t) = cursor_stmts::translate(&stmt, target)? {
         return Ok(t);
     }

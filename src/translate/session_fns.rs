@@ -25,10 +25,10 @@ pub enum SessionFn {
     BackendPid,
     /// current_setting('name')
     Setting(String),
-    /// set_config('name', 'value', is_local)
+    /// set_config('name', value, is_local): the value a literal or `$n` (NULL: the default)
     SetConfig {
         name: String,
-        value: String,
+        value: FnArg,
         local: bool,
     },
     /// pg_notify(channel, payload): void.
@@ -277,7 +277,7 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
         ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(string_arg(n)?),
         ("set_config", [n, v, l]) => SessionFn::SetConfig {
             name: string_arg(n)?,
-            value: string_arg(v)?,
+            value: string_arg(v).map(|v| FnArg::Text(Some(v))).or_else(|| text_arg(v))?,
             local: string_arg(l)?.eq_ignore_ascii_case("true"),
         },
         ("pg_sleep", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Seconds, arg: sleep_arg(a)? }),

@@ -168,6 +168,12 @@ PROGRAMS = {
 }
 
 
+# Programs that start a large Python tool several times (dbt parses its project on every
+# command; LangChain and LlamaIndex import for seconds): their test files raise the per-test
+# limit to match (pytestmark), since the first test of a target runs the whole program.
+PROGRAM_TIMEOUT = {"dbt": 540, "langchain": 300, "llamaindex": 300}
+
+
 @pytest.fixture
 def client_steps(request, program_cache):
     """client_steps(program, target): that program's steps on that server, run once."""
@@ -177,6 +183,6 @@ def client_steps(request, program_cache):
 
         def run():
             env = env_for(None, **(extra_env() if extra_env else {}))
-            return run_program(command(built), target, table, env=env, timeout=170)
+            return run_program(command(built), target, table, env=env, timeout=PROGRAM_TIMEOUT.get(program, 170))
         return program_cache.get((program, target.name), run)
     return get

@@ -15,6 +15,7 @@ import pyvalues as pv
 
 
 CLIENT = "asyncpg"
+IRIS_DOUBLES = True
 
 
 def client_version() -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from harness import ALL_GATEWAYS, assert_same, mark_gaps, tool_package_version
+from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps, tool_package_version
 
 CLIENT = "dbt-postgres"
 IRIS_DOUBLES = True
+# The first test of each target runs the whole program (conftest.PROGRAM_TIMEOUT).
+pytestmark = pytest.mark.timeout(600)
 
 
 def client_version() -> str:
@@ -37,10 +39,15 @@ EXPECTED = {
 }
 
 
-THREE_PART_NAMES = ("gateway gap (issue 24): database-qualified names (\"d\".\"schema\".\"table\"), which "
-                    "dbt writes for every relation, reach the backend as they are (42601)")
+VIEW_PARENS = ("gateway gap (issue 24): CREATE VIEW .. AS (SELECT ..), the parenthesized query of dbt's view "
+               "materialization, is a syntax error on sqlite (42601); the later steps read that view")
+CREATE_SCHEMA = PENDING + ("CREATE SCHEMA on the IRIS double (dbt creates its target schema first), which IRIS "
+                           "has; every later step reads what seed and run made")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
-GAPS = {step: [(ALL_GATEWAYS, THREE_PART_NAMES)] for step in ("seed", "run", "test", "show", "rerun", "docs_generate")}
+GAPS = {
+    "seed": [(IRIS_BACKENDS, CREATE_SCHEMA)],
+    **{step: [(("gateway",), VIEW_PARENS), (IRIS_BACKENDS, CREATE_SCHEMA)] for step in ("run", "test", "show", "rerun")},
+}
 
 
 @pytest.mark.parametrize("step", list(EXPECTED))

@@ -11,6 +11,8 @@ from harness import ALL_GATEWAYS, PENDING, assert_same, mark_gaps, tool_package_
 
 CLIENT = "LangChain PGVector"
 IRIS_DOUBLES = True
+# The first test of each target runs the whole program (conftest.PROGRAM_TIMEOUT).
+pytestmark = pytest.mark.timeout(360)
 
 
 def client_version() -> str:

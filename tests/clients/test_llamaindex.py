@@ -12,6 +12,8 @@ from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps, tool_package
 
 CLIENT = "LlamaIndex PGVectorStore"
 IRIS_DOUBLES = True
+# The first test of each target runs the whole program (conftest.PROGRAM_TIMEOUT).
+pytestmark = pytest.mark.timeout(360)
 
 
 def client_version() -> str:

@@ -13,6 +13,7 @@ import pytest
 from node_runner import npm_version
 
 CLIENT = "postgres (postgres.js)"
+IRIS_DOUBLES = True
 
 
 def client_version() -> str:

@@ -15,6 +15,7 @@ from harness import deb_version, env_for, need
 from helpers.clients import psql
 
 CLIENT = "pgbench"
+IRIS_DOUBLES = True
 ACCOUNTS = 50
 
 

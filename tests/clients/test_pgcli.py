@@ -15,6 +15,7 @@ import pytest
 from harness import deb_version, env_for, need
 
 CLIENT = "pgcli"
+IRIS_DOUBLES = True
 
 
 def client_version() -> str:

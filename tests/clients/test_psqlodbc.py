@@ -18,6 +18,7 @@ from harness import deb_version
 pyodbc = pytest.importorskip("pyodbc")
 
 CLIENT = "psqlODBC"
+IRIS_DOUBLES = True
 
 
 def client_version() -> str:

@@ -20,9 +20,20 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from harness import IRIS_NO_ARRAYS, IRIS_IDENTITY_PK, mark_iris_gaps
 
 CLIENT = "SQLAlchemy"
+IRIS_DOUBLES = True
 DIALECTS = ("psycopg", "psycopg2", "asyncpg", "pg8000")
+
+
+# Tests that differ on the IRIS doubles, and why (harness.mark_iris_gaps).
+IRIS_GAPS = {"test_core_types_round_trip": IRIS_NO_ARRAYS, "test_orm_session": IRIS_IDENTITY_PK}
+
+
+@pytest.fixture(autouse=True)
+def _iris_gaps(request):
+    mark_iris_gaps(request, IRIS_GAPS)
 
 
 def client_version() -> str:

@@ -1,11 +1,11 @@
 """Embedded backend: SQL through ``iris.sql`` inside the IRIS process (``irispython``).
 
 One OS process is one IRIS job: every thread shares one transaction and one
-namespace. So every connection of this backend shares the job, and a
-transaction *owns* the job from begin() until commit()/rollback(): other
-connections wait for it (never interleave), and give up after
-``lock_wait_timeout`` seconds with SQLSTATE 55P03. Autocommit statements
-hold the job only while they execute.
+namespace. So the gateway runs each connection of this backend on a job worker
+process of its own (``--iris-jobs``, src/workers/): an ``EmbeddedConnection`` owns
+its process's job, and each worker opens exactly one. The gateway's own process uses
+this backend only to read the catalog (no transaction) and to cancel a worker's
+statement (``cancel_job``: ``$SYSTEM.SQL.CancelQuery(pid)``).
 
 The job runs in ODBC select mode when the instance lets it (``select_mode``,
 probed at start-up): dates and times then travel as ISO text and PostgreSQL-style
@@ -17,10 +17,7 @@ bound (it would be stored as an object reference string such as ``13@%SYS.Python
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-import time
 from typing import Any, Optional, Sequence
 
 from iris_pgwire import iris_notify
@@ -49,43 +46,6 @@ def available() -> bool:
         return True
     except ConfigError:
         return False
-
-
-class JobGate:
-    """The one IRIS job of this process, lent to one transaction at a time."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._owner: Optional[object] = None
-
-    @property
-    def owner(self) -> Optional[object]:
-        return self._owner
-
-    def acquire(self, who: object, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._owner is not None and self._owner is not who:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise BackendError(
-                        "55P03",
-                        "could not obtain the IRIS job: another session's transaction holds it",
-                        detail=f"embedded mode has one IRIS job; waited {timeout:g} s",
-                        hint="keep transactions short, or use the dbapi backend for concurrent transactions",
-                    )
-                self._cond.wait(remaining)
-            self._owner = who
-
-    def release(self, who: object) -> None:
-        with self._cond:
-            if self._owner is who:
-                self._owner = None
-                self._cond.notify_all()
-
-
-#: Shared by every EmbeddedBackend of this process: there is one job.
-_GATE = JobGate()
 
 
 def _error(exc: BaseException) -> BaseException:
@@ -175,7 +135,6 @@ class EmbeddedConnection:
         self._in_txn = False
         self._closed = False
         self._cancelling = False
-        self._catalog_reader = False
 
     def _prepare(self, sql: str) -> _Prepared:
         sql = ic.check_one_statement(sql)
@@ -196,31 +155,29 @@ class EmbeddedConnection:
             return p.columns
         # No statement metadata: the result set of a query that returns no rows says.
         probe, markers = ic.describe_sql(sql)
-        with self._job():
-            try:
-                rs = self._iris.sql.exec(probe, *[ic.embedded_param(None)] * markers)
-            except Exception as exc:
-                raise _error(exc) from None
-            return _columns(_metadata(rs))
+        try:
+            rs = self._iris.sql.exec(probe, *[ic.embedded_param(None)] * markers)
+        except Exception as exc:
+            raise _error(exc) from None
+        return _columns(_metadata(rs))
 
     def execute(self, sql: str, params: Sequence[Any], describe: bool = True) -> EmbeddedCursor:
         self._check()
         if _is_ddl(sql):
             self._cache.clear()  # IRIS purges cached queries when a table changes
-        with self._job():
-            p = self._prepare(sql)
-            types = p.param_types or [(None, None)] * len(params)
-            bound = [
-                ic.embedded_param(None if v is None else ic.to_iris(v, *t, mode=self._backend.select_mode))
-                for v, t in zip(params, types)
-            ]
-            self._cancelling = False
-            try:
-                rs = p.stmt.execute(*bound)
-            except Exception as exc:
-                raise self._cancel_error(exc) or _error(exc) from None
-            columns = p.columns if p.described else _columns(_metadata(rs))
-            rowcount = -1 if columns else _rowcount(rs)
+        p = self._prepare(sql)
+        types = p.param_types or [(None, None)] * len(params)
+        bound = [
+            ic.embedded_param(None if v is None else ic.to_iris(v, *t, mode=self._backend.select_mode))
+            for v, t in zip(params, types)
+        ]
+        self._cancelling = False
+        try:
+            rs = p.stmt.execute(*bound)
+        except Exception as exc:
+            raise self._cancel_error(exc) or _error(exc) from None
+        columns = p.columns if p.described else _columns(_metadata(rs))
+        rowcount = -1 if columns else _rowcount(rs)
         return EmbeddedCursor(rs if columns else None, columns, rowcount)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
@@ -229,23 +186,22 @@ class EmbeddedConnection:
         self._check()
         self._cancelling = False
         total = 0
-        with self._job():
-            p = self._prepare(sql)
-            mode = self._backend.select_mode
-            for i, params in enumerate(rows):
-                types = p.param_types or [(None, None)] * len(params)
-                bound = [
-                    ic.embedded_param(None if v is None else ic.to_iris(v, *t, mode=mode))
-                    for v, t in zip(params, types)
-                ]
-                try:
-                    rs = p.stmt.execute(*bound)
-                except Exception as exc:
-                    err = self._cancel_error(exc) or _error(exc)
-                    if isinstance(err, BackendError):
-                        err.row = i
-                    raise err from None
-                total += max(_rowcount(rs), 0)
+        p = self._prepare(sql)
+        mode = self._backend.select_mode
+        for i, params in enumerate(rows):
+            types = p.param_types or [(None, None)] * len(params)
+            bound = [
+                ic.embedded_param(None if v is None else ic.to_iris(v, *t, mode=mode))
+                for v, t in zip(params, types)
+            ]
+            try:
+                rs = p.stmt.execute(*bound)
+            except Exception as exc:
+                err = self._cancel_error(exc) or _error(exc)
+                if isinstance(err, BackendError):
+                    err.row = i
+                raise err from None
+            total += max(_rowcount(rs), 0)
         return total
 
     def cancel(self) -> None:
@@ -259,28 +215,9 @@ class EmbeddedConnection:
         self._cancelling = False
         return BackendError("57014", "canceling statement due to user request", detail=str(exc))
 
-    @contextlib.contextmanager
-    def _job(self):
-        """Hold the job for one statement unless this connection's transaction has it
-        (or it only reads the catalog: INFORMATION_SCHEMA reads need no transaction of
-        their own, and a session's transaction may be waiting on the catalog)."""
-        took = _GATE.owner is not self and not self._catalog_reader
-        if took:
-            _GATE.acquire(self, self._backend.lock_wait_timeout)
-        try:
-            yield
-        finally:
-            if took and not self._in_txn:
-                _GATE.release(self)
-
     def begin(self) -> None:
         self._check()
-        _GATE.acquire(self, self._backend.lock_wait_timeout)
-        try:
-            self._run("START TRANSACTION")
-        except BaseException:
-            _GATE.release(self)
-            raise
+        self._run("START TRANSACTION")
         self._in_txn = True
 
     def commit(self) -> None:
@@ -296,11 +233,10 @@ class EmbeddedConnection:
             self._run(verb)
         except BaseException:
             if verb == "COMMIT":
-                self._run_quietly("ROLLBACK")  # never leave the shared job in a transaction
+                self._run_quietly("ROLLBACK")  # never leave the job in a transaction
             raise
         finally:
             self._in_txn = False
-            _GATE.release(self)
 
     def _run(self, sql: str) -> None:
         try:
@@ -317,17 +253,14 @@ class EmbeddedConnection:
     def reset(self) -> None:
         """Called by the pool before reusing a connection on which a call failed or was
         cancelled: forget a cancel that found nothing to stop, end a transaction left
-        open (giving the job back to other connections), drop prepared statements an
-        interrupted call may have left half-made, and check the job answers."""
+        open, drop prepared statements an interrupted call may have left half-made, and
+        check the job answers."""
         self._check()
         self._cancelling = False
         self._cache.clear()
         if self._in_txn:
             self._end("ROLLBACK")
-        else:
-            _GATE.release(self)
-        with self._job():
-            self._run("SELECT 1")
+        self._run("SELECT 1")
 
     def set_statement_timeout(self, ms: int) -> None:
         """Not enforceable here: iris.sql has no query timeout (documented in docs/iris.md)."""
@@ -344,7 +277,6 @@ class EmbeddedConnection:
                 self._end("ROLLBACK")
         finally:
             self._closed = True
-            _GATE.release(self)
 
     def _check(self) -> None:
         if self._closed:
@@ -410,18 +342,18 @@ class EmbeddedBackend:
     notify_queue = True
     name = "embedded"
     dialect = "iris"
+    #: Job workers when --iris-jobs is not given (docs/iris.md: sizing).
+    default_jobs = 4
 
     def __init__(
         self,
         namespace: str = "USER",
         *,
-        lock_wait_timeout: float = 10.0,
         isolation: str = "READ COMMITTED",
         **options: Any,
     ) -> None:
         self.iris = _import_iris()
         self.namespace = namespace
-        self.lock_wait_timeout = float(lock_wait_timeout)
         try:
             self.iris.system.Process.SetNamespace(namespace)
         except Exception as exc:
@@ -439,14 +371,22 @@ class EmbeddedBackend:
     def catalog_snapshot(self) -> dict:
         """The schema for the gateway's catalog engine, from INFORMATION_SCHEMA."""
         conn = self.connect()
-        conn._catalog_reader = True
         try:
             return iris_catalog.snapshot(lambda sql: iris_catalog.fetch_all(conn, sql))
         finally:
             conn.close()
 
+    def cancel_job(self, pid: int) -> None:
+        """Stop the statement job ``pid`` (a job worker) runs: $SYSTEM.SQL.CancelQuery(pid)
+        from this process (iris-facts: without a statement id it cancels the query that
+        process runs; SQLCODE -400 when none runs, which is not an error here)."""
+        try:
+            self.iris.system.SQL.CancelQuery(int(pid))
+        except Exception as exc:
+            log.debug("CancelQuery(%s): %s", pid, _error(exc))
+
     def describe_target(self) -> str:
-        return (f"IRIS namespace {self.namespace}, in this process (one IRIS job: transactions are serialised), "
+        return (f"IRIS namespace {self.namespace}, one IRIS job per job worker, "
                 f"{'ODBC' if self.select_mode == ic.ODBC_MODE else 'logical'} select mode")
 
     def close(self) -> None:
@@ -454,9 +394,6 @@ class EmbeddedBackend:
 
 
 def create(config: dict) -> EmbeddedBackend:
-    """Backend from the CLI config: iris_namespace, iris_isolation, and the wait for
-    the job: iris_lock_wait_timeout, else the pool's checkout wait (pool_timeout)."""
-    opts = {k: config["iris_" + k] for k in ("lock_wait_timeout", "isolation") if config.get("iris_" + k) is not None}
-    if "lock_wait_timeout" not in opts and config.get("pool_timeout") is not None:
-        opts["lock_wait_timeout"] = config["pool_timeout"]
+    """Backend from the CLI config: iris_namespace, iris_isolation."""
+    opts = {"isolation": config["iris_isolation"]} if config.get("iris_isolation") else {}
     return EmbeddedBackend(config.get("iris_namespace") or "USER", **opts)

@@ -377,8 +377,9 @@ def sql_error(sqlcode: int, message: str) -> BackendError:
     message = (message or "").strip() or f"IRIS SQLCODE {sqlcode}"
     state = sqlstate_for(sqlcode)
     if state == "XX000" and "<DIVIDE>" in message:
-        # Division by zero is an ObjectScript <DIVIDE> error inside the statement (verify).
-        state = "22012"
+        # Division by zero is an ObjectScript <DIVIDE> error inside the statement (verify):
+        # PostgreSQL's message, which clients show and match (pgcli), IRIS's in the detail.
+        return BackendError("22012", "division by zero", detail=f"IRIS SQLCODE {int(sqlcode)}: {message}")
     return BackendError(state, message, detail=f"IRIS SQLCODE {int(sqlcode)}")
 
 

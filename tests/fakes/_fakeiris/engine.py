@@ -28,9 +28,18 @@ Model (docs/iris.md (IRIS facts)):
   VECTOR_DOT_PRODUCT; results show "1,2,3". ``AS HNSW(..)`` index DDL is a plain index.
 - CREATE SCHEMA / DROP SCHEMA are recorded (tables stay in SQLUser, see the gaps).
 
+- Processes: an embedded job is its OS process (pid = os.getpid()); processes share
+  the instance through its files (``FAKE_IRIS_DATA``), each job its own sqlite
+  connection: its own transaction, READ COMMITTED reads never wait for another
+  job's open write (WAL), and a killed process's open transaction is rolled back.
+  ``CancelQuery(pid)`` of another process's job writes a flag file its progress
+  handler checks every few thousand sqlite steps; an unknown pid is SQLCODE -400.
+
 Known gaps, kept visible: row-level locking (IRIS lets two transactions write
-different rows concurrently; here the second waits), dirty reads across OS
-processes, GROUP BY upper-casing under SQLUPPER, schemas other than SQLUser,
+different rows concurrently; here the second waits: sqlite has one write lock per
+database, so one job's open write transaction blocks every other job's writes until
+it ends), dirty reads across OS processes, cancelling another process's job when it
+runs nothing (IRIS: SQLCODE -400; here a no-op), GROUP BY upper-casing under SQLUPPER, schemas other than SQLUser,
 division by a column holding 0.
 """
 
@@ -41,6 +50,7 @@ import re
 import sqlite3
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -163,11 +173,23 @@ class Instance:
         return os.path.join(self.directory, namespace.replace("%", "pct_") + ".sqlite3")
 
     def cancel(self, pid: int) -> None:
-        """CANCEL QUERY <pid>: the job's running statement stops with an error."""
+        """CANCEL QUERY <pid>: the job's running statement stops with an error. A job of
+        another OS process (an embedded job: its pid is that process's) is told through
+        a flag file its sqlite progress handler looks for (``Job.watch_cancel``)."""
         job = self.jobs.get(pid)
         if job is not None and not job.closed:
             for c in list(job.conns.values()):
                 c.interrupt()
+            return
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError, OverflowError):
+            raise FakeSQLError(-400, f"CANCEL QUERY: no process {pid}") from None
+        with open(self.cancel_flag(pid), "w"):
+            pass
+
+    def cancel_flag(self, pid: int) -> str:
+        return os.path.join(self.directory, f"cancel-{pid}")
 
     def new_pid(self) -> int:
         with self.lock:
@@ -185,6 +207,12 @@ def users() -> Dict[str, Tuple[str, bool]]:
             name, password, grant = entry.strip().split(":")
             known[name] = (password, grant == "select")
     return known
+
+
+#: sqlite VM steps between two looks for a cancel flag (a point select takes fewer).
+_CANCEL_CHECK_EVERY = 20000
+#: A cancel may be asked just before the statement starts (the gateway cannot tell).
+_CANCEL_SLACK = 0.5
 
 
 def lock_timeout() -> float:
@@ -243,10 +271,14 @@ class Prepared:
 class Job:
     """One IRIS process: namespace, transaction and isolation level are per job."""
 
-    def __init__(self, namespace: str = "USER") -> None:
+    def __init__(self, namespace: str = "USER", pid: Optional[int] = None) -> None:
         self.instance = Instance.current()
-        self.pid = self.instance.new_pid()
+        #: An embedded job is its OS process (pid given); cancelled from other
+        #: processes through a flag file (watch_cancel).
+        self.os_process = pid is not None
+        self.pid = pid if pid is not None else self.instance.new_pid()
         self.instance.jobs[self.pid] = self
+        self.started = 0.0
         self.lock = threading.RLock()
         self.conns: Dict[str, sqlite3.Connection] = {}
         self.namespace = "USER"
@@ -295,8 +327,25 @@ class Job:
             c.create_function("VECTOR_COSINE", 2, self._vector_fn(vectors.cosine), deterministic=True)
             c.create_function("VECTOR_DOT_PRODUCT", 2, self._vector_fn(vectors.dot), deterministic=True)
             c.create_function("_iris_vector_check", 2, self._vector_check)
+            if self.os_process:
+                c.set_progress_handler(self.watch_cancel, _CANCEL_CHECK_EVERY)
             self.conns[self.namespace] = c
         return c
+
+    def watch_cancel(self) -> int:
+        """sqlite progress handler: stop the running statement when another process
+        asked (CancelQuery(pid) writes the flag file; one written before this statement
+        started, when nothing ran, is stale and ignored)."""
+        flag = self.instance.cancel_flag(self.pid)
+        try:
+            written = os.stat(flag).st_mtime
+        except OSError:
+            return 0
+        try:
+            os.unlink(flag)
+        except OSError:
+            pass
+        return 1 if written >= self.started - _CANCEL_SLACK else 0
 
     # prepare
 
@@ -448,6 +497,8 @@ class Job:
                 self._raw("COMMIT")
                 self._raw("BEGIN")
             _check_divisors(prepared.divisors, bound)
+            if self.os_process:
+                self.started = time.time()
             target = self._dirty_source() if not writing else None
             self.store_error = None
             try:

@@ -174,6 +174,9 @@ _SIMPLE = [
     (re.compile(r"%ID\b", re.I), "rowid"),
     # VECTOR(DOUBLE, n): sqlite takes only numbers in a type's parentheses.
     (re.compile(r"\bVECTOR\s*\(\s*(DOUBLE|DECIMAL|FLOAT|INTEGER|INT)\s*,\s*(\d+)\s*\)", re.I), r"VECTOR_\1(\2)"),
+    # CURRENT_TIMESTAMP(n): IRIS takes a precision (iris-facts); sqlite's has none
+    # (it gives whole seconds, in the logical TIMESTAMP text form).
+    (re.compile(r"\bCURRENT_TIMESTAMP\s*\(\s*\d*\s*\)", re.I), "CURRENT_TIMESTAMP"),
     (re.compile(r"^\s*TRUNCATE\s+TABLE\b", re.I), "DELETE FROM"),
     # TUNE TABLE gathers the optimizer's statistics.
     (re.compile(r"^\s*TUNE\s+TABLE\b", re.I), "ANALYZE"),

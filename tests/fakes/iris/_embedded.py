@@ -28,7 +28,7 @@ def _the_job() -> Job:
     global _job
     with _job_guard:
         if _job is None or _job.closed:
-            _job = Job(os.environ.get("IRISNAMESPACE", "USER"))
+            _job = Job(os.environ.get("IRISNAMESPACE", "USER"), pid=os.getpid())
         return _job
 
 
@@ -177,8 +177,12 @@ class _SystemSQL:
 
     @staticmethod
     def CancelQuery(pid: int) -> int:
-        """$SYSTEM.SQL.CancelQuery(pid): stop the statement job ``pid`` runs (returns 1, OK)."""
-        _the_job().instance.cancel(int(pid))
+        """$SYSTEM.SQL.CancelQuery(pid): stop the statement job ``pid`` runs, in this
+        process or another (returns 1, OK; SQLCODE -400 for a process that is no job)."""
+        try:
+            _the_job().instance.cancel(int(pid))
+        except FakeSQLError as exc:
+            raise _sql_error(exc, f"CancelQuery({pid})") from None
         return 1
 
 
