@@ -4,8 +4,9 @@ interleaved round by round so machine noise falls on both alike (prints a table)
     python bench/ab_bench.py --a .venv-a/bin/python --b .venv-b/bin/python \\
         [--rounds 5] [--seconds 5] [--clients 1,8] [--backends noop,sqlite]
 
-Each interpreter has its own build of iris_pgwire installed (e.g. release wheels of
-main and of a branch, `maturin build --release` then `pip install` into two venvs).
+Each interpreter has its own build of iris_pgwire installed: release wheels of main and
+of a branch (`maturin build --release`, then `pip install` into two venvs). Compare like
+with like: `maturin develop` installs a debug build, several times slower.
 Backends: `noop` (bench/noop_backend.py: what is left is the gateway's own cost, where
 an overhead shows most) and `sqlite`. Not a test: nothing here asserts.
 """
@@ -32,7 +33,7 @@ class Build:
             "--backend", "sqlite", "--sqlite-path", str(tmp / f"{name}.sqlite")]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT / "bench")}
         self.log = open(tmp / f"{name}.log", "w+")
-        self.proc = subprocess.Popen([python, "-m", "iris_pgwire.server", "--port", "0", "--log-level", "warning",
+        self.proc = subprocess.Popen([python, "-m", "iris_pgwire.server", "--port", "0", "--log-level", "info",
                                       *args], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=tmp)
         self.port = 0
         deadline = time.monotonic() + 60
@@ -47,7 +48,10 @@ class Build:
 
     def stop(self) -> None:
         self.proc.terminate()
-        self.proc.wait(15)
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
 def main() -> int:

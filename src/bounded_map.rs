@@ -47,6 +47,12 @@ impl<K: Hash + Eq, V: Clone> BoundedMap<K, V> {
         self.put(&mut g, key, value);
     }
 
+    pub fn clear(&self) {
+        let mut g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
+        g.hot.clear();
+        g.cold.clear();
+    }
+
     pub fn len(&self) -> usize {
         let g = self.generations.lock().unwrap_or_else(|p| p.into_inner());
         g.hot.len() + g.cold.len()

@@ -103,6 +103,16 @@ pub enum Signal {
 }
 
 impl ServerCtx {
+    /// Translate a client statement; on IRIS with the vector columns of the latest catalog
+    /// snapshot (a parameter stored into one is converted with TO_VECTOR).
+    pub fn translate(&self, sql: &str) -> crate::error::PgResult<Arc<Vec<crate::translate::Translated>>> {
+        if matches!(self.config.target, crate::translate::Target::Iris(_)) {
+            self.catalog.ensure_snapshot();
+        }
+        self.translator.sync_vector_columns(self.catalog.snapshots(), || self.catalog.vector_columns());
+        self.translator.translate(sql)
+    }
+
     pub fn schema_epoch(&self) -> u64 {
         self.schema_epoch.load(Ordering::Acquire)
     }
@@ -385,6 +395,12 @@ impl Server {
         }
         if ctx.config.catalog_refresh_secs > 0.0 {
             runtime.spawn(refresh_catalog(ctx.clone()));
+        }
+        if matches!(ctx.config.target, crate::translate::Target::Iris(_)) {
+            // The vector columns of tables that exist already (TO_VECTOR on insert), taken
+            // before clients need them (a first statement waits for it otherwise).
+            let catalog = ctx.catalog.clone();
+            runtime.spawn_blocking(move || catalog.ensure_snapshot());
         }
         let metrics_addr = match ctx.config.metrics_port {
             Some(port) => {

@@ -94,6 +94,11 @@ class Config:
     iris_version: str = field(
         default="2025.1", metadata={"help": "IRIS version the SQL translation targets"}
     )
+    iris_unenforced_checks: bool = field(
+        default=False,
+        metadata={"help": "IRIS has no CHECK constraints: create tables without them (with a NOTICE) "
+                          "instead of refusing the DDL (Django, SQLAlchemy and migration tools emit them)"},
+    )
     pidfile: Optional[str] = field(default=None, metadata={"help": "write the process id here"})
     hba_file: Optional[str] = field(
         default=None,
@@ -185,6 +190,7 @@ class Config:
             "iris_notify_interval_secs": float(self.iris_notify_interval),
             "dialect": dialect,
             "iris_version": self.iris_version,
+            "iris_unenforced_checks": self.iris_unenforced_checks,
             "hba_file": self.hba_file,
             "users_file": self.users_file,
             "tls_cert": self.tls_cert,

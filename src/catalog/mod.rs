@@ -53,6 +53,10 @@ pub struct Catalog {
     rebuilding: Mutex<()>,
     settings: Vec<(String, String)>,
     backend: Option<Arc<dyn Backend>>,
+    /// `table.column` of the vector columns in the last snapshot, and how many snapshots
+    /// were taken (the translator re-reads the set when that changes).
+    vector_columns: RwLock<Arc<std::collections::BTreeSet<String>>>,
+    snapshots: AtomicU64,
 }
 
 fn engine_err(e: rusqlite::Error) -> PgError {
@@ -312,7 +316,36 @@ impl Catalog {
             rebuilding: Mutex::new(()),
             settings,
             backend,
+            vector_columns: RwLock::new(Arc::default()),
+            snapshots: AtomicU64::new(0),
         })
+    }
+
+    /// Take the first snapshot if none was taken yet (blocking): the translator needs the
+    /// vector columns of existing tables before its first IRIS statement. A failure is
+    /// logged and counts as an empty snapshot, so it is not retried per statement.
+    pub fn ensure_snapshot(&self) {
+        if self.snapshots() > 0 {
+            return;
+        }
+        let _one = self.rebuilding.lock().unwrap_or_else(|p| p.into_inner());
+        if self.snapshots() > 0 {
+            return;
+        }
+        if let Err(e) = self.rebuild() {
+            log::warn!("catalog snapshot failed: {}", e.message);
+            self.snapshots.fetch_max(1, Ordering::AcqRel);
+        }
+    }
+
+    /// How many snapshots were taken (the translator re-reads `vector_columns` when it changes).
+    pub fn snapshots(&self) -> u64 {
+        self.snapshots.load(Ordering::Acquire)
+    }
+
+    /// `table.column` of the vector columns in the last snapshot.
+    pub fn vector_columns(&self) -> Arc<std::collections::BTreeSet<String>> {
+        self.vector_columns.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The schema changed (DDL through the gateway): the next catalog query refreshes.
@@ -348,6 +381,19 @@ impl Catalog {
         };
         let engine = Arc::new(Engine::build(&snap, &self.settings, generation)?);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = engine.clone();
+        let vectors = snap
+            .relations
+            .iter()
+            .filter(|r| r.kind == "r")
+            .flat_map(|r| {
+                r.columns
+                    .iter()
+                    .filter(|c| c.type_name.starts_with("vector"))
+                    .map(move |c| format!("{}.{}", r.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()))
+            })
+            .collect();
+        *self.vector_columns.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(vectors);
+        self.snapshots.fetch_add(1, Ordering::AcqRel);
         Ok(engine)
     }
 

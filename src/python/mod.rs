@@ -90,6 +90,11 @@ impl Server {
         take!(config, dialect, "dialect");
         take!(config, iris_version, "iris_version");
         c.target = Config::target_from(&dialect, &iris_version).map_err(PyValueError::new_err)?;
+        let mut unenforced_checks = false;
+        take!(config, unenforced_checks, "iris_unenforced_checks");
+        if let crate::translate::Target::Iris(o) = &mut c.target {
+            o.unenforced_checks = unenforced_checks;
+        }
         let mut workers: Option<(String, Vec<String>, Vec<(String, String)>)> = None;
         take!(config, workers, "workers");
         let workers = workers.map(|(program, args, env)| WorkerCommand { program, args, env });

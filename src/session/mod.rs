@@ -38,7 +38,7 @@ use crate::protocol::frontend::{split_frame, split_startup, Message};
 use crate::server::ServerCtx;
 use crate::settings::Settings;
 use crate::tls::{Stream, TlsInfo};
-use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod};
+use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED};
 
 use crate::types::{Format, Oid, Param};
 use columns::{column_type, fields_for, resolve_columns, resolve_formats};
@@ -959,6 +959,9 @@ impl Session {
         let Action::Execute { statements, rowcount, .. } = &stmt.action else {
             return Err(PgError::internal("not a backend statement"));
         };
+        for notice in &stmt.notices {
+            be::notice_response(&mut self.conn.out, "NOTICE", &PgError::new("00000", notice.clone()));
+        }
         if statements.len() > 1 && self.tx == Tx::Idle {
             self.backend_call(|b| b.begin()).await?;
             self.tx = Tx::Implicit;
@@ -973,15 +976,21 @@ impl Session {
         }
         let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;
+        let mut captured = Vec::new();
         for target in before {
-            let (sql, bound) = bind_target(target, params)?;
+            let (sql, bound) = bind_target(target, params, &captured)?;
+            if target.capture {
+                let ctx = self.settings.type_ctx().clone();
+                captured.push(self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?);
+                continue;
+            }
             let ran = self.with_backend(move |b, out| b.run(&sql, &bound, None, out)).await?;
             if let Some(cursor) = ran.cursor {
                 close_cursor(Arc::from(cursor)).await;
             }
             total += ran.rowcount.max(0);
         }
-        let (sql, bound) = bind_target(last, params)?;
+        let (sql, bound) = bind_target(last, params, &captured)?;
         let epoch = self.ctx.schema_epoch();
         let batch = self.ctx.config.fetch_batch_rows.max(1) as u64;
         let want = expect.limit.map_or(batch, |l| l.min(batch)) as usize;
@@ -1129,9 +1138,17 @@ fn shape_key(stmt: &Translated, text: &str, client_types: &[Oid]) -> Option<Shap
 }
 
 /// A target statement's SQL and parameters for this execution (IRIS takes no markers in
-/// TOP/LIMIT: those values are written into the SQL).
-pub(super) fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(String, Vec<Param>)> {
-    let bound = target.params.iter().map(|&i| params.get(i).cloned().unwrap_or(Param::Null)).collect();
+/// TOP/LIMIT: those values are written into the SQL). `captured`: the values earlier
+/// statements of the same client statement captured (`TargetSql::capture`).
+pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &[Param]) -> PgResult<(String, Vec<Param>)> {
+    let bound = target
+        .params
+        .iter()
+        .map(|&i| match i.checked_sub(CAPTURED) {
+            Some(k) => captured.get(k).cloned().unwrap_or(Param::Null),
+            None => params.get(i).cloned().unwrap_or(Param::Null),
+        })
+        .collect();
     let sql = if target.inline.is_empty() {
         target.sql.clone()
     } else {
@@ -1142,6 +1159,25 @@ pub(super) fn bind_target(target: &TargetSql, params: &[Param]) -> PgResult<(Str
         })?
     };
     Ok((sql, bound))
+}
+
+/// Run a statement that returns one integer (the id of the row just inserted) and keep
+/// it for the statements after it: the value is read through the row encoder as int8 text.
+fn capture_value(b: &BackendConn, sql: &str, bound: &[Param], ctx: crate::types::TypeCtx) -> PgResult<Param> {
+    let mut scratch = BytesMut::new();
+    let ran = b.run(sql, bound, None, &mut scratch)?;
+    let cursor = ran.cursor.ok_or_else(|| PgError::internal(format!("{sql} returned no row")))?;
+    let plan = RowPlan { types: vec![&crate::types::INT8], typmods: vec![-1], formats: vec![Format::Text], ctx };
+    let fetched = cursor.fetch(1, &plan, &mut scratch);
+    cursor.close();
+    fetched?;
+    // DataRow: 'D', length, column count (1), value length, value.
+    let value = scratch
+        .get(11..)
+        .filter(|_| scratch.first() == Some(&b'D') && scratch.len() > 11)
+        .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
+        .ok_or_else(|| PgError::internal(format!("{sql} gave no id")))?;
+    Ok(Param::Int(value))
 }
 
 /// Close backend result sets (blocking calls); a failure is only logged there.

@@ -69,7 +69,7 @@ impl Session {
         describe_rows: bool,
     ) -> PgResult<Done> {
         let target = rows.last().ok_or_else(|| PgError::internal("pg_notify over rows: no statement"))?;
-        let (sql, bound) = bind_target(target, params)?;
+        let (sql, bound) = bind_target(target, params, &[])?;
         let plan = Arc::new(RowPlan {
             types: vec![&types::TEXT; 2],
             typmods: vec![-1; 2],

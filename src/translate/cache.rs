@@ -1,21 +1,25 @@
 //! Translation cache keyed by SQL text, so a repeated statement costs one hash lookup
 //! (bounded: see `bounded_map`).
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use super::{translate, Target, Translated};
 use crate::bounded_map::BoundedMap;
 use crate::error::PgResult;
 
 pub struct Translator {
-    target: Target,
+    target: RwLock<Target>,
+    /// (IRIS) the catalog snapshot the target's vector columns come from.
+    snapshot: AtomicU64,
     cache: BoundedMap<String, Arc<Vec<Translated>>>,
 }
 
 impl Translator {
     /// `capacity`: the most statements kept (at least 2).
     pub fn new(target: Target, capacity: usize) -> Self {
-        Translator { target, cache: BoundedMap::new(capacity) }
+        Translator { target: RwLock::new(target), snapshot: AtomicU64::new(0), cache: BoundedMap::new(capacity) }
     }
 
     /// Cached translation of `sql`; errors are not cached (they are rare and cheap to redo).
@@ -23,9 +27,35 @@ impl Translator {
         if let Some(hit) = self.cache.get(sql) {
             return Ok(hit);
         }
-        let result = Arc::new(translate(sql, &self.target)?);
+        let target = self.target.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let result = Arc::new(translate(sql, &target)?);
+        if let Target::Iris(o) = &target {
+            // DDL through the gateway changes the vector columns before the next snapshot.
+            if let Some(changed) = super::vectors::ddl_vector_columns(sql, &o.vector_columns) {
+                self.set_vector_columns(changed);
+                return Ok(result);
+            }
+        }
         self.cache.insert(sql.to_owned(), result.clone());
         Ok(result)
+    }
+
+    /// IRIS: the vector columns of catalog snapshot number `snapshot` (no-op when already
+    /// seen); a different set empties the cache, whose INSERTs may convert other columns.
+    pub fn sync_vector_columns(&self, snapshot: u64, columns: impl FnOnce() -> Arc<BTreeSet<String>>) {
+        if self.snapshot.swap(snapshot, Ordering::AcqRel) != snapshot {
+            self.set_vector_columns(columns());
+        }
+    }
+
+    fn set_vector_columns(&self, columns: Arc<BTreeSet<String>>) {
+        let mut t = self.target.write().unwrap_or_else(|p| p.into_inner());
+        if let Target::Iris(o) = &mut *t {
+            if o.vector_columns != columns {
+                o.vector_columns = columns;
+                self.cache.clear();
+            }
+        }
     }
 
     /// Number of cached statements.

@@ -280,6 +280,7 @@ pub(super) fn bare(action: Action, tag: &str) -> Translated {
         column_probe: None,
         returning_probe: None,
         read_only: false,
+        notices: vec![],
     }
 }
 

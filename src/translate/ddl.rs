@@ -47,10 +47,9 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
     if ct.like.is_some() || ct.clone.is_some() {
         return Err(refuse("CREATE TABLE .. LIKE", "list the columns"));
     }
-    for c in &ct.constraints {
-        if let TableConstraint::Check(_) = c {
-            return Err(refuse("CHECK constraints", "IRIS does not enforce CHECK; validate in the application"));
-        }
+    if ct.constraints.iter().any(|c| matches!(c, TableConstraint::Check(_))) {
+        check_constraints(opts)?;
+        ct.constraints.retain(|c| !matches!(c, TableConstraint::Check(_)));
     }
     for col in &mut ct.columns {
         let k = kind(&col.data_type);
@@ -88,12 +87,44 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
     Ok(Output::one(Statement::CreateTable(ct).to_string(), false))
 }
 
-fn column_options(options: &mut [ColumnOptionDef], _opts: &IrisOptions) -> PgResult<()> {
+/// IRIS has no CHECK constraints. Refused unless the gateway was started with
+/// `--iris-unenforced-checks`: then they are left out (the session sends a NOTICE saying so).
+fn check_constraints(opts: &IrisOptions) -> PgResult<()> {
+    if opts.unenforced_checks {
+        return Ok(());
+    }
+    Err(refuse(
+        "CHECK constraints",
+        "IRIS has no CHECK constraints: validate in the application, or start the gateway with \
+         --iris-unenforced-checks to create the table without them (a NOTICE names what is not enforced)",
+    ))
+}
+
+/// The statement declares CHECK constraints the IRIS target leaves out (for the NOTICE).
+pub fn has_check(stmt: &Statement) -> bool {
+    let column = |c: &ast::ColumnDef| c.options.iter().any(|o| matches!(o.option, ColumnOption::Check(_)));
+    match stmt {
+        Statement::CreateTable(ct) => {
+            ct.constraints.iter().any(|c| matches!(c, TableConstraint::Check(_))) || ct.columns.iter().any(column)
+        }
+        Statement::AlterTable(at) => at.operations.iter().any(|op| match op {
+            ast::AlterTableOperation::AddConstraint { constraint, .. } => {
+                matches!(constraint, TableConstraint::Check(_))
+            }
+            ast::AlterTableOperation::AddColumn { column_def, .. } => column(column_def),
+            _ => false,
+        }),
+        _ => false,
+    }
+}
+
+fn column_options(options: &mut Vec<ColumnOptionDef>, opts: &IrisOptions) -> PgResult<()> {
+    if options.iter().any(|o| matches!(o.option, ColumnOption::Check(_))) {
+        check_constraints(opts)?;
+        options.retain(|o| !matches!(o.option, ColumnOption::Check(_)));
+    }
     for o in options.iter_mut() {
         match &mut o.option {
-            ColumnOption::Check(_) => {
-                return Err(refuse("CHECK constraints", "IRIS does not enforce CHECK; validate in the application"))
-            }
             ColumnOption::Default(Expr::Function(f)) if func_name(f).as_deref() == Some("nextval") => {
                 return Err(refuse("DEFAULT nextval(..)", "declare the column SERIAL (IDENTITY)"))
             }
@@ -132,7 +163,7 @@ pub fn drop(stmt: Statement) -> PgResult<Output> {
             format!("DROP {object_type} {}{n}{suffix}", if if_exists { "IF EXISTS " } else { "" })
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
 }
 
 /// PostgreSQL TRUNCATE keeps identity counters unless RESTART IDENTITY; IRIS TRUNCATE TABLE
@@ -154,7 +185,7 @@ pub fn truncate(t: ast::Truncate) -> PgResult<Output> {
             }
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
 }
 
 pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
@@ -228,11 +259,12 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
             }
         };
         if let ast::AlterTableOperation::AddConstraint { constraint: TableConstraint::Check(_), .. } = &op {
-            return Err(refuse("CHECK constraints", "IRIS does not enforce CHECK; validate in the application"));
+            check_constraints(opts)?;
+            continue;
         }
         let mut one = at.clone();
         one.operations = vec![op];
         statements.push(Statement::AlterTable(one).to_string());
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
 }

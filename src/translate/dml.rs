@@ -8,7 +8,7 @@ use sqlparser::ast::{
 };
 
 use super::ast_util::*;
-use super::{Output, RowCount};
+use super::{IrisOptions, Output, RowCount};
 use crate::error::PgResult;
 
 fn table_name(ins: &Insert) -> PgResult<ast::ObjectName> {
@@ -23,7 +23,7 @@ fn table_name(ins: &Insert) -> PgResult<ast::ObjectName> {
 }
 
 /// The VALUES rows of a plain `INSERT .. VALUES`, or None for `INSERT .. SELECT`.
-fn value_rows(ins: &Insert) -> Option<Vec<Vec<Expr>>> {
+pub fn value_rows(ins: &Insert) -> Option<Vec<Vec<Expr>>> {
     let src = ins.source.as_ref()?;
     if src.with.is_some() || src.order_by.is_some() || src.limit_clause.is_some() {
         return None;
@@ -34,56 +34,138 @@ fn value_rows(ins: &Insert) -> Option<Vec<Vec<Expr>>> {
     }
 }
 
-fn with_rows(ins: &Insert, rows: Vec<Vec<Expr>>) -> Insert {
+/// The DEFAULT keyword as a VALUES item.
+pub fn is_default(e: &Expr) -> bool {
+    matches!(e, Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
+}
+
+/// An INSERT of one VALUES row. IRIS documents `DEFAULT VALUES` and column defaults, not
+/// the DEFAULT keyword inside VALUES: a DEFAULT item leaves its column out of the list
+/// (all of them: `INSERT INTO t DEFAULT VALUES`).
+pub fn one_row(ins: &Insert, row: Vec<Expr>) -> PgResult<Insert> {
     let mut one = ins.clone();
+    let defaults: Vec<bool> = row.iter().map(is_default).collect();
+    let mut row = row;
+    if defaults.contains(&true) {
+        if ins.columns.len() != row.len() {
+            return Err(refuse(
+                "DEFAULT in VALUES without a column list",
+                "list the inserted columns: INSERT INTO t (a, b) VALUES (DEFAULT, ..)",
+            ));
+        }
+        one.columns = ins.columns.iter().zip(&defaults).filter(|(_, d)| !**d).map(|(c, _)| c.clone()).collect();
+        row = row.into_iter().zip(&defaults).filter(|(_, d)| !**d).map(|(e, _)| e).collect();
+        if row.is_empty() {
+            one.source = None;
+            return Ok(one);
+        }
+    }
     if let Some(src) = &mut one.source {
         if let SetExpr::Values(v) = src.body.as_mut() {
             v.rows.truncate(1);
             if let Some(first) = v.rows.first_mut() {
-                first.content = rows.into_iter().next().unwrap_or_default();
+                first.content = row;
             }
         }
     }
-    one
+    Ok(one)
 }
 
-pub fn insert(mut ins: Insert) -> PgResult<Output> {
+/// One INSERT per VALUES row (IRIS has no multi-row VALUES).
+pub fn per_row(ins: &Insert, rows: Vec<Vec<Expr>>) -> PgResult<Vec<String>> {
+    rows.into_iter().map(|r| Ok(Statement::Insert(one_row(ins, r)?).to_string())).collect()
+}
+
+/// Parameters and literals inserted into vector columns become `TO_VECTOR(x, DOUBLE)`.
+fn vector_values(ins: &mut Insert, columns: &std::collections::BTreeSet<String>) {
+    let ast::TableObject::TableName(n) = &ins.table else { return };
+    let table = last_name(n);
+    let names: Vec<String> = ins.columns.iter().map(last_name).collect();
+    if let Some(SetExpr::Values(v)) = ins.source.as_deref_mut().map(|q| q.body.as_mut()) {
+        for row in &mut v.rows {
+            for (e, col) in row.content.iter_mut().zip(&names) {
+                super::vectors::stored_value(&table, col, e, columns);
+            }
+        }
+    }
+}
+
+fn last_name(n: &ast::ObjectName) -> String {
+    n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.clone()).unwrap_or_else(|| n.to_string())
+}
+
+/// How a target names the row id and the id of the row just inserted.
+pub struct RowIds {
+    pub row_id: &'static str,
+    pub last: &'static str,
+}
+
+/// IRIS: the RowID (which an IDENTITY column is) and LAST_IDENTITY().
+pub const IRIS_IDS: RowIds = RowIds { row_id: "%ID", last: "LAST_IDENTITY()" };
+
+/// `INSERT .. VALUES (..), (..) RETURNING items` one row at a time: each INSERT, the id
+/// of each row but the last captured right after it, then one SELECT of the RETURNING
+/// items of those rows, in VALUES order (ids grow with each insert). The session runs the
+/// statements in one transaction: a failing row leaves none of them.
+pub fn returning_rows(ins: &Insert, rows: Vec<Vec<Expr>>, items: &[ast::SelectItem], ids: &RowIds) -> PgResult<Output> {
+    let table = table_name(ins)?;
+    let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    let n = rows.len();
+    let mut statements = Vec::with_capacity(2 * n);
+    let mut captures = Vec::new();
+    for (k, stmt) in per_row(ins, rows)?.into_iter().enumerate() {
+        statements.push(stmt);
+        if k + 1 < n {
+            captures.push(statements.len());
+            statements.push(format!("SELECT {}", ids.last));
+        }
+    }
+    let (row_id, last) = (ids.row_id, ids.last);
+    statements.push(if n == 1 {
+        format!("SELECT {list} FROM {table} WHERE {row_id} = {last}")
+    } else {
+        let ids = (0..n - 1).map(|k| format!("$c{k}")).collect::<Vec<_>>().join(", ");
+        format!("SELECT {list} FROM {table} WHERE {row_id} IN ({ids}, {last}) ORDER BY {row_id}")
+    });
+    Ok(Output { statements, returns_rows: true, rowcount: RowCount::Last, captures })
+}
+
+pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
     if ins.overriding.is_some() {
         return Err(refuse("INSERT .. OVERRIDING", "insert the identity value directly"));
     }
     if let ast::TableObject::TableName(n) = &mut ins.table {
         strip_public(n);
     }
+    if !opts.vector_columns.is_empty() {
+        vector_values(&mut ins, &opts.vector_columns);
+    }
     let rows = value_rows(&ins);
     let on = ins.on.take();
     let returning = ins.returning.take();
+    let has_default = rows.as_ref().is_some_and(|rs| rs.iter().flatten().any(is_default));
     match (on, returning) {
         (Some(_), Some(_)) => Err(refuse("INSERT .. ON CONFLICT .. RETURNING", "run the upsert, then SELECT the row")),
         (None, None) => match rows {
-            Some(rows) if rows.len() > 1 => Ok(Output {
-                statements: rows.into_iter().map(|r| Statement::Insert(with_rows(&ins, vec![r])).to_string()).collect(),
+            Some(rows) if rows.len() > 1 || has_default => Ok(Output {
+                statements: per_row(&ins, rows)?,
                 returns_rows: false,
                 rowcount: RowCount::Sum,
+                captures: vec![],
             }),
             _ => Ok(Output::one(Statement::Insert(ins).to_string(), false)),
         },
         (None, Some(items)) => {
-            if !matches!(&rows, Some(r) if r.len() == 1) {
+            let Some(rows) = rows else {
                 return Err(refuse(
-                    "RETURNING on an INSERT of several rows or of a SELECT",
-                    "insert one row per statement to use RETURNING",
+                    "RETURNING on an INSERT of a SELECT",
+                    "insert VALUES rows, or SELECT the new rows afterwards in the same transaction",
                 ));
-            }
-            let table = table_name(&ins)?;
-            let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
-            Ok(Output {
-                statements: vec![
-                    Statement::Insert(ins).to_string(),
-                    format!("SELECT {list} FROM {table} WHERE %ID = LAST_IDENTITY()"),
-                ],
-                returns_rows: true,
-                rowcount: RowCount::Last,
-            })
+            };
+            returning_rows(&ins, rows, &items, &IRIS_IDS)
+        }
+        (Some(OnInsert::OnConflict(_)), None) if has_default => {
+            Err(refuse("DEFAULT in VALUES with ON CONFLICT", "leave the defaulted columns out of the column list"))
         }
         (Some(OnInsert::OnConflict(oc)), None) => on_conflict(ins, rows, oc),
         (Some(_), None) => Err(refuse("ON DUPLICATE KEY UPDATE", "use ON CONFLICT (..) DO UPDATE")),
@@ -154,6 +236,7 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
             statements: rows.iter().map(|r| insert_if_absent(r)).collect(),
             returns_rows: false,
             rowcount: RowCount::Sum,
+            captures: vec![],
         }),
         OnConflictAction::DoUpdate(du) => {
             if rows.len() != 1 {
@@ -188,6 +271,7 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
                 statements: vec![format!("UPDATE {table} SET {} WHERE {cond}", sets.join(", ")), insert_if_absent(row)],
                 returns_rows: false,
                 rowcount: RowCount::Sum,
+                captures: vec![],
             })
         }
     }
@@ -248,7 +332,17 @@ fn excluded(e: &mut Expr, cols: &[String], row: &[Expr]) -> PgResult<()> {
     }
 }
 
-pub fn update(u: ast::Update) -> PgResult<Output> {
+pub fn update(mut u: ast::Update, opts: &IrisOptions) -> PgResult<Output> {
+    if !opts.vector_columns.is_empty() {
+        if let ast::TableFactor::Table { name, .. } = &u.table.relation {
+            let table = last_name(name);
+            for a in &mut u.assignments {
+                if let ast::AssignmentTarget::ColumnName(c) = &a.target {
+                    super::vectors::stored_value(&table, &last_name(c), &mut a.value, &opts.vector_columns);
+                }
+            }
+        }
+    }
     if u.returning.is_some() {
         return Err(refuse("UPDATE .. RETURNING", "SELECT the rows in the same transaction, then UPDATE them by key"));
     }

@@ -20,8 +20,8 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
     statement_contexts(&mut stmt);
     match stmt {
         Statement::Query(q) => Ok(Output::one(q.to_string(), true)),
-        Statement::Insert(i) => dml::insert(i),
-        Statement::Update(u) => dml::update(u),
+        Statement::Insert(i) => dml::insert(i, opts),
+        Statement::Update(u) => dml::update(u, opts),
         Statement::Delete(d) => dml::delete(d),
         Statement::CreateTable(ct) => ddl::create_table(ct, opts),
         Statement::CreateIndex(ci) => ddl::create_index(ci),
@@ -31,7 +31,7 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
         // IRIS has no RELEASE SAVEPOINT (verify): releasing only forgets the name, so
         // nothing is sent; a later ROLLBACK TO it still works in IRIS.
         Statement::ReleaseSavepoint { .. } => {
-            Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last })
+            Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last, captures: vec![] })
         }
         s @ (Statement::Savepoint { .. }
         | Statement::Rollback { .. }

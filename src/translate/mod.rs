@@ -70,6 +70,12 @@ pub struct IrisOptions {
     pub default_varchar_length: u32,
     /// Schema that `public` stands for (dropped from names when it is the IRIS default `SQLUser`).
     pub default_schema: String,
+    /// Accept CHECK constraints (which IRIS does not have) by leaving them out, with a
+    /// NOTICE; off: refused with 0A000 (`--iris-unenforced-checks`).
+    pub unenforced_checks: bool,
+    /// `table.column` (lower case) of the vector columns the gateway knows (catalog
+    /// snapshots and its own DDL): a parameter or literal stored into one is `TO_VECTOR`ed.
+    pub vector_columns: std::sync::Arc<std::collections::BTreeSet<String>>,
 }
 
 impl Default for IrisOptions {
@@ -79,6 +85,8 @@ impl Default for IrisOptions {
             exact_strings: true,
             default_varchar_length: 65535,
             default_schema: "SQLUser".into(),
+            unenforced_checks: false,
+            vector_columns: Default::default(),
         }
     }
 }
@@ -134,7 +142,14 @@ pub struct TargetSql {
     /// Row-limit slots IRIS cannot take as markers (empty for most statements): call
     /// `bind_inline` with the bound values before running the statement.
     pub inline: Vec<InlineSlot>,
+    /// The statement returns one value that later statements bind (`params` entries
+    /// `CAPTURED + k` are the k-th captured value): the ids of a multi-row INSERT .. RETURNING.
+    pub capture: bool,
 }
+
+/// `TargetSql::params` entries from `CAPTURED` up bind values captured from earlier
+/// statements of the same client statement (written `$c0`, `$c1`, .. by the translator).
+pub const CAPTURED: usize = 1 << 30;
 
 /// A place in `TargetSql::sql` that must hold an integer literal: `constant` plus the
 /// values of the client parameters `params` (e.g. TOP m+n for LIMIT $1 OFFSET $2).
@@ -148,7 +163,7 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new() }
+        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: false }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
@@ -269,6 +284,9 @@ pub struct Translated {
     pub returning_probe: Option<String>,
     /// The statement only reads (it may run outside a transaction).
     pub read_only: bool,
+    /// NOTICE messages the session sends when the statement runs (what an emulation
+    /// leaves out, e.g. unenforced CHECK constraints on IRIS).
+    pub notices: Vec<String>,
 }
 
 impl Translated {
@@ -311,11 +329,13 @@ pub(crate) struct Output {
     pub statements: Vec<String>,
     pub returns_rows: bool,
     pub rowcount: RowCount,
+    /// Indexes of statements whose single result value is captured (`TargetSql::capture`).
+    pub captures: Vec<usize>,
 }
 
 impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
-        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last }
+        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![] }
     }
 }
 
@@ -345,6 +365,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         column_probe: column_probe.clone(),
         returning_probe: returning_probe.clone(),
         read_only,
+        notices: vec![],
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         let mut t = described(Action::Local(items.clone()));
@@ -372,6 +393,13 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     if let Some(action) = utility::session_action(&stmt, target)? {
         return Ok(described(action));
     }
+    let mut notices = vec![];
+    if matches!(target, Target::Iris(o) if o.unenforced_checks) && ddl::has_check(&stmt) {
+        notices.push(
+            "CHECK constraints are not enforced: IRIS has none, so they were left out (--iris-unenforced-checks)"
+                .into(),
+        );
+    }
     let out = match target {
         Target::Sqlite => sqlite::translate(stmt)?,
         Target::Iris(opts) => iris::translate(stmt, opts)?,
@@ -379,14 +407,15 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     let statements = out
         .statements
         .iter()
-        .map(|s| {
+        .enumerate()
+        .map(|(i, s)| {
             let (sql, params) = params::to_question_marks(s);
             let (sql, inline) = params::inline_slots(sql);
-            TargetSql { sql, params, inline }
+            TargetSql { sql, params, inline, capture: out.captures.contains(&i) }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
-    Ok(described(action))
+    Ok(Translated { notices, ..described(action) })
 }
 
 #[cfg(test)]

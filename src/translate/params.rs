@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Statement, Value, ValueWithSpan, Visit, Visitor};
 
 use super::limits::{SLOT_PREFIX, TOP_ALL};
-use super::InlineSlot;
+use super::{InlineSlot, CAPTURED};
 use crate::error::{sqlstate, PgError, PgResult};
 
 /// Highest `$n` in the statement (PostgreSQL's parameter count), refusing `$0` and `?`.
@@ -39,7 +39,8 @@ pub fn max_placeholder(stmt: &Statement) -> PgResult<usize> {
     v.0
 }
 
-/// Replace every `$n` outside quotes with `?` and list the client parameter of each.
+/// Replace every `$n` outside quotes with `?` and list the client parameter of each
+/// (`$c<k>`, a value captured from an earlier statement, is `CAPTURED + k`).
 pub fn to_question_marks(sql: &str) -> (String, Vec<usize>) {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
@@ -57,15 +58,20 @@ pub fn to_question_marks(sql: &str) -> (String, Vec<usize>) {
                 }
                 i += 1;
             }
-            b'$' if i + 1 < bytes.len() && bytes[i + 1].is_ascii_digit() => {
-                let mut j = i + 1;
+            b'$' if i + 1 < bytes.len()
+                && (bytes[i + 1].is_ascii_digit()
+                    || (bytes[i + 1] == b'c' && bytes.get(i + 2).is_some_and(|b| b.is_ascii_digit()))) =>
+            {
+                let captured = bytes[i + 1] == b'c';
+                let first = i + 1 + usize::from(captured);
+                let mut j = first;
                 while j < bytes.len() && bytes[j].is_ascii_digit() {
                     j += 1;
                 }
-                let n: usize = sql[i + 1..j].parse().unwrap_or(0);
+                let n: usize = sql[first..j].parse().unwrap_or(0);
                 out.push_str(&sql[start..i]);
                 out.push('?');
-                params.push(n.saturating_sub(1));
+                params.push(if captured { CAPTURED + n } else { n.saturating_sub(1) });
                 i = j;
                 start = j;
             }

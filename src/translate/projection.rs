@@ -457,6 +457,9 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
             | BinaryOperator::Multiply
             | BinaryOperator::Divide
             | BinaryOperator::Modulo => numeric_result(expr_type_in(env, left)?, expr_type_in(env, right)?)?,
+            // pgvector's distances.
+            BinaryOperator::LtDashGt | BinaryOperator::Spaceship => types::FLOAT8.oid,
+            BinaryOperator::Custom(o) if o == "<#>" => types::FLOAT8.oid,
             _ => return None,
         },
         Expr::Function(f) => function_type(env, f)?,

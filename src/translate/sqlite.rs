@@ -46,7 +46,7 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
         }
         Statement::Insert(mut ins) => {
             insert(&mut ins)?;
-            Ok(Output::one(Statement::Insert(ins).to_string(), returns_rows))
+            default_items(ins, returns_rows)
         }
         Statement::Drop { object_type, if_exists, names, cascade, restrict: _, purge: _, temporary, table } => {
             drop(object_type, if_exists, names, cascade, temporary, table)
@@ -213,11 +213,18 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
                 matched
             }
         }
+        // pgvector's distances, computed by the backend's functions (no index serves them).
+        Expr::BinaryOp { op: BinaryOperator::Custom(op), left, right } if op == "<#>" => {
+            func("pg_vector_negative_inner_product", vec![take(left), take(right)])
+        }
         Expr::BinaryOp { op: BinaryOperator::Custom(op), .. } => {
             return Err(refuse(&format!("operator {op}"), "see docs/translation.md"))
         }
-        Expr::BinaryOp { op: BinaryOperator::LtDashGt | BinaryOperator::Spaceship, .. } => {
-            return Err(refuse("pgvector distance operators", "use the IRIS backend for vector search"))
+        Expr::BinaryOp { op: BinaryOperator::LtDashGt, left, right } => {
+            func("pg_vector_l2_distance", vec![take(left), take(right)])
+        }
+        Expr::BinaryOp { op: BinaryOperator::Spaceship, left, right } => {
+            func("pg_vector_cosine_distance", vec![take(left), take(right)])
         }
         Expr::BinaryOp { op: BinaryOperator::PGExp, left, right } => func("pow", vec![take(left), take(right)]),
         Expr::BinaryOp { op: BinaryOperator::Divide | BinaryOperator::Modulo, right, .. } => {
@@ -694,6 +701,42 @@ fn insert(ins: &mut ast::Insert) -> PgResult<()> {
     Ok(())
 }
 
+/// SQLite has no DEFAULT keyword inside VALUES: a column defaulted in every row is left
+/// out of the column list; rows that default different columns are inserted one at a
+/// time (RETURNING then reads them back by rowid, as on IRIS).
+fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
+    use super::dml::{is_default, per_row, returning_rows, value_rows, RowIds};
+    let rows = value_rows(&ins).filter(|rows| rows.iter().flatten().any(is_default));
+    let Some(rows) = rows else { return Ok(Output::one(Statement::Insert(ins).to_string(), returns_rows)) };
+    if ins.on.is_some() {
+        return Err(refuse("DEFAULT in VALUES with ON CONFLICT", "leave the defaulted columns out of the column list"));
+    }
+    let pattern = |r: &Vec<Expr>| r.iter().map(is_default).collect::<Vec<_>>();
+    let first = pattern(&rows[0]);
+    if rows.len() == 1 || (rows.iter().all(|r| pattern(r) == first) && first.contains(&false)) {
+        // One statement: the defaulted columns dropped from the list and from every row.
+        let mut all = super::dml::one_row(&ins, rows[0].clone())?;
+        if let (Some(SetExpr::Values(v)), Some(q)) =
+            (all.source.as_deref_mut().map(|q| q.body.as_mut()), ins.source.as_ref())
+        {
+            if let SetExpr::Values(given) = q.body.as_ref() {
+                v.rows = given.rows.clone();
+                v.rows.iter_mut().for_each(|r| r.content.retain(|e| !is_default(e)));
+            }
+        }
+        return Ok(Output::one(Statement::Insert(all).to_string(), returns_rows));
+    }
+    match ins.returning.take() {
+        Some(items) => returning_rows(&ins, rows, &items, &RowIds { row_id: "rowid", last: "last_insert_rowid()" }),
+        None => Ok(Output {
+            statements: per_row(&ins, rows)?,
+            returns_rows: false,
+            rowcount: RowCount::Sum,
+            captures: vec![],
+        }),
+    }
+}
+
 /// A number literal stored into a column (INSERT VALUES, UPDATE SET) is written as a
 /// string when SQLite would read it as REAL and lose digits (more than 15, or trailing
 /// zeros such as 1.50): column affinity then stores the exact text in NUMERIC_TEXT
@@ -747,7 +790,7 @@ fn drop(
             format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" })
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
 }
 
 fn truncate(t: ast::Truncate) -> PgResult<Output> {
@@ -765,7 +808,7 @@ fn truncate(t: ast::Truncate) -> PgResult<Output> {
             format!("DELETE FROM {}", target.name)
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
 }
 
 fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
@@ -773,6 +816,22 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
     ci.concurrently = false;
     match &ci.using {
         None | Some(IndexType::BTree) => ci.using = None,
+        // pgvector's approximate indexes: a plain index on the column here (distances are
+        // computed row by row; the index only keeps the DDL, its name and DROP INDEX working).
+        Some(IndexType::Custom(m)) if ["hnsw", "ivfflat"].contains(&m.value.to_ascii_lowercase().as_str()) => {
+            ci.using = None;
+            ci.with.clear();
+            for c in &mut ci.columns {
+                let vector_ops = c.operator_class.as_ref().is_some_and(|o| {
+                    let o = o.to_string().to_ascii_lowercase();
+                    o.starts_with("vector_") && o.ends_with("_ops")
+                });
+                if !vector_ops {
+                    return Err(refuse("this operator class", "use vector_l2_ops, vector_cosine_ops or vector_ip_ops"));
+                }
+                c.operator_class = None;
+            }
+        }
         Some(other) => return Err(refuse(&format!("index method {other}"), "SQLite has B-tree indexes only")),
     }
     if !ci.include.is_empty() || !ci.with.is_empty() || ci.nulls_distinct.is_some() {
@@ -782,6 +841,13 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
         if !drop_pattern_ops(c) {
             return Err(refuse("index operator classes", "create a plain index"));
         }
+    }
+    if ci.name.is_none() {
+        // SQLite needs a name: PostgreSQL's `<table>_<columns>_idx` (pgvector examples omit it).
+        let cols: Vec<String> =
+            ci.columns.iter().map(|c| c.column.expr.to_string().trim_matches('"').to_string()).collect();
+        let table = ci.table_name.0.last().map(|p| p.to_string()).unwrap_or_default();
+        ci.name = Some(name(&format!("{}_{}_idx", table.trim_matches('"'), cols.join("_"))));
     }
     Ok(())
 }

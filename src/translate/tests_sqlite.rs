@@ -213,7 +213,17 @@ fn refusals_name_the_construct() {
     refused("SELECT a[1] FROM t");
     refused("SELECT * FROM t WHERE a = ANY($1)");
     refused("SELECT now() - interval '1 day'");
-    refused("SELECT emb <-> '[1,2]' FROM t");
+}
+
+#[test]
+fn pgvector_distances_are_backend_functions() {
+    assert_eq!(sql("SELECT emb <-> '[1,2]' FROM t"), "SELECT pg_vector_l2_distance(emb, '[1,2]') FROM t");
+    assert_eq!(sql("SELECT emb <=> $1 FROM t"), "SELECT pg_vector_cosine_distance(emb, ?) FROM t");
+    assert_eq!(sql("SELECT emb <#> $1 FROM t"), "SELECT pg_vector_negative_inner_product(emb, ?) FROM t");
+    assert_eq!(
+        sql("CREATE INDEX ON t USING hnsw (emb vector_l2_ops) WITH (m = 4)"),
+        "CREATE INDEX t_emb_idx ON t(emb)"
+    );
 }
 
 #[test]

@@ -4,12 +4,13 @@
 //! not sent as-is: the gateway keeps PostgreSQL's settings and transaction states.
 
 use sqlparser::ast::{
-    self, ContextModifier, Reset, Statement, TransactionAccessMode, TransactionIsolationLevel, TransactionMode,
+    self, ContextModifier, DateTimeField, Reset, Statement, TransactionAccessMode, TransactionIsolationLevel,
+    TransactionMode,
 };
 
 use super::ast_util::refuse;
 use super::{Action, Tag, Target, TargetSql};
-use crate::error::PgResult;
+use crate::error::{sqlstate, PgError, PgResult};
 
 /// The CommandComplete tag PostgreSQL reports for the statement.
 pub fn tag(stmt: &Statement) -> Tag {
@@ -109,6 +110,16 @@ pub fn session_action(stmt: &Statement, target: &Target) -> PgResult<Option<Acti
             })
         }
         Statement::Discard { object_type } => Action::Discard { all: matches!(object_type, ast::DiscardObject::ALL) },
+        Statement::CreateExtension(ce) => {
+            built_in_extension(&ce.name)?;
+            nothing_to_run()
+        }
+        Statement::DropExtension(de) => {
+            for name in &de.names {
+                built_in_extension(name)?;
+            }
+            nothing_to_run()
+        }
         Statement::LISTEN { channel } => Action::Listen(channel_name(channel)),
         Statement::UNLISTEN { channel } if channel.quote_style.is_none() && channel.value == "*" => {
             Action::Unlisten(None)
@@ -119,6 +130,26 @@ pub fn session_action(stmt: &Statement, target: &Target) -> PgResult<Option<Acti
         }
         _ => return Ok(None),
     }))
+}
+
+/// Extensions the gateway has built in: `vector` (pgvector: IRIS's own VECTOR type and
+/// functions, computed on SQLite) and `plpgsql`, both listed in pg_extension. CREATE
+/// EXTENSION of them succeeds and DROP EXTENSION is a no-op (the type cannot go away);
+/// any other extension is refused.
+pub const BUILT_IN_EXTENSIONS: [&str; 2] = ["plpgsql", "vector"];
+
+fn built_in_extension(name: &ast::Ident) -> PgResult<()> {
+    if BUILT_IN_EXTENSIONS.contains(&name.value.to_ascii_lowercase().as_str()) {
+        return Ok(());
+    }
+    Err(PgError::unsupported(format!("extension \"{}\" is not available", name.value)).with_hint(
+        "iris-pgwire provides the vector extension (pgvector's type, operators and indexes) built in; \
+         other extensions cannot be installed",
+    ))
+}
+
+fn nothing_to_run() -> Action {
+    Action::Execute { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last }
 }
 
 /// A channel name is an identifier: unquoted ones fold to lower case, and like every
@@ -145,10 +176,7 @@ fn set_action(set: &ast::Set, target: &Target) -> PgResult<Option<Action>> {
             Action::Set { name, value, local }
         }
         ast::Set::SetTimeZone { local, value } => {
-            // SET TIME ZONE DEFAULT / LOCAL: the session's default again, like RESET.
-            let value = Some(render_set_value(value))
-                .filter(|v| !v.eq_ignore_ascii_case("default") && !v.eq_ignore_ascii_case("local"));
-            Action::Set { name: "timezone".into(), value, local: *local }
+            Action::Set { name: "timezone".into(), value: time_zone_value(value)?, local: *local }
         }
         ast::Set::SetNames { charset_name, .. } => {
             Action::Set { name: "client_encoding".into(), value: Some(charset_name.value.clone()), local: false }
@@ -228,6 +256,57 @@ fn begin_modes(modes: &[TransactionMode], target: &Target) -> PgResult<Vec<Targe
 }
 
 /// The value of a SET as PostgreSQL would store it: string literals unquoted.
+/// `SET TIME ZONE` in PostgreSQL's forms: a zone name or string ('UTC', 'Europe/Paris'),
+/// a number of hours east (`-7`, `5.5`), `INTERVAL '+hh:mm' HOUR TO MINUTE` (Sequelize
+/// sends it on connect), `LOCAL` and `DEFAULT` (None: the default zone).
+fn time_zone_value(expr: &ast::Expr) -> PgResult<Option<String>> {
+    match expr {
+        ast::Expr::Identifier(i)
+            if i.quote_style.is_none()
+                && (i.value.eq_ignore_ascii_case("local") || i.value.eq_ignore_ascii_case("default")) =>
+        {
+            Ok(None)
+        }
+        ast::Expr::Interval(iv) => {
+            let text = render_set_value(&iv.value);
+            let secs = interval_seconds(text.trim(), iv.leading_field.as_ref()).ok_or_else(|| {
+                PgError::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    format!("invalid interval value for time zone: \"{text}\""),
+                )
+            })?;
+            Ok(Some(crate::types::TimeZone::fixed_east(secs)?.name().to_owned()))
+        }
+        other => Ok(Some(render_set_value(other))),
+    }
+}
+
+/// Seconds of an interval given as `[+-]hh:mm[:ss]` or a number of the leading field's unit
+/// (the forms a time zone displacement takes).
+fn interval_seconds(text: &str, field: Option<&DateTimeField>) -> Option<i32> {
+    let (neg, rest) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let secs = if rest.contains(':') {
+        let mut parts = rest.split(':').map(|p| p.trim().parse::<i32>().ok());
+        let h = parts.next()??;
+        let m = parts.next().flatten().unwrap_or(0);
+        let s = parts.next().flatten().unwrap_or(0);
+        h * 3600 + m * 60 + s
+    } else {
+        let unit = match field {
+            Some(DateTimeField::Hour) | Some(DateTimeField::Hours) => 3600.0,
+            Some(DateTimeField::Minute) | Some(DateTimeField::Minutes) => 60.0,
+            Some(DateTimeField::Second) | Some(DateTimeField::Seconds) | None => 1.0,
+            _ => return None,
+        };
+        (rest.trim().parse::<f64>().ok()? * unit).round() as i32
+    };
+    Some(if neg { -secs } else { secs })
+}
+
 fn render_set_value(expr: &ast::Expr) -> String {
     match expr {
         ast::Expr::Value(v) => match &v.value {

@@ -177,12 +177,16 @@ pub fn format_offset(east: i32, out: &mut String) {
     }
 }
 
-/// The name PostgreSQL shows for a numeric zone: `<+02>-02` style.
+/// The name PostgreSQL shows for a numeric zone: `<+02>-02` style (pg_tzset_offset:
+/// zero is `<+00>-00`).
 fn posix_name(east: i32) -> String {
     let mut off = String::new();
     format_offset(east, &mut off);
     let mut west = String::new();
     format_offset(-east, &mut west);
+    if east == 0 {
+        west.replace_range(0..1, "-");
+    }
     format!("<{off}>{west}")
 }
 
@@ -195,6 +199,7 @@ mod tests {
         // PostgreSQL 15: SET TIME ZONE '+02' shows +02; '+05:30' and 'UTC+3' are POSIX (west).
         assert_eq!(TimeZone::parse("+02").unwrap().offset_at(0), 7200);
         assert_eq!(TimeZone::parse("+02").unwrap().name(), "<+02>-02");
+        assert_eq!(TimeZone::fixed_east(0).unwrap().name(), "<+00>-00");
         assert_eq!(TimeZone::parse("2.5").unwrap().offset_at(0), 9000);
         assert_eq!(TimeZone::parse("+05:30").unwrap().offset_at(0), -19800);
         assert_eq!(TimeZone::parse("UTC+3").unwrap().offset_at(0), -10800);

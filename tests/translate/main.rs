@@ -1,14 +1,17 @@
 //! Golden corpus for the translator: `cases/*.txt`, one block per case.
 //!
 //! ```text
-//! #! target: iris 2025.1          (file default; also "sqlite", "iris 2024.1 noexact")
+//! #! target: iris 2025.1          (file default; also "sqlite", "iris 2024.1 noexact",
+//!                                  "iris 2025.1 unenforced-checks",
+//!                                  "iris 2025.1 vectors=items.embedding,t.v": known vector columns)
 //! === case name [@ target]
 //! <PostgreSQL input, any number of lines>
 //! ---
 //! <expected output: backend statements, session actions or "ERROR <sqlstate>">
 //! ```
 //! Output lines: each backend statement, then `-- params: $2, $1` when it binds client
-//! parameters; `-- rowcount: sum` / `-- returns rows` for multi-statement emulations;
+//! parameters (`$c0`: a value captured from the statement marked `-- captured`);
+//! `-- rowcount: sum` / `-- returns rows` for multi-statement emulations;
 //! `;` between client statements. `BLESS=1 cargo test --test translate` rewrites the
 //! expected blocks from the current output (review the diff before committing).
 //! Every produced statement must re-parse (see `reparse`).
@@ -19,7 +22,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use _core::error::PgResult;
-use _core::translate::{translate, Action, IrisOptions, RowCount, Tag, Target, Translated};
+use _core::translate::{translate, Action, IrisOptions, RowCount, Tag, Target, Translated, CAPTURED};
 
 pub fn target_from(spec: &str) -> Target {
     let words: Vec<&str> = spec.split_whitespace().collect();
@@ -32,6 +35,12 @@ pub fn target_from(spec: &str) -> Target {
             }
             if words.contains(&"noexact") {
                 o.exact_strings = false;
+            }
+            if words.contains(&"unenforced-checks") {
+                o.unenforced_checks = true;
+            }
+            if let Some(cols) = words.iter().find_map(|w| w.strip_prefix("vectors=")) {
+                o.vector_columns = std::sync::Arc::new(cols.split(',').map(str::to_owned).collect());
             }
             Target::Iris(o)
         }
@@ -223,13 +232,26 @@ fn target_suffix(header: &[String], target: &str) -> String {
 
 /// One client statement's action, as the golden files show it.
 fn render_one(t: &Translated, out: &mut String) {
+    for n in &t.notices {
+        let _ = writeln!(out, "-- notice: {n}");
+    }
     match &t.action {
         Action::Execute { statements, returns_rows, rowcount } => {
             for s in statements {
                 out.push_str(&s.sql);
                 if !s.params.is_empty() {
-                    let ps: Vec<String> = s.params.iter().map(|p| format!("${}", p + 1)).collect();
+                    let ps: Vec<String> = s
+                        .params
+                        .iter()
+                        .map(|p| match p.checked_sub(CAPTURED) {
+                            Some(k) => format!("$c{k}"),
+                            None => format!("${}", p + 1),
+                        })
+                        .collect();
                     let _ = write!(out, "  -- params: {}", ps.join(", "));
+                }
+                if s.capture {
+                    out.push_str("  -- captured");
                 }
                 out.push('\n');
             }

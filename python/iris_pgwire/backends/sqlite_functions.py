@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import decimal
+import math
 import json
 import logging
 import re
@@ -55,6 +56,9 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
     conn.create_function("pgw_check", 3, check)
     conn.create_function("pg_jsonb_contains", 2, jsonb_contains, deterministic=True)
+    conn.create_function("pg_vector_l2_distance", 2, vector_l2_distance, deterministic=True)
+    conn.create_function("pg_vector_cosine_distance", 2, vector_cosine_distance, deterministic=True)
+    conn.create_function("pg_vector_negative_inner_product", 2, vector_negative_inner_product, deterministic=True)
     sqlite_sets.register(conn, _raise)
 
 
@@ -365,3 +369,51 @@ def divide(dividend: decimal.Decimal, count: int) -> decimal.Decimal:
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
+
+
+# --- pgvector's distance operators (<->, <=>, <#>) over vectors stored as text ---------
+
+
+def _vector(value: Any) -> list[float]:
+    """A vector column's text ('[1,2,3]', as the gateway stores vectors) as floats."""
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    try:
+        return [float(x) for x in text.split(",")]
+    except ValueError:
+        _raise(BackendError("22P02", f'invalid input syntax for type vector: "{value}"'))
+        raise
+
+
+def _vectors(a: Any, b: Any) -> tuple[list[float], list[float]]:
+    x, y = _vector(a), _vector(b)
+    if len(x) != len(y):
+        _raise(BackendError("22000", f"different vector dimensions {len(x)} and {len(y)}"))
+    return x, y
+
+
+def vector_l2_distance(a: Any, b: Any) -> Optional[float]:
+    if a is None or b is None:
+        return None
+    x, y = _vectors(a, b)
+    return math.sqrt(sum((p - q) * (p - q) for p, q in zip(x, y)))
+
+
+def vector_cosine_distance(a: Any, b: Any) -> Optional[float]:
+    """1 - cosine similarity; NaN when either vector is zero (pgvector)."""
+    if a is None or b is None:
+        return None
+    x, y = _vectors(a, b)
+    nx, ny = math.sqrt(sum(p * p for p in x)), math.sqrt(sum(q * q for q in y))
+    if nx == 0 or ny == 0:
+        return math.nan
+    sim = sum(p * q for p, q in zip(x, y)) / (nx * ny)
+    return 1.0 - max(-1.0, min(1.0, sim))
+
+
+def vector_negative_inner_product(a: Any, b: Any) -> Optional[float]:
+    if a is None or b is None:
+        return None
+    x, y = _vectors(a, b)
+    return -sum(p * q for p, q in zip(x, y))

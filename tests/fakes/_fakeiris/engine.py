@@ -21,6 +21,12 @@ Model (docs/iris.md (IRIS facts)):
 - Expressions: ``x / 0`` is SQLCODE -400 ``<DIVIDE>`` (sqlite gives NULL) for a
   literal or parameter divisor; ``CAST(x AS TIMESTAMP)`` of ISO text is that text;
   ``CAST(x AS VARBINARY)`` of a string is its characters as bytes; ``CHAR(n)`` is sqlite's.
+- Column defaults CURRENT_TIMESTAMP[(n)], CURRENT_DATE, GETDATE, SYSDATE give the
+  column type's logical value; an IDENTITY column may have a table-level PRIMARY KEY.
+- Vectors (vectors.py): VECTOR(DOUBLE|..., n) columns hold what TO_VECTOR(x, DOUBLE[, n])
+  makes (a plain string is refused, -104; wrong dimensions too); VECTOR_COSINE and
+  VECTOR_DOT_PRODUCT; results show "1,2,3". ``AS HNSW(..)`` index DDL is a plain index.
+- CREATE SCHEMA / DROP SCHEMA are recorded (tables stay in SQLUser, see the gaps).
 
 - Processes: an embedded job is its OS process (pid = os.getpid()); processes share
   the instance through its files (``FAKE_IRIS_DATA``), each job its own sqlite
@@ -51,6 +57,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from _fakeiris import information_schema
 from _fakeiris import sqltext
 from _fakeiris import values_in
+from _fakeiris import vectors
 from _fakeiris.errors import FakeSQLError, from_sqlite
 
 # --- types --------------------------------------------------------------------
@@ -58,6 +65,8 @@ from _fakeiris.errors import FakeSQLError, from_sqlite
 # (ODBC type, clientType) per declared IRIS type name; clientType values are the
 # %SQL.StatementColumn ones (5 INTEGER, 10 VARCHAR, 16 BOOLEAN, 20 FTIMESTAMP, ...).
 _DECLARED = [
+    # %Library.Vector: described as VARCHAR (logical value "1,2,3") (verify).
+    (r"VECTOR", 12, 10),
     (r"POSIXTIME", 11, 20),
     (r"TIMESTAMP|DATETIME", 11, 9),
     (r"DATE", 9, 2),
@@ -313,6 +322,11 @@ class Job:
             c.create_function("_iris_varbinary", 1, self._cast_varbinary)
             c.create_function("_iris_store", 2, self._store)
             c.create_function("_is_type", 2, information_schema.column_type, deterministic=True)
+            c.create_function("_iris_now", 2, values_in.now)
+            c.create_function("_iris_to_vector", -1, self._to_vector)
+            c.create_function("VECTOR_COSINE", 2, self._vector_fn(vectors.cosine), deterministic=True)
+            c.create_function("VECTOR_DOT_PRODUCT", 2, self._vector_fn(vectors.dot), deterministic=True)
+            c.create_function("_iris_vector_check", 2, self._vector_check)
             if self.os_process:
                 c.set_progress_handler(self.watch_cancel, _CANCEL_CHECK_EVERY)
             self.conns[self.namespace] = c
@@ -352,6 +366,9 @@ class Job:
         cancel = re.match(r"\s*CANCEL\s+QUERY\s+(\d+)\s*$", sql, re.I)
         if cancel:
             return Prepared(sql, sql, None, [], ("cancel", None, cancel.group(1)))
+        schema = sqltext.schema_command(sql)
+        if schema:
+            return Prepared(sql, sql, None, [], schema)
         # $JOB: this job's process id.
         sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(sql), flags=re.I)
         n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
@@ -496,6 +513,11 @@ class Job:
                 if self.store_error is not None:
                     raise self.store_error from None
                 raise from_sqlite(exc, writing=writing, location="Execute") from None
+            if prepared.columns and rows:
+                vector_cols = [i for i, c in enumerate(prepared.columns) if c.declared.upper().startswith("VECTOR")]
+                for row in rows if vector_cols else ():
+                    for i in vector_cols:
+                        row[i] = vectors.logical(row[i])
             if re.match(r"\s*CREATE\s+TABLE\b", prepared.sqlite_sql, re.I):
                 self._add_store_triggers(prepared.sqlite_sql)
             if writing and self.in_txn:
@@ -539,7 +561,67 @@ class Job:
             self._raw(f"ROLLBACK TO SAVEPOINT {name}")
         elif kind == "cancel":
             self.instance.cancel(int(name))
+        elif kind in ("create_schema", "drop_schema"):
+            self._schema(kind, isolation, name)
         return Result(None, [], 0)
+
+    def _schema(self, kind: str, flags: Optional[str], name: Optional[str]) -> None:
+        """CREATE SCHEMA [IF NOT EXISTS] / DROP SCHEMA [IF EXISTS]: recorded per namespace.
+        Tables stay in SQLUser (schemas other than SQLUser are a known gap of the fake);
+        a new schema shows in SCHEMATA only once it holds a table, so nothing else shows it."""
+        flags = flags or ""
+        self._raw("CREATE TABLE IF NOT EXISTS _fakeiris_schemas (name TEXT PRIMARY KEY COLLATE NOCASE)")
+        exists = name.upper() == "SQLUSER" or self.conn.execute(
+            "SELECT 1 FROM _fakeiris_schemas WHERE name = ?", [name]).fetchone() is not None
+        if kind == "create_schema":
+            if exists and "if_not_exists" not in flags:
+                raise FakeSQLError(-476, f"Schema '{name}' already exists (verify SQLCODE)")
+            if not exists:
+                self._raw_params("INSERT INTO _fakeiris_schemas (name) VALUES (?)", [name])
+        else:
+            if not exists:
+                if "if_exists" in flags:
+                    return
+                raise FakeSQLError(-473, f"Schema '{name}' does not exist (verify SQLCODE)")
+            if name.upper() == "SQLUSER":
+                raise FakeSQLError(-474, "Schema 'SQLUser' is not empty")
+            self._raw_params("DELETE FROM _fakeiris_schemas WHERE name = ?", [name])
+
+    def _raw_params(self, sql: str, params: list) -> None:
+        try:
+            self.conn.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc, writing=True, location="Execute") from None
+
+    def _to_vector(self, *args):
+        try:
+            return vectors.to_vector(*args)
+        except ValueError as exc:
+            self.store_error = FakeSQLError(-400, f"<VECTOR> {exc}")
+            raise
+
+    def _vector_fn(self, fn):
+        def call(a, b):
+            try:
+                return fn(a, b)
+            except ValueError as exc:
+                self.store_error = FakeSQLError(-400, f"<VECTOR> {exc}")
+                raise
+        return call
+
+    def _vector_check(self, value, dim):
+        if value is None:
+            return None
+        if not isinstance(value, bytes):
+            # A plain string into a VECTOR column is not documented to convert (TO_VECTOR does).
+            self.store_error = FakeSQLError(-104, f"Field validation failed: {str(value)[:40]!r} is not a vector "
+                                                  "(use TO_VECTOR(?, DOUBLE))")
+            raise ValueError("not a vector")
+        if len(value) != 8 * int(dim):
+            self.store_error = FakeSQLError(-104, f"Field validation failed: vector of {len(value) // 8} "
+                                                  f"dimensions for a VECTOR of {dim}")
+            raise ValueError("wrong dimensions")
+        return None
 
     def _raw(self, sql: str) -> None:
         try:
@@ -563,6 +645,15 @@ class Job:
             return
         table = m.group(1)
         for _cid, col, decl, *_ in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
+            vec = re.match(r"VECTOR_\w+\((\d+)\)", decl or "", re.I)
+            if vec:
+                for event in ("INSERT", f"UPDATE OF \"{col}\""):
+                    name = f"_iris_{table}_{col}_{'vins' if event == 'INSERT' else 'vupd'}"
+                    self.conn.execute(
+                        f'CREATE TRIGGER IF NOT EXISTS "{name}" BEFORE {event} ON "{table}" '
+                        f'WHEN NEW."{col}" IS NOT NULL '
+                        f'BEGIN SELECT _iris_vector_check(NEW."{col}", {vec.group(1)}); END')
+                continue
             kind = filing_kind(decl)
             if not kind:
                 continue

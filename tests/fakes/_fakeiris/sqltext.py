@@ -63,6 +63,19 @@ def matching(text: str, open_at: int) -> Optional[int]:
     return None
 
 
+def top_level_items(blank: str, start: int, end: int) -> List[Tuple[int, int]]:
+    """(start, end) of the comma-separated items of blank[start:end] outside parentheses."""
+    spans, depth, last = [], 0, start
+    for i in range(start, end):
+        depth += blank[i] == "("
+        depth -= blank[i] == ")"
+        if blank[i] == "," and depth == 0:
+            spans.append((last, i))
+            last = i + 1
+    spans.append((last, end))
+    return spans
+
+
 def marker_positions(blank: str) -> List[int]:
     return [i for i, c in enumerate(blank) if c == "?"]
 
@@ -88,6 +101,10 @@ _REJECT = [
     (re.compile(r"\bnextval\s*\(", re.I), "sequences are not supported"),
     (re.compile(r"\bTOP\s+\?|\bLIMIT\s+\?|\bOFFSET\s+\?", re.I), "TOP/LIMIT/OFFSET take no parameter marker"),
     (re.compile(r"(^|[\s(,=])E'", re.I), "E'' strings are not IRIS SQL"),
+    # INSERT .. DEFAULT VALUES exists; the DEFAULT keyword inside VALUES (..) is not documented.
+    (re.compile(r"\bVALUES\s*\((?:[^()]|\([^()]*\))*?\bDEFAULT\b", re.I), "DEFAULT inside VALUES is not IRIS SQL"),
+    # No RELEASE SAVEPOINT in IRIS (a release is a no-op for the gateway).
+    (re.compile(r"^\s*RELEASE\b", re.I), "RELEASE SAVEPOINT is not IRIS SQL"),
 ]
 _LIMIT = re.compile(r"\bLIMIT\b|\bOFFSET\b", re.I)
 
@@ -106,6 +123,36 @@ def check_iris_sql(sql: str, blank: str) -> None:
             raise FakeSQLError(-1, text)
     if _LIMIT.search(blank) and iris_version() < (2025, 1):
         raise FakeSQLError(-1, "LIMIT/OFFSET need IRIS 2025.1 or later (use TOP)")
+    if _mixes_top_and_limit(blank):
+        raise FakeSQLError(-386, "TOP, LIMIT and FETCH cannot be mixed in one query")
+    sp = re.match(r"\s*(?:SAVEPOINT|ROLLBACK(?:\s+WORK)?\s+TO(?:\s+SAVEPOINT)?)\s+(\w+)\s*$", blank, re.I)
+    if sp and sp.group(1).upper().startswith("SYS"):
+        raise FakeSQLError(-302, f"Savepoint name {sp.group(1)} is reserved (names starting with SYS)")
+
+
+_ROW_LIMIT = re.compile(r"\bTOP\b|\bLIMIT\b|\bFETCH\s+(?:FIRST|NEXT)\b", re.I)
+
+
+def _mixes_top_and_limit(blank: str) -> bool:
+    """SQLCODE -386: TOP, LIMIT and FETCH in the same (sub)query. Each keyword is
+    attributed to its parenthesis depth and the SELECT that opened that level."""
+    depth, scope, stack, seen = 0, 0, [0], {}
+    for m in re.finditer(r"[()]|\bSELECT\b|" + _ROW_LIMIT.pattern, blank, re.I):
+        tok = m.group(0).upper()
+        if tok == "(":
+            depth += 1
+            stack.append(scope)
+        elif tok == ")":
+            depth -= 1
+            scope = stack.pop() if len(stack) > 1 else 0
+        elif tok == "SELECT":
+            scope = m.start()
+        else:
+            kinds = seen.setdefault((depth, scope), set())
+            kinds.add(tok.split()[0])
+            if len(kinds) > 1:
+                return True
+    return False
 
 
 # --- IRIS -> sqlite ---------------------------------------------------------------
@@ -123,6 +170,10 @@ _SIMPLE = [
     (re.compile(r"\bCOLLATE\s+%EXACT\b", re.I), "COLLATE BINARY"),
     (re.compile(r"%SQLUPPER\s*\(", re.I), "upper("),
     (re.compile(r"\bLAST_IDENTITY\s*\(\s*\)", re.I), "last_insert_rowid()"),
+    # %ID is the RowID (an IDENTITY column is the RowID: the fake's AUTOINCREMENT key).
+    (re.compile(r"%ID\b", re.I), "rowid"),
+    # VECTOR(DOUBLE, n): sqlite takes only numbers in a type's parentheses.
+    (re.compile(r"\bVECTOR\s*\(\s*(DOUBLE|DECIMAL|FLOAT|INTEGER|INT)\s*,\s*(\d+)\s*\)", re.I), r"VECTOR_\1(\2)"),
     # CURRENT_TIMESTAMP(n): IRIS takes a precision (iris-facts); sqlite's has none
     # (it gives whole seconds, in the logical TIMESTAMP text form).
     (re.compile(r"\bCURRENT_TIMESTAMP\s*\(\s*\d*\s*\)", re.I), "CURRENT_TIMESTAMP"),
@@ -174,13 +225,35 @@ def _cast_functions(sql: str) -> str:
     return sql
 
 
+_TO_VECTOR = re.compile(r"\bTO_VECTOR\s*\(", re.I)
+
+
+def _to_vector_calls(sql: str) -> str:
+    """TO_VECTOR(x, DOUBLE[, n]) -> _iris_to_vector(x, 'DOUBLE'[, n]): the type is a
+    keyword, never a parameter (IRIS refuses a marker there)."""
+    for m in reversed(list(_TO_VECTOR.finditer(blank_literals(sql)))):
+        blank = blank_literals(sql)
+        close = matching(blank, m.end() - 1)
+        if close is None:
+            continue
+        args = top_level_items(blank, m.end(), close)
+        if len(args) < 2:
+            raise FakeSQLError(-1, "TO_VECTOR needs a type argument")
+        a, b = args[1]
+        kind = blank[a:b].strip().upper()
+        if kind not in ("DOUBLE", "DECIMAL", "FLOAT", "INTEGER", "INT"):
+            raise FakeSQLError(-1, f"TO_VECTOR type must be DOUBLE, DECIMAL, FLOAT or INTEGER, not {kind or '?'}")
+        sql = sql[:m.start()] + "_iris_to_vector(" + sql[m.end():a] + f" '{kind}'" + sql[b:]
+    return sql
+
+
 def to_sqlite(sql: str) -> str:
     """Rewrite the IRIS spellings the gateway emits into sqlite's.
 
     Literal text is preserved: rewrites are applied to the literal-blanked copy
     to find positions, then spliced into the original.
     """
-    sql = _cast_functions(_cast_literals(sql))
+    sql = _to_vector_calls(_cast_functions(_cast_literals(sql)))
     sql = information_schema.rewrite(sql, blank_literals(sql))
     for pattern, repl in _SIMPLE:
         sql = _sub_outside_literals(pattern, repl, sql)
@@ -196,13 +269,94 @@ def to_sqlite(sql: str) -> str:
                 break
         sql = sql[: m.end(1)] + sql[m.end():end] + f" LIMIT {m.group(2)}" + sql[end:]
         blank = blank[: m.end(1)] + blank[m.end():end] + f" LIMIT {m.group(2)}" + blank[end:]
+    hnsw = _HNSW.match(blank)
+    if hnsw:
+        # The index itself is not modelled: a plain index over the vector column.
+        _check_hnsw(blank[hnsw.start(1):hnsw.end(1)])
+        cut = re.search(r"\)\s*AS\s+HNSW\s*\(", blank, re.I)
+        sql = sql[:cut.start() + 1]
     if re.match(r"\s*CREATE\s+TABLE\b", blank, re.I):
+        sql = _column_defaults(_identity_key(sql))
         sql = _sub_outside_literals(_IDENTITY, "INTEGER PRIMARY KEY AUTOINCREMENT", sql)
         # A primary key column is required in IRIS (sqlite lets NULL into INT PRIMARY KEY).
         sql = _sub_outside_literals(re.compile(r"(?<!NOT NULL )\bPRIMARY\s+KEY\b(?!\s*\()", re.I), "NOT NULL PRIMARY KEY", sql)
         # String columns default to SQLUPPER collation: '=' and LIKE ignore case.
         sql = _sub_outside_literals(_VARCHAR, lambda m: m.group(0) + " COLLATE NOCASE", sql)
     return sql
+
+
+def _table_elements(sql: str) -> Optional[Tuple[int, int, List[Tuple[int, int]]]]:
+    """(open, close, [(start, end) of each column or constraint]) of a CREATE TABLE body."""
+    blank = blank_literals(sql)
+    open_at = blank.find("(")
+    close = matching(blank, open_at) if open_at >= 0 else None
+    if close is None:
+        return None
+    return open_at, close, top_level_items(blank, open_at + 1, close)
+
+
+_TABLE_PK = re.compile(r"^\s*(?:CONSTRAINT\s+\"?\w+\"?\s+)?PRIMARY\s+KEY\s*\(\s*\"?(\w+)\"?\s*\)\s*$", re.I)
+
+
+def _identity_key(sql: str) -> str:
+    """An IDENTITY column with a table-level PRIMARY KEY (that column) is valid IRIS
+    (SQLAlchemy: `id SERIAL NOT NULL, .., PRIMARY KEY (id)`); the fake's identity is
+    already sqlite's INTEGER PRIMARY KEY, so the table-level key is dropped."""
+    found = _table_elements(sql)
+    if not found:
+        return sql
+    _open, _close, spans = found
+    blank = blank_literals(sql)
+    identity = {m.group(1).upper() for a, b in spans
+                if (m := re.match(r'\s*"?(\w+)"?\s+(?:BIG|SMALL)?INT(?:EGER)?\s+IDENTITY\b', blank[a:b], re.I))}
+    for a, b in reversed(spans):
+        m = _TABLE_PK.match(blank[a:b])
+        if m and m.group(1).upper() in identity:
+            # remove the element and the comma before it
+            comma = blank.rfind(",", 0, a)
+            sql = sql[:comma] + sql[b:]
+            blank = blank[:comma] + blank[b:]
+    return sql
+
+
+_NOW_DEFAULT = re.compile(
+    r"\bDEFAULT\s+(CURRENT_TIMESTAMP(?:\s*\(\s*(\d+)\s*\))?|GETDATE\s*\(\s*\)|SYSDATE|CURRENT_DATE)", re.I)
+_TEMPORAL_DECL = re.compile(r'^\s*"?\w+"?\s+(POSIXTIME|TIMESTAMP|DATETIME|DATE|TIME)\b', re.I)
+
+
+def _column_defaults(sql: str) -> str:
+    """Column defaults IRIS documents (CURRENT_TIMESTAMP[(n)], CURRENT_DATE, GETDATE,
+    SYSDATE) as a function giving the logical value of the column's type."""
+    found = _table_elements(sql)
+    if not found:
+        return sql
+    _open, _close, spans = found
+    for a, b in reversed(spans):
+        blank = blank_literals(sql)
+        d = _NOW_DEFAULT.search(blank, a, b)
+        if not d:
+            continue
+        t = _TEMPORAL_DECL.match(blank[a:b])
+        kind = t.group(1).upper() if t else "TIMESTAMP"
+        kind = "TIMESTAMP" if kind == "DATETIME" else kind
+        if d.group(1).upper() == "CURRENT_DATE" and kind == "TIMESTAMP":
+            kind = "DATE_TEXT"
+        sql = sql[:d.start()] + f"DEFAULT (_iris_now('{kind}', {int(d.group(2) or 0)}))" + sql[d.end():]
+    return sql
+
+
+_HNSW = re.compile(r"\s*CREATE\s+INDEX\b.*?\)\s*AS\s+HNSW\s*\((.*)\)\s*$", re.I | re.S)
+
+
+def _check_hnsw(params: str) -> None:
+    """AS HNSW(M=.., efConstruction=.., Distance='Cosine'|'DotProduct'), Distance required."""
+    seen = {}
+    for part in params.split(","):
+        key, _, value = part.partition("=")
+        seen[key.strip().upper()] = value.strip()
+    unknown = set(seen) - {"M", "EFCONSTRUCTION", "DISTANCE"}
+    if unknown or "DISTANCE" not in seen:
+        raise FakeSQLError(-1, f"Invalid HNSW index parameters: {params.strip()}")
 
 
 def _sub_outside_literals(pattern, repl, sql: str) -> str:
@@ -250,6 +404,24 @@ def transaction_command(sql: str) -> Optional[Tuple[str, Optional[str], Optional
             name = cm.group(1).upper() if cm else None
         return kind, isolation, name
     return None
+
+
+_SCHEMA = re.compile(
+    r"^\s*(CREATE|DROP)\s+SCHEMA\s+(IF\s+(?:NOT\s+)?EXISTS\s+)?\"?([\w%]+)\"?(\s+(?:CASCADE|RESTRICT))?\s*$", re.I)
+
+
+def schema_command(sql: str) -> Optional[Tuple[str, Optional[str], Optional[str]]]:
+    """CREATE SCHEMA [IF NOT EXISTS] name / DROP SCHEMA [IF EXISTS] name [CASCADE|RESTRICT]."""
+    m = _SCHEMA.match(sql)
+    if not m:
+        return None
+    verb, cond = m.group(1).upper(), " ".join((m.group(2) or "").upper().split())
+    if verb == "CREATE" and (m.group(4) or cond == "IF EXISTS"):
+        raise FakeSQLError(-1, "Invalid CREATE SCHEMA")
+    if verb == "DROP" and cond == "IF NOT EXISTS":
+        raise FakeSQLError(-1, "Invalid DROP SCHEMA")
+    flags = {"IF NOT EXISTS": "if_not_exists", "IF EXISTS": "if_exists"}.get(cond)
+    return ("create_schema" if verb == "CREATE" else "drop_schema"), flags, m.group(3)
 
 
 def is_query(blank: str) -> bool:

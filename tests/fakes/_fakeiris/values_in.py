@@ -41,3 +41,19 @@ def logical_check(kind: str, value):
     if kind == "BIT" and number not in (0, 1):
         raise ValueError(value)
     return int(number) if number == int(number) else number
+
+
+def now(kind: str, precision: int):
+    """The logical value of CURRENT_TIMESTAMP(n) / CURRENT_DATE as a column default."""
+    ts = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    if kind == "POSIXTIME":
+        d = ts - U0
+        return P0 + (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+    if kind == "DATE":
+        return (ts.date() - H0).days
+    if kind == "DATE_TEXT":
+        return ts.date().isoformat()
+    if kind == "TIME":
+        return ts.hour * 3600 + ts.minute * 60 + ts.second
+    text = ts.isoformat(sep=" ", timespec="microseconds")
+    return text[:19] if not precision else text[:20 + min(int(precision), 6)]

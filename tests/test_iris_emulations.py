@@ -1,0 +1,264 @@
+"""Emulations the ORMs and vector tools need, on every backend: PostgreSQL 15 (the
+reference), the gateway over sqlite, and over both IRIS doubles (embedded, dbapi).
+
+Multi-row INSERT .. RETURNING and DEFAULT inside VALUES (Drizzle, Sequelize bulkCreate,
+Django bulk_create), the DDL SQLAlchemy and Sequelize emit (SERIAL with a table-level
+PRIMARY KEY, DEFAULT CURRENT_TIMESTAMP), SET TIME ZONE in PostgreSQL's forms, CREATE
+SCHEMA, CREATE EXTENSION vector."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+psycopg = pytest.importorskip("psycopg")
+pytest.importorskip("iris_pgwire._core", reason="build the extension first: maturin develop")
+
+from test_iris_e2e import Server  # noqa: E402
+
+TARGETS = ("pg15", "sqlite", "embedded", "dbapi")
+
+
+@pytest.fixture(scope="module")
+def iris_servers():
+    started: dict[str, Server] = {}
+
+    def get(backend: str) -> Server:
+        if backend not in started:
+            started[backend] = Server(backend, Path(tempfile.mkdtemp(prefix=f"iris-emul-{backend}-")))
+        return started[backend]
+
+    yield get
+    for s in started.values():
+        s.stop()
+
+
+@pytest.fixture(params=TARGETS)
+def connect(request, iris_servers):
+    """A function opening an autocommit psycopg connection to the target."""
+    name = request.param
+    if name == "pg15":
+        dsn = request.getfixturevalue("pg15").dsn
+    elif name == "sqlite":
+        dsn = request.getfixturevalue("gateway").dsn
+    else:
+        s = iris_servers(name)
+        dsn = f"postgresql://u@127.0.0.1:{s.port}/d"
+
+    def open_(**kw):
+        kw.setdefault("autocommit", True)
+        return psycopg.connect(dsn, **kw)
+
+    open_.target = name
+    return open_
+
+
+def fresh() -> str:
+    return f"t_{uuid.uuid4().hex[:10]}"
+
+
+def test_multi_row_insert_returning_with_default(connect):
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL, n INT DEFAULT 7)")
+        rows = c.execute(
+            f"INSERT INTO {t} (id, name, n) VALUES (DEFAULT, %s, DEFAULT), (DEFAULT, %s, %s), (DEFAULT, %s, DEFAULT) "
+            "RETURNING id, name, n", ("a", "b", 3, "c")).fetchall()
+        assert rows == [(1, "a", 7), (2, "b", 3), (3, "c", 7)]
+        cur = c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, 'd'), (DEFAULT, 'e') RETURNING *")
+        assert cur.fetchall() == [(4, "d", 7), (5, "e", 7)]
+        assert cur.statusmessage == "INSERT 0 2"
+        # Same columns defaulted in every row, no RETURNING.
+        cur = c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, 'f'), (DEFAULT, 'g')")
+        assert cur.rowcount == 2
+        assert c.execute(f"SELECT id, name, n FROM {t} WHERE id > 5 ORDER BY id").fetchall() == [
+            (6, "f", 7), (7, "g", 7)]
+
+
+def test_default_keyword_in_different_columns(connect):
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, a VARCHAR(10) DEFAULT 'x', b INT DEFAULT 5)")
+        cur = c.execute(f"INSERT INTO {t} (id, a, b) VALUES (1, DEFAULT, %s), (2, %s, DEFAULT), (3, DEFAULT, DEFAULT)",
+                        (10, "y"))
+        assert cur.rowcount == 3
+        rows = c.execute(f"INSERT INTO {t} (id, a, b) VALUES (4, DEFAULT, 1), (5, 'z', DEFAULT) RETURNING id, a, b")
+        assert rows.fetchall() == [(4, "x", 1), (5, "z", 5)]
+        assert c.execute(f"SELECT id, a, b FROM {t} ORDER BY id").fetchall() == [
+            (1, "x", 10), (2, "y", 5), (3, "x", 5), (4, "x", 1), (5, "z", 5)]
+
+
+def test_multi_row_insert_is_atomic(connect):
+    """A failing row leaves none of the statement's rows, outside or inside a transaction."""
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL)")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, %s), (DEFAULT, %s) RETURNING id",
+                      ("a", None))
+        assert c.execute(f"SELECT count(*) FROM {t}").fetchone() == (0,)
+        c.execute("BEGIN")
+        c.execute(f"INSERT INTO {t} (name) VALUES ('kept')")
+        c.execute("SAVEPOINT s1")
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            c.execute(f"INSERT INTO {t} (id, name) VALUES (DEFAULT, 'b'), (DEFAULT, NULL) RETURNING id")
+        c.execute("ROLLBACK TO SAVEPOINT s1")
+        c.execute("COMMIT")
+        assert c.execute(f"SELECT name FROM {t}").fetchall() == [("kept",)]
+
+
+def test_sqlalchemy_and_sequelize_ddl(connect):
+    """SQLAlchemy: SERIAL NOT NULL with a table-level PRIMARY KEY; Sequelize/Drizzle:
+    timestamptz DEFAULT CURRENT_TIMESTAMP (IRIS: CURRENT_TIMESTAMP(6), documented)."""
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL NOT NULL, name VARCHAR(30), "
+                  "created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL, "
+                  "updated TIMESTAMP DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (id))")
+        row = c.execute(f"INSERT INTO {t} (name) VALUES ('x') RETURNING id, created_at, updated").fetchone()
+        assert row[0] == 1 and row[1] is not None and row[2] is not None
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            c.execute(f"INSERT INTO {t} (id, name) VALUES (1, 'dup')")
+
+
+def test_create_and_drop_schema(connect):
+    s = f"s_{uuid.uuid4().hex[:8]}"
+    with connect() as c:
+        c.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+        c.execute(f"CREATE SCHEMA IF NOT EXISTS {s}")
+        with pytest.raises(psycopg.errors.DuplicateSchema if connect.target in ("pg15", "sqlite") else psycopg.Error):
+            c.execute(f"CREATE SCHEMA {s}")
+        c.execute(f"DROP SCHEMA {s}")
+        c.execute(f"DROP SCHEMA IF EXISTS {s}")
+
+
+TIME_ZONES = ["INTERVAL '+00:00' HOUR TO MINUTE", "INTERVAL '-08:00' HOUR TO MINUTE",
+              "INTERVAL '+05:30' HOUR TO MINUTE", "-7", "5.5", "'UTC'", "'Europe/Paris'", "'+02'"]
+
+
+@pytest.mark.parametrize("zone", TIME_ZONES)
+def test_set_time_zone_forms(connect, pg15, zone):
+    """SHOW TimeZone and the ParameterStatus the client gets, as PostgreSQL 15 reports them."""
+    stamp = dt.datetime(2024, 1, 1, 12, tzinfo=dt.timezone.utc)
+
+    def run(c):
+        t = fresh()
+        c.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, at TIMESTAMPTZ)")
+        c.execute(f"INSERT INTO {t} (id, at) VALUES (1, %s)", (stamp,))
+        c.execute(f"SET TIME ZONE {zone}")
+        # The text the server sends (psycopg knows no POSIX zone names such as <+02>-02).
+        c.adapters.register_loader("timestamptz", psycopg.types.string.TextLoader)
+        text = c.execute(f"SELECT at FROM {t}").fetchone()[0]
+        return c.execute("SHOW TimeZone").fetchone()[0], c.info.parameter_status("TimeZone"), text
+
+    with psycopg.connect(pg15.dsn, autocommit=True) as ref:
+        want = run(ref)
+    with connect() as c:
+        # SHOW, ParameterStatus and the offset timestamptz values are shown with.
+        assert run(c) == want
+
+
+@pytest.mark.parametrize("reset", ["LOCAL", "DEFAULT"])
+def test_set_time_zone_local_and_default(connect, reset):
+    with connect() as c:
+        initial = c.execute("SHOW TimeZone").fetchone()[0]
+        c.execute("SET TIME ZONE 'Europe/Paris'")
+        c.execute(f"SET TIME ZONE {reset}")
+        assert c.execute("SHOW TimeZone").fetchone()[0] == initial
+        assert c.info.parameter_status("TimeZone") == initial
+
+
+def test_create_extension_vector(connect):
+    if connect.target == "pg15":
+        pytest.skip("pgvector is not installed in the test PostgreSQL")
+    with connect() as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        c.execute("CREATE EXTENSION vector")
+        assert c.execute("SELECT extname, extversion FROM pg_extension WHERE extname = 'vector'").fetchall() == [
+            ("vector", "0.8.0")]
+        with pytest.raises(psycopg.errors.FeatureNotSupported) as e:
+            c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        assert "vector" in (e.value.diag.message_hint or "")
+        c.execute("DROP EXTENSION IF EXISTS vector")
+
+
+def test_vector_search_on_every_backend(connect):
+    """The pgvector example runs on sqlite and the IRIS doubles alike (PostgreSQL 15 here
+    has no pgvector): distances computed by functions on sqlite, IRIS's VECTOR functions."""
+    if connect.target == "pg15":
+        pytest.skip("pgvector is not installed in the test PostgreSQL")
+    t = fresh()
+    with connect() as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        c.execute(f"CREATE TABLE {t} (id bigserial PRIMARY KEY, content text, embedding vector(3))")
+        c.execute(f"INSERT INTO {t} (content, embedding) VALUES ('a', '[1,2,3]'::vector(3)), "
+                  "('b', %s::vector(3)), ('c', %s::vector(3))", ("[4,5,6]", "[1,1,1]"))
+        c.execute(f"CREATE INDEX ON {t} USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)")
+        q = "[3,1,2]"
+        cos = c.execute(f"SELECT content, embedding <=> %s::vector(3) AS d FROM {t} ORDER BY d LIMIT 2", (q,)).fetchall()
+        assert [r[0] for r in cos] == ["c", "b"]
+        assert cos[0][1] == pytest.approx(1 - 6 / (3 ** 0.5 * 14 ** 0.5))
+        l2 = c.execute(f"SELECT content, embedding <-> %s::vector(3) FROM {t} ORDER BY embedding <-> %s::vector(3) "
+                       "LIMIT 3", (q, q)).fetchall()
+        assert [r[0] for r in l2] == ["c", "a", "b"]
+        assert l2[1][1] == pytest.approx(6 ** 0.5)
+        ip = c.execute(f"SELECT content, embedding <#> %s::vector(3) FROM {t} ORDER BY embedding <#> %s::vector(3) "
+                       "LIMIT 1", (q, q)).fetchall()
+        assert ip == [("b", pytest.approx(-29.0))]
+        # pgvector-python / SQLAlchemy send the vector as a bare text parameter.
+        c.execute(f"INSERT INTO {t} (content, embedding) VALUES (%s, %s)", ("d", "[0,0,1]"))
+        c.execute(f"UPDATE {t} SET embedding = %s WHERE content = %s", ("[0,1,0]", "a"))
+        near = c.execute(f"SELECT content FROM {t} ORDER BY embedding <-> %s::vector(3) LIMIT 2",
+                         ("[0,0.9,0]",)).fetchall()
+        assert near == [("a",), ("d",)]
+
+
+def test_vector_columns_known_after_restart(tmp_path):
+    """A gateway started over existing tables knows their vector columns (catalog snapshot
+    at start), so a bare parameter into one still becomes TO_VECTOR on IRIS."""
+    for backend in ("embedded", "dbapi"):
+        data = tmp_path / backend
+        data.mkdir()
+        s = Server(backend, data)
+        try:
+            with s.connect(autocommit=True) as c:
+                c.execute("CREATE TABLE docs (id INT PRIMARY KEY, emb vector(2))")
+        finally:
+            s.stop()
+        s = Server(backend, data)
+        try:
+            with s.connect(autocommit=True) as c:
+                c.execute("INSERT INTO docs (id, emb) VALUES (%s, %s)", (1, "[3,4]"))
+                assert c.execute("SELECT emb <-> '[0,0]' FROM docs").fetchone()[0] == pytest.approx(5.0)
+        finally:
+            s.stop()
+
+
+def test_check_constraints_refused_or_unenforced(tmp_path):
+    """IRIS has no CHECK: refused by default (0A000 with a hint naming the flag); with
+    --iris-unenforced-checks the table is created without them and a NOTICE says so."""
+    (tmp_path / "refused").mkdir()
+    (tmp_path / "accepted").mkdir()
+    s = Server("embedded", tmp_path / "refused")
+    try:
+        with s.connect(autocommit=True) as c:
+            with pytest.raises(psycopg.errors.FeatureNotSupported) as e:
+                c.execute("CREATE TABLE t (n INT CHECK (n >= 0))")
+            assert "--iris-unenforced-checks" in e.value.diag.message_hint
+    finally:
+        s.stop()
+    s = Server("dbapi", tmp_path / "accepted", "--iris-unenforced-checks")
+    try:
+        with s.connect(autocommit=True) as c:
+            notices = []
+            c.add_notice_handler(lambda d: notices.append(d.message_primary))
+            c.execute('CREATE TABLE t ("id" integer NOT NULL PRIMARY KEY, "n" integer NOT NULL CHECK ("n" >= 0))')
+            assert any("CHECK constraints are not enforced" in n for n in notices)
+            c.execute("INSERT INTO t (id, n) VALUES (1, -1)")  # accepted: not enforced
+            assert c.execute("SELECT n FROM t").fetchall() == [(-1,)]
+    finally:
+        s.stop()
