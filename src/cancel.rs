@@ -131,6 +131,13 @@ impl CancelSlot {
     /// Wait `d` inside the current statement (pg_sleep, answered by the gateway), or until
     /// the statement is interrupted: then its 57014 (or shutdown's error).
     pub async fn sleep(&self, d: Duration) -> PgResult<()> {
+        self.interruptible(tokio::time::sleep(d)).await
+    }
+
+    /// Wait for `work` inside the current statement (a sleep, an advisory lock held by
+    /// another session), or until the statement is interrupted: then its 57014 (or
+    /// shutdown's error), and `work` is dropped.
+    pub async fn interruptible<F: std::future::Future>(&self, work: F) -> PgResult<F::Output> {
         let woken = self.wake.notified();
         tokio::pin!(woken);
         // Registered before the check, so an interrupt in between is not lost.
@@ -142,7 +149,7 @@ impl CancelSlot {
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(d) => Ok(()),
+            out = work => Ok(out),
             _ = woken => {
                 let mut s = self.state.lock().unwrap();
                 s.pending = false;

@@ -5,6 +5,7 @@
 //! reports what nothing uses.
 
 mod activity;
+mod advisory;
 mod auth;
 mod backend;
 mod bounded_map;

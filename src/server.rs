@@ -54,6 +54,8 @@ pub struct ServerCtx {
     user_sessions: Mutex<HashMap<String, usize>>,
     /// LISTEN / NOTIFY between sessions (src/notify.rs).
     pub notify: Arc<Hub>,
+    /// pg_advisory_lock and friends, shared by the sessions (src/advisory.rs).
+    pub advisory: crate::advisory::AdvisoryLocks,
 }
 
 /// A session counted against its user's limit; uncounted when dropped.
@@ -389,6 +391,7 @@ impl Server {
             user_pools: Mutex::new(HashMap::new()),
             user_sessions: Mutex::new(HashMap::new()),
             notify: Arc::new(Hub::default()),
+            advisory: Default::default(),
         });
         if ctx.config.warm_pool {
             runtime.block_on(ctx.pool.warm());

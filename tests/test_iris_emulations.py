@@ -136,6 +136,33 @@ def test_create_and_drop_schema(connect):
         c.execute(f"DROP SCHEMA IF EXISTS {s}")
 
 
+def test_tables_of_a_schema(connect):
+    """Objects of a schema other than the default one (Drizzle's migrations table, dbt's
+    target schema): created, written, read, joined with the default schema's tables, listed
+    under their schema by information_schema, renamed; a schema that holds them is not
+    dropped without CASCADE."""
+    s, t = f"s_{uuid.uuid4().hex[:8]}", fresh()
+    with connect() as c:
+        c.execute(f"CREATE SCHEMA {s}")
+        c.execute(f'CREATE TABLE "{s}"."m" (id SERIAL PRIMARY KEY, hash TEXT NOT NULL, created_at BIGINT)')
+        c.execute(f"CREATE TABLE {t} (id INT PRIMARY KEY, m_id INT)")
+        c.execute(f'INSERT INTO "{s}"."m" ("hash", "created_at") VALUES (%s, %s)', ("abc", 1700000000000))
+        c.execute(f"INSERT INTO {t} VALUES (1, 1)")
+        got = c.execute(f'SELECT id, hash, created_at FROM "{s}"."m" ORDER BY created_at DESC LIMIT 1').fetchall()
+        joined = c.execute(f"SELECT x.hash FROM {s}.m x JOIN {t} y ON y.m_id = x.id").fetchall()
+        listed = c.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                           (s,)).fetchall()
+        c.execute(f"CREATE VIEW {s}.v AS SELECT hash FROM {s}.m")
+        viewed = c.execute(f"SELECT hash FROM {s}.v").fetchall()
+        with pytest.raises(psycopg.Error):
+            c.execute(f"DROP SCHEMA {s}")
+        c.execute(f"DROP VIEW {s}.v")
+        c.execute(f"DROP TABLE {s}.m")
+        c.execute(f"DROP TABLE {t}")
+        c.execute(f"DROP SCHEMA {s}")
+    assert (got, joined, listed, viewed) == ([(1, "abc", 1700000000000)], [("abc",)], [("m",)], [("abc",)])
+
+
 TIME_ZONES = ["INTERVAL '+00:00' HOUR TO MINUTE", "INTERVAL '-08:00' HOUR TO MINUTE",
               "INTERVAL '+05:30' HOUR TO MINUTE", "-7", "5.5", "'UTC'", "'Europe/Paris'", "'+02'"]
 

@@ -4,10 +4,12 @@
 
 use super::columns::{field, resolve_formats};
 use super::{Done, Session};
+use crate::advisory::Key;
 use crate::backend::Column;
+use crate::error::sqlstate;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
-use crate::translate::{Action, FnArg, SessionFn, Sleep, SleepKind};
+use crate::translate::{Action, AdvisoryOp, FnArg, SessionFn, Sleep, SleepKind};
 use crate::types::{self, Param, PgType};
 
 /// Rows computed by the gateway: each value in text form, None for NULL.
@@ -40,6 +42,8 @@ fn session_fn_type(f: &SessionFn) -> &'static PgType {
     match f {
         SessionFn::CurrentSchema | SessionFn::CurrentDatabase | SessionFn::CurrentUser => &types::NAME,
         SessionFn::BackendPid => &types::INT4,
+        SessionFn::Advisory { op: AdvisoryOp::Lock { .. }, .. } => &types::VOID,
+        SessionFn::Advisory { .. } => &types::BOOL,
         SessionFn::Notify { .. } | SessionFn::AdvisoryUnlockAll | SessionFn::Sleep(_) => &types::VOID,
         SessionFn::Version | SessionFn::Setting(_) | SessionFn::SetConfig { .. } | SessionFn::ListeningChannels => {
             &types::TEXT
@@ -112,7 +116,14 @@ impl Session {
                     self.pg_notify(channel, payload, params)?;
                     String::new()
                 }
-                SessionFn::AdvisoryUnlockAll => String::new(),
+                SessionFn::AdvisoryUnlockAll => {
+                    self.ctx.advisory.unlock_all(self.pid);
+                    String::new()
+                }
+                SessionFn::Advisory { op, key } => {
+                    row.push(self.advisory(*op, key, params).await?);
+                    continue;
+                }
                 SessionFn::ListeningChannels => {
                     srf = Some(i);
                     String::new()
@@ -131,6 +142,50 @@ impl Session {
                 r
             })
             .collect())
+    }
+
+    /// pg_advisory_lock and friends on the gateway's locks (src/advisory.rs). A wait ends
+    /// early with 57014 on a CancelRequest, statement_timeout or shutdown. NULL key: NULL.
+    async fn advisory(&mut self, op: AdvisoryOp, key: &[FnArg], params: &[Param]) -> PgResult<Option<String>> {
+        let mut parts = Vec::with_capacity(key.len());
+        for arg in key {
+            let Some(text) = self.fn_arg(arg, params) else { return Ok(None) };
+            let ty = if key.len() == 1 { "bigint" } else { "integer" };
+            let n: i64 = text.trim().parse().map_err(|_| {
+                PgError::new(
+                    sqlstate::INVALID_TEXT_REPRESENTATION,
+                    format!("invalid input syntax for type {ty}: \"{text}\""),
+                )
+            })?;
+            parts.push(n);
+        }
+        let key = match parts.as_slice() {
+            [k] => Key::One(*k),
+            [a, b] => {
+                let int = |n: i64| {
+                    i32::try_from(n)
+                        .map_err(|_| PgError::new(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, "integer out of range"))
+                };
+                Key::Two(int(*a)?, int(*b)?)
+            }
+            _ => return Err(PgError::internal("advisory lock key of 1 or 2 values")),
+        };
+        let locks = &self.ctx.advisory;
+        Ok(Some(match op {
+            AdvisoryOp::Lock { xact } => {
+                self.cancel.interruptible(locks.lock(key, self.pid, xact)).await??;
+                String::new()
+            }
+            AdvisoryOp::TryLock { xact } => bool_text(locks.try_lock(key, self.pid, xact)),
+            AdvisoryOp::Unlock => {
+                let released = locks.unlock(key, self.pid);
+                if !released {
+                    let warning = PgError::new("01000", "you don't own a lock of type ExclusiveLock");
+                    be::notice_response(&mut self.conn.out, "WARNING", &warning);
+                }
+                bool_text(released)
+            }
+        }))
     }
 
     /// pg_sleep, pg_sleep_for, pg_sleep_until: wait here, interruptible by CancelRequest,
@@ -191,6 +246,8 @@ impl Session {
                     };
                     let value = if ty.oid == types::INT4.oid || ty.oid == types::INT8.oid {
                         types::Value::Int(v.parse().unwrap_or_default())
+                    } else if ty.oid == types::BOOL.oid {
+                        types::Value::Bool(v == "t")
                     } else {
                         types::Value::Text(v)
                     };
@@ -201,4 +258,9 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// A bool in PostgreSQL's text form.
+fn bool_text(b: bool) -> String {
+    (if b { "t" } else { "f" }).to_owned()
 }

@@ -387,6 +387,7 @@ async fn serve_registered(
     if session.ddl_in_tx {
         ctx.schema_changed();
     }
+    ctx.advisory.end_session(session.pid);
     drop(registration);
 }
 
@@ -688,6 +689,7 @@ impl Session {
     /// values and portals (their open results are closed before the commit).
     async fn end_transaction(&mut self, method: &'static str) -> PgResult<()> {
         self.tx = Tx::Idle;
+        self.ctx.advisory.end_transaction(self.pid);
         for (name, value) in self.settings.end_transaction() {
             be::parameter_status(&mut self.conn.out, &name, &value);
         }
@@ -794,8 +796,14 @@ impl Session {
                 }
                 Ok(Done { tag: stmt.tag.render(0) })
             }
-            // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT): only the tag.
-            Action::Execute { statements, .. } if statements.is_empty() => Ok(Done { tag: stmt.tag.render(0) }),
+            // Nothing to run on this backend (IRIS has no RELEASE SAVEPOINT, no GIN index):
+            // only the tag, and any NOTICE saying what was left out.
+            Action::Execute { statements, .. } if statements.is_empty() => {
+                for notice in &stmt.notices {
+                    be::notice_response(&mut self.conn.out, "NOTICE", &PgError::new("00000", notice.clone()));
+                }
+                Ok(Done { tag: stmt.tag.render(0) })
+            }
             Action::Copy(copy) => self.copy(copy).await,
             Action::Declare(d) => self.declare_cursor(d, params, describe_rows).await,
             Action::Fetch(f) => self.fetch_cursor(f, result_formats, describe_rows).await,
@@ -979,6 +987,14 @@ impl Session {
         let mut captured = Vec::new();
         for target in before {
             let (sql, bound) = bind_target(target, params, &captured)?;
+            if let Some(guard) = &target.guard {
+                let ctx = self.settings.type_ctx().clone();
+                let value = self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?;
+                if !matches!(value, Param::Int(0)) {
+                    return Err(PgError::new(guard.sqlstate, guard.message));
+                }
+                continue;
+            }
             if target.capture {
                 let ctx = self.settings.type_ctx().clone();
                 captured.push(self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?);

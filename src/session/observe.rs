@@ -99,6 +99,10 @@ impl Session {
     /// ReadyForQuery, and the session's state as pg_stat_activity shows it.
     pub(super) fn ready_for_query(&mut self) {
         let status = self.tx_status();
+        if self.tx == Tx::Idle {
+            // The statements since the last ReadyForQuery were one implicit transaction.
+            self.ctx.advisory.end_transaction(self.pid);
+        }
         be::ready_for_query(&mut self.conn.out, status);
         self.activity.ready(match status {
             TxStatus::Idle => State::Idle,

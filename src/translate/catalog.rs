@@ -641,6 +641,18 @@ impl VisitorMut for Rewrite {
         }
         ControlFlow::Continue(())
     }
+    /// `FROM information_schema.columns` without an alias: PostgreSQL lets the query name
+    /// it `columns` (TypeORM selects `columns.*` and joins on `"columns"."column_name"`),
+    /// so the engine's view, renamed below, keeps that name as its alias.
+    fn pre_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
+        if let TableFactor::Table { name, alias: alias @ None, args: None, .. } = t {
+            if name.0.len() == 2 && first_lower(name).as_deref() == Some("information_schema") {
+                let relation = ast::Ident::with_quote('"', last_lower(name));
+                *alias = Some(ast::TableAlias { explicit: true, name: relation, columns: vec![], at: None });
+            }
+        }
+        ControlFlow::Continue(())
+    }
     fn post_visit_table_factor(&mut self, t: &mut TableFactor) -> ControlFlow<()> {
         if let Err(e) = self.table_function(t) {
             self.error = Some(e);

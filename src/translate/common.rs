@@ -72,11 +72,44 @@ pub fn run<P: Pass>(stmt: &mut Statement, pass: &mut P) -> PgResult<()> {
     if let Some(items) = returning(stmt) {
         refuse_wildcard_alias(items)?;
     }
+    unparenthesize_definition(stmt);
     let mut w = Walk { pass, error: None };
     let _ = stmt.visit(&mut w);
     match w.error {
         Some(e) => Err(e),
         None => Ok(()),
+    }
+}
+
+/// `CREATE VIEW v AS (SELECT ..)` and `CREATE TABLE t AS (SELECT ..)`, as dbt writes every
+/// model: the parentheses are only grouping, and SQLite's grammar (a select-stmt after AS)
+/// has no room for them. A query that is nothing but a parenthesized query is that query.
+fn unparenthesize_definition(stmt: &mut Statement) {
+    let query = match stmt {
+        Statement::CreateView(v) => &mut v.query,
+        Statement::CreateTable(t) => match &mut t.query {
+            Some(q) => q,
+            None => return,
+        },
+        _ => return,
+    };
+    loop {
+        let q = query.as_ref();
+        let bare = q.with.is_none()
+            && q.order_by.is_none()
+            && q.limit_clause.is_none()
+            && q.fetch.is_none()
+            && q.locks.is_empty()
+            && q.for_clause.is_none()
+            && q.settings.is_none()
+            && q.format_clause.is_none()
+            && q.pipe_operators.is_empty();
+        let SetExpr::Query(inner) = query.body.as_mut() else { return };
+        if !bare {
+            return;
+        }
+        let inner = take_query(inner);
+        **query = inner;
     }
 }
 

@@ -19,6 +19,12 @@ pub fn strip(stmt: &mut Statement) {
         }
     }
     let _ = stmt.visit(&mut V);
+    // DROP's names are not visited as relations (dbt: `drop view if exists "d"."s"."v" cascade`).
+    if let Statement::Drop { object_type: ObjectType::Table | ObjectType::View | ObjectType::Index, names, .. } = stmt {
+        for n in names.iter_mut().filter(|n| n.0.len() == 3) {
+            n.0.remove(0);
+        }
+    }
     let schemas: Vec<&mut ObjectName> = match stmt {
         Statement::CreateSchema {
             schema_name: SchemaName::Simple(n) | SchemaName::NamedAuthorization(n, _), ..
@@ -59,5 +65,9 @@ mod tests {
             r#"ALTER TABLE "s"."t" RENAME TO "t__dbt_backup""#
         );
         assert_eq!(stripped("select s.t.c from s.t"), "SELECT s.t.c FROM s.t");
+        assert_eq!(
+            stripped(r#"drop view if exists "d"."s"."v__dbt_backup" cascade"#),
+            r#"DROP VIEW IF EXISTS "s"."v__dbt_backup" CASCADE"#
+        );
     }
 }

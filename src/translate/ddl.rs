@@ -163,7 +163,7 @@ pub fn drop(stmt: Statement) -> PgResult<Output> {
             format!("DROP {object_type} {}{n}{suffix}", if if_exists { "IF EXISTS " } else { "" })
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
 }
 
 /// PostgreSQL TRUNCATE keeps identity counters unless RESTART IDENTITY; IRIS TRUNCATE TABLE
@@ -185,7 +185,7 @@ pub fn truncate(t: ast::Truncate) -> PgResult<Output> {
             }
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
 }
 
 pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
@@ -193,6 +193,16 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
     ci.concurrently = false;
     if matches!(&ci.using, Some(IndexType::Custom(i)) if i.value.eq_ignore_ascii_case("hnsw")) {
         return Ok(Output::one(super::vectors::hnsw_index(&ci)?, false));
+    }
+    if jsonb_gin_index(&ci) {
+        // Nothing to build (src/translate/mod.rs sends the NOTICE that says so).
+        return Ok(Output {
+            statements: vec![],
+            returns_rows: false,
+            rowcount: super::RowCount::Last,
+            captures: vec![],
+            guards: vec![],
+        });
     }
     match &ci.using {
         None | Some(IndexType::BTree) => ci.using = None,
@@ -221,6 +231,23 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
         ci.name = Some(name(&format!("{}_{}_idx", ci.table_name.to_string().replace('.', "_"), cols.join("_"))));
     }
     Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
+}
+
+/// `CREATE INDEX .. USING gin (col [jsonb_ops | jsonb_path_ops])` (LangChain's PGVector makes
+/// one on its metadata): IRIS has no GIN, and a plain index on a JSON text column would hit
+/// IRIS's subscript length limit with long documents. An index never changes a query's
+/// rows, so none is made and the client gets a NOTICE; containment and path filters run
+/// without index help. (`DROP INDEX` of its name then finds nothing: use IF EXISTS.)
+pub fn jsonb_gin_index(ci: &ast::CreateIndex) -> bool {
+    matches!(ci.using, Some(IndexType::GIN))
+        && ci.predicate.is_none()
+        && ci.columns.iter().all(|c| {
+            matches!(c.column.expr, Expr::Identifier(_))
+                && c.operator_class.as_ref().is_none_or(|o| {
+                    let o = o.to_string().to_ascii_lowercase();
+                    o == "jsonb_ops" || o == "jsonb_path_ops"
+                })
+        })
 }
 
 pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Output> {
@@ -266,5 +293,5 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
         one.operations = vec![op];
         statements.push(Statement::AlterTable(one).to_string());
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
 }

@@ -8,7 +8,7 @@ use sqlparser::ast::{
 };
 
 use super::ast_util::*;
-use super::{IrisOptions, Output, RowCount};
+use super::{Guard, IrisOptions, Output, RowCount};
 use crate::error::PgResult;
 
 fn table_name(ins: &Insert) -> PgResult<ast::ObjectName> {
@@ -127,7 +127,117 @@ pub fn returning_rows(ins: &Insert, rows: Vec<Vec<Expr>>, items: &[ast::SelectIt
         let ids = (0..n - 1).map(|k| format!("$c{k}")).collect::<Vec<_>>().join(", ");
         format!("SELECT {list} FROM {table} WHERE {row_id} IN ({ids}, {last}) ORDER BY {row_id}")
     });
-    Ok(Output { statements, returns_rows: true, rowcount: RowCount::Last, captures })
+    Ok(Output { statements, returns_rows: true, rowcount: RowCount::Last, captures, guards: vec![] })
+}
+
+/// SQLAlchemy's "insertmanyvalues" form of a multi-row INSERT .. RETURNING (the ORM's
+/// add_all, LlamaIndex's add): `INSERT INTO t (a, b) SELECT p0::T, p1 FROM (VALUES ($1, $2,
+/// 0), ..) AS imp_sen(p0, p1, sen_counter) [ORDER BY sen_counter] RETURNING ..`. IRIS has no
+/// VALUES in FROM; the same rows, in the same order, are `INSERT INTO t (a, b) VALUES ($1::T,
+/// $2), ..`: each select item with the VALUES row's values in place of its columns, rows
+/// sorted by the ORDER BY column when it holds integer literals (else left as written, and
+/// refused later). The multi-row INSERT (.. RETURNING) emulation takes it from there.
+pub fn values_select_to_values(ins: &mut Insert) {
+    let Some(src) = ins.source.as_mut() else { return };
+    if src.with.is_some() || src.limit_clause.is_some() || src.fetch.is_some() || !src.locks.is_empty() {
+        return;
+    }
+    let SetExpr::Select(sel) = src.body.as_ref() else { return };
+    let grouped = !matches!(&sel.group_by, ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    if sel.selection.is_some() || sel.having.is_some() || sel.distinct.is_some() || grouped {
+        return;
+    }
+    let [from] = sel.from.as_slice() else { return };
+    let ast::TableFactor::Derived { subquery, alias: Some(alias), lateral: false, .. } = &from.relation else {
+        return;
+    };
+    let SetExpr::Values(values) = subquery.body.as_ref() else { return };
+    if !from.joins.is_empty() || alias.columns.is_empty() || subquery.order_by.is_some() {
+        return;
+    }
+    let names: Vec<String> = alias.columns.iter().map(|c| c.name.value.to_ascii_lowercase()).collect();
+    let relation = alias.name.value.to_ascii_lowercase();
+    let mut rows: Vec<&Vec<Expr>> = values.rows.iter().map(|r| &r.content).collect();
+    if rows.iter().any(|r| r.len() != names.len()) {
+        return;
+    }
+    if let Some(ob) = &src.order_by {
+        let ast::OrderByKind::Expressions(items) = &ob.kind else { return };
+        let [item] = items.as_slice() else { return };
+        let Some(pos) = column_of(&item.expr, &relation, &names) else { return };
+        let Some(keys) = rows.iter().map(|r| integer(&r[pos])).collect::<Option<Vec<i64>>>() else { return };
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&i| keys[i]);
+        if matches!(item.options.sort, Some(ast::OrderBySort::Desc)) {
+            order.reverse();
+        }
+        rows = order.into_iter().map(|i| rows[i]).collect();
+    }
+    let mut items = Vec::new();
+    for item in &sel.projection {
+        match item {
+            ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } => items.push(e),
+            _ => return,
+        }
+    }
+    let new_rows: Vec<Vec<Expr>> = rows
+        .iter()
+        .map(|row| {
+            items
+                .iter()
+                .map(|e| {
+                    let mut e = (*e).clone();
+                    let _ = e.visit(&mut Substitute { relation: &relation, names: &names, row });
+                    e
+                })
+                .collect()
+        })
+        .collect();
+    let mut query = (**subquery).clone();
+    if let SetExpr::Values(v) = query.body.as_mut() {
+        v.rows.truncate(0);
+        v.rows.extend(new_rows.into_iter().map(ast::Parens::with_empty_span));
+    }
+    **src = query;
+}
+
+/// The position in `names` of a reference to a column of the VALUES relation.
+fn column_of(e: &Expr, relation: &str, names: &[String]) -> Option<usize> {
+    let name = match e {
+        Expr::Identifier(i) => &i.value,
+        Expr::CompoundIdentifier(parts) if parts.len() == 2 && parts[0].value.eq_ignore_ascii_case(relation) => {
+            &parts[1].value
+        }
+        _ => return None,
+    };
+    names.iter().position(|n| n.eq_ignore_ascii_case(name))
+}
+
+fn integer(e: &Expr) -> Option<i64> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Columns of the VALUES relation replaced by the row's values.
+struct Substitute<'a> {
+    relation: &'a str,
+    names: &'a [String],
+    row: &'a [Expr],
+}
+
+impl VisitorMut for Substitute<'_> {
+    type Break = ();
+    fn post_visit_expr(&mut self, e: &mut Expr) -> std::ops::ControlFlow<()> {
+        if let Some(pos) = column_of(e, self.relation, self.names) {
+            *e = nested(self.row[pos].clone());
+        }
+        std::ops::ControlFlow::Continue(())
+    }
 }
 
 pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
@@ -152,6 +262,7 @@ pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
                 returns_rows: false,
                 rowcount: RowCount::Sum,
                 captures: vec![],
+                guards: vec![],
             }),
             _ => Ok(Output::one(Statement::Insert(ins).to_string(), false)),
         },
@@ -237,20 +348,16 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
             returns_rows: false,
             rowcount: RowCount::Sum,
             captures: vec![],
+            guards: vec![],
         }),
         OnConflictAction::DoUpdate(du) => {
-            if rows.len() != 1 {
-                return Err(refuse("ON CONFLICT DO UPDATE with several VALUES rows", "upsert one row per statement"));
-            }
-            let row = &rows[0];
-            if row.iter().any(|v| !repeatable(v)) {
+            if rows.iter().flatten().any(|v| !repeatable(v)) {
                 return Err(refuse(
                     "ON CONFLICT DO UPDATE with volatile values (functions, subqueries)",
                     "compute the values in the client and pass them as parameters",
                 ));
             }
-            let mut sets = Vec::new();
-            for a in du.assignments {
+            for a in &du.assignments {
                 let target = a.target.to_string().trim_matches('"').to_ascii_lowercase();
                 if keys.iter().any(|k| k.value.to_ascii_lowercase() == target) {
                     return Err(refuse(
@@ -258,23 +365,60 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
                         "update the other columns only",
                     ));
                 }
-                let mut v = a.value;
-                excluded(&mut v, &cols, row)?;
-                sets.push(format!("{} = {v}", a.target));
             }
-            let mut cond = matches_row(row);
-            if let Some(mut w) = du.selection {
-                excluded(&mut w, &cols, row)?;
-                cond = format!("{cond} AND ({w})");
+            let (mut statements, mut guards) = (Vec::new(), Vec::new());
+            if rows.len() > 1 {
+                // PostgreSQL refuses to update one row twice in a statement (21000); row by
+                // row the second would update what the first wrote, so that is checked first.
+                guards.push((0, AFFECT_TWICE));
+                statements.push(duplicate_keys(&rows, &key_pos));
             }
-            Ok(Output {
-                statements: vec![format!("UPDATE {table} SET {} WHERE {cond}", sets.join(", ")), insert_if_absent(row)],
-                returns_rows: false,
-                rowcount: RowCount::Sum,
-                captures: vec![],
-            })
+            for row in &rows {
+                let mut sets = Vec::new();
+                for a in &du.assignments {
+                    let mut v = a.value.clone();
+                    excluded(&mut v, &cols, row)?;
+                    sets.push(format!("{} = {v}", a.target));
+                }
+                let mut cond = matches_row(row);
+                if let Some(w) = &du.selection {
+                    let mut w = w.clone();
+                    excluded(&mut w, &cols, row)?;
+                    cond = format!("{cond} AND ({w})");
+                }
+                statements.push(format!("UPDATE {table} SET {} WHERE {cond}", sets.join(", ")));
+                statements.push(insert_if_absent(row));
+            }
+            Ok(Output { statements, returns_rows: false, rowcount: RowCount::Sum, captures: vec![], guards })
         }
     }
+}
+
+/// PostgreSQL's error for an upsert whose rows share a conflict key.
+const AFFECT_TWICE: Guard =
+    Guard { sqlstate: "21000", message: "ON CONFLICT DO UPDATE command cannot affect row a second time" };
+
+/// A statement giving 0 when no two VALUES rows have the same conflict key (NULLs never
+/// conflict): by count for a one-column key (%EXACT: the gateway's string columns compare
+/// exactly), pairwise for a key of several columns.
+fn duplicate_keys(rows: &[Vec<Expr>], key_pos: &[usize]) -> String {
+    if let [p] = key_pos {
+        let values = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| if i == 0 { format!("SELECT {} AS k", r[*p]) } else { format!("SELECT {}", r[*p]) })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        return format!("SELECT COUNT(k) - COUNT(DISTINCT %EXACT(k)) FROM ({values}) AS d");
+    }
+    let mut pairs = Vec::new();
+    for (i, a) in rows.iter().enumerate() {
+        for b in &rows[i + 1..] {
+            let same = key_pos.iter().map(|&p| format!("{} = {}", a[p], b[p])).collect::<Vec<_>>().join(" AND ");
+            pairs.push(format!("({same})"));
+        }
+    }
+    format!("SELECT CASE WHEN {} THEN 1 ELSE 0 END", pairs.join(" OR "))
 }
 
 /// Values that give the same result when evaluated twice (no functions or subqueries).

@@ -286,6 +286,20 @@ fn function(f: &mut ast::Function) -> PgResult<Option<Expr>> {
         ("regexp_replace" | "regexp_matches" | "regexp_match" | "regexp_split_to_table" | "similar_escape", _) => {
             return Err(refuse(&format!("{fname}() (regular expressions)"), "filter in the client"))
         }
+        (
+            "jsonb_path_match"
+            | "jsonb_path_exists"
+            | "jsonb_path_query"
+            | "jsonb_path_query_first"
+            | "jsonb_path_query_array",
+            _,
+        ) => {
+            return Err(refuse(
+                &format!("{fname}() (SQL/JSON path on a json column)"),
+                "IRIS stores json as text and has no jsonpath functions: select the rows and filter their \
+                 JSON in the client",
+            ))
+        }
         ("to_char" | "to_date" | "to_timestamp" | "age" | "date_part" | "justify_days" | "make_interval", _) => {
             return Err(refuse(&format!("{fname}()"), "its formats differ in IRIS; format in the client"))
         }

@@ -16,6 +16,10 @@ use super::{
 use crate::error::PgResult;
 
 pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
+    // Before the walk, which refuses VALUES in FROM: SQLAlchemy's multi-row INSERT form.
+    if let Statement::Insert(ins) = &mut stmt {
+        dml::values_select_to_values(ins);
+    }
     run(&mut stmt, &mut IrisPass { opts })?;
     statement_contexts(&mut stmt);
     match stmt {
@@ -30,9 +34,13 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
         Statement::AlterTable(at) => ddl::alter_table(at, opts),
         // IRIS has no RELEASE SAVEPOINT (verify): releasing only forgets the name, so
         // nothing is sent; a later ROLLBACK TO it still works in IRIS.
-        Statement::ReleaseSavepoint { .. } => {
-            Ok(Output { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last, captures: vec![] })
-        }
+        Statement::ReleaseSavepoint { .. } => Ok(Output {
+            statements: vec![],
+            returns_rows: false,
+            rowcount: super::RowCount::Last,
+            captures: vec![],
+            guards: vec![],
+        }),
         s @ (Statement::Savepoint { .. }
         | Statement::Rollback { .. }
         | Statement::CreateView(_)

@@ -50,7 +50,7 @@ pub use projection::{projection_in, Env, InferredColumn, Typmod};
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {
     projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
-pub use session_fns::{FnArg, SessionFn, Sleep, SleepKind};
+pub use session_fns::{AdvisoryOp, FnArg, SessionFn, Sleep, SleepKind};
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -145,6 +145,16 @@ pub struct TargetSql {
     /// The statement returns one value that later statements bind (`params` entries
     /// `CAPTURED + k` are the k-th captured value): the ids of a multi-row INSERT .. RETURNING.
     pub capture: bool,
+    /// The statement returns one integer, and anything but 0 fails the client statement
+    /// with this error (a condition PostgreSQL raises that the emulation checks first).
+    pub guard: Option<Guard>,
+}
+
+/// The error a guard statement (`TargetSql::guard`) raises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    pub sqlstate: &'static str,
+    pub message: &'static str,
 }
 
 /// `TargetSql::params` entries from `CAPTURED` up bind values captured from earlier
@@ -163,7 +173,7 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: false }
+        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: false, guard: None }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
@@ -331,11 +341,13 @@ pub(crate) struct Output {
     pub rowcount: RowCount,
     /// Indexes of statements whose single result value is captured (`TargetSql::capture`).
     pub captures: Vec<usize>,
+    /// Statements that check a condition first (`TargetSql::guard`), by index.
+    pub guards: Vec<(usize, Guard)>,
 }
 
 impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
-        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![] }
+        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
     }
 }
 
@@ -400,6 +412,9 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
                 .into(),
         );
     }
+    if matches!((target, &stmt), (Target::Iris(_), Statement::CreateIndex(ci)) if ddl::jsonb_gin_index(ci)) {
+        notices.push("IRIS has no GIN indexes: no index was made (queries return the same rows without it)".into());
+    }
     let out = match target {
         Target::Sqlite => sqlite::translate(stmt)?,
         Target::Iris(opts) => iris::translate(stmt, opts)?,
@@ -411,7 +426,8 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         .map(|(i, s)| {
             let (sql, params) = params::to_question_marks(s);
             let (sql, inline) = params::inline_slots(sql);
-            TargetSql { sql, params, inline, capture: out.captures.contains(&i) }
+            let guard = out.guards.iter().find(|(k, _)| *k == i).map(|(_, g)| g.clone());
+            TargetSql { sql, params, inline, capture: out.captures.contains(&i), guard }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };

@@ -38,11 +38,28 @@ pub enum SessionFn {
     },
     /// pg_listening_channels(): one row per channel.
     ListeningChannels,
-    /// pg_advisory_unlock_all(): void. The gateway takes no advisory locks (pg_advisory_lock
-    /// is not offered), so there are none to release; poolers (asyncpg) send it on release.
+    /// pg_advisory_unlock_all(): void; the session's session-level advisory locks go
+    /// (poolers such as asyncpg's send it on release).
     AdvisoryUnlockAll,
+    /// pg_advisory_lock / pg_advisory_xact_lock / the `try` forms / pg_advisory_unlock of
+    /// a `bigint` key or an `(int, int)` key: the gateway's locks (src/advisory.rs).
+    Advisory {
+        op: AdvisoryOp,
+        key: Vec<FnArg>,
+    },
     /// pg_sleep / pg_sleep_for / pg_sleep_until: waits in the gateway (cancellable), void.
     Sleep(Sleep),
+}
+
+/// What an advisory-lock function does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdvisoryOp {
+    /// pg_advisory_lock / pg_advisory_xact_lock: wait for the lock; void.
+    Lock { xact: bool },
+    /// pg_try_advisory_lock / pg_try_advisory_xact_lock: take it if free; bool.
+    TryLock { xact: bool },
+    /// pg_advisory_unlock: release a session-level hold; bool.
+    Unlock,
 }
 
 /// A sleep and its argument.
@@ -75,9 +92,14 @@ impl SleepKind {
 
 /// The `$n` parameters of a local select whose types the functions fix.
 pub fn param_types(items: &[(String, SessionFn)]) -> impl Iterator<Item = (usize, &'static crate::types::PgType)> + '_ {
-    items.iter().filter_map(|(_, f)| match f {
-        SessionFn::Sleep(Sleep { kind, arg: FnArg::Param(n) }) => Some((*n, kind.arg_type())),
-        _ => None,
+    items.iter().flat_map(|(_, f)| match f {
+        SessionFn::Sleep(Sleep { kind, arg: FnArg::Param(n) }) => vec![(*n, kind.arg_type())],
+        // One bigint key, or two int keys.
+        SessionFn::Advisory { key, .. } => {
+            let ty = if key.len() == 1 { &crate::types::INT8 } else { &crate::types::INT4 };
+            key.iter().filter_map(|a| if let FnArg::Param(n) = a { Some((*n, ty)) } else { None }).collect()
+        }
+        _ => vec![],
     })
 }
 
@@ -274,6 +296,22 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
         ("pg_notify", [c, p]) => SessionFn::Notify { channel: text_arg(c)?, payload: text_arg(p)? },
         ("pg_listening_channels", []) => SessionFn::ListeningChannels,
         ("pg_advisory_unlock_all", []) => SessionFn::AdvisoryUnlockAll,
+        (
+            "pg_advisory_lock"
+            | "pg_advisory_xact_lock"
+            | "pg_try_advisory_lock"
+            | "pg_try_advisory_xact_lock"
+            | "pg_advisory_unlock",
+            [_] | [_, _],
+        ) => {
+            let xact = name.contains("xact");
+            let op = match name.as_str() {
+                "pg_advisory_unlock" => AdvisoryOp::Unlock,
+                n if n.starts_with("pg_try") => AdvisoryOp::TryLock { xact },
+                _ => AdvisoryOp::Lock { xact },
+            };
+            SessionFn::Advisory { op, key: args.iter().map(|a| sleep_arg(a)).collect::<Option<_>>()? }
+        }
         ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(string_arg(n)?),
         ("set_config", [n, v, l]) => SessionFn::SetConfig {
             name: string_arg(n)?,
@@ -351,6 +389,26 @@ mod tests {
                 ("pg_sleep_until".into(), sleep(SleepKind::Until, FnArg::Param(1))),
             ])
         );
+        assert_eq!(
+            local("SELECT pg_advisory_xact_lock(1573678846307946496), pg_try_advisory_lock($1, -2) AS t"),
+            Some(vec![
+                (
+                    "pg_advisory_xact_lock".into(),
+                    SessionFn::Advisory {
+                        op: AdvisoryOp::Lock { xact: true },
+                        key: vec![FnArg::Text(Some("1573678846307946496".into()))]
+                    }
+                ),
+                (
+                    "t".into(),
+                    SessionFn::Advisory {
+                        op: AdvisoryOp::TryLock { xact: false },
+                        key: vec![FnArg::Param(0), FnArg::Text(Some("-2".into()))]
+                    }
+                ),
+            ])
+        );
+        assert_eq!(local("select pg_advisory_unlock(k) from t"), None);
         assert_eq!(local("select pg_sleep(x) from t"), None);
         assert_eq!(local("select pg_sleep(1 + 1)"), None);
     }

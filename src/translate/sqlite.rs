@@ -91,6 +91,7 @@ struct SqlitePass;
 impl Pass for SqlitePass {
     fn pre_expr(&mut self, e: &mut Expr) {
         jsonb_containment(e);
+        jsonb_path_match(e);
         // ARRAY[a, b] (psycopg2 sends list parameters so): arrays are stored as their
         // PostgreSQL text, which the backend's pg_array builds from the elements.
         if let Expr::Array(a) = e {
@@ -134,6 +135,27 @@ fn jsonb_containment(e: &mut Expr) {
         _ => (take(right), take(left)),
     };
     *e = func("pg_jsonb_contains", vec![container, contained]);
+}
+
+/// `jsonb_path_match(target, path [, vars])` (LangChain's PGVector metadata filters): the
+/// backend's `pg_jsonb_path_match`, which evaluates PostgreSQL's jsonpath predicates. The
+/// path's `::jsonpath` cast, a type SQLite lacks, is dropped first (the function parses it).
+fn jsonb_path_match(e: &mut Expr) {
+    let Expr::Function(f) = e else { return };
+    let is_match = f.name.0.last().is_some_and(|p| p.to_string().eq_ignore_ascii_case("jsonb_path_match"))
+        && (f.name.0.len() == 1 || f.name.0.first().is_some_and(|p| p.to_string().eq_ignore_ascii_case("pg_catalog")));
+    let ast::FunctionArguments::List(list) = &mut f.args else { return };
+    if !is_match || !(2..=3).contains(&list.args.len()) {
+        return;
+    }
+    if let Some(ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(path))) = list.args.get_mut(1) {
+        if let Expr::Cast { expr, data_type, .. } = path {
+            if data_type.to_string().trim_matches('"').eq_ignore_ascii_case("jsonpath") {
+                *path = take(expr);
+            }
+        }
+    }
+    f.name = name("pg_jsonb_path_match");
 }
 
 /// PostgreSQL sorts NULLs as larger than any value (last ascending, first descending);
@@ -733,6 +755,7 @@ fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
             returns_rows: false,
             rowcount: RowCount::Sum,
             captures: vec![],
+            guards: vec![],
         }),
     }
 }
@@ -770,7 +793,8 @@ fn drop(
     temporary: bool,
     table: Option<ast::ObjectName>,
 ) -> PgResult<Output> {
-    if cascade {
+    let cascade_checked = cascade && matches!(object_type, ObjectType::Table | ObjectType::View);
+    if cascade && !cascade_checked {
         return Err(refuse("DROP .. CASCADE", "drop the dependent objects first, then drop without CASCADE"));
     }
     if object_type == ObjectType::Schema {
@@ -783,14 +807,36 @@ fn drop(
         ));
     }
     let _ = (temporary, table);
-    let statements = names
-        .into_iter()
-        .map(|mut n| {
-            strip_public(&mut n);
-            format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" })
-        })
-        .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
+    let mut statements = Vec::new();
+    for mut n in names {
+        strip_public(&mut n);
+        if cascade_checked {
+            statements.push(nothing_depends_on(&n));
+        }
+        statements.push(format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" }));
+    }
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+}
+
+/// `DROP TABLE|VIEW .. CASCADE` (dbt drops every relation so): exact when nothing depends
+/// on the relation, which a statement run first checks: no view mentions its name, no
+/// foreign key references it. SQLite cannot find and drop what does, so then 0A000.
+fn nothing_depends_on(n: &ast::ObjectName) -> String {
+    let stored =
+        n.0.last().map(|p| p.as_ident().map_or_else(|| p.to_string(), |i| i.value.clone())).unwrap_or_default();
+    let literal = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let word = regex::escape(&stored);
+    let mention = format!("(^|[^A-Za-z0-9_$\".])(\"{word}\"|{word})($|[^A-Za-z0-9_$\"])");
+    let name = literal(&stored);
+    format!(
+        "SELECT pgw_check(NOT EXISTS (SELECT 1 FROM sqlite_master m WHERE m.name <> {name} COLLATE NOCASE AND \
+         ((m.type = 'view' AND pg_regex(m.sql, {}, 'i')) OR (m.type = 'table' AND EXISTS \
+         (SELECT 1 FROM pragma_foreign_key_list(m.name) f WHERE f.\"table\" = {name} COLLATE NOCASE)))), '0A000', {})",
+        literal(&mention),
+        literal(&format!(
+            "DROP .. CASCADE of \"{stored}\": other objects depend on it, which the sqlite backend cannot drop with it"
+        )),
+    )
 }
 
 fn truncate(t: ast::Truncate) -> PgResult<Output> {
@@ -808,7 +854,7 @@ fn truncate(t: ast::Truncate) -> PgResult<Output> {
             format!("DELETE FROM {}", target.name)
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
 }
 
 fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
@@ -828,6 +874,21 @@ fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
                 });
                 if !vector_ops {
                     return Err(refuse("this operator class", "use vector_l2_ops, vector_cosine_ops or vector_ip_ops"));
+                }
+                c.operator_class = None;
+            }
+        }
+        // A GIN index over jsonb (LangChain's PGVector makes one on its metadata): a plain
+        // index here too; containment and path matches are computed row by row anyway.
+        Some(IndexType::GIN) => {
+            ci.using = None;
+            for c in &mut ci.columns {
+                let jsonb_ops = c.operator_class.as_ref().is_none_or(|o| {
+                    let o = o.to_string().to_ascii_lowercase();
+                    o == "jsonb_ops" || o == "jsonb_path_ops"
+                });
+                if !jsonb_ops {
+                    return Err(refuse("this GIN operator class", "use jsonb_ops or jsonb_path_ops"));
                 }
                 c.operator_class = None;
             }

@@ -224,7 +224,13 @@ pub fn create_schema(name: &ast::SchemaName, if_not_exists: bool) -> PgResult<Ou
     let exists = format!("schema \"{schema}\" already exists");
     if matches!(schema, "public" | "pg_catalog" | "information_schema") {
         if if_not_exists {
-            return Ok(Output { statements: vec![], returns_rows: false, rowcount: RowCount::Last, captures: vec![] });
+            return Ok(Output {
+                statements: vec![],
+                returns_rows: false,
+                rowcount: RowCount::Last,
+                captures: vec![],
+                guards: vec![],
+            });
         }
         return Err(crate::error::PgError::new(sqlstate::DUPLICATE_SCHEMA, exists));
     }
@@ -241,7 +247,7 @@ pub fn create_schema(name: &ast::SchemaName, if_not_exists: bool) -> PgResult<Ou
         statements.push(check(format!("NOT {}", schema_exists(schema)), sqlstate::DUPLICATE_SCHEMA, exists));
     }
     statements.push(insert);
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
 }
 
 /// `DROP SCHEMA [IF EXISTS] s, ..` (RESTRICT: the schema must be empty).
@@ -264,5 +270,5 @@ pub fn drop_schema(names: &[ObjectName], if_exists: bool) -> PgResult<Output> {
         statements.push(check(objects, sqlstate::DEPENDENT_OBJECTS_STILL_EXIST, message));
         statements.push(format!("DELETE FROM pgwire_schema WHERE name = {}", quoted(&schema)));
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![] })
+    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
 }

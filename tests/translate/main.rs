@@ -253,6 +253,9 @@ fn render_one(t: &Translated, out: &mut String) {
                 if s.capture {
                     out.push_str("  -- captured");
                 }
+                if let Some(g) = &s.guard {
+                    let _ = write!(out, "  -- guard: {}", g.sqlstate);
+                }
                 out.push('\n');
             }
             if statements.is_empty() {

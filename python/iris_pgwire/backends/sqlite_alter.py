@@ -8,7 +8,10 @@ do not touch how rows are stored:
   refuses a constraint its rows break);
 - ``ALTER COLUMN c DROP NOT NULL`` / ``SET NOT NULL`` (23502 if a row holds NULL);
 - ``ALTER COLUMN c TYPE varchar(n) | text`` on a column of TEXT storage (the translator
-  lets nothing else through).
+  lets nothing else through);
+- ``RENAME TO`` of a view (PostgreSQL's ALTER TABLE renames views too; dbt renames each
+  view model into place so): SQLite renames only tables, so the view is made again under
+  the new name from its stored definition and the old one dropped.
 
 Each runs in one savepoint, so it is atomic in and out of a transaction block.
 """
@@ -20,6 +23,7 @@ import sqlite3
 from typing import Callable, Optional
 
 from iris_pgwire.backends.sqlite_catalog import table_exists, unquote
+from iris_pgwire.backends.sqlite_functions import ScaleTriggers
 from iris_pgwire.errors import BackendError
 
 _IDENT = r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*'
@@ -35,6 +39,9 @@ _ALTER_COLUMN = re.compile(
     re.S,
 )
 _NOT_NULL = re.compile(r"\s+NOT\s+NULL\b", re.I)
+_RENAME = re.compile(rf"^\s*ALTER TABLE (?P<table>{_IDENT}) RENAME TO (?P<new>{_IDENT})\s*$", re.S)
+# A view's stored definition: CREATE VIEW name [(columns)] AS ...
+_VIEW = re.compile(rf"^\s*CREATE\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:{_IDENT})(?P<rest>.*)$", re.S | re.I)
 
 # PRAGMA writable_schema=RESET makes the connection read the edited schema again.
 SUPPORTED = sqlite3.sqlite_version_info >= (3, 33, 0)
@@ -50,7 +57,35 @@ def match(sql: str) -> Optional[Callable[[sqlite3.Connection], sqlite3.Cursor]]:
     m = _ALTER_COLUMN.match(sql)
     if m:
         return lambda conn: _alter_column(conn, m)
+    m = _RENAME.match(sql)
+    if m:
+        return lambda conn: _rename(conn, m)
     return None
+
+
+def _rename(conn: sqlite3.Connection, m: re.Match) -> sqlite3.Cursor:
+    """RENAME TO: SQLite's own for a table; a view is made again under the new name."""
+    view = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?",
+                        (unquote(m.group("table")),)).fetchone()
+    if view is None:
+        # A table: SQLite's own rename, the numeric scale triggers following it.
+        with ScaleTriggers.kept(conn, m.group(0)):
+            return conn.execute(m.group(0))
+    definition = _VIEW.match(view[0])
+    if definition is None:
+        raise BackendError("XX000", f"cannot read the definition of view {m.group('table')}")
+    conn.execute("SAVEPOINT pgw_rename")
+    try:
+        taken = "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?"
+        if conn.execute(taken, (unquote(m.group("new")),)).fetchone():
+            raise BackendError("42P07", f'relation "{unquote(m.group("new"))}" already exists')
+        conn.execute(f"CREATE VIEW {m.group('new')}{definition.group('rest')}")
+        conn.execute(f"DROP VIEW {m.group('table')}")
+    except BaseException:
+        conn.execute("ROLLBACK TO pgw_rename")
+        conn.execute("RELEASE pgw_rename")
+        raise
+    return conn.execute("RELEASE pgw_rename")
 
 
 def _columns(body: str) -> list[str]:

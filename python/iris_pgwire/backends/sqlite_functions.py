@@ -9,6 +9,7 @@
 - ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
   overflows on large integers), scaled like PostgreSQL's.
 - ``pgw_check(cond, sqlstate, message)``: the translator's guards (a schema exists).
+- ``pg_jsonb_path_match(target, path[, vars])``: jsonpath predicates (``sqlite_jsonpath``).
 - ``now()``, ``gen_random_uuid()``; regular expressions, array text and
   generate_series/unnest rows in ``sqlite_sets``.
 
@@ -31,7 +32,7 @@ import threading
 import uuid
 from typing import Any, Callable, Iterator, Optional
 
-from iris_pgwire.backends import sqlite_sets
+from iris_pgwire.backends import sqlite_jsonpath, sqlite_sets
 from iris_pgwire.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
     conn.create_function("pgw_check", 3, check)
     conn.create_function("pg_jsonb_contains", 2, jsonb_contains, deterministic=True)
+    conn.create_function("pg_jsonb_path_match", 2, jsonb_path_match, deterministic=True)
+    conn.create_function("pg_jsonb_path_match", 3, jsonb_path_match, deterministic=True)
     conn.create_function("pg_vector_l2_distance", 2, vector_l2_distance, deterministic=True)
     conn.create_function("pg_vector_cosine_distance", 2, vector_cosine_distance, deterministic=True)
     conn.create_function("pg_vector_negative_inner_product", 2, vector_negative_inner_product, deterministic=True)
@@ -87,6 +90,14 @@ def jsonb_contains(container: Optional[str], contained: Optional[str]) -> Option
     if isinstance(a, list) and not isinstance(b, (list, dict)):
         return int(any(_json_equal(x, b) for x in a))
     return int(_json_contains(a, b))
+
+
+def jsonb_path_match(target: Optional[str], path: Optional[str], variables: Optional[str] = "{}") -> Optional[int]:
+    """jsonb_path_match(target, path[, vars]) (sqlite_jsonpath.py)."""
+    try:
+        return sqlite_jsonpath.path_match(target, path, variables)
+    except BackendError as e:
+        _raise(e)
 
 
 def _json_equal(a: Any, b: Any) -> bool:

@@ -26,7 +26,9 @@ Model (docs/iris.md (IRIS facts)):
 - Vectors (vectors.py): VECTOR(DOUBLE|..., n) columns hold what TO_VECTOR(x, DOUBLE[, n])
   makes (a plain string is refused, -104; wrong dimensions too); VECTOR_COSINE and
   VECTOR_DOT_PRODUCT; results show "1,2,3". ``AS HNSW(..)`` index DDL is a plain index.
-- CREATE SCHEMA / DROP SCHEMA are recorded (tables stay in SQLUser, see the gaps).
+- CREATE SCHEMA / DROP SCHEMA are recorded; a table or view of a schema other than SQLUser
+  is the sqlite object "schema.name" of the namespace's database (CREATE TABLE s.t makes a
+  missing schema s, as IRIS does), and INFORMATION_SCHEMA splits the name back.
 
 - Processes: an embedded job is its OS process (pid = os.getpid()); processes share
   the instance through its files (``FAKE_IRIS_DATA``), each job its own sqlite
@@ -39,7 +41,7 @@ Known gaps, kept visible: row-level locking (IRIS lets two transactions write
 different rows concurrently; here the second waits: sqlite has one write lock per
 database, so one job's open write transaction blocks every other job's writes until
 it ends), dirty reads across OS processes, cancelling another process's job when it
-runs nothing (IRIS: SQLCODE -400; here a no-op), GROUP BY upper-casing under SQLUPPER, schemas other than SQLUser,
+runs nothing (IRIS: SQLCODE -400; here a no-op), GROUP BY upper-casing under SQLUPPER,
 division by a column holding 0.
 """
 
@@ -215,6 +217,9 @@ _CANCEL_CHECK_EVERY = 20000
 _CANCEL_SLACK = 0.5
 
 
+_SCHEMAS_TABLE = "CREATE TABLE IF NOT EXISTS _fakeiris_schemas (name TEXT PRIMARY KEY COLLATE NOCASE)"
+
+
 def lock_timeout() -> float:
     return float(os.environ.get("FAKE_IRIS_LOCK_TIMEOUT", "10"))
 
@@ -320,6 +325,7 @@ class Job:
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
             c.create_function("_iris_timestamp", 1, self._cast_timestamp)
             c.create_function("_iris_varbinary", 1, self._cast_varbinary)
+            c.create_function("_iris_temporal", 2, self._cast_temporal)
             c.create_function("_iris_store", 2, self._store)
             c.create_function("_is_type", 2, information_schema.column_type, deterministic=True)
             c.create_function("_iris_now", 2, values_in.now)
@@ -371,6 +377,9 @@ class Job:
             return Prepared(sql, sql, None, [], schema)
         # $JOB: this job's process id.
         sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(sql), flags=re.I)
+        created = sqltext.created_schema(sqlite_sql)
+        schemas = self._schemas() | ({created.upper()} if created and created.upper() != "SQLUSER" else set())
+        sqlite_sql = sqltext.qualify_schemas(sqlite_sql, schemas)
         n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
         with self.lock:
             self._check_open()
@@ -520,6 +529,11 @@ class Job:
                         row[i] = vectors.logical(row[i])
             if re.match(r"\s*CREATE\s+TABLE\b", prepared.sqlite_sql, re.I):
                 self._add_store_triggers(prepared.sqlite_sql)
+            created = sqltext.created_schema(prepared.sql) if writing else None
+            if created and created.upper() != "SQLUSER":
+                # IRIS creates the schema of a table or view made in a missing one.
+                self._raw(_SCHEMAS_TABLE)
+                self._raw_params("INSERT OR IGNORE INTO _fakeiris_schemas (name) VALUES (?)", [created])
             if writing and self.in_txn:
                 self.wrote = True
                 with self.instance.lock:
@@ -565,12 +579,21 @@ class Job:
             self._schema(kind, isolation, name)
         return Result(None, [], 0)
 
+    def _schemas(self) -> set:
+        """The schemas made in this namespace (upper case), whose tables are "schema.name"."""
+        try:
+            return {r[0].upper() for r in self.conn.execute("SELECT name FROM _fakeiris_schemas")}
+        except sqlite3.Error:
+            return set()
+
     def _schema(self, kind: str, flags: Optional[str], name: Optional[str]) -> None:
-        """CREATE SCHEMA [IF NOT EXISTS] / DROP SCHEMA [IF EXISTS]: recorded per namespace.
-        Tables stay in SQLUser (schemas other than SQLUser are a known gap of the fake);
-        a new schema shows in SCHEMATA only once it holds a table, so nothing else shows it."""
+        """CREATE SCHEMA [IF NOT EXISTS] / DROP SCHEMA [IF EXISTS] [CASCADE|RESTRICT],
+        recorded per namespace; a schema's tables and views are the sqlite objects
+        "schema.name" (sqltext.qualify_schemas). A new schema shows in SCHEMATA only once it
+        holds a table, so nothing else shows it. DROP of a schema that holds tables is
+        refused unless CASCADE, which drops them."""
         flags = flags or ""
-        self._raw("CREATE TABLE IF NOT EXISTS _fakeiris_schemas (name TEXT PRIMARY KEY COLLATE NOCASE)")
+        self._raw(_SCHEMAS_TABLE)
         exists = name.upper() == "SQLUSER" or self.conn.execute(
             "SELECT 1 FROM _fakeiris_schemas WHERE name = ?", [name]).fetchone() is not None
         if kind == "create_schema":
@@ -585,6 +608,13 @@ class Job:
                 raise FakeSQLError(-473, f"Schema '{name}' does not exist (verify SQLCODE)")
             if name.upper() == "SQLUSER":
                 raise FakeSQLError(-474, "Schema 'SQLUser' is not empty")
+            held = self.conn.execute(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND upper(name) LIKE ? ESCAPE '\\'",
+                [name.upper().replace("_", "\\_").replace("%", "\\%") + ".%"]).fetchall()
+            if held and "cascade" not in flags:
+                raise FakeSQLError(-474, f"Schema '{name}' is not empty (verify SQLCODE)")
+            for kind_, obj in sorted(held, key=lambda r: r[0] != "view"):
+                self._raw(f'DROP {kind_.upper()} "{obj}"')
             self._raw_params("DELETE FROM _fakeiris_schemas WHERE name = ?", [name])
 
     def _raw_params(self, sql: str, params: list) -> None:
@@ -640,10 +670,10 @@ class Job:
     def _add_store_triggers(self, sqlite_sql: str) -> None:
         """Convert (ODBC mode) or validate (logical mode) values that reach DATE,
         TIME, POSIXTIME and BIT columns as SQL literals, as IRIS does on filing."""
-        m = re.match(r'\s*CREATE\s+TABLE\s+"?(\w+)"?', sqlite_sql, re.I)
+        m = re.match(r'\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?("(?:[^"]|"")+"|\w+)', sqlite_sql, re.I)
         if not m:
             return
-        table = m.group(1)
+        table = m.group(1)[1:-1].replace('""', '"') if m.group(1).startswith('"') else m.group(1)
         for _cid, col, decl, *_ in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
             vec = re.match(r"VECTOR_\w+\((\d+)\)", decl or "", re.I)
             if vec:
@@ -685,6 +715,18 @@ class Job:
             return values_in.odbc_to_logical("TIMESTAMP", value)
         except (ValueError, TypeError):
             self.store_error = FakeSQLError(-400, f"<ILLEGAL VALUE> {value!r} is not a TIMESTAMP")
+            raise
+
+    def _cast_temporal(self, value, kind: str):
+        """CAST(x AS DATE|TIME|POSIXTIME): a logical value (a number) stays; text is read as
+        ODBC text into the logical value (IRIS converts a parameter's text so (verify));
+        other text is SQLCODE -400 as for a bad conversion."""
+        if value is None or isinstance(value, (int, float)):
+            return value
+        try:
+            return values_in.odbc_to_logical(kind, value)
+        except (ValueError, TypeError):
+            self.store_error = FakeSQLError(-400, f"<ILLEGAL VALUE> {value!r} is not a {kind}")
             raise
 
     def _cast_varbinary(self, value):
@@ -845,6 +887,9 @@ def _static_type(expr: str) -> Optional[str]:
         return "TIMESTAMP"
     if re.match(r"_iris_varbinary\s*\(", e):
         return "VARBINARY"
+    m = re.match(r"_iris_temporal\s*\(.*,\s*'(DATE|TIME|POSIXTIME)'\s*\)$", e, re.S)
+    if m:
+        return m.group(1)
     m = re.match(r"CAST\s*\(.*\bAS\s+([\w%.]+(?:\s*\([\d,\s]*\))?)\s*\)$", e, re.I | re.S)
     if m:
         return m.group(1)

@@ -2,8 +2,8 @@
 reads (iris-facts.md, "Catalog sources"), computed from sqlite's own schema.
 
 IRIS answers TABLES, COLUMNS, VIEWS, TABLE_CONSTRAINTS, KEY_COLUMN_USAGE,
-REFERENTIAL_CONSTRAINTS and INDEXES in the SQLUser schema (the fake models no
-other). Column sets are the ones the gateway reads (verify against a real
+REFERENTIAL_CONSTRAINTS and INDEXES; a table of a schema other than SQLUser is the sqlite
+object "schema.name" (sqltext.qualify_schemas), split back into TABLE_SCHEMA and TABLE_NAME. Column sets are the ones the gateway reads (verify against a real
 instance: the real views have more columns). Names of constraints IRIS generates are
 modelled as <TABLE>PKEY1 / <TABLE>UNIQUE<n> / <TABLE>FKEY<n> (verify).
 """
@@ -13,11 +13,21 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-_TABLES = """SELECT 'SQLUser' AS TABLE_SCHEMA, name AS TABLE_NAME,
+
+def _schema_of(name: str) -> str:
+    """A table of another schema is the sqlite object "schema.name" (sqltext.qualify_schemas)."""
+    return f"CASE WHEN instr({name}, '.') > 0 THEN substr({name}, 1, instr({name}, '.') - 1) ELSE 'SQLUser' END"
+
+
+def _name_of(name: str) -> str:
+    return f"substr({name}, instr({name}, '.') + 1)"
+
+
+_TABLES = f"""SELECT {_schema_of('name')} AS TABLE_SCHEMA, {_name_of('name')} AS TABLE_NAME,
     CASE type WHEN 'view' THEN 'VIEW' ELSE 'BASE TABLE' END AS TABLE_TYPE, NULL AS DESCRIPTION
   FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite%' AND name NOT LIKE '_fakeiris%'"""
 
-_COLUMNS = """SELECT 'SQLUser' AS TABLE_SCHEMA, m.name AS TABLE_NAME, p.name AS COLUMN_NAME,
+_COLUMNS = f"""SELECT {_schema_of('m.name')} AS TABLE_SCHEMA, {_name_of('m.name')} AS TABLE_NAME, p.name AS COLUMN_NAME,
     p.cid + 1 AS ORDINAL_POSITION, p.dflt_value AS COLUMN_DEFAULT,
     CASE WHEN p."notnull" OR p.pk THEN 'NO' ELSE 'YES' END AS IS_NULLABLE,
     _is_type(p.type, 'name') AS DATA_TYPE, _is_type(p.type, 'length') AS CHARACTER_MAXIMUM_LENGTH,
@@ -27,25 +37,26 @@ _COLUMNS = """SELECT 'SQLUser' AS TABLE_SCHEMA, m.name AS TABLE_NAME, p.name AS 
   FROM sqlite_master m JOIN pragma_table_info(m.name) p
   WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite%' AND m.name NOT LIKE '_fakeiris%'"""
 
-_VIEWS = """SELECT 'SQLUser' AS TABLE_SCHEMA, name AS TABLE_NAME,
+_VIEWS = f"""SELECT {_schema_of('name')} AS TABLE_SCHEMA, {_name_of('name')} AS TABLE_NAME,
     substr(sql, instr(upper(sql), ' AS ') + 4) AS VIEW_DEFINITION
   FROM sqlite_master WHERE type = 'view' AND name NOT LIKE '_fakeiris%'"""
 
 # One row per key column: primary keys, UNIQUE constraints and foreign keys.
-_KEYS = """SELECT 'SQLUser' AS CONSTRAINT_SCHEMA, upper(m.name) || 'PKEY1' AS CONSTRAINT_NAME,
-    'SQLUser' AS TABLE_SCHEMA, m.name AS TABLE_NAME, p.name AS COLUMN_NAME, p.pk AS ORDINAL_POSITION,
+_KEYS = f"""SELECT {_schema_of('m.name')} AS CONSTRAINT_SCHEMA, upper({_name_of('m.name')}) || 'PKEY1' AS CONSTRAINT_NAME,
+    {_schema_of('m.name')} AS TABLE_SCHEMA, {_name_of('m.name')} AS TABLE_NAME, p.name AS COLUMN_NAME, p.pk AS ORDINAL_POSITION,
     'PRIMARY KEY' AS CONSTRAINT_TYPE, NULL AS REFERENCED_TABLE_SCHEMA, NULL AS REFERENCED_TABLE_NAME,
     NULL AS REFERENCED_COLUMN_NAME, NULL AS UPDATE_RULE, NULL AS DELETE_RULE
   FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.pk > 0
     AND m.name NOT LIKE 'sqlite%' AND m.name NOT LIKE '_fakeiris%'
 UNION ALL
-SELECT 'SQLUser', upper(m.name) || 'UNIQUE' || (il.seq + 1), 'SQLUser', m.name, ii.name, ii.seqno + 1,
+SELECT {_schema_of('m.name')}, upper({_name_of('m.name')}) || 'UNIQUE' || (il.seq + 1), {_schema_of('m.name')},
+    {_name_of('m.name')}, ii.name, ii.seqno + 1,
     'UNIQUE', NULL, NULL, NULL, NULL, NULL
   FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii
   WHERE m.type = 'table' AND il.origin = 'u' AND m.name NOT LIKE '_fakeiris%'
 UNION ALL
-SELECT 'SQLUser', upper(m.name) || 'FKEY' || (f.id + 1), 'SQLUser', m.name, f."from", f.seq + 1,
-    'FOREIGN KEY', 'SQLUser', f."table",
+SELECT {_schema_of('m.name')}, upper({_name_of('m.name')}) || 'FKEY' || (f.id + 1), {_schema_of('m.name')},
+    {_name_of('m.name')}, f."from", f.seq + 1, 'FOREIGN KEY', {_schema_of('f."table"')}, {_name_of('f."table"')},
     coalesce(f."to", (SELECT r.name FROM pragma_table_info(f."table") r WHERE r.pk = f.seq + 1)),
     f.on_update, f.on_delete
   FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
@@ -61,7 +72,7 @@ _REFERENTIAL_CONSTRAINTS = f"""SELECT DISTINCT CONSTRAINT_SCHEMA, CONSTRAINT_NAM
   FROM ({_KEYS}) WHERE CONSTRAINT_TYPE = 'FOREIGN KEY'"""
 
 # Indexes the user created (CREATE INDEX), one row per column; keys are in KEY_COLUMN_USAGE.
-_INDEXES = """SELECT 'SQLUser' AS TABLE_SCHEMA, m.name AS TABLE_NAME, il.name AS INDEX_NAME,
+_INDEXES = f"""SELECT {_schema_of('m.name')} AS TABLE_SCHEMA, {_name_of('m.name')} AS TABLE_NAME, il.name AS INDEX_NAME,
     ii.name AS COLUMN_NAME, ii.seqno + 1 AS ORDINAL_POSITION, CASE WHEN il."unique" THEN 0 ELSE 1 END AS NON_UNIQUE,
     0 AS PRIMARY_KEY, NULL AS INDEX_TYPE
   FROM sqlite_master m JOIN pragma_index_list(m.name) il JOIN pragma_index_info(il.name) ii

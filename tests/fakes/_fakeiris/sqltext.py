@@ -16,14 +16,15 @@ from _fakeiris import values_in
 from _fakeiris.errors import FakeSQLError
 
 
-def blank_literals(sql: str) -> str:
+def blank_literals(sql: str, identifiers: bool = True) -> str:
     """``sql`` with the inside of '...' and "..." literals and comments replaced by
-    spaces (same length), so regexes see only SQL structure."""
+    spaces (same length), so regexes see only SQL structure; with ``identifiers`` False,
+    delimited identifiers ("...") are kept."""
     out = list(sql)
     i, n = 0, len(sql)
     while i < n:
         c = sql[i]
-        if c in ("'", '"'):
+        if c == "'" or (c == '"' and identifiers):
             j = i + 1
             while j < n:
                 if sql[j] == c:
@@ -205,12 +206,15 @@ def _cast_literals(sql: str) -> str:
 _CAST_OPEN = re.compile(r"\bCAST\s*\(", re.I)
 # Casts sqlite's own CAST gets wrong, and the engine's functions that do them (typed by
 # its describe): TIMESTAMP keeps ISO text (sqlite would keep the leading number, 2000),
-# VARBINARY makes a string's characters (codes 0-255) its bytes.
-_CAST_FUNCTIONS = re.compile(r"\s+AS\s+(TIMESTAMP|VARBINARY(?:\s*\(\s*\d+\s*\))?)\s*$", re.I)
+# VARBINARY makes a string's characters (codes 0-255) its bytes, DATE / TIME / POSIXTIME
+# read ODBC text (a parameter's, `CAST(? AS POSIXTIME)`) into the logical value.
+_CAST_FUNCTIONS = re.compile(
+    r"\s+AS\s+(TIMESTAMP|POSIXTIME|DATE|TIME|VARBINARY(?:\s*\(\s*\d+\s*\))?)\s*$", re.I)
 
 
 def _cast_functions(sql: str) -> str:
-    """CAST(x AS TIMESTAMP) -> _iris_timestamp(x), CAST(x AS VARBINARY(n)) -> _iris_varbinary(x)."""
+    """CAST(x AS TIMESTAMP) -> _iris_timestamp(x), CAST(x AS VARBINARY(n)) -> _iris_varbinary(x),
+    CAST(x AS DATE|TIME|POSIXTIME) -> _iris_temporal(x, 'KIND')."""
     for start in reversed([m.start() for m in _CAST_OPEN.finditer(blank_literals(sql))]):
         # Inner casts first; an outer one's extent is found again after each edit.
         blank = blank_literals(sql)
@@ -220,7 +224,11 @@ def _cast_functions(sql: str) -> str:
             continue
         a = _CAST_FUNCTIONS.search(blank, m.end(), close)
         if a and a.end() == close:
-            fn = "_iris_timestamp(" if a.group(1).upper() == "TIMESTAMP" else "_iris_varbinary("
+            kind = a.group(1).upper()
+            if kind in ("DATE", "TIME", "POSIXTIME"):
+                sql = sql[:m.start()] + "_iris_temporal(" + sql[m.end():a.start()] + f", '{kind}')" + sql[close + 1:]
+                continue
+            fn = "_iris_timestamp(" if kind == "TIMESTAMP" else "_iris_varbinary("
             sql = sql[:m.start()] + fn + sql[m.end():a.start()] + ")" + sql[close + 1:]
     return sql
 
@@ -370,6 +378,39 @@ def _sub_outside_literals(pattern, repl, sql: str) -> str:
     return "".join(out)
 
 
+# --- schemas ----------------------------------------------------------------------
+
+_NAME = r'(?:"(?:[^"]|"")+"|[A-Za-z_%][\w%]*)'
+# schema . name, not itself the tail of a longer qualified name.
+_QUALIFIED = re.compile(rf'(?<![\w%".])({_NAME})\s*\.\s*({_NAME})')
+_CREATES = re.compile(rf'^\s*CREATE\s+(?:TABLE|VIEW)\s+({_NAME})\s*\.\s*{_NAME}', re.I)
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+
+
+def created_schema(sql: str) -> Optional[str]:
+    """The schema of `CREATE TABLE|VIEW schema.name`: IRIS creates a missing one."""
+    m = _CREATES.match(blank_literals(sql, identifiers=False))
+    return _unquote(m.group(1)) if m else None
+
+
+def qualify_schemas(sql: str, schemas: set) -> str:
+    """Tables of schemas other than SQLUser: ``schema.table`` (quoted or not) is the sqlite
+    table ``"schema.table"`` in the namespace's database, as the gateway's sqlite backend
+    keeps them (one database: sqlite's foreign keys and transactions do not span ATTACHed
+    ones). Only known schema names are rewritten, so ``alias.column`` stays."""
+    if not schemas:
+        return sql
+    blank = blank_literals(sql, identifiers=False)
+    for m in reversed(list(_QUALIFIED.finditer(blank))):
+        schema, name = _unquote(sql[m.start(1):m.end(1)]), _unquote(sql[m.start(2):m.end(2)])
+        if schema.upper() in schemas:
+            sql = sql[:m.start()] + '"' + f"{schema}.{name}".replace('"', '""') + '"' + sql[m.end():]
+    return sql
+
+
 # --- statement kinds ---------------------------------------------------------------
 
 _TXN = [
@@ -420,7 +461,9 @@ def schema_command(sql: str) -> Optional[Tuple[str, Optional[str], Optional[str]
         raise FakeSQLError(-1, "Invalid CREATE SCHEMA")
     if verb == "DROP" and cond == "IF NOT EXISTS":
         raise FakeSQLError(-1, "Invalid DROP SCHEMA")
-    flags = {"IF NOT EXISTS": "if_not_exists", "IF EXISTS": "if_exists"}.get(cond)
+    flags = {"IF NOT EXISTS": "if_not_exists", "IF EXISTS": "if_exists"}.get(cond, "")
+    if "CASCADE" in (m.group(4) or "").upper():
+        flags += " cascade"
     return ("create_schema" if verb == "CREATE" else "drop_schema"), flags, m.group(3)
 
 
