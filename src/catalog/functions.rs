@@ -583,7 +583,12 @@ pub fn register(
         Ok(match c.get_raw(0) {
             ValueRef::Integer(n) => Some(n),
             _ => {
-                text(c, 0).map(|t| t.trim().parse().unwrap_or_else(|_| types::by_name(&t).map_or(0, |t| t.oid as i64)))
+                // `"pg_catalog"."int4"`, `public.vector`: the type's own name decides.
+                let by_name = |t: &str| {
+                    let name = split_qualified(t).pop().unwrap_or_default();
+                    types::by_name(t.trim()).or_else(|| types::by_name(&name)).map_or(0, |t| t.oid as i64)
+                };
+                text(c, 0).map(|t| t.trim().parse().unwrap_or_else(|_| by_name(&t)))
             }
         })
     });

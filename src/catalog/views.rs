@@ -66,6 +66,21 @@ pub const VIEWS: &[View] = &[
                  c.relrowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  WHERE c.relkind IN ('r', 'p')",
     },
+    // Block I/O counters: the gateway has none (0); the relations are real, and Sequelize's
+    // describeTable joins pg_description through this view for column comments.
+    View {
+        name: "pg_statio_all_tables",
+        columns: STATIO_COLUMNS,
+        select: "SELECT c.oid, n.nspname, c.relname, 0, 0, 0, 0, 0, 0, 0, 0 FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm')",
+    },
+    View {
+        name: "pg_statio_user_tables",
+        columns: STATIO_COLUMNS,
+        select: "SELECT c.oid, n.nspname, c.relname, 0, 0, 0, 0, 0, 0, 0, 0 FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p', 'm') \
+                 AND n.nspname NOT IN ('pg_catalog', 'information_schema')",
+    },
     View {
         name: "pg_views",
         columns: &[("schemaname", "name"), ("viewname", "name"), ("viewowner", "name"), ("definition", "text")],
@@ -364,6 +379,21 @@ pub const VIEWS: &[View] = &[
 ];
 
 /// The SQLite table a view is materialized in: `information_schema.x` -> `information_schema__x`.
+/// The columns of pg_statio_all_tables / pg_statio_user_tables.
+const STATIO_COLUMNS: &[(&str, &str)] = &[
+    ("relid", "oid"),
+    ("schemaname", "name"),
+    ("relname", "name"),
+    ("heap_blks_read", "int8"),
+    ("heap_blks_hit", "int8"),
+    ("idx_blks_read", "int8"),
+    ("idx_blks_hit", "int8"),
+    ("toast_blks_read", "int8"),
+    ("toast_blks_hit", "int8"),
+    ("tidx_blks_read", "int8"),
+    ("tidx_blks_hit", "int8"),
+];
+
 pub fn stored_name(view: &str) -> String {
     view.replace('.', "__")
 }

@@ -230,14 +230,16 @@ fn system_columns(stmt: &mut Statement) {
     let _ = VisitMut::visit(stmt, &mut Replace(aliases.oids));
 }
 
-/// `x::regclass` in a select list, and `x::regclass::text` anywhere, print the name:
-/// they become `pgw_regclass_out(x)` before the rewrite (elsewhere a reg* value is its OID).
+/// `x::regclass` in a select list, and `x::regclass::text` anywhere (a literal's too:
+/// TypeORM's `('"' || udt_schema || '"."' || udt_name || '"')::"regtype"::text`), print the
+/// name: they become `pgw_regclass_out(x::regclass)` before the rewrite turns the inner cast
+/// into the lookup (elsewhere a reg* value is its OID).
 fn mark_reg_outputs(stmt: &mut Statement) {
     struct Mark;
-    fn out(e: &mut Expr) -> bool {
+    fn out(e: &mut Expr, literal_too: bool) -> bool {
         let Expr::Cast { expr, data_type, .. } = e else { return false };
         let t = type_name(data_type);
-        if !is_reg_type(&t) || string_literal(expr).is_some() {
+        if !is_reg_type(&t) || (!literal_too && string_literal(expr).is_some()) {
             return false;
         }
         let f = match t.as_str() {
@@ -247,7 +249,14 @@ fn mark_reg_outputs(stmt: &mut Statement) {
             "regrole" => "pgw_regrole_out",
             _ => "pgw_regproc_out",
         };
-        *e = func(f, vec![take(expr)]);
+        // In a select list the value is already an OID (a column); as text it may be a name.
+        let arg = if literal_too {
+            take(e)
+        } else {
+            let Expr::Cast { expr, .. } = e else { return false };
+            take(expr)
+        };
+        *e = func(f, vec![arg]);
         true
     }
     impl VisitorMut for Mark {
@@ -258,7 +267,7 @@ fn mark_reg_outputs(stmt: &mut Statement) {
                     SetExpr::Select(s) => {
                         for i in &mut s.projection {
                             if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = i {
-                                out(e);
+                                out(e, false);
                             }
                         }
                     }
@@ -276,7 +285,7 @@ fn mark_reg_outputs(stmt: &mut Statement) {
         fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
             if let Expr::Cast { expr, data_type, .. } = e {
                 let t = type_name(data_type);
-                if matches!(t.as_str(), "text" | "name" | "varchar" | "character varying") && out(expr) {
+                if matches!(t.as_str(), "text" | "name" | "varchar" | "character varying") && out(expr, true) {
                     *e = take(expr);
                 }
             }

@@ -194,7 +194,7 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
     if matches!(&ci.using, Some(IndexType::Custom(i)) if i.value.eq_ignore_ascii_case("hnsw")) {
         return Ok(Output::one(super::vectors::hnsw_index(&ci)?, false));
     }
-    if jsonb_gin_index(&ci) {
+    if index_left_out(&ci).is_some() {
         // Nothing to build (src/translate/mod.rs sends the NOTICE that says so).
         return Ok(Output {
             statements: vec![],
@@ -233,12 +233,29 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
     Ok(Output::one(Statement::CreateIndex(ci).to_string(), false))
 }
 
-/// `CREATE INDEX .. USING gin (col [jsonb_ops | jsonb_path_ops])` (LangChain's PGVector makes
-/// one on its metadata): IRIS has no GIN, and a plain index on a JSON text column would hit
-/// IRIS's subscript length limit with long documents. An index never changes a query's
-/// rows, so none is made and the client gets a NOTICE; containment and path filters run
-/// without index help. (`DROP INDEX` of its name then finds nothing: use IF EXISTS.)
-pub fn jsonb_gin_index(ci: &ast::CreateIndex) -> bool {
+/// Indexes IRIS cannot build and whose absence changes no query's rows: none is made, and
+/// the NOTICE returned here tells the client (`DROP INDEX` of the name then finds nothing:
+/// use IF EXISTS). A UNIQUE one changes what may be inserted, so it stays refused.
+/// - `USING gin (col [jsonb_ops | jsonb_path_ops])` (LangChain's PGVector, on its metadata):
+///   IRIS has no GIN, and a plain index on a JSON text column would meet IRIS's subscript
+///   length limit with long documents;
+/// - an expression index (LlamaIndex's `((metadata_ ->> 'ref_doc_id'))`): IRIS indexes
+///   columns only.
+pub fn index_left_out(ci: &ast::CreateIndex) -> Option<&'static str> {
+    if ci.unique || ci.predicate.is_some() {
+        return None;
+    }
+    if jsonb_gin_index(ci) {
+        return Some("IRIS has no GIN indexes: no index was made (queries return the same rows without it)");
+    }
+    let plain_method = matches!(ci.using, None | Some(IndexType::BTree));
+    if plain_method && ci.columns.iter().any(|c| !matches!(c.column.expr, Expr::Identifier(_))) {
+        return Some("IRIS has no expression indexes: no index was made (queries return the same rows without it)");
+    }
+    None
+}
+
+fn jsonb_gin_index(ci: &ast::CreateIndex) -> bool {
     matches!(ci.using, Some(IndexType::GIN))
         && ci.predicate.is_none()
         && ci.columns.iter().all(|c| {

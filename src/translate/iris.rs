@@ -5,7 +5,9 @@
 //! children). Query-level families run per (sub)query: boolean contexts of clauses,
 //! vector ORDER BY, NULL ordering, row limits. Statement kinds then go to DML or DDL.
 
-use sqlparser::ast::{Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Select, SelectItem, SetExpr, Statement};
+use sqlparser::ast::{
+    self as ast, Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Select, SelectItem, SetExpr, Statement,
+};
 
 use super::ast_util::{refuse, take};
 use super::booleans::{to_predicate, to_value};
@@ -41,6 +43,25 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
             captures: vec![],
             guards: vec![],
         }),
+        // `public` is IRIS's default schema (SQLUser), which always exists (LlamaIndex sends
+        // CREATE SCHEMA IF NOT EXISTS public); IRIS would make a second schema of that name.
+        Statement::CreateSchema { schema_name: ast::SchemaName::Simple(n), if_not_exists, .. }
+            if n.0.len() == 1 && super::catalog::last_lower(&n) == "public" =>
+        {
+            if if_not_exists {
+                return Ok(Output {
+                    statements: vec![],
+                    returns_rows: false,
+                    rowcount: super::RowCount::Last,
+                    captures: vec![],
+                    guards: vec![],
+                });
+            }
+            Err(crate::error::PgError::new(
+                crate::error::sqlstate::DUPLICATE_SCHEMA,
+                "schema \"public\" already exists",
+            ))
+        }
         s @ (Statement::Savepoint { .. }
         | Statement::Rollback { .. }
         | Statement::CreateView(_)

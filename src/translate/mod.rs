@@ -412,8 +412,8 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
                 .into(),
         );
     }
-    if matches!((target, &stmt), (Target::Iris(_), Statement::CreateIndex(ci)) if ddl::jsonb_gin_index(ci)) {
-        notices.push("IRIS has no GIN indexes: no index was made (queries return the same rows without it)".into());
+    if let (Target::Iris(_), Statement::CreateIndex(ci)) = (target, &stmt) {
+        notices.extend(ddl::index_left_out(ci).map(str::to_owned));
     }
     let out = match target {
         Target::Sqlite => sqlite::translate(stmt)?,

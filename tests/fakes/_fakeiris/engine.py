@@ -218,6 +218,7 @@ _CANCEL_SLACK = 0.5
 
 
 _SCHEMAS_TABLE = "CREATE TABLE IF NOT EXISTS _fakeiris_schemas (name TEXT PRIMARY KEY COLLATE NOCASE)"
+_ADD_FOREIGN_KEY = re.compile(r"\s*ALTER\s+TABLE\s+\S+\s+ADD\s+(?:CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY\b", re.I)
 
 
 def lock_timeout() -> float:
@@ -380,6 +381,9 @@ class Job:
         created = sqltext.created_schema(sqlite_sql)
         schemas = self._schemas() | ({created.upper()} if created and created.upper() != "SQLUSER" else set())
         sqlite_sql = sqltext.qualify_schemas(sqlite_sql, schemas)
+        if _ADD_FOREIGN_KEY.match(sqlite_sql):
+            # sqlite has no statement for it: done at execute, by editing the table's definition.
+            return Prepared(sql, sqlite_sql, None, [], ("add_foreign_key", None, sqlite_sql))
         n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
         with self.lock:
             self._check_open()
@@ -577,7 +581,29 @@ class Job:
             self.instance.cancel(int(name))
         elif kind in ("create_schema", "drop_schema"):
             self._schema(kind, isolation, name)
+        elif kind == "add_foreign_key":
+            self._add_foreign_key(name)
         return Result(None, [], 0)
+
+    def _add_foreign_key(self, sqlite_sql: str) -> None:
+        """ALTER TABLE t ADD [CONSTRAINT c] FOREIGN KEY (..) REFERENCES .. (IRIS has it; Drizzle's
+        migrations add every foreign key so): written into the table's definition after the
+        existing rows are checked, as the gateway's sqlite backend does (sqlite_alter.py)."""
+        from iris_pgwire.backends import sqlite_alter
+        from iris_pgwire.errors import BackendError
+
+        run = sqlite_alter.match(sqlite_sql)
+        if run is None:
+            raise FakeSQLError(-1, "Invalid ALTER TABLE .. ADD FOREIGN KEY")
+        try:
+            run(self.conn)
+        except BackendError as exc:
+            code = {"23503": -124, "42P01": -30}.get(exc.sqlstate, -400)
+            raise FakeSQLError(code, exc.message) from None
+        except sqlite3.Error as exc:
+            raise from_sqlite(exc, writing=True, location="Execute") from None
+        if self.in_txn:
+            self.wrote = True
 
     def _schemas(self) -> set:
         """The schemas made in this namespace (upper case), whose tables are "schema.name"."""

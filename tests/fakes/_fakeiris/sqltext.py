@@ -307,16 +307,28 @@ _TABLE_PK = re.compile(r"^\s*(?:CONSTRAINT\s+\"?\w+\"?\s+)?PRIMARY\s+KEY\s*\(\s*
 
 
 def _identity_key(sql: str) -> str:
-    """An IDENTITY column with a table-level PRIMARY KEY (that column) is valid IRIS
-    (SQLAlchemy: `id SERIAL NOT NULL, .., PRIMARY KEY (id)`); the fake's identity is
-    already sqlite's INTEGER PRIMARY KEY, so the table-level key is dropped."""
+    """An IDENTITY column that is also the primary key, by a table-level PRIMARY KEY
+    (SQLAlchemy: `id SERIAL NOT NULL, .., PRIMARY KEY (id)`; TypeORM: `CONSTRAINT "PK_.."
+    PRIMARY KEY ("id")`) or by its own (Django: `"id" BIGINT IDENTITY NOT NULL PRIMARY
+    KEY`), is valid IRIS; the fake's identity is already sqlite's INTEGER PRIMARY KEY, so
+    the other key is dropped."""
     found = _table_elements(sql)
     if not found:
         return sql
     _open, _close, spans = found
-    blank = blank_literals(sql)
-    identity = {m.group(1).upper() for a, b in spans
-                if (m := re.match(r'\s*"?(\w+)"?\s+(?:BIG|SMALL)?INT(?:EGER)?\s+IDENTITY\b', blank[a:b], re.I))}
+    blank = blank_literals(sql, identifiers=False)
+    identity = set()
+    for a, b in reversed(spans):
+        m = re.match(r'\s*"?(\w+)"?\s+(?:BIG|SMALL)?INT(?:EGER)?\s+IDENTITY\b', blank[a:b], re.I)
+        if not m:
+            continue
+        identity.add(m.group(1).upper())
+        own = re.search(r"\s+PRIMARY\s+KEY\b", blank[a + m.end():b], re.I)
+        if own:
+            start, end = a + m.end() + own.start(), a + m.end() + own.end()
+            sql, blank = sql[:start] + sql[end:], blank[:start] + blank[end:]
+    found = _table_elements(sql)
+    _open, _close, spans = found
     for a, b in reversed(spans):
         m = _TABLE_PK.match(blank[a:b])
         if m and m.group(1).upper() in identity:
