@@ -36,6 +36,18 @@ fn is_string(k: &PgKind) -> bool {
 
 pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Output> {
     strip_public(&mut ct.name);
+    for col in &mut ct.columns {
+        for o in &mut col.options {
+            if let ColumnOption::ForeignKey(fk) = &mut o.option {
+                iris_foreign_key(fk);
+            }
+        }
+    }
+    for c in &mut ct.constraints {
+        if let TableConstraint::ForeignKey(fk) = c {
+            iris_foreign_key(fk);
+        }
+    }
     ct.unlogged = false;
     // Storage parameters (WITH (fillfactor = ..)) tune PostgreSQL's heap; results are unaffected.
     if matches!(ct.table_options, ast::CreateTableOptions::With(_)) {
@@ -267,6 +279,31 @@ fn jsonb_gin_index(ci: &ast::CreateIndex) -> bool {
         })
 }
 
+/// A foreign key as IRIS takes it: `REFERENCES public.t` (Drizzle writes every key so) names
+/// IRIS's default schema; IRIS checks keys at once, so `DEFERRABLE [INITIALLY DEFERRED]`
+/// (Django's keys) is left out, with a NOTICE (`deferrable_keys`): a transaction that
+/// inserts a child before its parent fails with 23503 where PostgreSQL waits for COMMIT.
+fn iris_foreign_key(fk: &mut ast::ForeignKeyConstraint) {
+    strip_public(&mut fk.foreign_table);
+    fk.characteristics = None;
+}
+
+/// The statement declares a DEFERRABLE foreign key (see `iris_foreign_key`).
+pub fn deferrable_keys(stmt: &Statement) -> bool {
+    let deferrable =
+        |fk: &ast::ForeignKeyConstraint| fk.characteristics.as_ref().is_some_and(|c| c.deferrable == Some(true));
+    match stmt {
+        Statement::CreateTable(ct) => {
+            ct.columns.iter().flat_map(|c| &c.options).any(|o| matches!(&o.option, ColumnOption::ForeignKey(fk) if deferrable(fk)))
+                || ct.constraints.iter().any(|c| matches!(c, TableConstraint::ForeignKey(fk) if deferrable(fk)))
+        }
+        Statement::AlterTable(at) => at.operations.iter().any(|op| {
+            matches!(op, ast::AlterTableOperation::AddConstraint { constraint: TableConstraint::ForeignKey(fk), .. } if deferrable(fk))
+        }),
+        _ => false,
+    }
+}
+
 pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Output> {
     strip_public(&mut at.name);
     let mut statements = Vec::new();
@@ -292,9 +329,13 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
                 }
                 ast::AlterTableOperation::AddColumn { column_def, column_keyword, if_not_exists, column_position }
             }
-            op @ (ast::AlterTableOperation::DropColumn { .. }
-            | ast::AlterTableOperation::AddConstraint { .. }
-            | ast::AlterTableOperation::DropConstraint { .. }) => op,
+            ast::AlterTableOperation::AddConstraint { mut constraint, not_valid } => {
+                if let TableConstraint::ForeignKey(fk) = &mut constraint {
+                    iris_foreign_key(fk);
+                }
+                ast::AlterTableOperation::AddConstraint { constraint, not_valid }
+            }
+            op @ (ast::AlterTableOperation::DropColumn { .. } | ast::AlterTableOperation::DropConstraint { .. }) => op,
             other => {
                 return Err(refuse(
                     &format!("ALTER TABLE {other}"),

@@ -415,6 +415,9 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     if let (Target::Iris(_), Statement::CreateIndex(ci)) = (target, &stmt) {
         notices.extend(ddl::index_left_out(ci).map(str::to_owned));
     }
+    if matches!(target, Target::Iris(_)) && ddl::deferrable_keys(&stmt) {
+        notices.push("DEFERRABLE foreign keys are checked at once: IRIS has no deferred constraints".into());
+    }
     let out = match target {
         Target::Sqlite => sqlite::translate(stmt)?,
         Target::Iris(opts) => iris::translate(stmt, opts)?,

@@ -127,6 +127,10 @@ registry! {
     ACLITEM = (1033, "aclitem", 12, 1034, 0, Text);
     REGNAMESPACE = (4089, "regnamespace", 4, 4090, 0, Oid);
     REGROLE = (4096, "regrole", 4, 4097, 0, Oid);
+    // Bit strings: no backend stores them; listed so that clients which look the type up
+    // find it (pgvector-python's register_vector fetches `bit`). Values travel as text ('0101').
+    BIT = (1560, "bit", -1, 1561, 0, Text);
+    VARBIT = (1562, "varbit", -1, 1563, 0, Text);
 
     BOOL_ARRAY = (1000, "_bool", -1, 0, 16, Array);
     BYTEA_ARRAY = (1001, "_bytea", -1, 0, 17, Array);
@@ -138,6 +142,8 @@ registry! {
     OID_ARRAY = (1028, "_oid", -1, 0, 26, Array);
     JSON_ARRAY = (199, "_json", -1, 0, 114, Array);
     FLOAT4_ARRAY = (1021, "_float4", -1, 0, 700, Array);
+    BIT_ARRAY = (1561, "_bit", -1, 0, 1560, Array);
+    VARBIT_ARRAY = (1563, "_varbit", -1, 0, 1562, Array);
     FLOAT8_ARRAY = (1022, "_float8", -1, 0, 701, Array);
     BPCHAR_ARRAY = (1014, "_bpchar", -1, 0, 1042, Array);
     VARCHAR_ARRAY = (1015, "_varchar", -1, 0, 1043, Array);

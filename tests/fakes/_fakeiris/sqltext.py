@@ -184,6 +184,7 @@ _SIMPLE = [
     # sqlite cannot add a constraint to a table: the key's unique index models it.
     (re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:CONSTRAINT\s+\w+\s+)?PRIMARY\s+KEY\s*\(", re.I),
      r"CREATE UNIQUE INDEX \1_pkey ON \1 ("),
+
 ]
 
 
@@ -255,12 +256,21 @@ def _to_vector_calls(sql: str) -> str:
     return sql
 
 
+# ADD CONSTRAINT c UNIQUE (cols) (Django's unique_together): sqlite cannot add a constraint
+# to a table; the unique index it would build, named c, models it.
+_ADD_UNIQUE = re.compile(r'^\s*ALTER\s+TABLE\s+("(?:[^"]|"")+"|\w+)\s+ADD\s+CONSTRAINT\s+("(?:[^"]|"")+"|\w+)\s+UNIQUE\s*\(',
+                         re.I)
+
+
 def to_sqlite(sql: str) -> str:
     """Rewrite the IRIS spellings the gateway emits into sqlite's.
 
     Literal text is preserved: rewrites are applied to the literal-blanked copy
     to find positions, then spliced into the original.
     """
+    unique = _ADD_UNIQUE.match(blank_literals(sql, identifiers=False))
+    if unique:
+        sql = f"CREATE UNIQUE INDEX {unique.group(2)} ON {unique.group(1)} (" + sql[unique.end():]
     sql = _to_vector_calls(_cast_functions(_cast_literals(sql)))
     sql = information_schema.rewrite(sql, blank_literals(sql))
     for pattern, repl in _SIMPLE:
