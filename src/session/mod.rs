@@ -269,6 +269,8 @@ pub struct Session {
     activity: Arc<Activity>,
     /// The running statement's start and where its time went (observe.rs).
     timing: observe::Timing,
+    /// The statement's OpenTelemetry span, open only while tracing (`--otel-endpoint`).
+    span: Option<observe::SpanStart>,
     /// The session made temporary tables on its backend connection: it keeps that
     /// connection to the end, which closes it instead of pooling it (in PostgreSQL they
     /// belong to the session; pooled, another session would see them).
@@ -354,6 +356,7 @@ async fn serve_registered(
         cursors: cursors::Cursors::default(),
         activity: registration.activity.clone(),
         timing: observe::Timing::default(),
+        span: None,
         notify: crate::notify::Pending::default(),
     };
     let identity = Identity { user: session.user.clone(), database: admin::database_of(&params), admin_console };
@@ -452,8 +455,10 @@ impl Session {
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
-                    self.activity.statement(Arc::new(sql.to_string()), self.tx != Tx::Idle);
-                    self.simple_query(&sql).await;
+                    let text = Arc::new(sql.to_string());
+                    self.activity.statement(text.clone(), self.tx != Tx::Idle);
+                    self.span_begin(&text);
+                    self.simple_query(&text).await;
                     true
                 }
                 Message::Sync => {
@@ -513,11 +518,14 @@ impl Session {
         let explained = self.cancel.explain(err);
         let err = explained.as_ref().unwrap_or(err);
         self.ctx.metrics.error(err.code);
+        if self.span.is_some() {
+            self.span_end(None, Some(err));
+        }
         be::error_response(&mut self.conn.out, err);
     }
 
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
-    async fn simple_query(&mut self, sql: &str) {
+    async fn simple_query(&mut self, sql: &Arc<String>) {
         match self.timed_translate(sql) {
             Err(e) => {
                 // Unparsable or refused: the transaction fails as with any other error.
@@ -537,8 +545,11 @@ impl Session {
                         }
                         self.tx = Tx::Implicit;
                     }
+                    if i > 0 {
+                        self.span_begin(sql);
+                    }
                     // One statement of several: its index makes its key apart from the others.
-                    let text = if many { format!("{sql}\0{i}") } else { sql.to_owned() };
+                    let text = if many { format!("{sql}\0{i}") } else { sql.to_string() };
                     // statement_timeout runs per statement of the string, as in PostgreSQL 13+.
                     let timeout = self.cancel.arm(self.settings.statement_timeout_ms());
                     self.timing.start(self.tx == Tx::Idle);
