@@ -46,6 +46,9 @@ class SpanQueue:
         """Up to `max` spans, waiting at most `wait` seconds (without the GIL) for the first:
         (name, start_ns, end_ns, traceparent, sqlstate, message, attributes)."""
 
+def set_log_level(levelno: int) -> None:
+    """The Rust core's records below this Python level are dropped at once (logfmt.py)."""
+
 def translate_sql(
     sql: str, target: str = "iris", iris_version: str = "2025.1", exact_strings: bool = True
 ) -> list[str]:

@@ -397,6 +397,11 @@ impl Session {
     async fn run(&mut self) {
         let mut shutdown = self.ctx.shutdown_signal();
         let activity = self.activity.clone();
+        // Made once, not per message: each new one would join (and, dropped, leave) its
+        // wake-up list under that list's lock.
+        let stopping = async move { drop(shutdown.wait_for(|stop| *stop).await) };
+        let terminated = activity.terminated();
+        tokio::pin!(stopping, terminated);
         // ReadyForQuery was the last thing sent: the client's turn (idle, maybe in a transaction).
         let mut ready = true;
         loop {
@@ -407,11 +412,11 @@ impl Session {
             let next = tokio::select! {
                 // Shutdown first: a session that finished its statement ends before the next.
                 biased;
-                _ = async { drop(shutdown.wait_for(|stop| *stop).await) } => {
+                _ = &mut stopping => {
                     self.conn.fatal(&Reason::Shutdown.error()).await;
                     return;
                 }
-                _ = activity.terminated() => {
+                _ = &mut terminated => {
                     self.terminated().await;
                     return;
                 }
@@ -455,7 +460,7 @@ impl Session {
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
-                    let text = Arc::new(sql.to_string());
+                    let text = Arc::new(sql);
                     self.activity.statement(text.clone(), self.tx != Tx::Idle);
                     self.span_begin(&text);
                     self.simple_query(&text).await;
@@ -549,7 +554,8 @@ impl Session {
                         self.span_begin(sql);
                     }
                     // One statement of several: its index makes its key apart from the others.
-                    let text = if many { format!("{sql}\0{i}") } else { sql.to_string() };
+                    let text: std::borrow::Cow<str> =
+                        if many { format!("{sql}\0{i}").into() } else { sql.as_str().into() };
                     // statement_timeout runs per statement of the string, as in PostgreSQL 13+.
                     let timeout = self.cancel.arm(self.settings.statement_timeout_ms());
                     self.timing.start(self.tx == Tx::Idle);

@@ -188,9 +188,15 @@ impl Session {
 
     /// Add the bytes moved since the last call to the metrics.
     pub(super) fn account(&mut self) {
+        // Only when there is something to add: the counters' cache lines are shared by
+        // every session, and most messages arrive and leave in one read and one write.
         let m = &self.ctx.metrics;
-        m.add(&m.bytes_received, std::mem::take(&mut self.conn.received));
-        m.add(&m.bytes_sent, std::mem::take(&mut self.conn.sent));
+        if self.conn.received > 0 {
+            m.add(&m.bytes_received, std::mem::take(&mut self.conn.received));
+        }
+        if self.conn.sent > 0 {
+            m.add(&m.bytes_sent, std::mem::take(&mut self.conn.sent));
+        }
     }
 }
 
