@@ -16,6 +16,7 @@ mod common_type;
 mod copy;
 mod cursor_stmts;
 mod database_names;
+mod datetime_literals;
 mod ddl;
 mod derived_columns;
 mod dml;

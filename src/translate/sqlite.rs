@@ -284,7 +284,7 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
     let plain = |t: &str| Ok(cast(e.clone(), DataType::Custom(name(t), vec![])));
     if let Some(s) = string_literal(&e) {
         // Stored and compared as the text parameters arrive in (sqlite_datetime.rs).
-        if let Some(text) = super::sqlite_datetime::canonical_literal(s, &k)? {
+        if let Some(text) = super::datetime_literals::sqlite_text(s, &k)? {
             return Ok(cast(string(text), DataType::Custom(name("TEXT"), vec![])));
         }
         if matches!(k, PgKind::Float4 | PgKind::Float8) {
