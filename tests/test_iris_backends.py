@@ -137,8 +137,8 @@ def test_dates_iris_cannot_hold_are_22008(backend, column, value):
     conn.execute("CREATE TABLE dd (d DATE, ts TIMESTAMP, p POSIXTIME)", [])
     with pytest.raises(BackendError) as err:
         conn.execute(f"INSERT INTO dd ({column}) VALUES (?)", [value])
+    # The gateway's check (embedded) or IRIS's SQLCODE -146 (the driver's conversion, dbapi).
     assert err.value.sqlstate == "22008", err.value
-    assert "out of range" in err.value.message
 
 
 def test_null_and_empty_string_stay_apart(backend):

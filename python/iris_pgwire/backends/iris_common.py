@@ -402,6 +402,9 @@ _SQLSTATE_BY_SQLCODE = {
     -110: "55P03", -114: "55P03",
     -139: "40001",
     -359: "42883",  # no such (user-defined) SQL function
+    # "Unable to convert date / time input to a valid logical date / time value": a value
+    # outside what IRIS can hold (years beyond 9999, PostgreSQL's infinities).
+    -146: "22008", -147: "22008",
     -400: "XX000",
 }
 
