@@ -56,6 +56,8 @@ pub struct ServerCtx {
     pub notify: Arc<Hub>,
     /// pg_advisory_lock and friends, shared by the sessions (src/advisory.rs).
     pub advisory: crate::advisory::AdvisoryLocks,
+    /// Statement spans for the OpenTelemetry exporter; None unless `--otel-endpoint`.
+    pub spans: Option<Arc<crate::otel::Spans>>,
 }
 
 /// A session counted against its user's limit; uncounted when dropped.
@@ -373,6 +375,13 @@ impl Server {
             .map_err(|e| StartError::Config(format!("catalog engine: {}", e.message)))?;
         let catalog = Arc::new(catalog);
         let pool = Pool::new(backend, config.pool_size, Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)));
+        let spans = config.otel_endpoint.as_ref().map(|_| {
+            let db_system = match config.target {
+                crate::translate::Target::Iris(_) => "intersystems_iris",
+                crate::translate::Target::Sqlite => "sqlite",
+            };
+            Arc::new(crate::otel::Spans::new(db_system))
+        });
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
             shapes: Shapes::new(config.translate_cache_entries),
@@ -392,6 +401,7 @@ impl Server {
             user_sessions: Mutex::new(HashMap::new()),
             notify: Arc::new(Hub::default()),
             advisory: Default::default(),
+            spans,
         });
         if ctx.config.warm_pool {
             runtime.block_on(ctx.pool.warm());
@@ -459,6 +469,11 @@ impl Server {
 
     pub fn is_running(&self) -> bool {
         self.runtime.is_some()
+    }
+
+    /// The statement spans' queue, when tracing (`--otel-endpoint`).
+    pub fn spans(&self) -> Option<Arc<crate::otel::Spans>> {
+        self.ctx.spans.clone()
     }
 }
 
