@@ -101,6 +101,21 @@ impl Pass for IrisPass<'_> {
                 "use LIKE or ILIKE patterns, or filter in the client",
             ));
         }
+        if let Expr::BinaryOp {
+            op:
+                sqlparser::ast::BinaryOperator::Arrow
+                | sqlparser::ast::BinaryOperator::LongArrow
+                | sqlparser::ast::BinaryOperator::HashArrow
+                | sqlparser::ast::BinaryOperator::HashLongArrow,
+            ..
+        } = e
+        {
+            // iris-facts: no -> / ->> (json is text in IRIS; JSON_TABLE reads it).
+            return Err(super::ast_util::refuse(
+                "json operators (->, ->>, #>, #>>)",
+                "IRIS stores json as text: select the column and read the JSON in the client",
+            ));
+        }
         if let Some(new) = vectors::rewrite(e)? {
             *e = new;
         }

@@ -22,7 +22,7 @@ from pgvector.psycopg import register_vector
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import orm
 
-from harness import ALL_GATEWAYS, PENDING, mark_gaps
+from harness import IRIS_BACKENDS, PENDING, mark_gaps
 
 CLIENT = "pgvector-python"
 IRIS_DOUBLES = True
@@ -34,8 +34,10 @@ QUERY = [1.0, 0.25, 0.0]
 NEAREST = ["a", "c", "b"]
 
 
-CREATE_EXTENSION = PENDING + "CREATE EXTENSION IF NOT EXISTS vector, each test's first statement"
-GAPS = [(ALL_GATEWAYS, CREATE_EXTENSION)]
+DECLARED = PENDING + ("declared types (%DESCRIPTION): a vector column is described and read back as text on "
+                      "IRIS ('1,0,0' without brackets) until its declared type is recorded, so pgvector's "
+                      "codecs do not apply")
+GAPS = [(IRIS_BACKENDS, DECLARED)]
 
 
 def client_version() -> str:

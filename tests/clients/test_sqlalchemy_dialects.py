@@ -20,7 +20,7 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from harness import IRIS_NO_ARRAYS, IRIS_IDENTITY_PK, mark_iris_gaps
+from harness import IRIS_NO_ARRAYS, mark_iris_gaps
 
 CLIENT = "SQLAlchemy"
 IRIS_DOUBLES = True
@@ -28,7 +28,7 @@ DIALECTS = ("psycopg", "psycopg2", "asyncpg", "pg8000")
 
 
 # Tests that differ on the IRIS doubles, and why (harness.mark_iris_gaps).
-IRIS_GAPS = {"test_core_types_round_trip": IRIS_NO_ARRAYS, "test_orm_session": IRIS_IDENTITY_PK}
+IRIS_GAPS = {"test_core_types_round_trip": IRIS_NO_ARRAYS}
 
 
 @pytest.fixture(autouse=True)

@@ -94,6 +94,7 @@ _REJECT = [
     (re.compile(r"\bON\s+CONFLICT\b", re.I), "ON CONFLICT is not supported"),
     (re.compile(r"\bVALUES\s*\([^()]*(?:\([^()]*\)[^()]*)*\)\s*,\s*\(", re.I), "multi-row VALUES is not supported"),
     (re.compile(r"\bILIKE\b", re.I), "ILIKE is not supported"),
+    (re.compile(r"->|#>"), "JSON operators (->, ->>, #>) are not IRIS SQL"),
     (re.compile(r"\bWITH\s+RECURSIVE\b", re.I), "WITH RECURSIVE is not supported"),
     (re.compile(r"\bDISTINCT\s+ON\b", re.I), "DISTINCT ON is not supported"),
     (re.compile(r"\$\d"), "PostgreSQL $n parameters are not IRIS SQL (use ?)"),
