@@ -570,7 +570,7 @@ fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
         // In a select list (srf_projection.rs): rows of the series / the array's elements.
         "generate_series" => first()?,
         "unnest" => by_oid(first()?)?.element()?.oid,
-        "bool_and" | "bool_or" | "every" => BOOL.oid,
+        "bool_and" | "bool_or" | "every" | "jsonb_path_match" | "jsonb_path_exists" => BOOL.oid,
         _ => return None,
     })
 }
