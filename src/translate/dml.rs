@@ -77,7 +77,7 @@ pub fn per_row(ins: &Insert, rows: Vec<Vec<Expr>>) -> PgResult<Vec<String>> {
 }
 
 /// Parameters and literals inserted into vector columns become `TO_VECTOR(x, DOUBLE)`.
-fn vector_values(ins: &mut Insert, columns: &std::collections::BTreeSet<String>) {
+fn vector_values(ins: &mut Insert, columns: &super::KnownColumns) {
     let ast::TableObject::TableName(n) = &ins.table else { return };
     let table = last_name(n);
     let names: Vec<String> = ins.columns.iter().map(last_name).collect();
@@ -137,8 +137,8 @@ pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
     if let ast::TableObject::TableName(n) = &mut ins.table {
         strip_public(n);
     }
-    if !opts.vector_columns.is_empty() {
-        vector_values(&mut ins, &opts.vector_columns);
+    if opts.columns.has_vectors() {
+        vector_values(&mut ins, &opts.columns);
     }
     let rows = value_rows(&ins);
     let on = ins.on.take();
@@ -333,12 +333,12 @@ fn excluded(e: &mut Expr, cols: &[String], row: &[Expr]) -> PgResult<()> {
 }
 
 pub fn update(mut u: ast::Update, opts: &IrisOptions) -> PgResult<Output> {
-    if !opts.vector_columns.is_empty() {
+    if opts.columns.has_vectors() {
         if let ast::TableFactor::Table { name, .. } = &u.table.relation {
             let table = last_name(name);
             for a in &mut u.assignments {
                 if let ast::AssignmentTarget::ColumnName(c) = &a.target {
-                    super::vectors::stored_value(&table, &last_name(c), &mut a.value, &opts.vector_columns);
+                    super::vectors::stored_value(&table, &last_name(c), &mut a.value, &opts.columns);
                 }
             }
         }
