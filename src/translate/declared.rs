@@ -137,7 +137,8 @@ impl KnownColumns {
             return None;
         }
         let stmts = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql).ok()?;
-        let table_key = |n: &ast::ObjectName| n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
+        let table_key =
+            |n: &ast::ObjectName| n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
         let known = |c: &ast::ColumnDef| {
             let k = kind(&c.data_type);
             let recorded = recorded_type(&k);
@@ -230,9 +231,18 @@ fn named<'a>(n: &ast::ObjectName, known: &'a KnownColumns) -> Option<Source<'a>>
 fn merges_columns(op: &ast::JoinOperator) -> bool {
     use ast::JoinOperator as J;
     match op {
-        J::Join(c) | J::Inner(c) | J::Left(c) | J::LeftOuter(c) | J::Right(c) | J::RightOuter(c) | J::FullOuter(c)
+        J::Join(c)
+        | J::Inner(c)
+        | J::Left(c)
+        | J::LeftOuter(c)
+        | J::Right(c)
+        | J::RightOuter(c)
+        | J::FullOuter(c)
         | J::CrossJoin(c) => {
-            matches!(c, ast::JoinConstraint::Using(_) | ast::JoinConstraint::UsingAlias(..) | ast::JoinConstraint::Natural)
+            matches!(
+                c,
+                ast::JoinConstraint::Using(_) | ast::JoinConstraint::UsingAlias(..) | ast::JoinConstraint::Natural
+            )
         }
         _ => true,
     }
@@ -279,11 +289,13 @@ pub fn result_types(stmt: &Statement, known: &KnownColumns) -> Option<Vec<Option
                     out.extend(s.columns?.iter().map(|c| declared_type(c, true)));
                 }
             }
-            SelectItem::QualifiedWildcard(kind, _) => {
-                let q = kind.to_string().rsplit('.').next().unwrap_or_default().trim_matches('"').to_ascii_lowercase();
+            SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), _) => {
+                let q = n.0.last().and_then(|p| p.as_ident())?.value.to_ascii_lowercase();
                 let s = from.iter().find(|s| s.name == q)?;
                 out.extend(s.columns?.iter().map(|c| declared_type(c, true)));
             }
+            // `expr AS (a, b)`: not PostgreSQL's.
+            _ => return None,
         }
     }
     out.iter().any(Option::is_some).then_some(out)
@@ -291,7 +303,8 @@ pub fn result_types(stmt: &Statement, known: &KnownColumns) -> Option<Vec<Option
 
 /// The table column a select item is, when it is a plain (possibly qualified) reference.
 fn reference<'a>(e: &Expr, from: &[Source<'a>]) -> Option<&'a KnownColumn> {
-    let find = |s: &Source<'a>, c: &str| s.columns.and_then(|cols| cols.iter().find(|k| k.name.eq_ignore_ascii_case(c)));
+    let find =
+        |s: &Source<'a>, c: &str| s.columns.and_then(|cols| cols.iter().find(|k| k.name.eq_ignore_ascii_case(c)));
     match e {
         Expr::Nested(inner) => reference(inner, from),
         Expr::Identifier(c) => {

@@ -43,8 +43,8 @@ use crate::error::{PgError, PgResult};
 pub use cache::Translator;
 pub use catalog::CatalogQuery;
 pub use copy::CopyStatement;
-pub use declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
 pub use cursor_stmts::{DeclareCursor, FetchCursor, FetchDirection, PrepareStatement};
+pub use declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
 
