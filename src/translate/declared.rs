@@ -75,7 +75,6 @@ impl KnownColumn {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct KnownColumns {
     tables: BTreeMap<String, Vec<KnownColumn>>,
-    vectors: bool,
     declared: bool,
 }
 
@@ -92,9 +91,8 @@ impl KnownColumns {
     pub fn new(tables: impl IntoIterator<Item = (String, Vec<KnownColumn>)>) -> Self {
         let tables: BTreeMap<String, Vec<KnownColumn>> =
             tables.into_iter().map(|(t, cols)| (t.to_ascii_lowercase(), cols)).collect();
-        let any = |f: fn(&KnownColumn) -> bool| tables.values().flatten().any(f);
-        let (vectors, declared) = (any(KnownColumn::is_vector), any(|c| c.declared));
-        KnownColumns { tables, vectors, declared }
+        let declared = tables.values().flatten().any(|c| c.declared);
+        KnownColumns { tables, declared }
     }
 
     /// `table.column` keys of vector columns (the golden tests' `vectors=` target spec).
@@ -108,8 +106,8 @@ impl KnownColumns {
         Self::new(tables)
     }
 
-    pub fn has_vectors(&self) -> bool {
-        self.vectors
+    pub fn is_empty(&self) -> bool {
+        self.tables.is_empty()
     }
 
     pub fn has_declared(&self) -> bool {
@@ -126,6 +124,16 @@ impl KnownColumns {
 
     pub fn is_vector(&self, table: &str, column: &str) -> bool {
         self.column(table, column).is_some_and(KnownColumn::is_vector)
+    }
+
+    /// The PostgreSQL type of a known column (`bytea`, `vector(3)`, `jsonb`).
+    pub fn column_type(&self, table: &str, column: &str) -> Option<&str> {
+        self.column(table, column).map(|c| c.pg_type.as_str())
+    }
+
+    /// The table's columns in order (empty for a table the gateway does not know).
+    pub fn column_names(&self, table: &str) -> Vec<String> {
+        self.table(table).map(|cols| cols.iter().map(|c| c.name.clone()).collect()).unwrap_or_default()
     }
 
     /// The known columns after `sql` runs, when it is DDL that changes them (CREATE TABLE,

@@ -137,8 +137,8 @@ pub fn hnsw_index(ci: &ast::CreateIndex) -> PgResult<String> {
 
 /// Values stored into a vector column (`INSERT .. VALUES`, `UPDATE .. SET`): a parameter
 /// or literal is text that IRIS does not convert by itself; `TO_VECTOR(x, DOUBLE)` does.
-pub fn stored_value(table: &str, column: &str, e: &mut Expr, columns: &super::KnownColumns) {
-    if matches!(e, Expr::Value(v) if !matches!(v.value, ast::Value::Null)) && columns.is_vector(table, column) {
+pub fn stored_value(e: &mut Expr) {
+    if matches!(e, Expr::Value(v) if !matches!(v.value, ast::Value::Null)) {
         *e = to_vector(std::mem::replace(e, null()), None);
     }
 }
