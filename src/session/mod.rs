@@ -738,7 +738,9 @@ impl Session {
             return Err(Self::aborted_error());
         }
         match &stmt.action {
-            Action::Begin { modes } => self.begin(modes).await.map(|_| Done { tag: stmt.tag.render(0) }),
+            Action::Begin { modes, settings } => {
+                self.begin(modes, settings).await.map(|_| Done { tag: stmt.tag.render(0) })
+            }
             Action::Commit => self.commit().await,
             Action::Rollback => self.rollback().await,
             Action::Set { name, value, local } => {
@@ -838,7 +840,7 @@ impl Session {
     }
 
     /// BEGIN; `modes` (e.g. IRIS's SET TRANSACTION ISOLATION LEVEL) run first.
-    async fn begin(&mut self, modes: &[TargetSql]) -> PgResult<Done> {
+    async fn begin(&mut self, modes: &[TargetSql], settings: &[(String, String)]) -> PgResult<Done> {
         match self.tx {
             Tx::Idle | Tx::Implicit => {
                 for mode in modes {
@@ -849,6 +851,10 @@ impl Session {
                     self.backend_call(|b| b.begin()).await?;
                 }
                 self.tx = Tx::Explicit;
+                // Like SET LOCAL: undone when the transaction ends.
+                for (name, value) in settings {
+                    self.settings.set(name, Some(value.as_str()), true)?;
+                }
             }
             Tx::Explicit => {
                 be::notice_response(

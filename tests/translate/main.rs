@@ -286,10 +286,13 @@ fn render_one(t: &Translated, out: &mut String) {
                 let _ = writeln!(out, "-- declared types: {}", oids.join(", "));
             }
         }
-        Action::Begin { modes } => {
+        Action::Begin { modes, settings } => {
             out.push_str("BEGIN\n");
             for m in modes {
                 let _ = writeln!(out, "{}", m.sql);
+            }
+            for (name, value) in settings {
+                let _ = writeln!(out, "-- set local {name} = {value}");
             }
         }
         Action::Commit => out.push_str("COMMIT\n"),
