@@ -43,7 +43,11 @@ impl Translator {
     /// seen); different ones empty the cache, whose statements may convert or type other
     /// columns.
     pub fn sync_columns(&self, snapshot: u64, columns: impl FnOnce() -> Arc<KnownColumns>) {
-        if self.snapshot.swap(snapshot, Ordering::AcqRel) != snapshot {
+        // A load first: every statement passes here, and a store on every call would
+        // bounce the line between the threads of all sessions.
+        if self.snapshot.load(Ordering::Acquire) != snapshot
+            && self.snapshot.swap(snapshot, Ordering::AcqRel) != snapshot
+        {
             self.set_columns(columns());
         }
     }
