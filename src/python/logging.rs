@@ -19,6 +19,24 @@ pub fn install() {
     }
 }
 
+/// The most detailed level the server logs at (`--log-level`): records below it stop at
+/// the `log` macros' static check instead of asking pyo3-log, whose per-record lookup
+/// of the Python logger's level is measurable on a statement's path (log::debug! runs
+/// several times per statement). A Python logger set finer than this at run time
+/// receives nothing finer.
+#[pyo3::pyfunction]
+pub fn set_log_level(level: &str) -> pyo3::PyResult<()> {
+    let filter = match level.to_ascii_lowercase().as_str() {
+        "debug" => log::LevelFilter::Debug,
+        "info" => log::LevelFilter::Info,
+        "warning" | "warn" => log::LevelFilter::Warn,
+        "error" => log::LevelFilter::Error,
+        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown log level {other:?}"))),
+    };
+    log::set_max_level(filter);
+    Ok(())
+}
+
 /// The session fields, then the record's own key-values.
 struct WithSession<'a> {
     own: &'a dyn Source,

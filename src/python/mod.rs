@@ -5,7 +5,7 @@
 mod auth_api;
 pub mod backend;
 pub mod copy_io;
-mod logging;
+pub mod logging;
 mod threads;
 pub mod translate_api;
 pub mod values;
@@ -190,6 +190,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
     m.add_function(wrap_pyfunction!(auth_api::scram_verifier, m)?)?;
     m.add_function(wrap_pyfunction!(worker_api::serve_worker, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
