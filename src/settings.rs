@@ -64,6 +64,13 @@ fn server_version_num(version: &str) -> String {
     format!("{}", major * 10000 + minor)
 }
 
+/// Transaction characteristics and the session defaults they take when no BEGIN or SET
+/// TRANSACTION gave them.
+const TRANSACTION_DEFAULTS: &[(&str, &str)] = &[
+    ("transaction_isolation", "default_transaction_isolation"),
+    ("transaction_read_only", "default_transaction_read_only"),
+];
+
 /// Settings that cannot be changed by a client.
 const READ_ONLY: &[&str] = &[
     "server_version",
@@ -98,7 +105,15 @@ impl Settings {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(&canonical_key(name)).map(|(_, v)| v.as_str())
+        let key = canonical_key(name);
+        // A transaction's characteristics are its BEGIN's (or SET TRANSACTION's, both
+        // SET LOCAL), else the session's defaults, as PostgreSQL reports them.
+        if let Some(default) = TRANSACTION_DEFAULTS.iter().find(|(k, _)| *k == key).map(|(_, d)| d) {
+            if !self.local_saved.iter().any(|(k, _)| *k == key) {
+                return self.values.get(*default).map(|(_, v)| v.as_str());
+            }
+        }
+        self.values.get(&key).map(|(_, v)| v.as_str())
     }
 
     /// The (name, value) pairs sent as ParameterStatus after authentication.
@@ -226,7 +241,7 @@ impl Settings {
 
     /// All settings for SHOW ALL: (name, value).
     pub fn all(&self) -> Vec<(String, String)> {
-        self.values.values().cloned().collect()
+        self.values.iter().map(|(k, (c, v))| (c.clone(), self.get(k).unwrap_or(v).to_owned())).collect()
     }
 
     /// Transaction end: undo SET LOCAL. Returns changed reported settings.
@@ -348,6 +363,17 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
             "UTF8".into()
         }
         "datestyle" => date_style(value)?,
+        crate::otel::SETTING => {
+            let v = value.trim();
+            if !v.is_empty() && !crate::otel::valid_traceparent(v) {
+                return Err(PgError::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{key}\": \"{value}\""),
+                )
+                .with_hint("A W3C traceparent: 00-<32 hex digits>-<16 hex digits>-<2 hex digits>, or '' for none."));
+            }
+            v.to_owned()
+        }
         "timezone" if value.eq_ignore_ascii_case("utc") => "UTC".into(),
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),

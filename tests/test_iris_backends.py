@@ -125,6 +125,22 @@ def test_dates_at_the_edges_of_horolog(backend, day):
     assert rows(conn, "SELECT d FROM dd") == [(day,)]
 
 
+@pytest.mark.parametrize("column,value", [
+    ("ts", "infinity"), ("ts", "-infinity"), ("ts", "10000-01-01 00:00:00"), ("d", "infinity"),
+    ("d", "5874897-12-31"), ("p", "infinity"), ("p", "10000-01-01 00:00:00+00"),
+])
+def test_dates_iris_cannot_hold_are_22008(backend, column, value):
+    """PostgreSQL's infinities and years beyond 9999 have no IRIS value: 22008
+    (datetime_field_overflow) as PostgreSQL answers for a value out of its own range,
+    not an XX000 carrying Python's OverflowError."""
+    conn = backend.connect()
+    conn.execute("CREATE TABLE dd (d DATE, ts TIMESTAMP, p POSIXTIME)", [])
+    with pytest.raises(BackendError) as err:
+        conn.execute(f"INSERT INTO dd ({column}) VALUES (?)", [value])
+    # The gateway's check (embedded) or IRIS's SQLCODE -146 (the driver's conversion, dbapi).
+    assert err.value.sqlstate == "22008", err.value
+
+
 def test_null_and_empty_string_stay_apart(backend):
     conn = backend.connect()
     conn.execute("CREATE TABLE s (id INT, v VARCHAR(10), n INT)", [])

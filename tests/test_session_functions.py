@@ -47,3 +47,37 @@ def set_config_asyncpg(t):
 def test_set_config_with_a_parameter_asyncpg(pg15, gateway_on):
     assert set_config_asyncpg(pg15) == ("app2", "app2")
     assert set_config_asyncpg(gateway_on) == ("app2", "app2")
+
+
+def transaction_characteristics(t, levels) -> list:
+    """What `transaction_isolation` / `transaction_read_only` report inside transactions
+    begun by psycopg with isolation_level / read_only set (BEGIN ISOLATION LEVEL ..,
+    READ ONLY), after them, and after a new session default."""
+    out = []
+    with psycopg.connect(t.dsn) as c:
+        for level in levels:
+            c.isolation_level = level
+            c.read_only = True
+            out.append(c.execute("select current_setting('transaction_isolation'), "
+                                 "current_setting('transaction_read_only')").fetchone())
+            out.append(c.execute("show transaction_isolation").fetchone())
+            c.rollback()
+        c.isolation_level = c.read_only = None
+        c.autocommit = True
+        out.append(c.execute("show transaction_isolation").fetchone())
+        c.execute("select set_config('default_transaction_read_only', 'on', false)")
+        out.append(c.execute("show transaction_read_only").fetchone())
+        with c.transaction():
+            out.append(c.execute("show transaction_read_only").fetchone())
+    return out
+
+
+def test_transaction_characteristics_of_begin(pg15, gateway_on):
+    # IRIS offers READ COMMITTED at most (stronger levels are refused, docs/iris.md).
+    levels = [psycopg.IsolationLevel.READ_COMMITTED]
+    if gateway_on.name == "gateway":
+        levels += [psycopg.IsolationLevel.SERIALIZABLE, psycopg.IsolationLevel.REPEATABLE_READ]
+    expected = transaction_characteristics(pg15, levels)
+    assert expected[:2] == [("read committed", "on"), ("read committed",)]
+    assert expected[-3:] == [("read committed",), ("on",), ("on",)]
+    assert transaction_characteristics(gateway_on, levels) == expected

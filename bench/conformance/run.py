@@ -83,8 +83,10 @@ def main() -> int:
                 print(f"   {counts} in {seconds:.0f} s", flush=True)
                 opts.results.write_text(json.dumps(results, indent=1, sort_keys=True))
     entries = report.load_classes(HERE / "classes.toml")
-    opts.doc.write_text(report.build(results, entries))
-    print(f"wrote {opts.doc}")
+    doc, failures = report.build(results, entries)
+    opts.doc.write_text(doc)
+    report.write_failures(opts.results.parent / "failures.tsv", failures)
+    print(f"wrote {opts.doc} and {opts.results.parent / 'failures.tsv'}")
     return 0
 
 

@@ -4,7 +4,8 @@
 //! the record's `extra` (the JSON log format prints them; the text format ignores them).
 
 use log::kv::{Error, Key, Source, Value, VisitSource};
-use log::{Log, Metadata, Record};
+use log::{LevelFilter, Log, Metadata, Record};
+use pyo3::prelude::*;
 
 use crate::session::LOG_SESSION;
 
@@ -19,22 +20,19 @@ pub fn install() {
     }
 }
 
-/// The most detailed level the server logs at (`--log-level`): records below it stop at
-/// the `log` macros' static check instead of asking pyo3-log, whose per-record lookup
-/// of the Python logger's level is measurable on a statement's path (log::debug! runs
-/// several times per statement). A Python logger set finer than this at run time
-/// receives nothing finer.
-#[pyo3::pyfunction]
-pub fn set_log_level(level: &str) -> pyo3::PyResult<()> {
-    let filter = match level.to_ascii_lowercase().as_str() {
-        "debug" => log::LevelFilter::Debug,
-        "info" => log::LevelFilter::Info,
-        "warning" | "warn" => log::LevelFilter::Warn,
-        "error" => log::LevelFilter::Error,
-        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown log level {other:?}"))),
-    };
-    log::set_max_level(filter);
-    Ok(())
+/// `set_log_level(levelno)`: the most verbose level Python's logging is configured for
+/// (the server calls it with the root logger's level). Records above it are dropped by
+/// the `log` macros themselves, a compare with a static: a `log::debug!` at the default
+/// level `info` then costs nothing, instead of two lookups in pyo3-log's logger cache.
+#[pyfunction]
+pub fn set_log_level(levelno: i32) {
+    log::set_max_level(match levelno {
+        i32::MIN..=5 => LevelFilter::Trace,
+        6..=10 => LevelFilter::Debug,
+        11..=20 => LevelFilter::Info,
+        21..=30 => LevelFilter::Warn,
+        _ => LevelFilter::Error,
+    });
 }
 
 /// The session fields, then the record's own key-values.

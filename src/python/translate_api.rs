@@ -47,7 +47,7 @@ pub fn translate_sql(
     for t in translated {
         match t.action {
             Action::Execute { statements, .. } => out.extend(statements.into_iter().map(|s| s.sql)),
-            Action::Begin { modes } => {
+            Action::Begin { modes, .. } => {
                 out.push("START TRANSACTION".into());
                 out.extend(modes.into_iter().map(|s| s.sql));
             }

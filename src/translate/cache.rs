@@ -43,7 +43,11 @@ impl Translator {
     /// IRIS: the vector columns of catalog snapshot number `snapshot` (no-op when already
     /// seen); a different set empties the cache, whose INSERTs may convert other columns.
     pub fn sync_vector_columns(&self, snapshot: u64, columns: impl FnOnce() -> Arc<BTreeSet<String>>) {
-        if self.snapshot.swap(snapshot, Ordering::AcqRel) != snapshot {
+        // A load first: every statement passes here, and a store on every call would
+        // bounce the line between the threads of all sessions.
+        if self.snapshot.load(Ordering::Acquire) != snapshot
+            && self.snapshot.swap(snapshot, Ordering::AcqRel) != snapshot
+        {
             self.set_vector_columns(columns());
         }
     }

@@ -52,6 +52,11 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
     let k = kind(ty);
     match (&k, string_literal(&e)) {
         (PgKind::Bool, Some(s)) => return Ok(num(u8::from(parse_bool(s)?))),
+        (PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz, Some(s)) => {
+            if let Some(text) = super::datetime_literals::iris_text(s, &k)? {
+                return Ok(cast(string(text), cast_type(&k, opts)?));
+            }
+        }
         (PgKind::Vector(n), _) => return Ok(super::vectors::to_vector(e, *n)),
         (PgKind::Uuid, _) => return Ok(func("LOWER", vec![cast(e, cast_type(&k, opts)?)])),
         (PgKind::Bytea, Some(s)) => {

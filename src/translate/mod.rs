@@ -16,6 +16,7 @@ mod common_type;
 mod copy;
 mod cursor_stmts;
 mod database_names;
+mod datetime_literals;
 mod ddl;
 mod derived_columns;
 mod dml;
@@ -29,6 +30,7 @@ mod pgtype;
 mod projection;
 mod session_fns;
 mod sqlite;
+mod sqlite_datetime;
 mod sqlite_schemas;
 mod sqlite_srf;
 mod srf_projection;
@@ -217,8 +219,10 @@ pub enum Action {
         returns_rows: bool,
         rowcount: RowCount,
     },
-    /// BEGIN / START TRANSACTION; `modes` are already rendered for the target (may be empty).
-    Begin { modes: Vec<TargetSql> },
+    /// BEGIN / START TRANSACTION; `modes` are already rendered for the target (may be empty);
+    /// `settings` the transaction's characteristics its modes give (`transaction_isolation`,
+    /// `transaction_read_only`: name, value), set for the transaction alone.
+    Begin { modes: Vec<TargetSql>, settings: Vec<(String, String)> },
     /// COMMIT / END.
     Commit,
     /// ROLLBACK / ABORT (not `ROLLBACK TO SAVEPOINT`, which is `Execute`).

@@ -81,6 +81,14 @@ impl Visitor for Collector {
                     self.set_known(i, t.oid);
                 }
             }
+            // json -> key / ->> key: an unknown key is text, as PostgreSQL resolves it;
+            // #> / #>> take a text[] path, never the document's type.
+            Expr::BinaryOp { op: ast::BinaryOperator::Arrow | ast::BinaryOperator::LongArrow, right, .. } => {
+                if let Some(i) = placeholder(right) {
+                    self.set_known(i, types::TEXT.oid);
+                }
+            }
+            Expr::BinaryOp { op: ast::BinaryOperator::HashArrow | ast::BinaryOperator::HashLongArrow, .. } => {}
             Expr::BinaryOp { left, right, .. } => {
                 if let Some(i) = placeholder(left) {
                     self.context(i, right);
@@ -100,6 +108,17 @@ impl Visitor for Collector {
                 for item in list {
                     if let Some(i) = placeholder(item) {
                         self.context(i, expr);
+                    }
+                }
+            }
+            // generate_series(start, stop[, step]): one type for start and stop, as
+            // PostgreSQL resolves the call (`generate_series(1, $1)`: $1 is int4).
+            Expr::Function(f) if super::ast_util::func_name(f).as_deref() == Some("generate_series") => {
+                let args = super::ast_util::plain_args(f).unwrap_or_default();
+                let bounds = &args[..args.len().min(2)];
+                if let Some(known) = bounds.iter().find(|a| placeholder(a).is_none()) {
+                    for i in bounds.iter().filter_map(placeholder) {
+                        self.context(i, known);
                     }
                 }
             }

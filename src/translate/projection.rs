@@ -424,15 +424,7 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
     Some(match e {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => *env.columns.get(&column_key(e))?,
         Expr::Value(v) => match &v.value {
-            ast::Value::Number(n, _) => {
-                if n.parse::<i32>().is_ok() {
-                    INT4.oid
-                } else if n.parse::<i64>().is_ok() {
-                    INT8.oid
-                } else {
-                    NUMERIC.oid
-                }
-            }
+            ast::Value::Number(n, _) => number_type(n),
             ast::Value::Boolean(_) => BOOL.oid,
             ast::Value::Null => TEXT.oid,
             ast::Value::Placeholder(p) => {
@@ -449,14 +441,27 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
         // Comparisons, AND/OR/NOT, IS, IN, BETWEEN, LIKE, EXISTS: the predicates IRIS knows too.
         e if super::booleans::is_predicate(e) => BOOL.oid,
-        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => return expr_type_in(env, expr),
+        // PostgreSQL's parser folds the sign into a number literal: -9223372036854775808 is int8.
+        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => match expr.as_ref() {
+            Expr::Value(ast::ValueWithSpan { value: ast::Value::Number(n, _), .. }) => number_type(&format!("-{n}")),
+            _ => return expr_type_in(env, expr),
+        },
+        Expr::UnaryOp { op: UnaryOperator::Plus, expr } => return expr_type_in(env, expr),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::StringConcat => TEXT.oid,
+            BinaryOperator::Plus | BinaryOperator::Minus if date_arithmetic(env, left, op, right).is_some() => {
+                date_arithmetic(env, left, op, right)?
+            }
             BinaryOperator::Plus
             | BinaryOperator::Minus
             | BinaryOperator::Multiply
             | BinaryOperator::Divide
             | BinaryOperator::Modulo => numeric_result(expr_type_in(env, left)?, expr_type_in(env, right)?)?,
+            // json -> / #> keep the document's type; ->> / #>> give text.
+            BinaryOperator::Arrow | BinaryOperator::HashArrow => {
+                expr_type_in(env, left).filter(|t| *t == JSON.oid || *t == JSONB.oid)?
+            }
+            BinaryOperator::LongArrow | BinaryOperator::HashLongArrow => TEXT.oid,
             // pgvector's distances.
             BinaryOperator::LtDashGt | BinaryOperator::Spaceship => types::FLOAT8.oid,
             BinaryOperator::Custom(o) if o == "<#>" => types::FLOAT8.oid,
@@ -470,6 +475,34 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         }
         _ => return None,
     })
+}
+
+/// A number literal's type: int4, int8 when it needs 64 bits, else numeric.
+fn number_type(n: &str) -> Oid {
+    use types::*;
+    if n.parse::<i32>().is_ok() {
+        INT4.oid
+    } else if n.parse::<i64>().is_ok() {
+        INT8.oid
+    } else {
+        NUMERIC.oid
+    }
+}
+
+/// date ± integer is a date, date - date an integer (days); an operand of unknown type
+/// beside a date is taken as the integer PostgreSQL would resolve it to.
+fn date_arithmetic(env: &Env, left: &Expr, op: &BinaryOperator, right: &Expr) -> Option<Oid> {
+    use types::*;
+    let (l, r) = (expr_type_in(env, left), expr_type_in(env, right));
+    let date = |t: Option<Oid>| t == Some(DATE.oid);
+    let days = |t: Option<Oid>| t.is_none_or(|t| t == INT2.oid || t == INT4.oid || t == INT8.oid);
+    let minus = matches!(op, BinaryOperator::Minus);
+    match () {
+        _ if date(l) && date(r) && minus => Some(INT4.oid),
+        _ if date(l) && days(r) => Some(DATE.oid),
+        _ if !minus && days(l) && date(r) => Some(DATE.oid),
+        _ => None,
+    }
 }
 
 /// int4 op int4 = int4, wider integers widen, anything with numeric or float follows it.

@@ -69,8 +69,11 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
             Ok(Output::one(Statement::Update(u).to_string(), returns_rows))
         }
         Statement::Delete(d) if d.using.is_some() => Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)")),
-        s @ (Statement::Query(_)
-        | Statement::Delete(_)
+        Statement::Query(mut q) => {
+            exact_output_literals(&mut q);
+            Ok(Output::one(Statement::Query(q).to_string(), returns_rows))
+        }
+        s @ (Statement::Delete(_)
         | Statement::CreateView(_)
         | Statement::Savepoint { .. }
         | Statement::ReleaseSavepoint { .. }
@@ -91,6 +94,7 @@ struct SqlitePass;
 impl Pass for SqlitePass {
     fn pre_expr(&mut self, e: &mut Expr) {
         jsonb_containment(e);
+        super::sqlite_datetime::date_arithmetic(e);
         // ARRAY[a, b] (psycopg2 sends list parameters so): arrays are stored as their
         // PostgreSQL text, which the backend's pg_array builds from the elements.
         if let Expr::Array(a) = e {
@@ -227,6 +231,11 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             func("pg_vector_cosine_distance", vec![take(left), take(right)])
         }
         Expr::BinaryOp { op: BinaryOperator::PGExp, left, right } => func("pow", vec![take(left), take(right)]),
+        // SQLite has -> and ->> (with PostgreSQL's meaning for keys and indexes), not #> / #>>.
+        Expr::BinaryOp { op: op @ (BinaryOperator::HashArrow | BinaryOperator::HashLongArrow), left, right } => {
+            let as_text = matches!(op, BinaryOperator::HashLongArrow);
+            func("pg_json_path", vec![take(left), take(right), num(as_text as u8)])
+        }
         Expr::BinaryOp { op: BinaryOperator::Divide | BinaryOperator::Modulo, right, .. } => {
             **right = checked_divisor(take(right));
             return Ok(None);
@@ -273,6 +282,17 @@ fn is_nonzero_number(e: &Expr) -> bool {
 fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
     let k = kind(ty);
     let plain = |t: &str| Ok(cast(e.clone(), DataType::Custom(name(t), vec![])));
+    if let Some(s) = string_literal(&e) {
+        // Stored and compared as the text parameters arrive in (sqlite_datetime.rs).
+        if let Some(text) = super::datetime_literals::sqlite_text(s, &k)? {
+            return Ok(cast(string(text), DataType::Custom(name("TEXT"), vec![])));
+        }
+        if matches!(k, PgKind::Float4 | PgKind::Float8) {
+            if let Some(special) = float_special(s) {
+                return Ok(special);
+            }
+        }
+    }
     match k {
         PgKind::Bool => match string_literal(&e) {
             Some(s) => Ok(Expr::Value(Value::Boolean(parse_bool(s)?).into())),
@@ -283,6 +303,8 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
         },
         PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Serial(_) => plain("INTEGER"),
         PgKind::Numeric(_) => plain("NUMERIC"),
+        // A parameter may be 'NaN' text (sqlite stores a NaN REAL as NULL), which CAST reads as 0.
+        PgKind::Float4 | PgKind::Float8 if placeholder(&e).is_some() => Ok(func("pg_float", vec![e])),
         PgKind::Float4 | PgKind::Float8 => plain("REAL"),
         PgKind::Text
         | PgKind::Varchar(None)
@@ -318,6 +340,18 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
         // psycopg's client-side literals carry a cast of their own ('{1}'::int2[]::integer[]).
         PgKind::Array => array_text(e).ok_or_else(|| refuse("array types", "pass the elements as separate parameters")),
         PgKind::Other(n) => Err(refuse(&format!("cast to type {n}"), "cast to a standard SQL type")),
+    }
+}
+
+/// 'NaN' / 'Infinity' / '-Infinity' cast to a float: SQLite's CAST reads them as 0. A NaN
+/// is kept as the text 'NaN' (how NaN parameters reach sqlite, which stores a NaN REAL as
+/// NULL); the infinities are the REALs SQLite makes of an overflowing literal.
+fn float_special(s: &str) -> Option<Expr> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "nan" => Some(string("NaN")),
+        "infinity" | "+infinity" | "inf" | "+inf" => Some(parse_expr("9e999")),
+        "-infinity" | "-inf" => Some(parse_expr("-9e999")),
+        _ => None,
     }
 }
 
@@ -590,7 +624,31 @@ fn convert_column(col: &mut ast::ColumnDef, k: &PgKind) -> PgResult<()> {
         let (p, s) = mods.map_or((0, 0), |(p, s)| (p, s.unwrap_or(0)));
         col.options.push(numeric_check(&col.name, p, s));
     }
+    let integer = match k {
+        PgKind::Int2 => Some("smallint"),
+        PgKind::Int4 => Some("integer"),
+        PgKind::Int8 => Some("bigint"),
+        _ => None,
+    };
+    if let Some(type_name) = integer {
+        col.options.push(integer_check(&col.name, type_name));
+    }
     Ok(())
+}
+
+/// Integer columns hold integers: text INTEGER affinity cannot convert (`''`, `'abc'` in
+/// a literal) is refused instead of being stored; the backend reports the named
+/// constraint's failure as PostgreSQL's 22P02 (`invalid input syntax for type bigint`).
+fn integer_check(col: &ast::Ident, type_name: &str) -> ColumnOptionDef {
+    ColumnOptionDef {
+        name: Some(ident(&format!("pgw_integer_input_{}", type_name))),
+        option: ColumnOption::Check(ast::CheckConstraint {
+            name: None,
+            expr: Box::new(parse_expr(&format!("typeof({col}) NOT IN ('text', 'blob')"))),
+            no_inherit: false,
+            enforced: None,
+        }),
+    }
 }
 
 /// Numeric columns hold numbers (text that is none raises 22P02 in the backend's
@@ -743,12 +801,37 @@ fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
 /// columns and converts it as before for INTEGER and REAL ones. Elsewhere literals
 /// stay numbers: SQLite orders every number before every string.
 fn exact_literal(e: &mut Expr) {
-    let text = match &*e {
-        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => number_literal(expr).map(|n| format!("-{n}")),
-        other => number_literal(other).map(str::to_owned),
-    };
-    if let Some(text) = text.filter(|t| t.parse::<i64>().is_err()) {
+    if let Some(text) = signed_number(e).filter(|t| t.parse::<i64>().is_err()) {
         *e = string(text);
+    }
+}
+
+/// A number literal under signs (`- -5`): its text with the sign folded in.
+fn signed_number(e: &Expr) -> Option<String> {
+    match e {
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => {
+            let inner = signed_number(expr)?;
+            Some(inner.strip_prefix('-').map_or_else(|| format!("-{inner}"), str::to_owned))
+        }
+        Expr::UnaryOp { op: ast::UnaryOperator::Plus, expr } => signed_number(expr),
+        other => number_literal(other).map(str::to_owned),
+    }
+}
+
+/// The same for number literals the outermost SELECT only outputs (`select 9223372036854775808,
+/// 1.50`): nothing compares them there, and the numeric column PostgreSQL types them as is
+/// encoded from the exact text. Inner queries and set operations keep numbers (a string
+/// compares above every number in SQLite).
+fn exact_output_literals(q: &mut Query) {
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
+    for item in &mut select.projection {
+        if let ast::SelectItem::UnnamedExpr(e) | ast::SelectItem::ExprWithAlias { expr: e, .. } = item {
+            if signed_number(e).is_some_and(|t| !t.contains(['e', 'E'])) {
+                exact_literal(e);
+            }
+        }
     }
 }
 

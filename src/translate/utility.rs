@@ -79,7 +79,7 @@ pub fn is_read_only(stmt: &Statement) -> bool {
 pub fn session_action(stmt: &Statement, target: &Target) -> PgResult<Option<Action>> {
     Ok(Some(match stmt {
         Statement::StartTransaction { modes, statements, .. } if statements.is_empty() => {
-            Action::Begin { modes: begin_modes(modes, target)? }
+            Action::Begin { modes: begin_modes(modes, target)?, settings: characteristics(modes) }
         }
         Statement::Commit { chain: false, .. } => Action::Commit,
         Statement::Rollback { savepoint: None, chain: false } => Action::Rollback,
@@ -253,6 +253,21 @@ fn begin_modes(modes: &[TransactionMode], target: &Target) -> PgResult<Vec<Targe
         }
     }
     Ok(out)
+}
+
+/// The settings a BEGIN's modes give its transaction, as `SHOW transaction_isolation` /
+/// `transaction_read_only` report them inside it.
+fn characteristics(modes: &[TransactionMode]) -> Vec<(String, String)> {
+    modes
+        .iter()
+        .map(|m| match m {
+            TransactionMode::IsolationLevel(l) => ("transaction_isolation".into(), level_name(*l).into()),
+            TransactionMode::AccessMode(a) => (
+                "transaction_read_only".into(),
+                if matches!(a, TransactionAccessMode::ReadOnly) { "on" } else { "off" }.into(),
+            ),
+        })
+        .collect()
 }
 
 /// The value of a SET as PostgreSQL would store it: string literals unquoted.

@@ -265,10 +265,13 @@ fn render_one(t: &Translated, out: &mut String) {
                 out.push_str("-- returns rows\n");
             }
         }
-        Action::Begin { modes } => {
+        Action::Begin { modes, settings } => {
             out.push_str("BEGIN\n");
             for m in modes {
                 let _ = writeln!(out, "{}", m.sql);
+            }
+            for (name, value) in settings {
+                let _ = writeln!(out, "-- set local {name} = {value}");
             }
         }
         Action::Commit => out.push_str("COMMIT\n"),

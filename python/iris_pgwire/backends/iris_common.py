@@ -209,9 +209,31 @@ def timestamp_to_logical(value: Any) -> str:
     return value.isoformat(sep=" ")
 
 
+_DATETIME_TYPES = frozenset(("date", "time", "timestamp", "timestamptz"))
+
+
+def datetime_out_of_range(type_name: str, value: Any) -> BackendError:
+    """22008 (datetime_field_overflow) for a date/time value IRIS cannot hold or
+    Python cannot represent: years outside 1..9999, PostgreSQL's infinities."""
+    shown = {"timestamptz": "timestamp", "time": "time"}.get(type_name, type_name)
+    return BackendError(
+        "22008", f"{shown} out of range: \"{value}\"",
+        hint="IRIS dates and timestamps run from 0001-01-01 to 9999-12-31 and have no infinity",
+    )
+
+
 def from_logical(value: Any, type_name: str) -> Any:
     """A non-NULL IRIS value (logical form, ODBC text, or already converted by a
     driver) as the Python value base.py promises for ``type_name``."""
+    if type_name in _DATETIME_TYPES:
+        try:
+            return _datetime_from_logical(value, type_name)
+        except (OverflowError, ValueError):
+            raise datetime_out_of_range(type_name, value) from None
+    return _other_from_logical(value, type_name)
+
+
+def _datetime_from_logical(value: Any, type_name: str) -> Any:
     if type_name == "date":
         if isinstance(value, _dt.datetime):
             return value.date()
@@ -234,6 +256,10 @@ def from_logical(value: Any, type_name: str) -> Any:
         if type_name == "timestamptz" and ts.tzinfo is None:
             ts = ts.replace(tzinfo=_dt.timezone.utc)  # POSIXTIME is UTC (verify for drivers)
         return ts
+    raise AssertionError(type_name)
+
+
+def _other_from_logical(value: Any, type_name: str) -> Any:
     if type_name == "bool":
         if isinstance(value, str):
             return value.strip() not in ("0", "", "false", "f")
@@ -266,12 +292,21 @@ def to_logical(value: Any, odbc_type: Optional[int], client_type: Optional[int] 
     POSIXTIME and 0/1 for BIT; anything else passes unchanged.
     """
     target = pg_type(odbc_type, client_type)
+    if target in _DATETIME_TYPES:
+        try:
+            return _datetime_to_logical(value, target)
+        except (OverflowError, ValueError):
+            raise datetime_out_of_range(target, value) from None
     if target == "bool":
         if isinstance(value, str):
             return 1 if value.strip().lower() in ("1", "t", "true", "y", "yes", "on") else 0
         return 1 if value else 0
     if isinstance(value, bool):
         return 1 if value else 0
+    return value
+
+
+def _datetime_to_logical(value: Any, target: str) -> Any:
     if target == "date" and isinstance(value, (str, _dt.date)):
         return date_to_logical(value)
     if target == "time" and isinstance(value, (str, _dt.time)):
@@ -289,12 +324,15 @@ def to_odbc(value: Any, odbc_type: Optional[int], client_type: Optional[int] = N
     same text in UTC (verify: %PosixTime's OdbcToLogical applies no zone). BIT
     and everything else as in logical mode."""
     target = pg_type(odbc_type, client_type)
-    if target == "date" and isinstance(value, (str, _dt.date)):
-        return _as_date(value).isoformat()
-    if target == "time" and isinstance(value, (str, _dt.time)):
-        return _as_time(value).isoformat()
-    if target == "timestamptz" and isinstance(value, (str, _dt.datetime)):
-        return timestamp_to_logical(value)  # %TimeStamp text, converted to UTC
+    try:
+        if target == "date" and isinstance(value, (str, _dt.date)):
+            return _as_date(value).isoformat()
+        if target == "time" and isinstance(value, (str, _dt.time)):
+            return _as_time(value).isoformat()
+        if target == "timestamptz" and isinstance(value, (str, _dt.datetime)):
+            return timestamp_to_logical(value)  # %TimeStamp text, converted to UTC
+    except (OverflowError, ValueError):
+        raise datetime_out_of_range(target, value) from None
     return to_logical(value, odbc_type, client_type)
 
 
@@ -364,6 +402,9 @@ _SQLSTATE_BY_SQLCODE = {
     -110: "55P03", -114: "55P03",
     -139: "40001",
     -359: "42883",  # no such (user-defined) SQL function
+    # "Unable to convert date / time input to a valid logical date / time value": a value
+    # outside what IRIS can hold (years beyond 9999, PostgreSQL's infinities).
+    -146: "22008", -147: "22008",
     -400: "XX000",
 }
 

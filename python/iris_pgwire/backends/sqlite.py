@@ -35,6 +35,8 @@ _ERRORS = [
     # The translator's range check of numeric(p,s) columns (numeric_fits).
     (re.compile(r"CHECK constraint failed: pgw_numeric_overflow_(\d+)_(\d+)"), "22003",
      "numeric field overflow: a field with precision {0}, scale {1} must round to an absolute value less than 10^({0}-{1})"),
+    # The translator's check of integer columns: text SQLite could not convert.
+    (re.compile(r"CHECK constraint failed: pgw_integer_input_(\w+)"), "22P02", "invalid input syntax for type {0}"),
     (re.compile(r"CHECK constraint failed: (.*)"), "23514", "new row violates check constraint ({0})"),
     (re.compile(r"database is locked"), "55P03", "could not obtain lock: database is locked"),
     # Connection.interrupt(), called by cancel().

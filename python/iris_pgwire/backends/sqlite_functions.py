@@ -8,6 +8,8 @@
   stored into numeric(p,s) columns are rounded to s places, as PostgreSQL stores them.
 - ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
   overflows on large integers), scaled like PostgreSQL's.
+- ``pg_json_path(json, path, as_text)``: the ``#>`` / ``#>>`` operators.
+- ``pg_float(v)``: a parameter cast to a float (NaN, infinities, 22P02).
 - ``pgw_check(cond, sqlstate, message)``: the translator's guards (a schema exists).
 - ``now()``, ``gen_random_uuid()``; regular expressions, array text and
   generate_series/unnest rows in ``sqlite_sets``.
@@ -56,6 +58,8 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("gen_random_uuid", 0, lambda: str(uuid.uuid4()))
     conn.create_function("pgw_check", 3, check)
     conn.create_function("pg_jsonb_contains", 2, jsonb_contains, deterministic=True)
+    conn.create_function("pg_json_path", 3, json_path, deterministic=True)
+    conn.create_function("pg_float", 1, to_float, deterministic=True)
     conn.create_function("pg_vector_l2_distance", 2, vector_l2_distance, deterministic=True)
     conn.create_function("pg_vector_cosine_distance", 2, vector_cosine_distance, deterministic=True)
     conn.create_function("pg_vector_negative_inner_product", 2, vector_negative_inner_product, deterministic=True)
@@ -87,6 +91,50 @@ def jsonb_contains(container: Optional[str], contained: Optional[str]) -> Option
     if isinstance(a, list) and not isinstance(b, (list, dict)):
         return int(any(_json_equal(x, b) for x in a))
     return int(_json_contains(a, b))
+
+
+def json_path(document: Optional[str], path: Any, as_text: int) -> Optional[str]:
+    """``#>`` (as_text 0) and ``#>>`` (1): the value at a path of keys and array indexes
+    (a text[] in PostgreSQL's array text), NULL where the path leads nowhere; ``#>>``
+    gives a string's own text and other values as JSON text."""
+    if document is None or path is None:
+        return None
+    try:
+        value = json.loads(document)
+    except ValueError as e:
+        _raise(BackendError("22P02", "invalid input syntax for type json", detail=str(e)))
+    keys = sqlite_sets.parse_array(path)
+    if keys is None:
+        _raise(BackendError("22P02", f'malformed array literal: "{path}"'))
+    for key in keys:
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and key is not None and re.fullmatch(r"\s*-?\d+\s*", key):
+            i = int(key)
+            if not -len(value) <= i < len(value):
+                return None
+            value = value[i]
+        else:
+            return None
+    if as_text:
+        return None if value is None else value if isinstance(value, str) else json.dumps(value)
+    return json.dumps(value)
+
+
+def to_float(value: Any) -> Any:
+    """``pg_float``: a parameter cast to float4/float8 by float8in's rules: NaN stays the
+    text 'NaN' (sqlite stores a NaN REAL as NULL), the infinities are REALs, and text
+    that is no number is 22P02 (CAST would read it as 0)."""
+    if value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return float(value)
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    try:
+        f = float(text.strip())
+    except ValueError:
+        _raise(BackendError("22P02", f'invalid input syntax for type double precision: "{text}"'))
+    return "NaN" if math.isnan(f) else f
 
 
 def _json_equal(a: Any, b: Any) -> bool:
