@@ -54,9 +54,6 @@ def translate_sql(
 ) -> list[str]:
     """PostgreSQL SQL -> target SQL statements; raises iris_pgwire.BackendError (0A000 ...)."""
 
-def set_log_level(level: str) -> None:
-    """The most detailed level Rust records are passed to Python at: debug, info, warning, error."""
-
 def serve_worker(backend: Any) -> None:
     """A job worker's loop: serve the gateway on fd 3 with one connection of `backend`
     until the gateway closes the socket (python -m iris_pgwire.worker)."""
