@@ -522,3 +522,7 @@ def test_fake_column_descriptions(fakes):
     iris.sql.exec("DROP TABLE d")
     iris.sql.exec("CREATE TABLE d (id INT PRIMARY KEY, j VARCHAR(100))")
     assert descriptions("d") == [("id", ""), ("j", "")], "a dropped table's descriptions go with it"
+    # Quoted names, and a literal holding a comma and a quote before the description.
+    iris.sql.exec('CREATE TABLE IF NOT EXISTS "Q" ("N" VARCHAR(9) DEFAULT \'a,\'\'b\', '
+                  '"Doc" VARCHAR(99) %DESCRIPTION \'pgtype:json\')')
+    assert descriptions("Q") == [("N", ""), ("Doc", "pgtype:json")]

@@ -37,10 +37,26 @@ _BEFORE = re.compile(r'^\s*"?(\w+)"?\s+[\w%.]+(?:\s+\w+)?(?:\s*\([\w\s,]*\))?\s*
 Change = Tuple[str, str, List[Tuple[str, str]]]
 
 
+def _blank_strings(sql: str) -> str:
+    """``sql`` with the inside of '...' literals blanked (same length); quoted identifiers
+    are kept, since their names are what this module reads."""
+    out, i = list(sql), 0
+    while i < len(sql):
+        if sql[i] == "'":
+            j = i + 1
+            while j < len(sql) and not (sql[j] == "'" and sql[j + 1:j + 2] != "'"):
+                j += 2 if sql[j] == "'" else 1
+            out[i + 1:j] = " " * (min(j, len(sql)) - i - 1)
+            i = j + 1
+        else:
+            i += 1
+    return "".join(out)
+
+
 def extract(sql: str) -> Tuple[str, Optional[Change]]:
     """The statement without its %DESCRIPTION clauses, and the change it makes to the
     stored descriptions (None: it changes none)."""
-    blank = sqltext.blank_literals(sql)
+    blank = _blank_strings(sql)
     hits = list(_KEYWORD.finditer(blank))
     create, add = _CREATE.match(blank), _ADD.match(blank)
     if not hits:
