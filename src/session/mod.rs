@@ -41,7 +41,7 @@ use crate::tls::{Stream, TlsInfo};
 use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED};
 
 use crate::types::{Format, Oid, Param};
-use columns::{column_type, fields_for, resolve_columns, resolve_formats};
+use columns::{apply_declared, column_type, fields_for, resolve_columns, resolve_formats};
 
 use extended::{Portal, Prepared};
 pub use observe::LOG_SESSION;
@@ -972,7 +972,9 @@ impl Session {
             }
             inferred = projection_in(&env, &source);
         }
-        resolve_columns(cols, inferred.as_deref())
+        let mut cols = resolve_columns(cols, inferred.as_deref());
+        apply_declared(&mut cols, stmt.declared_types.as_deref());
+        cols
     }
 
     /// The result columns of a backend description, typed for clients.

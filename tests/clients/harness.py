@@ -201,10 +201,6 @@ def mark_gaps(request: pytest.FixtureRequest, target, gaps: list[tuple[tuple[str
         if target.name in targets:
             request.applymarker(pytest.mark.xfail(strict=not reason.startswith(PENDING), reason=reason))
 # Gaps on the IRIS doubles that issue 24's emulations close (shared by the client files).
-IRIS_IDENTITY_PK = PENDING + ("an IDENTITY column with a table-level PRIMARY KEY (SERIAL .., PRIMARY KEY (id), "
-                              "as SQLAlchemy, Alembic and Django write it) on the IRIS double, which IRIS accepts")
-IRIS_JSON_AS_TEXT = PENDING + ("declared types (%DESCRIPTION): a json/jsonb column is VARCHAR on IRIS and reads "
-                               "back as text")
 IRIS_NO_ARRAYS = ("IRIS: no array column type (0A000): store the elements in a child table, or as JSON "
                   "text in a VARCHAR column")
 

@@ -29,6 +29,9 @@ Model (docs/iris.md (IRIS facts)):
 - CREATE SCHEMA / DROP SCHEMA are recorded; a table or view of a schema other than SQLUser
   is the sqlite object "schema.name" of the namespace's database (CREATE TABLE s.t makes a
   missing schema s, as IRIS does), and INFORMATION_SCHEMA splits the name back.
+- Column descriptions (descriptions.py): ``%DESCRIPTION 'text'`` after a column's type in
+  CREATE TABLE / ALTER TABLE .. ADD COLUMN, read from INFORMATION_SCHEMA.COLUMNS.DESCRIPTION;
+  anywhere else refused (-1).
 
 - Processes: an embedded job is its OS process (pid = os.getpid()); processes share
   the instance through its files (``FAKE_IRIS_DATA``), each job its own sqlite
@@ -56,6 +59,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from _fakeiris import descriptions
 from _fakeiris import information_schema
 from _fakeiris import sqltext
 from _fakeiris import values_in
@@ -272,6 +276,8 @@ class Prepared:
     params: List[ParamInfo]
     txn: Optional[Tuple[str, Optional[str], Optional[str]]] = None
     divisors: List[Tuple[Optional[int], Optional[str]]] = field(default_factory=list)
+    #: What the DDL does to column descriptions (descriptions.py), recorded when it runs.
+    descriptions: Optional[descriptions.Change] = None
 
 
 class Job:
@@ -323,6 +329,7 @@ class Job:
             )
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA foreign_keys=ON")
+            c.execute(descriptions.CREATE)
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
             c.create_function("_iris_timestamp", 1, self._cast_timestamp)
             c.create_function("_iris_varbinary", 1, self._cast_varbinary)
@@ -376,8 +383,9 @@ class Job:
         schema = sqltext.schema_command(sql)
         if schema:
             return Prepared(sql, sql, None, [], schema)
+        ddl_sql, described = descriptions.extract(sql)
         # $JOB: this job's process id.
-        sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(sql), flags=re.I)
+        sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(ddl_sql), flags=re.I)
         created = sqltext.created_schema(sqlite_sql)
         schemas = self._schemas() | ({created.upper()} if created and created.upper() != "SQLUSER" else set())
         sqlite_sql = sqltext.qualify_schemas(sqlite_sql, schemas)
@@ -395,7 +403,7 @@ class Job:
             except sqlite3.Error as exc:
                 raise from_sqlite(exc, writing=False, location="Prepare") from None
             params = self._param_types(sqlite_sql)
-        return Prepared(sql, sqlite_sql, columns, params, divisors=_divisors(sqlite_sql))
+        return Prepared(sql, sqlite_sql, columns, params, divisors=_divisors(sqlite_sql), descriptions=described)
 
     def _columns(self, sql: str, sqlite_sql: str) -> List[ColumnInfo]:
         view = f"_fakeiris_describe_{self.pid}"
@@ -533,6 +541,8 @@ class Job:
                         row[i] = vectors.logical(row[i])
             if re.match(r"\s*CREATE\s+TABLE\b", prepared.sqlite_sql, re.I):
                 self._add_store_triggers(prepared.sqlite_sql)
+            if prepared.descriptions:
+                descriptions.record(self.conn, prepared.descriptions)
             created = sqltext.created_schema(prepared.sql) if writing else None
             if created and created.upper() != "SQLUSER":
                 # IRIS creates the schema of a table or view made in a missing one.
