@@ -200,7 +200,7 @@ def mark_gaps(request: pytest.FixtureRequest, target, gaps: list[tuple[tuple[str
     for targets, reason in gaps:
         if target.name in targets:
             request.applymarker(pytest.mark.xfail(strict=not reason.startswith(PENDING), reason=reason))
-# Gaps on the IRIS doubles that issue 24's emulations close (shared by the client files).
+# IRIS limits shared by the client files.
 IRIS_NO_ARRAYS = ("IRIS: no array column type (0A000): store the elements in a child table, or as JSON "
                   "text in a VARCHAR column")
 
