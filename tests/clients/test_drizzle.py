@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps
+from harness import IRIS_BACKENDS, assert_same, mark_gaps
 from node_runner import npm_version
 
 CLIENT = "Drizzle ORM"
@@ -64,15 +64,12 @@ EXPECTED = {'migrate': [{'n': 1}],
 
 NO_RETURNING = ("IRIS: no RETURNING on UPDATE or DELETE (refused with 0A000): leave out .returning() "
                 "and select the rows in the same transaction")
-DECLARED = PENDING + ("declared types (%DESCRIPTION): a jsonb column reads back from IRIS as text until the "
-                      "column's declared type is recorded")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
 GAPS = {
     "update_returning": [(IRIS_BACKENDS, NO_RETURNING)],
     "delete_returning": [(IRIS_BACKENDS, NO_RETURNING)],
     # Reads the rows after the delete above, which IRIS refused.
     "transactions": [(IRIS_BACKENDS, NO_RETURNING)],
-    "introspection": [(IRIS_BACKENDS, DECLARED)],
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps, tool_package_version
+from harness import IRIS_BACKENDS, assert_same, mark_gaps, tool_package_version
 
 CLIENT = "LangChain PGVector"
 IRIS_DOUBLES = True
@@ -32,17 +32,10 @@ EXPECTED = {'create_store': True,
             'delete_collection': True}
 
 
-VECTOR_TEXT = PENDING + ("declared types (%DESCRIPTION): a vector column reads back from IRIS as its logical "
-                         "text '1,0,0,1', which pgvector's parser cannot read, until the column's declared type "
-                         "is recorded")
 NO_JSONPATH = ("IRIS: json is text and IRIS has no jsonpath, so the store's metadata filters "
                "(jsonb_path_match) are refused (0A000): filter the documents in the client")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
-GAPS = {
-    **{step: [(IRIS_BACKENDS, VECTOR_TEXT)] for step in ("similarity_search", "similarity_search_with_score",
-                                                          "get_by_ids", "delete")},
-    **{step: [(IRIS_BACKENDS, NO_JSONPATH)] for step in ("metadata_filter", "add_again_replaces")},
-}
+GAPS = {step: [(IRIS_BACKENDS, NO_JSONPATH)] for step in ("metadata_filter", "add_again_replaces")}
 
 
 @pytest.mark.parametrize("step", list(EXPECTED))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps, tool_package_version
+from harness import IRIS_BACKENDS, assert_same, mark_gaps, tool_package_version
 
 CLIENT = "LlamaIndex PGVectorStore"
 IRIS_DOUBLES = True
@@ -34,17 +34,16 @@ EXPECTED = {'create_store': True,
             'clear': []}
 
 
-DECLARED = PENDING + ("declared types (%DESCRIPTION): vector and json columns read back from IRIS as text "
-                      "('1,0,0,1'; the metadata as a string) until the columns' declared types are recorded")
 NO_JSON_OPERATORS = ("IRIS: json is text and IRIS has no ->> (refused, 0A000), which the store's metadata filters "
                      "use: filter the nodes in the client")
 NO_RETURNING = ("IRIS: no RETURNING on DELETE and no ->> (both refused with 0A000), which delete(ref_doc_id) "
                 "sends: delete the document's nodes with delete_nodes(node_ids=..) instead")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
 GAPS = {
-    **{step: [(IRIS_BACKENDS, DECLARED)] for step in ("add_nodes", "similarity_search", "async_query", "delete_nodes")},
     "metadata_filter": [(IRIS_BACKENDS, NO_JSON_OPERATORS)],
     "delete_document": [(IRIS_BACKENDS, NO_RETURNING)],
+    # Reads what remains after delete_document, which IRIS refused.
+    "delete_nodes": [(IRIS_BACKENDS, NO_RETURNING)],
 }
 
 

@@ -22,7 +22,7 @@ from pgvector.psycopg import register_vector
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import orm
 
-from harness import IRIS_BACKENDS, PENDING, mark_gaps
+from harness import IRIS_BACKENDS, mark_gaps
 
 CLIENT = "pgvector-python"
 IRIS_DOUBLES = True
@@ -34,10 +34,10 @@ QUERY = [1.0, 0.25, 0.0]
 NEAREST = ["a", "c", "b"]
 
 
-DECLARED = PENDING + ("declared types (%DESCRIPTION): a vector column is described and read back as text on "
-                      "IRIS ('1,0,0' without brackets) until its declared type is recorded, so pgvector's "
-                      "codecs do not apply")
-GAPS = [(IRIS_BACKENDS, DECLARED)]
+OPEN_DDL = ("gateway gap (issue 24): a vector column created in the still open transaction is forgotten by "
+            "the translator when the catalog snapshot taken after the DDL (which cannot see it) replaces the "
+            "known columns, so the insert's parameter is not TO_VECTOR'ed (IRIS -104); it works once committed")
+GAPS = [(IRIS_BACKENDS, OPEN_DDL)]
 
 
 def client_version() -> str:
@@ -83,8 +83,7 @@ def test_psycopg(request, target, table_name, binary):
     assert [(n, e.to_list()) for n, e in rows] == [(n, e) for n, e in ROWS[:3]]
 
 
-def test_asyncpg(request, target, table_name):
-    mark_gaps(request, target, GAPS)
+def test_asyncpg(target, table_name):
     async def main():
         conn = await asyncpg.connect(target.dsn)
         try:
@@ -110,8 +109,7 @@ def test_asyncpg(request, target, table_name):
     assert nearest[0]["d"] == pytest.approx(1 - 1 / (1 + 0.25 ** 2) ** 0.5)
 
 
-def test_sqlalchemy(request, target, table_name):
-    mark_gaps(request, target, GAPS)
+def test_sqlalchemy(target, table_name):
     class Base(orm.DeclarativeBase):
         pass
 

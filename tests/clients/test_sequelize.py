@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps
+from harness import IRIS_BACKENDS, assert_same, mark_gaps
 from node_runner import npm_version
 
 CLIENT = "Sequelize"
@@ -51,15 +51,11 @@ EXPECTED = {'connect': [{'two': 2}],
             'raw_query_replacements': [{'name': 'Ann'}, {'name': 'Bob'}, {'name': 'Cy'}, {'name': 'Kept'}]}
 
 
-DECLARED = PENDING + ("declared types (%DESCRIPTION): jsonb and timestamptz columns read back from IRIS as text "
-                      "and timestamp until the columns' declared types are recorded")
 OFFSET_LITERALS = ("gateway gap (issue 24): bulkCreate writes timestamptz values as string literals with an "
                    "offset ('2024-01-01 10:00:00.000 +00:00'), which IRIS's POSIXTIME does not read (the gateway "
                    "does not yet convert literals by their column's type); the later steps read those rows")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
 GAPS = {
-    "create_returning": [(IRIS_BACKENDS, DECLARED)],
-    "describe_table": [(IRIS_BACKENDS, DECLARED)],
     **{step: [(IRIS_BACKENDS, OFFSET_LITERALS)]
        for step in ("bulk_create", "find", "update", "destroy", "transactions", "raw_query_replacements")},
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import ALL_GATEWAYS, IRIS_BACKENDS, PENDING, assert_same, mark_gaps
+from harness import ALL_GATEWAYS, assert_same, mark_gaps
 from node_runner import npm_version
 
 CLIENT = "TypeORM"
@@ -50,14 +50,8 @@ EXPECTED = {'connect': [{'one': 1}],
 DEFAULT_NOW = ("gateway gap (issue 24): a column's DEFAULT now() reads back from the catalog as "
                "CURRENT_TIMESTAMP (sqlite) or CURRENT_TIMESTAMP(6) (IRIS), so the second synchronize() finds a "
                "change and alters the column, which the backends refuse")
-DECLARED = PENDING + ("declared types (%DESCRIPTION): jsonb and timestamptz columns read back from IRIS as text "
-                      "and timestamp until the columns' declared types are recorded")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
-GAPS = {
-    "synchronize": [(ALL_GATEWAYS, DEFAULT_NOW)],
-    "find": [(IRIS_BACKENDS, DECLARED)],
-    "introspection": [(IRIS_BACKENDS, DECLARED)],
-}
+GAPS = {"synchronize": [(ALL_GATEWAYS, DEFAULT_NOW)]}
 
 
 @pytest.mark.parametrize("step", list(EXPECTED))

@@ -25,7 +25,7 @@ _ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", 
 _SIMPLE_TYPES = {
     "integer": "integer", "int": "integer", "bigint": "bigint", "smallint": "smallint", "tinyint": "smallint",
     "bit": "boolean", "boolean": "boolean", "double": "double precision", "float": "double precision",
-    "real": "real", "date": "date", "time": "time", "timestamp": "timestamp", "posixtime": "timestamp",
+    "real": "real", "date": "date", "time": "time", "timestamp": "timestamp", "posixtime": "timestamptz",
     "datetime": "timestamp", "longvarchar": "text", "uniqueidentifier": "uuid", "guid": "uuid",
     "longvarbinary": "bytea", "varbinary": "bytea", "binary": "bytea",
 }
