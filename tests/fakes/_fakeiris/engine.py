@@ -387,7 +387,11 @@ class Job:
         # $JOB: this job's process id.
         sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(ddl_sql), flags=re.I)
         created = sqltext.created_schema(sqlite_sql)
-        schemas = self._schemas() | ({created.upper()} if created and created.upper() != "SQLUSER" else set())
+        with self.lock:
+            # The job's connection is used by one thread at a time (another may be inside a
+            # statement whose Python function waits for the GIL this thread holds).
+            known = self._schemas()
+        schemas = known | ({created.upper()} if created and created.upper() != "SQLUSER" else set())
         sqlite_sql = sqltext.qualify_schemas(sqlite_sql, schemas)
         if _ADD_FOREIGN_KEY.match(sqlite_sql):
             # sqlite has no statement for it: done at execute, by editing the table's definition.
