@@ -142,3 +142,23 @@ def test_exact_number_literals_in_the_select_list(pg15, gateway):
     expected = number_literals(pg15)
     assert expected[1][0][0] == 9223372036854775808
     assert number_literals(gateway) == expected
+
+
+def numeric_casts(t) -> list:
+    from decimal import Decimal
+
+    out = []
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        for expr in ["1.0000000000000000000000001", "1.0", "-1.00000000000000", "0.00001", "NaN", "0.00",
+                     "100.123456790000000000000000", "1000000000000000000000000.001", "1.5", "10", "1e2"]:
+            out.append(c.execute("select %b::text, %s::decimal::text, %s::numeric > 1",
+                                 [Decimal(expr), expr, expr]).fetchone())
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            c.execute("select %s::numeric", ["abc"])
+    return out
+
+
+def test_numeric_casts_keep_their_digits(pg15, gateway):
+    expected = numeric_casts(pg15)
+    assert expected[0] == ("1.0000000000000000000000001", "1.0000000000000000000000001", True)
+    assert numeric_casts(gateway) == expected

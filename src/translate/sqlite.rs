@@ -293,6 +293,16 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             }
         }
     }
+    // `x::numeric::text`: numeric_out's text of the exact value (a REAL would lose digits and scale).
+    if matches!(k, PgKind::Text | PgKind::Varchar(None)) {
+        if let Expr::Function(f) = &e {
+            if func_name(f).as_deref() == Some("pg_numeric") {
+                let mut f = f.clone();
+                f.name = name("pg_numeric_text");
+                return Ok(Expr::Function(f));
+            }
+        }
+    }
     match k {
         PgKind::Bool => match string_literal(&e) {
             Some(s) => Ok(Expr::Value(Value::Boolean(parse_bool(s)?).into())),
@@ -302,6 +312,11 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             ))),
         },
         PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Serial(_) => plain("INTEGER"),
+        // Exact digits for parameters and string literals (a REAL keeps 15): the backend's
+        // pg_numeric gives integers and plain values as numbers, others as numeric text.
+        PgKind::Numeric(_) if placeholder(&e).is_some() || string_literal(&e).is_some() => {
+            Ok(func("pg_numeric", vec![e]))
+        }
         PgKind::Numeric(_) => plain("NUMERIC"),
         // A parameter may be 'NaN' text (sqlite stores a NaN REAL as NULL), which CAST reads as 0.
         PgKind::Float4 | PgKind::Float8 if placeholder(&e).is_some() => Ok(func("pg_float", vec![e])),
