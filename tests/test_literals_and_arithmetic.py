@@ -162,3 +162,34 @@ def test_numeric_casts_keep_their_digits(pg15, gateway):
     expected = numeric_casts(pg15)
     assert expected[0] == ("1.0000000000000000000000001", "1.0000000000000000000000001", True)
     assert numeric_casts(gateway) == expected
+
+
+def integer_literals(t) -> list:
+    out = []
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        out.append(c.execute("select ' 42 '::int4, '-7'::int2, '9000000000'::int8, '1.5'::float8").fetchone())
+        for bad in ["'wat'::int", "'1.5'::int4", "'70000'::int2", "'abc'::float8"]:
+            try:
+                c.execute(f"select {bad}")
+                out.append((bad, "no error"))
+            except psycopg.Error as e:
+                out.append((bad, e.sqlstate))
+    return out
+
+
+def test_string_literals_cast_to_numbers_are_checked(pg15, gateway_on):
+    """`'wat'::int` is 22P02 (both backends' CAST would read 0), `'70000'::int2` 22003."""
+    expected = integer_literals(pg15)
+    assert expected[1:] == [("'wat'::int", "22P02"), ("'1.5'::int4", "22P02"), ("'70000'::int2", "22003"),
+                            ("'abc'::float8", "22P02")]
+    assert integer_literals(gateway_on) == expected
+
+
+def repeats(t):
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        return c.execute("select repeat('xyzxz', 3), repeat('a', 0), repeat(null, 2), repeat('ab', %s)", (2,)).fetchone()
+
+
+def test_repeat(pg15, gateway):
+    assert repeats(pg15) == ("xyzxzxyzxzxyzxz", "", None, "abab")
+    assert repeats(gateway) == repeats(pg15)

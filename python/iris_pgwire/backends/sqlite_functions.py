@@ -9,7 +9,7 @@
 - ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
   overflows on large integers), scaled like PostgreSQL's.
 - ``pg_json_path(json, path, as_text)``: the ``#>`` / ``#>>`` operators.
-- ``pg_float(v)``: a parameter cast to a float (NaN, infinities, 22P02).
+- ``pg_float(v)``: a parameter cast to a float (NaN, infinities, 22P02); ``repeat(s, n)``.
 - ``pg_numeric(v)`` / ``pg_numeric_text(v)``: a parameter or string literal cast to
   numeric (and that to text), exactly.
 - ``pgw_check(cond, sqlstate, message)``: the translator's guards (a schema exists).
@@ -62,6 +62,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("pg_jsonb_contains", 2, jsonb_contains, deterministic=True)
     conn.create_function("pg_json_path", 3, json_path, deterministic=True)
     conn.create_function("pg_float", 1, to_float, deterministic=True)
+    conn.create_function("repeat", 2, repeat, deterministic=True)
     conn.create_function("pg_numeric", 1, to_numeric, deterministic=True)
     conn.create_function("pg_numeric_text", 1, to_numeric_text, deterministic=True)
     conn.create_function("pg_vector_l2_distance", 2, vector_l2_distance, deterministic=True)
@@ -165,6 +166,13 @@ def _numeric_input(value: Any) -> Any:
     if d.is_nan():
         return "NaN"
     return float(d) if d.is_infinite() else d
+
+
+def repeat(text: Any, count: Any) -> Optional[str]:
+    """PostgreSQL's repeat(text, n): the text n times ('' for n <= 0)."""
+    if text is None or count is None:
+        return None
+    return str(text) * max(int(count), 0)
 
 
 def to_float(value: Any) -> Any:
