@@ -193,3 +193,20 @@ def repeats(t):
 def test_repeat(pg15, gateway):
     assert repeats(pg15) == ("xyzxzxyzxzxyzxz", "", None, "abab")
     assert repeats(gateway) == repeats(pg15)
+
+
+def all_characters(t) -> list:
+    from psycopg import sql
+
+    chars = [chr(i) for i in range(1, 256)] + ["\u20ac"]
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        rows = c.execute(sql.SQL("select unnest({}::text[])").format(chars)).fetchall()
+        return [r[0] for r in rows]
+
+
+def test_array_elements_keep_every_character(pg15, gateway):
+    """Array text's unquoted elements lose only PostgreSQL's whitespace (space, \\t, \\n, \\r,
+    \\v, \\f), not the other characters Python's str.strip() takes (\\x1c-\\x1f, \\x85)."""
+    expected = all_characters(pg15)
+    assert len(expected) == 256
+    assert all_characters(gateway) == expected

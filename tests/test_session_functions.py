@@ -92,6 +92,8 @@ def settings_by_parameter(t) -> list:
             c.execute("set transaction read only")
             out.append(c.execute("select current_setting(%s)", ["transaction_read_only"]).fetchone())
         out.append(c.execute("select current_setting(%s)", [None]).fetchone())
+        out.append(c.execute("select current_setting('transaction_deferrable'), "
+                             "current_setting('default_transaction_deferrable')").fetchone())
     return out
 
 
@@ -99,5 +101,5 @@ def test_current_setting_and_set_config_take_parameters(pg15, gateway_on):
     """psycopg's own tests read settings with `current_setting(%s)`: the session's value,
     not the server's start-up one."""
     expected = settings_by_parameter(pg15)
-    assert expected == [("by-param",), ("by-param",), ("on",), (None,)]
+    assert expected == [("by-param",), ("by-param",), ("on",), (None,), ("off", "off")]
     assert settings_by_parameter(gateway_on) == expected
