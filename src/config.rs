@@ -70,6 +70,8 @@ pub struct Config {
     pub log_parameters: bool,
     /// Seconds between takes of the notifications IRIS code queued (0: never; IRIS backends only).
     pub iris_notify_interval_secs: f64,
+    /// Where the `otel` extra exports statement spans (OTLP/HTTP); None: no spans are made.
+    pub otel_endpoint: Option<String>,
 }
 
 impl Default for Config {
@@ -111,6 +113,7 @@ impl Default for Config {
             log_min_duration_ms: -1,
             log_parameters: false,
             iris_notify_interval_secs: 0.25,
+            otel_endpoint: None,
         }
     }
 }
@@ -171,6 +174,7 @@ impl Config {
                 false,
             ),
             ("log_parameters", self.log_parameters.to_string(), d.log_parameters.to_string(), false),
+            ("otel_endpoint", opt(&self.otel_endpoint), String::new(), false),
             ("server_version", self.server_version.clone(), d.server_version.clone(), false),
         ]
     }

@@ -18,6 +18,7 @@ pub mod fuzzing;
 mod metrics;
 mod notify;
 mod notify_queue;
+mod otel;
 mod pool;
 mod protocol;
 mod python;

@@ -54,6 +54,8 @@ pub struct ServerCtx {
     user_sessions: Mutex<HashMap<String, usize>>,
     /// LISTEN / NOTIFY between sessions (src/notify.rs).
     pub notify: Arc<Hub>,
+    /// Statement spans for the OpenTelemetry exporter; None unless `--otel-endpoint`.
+    pub spans: Option<Arc<crate::otel::Spans>>,
 }
 
 /// A session counted against its user's limit; uncounted when dropped.
@@ -103,13 +105,13 @@ pub enum Signal {
 }
 
 impl ServerCtx {
-    /// Translate a client statement; on IRIS with the vector columns of the latest catalog
-    /// snapshot (a parameter stored into one is converted with TO_VECTOR).
+    /// Translate a client statement; on IRIS with the columns of the latest catalog
+    /// snapshot (vector columns, declared types).
     pub fn translate(&self, sql: &str) -> crate::error::PgResult<Arc<Vec<crate::translate::Translated>>> {
         if matches!(self.config.target, crate::translate::Target::Iris(_)) {
             self.catalog.ensure_snapshot();
         }
-        self.translator.sync_vector_columns(self.catalog.snapshots(), || self.catalog.vector_columns());
+        self.translator.sync_columns(self.catalog.snapshots(), || self.catalog.known_columns());
         self.translator.translate(sql)
     }
 
@@ -371,6 +373,13 @@ impl Server {
             .map_err(|e| StartError::Config(format!("catalog engine: {}", e.message)))?;
         let catalog = Arc::new(catalog);
         let pool = Pool::new(backend, config.pool_size, Duration::from_secs_f64(config.pool_timeout_secs.max(0.001)));
+        let spans = config.otel_endpoint.as_ref().map(|_| {
+            let db_system = match config.target {
+                crate::translate::Target::Iris(_) => "intersystems_iris",
+                crate::translate::Target::Sqlite => "sqlite",
+            };
+            Arc::new(crate::otel::Spans::new(db_system))
+        });
         let ctx = Arc::new(ServerCtx {
             translator: Translator::new(config.target.clone(), config.translate_cache_entries),
             shapes: Shapes::new(config.translate_cache_entries),
@@ -389,6 +398,7 @@ impl Server {
             user_pools: Mutex::new(HashMap::new()),
             user_sessions: Mutex::new(HashMap::new()),
             notify: Arc::new(Hub::default()),
+            spans,
         });
         if ctx.config.warm_pool {
             runtime.block_on(ctx.pool.warm());
@@ -456,6 +466,11 @@ impl Server {
 
     pub fn is_running(&self) -> bool {
         self.runtime.is_some()
+    }
+
+    /// The statement spans' queue, when tracing (`--otel-endpoint`).
+    pub fn spans(&self) -> Option<Arc<crate::otel::Spans>> {
+        self.ctx.spans.clone()
     }
 }
 

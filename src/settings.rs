@@ -366,6 +366,17 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
             "UTF8".into()
         }
         "datestyle" => date_style(value)?,
+        crate::otel::SETTING => {
+            let v = value.trim();
+            if !v.is_empty() && !crate::otel::valid_traceparent(v) {
+                return Err(PgError::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"{key}\": \"{value}\""),
+                )
+                .with_hint("A W3C traceparent: 00-<32 hex digits>-<16 hex digits>-<2 hex digits>, or '' for none."));
+            }
+            v.to_owned()
+        }
         "timezone" if value.eq_ignore_ascii_case("utc") => "UTC".into(),
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),

@@ -102,6 +102,44 @@ def test_psycopg_conn_cancel(target):
         assert c.execute("SELECT 2").fetchone() == (2,)
 
 
+@pytest.mark.parametrize("statement", ["SELECT pg_sleep(10)", SLOW], ids=["pg_sleep", "backend"])
+def test_pg_cancel_backend_cancels_a_running_statement(target, statement):
+    """Another session of the same user cancels a statement while it runs: 57014 for it,
+    and its session goes on."""
+    with psycopg.connect(target.dsn, autocommit=True) as victim, \
+            psycopg.connect(target.dsn, autocommit=True) as other:
+        pid = victim.info.backend_pid
+        outcome: dict = {}
+
+        def run() -> None:
+            started = time.monotonic()
+            try:
+                victim.execute(statement)
+                outcome["sqlstate"] = None
+            except psycopg.Error as e:
+                outcome["sqlstate"] = e.sqlstate
+            outcome["took"] = time.monotonic() - started
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                row = other.execute("SELECT state, query FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+                if row == ("active", statement):
+                    break
+                time.sleep(0.02)
+            else:
+                pytest.fail(f"the statement never showed as running: {row}")
+            time.sleep(0.3)  # well inside it
+            assert other.execute("SELECT pg_cancel_backend(%s)", (pid,)).fetchone() == (True,)
+        finally:
+            worker.join(30)
+        assert outcome.get("sqlstate") == "57014", outcome
+        assert outcome["took"] < 8
+        assert victim.execute("SELECT 3").fetchone() == (3,)
+
+
 def test_asyncpg_timeout_cancels(target):
     async def work():
         conn = await asyncpg.connect(target.dsn)

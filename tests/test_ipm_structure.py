@@ -260,6 +260,28 @@ def test_status_uses_the_health_check():
     assert '"-m", "iris_pgwire.server", "--check"' in check and '"--port"' in check
 
 
+def test_status_uses_healthz_with_a_metrics_port():
+    """Started with "metricsPort", the gateway serves /healthz there and Start/Status ask it
+    over HTTP instead of starting a Python process for --check."""
+    cls = class_text(SERVICE)
+    launched = [w.strip() for w in re.findall(r"set args\(\$increment\(args\)\) = (.+)", method_body(cls, "Start"))]
+    assert launched[launched.index('"--metrics-port"') + 1] == '+opts.%Get("metricsPort")'
+    assert launched[launched.index('"--metrics-host"') + 1] == 'opts.%Get("metricsHost", "127.0.0.1")'
+    assert 'HealthCheck(port, opts.%Get("host", "127.0.0.1"), opts)' in method_body(cls, "Status")
+    assert 'HealthCheck(+port, opts.%Get("host", "127.0.0.1"), opts)' in method_body(cls, "Start")
+    check = method_body(cls, "HealthCheck")
+    assert check.index('..Healthz(opts.%Get("metricsHost", "127.0.0.1"), +opts.%Get("metricsPort"))') \
+        < check.index('"--check"')
+    healthz = method_body(cls, "Healthz")
+    assert "%Net.HttpRequest" in healthz and 'Get("/healthz")' in healthz
+    assert "HttpResponse.StatusCode = 200" in healthz
+    # The flags Start passes exist in the CLI.
+    from iris_pgwire.config import parser
+
+    ns = parser().parse_args(["--metrics-port", "9187", "--metrics-host", "127.0.0.1"])
+    assert (ns.metrics_port, ns.metrics_host) == (9187, "127.0.0.1")
+
+
 def test_status_reports_the_job_workers():
     """Start points the gateway's --status-file at a file Status reads the jobs from
     (its format: test_iris_jobs.py, server.JobStatus)."""

@@ -15,7 +15,8 @@ class Server:
         workers ((program, args, env): run every backend connection on a job worker process
         started so, see iris_pgwire.worker), warm_pool (open all pool connections at start),
         iris_notify_interval_secs (backends with `notify_queue`: seconds between takes of the
-        notifications IRIS code queued; 0: off)."""
+        notifications IRIS code queued; 0: off), otel_endpoint (make a span per statement for
+        `span_queue()`; None: none)."""
     def start(self) -> tuple[str, int]:
         """Bind and serve; returns the (host, port) actually bound. Raises OSError."""
     def stop(self) -> None:
@@ -30,8 +31,23 @@ class Server:
         """The job workers: (pid, busy, seconds since start) each; [] without workers."""
     def stop_jobs(self) -> None:
         """Stop every job worker (each rolls back and exits, or is killed after 3 s)."""
+    def span_queue(self) -> SpanQueue | None:
+        """The statement spans' queue (python/iris_pgwire/otel.py drains it); None unless
+        started with `otel_endpoint`."""
     @property
     def running(self) -> bool: ...
+
+class SpanQueue:
+    """Finished statements waiting for the OpenTelemetry exporter (src/otel.rs)."""
+
+    @property
+    def db_system(self) -> str: ...
+    def take(self, max: int, wait: float) -> list[tuple[str, int, int, str | None, str | None, str | None, dict[str, Any]]]:
+        """Up to `max` spans, waiting at most `wait` seconds (without the GIL) for the first:
+        (name, start_ns, end_ns, traceparent, sqlstate, message, attributes)."""
+
+def set_log_level(levelno: int) -> None:
+    """The Rust core's records below this Python level are dropped at once (logfmt.py)."""
 
 def translate_sql(
     sql: str, target: str = "iris", iris_version: str = "2025.1", exact_strings: bool = True

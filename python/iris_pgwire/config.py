@@ -70,6 +70,12 @@ class Config:
         metadata={"help": "comma-separated users who may open the admin console (database iris_pgwire) "
                           "and cancel or terminate any session"},
     )
+    otel_endpoint: Optional[str] = field(
+        default=None,
+        metadata={"help": "export an OpenTelemetry span per statement over OTLP/HTTP to this base URL "
+                          "(e.g. http://127.0.0.1:4318; /v1/traces is appended); needs the otel extra "
+                          "(pip install 'iris-pgwire[otel]'); unset: OTEL_EXPORTER_OTLP_ENDPOINT if set, else off"},
+    )
     max_connections: int = field(default=1000, metadata={"help": "client sessions accepted at once"})
     pool_size: int = field(
         default=50, metadata={"help": "backend connections (IRIS jobs) shared by all sessions"}

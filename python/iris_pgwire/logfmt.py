@@ -50,5 +50,12 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    try:
+        from iris_pgwire._core import set_log_level
+    except ImportError:  # the extension is not built (config-only use)
+        pass
+    else:
+        # The Rust core drops records below it before they reach pyo3-log (a per-record cost).
+        set_log_level(root.level)
     # sqlparser logs every token at debug level: keep it out of the server's log.
     logging.getLogger("sqlparser").setLevel(logging.WARNING)

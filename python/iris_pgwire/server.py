@@ -17,7 +17,7 @@ import sys
 import threading
 from typing import Any, Optional
 
-from iris_pgwire import __version__
+from iris_pgwire import __version__, otel
 from iris_pgwire.config import Config, config_docs, default_config_toml, from_args
 from iris_pgwire.logfmt import configure_logging
 from iris_pgwire.errors import ConfigError
@@ -229,6 +229,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     try:
         options = cfg.core_options(backend.dialect)
         jobs = job_count(cfg, backend)
+        options["otel_endpoint"] = otel.resolve(cfg)
     except ConfigError as e:
         print(f"iris-pgwire: {e}", file=sys.stderr)
         return 2
@@ -251,6 +252,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     if server.metrics_address:
         m_host, m_port = server.metrics_address
         log.info("metrics at http://%s:%d/metrics, health check at /healthz", m_host, m_port)
+    exporter = None
+    if options["otel_endpoint"]:
+        exporter = otel.StatementExporter(server.span_queue(), options["otel_endpoint"], __version__)
+        log.info("statement spans exported to %s (OTLP/HTTP)", options["otel_endpoint"])
     if cfg.pidfile:
         with open(cfg.pidfile, "w") as f:
             f.write(f"{os.getpid()}\n")
@@ -288,6 +293,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         if status:
             status.write()
     server.stop()
+    if exporter:
+        exporter.close()
     server.stop_jobs()
     if status:
         status.remove()

@@ -48,6 +48,8 @@ pub struct Metrics {
     pub cancel_requests: AtomicU64,
     pub connections_accepted: AtomicU64,
     pub sessions_terminated: AtomicU64,
+    /// Statement spans dropped because the exporter's queue was full (`--otel-endpoint`).
+    pub spans_dropped: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -66,6 +68,7 @@ impl Default for Metrics {
             cancel_requests: AtomicU64::new(0),
             connections_accepted: AtomicU64::new(0),
             sessions_terminated: AtomicU64::new(0),
+            spans_dropped: AtomicU64::new(0),
         }
     }
 }
@@ -199,6 +202,11 @@ impl Metrics {
                 "iris_pgwire_sessions_terminated",
                 "sessions ended by pg_terminate_backend or KILL",
                 one(load(&self.sessions_terminated)),
+            ),
+            Family::counter(
+                "iris_pgwire_otel_spans_dropped",
+                "statement spans dropped because the OpenTelemetry exporter fell behind",
+                one(load(&self.spans_dropped)),
             ),
         ]
     }

@@ -4,7 +4,8 @@
 //! the record's `extra` (the JSON log format prints them; the text format ignores them).
 
 use log::kv::{Error, Key, Source, Value, VisitSource};
-use log::{Log, Metadata, Record};
+use log::{LevelFilter, Log, Metadata, Record};
+use pyo3::prelude::*;
 
 use crate::session::LOG_SESSION;
 
@@ -17,6 +18,21 @@ pub fn install() {
         // pyo3-log's own default: Python's logger levels decide per record.
         log::set_max_level(log::LevelFilter::Debug);
     }
+}
+
+/// `set_log_level(levelno)`: the most verbose level Python's logging is configured for
+/// (the server calls it with the root logger's level). Records above it are dropped by
+/// the `log` macros themselves, a compare with a static: a `log::debug!` at the default
+/// level `info` then costs nothing, instead of two lookups in pyo3-log's logger cache.
+#[pyfunction]
+pub fn set_log_level(levelno: i32) {
+    log::set_max_level(match levelno {
+        i32::MIN..=5 => LevelFilter::Trace,
+        6..=10 => LevelFilter::Debug,
+        11..=20 => LevelFilter::Info,
+        21..=30 => LevelFilter::Warn,
+        _ => LevelFilter::Error,
+    });
 }
 
 /// The session fields, then the record's own key-values.

@@ -6,6 +6,7 @@ mod auth_api;
 pub mod backend;
 pub mod copy_io;
 mod logging;
+mod spans_api;
 mod threads;
 pub mod translate_api;
 pub mod values;
@@ -86,6 +87,7 @@ impl Server {
         take!(config, c.admin_users, "admin_users");
         take!(config, c.log_min_duration_ms, "log_min_duration_ms");
         take!(config, c.log_parameters, "log_parameters");
+        take!(config, c.otel_endpoint, "otel_endpoint");
         let (mut dialect, mut iris_version) = (String::from("sqlite"), String::from("2025.1"));
         take!(config, dialect, "dialect");
         take!(config, iris_version, "iris_version");
@@ -176,6 +178,12 @@ impl Server {
         Some((addr.ip().to_string(), addr.port()))
     }
 
+    /// The statement spans' queue for the OpenTelemetry exporter (python/iris_pgwire/otel.py);
+    /// None unless started with `otel_endpoint`.
+    fn span_queue(&self) -> Option<spans_api::SpanQueue> {
+        self.running.as_ref()?.spans().map(spans_api::SpanQueue)
+    }
+
     #[getter]
     fn running(&self) -> bool {
         self.running.as_ref().is_some_and(|s| s.is_running())
@@ -187,9 +195,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Rust log records go to Python's `logging` (logger names "_core::...").
     logging::install();
     m.add_class::<Server>()?;
+    m.add_class::<spans_api::SpanQueue>()?;
     m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
     m.add_function(wrap_pyfunction!(auth_api::scram_verifier, m)?)?;
     m.add_function(wrap_pyfunction!(worker_api::serve_worker, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -129,6 +129,10 @@ impl Session {
                 format!("prepared statement \"{name}\" already exists"),
             ));
         }
+        if self.ctx.spans.is_some() {
+            // A statement that fails at Parse (syntax, unknown table) is traced too.
+            self.span_begin(&Arc::new(sql.to_owned()));
+        }
         let translated = self.timed_translate(sql)?;
         if translated.len() > 1 {
             return Err(PgError::new(
@@ -142,6 +146,8 @@ impl Session {
         }
         let prepared = self.prepare_translated(stmt, sql, client_types).await?;
         self.statements.insert(name, prepared);
+        // Parsed: the statement's span opens when it is bound and run.
+        self.span = None;
         be::parse_complete(&mut self.conn.out);
         Ok(())
     }
@@ -215,7 +221,9 @@ impl Session {
             return Ok(Vec::new());
         };
         let target = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
-        Ok(self.with_backend(move |b, _| b.describe(&target)).await?.unwrap_or_default())
+        let mut cols = self.with_backend(move |b, _| b.describe(&target)).await?.unwrap_or_default();
+        super::columns::apply_declared(&mut cols, translated.first().and_then(|t| t.declared_types.as_deref()));
+        Ok(cols)
     }
 
     /// Result columns of a statement, asked of the backend without executing it (or
@@ -263,6 +271,7 @@ impl Session {
                 format!("prepared statement \"{statement}\" does not exist"),
             )
         })?;
+        self.span_begin(&prepared.text);
         let param_types = &prepared.param_types;
         if raw.len() != param_types.len() {
             return Err(PgError::protocol(format!(
@@ -358,6 +367,7 @@ impl Session {
         }
         let _timeout = self.cancel.arm(self.settings.statement_timeout_ms());
         self.activity.statement(prepared.text.clone(), self.tx != Tx::Idle);
+        self.span_continue(&prepared.text);
         self.timing.start(self.tx == Tx::Idle);
         let params = std::mem::take(&mut portal.params);
         let result = self.execute_portal_run(portal, &prepared, stmt, &params, limit).await;

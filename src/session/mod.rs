@@ -41,7 +41,7 @@ use crate::tls::{Stream, TlsInfo};
 use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED};
 
 use crate::types::{Format, Oid, Param};
-use columns::{column_type, fields_for, resolve_columns, resolve_formats};
+use columns::{apply_declared, column_type, fields_for, resolve_columns, resolve_formats};
 
 use extended::{Portal, Prepared};
 pub use observe::LOG_SESSION;
@@ -269,6 +269,8 @@ pub struct Session {
     activity: Arc<Activity>,
     /// The running statement's start and where its time went (observe.rs).
     timing: observe::Timing,
+    /// The statement's OpenTelemetry span, open only while tracing (`--otel-endpoint`).
+    span: Option<observe::SpanStart>,
     /// The session made temporary tables on its backend connection: it keeps that
     /// connection to the end, which closes it instead of pooling it (in PostgreSQL they
     /// belong to the session; pooled, another session would see them).
@@ -361,6 +363,7 @@ async fn serve_registered(
         cursors: cursors::Cursors::default(),
         activity: registration.activity.clone(),
         timing: observe::Timing::default(),
+        span: None,
         notify: crate::notify::Pending::default(),
     };
     let identity = Identity { user: session.user.clone(), database: admin::database_of(&params), admin_console };
@@ -401,6 +404,11 @@ impl Session {
     async fn run(&mut self) {
         let mut shutdown = self.ctx.shutdown_signal();
         let activity = self.activity.clone();
+        // Made once, not per message: each new one would join (and, dropped, leave) its
+        // wake-up list under that list's lock.
+        let stopping = async move { drop(shutdown.wait_for(|stop| *stop).await) };
+        let terminated = activity.terminated();
+        tokio::pin!(stopping, terminated);
         // ReadyForQuery was the last thing sent: the client's turn (idle, maybe in a transaction).
         let mut ready = true;
         loop {
@@ -411,11 +419,11 @@ impl Session {
             let next = tokio::select! {
                 // Shutdown first: a session that finished its statement ends before the next.
                 biased;
-                _ = async { drop(shutdown.wait_for(|stop| *stop).await) } => {
+                _ = &mut stopping => {
                     self.conn.fatal(&Reason::Shutdown.error()).await;
                     return;
                 }
-                _ = activity.terminated() => {
+                _ = &mut terminated => {
                     self.terminated().await;
                     return;
                 }
@@ -459,8 +467,10 @@ impl Session {
             let flush = match msg {
                 Message::Terminate => return,
                 Message::Query(sql) => {
-                    self.activity.statement(Arc::new(sql.to_string()), self.tx != Tx::Idle);
-                    self.simple_query(&sql).await;
+                    let text = Arc::new(sql);
+                    self.activity.statement(text.clone(), self.tx != Tx::Idle);
+                    self.span_begin(&text);
+                    self.simple_query(&text).await;
                     true
                 }
                 Message::Sync => {
@@ -520,11 +530,14 @@ impl Session {
         let explained = self.cancel.explain(err);
         let err = explained.as_ref().unwrap_or(err);
         self.ctx.metrics.error(err.code);
+        if self.span.is_some() {
+            self.span_end(None, Some(err));
+        }
         be::error_response(&mut self.conn.out, err);
     }
 
     /// Simple query protocol: every statement of the string, one ReadyForQuery at the end.
-    async fn simple_query(&mut self, sql: &str) {
+    async fn simple_query(&mut self, sql: &Arc<String>) {
         match self.timed_translate(sql) {
             Err(e) => {
                 // Unparsable or refused: the transaction fails as with any other error.
@@ -544,8 +557,12 @@ impl Session {
                         }
                         self.tx = Tx::Implicit;
                     }
+                    if i > 0 {
+                        self.span_begin(sql);
+                    }
                     // One statement of several: its index makes its key apart from the others.
-                    let text = if many { format!("{sql}\0{i}") } else { sql.to_owned() };
+                    let text: std::borrow::Cow<str> =
+                        if many { format!("{sql}\0{i}").into() } else { sql.as_str().into() };
                     // statement_timeout runs per statement of the string, as in PostgreSQL 13+.
                     let timeout = self.cancel.arm(self.settings.statement_timeout_ms());
                     self.timing.start(self.tx == Tx::Idle);
@@ -968,7 +985,9 @@ impl Session {
             }
             inferred = projection_in(&env, &source);
         }
-        resolve_columns(cols, inferred.as_deref())
+        let mut cols = resolve_columns(cols, inferred.as_deref());
+        apply_declared(&mut cols, stmt.declared_types.as_deref());
+        cols
     }
 
     /// The result columns of a backend description, typed for clients.

@@ -1,16 +1,18 @@
 //! What a session tells the operators: statement timing for the metrics and
 //! `--log-min-duration-statement`, its pg_stat_activity state at each ReadyForQuery,
-//! pool waits, bytes moved, and how it ends when terminated. Only atomic adds and
-//! stores on the way (see src/metrics/, src/activity.rs).
+//! pool waits, bytes moved, how it ends when terminated, and (`--otel-endpoint`) a span
+//! per statement. Only atomic adds and stores on the way (see src/metrics/,
+//! src/activity.rs); without tracing, spans cost a check of `Session::span` per statement.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::{Session, Tx};
 use crate::activity::{Activity, State};
 use crate::cancel::Reason;
-use crate::error::PgResult;
+use crate::error::{PgError, PgResult};
 use crate::metrics::{self, elapsed_ns, Phase};
+use crate::otel::{self, SpanRecord};
 use crate::pool::Lease;
 use crate::protocol::backend::{self as be, TxStatus};
 use crate::translate::Translated;
@@ -38,6 +40,12 @@ impl Timing {
     }
 }
 
+/// A statement's open span: when it started and its text (tracing only).
+pub struct SpanStart {
+    at: Instant,
+    text: Arc<String>,
+}
+
 /// Run a backend call, timing it: (result, ns in the backend, ns encoding rows).
 pub fn timed_call<T>(f: impl FnOnce() -> T) -> (T, u64, u64) {
     metrics::take_encode_time();
@@ -59,6 +67,9 @@ impl Session {
     /// CommandComplete of a statement: counted by its tag, timed, and logged when slow.
     pub(super) fn complete(&mut self, tag: &str, params: Option<&[Param]>) {
         be::command_complete(&mut self.conn.out, tag);
+        if self.span.is_some() {
+            self.span_end(Some(tag), None);
+        }
         let m = &self.ctx.metrics;
         m.query_done(tag);
         let Some(started) = self.timing.started.take() else { return };
@@ -72,6 +83,52 @@ impl Session {
         let min = self.ctx.config.log_min_duration_ms;
         if min >= 0 && ns >= (min as u64).saturating_mul(1_000_000) {
             self.log_slow(ns, params);
+        }
+    }
+
+    /// A statement starts: its span opens (only while tracing).
+    pub(super) fn span_begin(&mut self, text: &Arc<String>) {
+        if self.ctx.spans.is_some() {
+            self.span = Some(SpanStart { at: Instant::now(), text: text.clone() });
+        }
+    }
+
+    /// Execute: the span Bind opened for this statement goes on (a portal run in several
+    /// Executes is one span); otherwise one opens.
+    pub(super) fn span_continue(&mut self, text: &Arc<String>) {
+        if !self.span.as_ref().is_some_and(|s| Arc::ptr_eq(&s.text, text)) {
+            self.span_begin(text);
+        }
+    }
+
+    /// The statement ended with a command tag or an error: its span goes to the exporter's
+    /// queue (dropped and counted when the queue is full; the session never waits).
+    pub(super) fn span_end(&mut self, tag: Option<&str>, error: Option<&PgError>) {
+        let (Some(open), Some(spans)) = (self.span.take(), self.ctx.spans.as_deref()) else { return };
+        let end_unix_ns = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+        let took = elapsed_ns(open.at);
+        let traceparent = otel::find_traceparent(&open.text)
+            .or_else(|| self.settings.get(otel::SETTING).filter(|v| !v.is_empty()))
+            .or_else(|| self.settings.get("application_name").and_then(otel::find_traceparent))
+            .map(str::to_owned);
+        let record = SpanRecord {
+            name: match tag {
+                Some(tag) => tag.split(' ').next().unwrap_or(tag).to_owned(),
+                None => otel::first_keyword(&open.text),
+            },
+            start_unix_ns: end_unix_ns.saturating_sub(took),
+            end_unix_ns,
+            traceparent,
+            statement: open.text,
+            user: self.user.clone(),
+            database: self.database.clone(),
+            session_id: self.pid,
+            client: self.activity.client,
+            rows: tag.and_then(otel::tag_rows),
+            error: error.map(|e| (e.code.to_owned(), e.message.clone())),
+        };
+        if !spans.send(record) {
+            self.ctx.metrics.add(&self.ctx.metrics.spans_dropped, 1);
         }
     }
 
@@ -98,6 +155,8 @@ impl Session {
 
     /// ReadyForQuery, and the session's state as pg_stat_activity shows it.
     pub(super) fn ready_for_query(&mut self) {
+        // A span still open (an empty query) belongs to no statement.
+        self.span = None;
         let status = self.tx_status();
         be::ready_for_query(&mut self.conn.out, status);
         self.activity.ready(match status {
@@ -129,9 +188,15 @@ impl Session {
 
     /// Add the bytes moved since the last call to the metrics.
     pub(super) fn account(&mut self) {
+        // Only when there is something to add: the counters' cache lines are shared by
+        // every session, and most messages arrive and leave in one read and one write.
         let m = &self.ctx.metrics;
-        m.add(&m.bytes_received, std::mem::take(&mut self.conn.received));
-        m.add(&m.bytes_sent, std::mem::take(&mut self.conn.sent));
+        if self.conn.received > 0 {
+            m.add(&m.bytes_received, std::mem::take(&mut self.conn.received));
+        }
+        if self.conn.sent > 0 {
+            m.add(&m.bytes_sent, std::mem::take(&mut self.conn.sent));
+        }
     }
 }
 

@@ -94,7 +94,7 @@ pub fn kind(ty: &DataType) -> PgKind {
                 "float4" => PgKind::Float4,
                 "float8" => PgKind::Float8,
                 "bool" => PgKind::Bool,
-                "bpchar" => PgKind::Char(None),
+                "bpchar" => PgKind::Char(args.first().and_then(|a| a.to_string().parse().ok())),
                 _ => PgKind::Other(n),
             }
         }
