@@ -157,6 +157,9 @@ impl Pool {
             std::thread::spawn(move || conn.close());
         };
         let conn = match existing {
+            // A clean connection goes out at once: the check costs a trip through the
+            // blocking pool (two thread wake-ups), which a statement's path cannot afford.
+            Some(conn) if !conn.is_suspect() => conn,
             Some(conn) => match Pool::checked(conn).await {
                 Some(conn) => conn,
                 None => Arc::new(self.connect().await?),

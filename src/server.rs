@@ -105,13 +105,13 @@ pub enum Signal {
 }
 
 impl ServerCtx {
-    /// Translate a client statement; on IRIS with the vector columns of the latest catalog
-    /// snapshot (a parameter stored into one is converted with TO_VECTOR).
+    /// Translate a client statement; on IRIS with the columns of the latest catalog
+    /// snapshot (vector columns, declared types).
     pub fn translate(&self, sql: &str) -> crate::error::PgResult<Arc<Vec<crate::translate::Translated>>> {
         if matches!(self.config.target, crate::translate::Target::Iris(_)) {
             self.catalog.ensure_snapshot();
         }
-        self.translator.sync_vector_columns(self.catalog.snapshots(), || self.catalog.vector_columns());
+        self.translator.sync_columns(self.catalog.snapshots(), || self.catalog.known_columns());
         self.translator.translate(sql)
     }
 

@@ -493,3 +493,36 @@ def test_reset_after_a_failed_or_cancelled_call(backend):
     assert rows(a, "SELECT id FROM r") == [(2,)]
     a.close()
     b.close()
+
+
+def test_fake_column_descriptions(fakes):
+    """%DESCRIPTION after a column's type in CREATE TABLE and ADD COLUMN, read back from
+    INFORMATION_SCHEMA.COLUMNS.DESCRIPTION; ALTER TABLE cannot change one (iris-facts)."""
+    import iris
+    import irisbuiltins
+
+    def descriptions(table):
+        return [tuple(r) for r in iris.sql.exec(
+            "SELECT COLUMN_NAME, DESCRIPTION FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = ? "
+            "ORDER BY ORDINAL_POSITION", table)]
+
+    iris.sql.exec("CREATE TABLE d (id INT PRIMARY KEY, j VARCHAR(100) %DESCRIPTION 'pgtype:jsonb' COLLATE %EXACT, "
+                  "f REAL %DESCRIPTION 'it''s real' NOT NULL)")
+    iris.sql.exec("ALTER TABLE d ADD COLUMN v VECTOR(DOUBLE, 2) %DESCRIPTION 'pgtype:vector(2)'")
+    assert descriptions("d") == [("id", ""), ("j", "pgtype:jsonb"), ("f", "it's real"), ("v", "pgtype:vector(2)")]
+    iris.sql.exec("INSERT INTO d (id, j, f) VALUES (1, 'x', 1.5)")
+    assert [list(r) for r in iris.sql.exec("SELECT j, f FROM d")] == [["x", 1.5]]
+    for bad in ("ALTER TABLE d ALTER COLUMN j %DESCRIPTION 'x'",
+                "CREATE TABLE e (a INT NOT NULL %DESCRIPTION 'late')",
+                "CREATE TABLE e (a INT %DESCRIPTION ?)"):
+        with pytest.raises(irisbuiltins.SQLError) as err:
+            iris.sql.exec(bad)
+        assert err.value.sqlcode == -1, bad
+    iris.sql.exec("ALTER TABLE d DROP COLUMN v")
+    iris.sql.exec("DROP TABLE d")
+    iris.sql.exec("CREATE TABLE d (id INT PRIMARY KEY, j VARCHAR(100))")
+    assert descriptions("d") == [("id", ""), ("j", "")], "a dropped table's descriptions go with it"
+    # Quoted names, and a literal holding a comma and a quote before the description.
+    iris.sql.exec('CREATE TABLE IF NOT EXISTS "Q" ("N" VARCHAR(9) DEFAULT \'a,\'\'b\', '
+                  '"Doc" VARCHAR(99) %DESCRIPTION \'pgtype:json\')')
+    assert descriptions("Q") == [("N", ""), ("Doc", "pgtype:json")]

@@ -304,3 +304,14 @@ def test_slow_log_hides_parameters_by_default(gateway_factory):
     log = gw.log()
     assert "duration: " in log and "statement: select $1::text" in log
     assert "hidden-value" not in log
+
+
+@pytest.mark.parametrize("level, shown", [("debug", True), ("info", False)])
+def test_log_level_reaches_the_rust_core(gateway_factory, level, shown):
+    # The core drops records below --log-level before Python sees them (a per-statement
+    # saving); --log-level debug must still bring its debug records through.
+    gw = gateway_factory("--log-level", level)
+    with connect(gw, autocommit=True) as c:
+        c.execute("select 1")
+    time.sleep(0.2)
+    assert ("checking out a backend connection" in gw.log()) is shown

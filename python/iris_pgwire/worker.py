@@ -32,6 +32,9 @@ def main() -> int:
         format="%(asctime)s %(levelname)s %(name)s [job worker %(process)d]: %(message)s",
     )
     logging.getLogger("sqlparser").setLevel(logging.WARNING)
+    from iris_pgwire import _core
+
+    _core.set_log_level(logging.getLogger().level)
     # Ctrl-C reaches the whole process group: the gateway decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from iris_pgwire.server import create_backend

@@ -262,6 +262,11 @@ impl BackendConn {
         self.suspect.store(true, Ordering::Relaxed);
     }
 
+    /// It needs `check` before reuse (a clean connection skips the blocking call).
+    pub fn is_suspect(&self) -> bool {
+        self.suspect.load(Ordering::Relaxed)
+    }
+
     /// Reset a suspect connection (a blocking call); a clean one is left alone. The
     /// session settings are applied again afterwards, whatever the reset changed.
     pub fn check(&self) -> PgResult<()> {

@@ -25,6 +25,7 @@ use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 
 use crate::error::{sqlstate, PgError, PgResult};
+use crate::translate::{KnownColumn, KnownColumns};
 use crate::types::{self, Param, PgType};
 pub use functions::{ActivityInfo, CursorInfo, SessionInfo, Signaller};
 pub use snapshot::Snapshot;
@@ -53,9 +54,9 @@ pub struct Catalog {
     rebuilding: Mutex<()>,
     settings: Vec<(String, String)>,
     backend: Option<Arc<dyn Backend>>,
-    /// `table.column` of the vector columns in the last snapshot, and how many snapshots
-    /// were taken (the translator re-reads the set when that changes).
-    vector_columns: RwLock<Arc<std::collections::BTreeSet<String>>>,
+    /// The tables' columns in the last snapshot (vector columns, declared types), and how
+    /// many snapshots were taken (the translator re-reads them when that changes).
+    known_columns: RwLock<Arc<KnownColumns>>,
     snapshots: AtomicU64,
 }
 
@@ -316,13 +317,13 @@ impl Catalog {
             rebuilding: Mutex::new(()),
             settings,
             backend,
-            vector_columns: RwLock::new(Arc::default()),
+            known_columns: RwLock::new(Arc::default()),
             snapshots: AtomicU64::new(0),
         })
     }
 
     /// Take the first snapshot if none was taken yet (blocking): the translator needs the
-    /// vector columns of existing tables before its first IRIS statement. A failure is
+    /// columns of existing tables before its first IRIS statement. A failure is
     /// logged and counts as an empty snapshot, so it is not retried per statement.
     pub fn ensure_snapshot(&self) {
         if self.snapshots() > 0 {
@@ -338,14 +339,14 @@ impl Catalog {
         }
     }
 
-    /// How many snapshots were taken (the translator re-reads `vector_columns` when it changes).
+    /// How many snapshots were taken (the translator re-reads `known_columns` when it changes).
     pub fn snapshots(&self) -> u64 {
         self.snapshots.load(Ordering::Acquire)
     }
 
-    /// `table.column` of the vector columns in the last snapshot.
-    pub fn vector_columns(&self) -> Arc<std::collections::BTreeSet<String>> {
-        self.vector_columns.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// The tables' columns in the last snapshot.
+    pub fn known_columns(&self) -> Arc<KnownColumns> {
+        self.known_columns.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The schema changed (DDL through the gateway): the next catalog query refreshes.
@@ -381,18 +382,11 @@ impl Catalog {
         };
         let engine = Arc::new(Engine::build(&snap, &self.settings, generation)?);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = engine.clone();
-        let vectors = snap
-            .relations
-            .iter()
-            .filter(|r| r.kind == "r")
-            .flat_map(|r| {
-                r.columns
-                    .iter()
-                    .filter(|c| c.type_name.starts_with("vector"))
-                    .map(move |c| format!("{}.{}", r.name.to_ascii_lowercase(), c.name.to_ascii_lowercase()))
-            })
-            .collect();
-        *self.vector_columns.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(vectors);
+        let known = KnownColumns::new(snap.relations.iter().filter(|r| r.kind == "r").map(|r| {
+            let columns = r.columns.iter().map(|c| KnownColumn::new(&c.name, &c.type_name, c.declared)).collect();
+            (r.name.clone(), columns)
+        }));
+        *self.known_columns.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(known);
         self.snapshots.fetch_add(1, Ordering::AcqRel);
         Ok(engine)
     }

@@ -37,6 +37,9 @@ pub struct Column {
     /// PostgreSQL expression text, as pg_get_expr shows it.
     pub default: Option<String>,
     pub comment: Option<String>,
+    /// IRIS: `type_name` is the type the gateway's DDL recorded (`%DESCRIPTION`), not one
+    /// mapped from the IRIS column's.
+    pub declared: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -99,6 +102,7 @@ impl Snapshot {
                         not_null: opt(c, "not_null")?.unwrap_or(false),
                         default: opt(c, "default")?,
                         comment: opt(c, "comment")?,
+                        declared: opt(c, "declared")?.unwrap_or(false),
                     })
                 })?,
                 constraints: list(r, "constraints", |c| {
@@ -391,11 +395,7 @@ fn namespace_oid(oids: &mut Oids, schema: &str) -> i64 {
 
 fn column_type(type_name: &str) -> (&'static PgType, i64) {
     let t = types::by_name(type_name).unwrap_or(&types::TEXT);
-    let typmod = match (t.kind, type_name.split_once('(')) {
-        (types::Kind::Vector, Some((_, rest))) => rest.trim_end_matches(')').trim().parse().unwrap_or(-1),
-        _ => types::typmod_of(type_name, t) as i64,
-    };
-    (t, typmod)
+    (t, types::column_typmod(type_name, t) as i64)
 }
 
 /// pg_type.typstorage: plain for fixed-size types, main for numeric, extended otherwise.

@@ -4,7 +4,7 @@
 use crate::backend::Column;
 use crate::error::{PgError, PgResult};
 use crate::protocol::backend::FieldDescription;
-use crate::translate::{InferredColumn, Typmod};
+use crate::translate::{DeclaredType, InferredColumn, Typmod};
 use crate::types::{self, Format};
 
 /// Result format codes from Bind: none = all text, one = all columns, else one per column.
@@ -63,6 +63,22 @@ pub(super) fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredC
             Column { name: hint.map_or(col.name, |h| h.name.clone()), ty: Some(ty), typmod }
         })
         .collect()
+}
+
+/// IRIS: a column that plainly references a table column with a declared type
+/// (translate/declared.rs) takes that type instead of the stand-in's; a column of a `*`
+/// only while its name is the one the gateway knows (the table may have changed since).
+pub(super) fn apply_declared(columns: &mut [Column], declared: Option<&[Option<DeclaredType>]>) {
+    let Some(declared) = declared.filter(|d| d.len() == columns.len()) else { return };
+    for (c, d) in columns.iter_mut().zip(declared) {
+        let Some(d) = d else { continue };
+        if d.wildcard_column.as_ref().is_some_and(|n| !n.eq_ignore_ascii_case(&c.name)) {
+            continue;
+        }
+        if let Some(ty) = types::by_oid(d.oid) {
+            (c.ty, c.typmod) = (Some(ty), d.typmod);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +145,23 @@ mod tests {
         let got = resolve_columns(cols, Some(&hints));
         assert_eq!((got[0].ty.map(|t| t.oid), got[0].typmod), (Some(1700), numeric_10_2));
         assert_eq!(got[1].typmod, -1, "a modifier only for the type it was written for");
+    }
+
+    #[test]
+    fn declared_types_replace_stand_ins() {
+        let declared = |oid, wildcard: Option<&str>| {
+            Some(DeclaredType { oid, typmod: -1, wildcard_column: wildcard.map(str::to_owned) })
+        };
+        let mut cols = vec![
+            backend_col("j", types::by_oid(25), -1),
+            backend_col("n", types::by_oid(23), -1),
+            backend_col("renamed", types::by_oid(701), -1),
+        ];
+        apply_declared(&mut cols, Some(&[declared(3802, Some("J")), None, declared(700, Some("f"))]));
+        let oids: Vec<_> = cols.iter().map(|c| c.ty.map(|t| t.oid)).collect();
+        assert_eq!(oids, vec![Some(3802), Some(23), Some(701)], "a * column whose name changed keeps the backend's");
+        apply_declared(&mut cols, Some(&[None]));
+        assert_eq!(cols[0].ty.map(|t| t.oid), Some(3802), "a count mismatch changes nothing");
     }
 
     #[test]

@@ -221,7 +221,9 @@ impl Session {
             return Ok(Vec::new());
         };
         let target = statements.last().map(|s| s.sql_for_describe()).unwrap_or_default();
-        Ok(self.with_backend(move |b, _| b.describe(&target)).await?.unwrap_or_default())
+        let mut cols = self.with_backend(move |b, _| b.describe(&target)).await?.unwrap_or_default();
+        super::columns::apply_declared(&mut cols, translated.first().and_then(|t| t.declared_types.as_deref()));
+        Ok(cols)
     }
 
     /// Result columns of a statement, asked of the backend without executing it (or

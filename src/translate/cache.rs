@@ -1,17 +1,16 @@
 //! Translation cache keyed by SQL text, so a repeated statement costs one hash lookup
 //! (bounded: see `bounded_map`).
 
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use super::{translate, Target, Translated};
+use super::{translate, KnownColumns, Target, Translated};
 use crate::bounded_map::BoundedMap;
 use crate::error::PgResult;
 
 pub struct Translator {
     target: RwLock<Target>,
-    /// (IRIS) the catalog snapshot the target's vector columns come from.
+    /// (IRIS) the catalog snapshot the target's known columns come from.
     snapshot: AtomicU64,
     cache: BoundedMap<String, Arc<Vec<Translated>>>,
 }
@@ -30,9 +29,9 @@ impl Translator {
         let target = self.target.read().unwrap_or_else(|p| p.into_inner()).clone();
         let result = Arc::new(translate(sql, &target)?);
         if let Target::Iris(o) = &target {
-            // DDL through the gateway changes the vector columns before the next snapshot.
-            if let Some(changed) = super::vectors::ddl_vector_columns(sql, &o.vector_columns) {
-                self.set_vector_columns(changed);
+            // DDL through the gateway changes the known columns before the next snapshot.
+            if let Some(changed) = o.columns.after_ddl(sql) {
+                self.set_columns(Arc::new(changed));
                 return Ok(result);
             }
         }
@@ -40,23 +39,24 @@ impl Translator {
         Ok(result)
     }
 
-    /// IRIS: the vector columns of catalog snapshot number `snapshot` (no-op when already
-    /// seen); a different set empties the cache, whose INSERTs may convert other columns.
-    pub fn sync_vector_columns(&self, snapshot: u64, columns: impl FnOnce() -> Arc<BTreeSet<String>>) {
+    /// IRIS: the known columns of catalog snapshot number `snapshot` (no-op when already
+    /// seen); different ones empty the cache, whose statements may convert or type other
+    /// columns.
+    pub fn sync_columns(&self, snapshot: u64, columns: impl FnOnce() -> Arc<KnownColumns>) {
         // A load first: every statement passes here, and a store on every call would
         // bounce the line between the threads of all sessions.
         if self.snapshot.load(Ordering::Acquire) != snapshot
             && self.snapshot.swap(snapshot, Ordering::AcqRel) != snapshot
         {
-            self.set_vector_columns(columns());
+            self.set_columns(columns());
         }
     }
 
-    fn set_vector_columns(&self, columns: Arc<BTreeSet<String>>) {
+    fn set_columns(&self, columns: Arc<KnownColumns>) {
         let mut t = self.target.write().unwrap_or_else(|p| p.into_inner());
         if let Target::Iris(o) = &mut *t {
-            if o.vector_columns != columns {
-                o.vector_columns = columns;
+            if o.columns != columns {
+                o.columns = columns;
                 self.cache.clear();
             }
         }

@@ -279,6 +279,7 @@ pub(super) fn bare(action: Action, tag: &str) -> Translated {
         source: None,
         column_probe: None,
         returning_probe: None,
+        declared_types: None,
         read_only: false,
         notices: vec![],
     }

@@ -1,5 +1,6 @@
-//! DDL on IRIS: column type mapping, SERIAL/IDENTITY, IF [NOT] EXISTS, DROP, TRUNCATE,
-//! CREATE INDEX (HNSW in vectors.rs) and ALTER TABLE.
+//! DDL on IRIS: column type mapping (declared types recorded as in declared.rs),
+//! SERIAL/IDENTITY, IF [NOT] EXISTS, DROP, TRUNCATE, CREATE INDEX (HNSW in vectors.rs) and
+//! ALTER TABLE.
 
 use sqlparser::ast::{
     self, ColumnOption, ColumnOptionDef, DataType, Expr, IndexType, ObjectType, Statement, TableConstraint,
@@ -83,8 +84,18 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
         {
             col.options.insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
         }
+        record_type(&k, &mut col.options);
     }
     Ok(Output::one(Statement::CreateTable(ct).to_string(), false))
+}
+
+/// A column whose IRIS stand-in reads back as another type keeps its PostgreSQL type in
+/// its description, right after the type (`VARCHAR(65535) %DESCRIPTION 'pgtype:jsonb'`):
+/// see declared.rs.
+fn record_type(k: &PgKind, options: &mut Vec<ColumnOptionDef>) {
+    if let Some(t) = super::declared::recorded_type(k) {
+        options.insert(0, super::declared::description_option(&t));
+    }
 }
 
 /// IRIS has no CHECK constraints. Refused unless the gateway was started with
@@ -246,6 +257,7 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
                         .options
                         .insert(0, ColumnOptionDef { name: None, option: ColumnOption::Collation(name("%EXACT")) });
                 }
+                record_type(&k, &mut column_def.options);
                 ast::AlterTableOperation::AddColumn { column_def, column_keyword, if_not_exists, column_position }
             }
             op @ (ast::AlterTableOperation::DropColumn { .. }

@@ -76,18 +76,39 @@ pub fn per_row(ins: &Insert, rows: Vec<Vec<Expr>>) -> PgResult<Vec<String>> {
     rows.into_iter().map(|r| Ok(Statement::Insert(one_row(ins, r)?).to_string())).collect()
 }
 
-/// Parameters and literals inserted into vector columns become `TO_VECTOR(x, DOUBLE)`.
-fn vector_values(ins: &mut Insert, columns: &std::collections::BTreeSet<String>) {
-    let ast::TableObject::TableName(n) = &ins.table else { return };
+/// A value stored into a column whose text IRIS would keep as it is: a parameter or literal
+/// into a vector column becomes `TO_VECTOR(x, DOUBLE)`, a bytea hex literal (`'\x0102'`) its
+/// bytes (as `::bytea` does, functions.rs). Columns the gateway does not know are left alone.
+fn stored_value(table: &str, column: &str, e: &mut Expr, opts: &IrisOptions) -> PgResult<()> {
+    match opts.columns.column_type(table, column) {
+        Some(t) if t.starts_with("vector") => super::vectors::stored_value(e),
+        Some("bytea") if matches!(e, Expr::Value(v) if matches!(&v.value, ast::Value::SingleQuotedString(s) if s.starts_with("\\x"))) =>
+        {
+            *e = super::functions::cast_to(take(e), &ast::DataType::Bytea, opts)?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `stored_value` for each VALUES item, by the column list or (without one) the table's
+/// columns in order.
+fn stored_values(ins: &mut Insert, opts: &IrisOptions) -> PgResult<()> {
+    let ast::TableObject::TableName(n) = &ins.table else { return Ok(()) };
     let table = last_name(n);
-    let names: Vec<String> = ins.columns.iter().map(last_name).collect();
+    let names: Vec<String> = if ins.columns.is_empty() {
+        opts.columns.column_names(&table)
+    } else {
+        ins.columns.iter().map(last_name).collect()
+    };
     if let Some(SetExpr::Values(v)) = ins.source.as_deref_mut().map(|q| q.body.as_mut()) {
         for row in &mut v.rows {
             for (e, col) in row.content.iter_mut().zip(&names) {
-                super::vectors::stored_value(&table, col, e, columns);
+                stored_value(&table, col, e, opts)?;
             }
         }
     }
+    Ok(())
 }
 
 fn last_name(n: &ast::ObjectName) -> String {
@@ -137,8 +158,8 @@ pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
     if let ast::TableObject::TableName(n) = &mut ins.table {
         strip_public(n);
     }
-    if !opts.vector_columns.is_empty() {
-        vector_values(&mut ins, &opts.vector_columns);
+    if !opts.columns.is_empty() {
+        stored_values(&mut ins, opts)?;
     }
     let rows = value_rows(&ins);
     let on = ins.on.take();
@@ -333,12 +354,12 @@ fn excluded(e: &mut Expr, cols: &[String], row: &[Expr]) -> PgResult<()> {
 }
 
 pub fn update(mut u: ast::Update, opts: &IrisOptions) -> PgResult<Output> {
-    if !opts.vector_columns.is_empty() {
+    if !opts.columns.is_empty() {
         if let ast::TableFactor::Table { name, .. } = &u.table.relation {
             let table = last_name(name);
             for a in &mut u.assignments {
                 if let ast::AssignmentTarget::ColumnName(c) = &a.target {
-                    super::vectors::stored_value(&table, &last_name(c), &mut a.value, &opts.vector_columns);
+                    stored_value(&table, &last_name(c), &mut a.value, opts)?;
                 }
             }
         }

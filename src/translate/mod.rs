@@ -18,6 +18,7 @@ mod cursor_stmts;
 mod database_names;
 mod datetime_literals;
 mod ddl;
+mod declared;
 mod derived_columns;
 mod dml;
 mod functions;
@@ -45,6 +46,7 @@ pub use cache::Translator;
 pub use catalog::CatalogQuery;
 pub use copy::CopyStatement;
 pub use cursor_stmts::{DeclareCursor, FetchCursor, FetchDirection, PrepareStatement};
+pub use declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
 
@@ -75,9 +77,10 @@ pub struct IrisOptions {
     /// Accept CHECK constraints (which IRIS does not have) by leaving them out, with a
     /// NOTICE; off: refused with 0A000 (`--iris-unenforced-checks`).
     pub unenforced_checks: bool,
-    /// `table.column` (lower case) of the vector columns the gateway knows (catalog
-    /// snapshots and its own DDL): a parameter or literal stored into one is `TO_VECTOR`ed.
-    pub vector_columns: std::sync::Arc<std::collections::BTreeSet<String>>,
+    /// The tables and columns the gateway knows (catalog snapshots and its own DDL): a
+    /// parameter or literal stored into a vector column is `TO_VECTOR`ed, and a result
+    /// column that is a column with a declared type (`%DESCRIPTION`) has that type.
+    pub columns: std::sync::Arc<KnownColumns>,
 }
 
 impl Default for IrisOptions {
@@ -88,7 +91,7 @@ impl Default for IrisOptions {
             default_varchar_length: 65535,
             default_schema: "SQLUser".into(),
             unenforced_checks: false,
-            vector_columns: Default::default(),
+            columns: Default::default(),
         }
     }
 }
@@ -286,6 +289,9 @@ pub struct Translated {
     /// For DML with RETURNING: a SELECT with the same result columns, described
     /// in its place so that Describe never runs the statement.
     pub returning_probe: Option<String>,
+    /// (IRIS) per result column, the PostgreSQL type declared for the table column it
+    /// references, where the gateway recorded one (it wins over the backend's stand-in).
+    pub declared_types: Option<Vec<Option<DeclaredType>>>,
     /// The statement only reads (it may run outside a transaction).
     pub read_only: bool,
     /// NOTICE messages the session sends when the statement runs (what an emulation
@@ -358,6 +364,10 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
     let returning_probe = param_types::returning_probe(&stmt);
     let read_only = utility::is_read_only(&stmt);
+    let declared_types = match target {
+        Target::Iris(o) => declared::result_types(&stmt, &o.columns),
+        Target::Sqlite => None,
+    };
     let described = |action| Translated {
         tag: tag.clone(),
         action,
@@ -368,6 +378,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         source: source.clone(),
         column_probe: column_probe.clone(),
         returning_probe: returning_probe.clone(),
+        declared_types: declared_types.clone(),
         read_only,
         notices: vec![],
     };

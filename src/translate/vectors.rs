@@ -135,70 +135,10 @@ pub fn hnsw_index(ci: &ast::CreateIndex) -> PgResult<String> {
     Ok(format!("CREATE INDEX {ine}{index} ON {table} ({column}) AS HNSW({params})"))
 }
 
-/// The vector columns after `sql` runs, when it is DDL that changes them (CREATE TABLE
-/// with a `vector` column, ALTER TABLE ADD/DROP COLUMN, DROP TABLE of a table that has
-/// one); None otherwise. Keys are `table.column`, lower case, without the schema.
-pub fn ddl_vector_columns(
-    sql: &str,
-    current: &std::sync::Arc<std::collections::BTreeSet<String>>,
-) -> Option<std::sync::Arc<std::collections::BTreeSet<String>>> {
-    let lower = sql.trim_start().get(..12)?.to_ascii_lowercase();
-    if !(lower.starts_with("create") || lower.starts_with("alter") || lower.starts_with("drop")) {
-        return None;
-    }
-    if current.is_empty() && !sql.to_ascii_lowercase().contains("vector") {
-        return None;
-    }
-    let stmts = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql).ok()?;
-    let table_key = |n: &ast::ObjectName| n.0.last().map(|p| p.to_string().trim_matches('"').to_ascii_lowercase());
-    let col_key = |t: &str, c: &ast::Ident| format!("{t}.{}", c.value.to_ascii_lowercase());
-    let is_vector = |ty: &ast::DataType| matches!(super::pgtype::kind(ty), super::pgtype::PgKind::Vector(_));
-    let mut set = current.as_ref().clone();
-    for stmt in &stmts {
-        match stmt {
-            ast::Statement::CreateTable(ct) => {
-                let t = table_key(&ct.name)?;
-                set.retain(|k| !k.starts_with(&format!("{t}.")));
-                set.extend(ct.columns.iter().filter(|c| is_vector(&c.data_type)).map(|c| col_key(&t, &c.name)));
-            }
-            ast::Statement::AlterTable(at) => {
-                let t = table_key(&at.name)?;
-                for op in &at.operations {
-                    match op {
-                        ast::AlterTableOperation::AddColumn { column_def, .. } if is_vector(&column_def.data_type) => {
-                            set.insert(col_key(&t, &column_def.name));
-                        }
-                        ast::AlterTableOperation::DropColumn { column_names, .. } => {
-                            for c in column_names {
-                                set.remove(&col_key(&t, c));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            ast::Statement::Drop { object_type: ast::ObjectType::Table, names, .. } => {
-                for n in names {
-                    let t = table_key(n)?;
-                    set.retain(|k| !k.starts_with(&format!("{t}.")));
-                }
-            }
-            _ => {}
-        }
-    }
-    (set != **current).then(|| std::sync::Arc::new(set))
-}
-
 /// Values stored into a vector column (`INSERT .. VALUES`, `UPDATE .. SET`): a parameter
 /// or literal is text that IRIS does not convert by itself; `TO_VECTOR(x, DOUBLE)` does.
-pub fn stored_value(table: &str, column: &str, e: &mut Expr, columns: &std::collections::BTreeSet<String>) {
-    if matches!(e, Expr::Value(v) if !matches!(v.value, ast::Value::Null))
-        && columns.contains(&format!(
-            "{}.{}",
-            table.trim_matches('"').to_ascii_lowercase(),
-            column.to_ascii_lowercase()
-        ))
-    {
+pub fn stored_value(e: &mut Expr) {
+    if matches!(e, Expr::Value(v) if !matches!(v.value, ast::Value::Null)) {
         *e = to_vector(std::mem::replace(e, null()), None);
     }
 }

@@ -251,6 +251,15 @@ pub fn typmod_of(name: &str, ty: &PgType) -> i32 {
     }
 }
 
+/// The type modifier of a column declared `name` (resolved to `ty`): `typmod_of`, and
+/// pgvector's dimension for `vector(n)`.
+pub fn column_typmod(name: &str, ty: &PgType) -> i32 {
+    match (ty.kind, name.split_once('(')) {
+        (Kind::Vector, Some((_, rest))) => rest.trim_end_matches(')').trim().parse().unwrap_or(-1),
+        _ => typmod_of(name, ty),
+    }
+}
+
 /// Remove "(...)" typmods wherever they are and collapse whitespace.
 fn strip_typmods(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -1,7 +1,9 @@
 """The compatibility matrix's client programs over the IRIS backends, on the IRIS doubles
 (tests/fakes: the contract of /work/shared/iris-facts.md), embedded and dbapi: each step a
 program runs on the gateway must give what it gives on PostgreSQL 15. The steps are those
-IRIS can support (no COPY, no catalog: those are the other files' xfails already).
+IRIS can support (no COPY, no catalog: those are the other files' xfails already); the
+typed steps (float4, jsonb columns) hold because the gateway records declared types
+(translate/declared.rs).
 
 Each program runs once per backend, on a gateway of its own over a fresh double, logging in
 with a password by SCRAM-SHA-256 like the rest of the matrix."""
@@ -41,30 +43,6 @@ STEPS = {
                                          "transaction_rollback", "error", "prepared_reuse",
                                          "statement_types"]),
 }
-# Steps that differ on the doubles, and why. "*" is both backends.
-STANDINS = ("IRIS has no float4 or json/jsonb column type: the DDL's stand-ins (DOUBLE, "
-            "VARCHAR) are what the backend describes, so such columns read back as float8 and "
-            "text (README, Not supported yet)")
-PARAM_STANDINS = ("IRIS has no float4 or jsonb column type: a parameter bound to such a column is "
-                  "described as the stand-in's float8 / text, which strictly typed clients refuse "
-                  "to bind a float32 or a JSON value to")
-CASCADE = PARAM_STANDINS + " (this step reads the row that insert writes)"
-GAPS: dict[tuple[str, str, str], str] = {
-    # sqlx checks a column's type before decoding, in either format.
-    ("*", "sqlx", "types_binary"): STANDINS,
-    ("*", "sqlx", "types_text"): STANDINS,
-    ("*", "node-pg", "types_text"): STANDINS,
-    ("*", "node-pg", "types_binary"): STANDINS,
-    ("*", "ruby-pg", "types_binary"): STANDINS,
-    ("*", "pgx", "types_insert"): PARAM_STANDINS,
-    ("*", "tokio-postgres", "types_insert"): PARAM_STANDINS,
-    **{("*", p, s): CASCADE for p, steps in (("pgx", ("types_binary", "types_text", "simple_protocol",
-                                                       "transaction_rollback")),
-                                              ("tokio-postgres", ("types_binary", "types_text",
-                                                                  "transaction_rollback")))
-       for s in steps},
-}
-
 CASES = [(b, p, s) for b in BACKENDS for p, (_, steps) in STEPS.items() for s in steps]
 
 
@@ -81,10 +59,7 @@ def iris_gateways(request):
 
 @pytest.mark.parametrize(("backend", "program", "step"), CASES,
                          ids=[f"{b}-{p.replace('-', '_')}-{s}" for b, p, s in CASES])
-def test_step(request, client_steps, pg15, iris_gateways, backend, program, step):
-    reason = GAPS.get((backend, program, step)) or GAPS.get(("*", program, step))
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+def test_step(client_steps, pg15, iris_gateways, backend, program, step):
     want = client_steps(program, pg15).results[step]
     got = client_steps(program, iris_gateways(backend)).results.get(step)
     # As JSON text: in Python 1 == True, and a bool must not pass as an int.

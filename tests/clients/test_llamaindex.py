@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps, tool_package_version
+from harness import IRIS_BACKENDS, IRIS_INSERT_MANY, assert_same, mark_gaps, tool_package_version
 
 CLIENT = "LlamaIndex PGVectorStore"
 IRIS_DOUBLES = True
@@ -34,19 +34,13 @@ EXPECTED = {'create_store': True,
             'clear': []}
 
 
-VECTOR_OPS = PENDING + "pgvector distance operators (<=>) on the sqlite backend"
-INSERT_MANY = PENDING + ("the add's INSERT of several rows with RETURNING, in SQLAlchemy's insertmanyvalues "
-                         "form (INSERT .. SELECT .. FROM (VALUES ..) ORDER BY sen_counter RETURNING), refused "
-                         "on IRIS (VALUES in FROM); every later step reads what the add wrote")
 NO_RETURNING = ("IRIS: no RETURNING on DELETE (refused with 0A000), which delete(ref_doc_id) sends: "
                 "delete the document's nodes with delete_nodes(node_ids=..) instead")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
 GAPS = {
-    **{step: [(IRIS_BACKENDS, INSERT_MANY)]
+    **{step: [(IRIS_BACKENDS, IRIS_INSERT_MANY)]
        for step in ("add_nodes", "similarity_search", "metadata_filter", "async_query", "delete_nodes", "clear")},
-    **{step: [(("gateway",), VECTOR_OPS), (IRIS_BACKENDS, INSERT_MANY)]
-       for step in ("similarity_search", "metadata_filter", "async_query")},
-    "delete_document": [(("gateway",), VECTOR_OPS), (IRIS_BACKENDS, NO_RETURNING)],
+    "delete_document": [(IRIS_BACKENDS, NO_RETURNING)],
 }
 
 

@@ -10,19 +10,10 @@ import time
 
 import pytest
 
-from harness import IRIS_JSON_AS_TEXT, mark_iris_gaps, deb_version, env_for, need
+from harness import deb_version, env_for, need
 
 CLIENT = "psql"
 IRIS_DOUBLES = True
-
-
-# Tests that differ on the IRIS doubles, and why (harness.mark_iris_gaps).
-IRIS_GAPS = {"test_types_text_output": IRIS_JSON_AS_TEXT}
-
-
-@pytest.fixture(autouse=True)
-def _iris_gaps(request):
-    mark_iris_gaps(request, IRIS_GAPS)
 
 
 def client_version() -> str:

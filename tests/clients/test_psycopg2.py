@@ -15,19 +15,9 @@ import pytest
 
 import pyvalues as pv
 
-from harness import IRIS_JSON_AS_TEXT, mark_iris_gaps
 
 CLIENT = "psycopg2"
 IRIS_DOUBLES = True
-
-
-# Tests that differ on the IRIS doubles, and why (harness.mark_iris_gaps).
-IRIS_GAPS = {"test_types_text": IRIS_JSON_AS_TEXT}
-
-
-@pytest.fixture(autouse=True)
-def _iris_gaps(request):
-    mark_iris_gaps(request, IRIS_GAPS)
 
 
 def client_version() -> str:

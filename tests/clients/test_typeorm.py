@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import IRIS_BACKENDS, PENDING, assert_same, mark_gaps
+from harness import IRIS_BACKENDS, IRIS_QUOTED_IDENTITY_PK, assert_same, mark_gaps
 from node_runner import npm_version
 
 CLIENT = "TypeORM"
@@ -50,15 +50,11 @@ EXPECTED = {'connect': [{'one': 1}],
 CATALOG = ("gateway gap (issue 24): TypeORM's column query (SELECT columns.*, col_description(..), "
            "format_type(..) FROM \"information_schema\".\"columns\" LEFT JOIN pg_attribute ..) fails in the "
            "sqlite catalog emulation (42P01: no such table: columns)")
-DEFAULT_IN_VALUES = PENDING + ("DEFAULT inside VALUES, which TypeORM sends for every unset column; the "
-                               "later steps read the rows those inserts write")
-IRIS_DDL = PENDING + ("TypeORM's CREATE TABLE (SERIAL with a named PRIMARY KEY constraint, DEFAULT now()) "
-                      "on the IRIS double, which IRIS accepts; every later step reads those tables")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
 GAPS = {
-    **{step: [(("gateway",), DEFAULT_IN_VALUES), (IRIS_BACKENDS, IRIS_DDL)] for step in EXPECTED if step != "connect"},
-    "synchronize": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_DDL)],
-    "introspection": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_DDL)],
+    **{step: [(IRIS_BACKENDS, IRIS_QUOTED_IDENTITY_PK)] for step in EXPECTED if step != "connect"},
+    "synchronize": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_QUOTED_IDENTITY_PK)],
+    "introspection": [(("gateway",), CATALOG), (IRIS_BACKENDS, IRIS_QUOTED_IDENTITY_PK)],
 }
 
 

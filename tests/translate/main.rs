@@ -3,7 +3,8 @@
 //! ```text
 //! #! target: iris 2025.1          (file default; also "sqlite", "iris 2024.1 noexact",
 //!                                  "iris 2025.1 unenforced-checks",
-//!                                  "iris 2025.1 vectors=items.embedding,t.v": known vector columns)
+//!                                  "iris 2025.1 vectors=items.embedding,t.v": known vector columns,
+//!                                  "iris 2025.1 ddl=t(id+int,+j+jsonb)": a table created earlier)
 //! === case name [@ target]
 //! <PostgreSQL input, any number of lines>
 //! ---
@@ -11,7 +12,8 @@
 //! ```
 //! Output lines: each backend statement, then `-- params: $2, $1` when it binds client
 //! parameters (`$c0`: a value captured from the statement marked `-- captured`);
-//! `-- rowcount: sum` / `-- returns rows` for multi-statement emulations;
+//! `-- rowcount: sum` / `-- returns rows` for multi-statement emulations; `-- declared types:`
+//! the OIDs that result columns take from their tables' declared types (`-` for none);
 //! `;` between client statements. `BLESS=1 cargo test --test translate` rewrites the
 //! expected blocks from the current output (review the diff before committing).
 //! Every produced statement must re-parse (see `reparse`).
@@ -22,7 +24,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use _core::error::PgResult;
-use _core::translate::{translate, Action, IrisOptions, RowCount, Tag, Target, Translated, CAPTURED};
+use _core::translate::{translate, Action, IrisOptions, KnownColumns, RowCount, Tag, Target, Translated, CAPTURED};
 
 pub fn target_from(spec: &str) -> Target {
     let words: Vec<&str> = spec.split_whitespace().collect();
@@ -40,7 +42,16 @@ pub fn target_from(spec: &str) -> Target {
                 o.unenforced_checks = true;
             }
             if let Some(cols) = words.iter().find_map(|w| w.strip_prefix("vectors=")) {
-                o.vector_columns = std::sync::Arc::new(cols.split(',').map(str::to_owned).collect());
+                let keys: Vec<&str> = cols.split(',').collect();
+                o.columns = std::sync::Arc::new(KnownColumns::with_vectors(&keys));
+            }
+            // Tables created earlier through the gateway: each `ddl=` spec is one CREATE TABLE,
+            // `+` for a space (`ddl=t(id+int,+j+jsonb)`), so result columns get declared types.
+            for ddl in words.iter().filter_map(|w| w.strip_prefix("ddl=")) {
+                let sql = format!("CREATE TABLE {}", ddl.replace('+', " "));
+                if let Some(k) = o.columns.after_ddl(&sql) {
+                    o.columns = std::sync::Arc::new(k);
+                }
             }
             Target::Iris(o)
         }
@@ -87,12 +98,17 @@ impl sqlparser::dialect::Dialect for ReparseDialect {
 }
 
 /// Output must parse again as SQL. IRIS-only spellings sqlparser cannot express are
-/// normalised first (`TOP ALL`, `IDENTITY` columns); HNSW index DDL is checked by shape.
+/// normalised first (`TOP ALL`, `IDENTITY` columns, `%DESCRIPTION`); HNSW index DDL is checked by shape.
 pub fn reparse(sql: &str) -> Result<(), String> {
     if sql.starts_with("CREATE INDEX ") && sql.contains(" AS HNSW(") {
         return Ok(());
     }
-    let s = sql.replace("TOP ALL", "TOP 1").replace(" IDENTITY", "");
+    let mut s = sql.replace("TOP ALL", "TOP 1").replace(" IDENTITY", "");
+    // Column descriptions (`%DESCRIPTION 'pgtype:jsonb'`) are IRIS's own column option.
+    while let Some(at) = s.find(" %DESCRIPTION '") {
+        let end = s[at + 15..].find('\'').map_or(s.len(), |e| at + 16 + e);
+        s.replace_range(at..end, "");
+    }
     sqlparser::parser::Parser::parse_sql(&ReparseDialect, &s).map(|_| ()).map_err(|e| format!("{e}"))
 }
 
@@ -263,6 +279,11 @@ fn render_one(t: &Translated, out: &mut String) {
             }
             if *returns_rows && t.tag != Tag::Select {
                 out.push_str("-- returns rows\n");
+            }
+            if let Some(declared) = &t.declared_types {
+                let oids: Vec<String> =
+                    declared.iter().map(|d| d.as_ref().map_or("-".into(), |d| d.oid.to_string())).collect();
+                let _ = writeln!(out, "-- declared types: {}", oids.join(", "));
             }
         }
         Action::Begin { modes, settings } => {

@@ -5,7 +5,9 @@ TABLE_CONSTRAINTS, KEY_COLUMN_USAGE, REFERENTIAL_CONSTRAINTS, INDEXES); nothing 
 created inside IRIS. System schemas (``%*``, INFORMATION_SCHEMA, Ens*, HS*) and the
 NOTIFY queue table of iris_notify.py are hidden; the default schema SQLUser is PostgreSQL's ``public``. Types are mapped back
 to the PostgreSQL types the gateway's DDL stands in for (``VARCHAR(65535)`` is
-``text``, ``BIT`` is ``boolean``).
+``text``, ``BIT`` is ``boolean``), except where the gateway recorded the declared type in
+the column's description (``pgtype:jsonb``, translate/declared.rs): that type wins, and the
+text after its first line, if any, is the column's comment.
 """
 
 from __future__ import annotations
@@ -49,6 +51,18 @@ def pg_type(data_type: Optional[str], length: Any, precision: Any, scale: Any, t
     return _SIMPLE_TYPES.get(t, "text")
 
 
+#: How a column description recorded by the gateway's DDL starts (translate/declared.rs).
+DECLARED_PREFIX = "pgtype:"
+
+
+def declared_type(description: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(declared PostgreSQL type or None, comment or None) of a column description."""
+    if not description or not description.startswith(DECLARED_PREFIX):
+        return None, description or None
+    first, _, rest = description.partition("\n")
+    return first[len(DECLARED_PREFIX):].strip() or None, rest or None
+
+
 def snapshot(query: Query, default_schema: str = "SQLUser", text_length: int = 65535) -> dict[str, Any]:
     def pg_schema(s: str) -> str:
         return "public" if s.lower() == default_schema.lower() else s
@@ -75,14 +89,15 @@ def snapshot(query: Query, default_schema: str = "SQLUser", text_length: int = 6
         rel = relations.get((schema, table))
         if rel is None:
             continue
-        typ = pg_type(dtype, length, prec, scale, text_length)
+        declared, descr = declared_type(descr)
+        typ = declared or pg_type(dtype, length, prec, scale, text_length)
         dflt = _default(str(default), typ) if default not in (None, "") else None
         if identity == "YES":
             seq = f"{table}_{col}_seq"
             dflt = f"nextval('{seq}'::regclass)"
             sequences.append({"schema": rel["schema"], "name": seq, "kind": "S"})
         rel["columns"].append({"name": col, "type": typ, "not_null": nullable == "NO", "default": dflt,
-                               "comment": descr or None})
+                               "comment": descr, "declared": declared is not None})
     constraints: dict[tuple[str, str], dict[str, Any]] = {}
     for cschema, cname, schema, table, ctype in query(
             "SELECT CONSTRAINT_SCHEMA, CONSTRAINT_NAME, TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_TYPE "

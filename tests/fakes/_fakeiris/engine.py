@@ -27,6 +27,9 @@ Model (docs/iris.md (IRIS facts)):
   makes (a plain string is refused, -104; wrong dimensions too); VECTOR_COSINE and
   VECTOR_DOT_PRODUCT; results show "1,2,3". ``AS HNSW(..)`` index DDL is a plain index.
 - CREATE SCHEMA / DROP SCHEMA are recorded (tables stay in SQLUser, see the gaps).
+- Column descriptions (descriptions.py): ``%DESCRIPTION 'text'`` after a column's type in
+  CREATE TABLE / ALTER TABLE .. ADD COLUMN, read from INFORMATION_SCHEMA.COLUMNS.DESCRIPTION;
+  anywhere else refused (-1).
 
 - Processes: an embedded job is its OS process (pid = os.getpid()); processes share
   the instance through its files (``FAKE_IRIS_DATA``), each job its own sqlite
@@ -54,6 +57,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from _fakeiris import descriptions
 from _fakeiris import information_schema
 from _fakeiris import sqltext
 from _fakeiris import values_in
@@ -266,6 +270,8 @@ class Prepared:
     params: List[ParamInfo]
     txn: Optional[Tuple[str, Optional[str], Optional[str]]] = None
     divisors: List[Tuple[Optional[int], Optional[str]]] = field(default_factory=list)
+    #: What the DDL does to column descriptions (descriptions.py), recorded when it runs.
+    descriptions: Optional[descriptions.Change] = None
 
 
 class Job:
@@ -317,6 +323,7 @@ class Job:
             )
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA foreign_keys=ON")
+            c.execute(descriptions.CREATE)
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
             c.create_function("_iris_timestamp", 1, self._cast_timestamp)
             c.create_function("_iris_varbinary", 1, self._cast_varbinary)
@@ -369,8 +376,9 @@ class Job:
         schema = sqltext.schema_command(sql)
         if schema:
             return Prepared(sql, sql, None, [], schema)
+        ddl_sql, described = descriptions.extract(sql)
         # $JOB: this job's process id.
-        sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(sql), flags=re.I)
+        sqlite_sql = re.sub(r"\$JOB\b", str(self.pid), sqltext.to_sqlite(ddl_sql), flags=re.I)
         n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
         with self.lock:
             self._check_open()
@@ -382,7 +390,7 @@ class Job:
             except sqlite3.Error as exc:
                 raise from_sqlite(exc, writing=False, location="Prepare") from None
             params = self._param_types(sqlite_sql)
-        return Prepared(sql, sqlite_sql, columns, params, divisors=_divisors(sqlite_sql))
+        return Prepared(sql, sqlite_sql, columns, params, divisors=_divisors(sqlite_sql), descriptions=described)
 
     def _columns(self, sql: str, sqlite_sql: str) -> List[ColumnInfo]:
         view = f"_fakeiris_describe_{self.pid}"
@@ -520,6 +528,8 @@ class Job:
                         row[i] = vectors.logical(row[i])
             if re.match(r"\s*CREATE\s+TABLE\b", prepared.sqlite_sql, re.I):
                 self._add_store_triggers(prepared.sqlite_sql)
+            if prepared.descriptions:
+                descriptions.record(self.conn, prepared.descriptions)
             if writing and self.in_txn:
                 self.wrote = True
                 with self.instance.lock:

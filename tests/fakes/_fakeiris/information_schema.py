@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+#: Column descriptions (%DESCRIPTION, descriptions.py): table, column, text.
+DESCRIPTIONS = "_fakeiris_descriptions"
+
 _TABLES = """SELECT 'SQLUser' AS TABLE_SCHEMA, name AS TABLE_NAME,
     CASE type WHEN 'view' THEN 'VIEW' ELSE 'BASE TABLE' END AS TABLE_TYPE, NULL AS DESCRIPTION
   FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite%' AND name NOT LIKE '_fakeiris%'"""
@@ -23,7 +26,7 @@ _COLUMNS = """SELECT 'SQLUser' AS TABLE_SCHEMA, m.name AS TABLE_NAME, p.name AS 
     _is_type(p.type, 'name') AS DATA_TYPE, _is_type(p.type, 'length') AS CHARACTER_MAXIMUM_LENGTH,
     _is_type(p.type, 'precision') AS NUMERIC_PRECISION, _is_type(p.type, 'scale') AS NUMERIC_SCALE,
     CASE WHEN m.sql LIKE '%AUTOINCREMENT%' AND p.pk = 1 THEN 'YES' ELSE 'NO' END AS IS_IDENTITY,
-    NULL AS DESCRIPTION
+    (SELECT d.description FROM """ + DESCRIPTIONS + """ d WHERE d.tbl = m.name AND d.col = p.name) AS DESCRIPTION
   FROM sqlite_master m JOIN pragma_table_info(m.name) p
   WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite%' AND m.name NOT LIKE '_fakeiris%'"""
 
