@@ -2,19 +2,26 @@
 interleaved round by round so machine noise falls on both alike (prints a table).
 
     python bench/ab_bench.py --a .venv-a/bin/python --b .venv-b/bin/python \\
-        [--rounds 5] [--seconds 5] [--clients 1,8] [--backends noop,sqlite]
+        [--rounds 5] [--seconds 5] [--clients 1,8] [--backends noop,sqlite] \\
+        [--a-args "..."] [--b-args "..."] [--otlp-sink]
 
 Each interpreter has its own build of iris_pgwire installed: release wheels of main and
 of a branch (`maturin build --release`, then `pip install` into two venvs). Compare like
 with like: `maturin develop` installs a debug build, several times slower.
 Backends: `noop` (bench/noop_backend.py: what is left is the gateway's own cost, where
-an overhead shows most) and `sqlite`. Not a test: nothing here asserts.
+an overhead shows most) and `sqlite`. `--a-args` / `--b-args` add server flags to one
+build (one build twice with different flags compares settings); `--otlp-sink` starts an
+OTLP/HTTP endpoint that accepts and discards spans, written `{otlp}` in those flags
+(`--b-args "--otel-endpoint {otlp}"` measures tracing). Not a test: nothing here asserts.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import statistics
 import subprocess
 import tempfile
@@ -28,9 +35,10 @@ from execution_bench import ACCOUNTS, POINT_SELECT, ROOT, create_accounts, pgben
 class Build:
     """One gateway process of one build."""
 
-    def __init__(self, python: str, name: str, tmp: Path, backend: str) -> None:
+    def __init__(self, python: str, name: str, tmp: Path, backend: str, extra: list[str]) -> None:
         args = ["--backend", "noop_backend:NoopBackend"] if backend == "noop" else [
             "--backend", "sqlite", "--sqlite-path", str(tmp / f"{name}.sqlite")]
+        args += extra
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT / "bench")}
         self.log = open(tmp / f"{name}.log", "w+")
         self.proc = subprocess.Popen([python, "-m", "iris_pgwire.server", "--port", "0", "--log-level", "info",
@@ -54,6 +62,19 @@ class Build:
             self.proc.kill()
 
 
+class Sink(BaseHTTPRequestHandler):
+    """OTLP/HTTP traces endpoint that reads and discards what it gets."""
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--a", required=True, help="python of build A (the baseline)")
@@ -62,14 +83,24 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--clients", default="1,8")
     ap.add_argument("--backends", default="noop,sqlite")
+    ap.add_argument("--a-args", default="", help="extra server flags of build A")
+    ap.add_argument("--b-args", default="", help="extra server flags of build B")
+    ap.add_argument("--otlp-sink", action="store_true", help="serve an OTLP/HTTP sink, {otlp} in the flags")
     args = ap.parse_args()
+    otlp = ""
+    if args.otlp_sink:
+        sink = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+        threading.Thread(target=sink.serve_forever, daemon=True).start()
+        otlp = f"http://127.0.0.1:{sink.server_address[1]}"
+    extra = {label: shlex.split(getattr(args, f"{label.lower()}_args").replace("{otlp}", otlp)) for label in "AB"}
     raise_fd_limit()
     tmp = Path(tempfile.mkdtemp(prefix="iris-pgwire-ab-"))
     script = tmp / "point.sql"
     script.write_text(f"\\set aid random(1, {ACCOUNTS})\n{POINT_SELECT.format(':aid')};\n")
     results: dict[tuple, list[float]] = {}
     for backend in args.backends.split(","):
-        builds = {label: Build(py, f"{label}-{backend}", tmp, backend) for label, py in (("A", args.a), ("B", args.b))}
+        builds = {label: Build(py, f"{label}-{backend}", tmp, backend, extra[label])
+                  for label, py in (("A", args.a), ("B", args.b))}
         try:
             if backend == "sqlite":
                 for b in builds.values():

@@ -30,6 +30,7 @@ fn defaults(server_version: &str) -> Vec<(&'static str, String)> {
         ("application_name", String::new()),
         ("client_encoding", "UTF8".into()),
         ("DateStyle", "ISO, MDY".into()),
+        ("default_transaction_deferrable", "off".into()),
         ("default_transaction_isolation", "read committed".into()),
         ("default_transaction_read_only", "off".into()),
         ("extra_float_digits", "1".into()),
@@ -51,6 +52,7 @@ fn defaults(server_version: &str) -> Vec<(&'static str, String)> {
         ("standard_conforming_strings", "on".into()),
         ("statement_timeout", "0".into()),
         ("TimeZone", "UTC".into()),
+        ("transaction_deferrable", "off".into()),
         ("transaction_isolation", "read committed".into()),
         ("transaction_read_only", "off".into()),
     ]
@@ -67,6 +69,7 @@ fn server_version_num(version: &str) -> String {
 /// Transaction characteristics and the session defaults they take when no BEGIN or SET
 /// TRANSACTION gave them.
 const TRANSACTION_DEFAULTS: &[(&str, &str)] = &[
+    ("transaction_deferrable", "default_transaction_deferrable"),
     ("transaction_isolation", "default_transaction_isolation"),
     ("transaction_read_only", "default_transaction_read_only"),
 ];
@@ -378,6 +381,15 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
         // Refuse zones the codecs cannot apply, as PostgreSQL does (22023).
         "timezone" => TimeZone::parse(value)?.name().to_owned(),
         "transaction_isolation" | "default_transaction_isolation" => value.to_ascii_lowercase(),
+        "transaction_read_only"
+        | "default_transaction_read_only"
+        | "transaction_deferrable"
+        | "default_transaction_deferrable" => {
+            let on = crate::types::number::parse_bool(value.trim_matches('\'')).map_err(|_| {
+                PgError::new(sqlstate::INVALID_PARAMETER_VALUE, format!("parameter \"{key}\" requires a Boolean value"))
+            })?;
+            if on { "on" } else { "off" }.into()
+        }
         "idle_in_transaction_session_timeout" | "statement_timeout" | "lock_timeout" => {
             match parse_duration_ms(value) {
                 Some(ms) if (0..=i64::from(i32::MAX)).contains(&ms) => format_ms(ms),

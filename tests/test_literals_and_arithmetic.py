@@ -142,3 +142,71 @@ def test_exact_number_literals_in_the_select_list(pg15, gateway):
     expected = number_literals(pg15)
     assert expected[1][0][0] == 9223372036854775808
     assert number_literals(gateway) == expected
+
+
+def numeric_casts(t) -> list:
+    from decimal import Decimal
+
+    out = []
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        for expr in ["1.0000000000000000000000001", "1.0", "-1.00000000000000", "0.00001", "NaN", "0.00",
+                     "100.123456790000000000000000", "1000000000000000000000000.001", "1.5", "10", "1e2"]:
+            out.append(c.execute("select %b::text, %s::decimal::text, %s::numeric > 1",
+                                 [Decimal(expr), expr, expr]).fetchone())
+        with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+            c.execute("select %s::numeric", ["abc"])
+    return out
+
+
+def test_numeric_casts_keep_their_digits(pg15, gateway):
+    expected = numeric_casts(pg15)
+    assert expected[0] == ("1.0000000000000000000000001", "1.0000000000000000000000001", True)
+    assert numeric_casts(gateway) == expected
+
+
+def integer_literals(t) -> list:
+    out = []
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        out.append(c.execute("select ' 42 '::int4, '-7'::int2, '9000000000'::int8, '1.5'::float8").fetchone())
+        for bad in ["'wat'::int", "'1.5'::int4", "'70000'::int2", "'abc'::float8"]:
+            try:
+                c.execute(f"select {bad}")
+                out.append((bad, "no error"))
+            except psycopg.Error as e:
+                out.append((bad, e.sqlstate))
+    return out
+
+
+def test_string_literals_cast_to_numbers_are_checked(pg15, gateway_on):
+    """`'wat'::int` is 22P02 (both backends' CAST would read 0), `'70000'::int2` 22003."""
+    expected = integer_literals(pg15)
+    assert expected[1:] == [("'wat'::int", "22P02"), ("'1.5'::int4", "22P02"), ("'70000'::int2", "22003"),
+                            ("'abc'::float8", "22P02")]
+    assert integer_literals(gateway_on) == expected
+
+
+def repeats(t):
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        return c.execute("select repeat('xyzxz', 3), repeat('a', 0), repeat(null, 2), repeat('ab', %s)", (2,)).fetchone()
+
+
+def test_repeat(pg15, gateway):
+    assert repeats(pg15) == ("xyzxzxyzxzxyzxz", "", None, "abab")
+    assert repeats(gateway) == repeats(pg15)
+
+
+def all_characters(t) -> list:
+    from psycopg import sql
+
+    chars = [chr(i) for i in range(1, 256)] + ["\u20ac"]
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        rows = c.execute(sql.SQL("select unnest({}::text[])").format(chars)).fetchall()
+        return [r[0] for r in rows]
+
+
+def test_array_elements_keep_every_character(pg15, gateway):
+    """Array text's unquoted elements lose only PostgreSQL's whitespace (space, \\t, \\n, \\r,
+    \\v, \\f), not the other characters Python's str.strip() takes (\\x1c-\\x1f, \\x85)."""
+    expected = all_characters(pg15)
+    assert len(expected) == 256
+    assert all_characters(gateway) == expected

@@ -64,3 +64,25 @@ def test_pool_of_one_serialises_transactions(gateway_factory):
     assert len(rows) == 40
     for a, b in zip(rows[::2], rows[1::2]):
         assert a.endswith("-start") and b == a[: -len("-start")] + "-end"
+
+
+@pytest.mark.parametrize("server", ["pg15", "gateway"])
+def test_begin_takes_no_backend_until_a_statement_needs_it(request, server):
+    """PostgreSQL's BEGIN takes no lock, so a session inside BEGIN can terminate another
+    that holds a transaction. On sqlite (one transaction at a time) an eager backend BEGIN
+    waited for the victim's lock (psycopg's and pg8000's own suites hung there)."""
+    t = request.getfixturevalue(server)
+    holder = psycopg.connect(t.dsn)
+    killer = psycopg.connect(t.dsn, options="-c statement_timeout=5000")
+    try:
+        holder.execute("select 1")  # BEGIN + a statement: holds a transaction (on sqlite, the write lock)
+        assert killer.execute("select pg_terminate_backend(%s)", [holder.info.backend_pid]).fetchone() == (True,)
+        killer.commit()
+        with pytest.raises(psycopg.OperationalError):
+            holder.execute("select 1")
+        # The killer's next transaction runs on the backend as usual.
+        assert killer.execute("select 2").fetchone() == (2,)
+        killer.rollback()
+    finally:
+        holder.close()
+        killer.close()

@@ -81,3 +81,25 @@ def test_transaction_characteristics_of_begin(pg15, gateway_on):
     assert expected[:2] == [("read committed", "on"), ("read committed",)]
     assert expected[-3:] == [("read committed",), ("on",), ("on",)]
     assert transaction_characteristics(gateway_on, levels) == expected
+
+
+def settings_by_parameter(t) -> list:
+    out = []
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        out.append(c.execute("select set_config(%s, %s, false)", ["application_name", "by-param"]).fetchone())
+        out.append(c.execute("select current_setting(%s)", ["application_name"]).fetchone())
+        with c.transaction():
+            c.execute("set transaction read only")
+            out.append(c.execute("select current_setting(%s)", ["transaction_read_only"]).fetchone())
+        out.append(c.execute("select current_setting(%s)", [None]).fetchone())
+        out.append(c.execute("select current_setting('transaction_deferrable'), "
+                             "current_setting('default_transaction_deferrable')").fetchone())
+    return out
+
+
+def test_current_setting_and_set_config_take_parameters(pg15, gateway_on):
+    """psycopg's own tests read settings with `current_setting(%s)`: the session's value,
+    not the server's start-up one."""
+    expected = settings_by_parameter(pg15)
+    assert expected == [("by-param",), ("by-param",), ("on",), (None,), ("off", "off")]
+    assert settings_by_parameter(gateway_on) == expected

@@ -582,19 +582,12 @@ pub fn register(
     f!("pgw_regtype_in", 1, |c| {
         Ok(match c.get_raw(0) {
             ValueRef::Integer(n) => Some(n),
-            _ => {
-                // `"pg_catalog"."int4"`, `public.vector`: the type's own name decides.
-                let by_name = |t: &str| {
-                    let name = split_qualified(t).pop().unwrap_or_default();
-                    types::by_name(t.trim()).or_else(|| types::by_name(&name)).map_or(0, |t| t.oid as i64)
-                };
-                text(c, 0).map(|t| t.trim().parse().unwrap_or_else(|_| by_name(&t)))
-            }
+            _ => text(c, 0).map(|t| t.trim().parse().unwrap_or_else(|_| regtype_input(&t).map_or(0, |t| t.oid as i64))),
         })
     });
     let fx = facts.clone();
     f!("to_regclass", 1, move |c| { Ok(text(c, 0).and_then(|t| fx.regclass_oid(&t))) });
-    f!("to_regtype", 1, |c| Ok(text(c, 0).and_then(|t| types::by_name(&t)).map(|t| t.oid as i64)));
+    f!("to_regtype", 1, |c| Ok(text(c, 0).and_then(|t| regtype_input(&t)).map(|t| t.oid as i64)));
     f!("pgw_regtype_out", 1, |c| Ok(int(c, 0).map(|o| format_type(o, None).unwrap_or(o.to_string()))));
     let fx = facts.clone();
     f!("pgw_regnamespace_out", 1, move |c| {
@@ -731,6 +724,19 @@ pub fn register(
     Ok(names)
 }
 
+/// regtype input: a type name as written in SQL, also quoted or qualified with pg_catalog
+/// (`"text"`, `pg_catalog."int4"`: psycopg's TypeInfo.fetch of a sql.Identifier).
+fn regtype_input(t: &str) -> Option<&'static types::PgType> {
+    let t = t.trim();
+    let t = ["pg_catalog.", "\"pg_catalog\"."].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t);
+    match t.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+        // Quoted: case-sensitive, and the built-in names are lower case.
+        Some(quoted) if quoted.chars().any(|c| c.is_ascii_uppercase()) => None,
+        Some(quoted) => types::by_name(&quoted.replace("\"\"", "\"")),
+        None => types::by_name(t),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,5 +747,13 @@ mod tests {
         assert_eq!(format_type(1700, Some((12 << 16 | 2) + 4)).as_deref(), Some("numeric(12,2)"));
         assert_eq!(format_type(1007, Some(-1)).as_deref(), Some("integer[]"));
         assert_eq!(format_type(23, None).as_deref(), Some("integer"));
+    }
+
+    #[test]
+    fn regtype_input_takes_quoted_and_qualified_names() {
+        for name in ["text", "\"text\"", "pg_catalog.text", "pg_catalog.\"text\"", " \"pg_catalog\".text "] {
+            assert_eq!(regtype_input(name).map(|t| t.oid), Some(25), "{name}");
+        }
+        assert!(regtype_input("\"TEXT\"").is_none());
     }
 }

@@ -6,8 +6,7 @@ use super::columns::{field, resolve_formats};
 use super::{Done, Session};
 use crate::advisory::Key;
 use crate::backend::Column;
-use crate::error::sqlstate;
-use crate::error::{PgError, PgResult};
+use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend::{self as be, FieldDescription};
 use crate::translate::{Action, AdvisoryOp, FnArg, SessionFn, Sleep, SleepKind};
 use crate::types::{self, Param, PgType};
@@ -104,8 +103,17 @@ impl Session {
                 SessionFn::CurrentDatabase => self.database.clone(),
                 SessionFn::CurrentUser => self.user.clone(),
                 SessionFn::BackendPid => self.pid.to_string(),
-                SessionFn::Setting(n) => self.settings.show(n)?,
+                SessionFn::Setting(n) => match self.fn_arg(n, params) {
+                    Some(name) => self.settings.show(&name)?,
+                    None => {
+                        row.push(None); // current_setting is strict
+                        continue;
+                    }
+                },
                 SessionFn::SetConfig { name, value, local } => {
+                    let name = &self.fn_arg(name, params).ok_or_else(|| {
+                        PgError::new(sqlstate::INVALID_PARAMETER_VALUE, "SET requires parameter name")
+                    })?;
                     let value = self.fn_arg(value, params);
                     if let Some((n, v)) = self.settings.set(name, value.as_deref(), *local)? {
                         be::parameter_status(&mut self.conn.out, &n, &v);

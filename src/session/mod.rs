@@ -275,6 +275,12 @@ pub struct Session {
     /// connection to the end, which closes it instead of pooling it (in PostgreSQL they
     /// belong to the session; pooled, another session would see them).
     temporary_objects: bool,
+    /// An explicit BEGIN not yet started on the backend: it starts before the first
+    /// statement that needs the backend, so a transaction of gateway-answered statements
+    /// (SET, SHOW, catalog queries, pg_terminate_backend) takes no backend connection and,
+    /// on sqlite, not the write lock another session's transaction holds (PostgreSQL's
+    /// BEGIN takes no lock either).
+    begin_pending: bool,
     /// LISTEN state and the NOTIFYs of the open transaction (src/notify.rs).
     notify: crate::notify::Pending,
 }
@@ -349,6 +355,7 @@ async fn serve_registered(
         executes_since_sync: 0,
         ddl_in_tx: false,
         temporary_objects: false,
+        begin_pending: false,
         user: param("user"),
         database: param("database"),
         pid: registration.pid,
@@ -614,11 +621,16 @@ impl Session {
         let timeout_ms = self.settings.statement_timeout_ms();
         let lock_ms = self.settings.lock_timeout_ms();
         let _running = self.cancel.running(&conn)?;
+        // A pending BEGIN starts with the first statement that needs the backend.
+        let begin = std::mem::take(&mut self.begin_pending);
         let used = conn.clone();
         let result = self
             .with_out(move |out| {
                 conn.apply_statement_timeout(timeout_ms)?;
                 conn.apply_lock_timeout(lock_ms)?;
+                if begin {
+                    conn.begin()?;
+                }
                 f(&conn, out)
             })
             .await;
@@ -715,7 +727,12 @@ impl Session {
         let refused = if method == "commit" { self.notify.pre_commit(&self.ctx.notify).err() } else { None };
         let method = if refused.is_some() { "rollback" } else { method };
         self.cursors_at_transaction_end(method == "commit").await;
-        let result = self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await;
+        // A BEGIN whose transaction never reached the backend has nothing there to end.
+        let result = if std::mem::take(&mut self.begin_pending) {
+            Ok(())
+        } else {
+            self.backend_call(move |b| if method == "commit" { b.commit() } else { b.rollback() }).await
+        };
         self.activity.transaction_ended(method == "commit" && result.is_ok());
         match (&result, method) {
             (Ok(()), "commit") => self.notify.commit(&self.ctx.notify),
@@ -873,7 +890,11 @@ impl Session {
                     self.with_backend(move |b, out| b.run(&sql, &[], None, out).map(|_| ())).await?;
                 }
                 if self.tx == Tx::Idle {
-                    self.backend_call(|b| b.begin()).await?;
+                    if modes.is_empty() {
+                        self.begin_pending = true;
+                    } else {
+                        self.backend_call(|b| b.begin()).await?;
+                    }
                 }
                 self.tx = Tx::Explicit;
                 // Like SET LOCAL: undone when the transaction ends.

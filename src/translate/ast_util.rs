@@ -214,3 +214,20 @@ pub fn is_identity(options: &[ast::ColumnOptionDef]) -> bool {
         )
     })
 }
+
+/// A number literal under signs (`- -5`): its text with the signs folded in, as
+/// PostgreSQL's parser folds them (doNegate) before typing the constant.
+pub fn signed_number(e: &Expr) -> Option<String> {
+    match e {
+        Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Minus, expr } => {
+            let inner = signed_number(expr)?;
+            Some(inner.strip_prefix('-').map_or_else(|| format!("-{inner}"), str::to_owned))
+        }
+        Expr::UnaryOp { op: sqlparser::ast::UnaryOperator::Plus, expr } => signed_number(expr),
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => Some(n.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}

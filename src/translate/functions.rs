@@ -52,6 +52,11 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
     let k = kind(ty);
     match (&k, string_literal(&e)) {
         (PgKind::Bool, Some(s)) => return Ok(num(u8::from(parse_bool(s)?))),
+        (PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Float4 | PgKind::Float8, Some(s)) => {
+            if let Some(n) = super::pgtype::checked_number_literal(s, &k)? {
+                return Ok(num(n));
+            }
+        }
         (PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz, Some(s)) => {
             if let Some(text) = super::datetime_literals::iris_text(s, &k)? {
                 return Ok(cast(string(text), cast_type(&k, opts)?));

@@ -125,3 +125,18 @@ pub fn bytea_hex(s: &str) -> crate::error::PgResult<Option<&str>> {
     }
     Ok(Some(hex))
 }
+
+/// A string literal cast to an integer type, by int2in/int4in/int8in (22P02, 22003): the
+/// number it folds to, since both backends' CAST read `'wat'` as 0. Floats are checked
+/// by float8in/float4in (their value stays the backend's); None for other kinds.
+pub fn checked_number_literal(s: &str, kind: &PgKind) -> crate::error::PgResult<Option<i64>> {
+    use crate::types::number::{parse_float4, parse_float8, parse_int};
+    match kind {
+        PgKind::Int2 => parse_int(s, i16::MIN.into(), i16::MAX.into(), "smallint").map(Some),
+        PgKind::Int4 => parse_int(s, i32::MIN.into(), i32::MAX.into(), "integer").map(Some),
+        PgKind::Int8 => parse_int(s, i64::MIN, i64::MAX, "bigint").map(Some),
+        PgKind::Float4 => parse_float4(s).map(|_| None),
+        PgKind::Float8 => parse_float8(s).map(|_| None),
+        _ => Ok(None),
+    }
+}

@@ -441,12 +441,12 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
         // Comparisons, AND/OR/NOT, IS, IN, BETWEEN, LIKE, EXISTS: the predicates IRIS knows too.
         e if super::booleans::is_predicate(e) => BOOL.oid,
-        // PostgreSQL's parser folds the sign into a number literal: -9223372036854775808 is int8.
-        Expr::UnaryOp { op: UnaryOperator::Minus, expr } => match expr.as_ref() {
-            Expr::Value(ast::ValueWithSpan { value: ast::Value::Number(n, _), .. }) => number_type(&format!("-{n}")),
-            _ => return expr_type_in(env, expr),
-        },
-        Expr::UnaryOp { op: UnaryOperator::Plus, expr } => return expr_type_in(env, expr),
+        // PostgreSQL folds the signs into a number literal before typing it: -9223372036854775808
+        // is int8, - -9223372036854775808 numeric.
+        Expr::UnaryOp { .. } if super::ast_util::signed_number(e).is_some() => {
+            number_type(&super::ast_util::signed_number(e)?)
+        }
+        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => return expr_type_in(env, expr),
         Expr::BinaryOp { left, op, right } => match op {
             BinaryOperator::StringConcat => TEXT.oid,
             BinaryOperator::Plus | BinaryOperator::Minus if date_arithmetic(env, left, op, right).is_some() => {

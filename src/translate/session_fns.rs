@@ -23,11 +23,11 @@ pub enum SessionFn {
     CurrentDatabase,
     CurrentUser,
     BackendPid,
-    /// current_setting('name')
-    Setting(String),
-    /// set_config('name', value, is_local): the value a literal or `$n` (NULL: the default)
+    /// current_setting(name): a literal or `$n` (psycopg binds it)
+    Setting(FnArg),
+    /// set_config(name, value, is_local): name and value literals or `$n` (a NULL value: the default)
     SetConfig {
-        name: String,
+        name: FnArg,
         value: FnArg,
         local: bool,
     },
@@ -223,6 +223,11 @@ fn text_arg(e: &Expr) -> Option<FnArg> {
     }
 }
 
+/// A literal (strings, booleans) or a `$n`.
+fn value_arg(e: &Expr) -> Option<FnArg> {
+    string_arg(e).map(|v| FnArg::Text(Some(v))).or_else(|| text_arg(e))
+}
+
 fn string_arg(e: &Expr) -> Option<String> {
     match e {
         Expr::Value(v) => match &v.value {
@@ -312,10 +317,10 @@ fn session_fn(e: &Expr) -> Option<(String, SessionFn)> {
             };
             SessionFn::Advisory { op, key: args.iter().map(|a| sleep_arg(a)).collect::<Option<_>>()? }
         }
-        ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(string_arg(n)?),
+        ("current_setting", [n]) | ("current_setting", [n, _]) => SessionFn::Setting(value_arg(n)?),
         ("set_config", [n, v, l]) => SessionFn::SetConfig {
-            name: string_arg(n)?,
-            value: string_arg(v).map(|v| FnArg::Text(Some(v))).or_else(|| text_arg(v))?,
+            name: value_arg(n)?,
+            value: value_arg(v)?,
             local: string_arg(l)?.eq_ignore_ascii_case("true"),
         },
         ("pg_sleep", [a]) => SessionFn::Sleep(Sleep { kind: SleepKind::Seconds, arg: sleep_arg(a)? }),
@@ -343,7 +348,7 @@ mod tests {
             local("select current_schema(), current_setting('TimeZone') as tz"),
             Some(vec![
                 ("current_schema".into(), SessionFn::CurrentSchema),
-                ("tz".into(), SessionFn::Setting("TimeZone".into()))
+                ("tz".into(), SessionFn::Setting(FnArg::Text(Some("TimeZone".into()))))
             ])
         );
         assert_eq!(local("select version() from t"), None);

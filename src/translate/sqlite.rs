@@ -115,6 +115,7 @@ impl Pass for SqlitePass {
         limits(q)?;
         nulls_order(q);
         select_literals_as_text(q, &|ty| ty == "NUMERIC");
+        quote_aliases(q);
         // Row locks: SQLite locks the whole database for writers, so FOR UPDATE adds nothing.
         q.locks.clear();
         Ok(())
@@ -160,6 +161,22 @@ fn jsonb_path_match(e: &mut Expr) {
         }
     }
     f.name = name("pg_jsonb_path_match");
+}
+
+/// Select-list aliases quoted (in PostgreSQL's lower case): SQLite reserves words
+/// PostgreSQL lets an alias be (`SELECT $1::timestamptz AS when`, node-postgres's tests).
+fn quote_aliases(q: &mut Query) {
+    let SetExpr::Select(select) = q.body.as_mut() else {
+        return;
+    };
+    for item in &mut select.projection {
+        if let ast::SelectItem::ExprWithAlias { alias, .. } = item {
+            if alias.quote_style.is_none() {
+                alias.value = alias.value.to_lowercase();
+                alias.quote_style = Some('"');
+            }
+        }
+    }
 }
 
 /// PostgreSQL sorts NULLs as larger than any value (last ascending, first descending);
@@ -314,6 +331,25 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
                 return Ok(special);
             }
         }
+        if let Some(n) = super::pgtype::checked_number_literal(s, &k)? {
+            return Ok(num(n));
+        }
+    }
+    // `x::numeric::text`: numeric_out's text of the exact value (a REAL would lose digits and scale).
+    if matches!(k, PgKind::Text | PgKind::Varchar(None)) {
+        match &e {
+            Expr::Function(f) if func_name(f).as_deref() == Some("pg_numeric") => {
+                let mut f = f.clone();
+                f.name = name("pg_numeric_text");
+                return Ok(Expr::Function(f));
+            }
+            Expr::Cast { expr, data_type: DataType::Custom(t, _), .. }
+                if t.to_string() == "NUMERIC" && string_literal(expr).is_some() =>
+            {
+                return Ok(func("pg_numeric_text", vec![(**expr).clone()]));
+            }
+            _ => {}
+        }
     }
     match k {
         PgKind::Bool => match string_literal(&e) {
@@ -324,6 +360,10 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             ))),
         },
         PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Serial(_) => plain("INTEGER"),
+        // Exact digits for parameters (a REAL keeps 15): the backend's pg_numeric gives
+        // integers and plain values as numbers, others as numeric text. (A string literal
+        // alone in a select list becomes its text: select_literals_as_text.)
+        PgKind::Numeric(_) if placeholder(&e).is_some() => Ok(func("pg_numeric", vec![e])),
         PgKind::Numeric(_) => plain("NUMERIC"),
         // A parameter may be 'NaN' text (sqlite stores a NaN REAL as NULL), which CAST reads as 0.
         PgKind::Float4 | PgKind::Float8 if placeholder(&e).is_some() => Ok(func("pg_float", vec![e])),
@@ -826,18 +866,6 @@ fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
 fn exact_literal(e: &mut Expr) {
     if let Some(text) = signed_number(e).filter(|t| t.parse::<i64>().is_err()) {
         *e = string(text);
-    }
-}
-
-/// A number literal under signs (`- -5`): its text with the sign folded in.
-fn signed_number(e: &Expr) -> Option<String> {
-    match e {
-        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } => {
-            let inner = signed_number(expr)?;
-            Some(inner.strip_prefix('-').map_or_else(|| format!("-{inner}"), str::to_owned))
-        }
-        Expr::UnaryOp { op: ast::UnaryOperator::Plus, expr } => signed_number(expr),
-        other => number_literal(other).map(str::to_owned),
     }
 }
 

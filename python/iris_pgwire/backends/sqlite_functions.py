@@ -9,7 +9,9 @@
 - ``pg_sum`` / ``pg_avg``: exact SUM and AVG (SQLite sums in floating point and
   overflows on large integers), scaled like PostgreSQL's.
 - ``pg_json_path(json, path, as_text)``: the ``#>`` / ``#>>`` operators.
-- ``pg_float(v)``: a parameter cast to a float (NaN, infinities, 22P02).
+- ``pg_float(v)``: a parameter cast to a float (NaN, infinities, 22P02); ``repeat(s, n)``.
+- ``pg_numeric(v)`` / ``pg_numeric_text(v)``: a parameter or string literal cast to
+  numeric (and that to text), exactly.
 - ``pgw_check(cond, sqlstate, message)``: the translator's guards (a schema exists).
 - ``pg_jsonb_path_match(target, path[, vars])``: jsonpath predicates (``sqlite_jsonpath``).
 - ``now()``, ``gen_random_uuid()``; regular expressions, array text and
@@ -63,6 +65,9 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("pg_jsonb_path_match", 3, jsonb_path_match, deterministic=True)
     conn.create_function("pg_json_path", 3, json_path, deterministic=True)
     conn.create_function("pg_float", 1, to_float, deterministic=True)
+    conn.create_function("repeat", 2, repeat, deterministic=True)
+    conn.create_function("pg_numeric", 1, to_numeric, deterministic=True)
+    conn.create_function("pg_numeric_text", 1, to_numeric_text, deterministic=True)
     conn.create_function("pg_vector_l2_distance", 2, vector_l2_distance, deterministic=True)
     conn.create_function("pg_vector_cosine_distance", 2, vector_cosine_distance, deterministic=True)
     conn.create_function("pg_vector_negative_inner_product", 2, vector_negative_inner_product, deterministic=True)
@@ -130,6 +135,55 @@ def json_path(document: Optional[str], path: Any, as_text: int) -> Optional[str]
     if as_text:
         return None if value is None else value if isinstance(value, str) else json.dumps(value)
     return json.dumps(value)
+
+
+def to_numeric(value: Any) -> Any:
+    """``pg_numeric``: a parameter or literal cast to numeric, by numeric_in's rules
+    (SQLite's CAST reads it as a REAL, keeping 15 digits): an integer as an INTEGER, a
+    value a REAL holds (by its shortest text) as a REAL, so that it compares as a number,
+    anything else as PostgreSQL's numeric text (`1.0000000000000000000000001`, `NaN`);
+    text that is no number is 22P02."""
+    d = _numeric_input(value)
+    if not isinstance(d, decimal.Decimal):
+        return d
+    if d.as_tuple().exponent >= 0 and -(2**63) <= d < 2**63:
+        return int(d)
+    f = float(d)
+    return f if decimal.Decimal(repr(f)) == d else format(d, "f")
+
+
+def to_numeric_text(value: Any) -> Any:
+    """``pg_numeric_text``: ``x::numeric::text``, numeric_out of numeric_in: every digit
+    and the input's scale (`1.50`, `0.00001`), which a REAL would lose."""
+    d = _numeric_input(value)
+    if not isinstance(d, decimal.Decimal):
+        return d if d is None or isinstance(d, str) else ("Infinity" if d > 0 else "-Infinity")
+    return format(d, "f")
+
+
+def _numeric_input(value: Any) -> Any:
+    """A Decimal, or what has no Decimal form: None, 'NaN', an infinite float."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return "NaN" if math.isnan(value) else value if math.isinf(value) else decimal.Decimal(repr(value))
+    if isinstance(value, int):
+        return decimal.Decimal(value)
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    try:
+        d = decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
+        _raise(BackendError("22P02", f'invalid input syntax for type numeric: "{text}"'))
+    if d.is_nan():
+        return "NaN"
+    return float(d) if d.is_infinite() else d
+
+
+def repeat(text: Any, count: Any) -> Optional[str]:
+    """PostgreSQL's repeat(text, n): the text n times ('' for n <= 0)."""
+    if text is None or count is None:
+        return None
+    return str(text) * max(int(count), 0)
 
 
 def to_float(value: Any) -> Any:

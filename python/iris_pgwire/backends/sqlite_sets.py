@@ -92,19 +92,24 @@ def _replacement(repl: str) -> Callable[[re.Match], str]:
     return expand
 
 
+#: What array_in skips around elements (C isspace): Python's str.strip() takes more
+#: (\x1c-\x1f, \x85, ...), which are element characters to PostgreSQL.
+_ARRAY_SPACE = " \t\n\r\v\f"
+
+
 def parse_array(text: Any) -> Optional[list[Optional[str]]]:
     """PostgreSQL array text (one dimension) to its elements; NULL for NULL."""
     if text is None:
         return None
-    s = str(text).strip()
+    s = str(text).strip(_ARRAY_SPACE)
     if s.startswith("[") and "=" in s:
-        s = s[s.index("=") + 1:].strip()
+        s = s[s.index("=") + 1:].strip(_ARRAY_SPACE)
     if not (s.startswith("{") and s.endswith("}")):
         raise ValueError(f'malformed array literal: "{text}"')
     items: list[Optional[str]] = []
     i, body = 0, s[1:-1]
     while i < len(body):
-        while i < len(body) and body[i] in " \t\n":
+        while i < len(body) and body[i] in _ARRAY_SPACE:
             i += 1
         if i >= len(body):
             break
@@ -122,10 +127,10 @@ def parse_array(text: Any) -> Optional[list[Optional[str]]]:
             j = i
             while j < len(body) and body[j] != ",":
                 j += 1
-            word = body[i:j].strip()
+            word = body[i:j].strip(_ARRAY_SPACE)
             items.append(None if word.upper() == "NULL" else word)
             i = j
-        while i < len(body) and body[i] in " \t\n":
+        while i < len(body) and body[i] in _ARRAY_SPACE:
             i += 1
         if i < len(body) and body[i] == ",":
             i += 1
