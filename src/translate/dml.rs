@@ -86,7 +86,24 @@ fn stored_value(table: &str, column: &str, e: &mut Expr, opts: &IrisOptions) -> 
         {
             *e = super::functions::cast_to(take(e), &ast::DataType::Bytea, opts)?;
         }
-        _ => {}
+        // A date/time string literal in PostgreSQL's input forms ('2024-01-01 10:00:00.000
+        // +00:00', Sequelize's bulkCreate): IRIS's canonical text, a timestamptz as UTC, as a
+        // cast would give it (datetime_literals.rs); IRIS reads only its own forms.
+        Some(t) => {
+            let Expr::Value(v) = e else { return Ok(()) };
+            let ast::Value::SingleQuotedString(text) = &v.value else { return Ok(()) };
+            let kind = sqlparser::parser::Parser::new(&sqlparser::dialect::PostgreSqlDialect {})
+                .try_with_sql(t)
+                .and_then(|mut p| p.parse_data_type())
+                .map(|dt| super::pgtype::kind(&dt));
+            use super::pgtype::PgKind;
+            if let Ok(kind @ (PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz)) = kind {
+                if let Some(canonical) = super::datetime_literals::iris_text(text, &kind)? {
+                    *e = string(&canonical);
+                }
+            }
+        }
+        None => {}
     }
     Ok(())
 }
