@@ -167,6 +167,8 @@ def test_idle_in_transaction_flag_default_releases_the_backend_connection(gatewa
     gw = gateway_factory("--idle-in-transaction-session-timeout", "500ms", "--pool-size", "1", "--pool-timeout", "3")
     idler = psycopg.connect(gw.dsn)  # psycopg's default: every statement inside a transaction
     assert idler.execute("show idle_in_transaction_session_timeout").fetchone() == ("500ms",)
+    # SHOW is answered by the gateway; a statement of the backend's takes the connection.
+    assert idler.execute("select 1").fetchone() == (1,)
     with psycopg.connect(gw.dsn) as other:
         # The one backend connection is the idler's until it times out, then other's.
         assert other.execute("select 3").fetchone() == (3,)
