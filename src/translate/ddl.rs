@@ -217,16 +217,6 @@ pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
     if matches!(&ci.using, Some(IndexType::Custom(i)) if i.value.eq_ignore_ascii_case("hnsw")) {
         return Ok(Output::one(super::vectors::hnsw_index(&ci)?, false));
     }
-    if index_left_out(&ci).is_some() {
-        // Nothing to build (src/translate/mod.rs sends the NOTICE that says so).
-        return Ok(Output {
-            statements: vec![],
-            returns_rows: false,
-            rowcount: super::RowCount::Last,
-            captures: vec![],
-            guards: vec![],
-        });
-    }
     match &ci.using {
         None | Some(IndexType::BTree) => ci.using = None,
         Some(other) => {

@@ -25,13 +25,7 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
     // An index IRIS cannot build and need not (ddl::index_left_out): nothing to translate,
     // its expression (`metadata_ ->> 'ref_doc_id'`) included.
     if matches!(&stmt, Statement::CreateIndex(ci) if ddl::index_left_out(ci).is_some()) {
-        return Ok(Output {
-            statements: vec![],
-            returns_rows: false,
-            rowcount: super::RowCount::Last,
-            captures: vec![],
-            guards: vec![],
-        });
+        return Ok(Output::nothing());
     }
     run(&mut stmt, &mut IrisPass { opts })?;
     statement_contexts(&mut stmt);
@@ -47,26 +41,14 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
         Statement::AlterTable(at) => ddl::alter_table(at, opts),
         // IRIS has no RELEASE SAVEPOINT (verify): releasing only forgets the name, so
         // nothing is sent; a later ROLLBACK TO it still works in IRIS.
-        Statement::ReleaseSavepoint { .. } => Ok(Output {
-            statements: vec![],
-            returns_rows: false,
-            rowcount: super::RowCount::Last,
-            captures: vec![],
-            guards: vec![],
-        }),
+        Statement::ReleaseSavepoint { .. } => Ok(Output::nothing()),
         // `public` is IRIS's default schema (SQLUser), which always exists (LlamaIndex sends
         // CREATE SCHEMA IF NOT EXISTS public); IRIS would make a second schema of that name.
         Statement::CreateSchema { schema_name: ast::SchemaName::Simple(n), if_not_exists, .. }
             if n.0.len() == 1 && super::catalog::last_lower(&n) == "public" =>
         {
             if if_not_exists {
-                return Ok(Output {
-                    statements: vec![],
-                    returns_rows: false,
-                    rowcount: super::RowCount::Last,
-                    captures: vec![],
-                    guards: vec![],
-                });
+                return Ok(Output::nothing());
             }
             Err(crate::error::PgError::new(
                 crate::error::sqlstate::DUPLICATE_SCHEMA,
@@ -98,34 +80,23 @@ struct IrisPass<'a> {
 
 impl Pass for IrisPass<'_> {
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
-        if let Expr::BinaryOp {
-            op:
-                sqlparser::ast::BinaryOperator::PGRegexMatch
-                | sqlparser::ast::BinaryOperator::PGRegexIMatch
-                | sqlparser::ast::BinaryOperator::PGRegexNotMatch
-                | sqlparser::ast::BinaryOperator::PGRegexNotIMatch,
-            ..
-        } = e
-        {
-            return Err(super::ast_util::refuse(
-                "regular expression match (~, ~*, !~, !~*)",
-                "use LIKE or ILIKE patterns, or filter in the client",
-            ));
-        }
-        if let Expr::BinaryOp {
-            op:
-                sqlparser::ast::BinaryOperator::Arrow
-                | sqlparser::ast::BinaryOperator::LongArrow
-                | sqlparser::ast::BinaryOperator::HashArrow
-                | sqlparser::ast::BinaryOperator::HashLongArrow,
-            ..
-        } = e
-        {
-            // iris-facts: no -> / ->> (json is text in IRIS; JSON_TABLE reads it).
-            return Err(super::ast_util::refuse(
-                "json operators (->, ->>, #>, #>>)",
-                "IRIS stores json as text: select the column and read the JSON in the client",
-            ));
+        if let Expr::BinaryOp { op, .. } = e {
+            use sqlparser::ast::BinaryOperator as B;
+            let refused = match op {
+                B::PGRegexMatch | B::PGRegexIMatch | B::PGRegexNotMatch | B::PGRegexNotIMatch => Some((
+                    "regular expression match (~, ~*, !~, !~*)",
+                    "use LIKE or ILIKE patterns, or filter in the client",
+                )),
+                // iris-facts: no -> / ->> (json is text in IRIS; JSON_TABLE reads it).
+                B::Arrow | B::LongArrow | B::HashArrow | B::HashLongArrow => Some((
+                    "json operators (->, ->>, #>, #>>)",
+                    "IRIS stores json as text: select the column and read the JSON in the client",
+                )),
+                _ => None,
+            };
+            if let Some((what, hint)) = refused {
+                return Err(super::ast_util::refuse(what, hint));
+            }
         }
         if let Some(new) = vectors::rewrite(e)? {
             *e = new;

@@ -359,6 +359,11 @@ impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
         Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
     }
+
+    /// Nothing to send to the backend: the statement's effect is already there (or none).
+    pub fn nothing() -> Self {
+        Output { statements: vec![], returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
+    }
 }
 
 fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Translated> {

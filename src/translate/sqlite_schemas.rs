@@ -224,13 +224,7 @@ pub fn create_schema(name: &ast::SchemaName, if_not_exists: bool) -> PgResult<Ou
     let exists = format!("schema \"{schema}\" already exists");
     if matches!(schema, "public" | "pg_catalog" | "information_schema") {
         if if_not_exists {
-            return Ok(Output {
-                statements: vec![],
-                returns_rows: false,
-                rowcount: RowCount::Last,
-                captures: vec![],
-                guards: vec![],
-            });
+            return Ok(Output::nothing());
         }
         return Err(crate::error::PgError::new(sqlstate::DUPLICATE_SCHEMA, exists));
     }
