@@ -38,6 +38,7 @@ pub mod sqlstate {
     pub const UNDEFINED_FUNCTION: &str = "42883";
     pub const UNDEFINED_TABLE: &str = "42P01";
     pub const UNDEFINED_OBJECT: &str = "42704";
+    pub const DUPLICATE_OBJECT: &str = "42710";
     pub const INVALID_CATALOG_NAME: &str = "3D000";
     pub const CONFIG_FILE_ERROR: &str = "F0000";
     pub const INVALID_SCHEMA_NAME: &str = "3F000";

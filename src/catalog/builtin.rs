@@ -135,55 +135,8 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
     }
     for t in types::all_types() {
         let ns = if t.namespace() == "public" { 2200 } else { PG_CATALOG_NS };
-        let array = t.kind == Kind::Array;
-        let [input, output, recv, send] = io_procs(t).map(|(oid, _, _)| oid);
-        let collation: i64 = if t.kind == Kind::Text && t.name != "char" { 100 } else { 0 };
         let typtype = if matches!(t.name, "unknown" | "void") { "p" } else { "b" };
-        let align = if t.typlen == 8 {
-            "d"
-        } else if t.typlen == 1 {
-            "c"
-        } else {
-            "i"
-        };
-        insert(
-            db,
-            "pg_type",
-            &[
-                &(t.oid as i64),
-                &t.name,
-                &ns,
-                &BOOTSTRAP_USER,
-                &(t.typlen as i64),
-                &(t.typlen > 0 && t.typlen <= 8),
-                &typtype,
-                &category(t),
-                &false,
-                &true,
-                &",",
-                &0,
-                &if array { "array_subscript_handler" } else { "-" },
-                &(t.elem_oid as i64),
-                &(t.array_oid as i64),
-                &input,
-                &output,
-                &recv,
-                &send,
-                &"-",
-                &"-",
-                &"-",
-                &align,
-                &super::snapshot::storage(t),
-                &false,
-                &0,
-                &-1,
-                &0,
-                &collation,
-                &NULL,
-                &NULL,
-                &NULL,
-            ],
-        )?;
+        insert_type(db, t, t.name, ns, typtype, category(t))?;
     }
     for (oid, name, handler, kind) in [
         (2, "heap", "heap_tableam_handler", "t"),
@@ -303,5 +256,59 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
             ],
         )?;
     }
+    Ok(())
+}
+
+/// One pg_type row: a registry type (or a user enum, `typtype` 'e') named `typname` in
+/// namespace `ns`.
+pub fn insert_type(db: &Connection, t: &PgType, typname: &str, ns: i64, typtype: &str, category: &str) -> Result<()> {
+    let array = t.kind == Kind::Array;
+    let [input, output, recv, send] = io_procs(t).map(|(oid, _, _)| oid);
+    let collation: i64 = if t.kind == Kind::Text && t.name != "char" && typtype != "e" { 100 } else { 0 };
+    let align = if t.typlen == 8 {
+        "d"
+    } else if t.typlen == 1 {
+        "c"
+    } else {
+        "i"
+    };
+    insert(
+        db,
+        "pg_type",
+        &[
+            &(t.oid as i64),
+            &typname,
+            &ns,
+            &BOOTSTRAP_USER,
+            &(t.typlen as i64),
+            &(t.typlen > 0 && t.typlen <= 8),
+            &typtype,
+            &category,
+            &false,
+            &true,
+            &",",
+            &0,
+            &if array { "array_subscript_handler" } else { "-" },
+            &(t.elem_oid as i64),
+            &(t.array_oid as i64),
+            &input,
+            &output,
+            &recv,
+            &send,
+            &"-",
+            &"-",
+            &"-",
+            &align,
+            &super::snapshot::storage(t),
+            &false,
+            &0,
+            &-1,
+            &0,
+            &collation,
+            &NULL,
+            &NULL,
+            &NULL,
+        ],
+    )?;
     Ok(())
 }

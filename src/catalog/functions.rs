@@ -215,7 +215,7 @@ fn sql_type(oid: i64) -> Option<String> {
     if t.kind == types::Kind::Array {
         return Some("ARRAY".into());
     }
-    if t.kind == types::Kind::Vector {
+    if t.kind == types::Kind::Vector || types::enums::is_enum(t) {
         return Some("USER-DEFINED".into());
     }
     format_type(oid, None)

@@ -53,11 +53,18 @@ const BASE: &[(&str, [(i64, &str); 4])] = &[
 
 const ARRAY: [(i64, &str); 4] = [(750, "array_in"), (751, "array_out"), (2400, "array_recv"), (2401, "array_send")];
 
+/// Every user enum's functions (PostgreSQL's, over `anyenum`).
+const ENUM: [(i64, &str); 4] = [(3504, "enum_in"), (3505, "enum_out"), (3532, "enum_recv"), (3533, "enum_send")];
+const ANYENUM: i64 = 3500;
+
 /// The I/O functions of `t`; None for a type PostgreSQL does not ship (pgvector's
 /// `vector`, whose functions get OIDs like user objects).
 pub fn of(t: &PgType) -> Option<[(i64, &'static str); 4]> {
     if t.kind == Kind::Array {
         return Some(ARRAY);
+    }
+    if crate::types::enums::is_enum(t) {
+        return Some(ENUM);
     }
     BASE.iter().find(|(name, _)| *name == t.name).map(|(_, procs)| *procs)
 }
@@ -76,6 +83,7 @@ pub fn all() -> Vec<(i64, &'static str, i64)> {
             procs.iter().enumerate().map(move |(pos, (oid, proname))| (*oid, *proname, result(ty, pos)))
         })
         .chain(ARRAY.iter().enumerate().map(|(pos, (oid, proname))| (*oid, *proname, result(ANYARRAY, pos))))
+        .chain(ENUM.iter().enumerate().map(|(pos, (oid, proname))| (*oid, *proname, result(ANYENUM, pos))))
         .collect();
     out.sort_unstable();
     out.dedup_by_key(|p| p.0);

@@ -382,10 +382,14 @@ impl Catalog {
         };
         let engine = Arc::new(Engine::build(&snap, &self.settings, generation)?);
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = engine.clone();
-        let known = KnownColumns::new(snap.relations.iter().filter(|r| r.kind == "r").map(|r| {
-            let columns = r.columns.iter().map(|c| KnownColumn::new(&c.name, &c.type_name, c.declared)).collect();
-            (r.name.clone(), columns)
-        }));
+        let known =
+            KnownColumns::new(snap.relations.iter().filter(|r| r.kind == "r").map(|r| {
+                let columns = r.columns.iter().map(|c| KnownColumn::new(&c.name, &c.type_name, c.declared)).collect();
+                (r.name.clone(), columns)
+            }))
+            .with_enums(snap.enums.iter().map(|e| {
+                (crate::types::enums::key(&e.schema, &e.name), e.labels.iter().map(|(l, _)| l.clone()).collect())
+            }));
         *self.known_columns.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(known);
         self.snapshots.fetch_add(1, Ordering::AcqRel);
         Ok(engine)

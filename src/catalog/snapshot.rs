@@ -12,6 +12,16 @@ use crate::types::{self, PgType};
 pub struct Snapshot {
     pub schemas: Vec<String>,
     pub relations: Vec<Relation>,
+    /// User enum types (the gateway's `CREATE TYPE .. AS ENUM`, kept by the backend).
+    pub enums: Vec<EnumType>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EnumType {
+    pub schema: String,
+    pub name: String,
+    /// Labels with their sort order (pg_enum.enumsortorder), in that order.
+    pub labels: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -128,6 +138,16 @@ impl Snapshot {
                 })?,
             })
         })?;
+        let mut enums = list(d, "enums", |e| {
+            Ok(EnumType {
+                schema: get(e, "schema")?,
+                name: get(e, "name")?,
+                labels: get::<Vec<(String, f64)>>(e, "labels")?,
+            })
+        })?;
+        for e in &mut enums {
+            e.labels.sort_by(|a, b| a.1.total_cmp(&b.1));
+        }
         let mut schemas: Vec<String> = list(d, "schemas", |s| s.extract::<String>().map_err(Into::into))?;
         for r in &relations {
             if !schemas.contains(&r.schema) {
@@ -137,7 +157,12 @@ impl Snapshot {
         if !schemas.iter().any(|s| s == "public") {
             schemas.insert(0, "public".into());
         }
-        Ok(Snapshot { schemas, relations })
+        for e in &enums {
+            if !schemas.contains(&e.schema) {
+                schemas.push(e.schema.clone());
+            }
+        }
+        Ok(Snapshot { schemas, relations, enums })
     }
 }
 
@@ -428,6 +453,19 @@ pub fn fill(db: &Connection, snap: &Snapshot) -> rusqlite::Result<Facts> {
         if s != "pg_catalog" && s != "information_schema" {
             let owner = if s == "public" { 6171 } else { BOOTSTRAP_USER };
             insert(db, "pg_namespace", &[&oid, s, &owner, &NULL])?;
+        }
+    }
+    // Enum types before the columns that have them.
+    for e in &snap.enums {
+        let ty = types::enums::register(&e.schema, &e.name);
+        let ns = namespace_oid(&mut oids, &e.schema);
+        super::builtin::insert_type(db, ty, &e.name, ns, "e", "E")?;
+        if let Some(array) = ty.array() {
+            super::builtin::insert_type(db, array, &format!("_{}", e.name), ns, "b", "A")?;
+        }
+        for (label, order) in &e.labels {
+            let oid = oids.of(&format!("enum {}.{} {label}", e.schema, e.name));
+            insert(db, "pg_enum", &[&oid, &(ty.oid as i64), order, label])?;
         }
     }
     // Relation OIDs first: foreign keys point at relations listed later.

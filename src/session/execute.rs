@@ -275,6 +275,12 @@ impl Session {
         let Action::Execute { statements, rowcount, .. } = &stmt.action else {
             return Err(PgError::internal("not a backend statement"));
         };
+        // IRIS has no CHECK: labels of parameters stored into enum columns are checked here.
+        for check in &stmt.enum_params {
+            if let Some(Param::Text(v)) = params.get(check.param) {
+                check.check(v)?;
+            }
+        }
         for notice in &stmt.notices {
             be::notice_response(&mut self.conn.out, "NOTICE", &PgError::new("00000", notice.clone()));
         }
@@ -299,7 +305,7 @@ impl Session {
                 let ctx = self.settings.type_ctx().clone();
                 let value = self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?;
                 if !matches!(value, Param::Int(0)) {
-                    return Err(PgError::new(guard.sqlstate, guard.message));
+                    return Err(PgError::new(guard.sqlstate, guard.message.clone()));
                 }
                 continue;
             }

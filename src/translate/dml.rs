@@ -433,8 +433,10 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
 }
 
 /// PostgreSQL's error for an upsert whose rows share a conflict key.
-const AFFECT_TWICE: Guard =
-    Guard { sqlstate: "21000", message: "ON CONFLICT DO UPDATE command cannot affect row a second time" };
+const AFFECT_TWICE: Guard = Guard {
+    sqlstate: "21000",
+    message: std::borrow::Cow::Borrowed("ON CONFLICT DO UPDATE command cannot affect row a second time"),
+};
 
 /// A statement giving 0 when no two VALUES rows have the same conflict key (NULLs never
 /// conflict): by count for a one-column key (%EXACT: the gateway's string columns compare

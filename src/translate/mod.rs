@@ -145,7 +145,7 @@ pub struct TargetSql {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guard {
     pub sqlstate: &'static str,
-    pub message: &'static str,
+    pub message: std::borrow::Cow<'static, str>,
 }
 
 /// `TargetSql::params` entries from `CAPTURED` up bind values captured from earlier
@@ -293,6 +293,31 @@ pub struct Translated {
     /// NOTICE messages the session sends when the statement runs (what an emulation
     /// leaves out, e.g. unenforced CHECK constraints on IRIS).
     pub notices: Vec<String>,
+    /// (IRIS) parameters stored into enum columns: the session refuses a value that is not
+    /// a label (22P02) before running the statement, as IRIS has no CHECK.
+    pub enum_params: Vec<EnumParam>,
+}
+
+/// A client parameter whose value must be a label of an enum type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumParam {
+    /// 0-based.
+    pub param: usize,
+    pub type_name: String,
+    pub labels: Vec<String>,
+}
+
+impl EnumParam {
+    /// PostgreSQL's enum_in error for a value that is not a label.
+    pub fn check(&self, value: &str) -> PgResult<()> {
+        if self.labels.iter().any(|l| l == value) {
+            return Ok(());
+        }
+        Err(PgError::new(
+            crate::error::sqlstate::INVALID_TEXT_REPRESENTATION,
+            format!("invalid input value for enum {}: \"{value}\"", self.type_name),
+        ))
+    }
 }
 
 impl Translated {
@@ -384,6 +409,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         declared_types: declared_types.clone(),
         read_only,
         notices: vec![],
+        enum_params: vec![],
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         let mut t = described(Action::Local(items.clone()));
@@ -424,9 +450,13 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     if matches!(target, Target::Iris(_)) && iris::ddl::deferrable_keys(&stmt) {
         notices.push("DEFERRABLE foreign keys are checked at once: IRIS has no deferred constraints".into());
     }
-    let out = match target {
-        Target::Sqlite => sqlite::translate(stmt)?,
-        Target::Iris(opts) => iris::translate(stmt, opts)?,
+    let source_stmt = stmt.clone();
+    let out = match statements::enums::translate(&stmt, target)? {
+        Some(out) => out,
+        None => match target {
+            Target::Sqlite => sqlite::translate(stmt)?,
+            Target::Iris(opts) => iris::translate(stmt, opts)?,
+        },
     };
     let statements = out
         .statements
@@ -440,5 +470,9 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
-    Ok(Translated { notices, ..described(action) })
+    let enum_params = match target {
+        Target::Iris(o) => iris::enums::stored_params(&source_stmt, &o.columns),
+        Target::Sqlite => vec![],
+    };
+    Ok(Translated { notices, enum_params, ..described(action) })
 }

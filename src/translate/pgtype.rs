@@ -79,8 +79,7 @@ pub fn kind(ty: &DataType) -> PgKind {
         D::JSONB => PgKind::Jsonb,
         D::Array(_) => PgKind::Array,
         D::Custom(name, args) => {
-            let n = name.to_string().to_ascii_lowercase();
-            let n = n.strip_prefix("pg_catalog.").unwrap_or(&n).trim_matches('"').to_string();
+            let n = custom_name(name);
             match n.as_str() {
                 "serial" | "serial4" => PgKind::Serial("INTEGER"),
                 "bigserial" | "serial8" => PgKind::Serial("BIGINT"),
@@ -100,6 +99,95 @@ pub fn kind(ty: &DataType) -> PgKind {
         }
         other => PgKind::Other(other.to_string().to_ascii_lowercase()),
     }
+}
+
+/// A type name as one string: unquoted parts lower-cased, quoted ones as written,
+/// `pg_catalog.` and `public.` dropped (`"public"."t_col_enum"` -> `t_col_enum`).
+fn custom_name(name: &sqlparser::ast::ObjectName) -> String {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p.as_ident() {
+            Some(i) if i.quote_style.is_some() => i.value.clone(),
+            Some(i) => i.value.to_ascii_lowercase(),
+            None => p.to_string().to_ascii_lowercase(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [s, rest @ ..] if !rest.is_empty() && (s == "pg_catalog" || s == "public") => rest.join("."),
+        _ => parts.join("."),
+    }
+}
+
+/// PostgreSQL's built-in types the gateway has no codec for: a column or cast of one is
+/// refused, where any other unknown name is a user type (an enum, or 42704).
+const BUILTIN_WITHOUT_CODEC: &[&str] = &[
+    "money",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "point",
+    "line",
+    "lseg",
+    "box",
+    "path",
+    "polygon",
+    "circle",
+    "bit",
+    "varbit",
+    "bit varying",
+    "xml",
+    "tsvector",
+    "tsquery",
+    "txid_snapshot",
+    "pg_lsn",
+    "pg_snapshot",
+    "jsonpath",
+    "regproc",
+    "regprocedure",
+    "regoper",
+    "regoperator",
+    "regconfig",
+    "regdictionary",
+    "regnamespace",
+    "regrole",
+    "regcollation",
+    "xid",
+    "xid8",
+    "cid",
+    "tid",
+    "char",
+    "int2vector",
+    "oidvector",
+    "aclitem",
+    "record",
+    "void",
+    "cstring",
+    "any",
+    "anyelement",
+    "anyarray",
+    "anyenum",
+    "trigger",
+    "internal",
+];
+
+/// A type name that can only be a user-defined type (an enum, if the gateway has it):
+/// (schema, name) for `status`, `public.status`, `s.status`; None for the built-in types,
+/// those the gateway lacks included (ranges, inet, money, ..).
+pub fn user_type(k: &PgKind) -> Option<(String, String)> {
+    let PgKind::Other(n) = k else { return None };
+    let builtin_lacking =
+        BUILTIN_WITHOUT_CODEC.contains(&n.as_str()) || n.ends_with("range") || n.ends_with("multirange");
+    if crate::types::enums::by_name(n).is_none()
+        && (builtin_lacking || crate::types::by_name(n).is_some() || n.contains(' ') || n.contains('('))
+    {
+        return None;
+    }
+    Some(match n.split_once('.') {
+        Some((s, name)) => (s.to_string(), name.to_string()),
+        None => ("public".to_string(), n.clone()),
+    })
 }
 
 fn length(l: &Option<CharacterLength>) -> Option<u64> {

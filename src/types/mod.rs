@@ -14,6 +14,7 @@ pub mod datetime;
 mod decode;
 pub mod dtparse;
 mod encode;
+pub mod enums;
 pub mod interval;
 pub mod json;
 pub mod number;

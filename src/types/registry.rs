@@ -55,6 +55,9 @@ impl PgType {
     /// pg_namespace of the type: extension types (pgvector's, and arrays of them) live
     /// in `public` where `CREATE EXTENSION vector` puts them; built-ins in `pg_catalog`.
     pub fn namespace(&self) -> &'static str {
+        if let Some(schema) = super::enums::schema_of(self.oid) {
+            return schema;
+        }
         let vector = |t: &PgType| t.kind == Kind::Vector;
         if vector(self) || self.element().is_some_and(vector) {
             "public"
@@ -211,7 +214,7 @@ pub fn by_oid(oid: Oid) -> Option<&'static PgType> {
         return Some(t);
     }
     let v = vectors();
-    [&v.vector, &v.array].into_iter().find(|t| t.oid == oid)
+    [&v.vector, &v.array].into_iter().find(|t| t.oid == oid).or_else(|| super::enums::by_oid(oid))
 }
 
 /// Resolve a type by its canonical name or a common SQL spelling: `integer`,
@@ -301,7 +304,11 @@ fn scalar_by_name(base: &str) -> Option<&'static PgType> {
     if canonical == "vector" {
         return Some(vector());
     }
-    BUILTIN.iter().copied().find(|t| t.name == canonical && t.kind != Kind::Array)
+    BUILTIN
+        .iter()
+        .copied()
+        .find(|t| t.name == canonical && t.kind != Kind::Array)
+        .or_else(|| super::enums::by_name(base))
 }
 
 #[cfg(test)]

@@ -123,7 +123,7 @@ impl Frame {
     pub fn plan(&mut self, plan: &RowPlan) -> &mut Self {
         self.u32(plan.types.len() as u32);
         for ((t, m), f) in plan.types.iter().zip(&plan.typmods).zip(&plan.formats) {
-            self.u32(t.oid).i32(*m).u8(format_byte(*f));
+            self.u32(types::enums::codec_type(t).oid).i32(*m).u8(format_byte(*f));
         }
         self.ctx(&plan.ctx)
     }
@@ -173,7 +173,7 @@ impl Frame {
         };
         self.u32(plan.types.len() as u32);
         for (t, n) in plan.types.iter().zip(&plan.names) {
-            self.u32(t.oid).str(n);
+            self.u32(types::enums::codec_type(t).oid).str(n);
         }
         self.u8(format_byte(plan.format)).ctx(&plan.ctx).str(&plan.relation);
         self.bytes(&batch.data).u32(batch.fields.len() as u32);

@@ -3,7 +3,8 @@
 Read from IRIS's own INFORMATION_SCHEMA views (TABLES, COLUMNS, VIEWS,
 TABLE_CONSTRAINTS, KEY_COLUMN_USAGE, REFERENTIAL_CONSTRAINTS, INDEXES); nothing is
 created inside IRIS. System schemas (``%*``, INFORMATION_SCHEMA, Ens*, HS*) and the
-NOTIFY queue table of iris_notify.py are hidden; the default schema SQLUser is PostgreSQL's ``public``. Types are mapped back
+NOTIFY queue table of iris_notify.py are hidden, and so is the gateway's enum table
+``pgwire_enum``, read as the enum types; the default schema SQLUser is PostgreSQL's ``public``. Types are mapped back
 to the PostgreSQL types the gateway's DDL stands in for (``VARCHAR(65535)`` is
 ``text``, ``BIT`` is ``boolean``), except where the gateway recorded the declared type in
 the column's description (``pgtype:jsonb``, translate/iris/declared.rs): that type wins, and the
@@ -20,6 +21,8 @@ Query = Callable[[str], list[tuple]]
 
 _HIDDEN_PREFIXES = ("%", "Ens", "HS")
 _NOTIFY_QUEUE = "PGWIRENOTIFICATION"  # iris_notify.TABLE: the gateway's, not the user's
+# The gateway's enum labels (src/translate/statements/enums.rs), made by the first CREATE TYPE.
+_ENUMS = "PGWIRE_ENUM"
 _ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
 
 _SIMPLE_TYPES = {
@@ -68,8 +71,14 @@ def snapshot(query: Query, default_schema: str = "SQLUser", text_length: int = 6
         return "public" if s.lower() == default_schema.lower() else s
 
     relations: dict[tuple[str, str], dict[str, Any]] = {}
+    enums: dict[tuple[str, str], list] = {}
     for schema, name, kind, description in query(
             "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, DESCRIPTION FROM INFORMATION_SCHEMA.TABLES"):
+        if name.upper() == _ENUMS and schema.lower() == default_schema.lower():
+            for tschema, tname, label, order in query(
+                    "SELECT type_schema, type_name, label, sort_order FROM pgwire_enum ORDER BY sort_order"):
+                enums.setdefault((tschema, tname), []).append((label, float(order)))
+            continue
         if _hidden(schema) or name.upper() == _NOTIFY_QUEUE:
             continue
         relations[(schema, name)] = {
@@ -155,7 +164,8 @@ def snapshot(query: Query, default_schema: str = "SQLUser", text_length: int = 6
     for rel in out:
         rel["constraints"].sort(key=lambda c: c["name"])
     schemas = sorted({r["schema"] for r in out} | {"public"})
-    return {"schemas": schemas, "relations": out + sequences}
+    return {"schemas": schemas, "relations": out + sequences,
+            "enums": [{"schema": s, "name": n, "labels": labels} for (s, n), labels in enums.items()]}
 
 
 def fetch_all(conn, sql: str) -> list[tuple]:

@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 
 from iris_pgwire.backends import sqlite_catalog
 from iris_pgwire.backends import sqlite_alter
+from iris_pgwire.backends import sqlite_enums
 from iris_pgwire.backends import sqlite_functions as sql_functions
 from iris_pgwire.backends.sqlite_functions import ScaleTriggers
 from iris_pgwire.backends.base import Column
@@ -61,7 +62,7 @@ def _map_error(err: sqlite3.Error) -> BackendError:
     return BackendError(state, text)
 
 
-def _pg_type(decltype: str) -> str:
+def _pg_type(decltype: str, enums: Optional[set[str]] = None) -> str:
     """A column's declared type as a PostgreSQL type name for the Rust registry.
 
     The translator keeps PostgreSQL type names in CREATE TABLE, so most
@@ -74,6 +75,8 @@ def _pg_type(decltype: str) -> str:
     if t.endswith("[]"):  # the translator's array columns: PostgreSQL array text
         return t
     base = t.split("(")[0].strip()
+    if enums and t in enums:  # an enum column: the type's name (sqlite_enums.py)
+        return t
     if base == "numeric_text":  # the translator's exact numeric (see numeric_collation)
         return "numeric" + t[len(base):]
     if base in _PG_NAMES:
@@ -129,8 +132,10 @@ class SqliteCursor:
 
 
 class SqliteConnection:
-    def __init__(self, conn: sqlite3.Connection, write_lock: threading.Lock, lock_timeout: float) -> None:
+    def __init__(self, conn: sqlite3.Connection, write_lock: threading.Lock, lock_timeout: float,
+                 enums: Optional[sqlite_enums.Enums] = None) -> None:
         self._conn = conn
+        self._enums = enums or sqlite_enums.Enums()
         self._write_lock = write_lock
         self._lock_timeout = lock_timeout
         #: the session's lock_timeout in ms (0: wait up to lock_timeout seconds)
@@ -175,7 +180,10 @@ class SqliteConnection:
                     self._conn.execute(f"DROP VIEW IF EXISTS temp.{view}")
             except sqlite3.Error as e:
                 raise _map_error(e) from None
-            return [(row[1], _pg_type(row[2] or "")) for row in info]
+            decltypes = [(row[2] or "").strip().lower() for row in info]
+            unknown = any(d and d.split("(")[0].strip() not in _PG_NAMES for d in decltypes)
+            enums = self._enums.names(self._conn) if unknown else None
+            return [(row[1], _pg_type(row[2] or "", enums)) for row in info]
         # DML (RETURNING rows are described by the core from an equivalent SELECT).
         return None
 
@@ -200,11 +208,18 @@ class SqliteConnection:
         described = self.describe(sql) if describe and head.startswith(("SELECT", "WITH", "VALUES")) else None
         table_ddl = head.startswith(("CREATE", "ALTER"))
         alter = sqlite_alter.match(sql) if table_ddl else None
+        if sqlite_enums.TABLE in sql:
+            self._enums.invalidate()
         try:
             if alter is not None:
                 return SqliteCursor(alter(self._conn), None)
             with ScaleTriggers.kept(self._conn, sql) if table_ddl else contextlib.nullcontext():
-                cur = self._conn.execute(sql, params)
+                try:
+                    cur = self._conn.execute(sql, params)
+                except sqlite3.OperationalError as e:
+                    if not self._enums.missing_collation(self._conn, e):
+                        raise
+                    cur = self._conn.execute(sql, params)
         except sqlite3.Error as e:
             raise self._error(e) from None
         except (OverflowError, ValueError) as e:
@@ -328,6 +343,8 @@ class SqliteBackend:
         self.path = path
         self._write_lock = threading.Lock()
         self._lock_timeout = lock_timeout
+        #: enum labels, shared by the connections (sqlite_enums.py)
+        self._enums = sqlite_enums.Enums()
         if path == ":memory:":
             # One in-memory database shared by all sessions of this server.
             self._target = f"file:iris_pgwire_{uuid.uuid4().hex}?mode=memory&cache=shared"
@@ -362,7 +379,8 @@ class SqliteBackend:
         except sqlite3.Error as e:
             raise BackendError("08006", f"cannot open sqlite database: {e}") from None
         sql_functions.register(conn)
-        return SqliteConnection(conn, self._write_lock, self._lock_timeout)
+        self._enums.register(conn, sql_functions.raise_error)
+        return SqliteConnection(conn, self._write_lock, self._lock_timeout, self._enums)
 
     def catalog_snapshot(self) -> dict[str, Any]:
         """The schema for the catalog engine (pg_catalog, information_schema)."""

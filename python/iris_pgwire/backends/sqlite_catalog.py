@@ -16,12 +16,15 @@ import re
 import sqlite3
 from typing import Any, Optional
 
+from iris_pgwire.backends import sqlite_enums
+
 # Comments written by COMMENT ON (src/translate/sqlite/mod.rs): SQLite has none of its own;
-# and the schemas besides public (src/translate/sqlite/schemas.rs).
+# the schemas besides public (src/translate/sqlite/schemas.rs); enum labels (sqlite_enums.py).
 OWN_TABLES = """CREATE TABLE IF NOT EXISTS pgwire_comment (
     relation TEXT NOT NULL, "column" TEXT NOT NULL DEFAULT '', comment TEXT,
     PRIMARY KEY (relation, "column"));
-CREATE TABLE IF NOT EXISTS pgwire_schema (name TEXT PRIMARY KEY);"""
+CREATE TABLE IF NOT EXISTS pgwire_schema (name TEXT PRIMARY KEY);
+""" + sqlite_enums.CREATE
 
 _ACTIONS = {"NO ACTION": "a", "RESTRICT": "r", "CASCADE": "c", "SET NULL": "n", "SET DEFAULT": "d"}
 
@@ -113,6 +116,17 @@ def snapshot(conn: sqlite3.Connection, pg_type) -> dict[str, Any]:
     if table_exists(conn, "pgwire_schema"):
         schemas = [r[0] for r in conn.execute("SELECT name FROM pgwire_schema ORDER BY name")]
     names = _Names(schemas)
+    enums: dict[tuple[str, str], list] = {}
+    if table_exists(conn, sqlite_enums.TABLE):
+        for schema, name, label, order in conn.execute(
+                f"SELECT type_schema, type_name, label, sort_order FROM {sqlite_enums.TABLE} ORDER BY sort_order"):
+            enums.setdefault((schema, name), []).append((label, float(order)))
+    enum_keys = {sqlite_enums.key(s, n) for s, n in enums}
+    declared = pg_type
+
+    def pg_type(decl: str) -> str:  # an enum column is declared with the type's name
+        return decl.strip().lower() if decl.strip().lower() in enum_keys else declared(decl)
+
     relations = []
     objects = conn.execute(
         "SELECT name, type, sql FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").fetchall()
@@ -122,7 +136,8 @@ def snapshot(conn: sqlite3.Connection, pg_type) -> dict[str, Any]:
         rel = _relation(conn, stored, names, kind, sql or "", pg_type, comments)
         relations.append(rel)
         relations.extend(rel.pop("sequences"))
-    return {"schemas": ["public", *schemas], "relations": relations}
+    return {"schemas": ["public", *schemas], "relations": relations,
+            "enums": [{"schema": s, "name": n, "labels": labels} for (s, n), labels in enums.items()]}
 
 
 def _quote(name: str) -> str:

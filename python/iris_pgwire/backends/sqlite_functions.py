@@ -86,6 +86,10 @@ def _raise(error: BackendError) -> None:
     raise error
 
 
+#: For the functions other modules register (sqlite_enums.py): raise ``error`` as theirs.
+raise_error = _raise
+
+
 def jsonb_contains(container: Optional[str], contained: Optional[str]) -> Optional[int]:
     """jsonb ``@>`` (src/translate/sqlite/mod.rs, jsonb_containment), with PostgreSQL's rules
     (https://www.postgresql.org/docs/15/datatype-json.html#JSON-CONTAINMENT)."""

@@ -8,7 +8,8 @@ use sqlparser::ast::{
 
 use crate::error::PgResult;
 use crate::translate::ast_util::*;
-use crate::translate::pgtype::{kind, PgKind};
+use crate::translate::pgtype::{kind, user_type, PgKind};
+use crate::translate::statements::enums;
 use crate::translate::{IrisOptions, Output, RowCount};
 
 /// The IRIS column type for a PostgreSQL column type.
@@ -32,7 +33,15 @@ fn identity_type(int_type: &str) -> DataType {
 }
 
 fn is_string(k: &PgKind) -> bool {
-    matches!(k, PgKind::Text | PgKind::Varchar(_) | PgKind::Char(_))
+    matches!(k, PgKind::Text | PgKind::Varchar(_) | PgKind::Char(_)) || user_type(k).is_some()
+}
+
+/// The statement, after guards that the enum types of its columns exist.
+fn with_enum_types(types: Vec<(String, String)>, statements: Vec<String>) -> Output {
+    if types.is_empty() {
+        return Output { statements, ..Output::nothing() };
+    }
+    enums::iris_with_types(&types, statements)
 }
 
 pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Output> {
@@ -64,8 +73,10 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
         check_constraints(opts)?;
         ct.constraints.retain(|c| !matches!(c, TableConstraint::Check(_)));
     }
+    let mut enum_types = Vec::new();
     for col in &mut ct.columns {
         let k = kind(&col.data_type);
+        enum_types.extend(user_type(&k));
         let identity = is_identity(&col.options);
         if let ColumnOption::Generated { generation_expr: Some(_), .. } = col
             .options
@@ -98,14 +109,17 @@ pub fn create_table(mut ct: ast::CreateTable, opts: &IrisOptions) -> PgResult<Ou
         }
         record_type(&k, &mut col.options);
     }
-    Ok(Output::one(Statement::CreateTable(ct).to_string(), false))
+    Ok(with_enum_types(enum_types, vec![Statement::CreateTable(ct).to_string()]))
 }
 
 /// A column whose IRIS stand-in reads back as another type keeps its PostgreSQL type in
 /// its description, right after the type (`VARCHAR(65535) %DESCRIPTION 'pgtype:jsonb'`):
 /// see declared.rs.
 fn record_type(k: &PgKind, options: &mut Vec<ColumnOptionDef>) {
-    if let Some(t) = super::declared::recorded_type(k) {
+    if let Some((schema, name)) = user_type(k) {
+        let key = crate::types::enums::key(&schema, &name);
+        options.insert(0, super::declared::description_option(&key));
+    } else if let Some(t) = super::declared::recorded_type(k) {
         options.insert(0, super::declared::description_option(&t));
     }
 }
@@ -308,10 +322,12 @@ pub fn deferrable_keys(stmt: &Statement) -> bool {
 pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Output> {
     strip_public(&mut at.name);
     let mut statements = Vec::new();
+    let mut enum_types = Vec::new();
     for op in std::mem::take(&mut at.operations) {
         let op = match op {
             ast::AlterTableOperation::AddColumn { mut column_def, column_keyword, if_not_exists, column_position } => {
                 let k = kind(&column_def.data_type);
+                enum_types.extend(user_type(&k));
                 if if_not_exists {
                     return Err(refuse(
                         "ADD COLUMN IF NOT EXISTS",
@@ -353,5 +369,5 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
         one.operations = vec![op];
         statements.push(Statement::AlterTable(one).to_string());
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(with_enum_types(enum_types, statements))
 }

@@ -76,6 +76,8 @@ impl KnownColumn {
 pub struct KnownColumns {
     tables: BTreeMap<String, Vec<KnownColumn>>,
     declared: bool,
+    /// Enum types by their key (`status`, `s.status`): labels in declaration order.
+    enums: BTreeMap<String, Vec<String>>,
 }
 
 /// A result column's declared type.
@@ -92,7 +94,25 @@ impl KnownColumns {
         let tables: BTreeMap<String, Vec<KnownColumn>> =
             tables.into_iter().map(|(t, cols)| (t.to_ascii_lowercase(), cols)).collect();
         let declared = tables.values().flatten().any(|c| c.declared);
-        KnownColumns { tables, declared }
+        KnownColumns { tables, declared, enums: BTreeMap::new() }
+    }
+
+    /// With these enum types (key -> labels in order).
+    pub fn with_enums(mut self, enums: impl IntoIterator<Item = (String, Vec<String>)>) -> Self {
+        self.enums = enums.into_iter().collect();
+        self
+    }
+
+    /// The labels of a known enum column's type, in declaration order.
+    pub fn enum_labels(&self, table: &str, column: &str) -> Option<&[String]> {
+        let c = self.column(table, column)?;
+        self.enums.get(&c.pg_type).map(Vec::as_slice)
+    }
+
+    /// The labels of the enum type a column or cast names (`status`, `public.status`).
+    pub fn labels_of_type(&self, name: &str) -> Option<&[String]> {
+        let n = name.replace('"', "").to_ascii_lowercase();
+        self.enums.get(n.strip_prefix("public.").unwrap_or(&n)).map(Vec::as_slice)
     }
 
     /// `table.column` keys of vector columns (the golden tests' `vectors=` target spec).
@@ -149,13 +169,51 @@ impl KnownColumns {
             |n: &ast::ObjectName| n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
         let known = |c: &ast::ColumnDef| {
             let k = kind(&c.data_type);
+            if let Some((schema, name)) = crate::translate::pgtype::user_type(&k) {
+                return KnownColumn::new(&c.name.value, &crate::types::enums::key(&schema, &name), true);
+            }
             let recorded = recorded_type(&k);
             let pg_type = recorded.clone().unwrap_or_else(|| c.data_type.to_string().to_ascii_lowercase());
             KnownColumn::new(&c.name.value, &pg_type, recorded.is_some())
         };
         let mut tables = self.tables.clone();
+        let mut enums = self.enums.clone();
         for stmt in &stmts {
             match stmt {
+                Statement::CreateType {
+                    name,
+                    representation: Some(ast::UserDefinedTypeRepresentation::Enum { labels }),
+                } => {
+                    let (schema, n) = crate::translate::statements::enums::qualified(name).ok()?;
+                    let labels = labels.iter().map(|l| l.value.clone()).collect();
+                    enums.entry(crate::types::enums::key(&schema, &n)).or_insert(labels);
+                }
+                Statement::AlterType(at) => {
+                    let (schema, n) = crate::translate::statements::enums::qualified(&at.name).ok()?;
+                    let Some(labels) = enums.get_mut(&crate::types::enums::key(&schema, &n)) else { continue };
+                    if let ast::AlterTypeOperation::AddValue(add) = &at.operation {
+                        let new = add.value.value.clone();
+                        if labels.contains(&new) {
+                            continue;
+                        }
+                        let at = match &add.position {
+                            Some(ast::AlterTypeAddValuePosition::Before(b)) => {
+                                labels.iter().position(|l| *l == b.value)
+                            }
+                            Some(ast::AlterTypeAddValuePosition::After(a)) => {
+                                labels.iter().position(|l| *l == a.value).map(|i| i + 1)
+                            }
+                            None => Some(labels.len()),
+                        };
+                        labels.insert(at.unwrap_or(labels.len()), new);
+                    }
+                }
+                Statement::Drop { object_type: ast::ObjectType::Type, names, .. } => {
+                    for n in names {
+                        let (schema, n) = crate::translate::statements::enums::qualified(n).ok()?;
+                        enums.remove(&crate::types::enums::key(&schema, &n));
+                    }
+                }
                 Statement::CreateTable(ct) if !ct.temporary => {
                     let t = table_key(&ct.name)?;
                     if !(ct.if_not_exists && tables.contains_key(&t)) {
@@ -182,7 +240,7 @@ impl KnownColumns {
                 _ => {}
             }
         }
-        (tables != self.tables).then(|| KnownColumns::new(tables))
+        (tables != self.tables || enums != self.enums).then(|| KnownColumns::new(tables).with_enums(enums))
     }
 }
 
@@ -307,6 +365,14 @@ pub fn result_types(stmt: &Statement, known: &KnownColumns) -> Option<Vec<Option
         }
     }
     out.iter().any(Option::is_some).then_some(out)
+}
+
+/// The enum labels (declaration order) of the column `e` plainly references in a SELECT
+/// over `from`; None for other expressions.
+pub fn enum_reference<'a>(e: &Expr, from: &[ast::TableWithJoins], known: &'a KnownColumns) -> Option<&'a [String]> {
+    let from = sources(from, known, &[])?;
+    let c = reference(e, &from)?;
+    known.enums.get(&c.pg_type).map(Vec::as_slice)
 }
 
 /// The table column a select item is, when it is a plain (possibly qualified) reference.

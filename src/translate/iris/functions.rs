@@ -39,6 +39,10 @@ pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
         PgKind::Timestamp => t("TIMESTAMP".into()),
         PgKind::TimestampTz => t("POSIXTIME".into()),
         PgKind::Other(n) if n == "name" => t("VARCHAR(64)".into()),
+        // An enum's label (statements/enums.rs).
+        PgKind::Other(_) if crate::translate::pgtype::user_type(k).is_some() => {
+            t(crate::translate::statements::enums::IRIS_COLUMN_TYPE.into())
+        }
         PgKind::TimeTz => Err(refuse("time with time zone", "use time or timestamptz")),
         PgKind::Interval => Err(refuse("interval", "compute the time bound in the client, or use DATEADD")),
         PgKind::Array => Err(refuse("array types", "pass the elements as separate parameters")),
@@ -50,6 +54,9 @@ pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
 /// CAST(e AS ty) for IRIS, folding literal booleans and vectors.
 pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
     let k = kind(ty);
+    if let (Some((schema, n)), Some(s)) = (crate::translate::pgtype::user_type(&k), string_literal(&e)) {
+        super::enums::check_cast(&opts.columns, &crate::types::enums::key(&schema, &n), s)?;
+    }
     match (&k, string_literal(&e)) {
         (PgKind::Bool, Some(s)) => return Ok(num(u8::from(parse_bool(s)?))),
         (PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Float4 | PgKind::Float8, Some(s)) => {

@@ -10,6 +10,7 @@ pub mod collation;
 pub mod common_type;
 pub mod ddl;
 pub mod declared;
+pub mod enums;
 pub mod functions;
 pub mod limits;
 pub mod vectors;
@@ -34,6 +35,7 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
     if matches!(&stmt, Statement::CreateIndex(ci) if ddl::index_left_out(ci).is_some()) {
         return Ok(Output::nothing());
     }
+    enums::rewrite(&mut stmt, &opts.columns)?;
     run(&mut stmt, &mut IrisPass { opts })?;
     statement_contexts(&mut stmt);
     match stmt {

@@ -21,7 +21,7 @@ use sqlparser::tokenizer::Token;
 use super::ast_util::*;
 use super::common::{run, select_literals_as_text, Pass};
 use super::derived_columns;
-use super::pgtype::{bytea_hex, kind, PgKind};
+use super::pgtype::{bytea_hex, kind, user_type, PgKind};
 use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
@@ -47,8 +47,9 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
     };
     match stmt {
         Statement::CreateTable(mut ct) => {
-            create_table(&mut ct)?;
-            Ok(Output::one(Statement::CreateTable(ct).to_string(), false))
+            let mut statements = create_table(&mut ct)?;
+            statements.push(Statement::CreateTable(ct).to_string());
+            Ok(Output { statements, ..Output::nothing() })
         }
         Statement::Insert(mut ins) => {
             insert(&mut ins)?;
@@ -67,8 +68,9 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
             Ok(Output::one(format!("CREATE UNIQUE INDEX {index} ON {table} ({columns})"), false))
         }
         Statement::AlterTable(mut at) => {
-            alter_table(&mut at)?;
-            Ok(Output::one(Statement::AlterTable(at).to_string(), false))
+            let mut statements = alter_table(&mut at)?;
+            statements.push(Statement::AlterTable(at).to_string());
+            Ok(Output { statements, ..Output::nothing() })
         }
         Statement::Update(mut u) => {
             u.assignments.iter_mut().for_each(|a| exact_literal(&mut a.value));
@@ -408,6 +410,10 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
         // (client-side binding, e.g. Django's: '{1,2}'::integer[]).
         // psycopg's client-side literals carry a cast of their own ('{1}'::int2[]::integer[]).
         PgKind::Array => array_text(e).ok_or_else(|| refuse("array types", "pass the elements as separate parameters")),
+        PgKind::Other(_) if user_type(&k).is_some() => {
+            let (schema, type_name) = user_type(&k).expect("matched");
+            Ok(func("pgw_enum_in", vec![e, string(schema), string(type_name)]))
+        }
         PgKind::Other(n) => Err(refuse(&format!("cast to type {n}"), "cast to a standard SQL type")),
     }
 }
@@ -602,7 +608,8 @@ fn date_trunc(field: &Expr, e: Expr) -> PgResult<Expr> {
     Ok(func("strftime", vec![string(fmt), e]))
 }
 
-fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
+/// Returns the guards that run before it (the enum types of its columns exist).
+fn create_table(ct: &mut ast::CreateTable) -> PgResult<Vec<String>> {
     strip_public(&mut ct.name);
     ct.unlogged = false;
     // Storage parameters (WITH (fillfactor = ..)) tune PostgreSQL's heap; results are unaffected.
@@ -631,6 +638,7 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
         }
     }
     let mut pk_moved_inline = false;
+    let mut guards = Vec::new();
     for col in &mut ct.columns {
         let k = kind(&col.data_type);
         let identity = is_identity(&col.options);
@@ -677,16 +685,20 @@ fn create_table(ct: &mut ast::CreateTable) -> PgResult<()> {
                 col.data_type = DataType::Int(None);
             }
         }
-        convert_column(col, &k)?;
+        guards.extend(convert_column(col, &k)?);
     }
     if pk_moved_inline {
         ct.constraints.retain(|c| !matches!(c, TableConstraint::PrimaryKey(_)));
     }
-    Ok(())
+    Ok(guards)
 }
 
-/// Declared type and options of a column that is not auto-numbered.
-fn convert_column(col: &mut ast::ColumnDef, k: &PgKind) -> PgResult<()> {
+/// Declared type and options of a column that is not auto-numbered; the guard an enum
+/// column needs first (its type exists).
+fn convert_column(col: &mut ast::ColumnDef, k: &PgKind) -> PgResult<Option<String>> {
+    if let Some((schema, type_name)) = user_type(k) {
+        return Ok(Some(enum_column(col, &schema, &type_name)));
+    }
     col.data_type = column_type(&col.data_type, k)?;
     column_options(&mut col.options)?;
     if let PgKind::Numeric(mods) = k {
@@ -702,7 +714,44 @@ fn convert_column(col: &mut ast::ColumnDef, k: &PgKind) -> PgResult<()> {
     if let Some(type_name) = integer {
         col.options.push(integer_check(&col.name, type_name));
     }
-    Ok(())
+    Ok(None)
+}
+
+/// A column of an enum type: declared as the type's name (which the backend's describe and
+/// catalog resolve to the enum), labels checked by `pgw_enum` (22P02 for others), compared
+/// and ordered by the type's declaration order through its collation (`pgw_enum:<type>`,
+/// which the backend registers). Returns the guard that the type exists (42704).
+fn enum_column(col: &mut ast::ColumnDef, schema: &str, type_name: &str) -> String {
+    let key = crate::types::enums::key(schema, type_name);
+    col.data_type = DataType::Custom(ast::ObjectName::from(vec![ast::Ident::with_quote('"', key.clone())]), vec![]);
+    col.options.retain(|o| !matches!(o.option, ColumnOption::Collation(_)));
+    col.options.insert(
+        0,
+        ColumnOptionDef {
+            name: None,
+            option: ColumnOption::Collation(ast::ObjectName::from(vec![ast::Ident::with_quote(
+                '"',
+                format!("pgw_enum:{key}"),
+            )])),
+        },
+    );
+    let valid = func("pgw_enum", vec![Expr::Identifier(col.name.clone()), string(schema), string(type_name)]);
+    col.options.push(ColumnOptionDef {
+        name: None,
+        option: ColumnOption::Check(ast::CheckConstraint {
+            name: None,
+            expr: Box::new(valid),
+            no_inherit: false,
+            enforced: None,
+        }),
+    });
+    let quoted = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    format!(
+        "SELECT pgw_check(EXISTS (SELECT 1 FROM pgwire_enum WHERE type_schema = {} AND type_name = {}), '42704', {})",
+        quoted(schema),
+        quoted(type_name),
+        quoted(&format!("type \"{type_name}\" does not exist"))
+    )
 }
 
 /// Integer columns hold integers: text INTEGER affinity cannot convert (`''`, `'abc'` in
@@ -1061,7 +1110,8 @@ fn add_key(at: &ast::AlterTable) -> Option<(String, String, String)> {
     Some((ast::Ident::with_quote('"', index).to_string(), name.to_string(), columns.join(", ")))
 }
 
-fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
+/// Returns the guards that run before it (an added enum column's type exists).
+fn alter_table(at: &mut ast::AlterTable) -> PgResult<Vec<String>> {
     strip_public(&mut at.name);
     if at.operations.len() != 1 {
         return Err(refuse("ALTER TABLE with several actions", "run one ALTER TABLE per action"));
@@ -1072,15 +1122,15 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
             if matches!(k, PgKind::Serial(_)) {
                 return Err(refuse("ADD COLUMN .. SERIAL", "SQLite cannot add an auto-numbered column"));
             }
-            convert_column(column_def, &k)
+            Ok(convert_column(column_def, &k)?.into_iter().collect())
         }
         // CASCADE (Django's RemoveField sends it): SQLite refuses to drop a column an index,
         // view or key uses, where PostgreSQL would drop those too; the error says which.
         ast::AlterTableOperation::DropColumn { drop_behavior, .. } => {
             *drop_behavior = None;
-            Ok(())
+            Ok(vec![])
         }
-        ast::AlterTableOperation::RenameColumn { .. } | ast::AlterTableOperation::RenameTable { .. } => Ok(()),
+        ast::AlterTableOperation::RenameColumn { .. } | ast::AlterTableOperation::RenameTable { .. } => Ok(vec![]),
         // SQLite cannot add a constraint; the backend writes it into the table's CREATE
         // statement and checks the existing rows (sqlite_alter.py). Django's
         // migrations add every ForeignKey this way.
@@ -1089,14 +1139,14 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
             not_valid: false,
         } => {
             strip_public(&mut fk.foreign_table);
-            Ok(())
+            Ok(vec![])
         }
         // Also written into the table's CREATE statement by the backend: NOT NULL, and a
         // new type with the same (TEXT) storage (Django's contrib migrations widen varchars).
         ast::AlterTableOperation::AlterColumn {
             op: ast::AlterColumnOperation::DropNotNull | ast::AlterColumnOperation::SetNotNull,
             ..
-        } => Ok(()),
+        } => Ok(vec![]),
         ast::AlterTableOperation::AlterColumn {
             op: ast::AlterColumnOperation::SetDataType { data_type, using: None, had_set },
             ..
@@ -1105,7 +1155,7 @@ fn alter_table(at: &mut ast::AlterTable) -> PgResult<()> {
             if matches!(kind(data_type), PgKind::Text) {
                 *data_type = DataType::Custom(name("TEXT"), vec![]);
             }
-            Ok(())
+            Ok(vec![])
         }
         other => Err(refuse(&format!("ALTER TABLE {other}"), "SQLite supports ADD/DROP/RENAME COLUMN and RENAME TO")),
     }

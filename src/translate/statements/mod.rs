@@ -4,4 +4,5 @@
 
 pub mod copy;
 pub mod cursors;
+pub mod enums;
 pub mod utility;
