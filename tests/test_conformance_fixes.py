@@ -1,0 +1,59 @@
+"""Differences from PostgreSQL 15 that the drivers' own test suites found (issue 22,
+docs/conformance.md), each compared with PostgreSQL 15 through psycopg on every backend
+(sqlite and the IRIS doubles, `gateway_on`) where the backend can hold the values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers.backends import gateway_on  # noqa: F401
+
+psycopg = pytest.importorskip("psycopg")
+
+
+def described(t, sql: str, params=None, binary: bool = False):
+    """RowDescription as psycopg reads it (type, precision, scale, display size) and the
+    values as text."""
+    with psycopg.connect(t.dsn, autocommit=True) as c:
+        cur = c.cursor(binary=binary)
+        cur.execute(sql, params)
+        desc = [(d.type_display, d.precision, d.scale, d.display_size, d.internal_size) for d in cur.description]
+        return desc, [tuple(str(v) for v in row) for row in cur.fetchall()]
+
+
+# The type modifiers psycopg's test_column.py::test_details* read back from `null::type`.
+TYPMODS = ["time(0)", "time(2)", "timetz(2)", "timestamp(6)", "timestamp(0)", "timestamptz(3)",
+           "numeric(2,-3)", "numeric(3,5)", "numeric(1,-1000)", "numeric(1,1000)", "numeric(10,3)[]"]
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_type_modifiers_of_casts(pg15, gateway_on, binary):
+    types = TYPMODS if gateway_on.name == "gateway" else [t for t in TYPMODS if "tz" not in t and "[]" not in t]
+    sql = "select " + ", ".join(f"null::{t}" for t in types)
+    assert described(gateway_on, sql, binary=binary) == described(pg15, sql, binary=binary)
+
+
+@pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
+def test_times_rounded_to_the_cast_precision(pg15, gateway, binary):
+    """PostgreSQL rounds a time or timestamp to the precision of its type modifier (half up;
+    before 2000-01-01 half goes back), and numeric(p, s) with a negative s to 10^-s."""
+    sql = ("select '12:34:56.789'::time(2), '23:59:59.7'::time(0), '2000-01-01 23:59:59.5'::timestamp(0), "
+           "'1999-12-31 23:59:59.45'::timestamp(1), '2024-05-06 07:08:09.123456+02'::timestamptz(3), "
+           "'01:02:03.55+05'::timetz(1), %s::time(1), '12345'::numeric(5,-3), '-96'::numeric(3,-1)")
+    params = ("10:00:00.06",)
+    assert described(gateway, sql, params, binary) == described(pg15, sql, params, binary)
+
+
+def test_time_columns_round_on_the_way_out(pg15, gateway, table_name):
+    """A time(p) column reports its modifier and PostgreSQL's rounded values (sqlite stores
+    the value as given; the gateway rounds it as PostgreSQL does when storing)."""
+    def run(t):
+        with psycopg.connect(t.dsn, autocommit=True) as c:
+            c.execute(f"create table {table_name} (a time(1), b timestamp(0))")
+            c.execute(f"insert into {table_name} values (%s, %s)", ("08:00:00.25", "2020-02-02 10:00:00.5"))
+            cur = c.execute(f"select a, b from {table_name}")
+            return [(d.precision,) for d in cur.description], cur.fetchall()
+
+    assert run(gateway) == run(pg15)
