@@ -86,6 +86,10 @@ struct IrisPass<'a> {
 }
 
 impl Pass for IrisPass<'_> {
+    fn pre_expr(&mut self, e: &mut Expr) {
+        functions::type_marker_beside_datetime(e);
+    }
+
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
         if let Expr::BinaryOp { op, .. } = e {
             use sqlparser::ast::BinaryOperator as B;
