@@ -22,7 +22,9 @@ impl Translator {
     }
 
     /// Cached translation of `sql`; errors are not cached (they are rare and cheap to redo).
+    /// A trailing comment is not part of the key (see `without_trailing_comment`).
     pub fn translate(&self, sql: &str) -> PgResult<Arc<Vec<Translated>>> {
+        let sql = &*without_trailing_comment(sql);
         if let Some(hit) = self.cache.get(sql) {
             return Ok(hit);
         }
@@ -72,6 +74,33 @@ impl Translator {
     }
 }
 
+/// `sql` without a block comment at its end (before an optional `;`), which translation
+/// ignores anyway. sqlcommenter (Django, SQLAlchemy, OpenTelemetry instrumentations)
+/// appends `/*traceparent='..',route='..'*/` to every statement, a different one per
+/// request: as part of the key each would miss the cache and evict useful entries. The
+/// caller keeps the whole text (the trace context is read from it). A nested comment
+/// (`/* a /* b */ */`, which PostgreSQL allows) is left in place.
+fn without_trailing_comment(sql: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let trimmed = sql.trim_end();
+    let (body, semi) = match trimmed.strip_suffix(';') {
+        Some(b) => (b.trim_end(), ";"),
+        None => (trimmed, ""),
+    };
+    let Some(open) = body.strip_suffix("*/").and_then(|b| b.rfind("/*")) else { return Cow::Borrowed(sql) };
+    if body[open + 2..body.len() - 2].contains("*/") {
+        return Cow::Borrowed(sql);
+    }
+    let kept = body[..open].trim_end();
+    if kept.is_empty() {
+        return Cow::Borrowed(sql);
+    }
+    match semi {
+        "" => Cow::Borrowed(kept),
+        _ => Cow::Owned(format!("{kept}{semi}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +124,32 @@ mod tests {
         for i in 0..20 {
             t.translate(&format!("SELECT {i}")).unwrap();
             assert!(Arc::ptr_eq(&a, &t.translate("SELECT 'keep'").unwrap()));
+        }
+    }
+
+    #[test]
+    fn trailing_comments_share_one_entry() {
+        let t = Translator::new(Target::Sqlite, 16);
+        let a =
+            t.translate("SELECT 1 /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/").unwrap();
+        let b =
+            t.translate("SELECT 1 /*traceparent='00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01'*/").unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn only_a_plain_trailing_comment_is_left_out() {
+        for (sql, key) in [
+            ("SELECT 1 /* a */", "SELECT 1"),
+            ("SELECT 1 /* a */ ;", "SELECT 1;"),
+            ("SELECT '/*' /* a */", "SELECT '/*'"),
+            ("SELECT 1 /* a /* b */ */", "SELECT 1 /* a /* b */ */"),
+            ("/* only a comment */", "/* only a comment */"),
+            ("SELECT 1", "SELECT 1"),
+            ("SELECT '*/'", "SELECT '*/'"),
+        ] {
+            assert_eq!(without_trailing_comment(sql), key, "{sql}");
         }
     }
 }
