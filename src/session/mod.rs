@@ -41,13 +41,16 @@ use crate::protocol::frontend::Message;
 use crate::server::ServerCtx;
 use crate::settings::Settings;
 use crate::tls::Stream;
-use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED};
+use crate::translate::{
+    projection_in, Action, Capture, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED,
+    CAPTURED_LIST, ID_LIST,
+};
 
 use crate::types::{Format, Oid, Param};
 use columns::{apply_declared, column_type, fields_for, resolve_columns, resolve_formats};
 pub use conn::Conn;
 use conn::{ReadError, FLUSH_THRESHOLD};
-use execute::{bind_target, close_cursor, close_results, shape_key, sleep_or_never};
+use execute::{bind_target, close_cursor, close_results, shape_key, sleep_or_never, Captured};
 
 use extended::{Portal, Prepared};
 pub use observe::LOG_SESSION;

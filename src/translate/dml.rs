@@ -8,7 +8,7 @@ use sqlparser::ast::{
 };
 
 use super::ast_util::*;
-use super::{Guard, IrisOptions, Output, RowCount};
+use super::{Capture, Guard, IrisOptions, Output, RowCount};
 use crate::error::PgResult;
 
 fn table_name(ins: &Insert) -> PgResult<ast::ObjectName> {
@@ -154,7 +154,7 @@ pub fn returning_rows(ins: &Insert, rows: Vec<Vec<Expr>>, items: &[ast::SelectIt
     for (k, stmt) in per_row(ins, rows)?.into_iter().enumerate() {
         statements.push(stmt);
         if k + 1 < n {
-            captures.push(statements.len());
+            captures.push((statements.len(), Capture::One));
             statements.push(format!("SELECT {}", ids.last));
         }
     }
@@ -525,10 +525,39 @@ pub fn update(mut u: ast::Update, opts: &IrisOptions) -> PgResult<Output> {
             }
         }
     }
-    if u.returning.is_some() {
-        return Err(refuse("UPDATE .. RETURNING", "SELECT the rows in the same transaction, then UPDATE them by key"));
+    match u.returning.take() {
+        Some(items) => update_returning(u, &items),
+        None => Ok(Output::one(Statement::Update(u).to_string(), false)),
     }
-    Ok(Output::one(Statement::Update(u).to_string(), false))
+}
+
+/// `UPDATE t SET .. WHERE cond RETURNING items`, which IRIS lacks: the RowIDs of the rows
+/// that match, captured as a list; the UPDATE of those rows, still matching `cond` (a row
+/// another transaction changed in between no longer counts, and a count short of the list
+/// is 40001, never a silent difference); then the items of those rows, read back after
+/// the update (their new values, as RETURNING gives). One transaction, like the other
+/// emulations; rows in RowID order.
+fn update_returning(mut u: ast::Update, items: &[ast::SelectItem]) -> PgResult<Output> {
+    if u.from.is_some() {
+        return Err(refuse("UPDATE .. FROM .. RETURNING", "UPDATE with a subquery in WHERE"));
+    }
+    let table = u.table.to_string();
+    let cond = u.selection.take();
+    let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    let ids = IRIS_IDS.row_id;
+    let (select_ids, still_matching) = match &cond {
+        Some(c) => (format!("SELECT {ids} FROM {table} WHERE {c}"), format!(" AND ({c})")),
+        None => (format!("SELECT {ids} FROM {table}"), String::new()),
+    };
+    let update = format!("{} WHERE {ids} IN ($cl){still_matching}", Statement::Update(u));
+    let read_back = format!("SELECT {list} FROM {table} WHERE {ids} IN ($cl) ORDER BY {ids}");
+    Ok(Output {
+        statements: vec![select_ids, update, read_back],
+        returns_rows: true,
+        rowcount: RowCount::Last,
+        captures: vec![(0, Capture::All)],
+        guards: vec![],
+    })
 }
 
 pub fn delete(d: ast::Delete) -> PgResult<Output> {
