@@ -368,12 +368,28 @@ def _column_defaults(sql: str) -> str:
         if not d:
             continue
         t = _TEMPORAL_DECL.match(blank[a:b])
-        kind = t.group(1).upper() if t else "TIMESTAMP"
-        kind = "TIMESTAMP" if kind == "DATETIME" else kind
-        if d.group(1).upper() == "CURRENT_DATE" and kind == "TIMESTAMP":
-            kind = "DATE_TEXT"
-        sql = sql[:d.start()] + f"DEFAULT (_iris_now('{kind}', {int(d.group(2) or 0)}))" + sql[d.end():]
+        sql = sql[:d.start()] + _now_default(t.group(1) if t else "", d) + sql[d.end():]
     return sql
+
+
+def _now_default(decl: str, d: re.Match) -> str:
+    kind = decl.upper() or "TIMESTAMP"
+    kind = "TIMESTAMP" if kind == "DATETIME" else kind
+    if d.group(1).upper() == "CURRENT_DATE" and kind == "TIMESTAMP":
+        kind = "DATE_TEXT"
+    return f"DEFAULT (_iris_now('{kind}', {int(d.group(2) or 0)}))"
+
+
+def default_clause(decl: str, spec: str) -> str:
+    """``DEFAULT spec`` (ALTER COLUMN .. SET DEFAULT) for a column of declared type ``decl``,
+    in sqlite's terms: the documented time defaults as in CREATE TABLE."""
+    spec = spec.strip()
+    blank = blank_literals(spec)
+    if blank.startswith("(") and matching(blank, 0) == len(blank) - 1:
+        spec = spec[1:-1].strip()
+    d = _NOW_DEFAULT.fullmatch("DEFAULT " + spec)
+    t = _TEMPORAL_DECL.match(f"c {decl}")
+    return _now_default(t.group(1) if t else "", d) if d else f"DEFAULT ({spec})"
 
 
 _HNSW = re.compile(r"\s*CREATE\s+INDEX\b.*?\)\s*AS\s+HNSW\s*\((.*)\)\s*$", re.I | re.S)
