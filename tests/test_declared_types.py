@@ -1,4 +1,4 @@
-"""Declared PostgreSQL types survive IRIS (translate/declared.rs): json, jsonb, real,
+"""Declared PostgreSQL types survive IRIS (translate/iris/declared.rs): json, jsonb, real,
 vector(n), character(n) and bare varchar columns, whose IRIS stand-ins (VARCHAR, REAL,
 VECTOR, CHAR) IRIS describes as other types, read back with the type they were declared
 with: in result columns (type OIDs, values, text and binary), in RETURNING, as the inferred

@@ -252,7 +252,7 @@ pub fn fill(db: &Connection, settings: &[(String, String)]) -> Result<()> {
         )?;
     }
     insert(db, "pg_extension", &[&13577, &"plpgsql", &BOOTSTRAP_USER, &PG_CATALOG_NS, &false, &"1.0", &NULL, &NULL])?;
-    // pgvector, built in (translate/utility.rs BUILT_IN_EXTENSIONS): its types live in public.
+    // pgvector, built in (translate/statements/utility.rs BUILT_IN_EXTENSIONS): its types live in public.
     insert(db, "pg_extension", &[&13003, &"vector", &BOOTSTRAP_USER, &PUBLIC_NS, &true, &"0.8.0", &NULL, &NULL])?;
     for (oid, name, ret) in procs() {
         let retset = name == "unnest" || name.starts_with("generate");

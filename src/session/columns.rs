@@ -66,7 +66,7 @@ pub(super) fn resolve_columns(backend: Vec<Column>, inferred: Option<&[InferredC
 }
 
 /// IRIS: a column that plainly references a table column with a declared type
-/// (translate/declared.rs) takes that type instead of the stand-in's; a column of a `*`
+/// (translate/iris/declared.rs) takes that type instead of the stand-in's; a column of a `*`
 /// only while its name is the one the gateway knows (the table may have changed since).
 pub(super) fn apply_declared(columns: &mut [Column], declared: Option<&[Option<DeclaredType>]>) {
     let Some(declared) = declared.filter(|d| d.len() == columns.len()) else { return };

@@ -81,10 +81,10 @@ pub fn per_row(ins: &Insert, rows: Vec<Vec<Expr>>) -> PgResult<Vec<String>> {
 /// bytes (as `::bytea` does, functions.rs). Columns the gateway does not know are left alone.
 fn stored_value(table: &str, column: &str, e: &mut Expr, opts: &IrisOptions) -> PgResult<()> {
     match opts.columns.column_type(table, column) {
-        Some(t) if t.starts_with("vector") => super::vectors::stored_value(e),
+        Some(t) if t.starts_with("vector") => super::iris::vectors::stored_value(e),
         Some("bytea") if matches!(e, Expr::Value(v) if matches!(&v.value, ast::Value::SingleQuotedString(s) if s.starts_with("\\x"))) =>
         {
-            *e = super::functions::cast_to(take(e), &ast::DataType::Bytea, opts)?;
+            *e = super::iris::functions::cast_to(take(e), &ast::DataType::Bytea, opts)?;
         }
         // A date/time string literal in PostgreSQL's input forms ('2024-01-01 10:00:00.000
         // +00:00', Sequelize's bulkCreate): IRIS's canonical text, a timestamptz as UTC, as a

@@ -6,37 +6,23 @@
 //! Results are cached by SQL text (`Translator::translate`).
 
 mod ast_util;
-mod booleans;
 mod cache;
 mod catalog;
-mod catalog_types;
-mod collation;
 mod common;
 mod common_type;
-mod copy;
-mod cursor_stmts;
 mod database_names;
 mod datetime_literals;
-mod ddl;
-mod declared;
 mod derived_columns;
 mod dml;
-mod functions;
 mod iris;
-mod iris_common_type;
-mod limits;
 mod param_types;
 mod params;
 mod pgtype;
 mod projection;
 mod session_fns;
 mod sqlite;
-mod sqlite_datetime;
-mod sqlite_schemas;
-mod sqlite_srf;
 mod srf_projection;
-mod utility;
-mod vectors;
+mod statements;
 
 use sqlparser::ast::Statement;
 
@@ -44,11 +30,11 @@ use crate::error::{PgError, PgResult};
 
 pub use cache::Translator;
 pub use catalog::CatalogQuery;
-pub use copy::CopyStatement;
-pub use cursor_stmts::{DeclareCursor, FetchCursor, FetchDirection, PrepareStatement};
-pub use declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
+pub use iris::declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
+pub use statements::copy::CopyStatement;
+pub use statements::cursors::{DeclareCursor, FetchCursor, FetchDirection, PrepareStatement};
 
 /// Keys (`Env::columns`) of the column references `column_probe` selects, in order.
 pub fn nested_refs(stmt: &Statement) -> Vec<String> {
@@ -332,14 +318,14 @@ impl Translated {
 
 /// Translate a query string (possibly several `;`-separated statements).
 pub fn translate(sql: &str, target: &Target) -> PgResult<Vec<Translated>> {
-    let statements = copy::parse_statements(sql).map_err(copy::parse_error)?;
+    let statements = statements::copy::parse_statements(sql).map_err(statements::copy::parse_error)?;
     statements
         .into_iter()
         .map(|s| match s {
-            copy::Parsed::Sql(s) => translate_statement(s, target),
-            copy::Parsed::Copy(c) => Ok(copy::translate_copy(c)),
-            copy::Parsed::Vacuum(v) => Ok(copy::translate_vacuum(v, target)),
-            copy::Parsed::Fetch(f) => Ok(cursor_stmts::translate_fetch(f)),
+            statements::copy::Parsed::Sql(s) => translate_statement(s, target),
+            statements::copy::Parsed::Copy(c) => Ok(statements::copy::translate_copy(c)),
+            statements::copy::Parsed::Vacuum(v) => Ok(statements::copy::translate_vacuum(v, target)),
+            statements::copy::Parsed::Fetch(f) => Ok(statements::cursors::translate_fetch(f)),
         })
         .collect()
 }
@@ -368,11 +354,11 @@ impl Output {
 
 fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Translated> {
     database_names::strip(&mut stmt);
-    if let Some(t) = cursor_stmts::translate(&stmt, target)? {
+    if let Some(t) = statements::cursors::translate(&stmt, target)? {
         return Ok(t);
     }
     let param_count = params::max_placeholder(&stmt)?;
-    let tag = utility::tag(&stmt);
+    let tag = statements::utility::tag(&stmt);
     // What the PostgreSQL text says about parameter and result types, before any rewrite.
     let (mut param_types, param_probe) = param_types::infer(&stmt);
     param_types.resize(param_count.max(param_types.len()), None);
@@ -380,9 +366,9 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     let source = columns.as_ref().map(|_| std::sync::Arc::new(stmt.clone()));
     let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
     let returning_probe = param_types::returning_probe(&stmt);
-    let read_only = utility::is_read_only(&stmt);
+    let read_only = statements::utility::is_read_only(&stmt);
     let declared_types = match target {
-        Target::Iris(o) => declared::result_types(&stmt, &o.columns),
+        Target::Iris(o) => iris::declared::result_types(&stmt, &o.columns),
         Target::Sqlite => None,
     };
     let described = |action| Translated {
@@ -422,20 +408,20 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         (t.param_probe, t.column_probe) = (None, None);
         return Ok(t);
     }
-    if let Some(action) = utility::session_action(&stmt, target)? {
+    if let Some(action) = statements::utility::session_action(&stmt, target)? {
         return Ok(described(action));
     }
     let mut notices = vec![];
-    if matches!(target, Target::Iris(o) if o.unenforced_checks) && ddl::has_check(&stmt) {
+    if matches!(target, Target::Iris(o) if o.unenforced_checks) && iris::ddl::has_check(&stmt) {
         notices.push(
             "CHECK constraints are not enforced: IRIS has none, so they were left out (--iris-unenforced-checks)"
                 .into(),
         );
     }
     if let (Target::Iris(_), Statement::CreateIndex(ci)) = (target, &stmt) {
-        notices.extend(ddl::index_left_out(ci).map(str::to_owned));
+        notices.extend(iris::ddl::index_left_out(ci).map(str::to_owned));
     }
-    if matches!(target, Target::Iris(_)) && ddl::deferrable_keys(&stmt) {
+    if matches!(target, Target::Iris(_)) && iris::ddl::deferrable_keys(&stmt) {
         notices.push("DEFERRABLE foreign keys are checked at once: IRIS has no deferred constraints".into());
     }
     let out = match target {
@@ -456,6 +442,3 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
     Ok(Translated { notices, ..described(action) })
 }
-
-#[cfg(test)]
-mod tests_sqlite;

@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{Statement, Value, ValueWithSpan, Visit, Visitor};
 
-use super::limits::{SLOT_PREFIX, TOP_ALL};
+use super::iris::limits::{SLOT_PREFIX, TOP_ALL};
 use super::{InlineSlot, CAPTURED};
 use crate::error::{sqlstate, PgError, PgResult};
 

@@ -440,7 +440,7 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
         // Comparisons, AND/OR/NOT, IS, IN, BETWEEN, LIKE, EXISTS: the predicates IRIS knows too.
-        e if super::booleans::is_predicate(e) => BOOL.oid,
+        e if super::iris::booleans::is_predicate(e) => BOOL.oid,
         // PostgreSQL folds the signs into a number literal before typing it: -9223372036854775808
         // is int8, - -9223372036854775808 numeric.
         Expr::UnaryOp { .. } if super::ast_util::signed_number(e).is_some() => {

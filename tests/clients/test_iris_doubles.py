@@ -3,7 +3,7 @@
 program runs on the gateway must give what it gives on PostgreSQL 15. The steps are those
 IRIS can support (no COPY, no catalog: those are the other files' xfails already); the
 typed steps (float4, jsonb columns) hold because the gateway records declared types
-(translate/declared.rs).
+(translate/iris/declared.rs).
 
 Each program runs once per backend, on a gateway of its own over a fresh double, logging in
 with a password by SCRAM-SHA-256 like the rest of the matrix."""

@@ -6,7 +6,7 @@ created inside IRIS. System schemas (``%*``, INFORMATION_SCHEMA, Ens*, HS*) and 
 NOTIFY queue table of iris_notify.py are hidden; the default schema SQLUser is PostgreSQL's ``public``. Types are mapped back
 to the PostgreSQL types the gateway's DDL stands in for (``VARCHAR(65535)`` is
 ``text``, ``BIT`` is ``boolean``), except where the gateway recorded the declared type in
-the column's description (``pgtype:jsonb``, translate/declared.rs): that type wins, and the
+the column's description (``pgtype:jsonb``, translate/iris/declared.rs): that type wins, and the
 text after its first line, if any, is the column's comment.
 """
 
@@ -51,7 +51,7 @@ def pg_type(data_type: Optional[str], length: Any, precision: Any, scale: Any, t
     return _SIMPLE_TYPES.get(t, "text")
 
 
-#: How a column description recorded by the gateway's DDL starts (translate/declared.rs).
+#: How a column description recorded by the gateway's DDL starts (translate/iris/declared.rs).
 DECLARED_PREFIX = "pgtype:"
 
 

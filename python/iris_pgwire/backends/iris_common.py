@@ -87,7 +87,7 @@ def pg_type(odbc_type: Optional[int], client_type: Optional[int] = None) -> str:
     return _PG_BY_ODBC.get(_int(odbc_type), "text")  # type: ignore[arg-type]
 
 
-#: The DDL translator's stand-ins (translate/ddl.rs, functions.rs): NUMERIC(38,18) for
+#: The DDL translator's stand-ins (translate/iris/ddl.rs, functions.rs): NUMERIC(38,18) for
 #: unconstrained ``numeric`` and VARCHAR(65535) for ``text`` / length-less ``varchar``.
 _UNCONSTRAINED_NUMERIC = (38, 18)
 _TEXT_LENGTH = 65535

@@ -27,7 +27,7 @@ from iris_pgwire.backends.sqlite_functions import ScaleTriggers
 from iris_pgwire.errors import BackendError
 
 _IDENT = r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*'
-# The translator's renderings (src/translate/sqlite.rs, alter_table).
+# The translator's renderings (src/translate/sqlite/mod.rs, alter_table).
 _ADD_FOREIGN_KEY = re.compile(
     rf"^\s*ALTER TABLE (?P<table>{_IDENT}) ADD "
     rf"(?P<constraint>(?:CONSTRAINT (?P<name>{_IDENT}) )?FOREIGN KEY .*)$",

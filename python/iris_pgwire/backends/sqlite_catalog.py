@@ -7,7 +7,7 @@ constraint and index names (``t_pkey``, ``t_a_key``, ``t_a_fkey``), an owned seq
 prints them. Comments come from ``pgwire_comment`` (``COMMENT ON`` through the
 gateway). The database's own names are schema ``public``; the schemas CREATE SCHEMA
 made are rows of ``pgwire_schema``, and their objects are named ``"schema.name"``
-(src/translate/sqlite_schemas.rs).
+(src/translate/sqlite/schemas.rs).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import re
 import sqlite3
 from typing import Any, Optional
 
-# Comments written by COMMENT ON (src/translate/sqlite.rs): SQLite has none of its own;
-# and the schemas besides public (src/translate/sqlite_schemas.rs).
+# Comments written by COMMENT ON (src/translate/sqlite/mod.rs): SQLite has none of its own;
+# and the schemas besides public (src/translate/sqlite/schemas.rs).
 OWN_TABLES = """CREATE TABLE IF NOT EXISTS pgwire_comment (
     relation TEXT NOT NULL, "column" TEXT NOT NULL DEFAULT '', comment TEXT,
     PRIMARY KEY (relation, "column"));

@@ -87,7 +87,7 @@ def _raise(error: BackendError) -> None:
 
 
 def jsonb_contains(container: Optional[str], contained: Optional[str]) -> Optional[int]:
-    """jsonb ``@>`` (src/translate/sqlite.rs, jsonb_containment), with PostgreSQL's rules
+    """jsonb ``@>`` (src/translate/sqlite/mod.rs, jsonb_containment), with PostgreSQL's rules
     (https://www.postgresql.org/docs/15/datatype-json.html#JSON-CONTAINMENT)."""
     if container is None or contained is None:
         return None
@@ -223,7 +223,7 @@ def _json_contains(a: Any, b: Any) -> bool:
 
 
 def check(condition: Any, sqlstate: str, message: str) -> int:
-    """The translator's guard statements (src/translate/sqlite_schemas.rs): raise
+    """The translator's guard statements (src/translate/sqlite/schemas.rs): raise
     ``sqlstate`` unless ``condition`` holds."""
     if not condition:
         _raise(BackendError(sqlstate, message))

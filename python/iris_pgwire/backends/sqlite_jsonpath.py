@@ -1,4 +1,4 @@
-"""``jsonb_path_match`` for the sqlite backend (``pg_jsonb_path_match``, src/translate/sqlite.rs):
+"""``jsonb_path_match`` for the sqlite backend (``pg_jsonb_path_match``, src/translate/sqlite/mod.rs):
 PostgreSQL's SQL/JSON path predicates in the subset tools send, evaluated as PostgreSQL
 evaluates them in lax mode. LangChain's PGVector writes every metadata filter as
 ``jsonb_path_match(cmetadata, '$.field <op> $value', '{"value": ..}')``.

@@ -4,8 +4,8 @@
 
 use sqlparser::ast::{BinaryOperator, DataType, Expr, Value};
 
-use super::ast_util::*;
-use super::pgtype::{kind, PgKind};
+use crate::translate::ast_util::*;
+use crate::translate::pgtype::{kind, PgKind};
 
 /// `date ± integer` and `date - date`, seen before the operands are translated (while a
 /// cast still says date): SQLite's `date(d, '+n days')` and a difference of Julian days.

@@ -8,10 +8,10 @@ use sqlparser::ast::{
     self, BinaryOperator, Expr, FunctionArguments, Query, SelectItem, SetExpr, Statement, TableFactor, Visit, Visitor,
 };
 
-use super::ast_util::placeholder;
-use super::catalog::{last_lower, type_name};
-use super::projection::{self, Env};
 use crate::catalog::{relations, views};
+use crate::translate::ast_util::placeholder;
+use crate::translate::catalog::{last_lower, type_name};
+use crate::translate::projection::{self, Env};
 use crate::types::{self, Oid};
 
 /// Result types of catalog functions, for RowDescription.

@@ -8,9 +8,9 @@ use sqlparser::ast::{
     TransactionMode,
 };
 
-use super::ast_util::refuse;
-use super::{Action, Tag, Target, TargetSql};
 use crate::error::{sqlstate, PgError, PgResult};
+use crate::translate::ast_util::refuse;
+use crate::translate::{Action, Tag, Target, TargetSql};
 
 /// The CommandComplete tag PostgreSQL reports for the statement.
 pub fn tag(stmt: &Statement) -> Tag {
@@ -149,7 +149,7 @@ fn built_in_extension(name: &ast::Ident) -> PgResult<()> {
 }
 
 fn nothing_to_run() -> Action {
-    Action::Execute { statements: vec![], returns_rows: false, rowcount: super::RowCount::Last }
+    Action::Execute { statements: vec![], returns_rows: false, rowcount: crate::translate::RowCount::Last }
 }
 
 /// A channel name is an identifier: unquoted ones fold to lower case, and like every
@@ -194,7 +194,7 @@ fn set_action(set: &ast::Set, target: &Target) -> PgResult<Option<Action>> {
                 return Ok(Some(Action::Execute {
                     statements: backend,
                     returns_rows: false,
-                    rowcount: super::RowCount::Last,
+                    rowcount: crate::translate::RowCount::Last,
                 }));
             }
             let name = if *session { "default_transaction_isolation" } else { "transaction_isolation" };

@@ -7,9 +7,9 @@
 
 use sqlparser::ast::{Expr, Ident, LimitClause, Offset, OffsetRows, Query, SetExpr, Top, TopQuantity};
 
-use super::ast_util::*;
-use super::IrisOptions;
 use crate::error::PgResult;
+use crate::translate::ast_util::*;
+use crate::translate::IrisOptions;
 
 /// Slot token prefix; `__pgw_top_all__` stands for `TOP ALL`.
 pub const SLOT_PREFIX: &str = "__pgw_inline_";

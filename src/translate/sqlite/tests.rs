@@ -1,7 +1,7 @@
 //! Unit tests of the SQLite target: rendered SQL, parameter maps and refusals.
 
-use super::*;
 use crate::error::sqlstate;
+use crate::translate::*;
 
 fn one(sql: &str) -> (Vec<(String, Vec<usize>)>, Translated) {
     let mut t = translate(sql, &Target::Sqlite).unwrap_or_else(|e| panic!("{sql}: {e:?}"));

@@ -7,7 +7,7 @@
 
 use sqlparser::ast::{BinaryOperator, CaseWhen, Expr, UnaryOperator, Value};
 
-use super::ast_util::*;
+use crate::translate::ast_util::*;
 
 /// True when IRIS treats the expression as a condition, not a value.
 pub fn is_predicate(e: &Expr) -> bool {

@@ -12,7 +12,7 @@
 
 use sqlparser::ast::{BinaryOperator, CaseWhen, Expr, OrderByExpr, OrderBySort, SelectItem};
 
-use super::ast_util::*;
+use crate::translate::ast_util::*;
 
 /// IRIS puts NULL before every value in ascending order (verify).
 const IRIS_NULLS_FIRST_ASC: bool = true;

@@ -8,10 +8,10 @@ use sqlparser::ast::{self, CloseCursor, Expr, Ident, Statement, UnaryOperator, V
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::ast_util::refuse;
 use super::copy::bare;
-use super::{translate_statement, Action, Target, Translated};
 use crate::error::{sqlstate, PgError, PgResult};
+use crate::translate::ast_util::refuse;
+use crate::translate::{translate_statement, Action, Target, Translated};
 use crate::types::{self, Oid};
 
 /// `DECLARE name [BINARY] [NO SCROLL] CURSOR [WITH | WITHOUT HOLD] FOR query`.

@@ -7,11 +7,11 @@
 
 use sqlparser::ast::{self, BinaryOperator, DataType, DateTimeField, Expr, Value};
 
-use super::ast_util::*;
-use super::pgtype::{bytea_hex, kind, PgKind};
-use super::sqlite::parse_bool;
-use super::IrisOptions;
 use crate::error::PgResult;
+use crate::translate::ast_util::*;
+use crate::translate::pgtype::{bytea_hex, kind, PgKind};
+use crate::translate::sqlite::parse_bool;
+use crate::translate::IrisOptions;
 
 /// The IRIS type a PostgreSQL type is cast to (`None` for casts that need a function).
 pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
@@ -53,12 +53,12 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
     match (&k, string_literal(&e)) {
         (PgKind::Bool, Some(s)) => return Ok(num(u8::from(parse_bool(s)?))),
         (PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Float4 | PgKind::Float8, Some(s)) => {
-            if let Some(n) = super::pgtype::checked_number_literal(s, &k)? {
+            if let Some(n) = crate::translate::pgtype::checked_number_literal(s, &k)? {
                 return Ok(num(n));
             }
         }
         (PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz, Some(s)) => {
-            if let Some(text) = super::datetime_literals::iris_text(s, &k)? {
+            if let Some(text) = crate::translate::datetime_literals::iris_text(s, &k)? {
                 return Ok(cast(string(text), cast_type(&k, opts)?));
             }
         }

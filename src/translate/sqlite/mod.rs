@@ -6,6 +6,12 @@
 //! SQLite is dynamically typed: casts follow SQLite's affinity rules (documented in
 //! docs/translation.md), so this target is for development, not for exact numeric work.
 
+pub mod datetime;
+pub mod schemas;
+pub mod srf;
+#[cfg(test)]
+mod tests;
+
 use sqlparser::ast::{
     self, BinaryOperator, ColumnOption, ColumnOptionDef, DataType, DateTimeField, Expr, IndexType, LimitClause,
     ObjectType, Query, SetExpr, Statement, TableConstraint, TrimWhereField, Value,
@@ -20,7 +26,7 @@ use super::{Output, RowCount};
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub fn translate(mut stmt: Statement) -> PgResult<Output> {
-    let checks = super::sqlite_schemas::qualify(&mut stmt);
+    let checks = schemas::qualify(&mut stmt);
     let mut out = translate_qualified(stmt)?;
     if !checks.is_empty() {
         out.statements.splice(0..0, checks);
@@ -29,8 +35,8 @@ pub fn translate(mut stmt: Statement) -> PgResult<Output> {
 }
 
 fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
-    super::sqlite_srf::set_returning_in_from(&mut stmt);
-    super::sqlite_srf::set_returning_in_select_lists(&mut stmt);
+    srf::set_returning_in_from(&mut stmt);
+    srf::set_returning_in_select_lists(&mut stmt);
     run(&mut stmt, &mut SqlitePass)?;
     let returns_rows = match &stmt {
         Statement::Query(_) => true,
@@ -80,12 +86,13 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
         | Statement::Rollback { .. }
         | Statement::Explain { .. }) => Ok(Output::one(s.to_string(), returns_rows)),
         Statement::CreateSchema { schema_name, if_not_exists, .. } => {
-            super::sqlite_schemas::create_schema(&schema_name, if_not_exists)
+            schemas::create_schema(&schema_name, if_not_exists)
         }
         Statement::Comment { object_type, object_name, comment, .. } => comment_on(object_type, object_name, comment),
-        other => {
-            Err(refuse(&format!("statement `{}`", super::utility::tag(&other).render(0)), "see docs/translation.md"))
-        }
+        other => Err(refuse(
+            &format!("statement `{}`", super::statements::utility::tag(&other).render(0)),
+            "see docs/translation.md",
+        )),
     }
 }
 
@@ -95,7 +102,7 @@ impl Pass for SqlitePass {
     fn pre_expr(&mut self, e: &mut Expr) {
         jsonb_containment(e);
         jsonb_path_match(e);
-        super::sqlite_datetime::date_arithmetic(e);
+        datetime::date_arithmetic(e);
         // ARRAY[a, b] (psycopg2 sends list parameters so): arrays are stored as their
         // PostgreSQL text, which the backend's pg_array builds from the elements.
         if let Expr::Array(a) = e {
@@ -909,7 +916,7 @@ fn drop(
         return Err(refuse("DROP .. CASCADE", "drop the dependent objects first, then drop without CASCADE"));
     }
     if object_type == ObjectType::Schema {
-        return super::sqlite_schemas::drop_schema(&names, if_exists);
+        return schemas::drop_schema(&names, if_exists);
     }
     if !matches!(object_type, ObjectType::Table | ObjectType::View | ObjectType::Index) {
         return Err(refuse(

@@ -5,17 +5,24 @@
 //! children). Query-level families run per (sub)query: boolean contexts of clauses,
 //! vector ORDER BY, NULL ordering, row limits. Statement kinds then go to DML or DDL.
 
+pub mod booleans;
+pub mod collation;
+pub mod common_type;
+pub mod ddl;
+pub mod declared;
+pub mod functions;
+pub mod limits;
+pub mod vectors;
+
 use sqlparser::ast::{
     self as ast, Expr, JoinConstraint, JoinOperator, OrderByKind, Query, Select, SelectItem, SetExpr, Statement,
 };
 
 use super::ast_util::{refuse, take};
-use super::booleans::{to_predicate, to_value};
 use super::common::{run, select_literals_as_text, Pass};
-use super::{
-    booleans, collation, ddl, derived_columns, dml, functions, iris_common_type, limits, vectors, IrisOptions, Output,
-};
+use super::{derived_columns, dml, IrisOptions, Output};
 use crate::error::PgResult;
+use booleans::{to_predicate, to_value};
 
 pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
     // Before the walk, which refuses VALUES in FROM: SQLAlchemy's multi-row INSERT form.
@@ -68,7 +75,7 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
              descriptions IRIS has are shown by obj_description/col_description and psql's \\d+",
         )),
         other => Err(refuse(
-            &format!("statement `{}`", super::utility::tag(&other).render(0)),
+            &format!("statement `{}`", super::statements::utility::tag(&other).render(0)),
             "see docs/translation.md for the statements the IRIS backend runs",
         )),
     }
@@ -102,7 +109,7 @@ impl Pass for IrisPass<'_> {
             *e = new;
         }
         // Before functions: GREATEST/LEAST become a CASE there; their operands are cast first.
-        iris_common_type::rewrite(e, self.opts)?;
+        common_type::rewrite(e, self.opts)?;
         if let Some(new) = functions::rewrite(e, self.opts)? {
             *e = new;
         }
@@ -163,7 +170,7 @@ impl Pass for IrisPass<'_> {
         // The unconstrained NUMERIC stand-in would drop `1.500`'s zeros; `'abc'::bytea` is its text
         // for the gateway's byteain (hex literals are already CHAR codes, functions.rs).
         select_literals_as_text(q, &|ty| ty == "NUMERIC(38,18)" || ty.starts_with("VARBINARY"));
-        iris_common_type::set_operation(&mut q.body, self.opts)?;
+        common_type::set_operation(&mut q.body, self.opts)?;
         limits::rewrite(q, self.opts)
     }
 }

@@ -9,9 +9,9 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{IsOptional, Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::{Action, RowCount, Tag, Target, TargetSql, Translated};
 use crate::copy::{CopyOptions, OptValue};
 use crate::error::{sqlstate, PgError};
+use crate::translate::{Action, RowCount, Tag, Target, TargetSql, Translated};
 
 /// `COPY table [(columns)] FROM STDIN` or `COPY table [(columns)] | (query) TO STDOUT`.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +45,7 @@ pub enum Parsed {
     Sql(Statement),
     Copy(CopyStatement),
     Vacuum(Vacuum),
-    Fetch(super::FetchCursor),
+    Fetch(crate::translate::FetchCursor),
 }
 
 /// `VACUUM [(options)] [FULL] [FREEZE] [VERBOSE] [ANALYZE] [table [(columns)], ...]`.
@@ -74,8 +74,8 @@ pub fn parse_statements(sql: &str) -> Result<Vec<Parsed>, ParserError> {
             Parsed::Copy(parse_copy(&mut parser)?)
         } else if parser.parse_keyword(Keyword::VACUUM) {
             Parsed::Vacuum(parse_vacuum(&mut parser)?)
-        } else if super::cursor_stmts::at_fetch(&parser) {
-            Parsed::Fetch(super::cursor_stmts::parse_fetch(&mut parser)?)
+        } else if super::cursors::at_fetch(&parser) {
+            Parsed::Fetch(super::cursors::parse_fetch(&mut parser)?)
         } else {
             Parsed::Sql(parser.parse_statement()?)
         });
@@ -307,7 +307,7 @@ pub fn translate_vacuum(v: Vacuum, target: &Target) -> Translated {
             Target::Sqlite => v
                 .tables
                 .iter()
-                .map(|t| TargetSql::new(format!("ANALYZE {}", super::sqlite_schemas::stored(t))))
+                .map(|t| TargetSql::new(format!("ANALYZE {}", crate::translate::sqlite::schemas::stored(t))))
                 .collect(),
             Target::Iris(_) => v.tables.iter().map(|t| TargetSql::new(format!("TUNE TABLE {}", name(t)))).collect(),
         }

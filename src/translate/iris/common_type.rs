@@ -8,12 +8,12 @@
 
 use sqlparser::ast::{CastKind, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, SelectItem, SetExpr};
 
-use super::common_type::{common_type, Input};
 use super::functions::cast_type;
-use super::pgtype::PgKind;
-use super::projection::{input_type, Env};
-use super::IrisOptions;
 use crate::error::PgResult;
+use crate::translate::common_type::{common_type, Input};
+use crate::translate::pgtype::PgKind;
+use crate::translate::projection::{input_type, Env};
+use crate::translate::IrisOptions;
 use crate::types;
 
 pub fn rewrite(e: &mut Expr, opts: &IrisOptions) -> PgResult<()> {

@@ -6,10 +6,10 @@ use sqlparser::ast::{
     self, ColumnOption, ColumnOptionDef, DataType, Expr, IndexType, ObjectType, Statement, TableConstraint,
 };
 
-use super::ast_util::*;
-use super::pgtype::{kind, PgKind};
-use super::{IrisOptions, Output, RowCount};
 use crate::error::PgResult;
+use crate::translate::ast_util::*;
+use crate::translate::pgtype::{kind, PgKind};
+use crate::translate::{IrisOptions, Output, RowCount};
 
 /// The IRIS column type for a PostgreSQL column type.
 pub fn column_type(ty: &DataType, opts: &IrisOptions) -> PgResult<DataType> {

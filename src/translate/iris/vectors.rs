@@ -7,8 +7,8 @@
 
 use sqlparser::ast::{self, BinaryOperator, Expr, OrderByExpr, OrderBySort};
 
-use super::ast_util::*;
 use crate::error::PgResult;
+use crate::translate::ast_util::*;
 
 /// `TO_VECTOR(x, DOUBLE[, n])` for a literal, parameter or other non-vector operand.
 pub fn to_vector(e: Expr, dim: Option<u64>) -> Expr {

@@ -5,6 +5,8 @@
 //! and set-returning functions in FROM (`unnest`, `generate_series`, `generate_subscripts`)
 //! and in select lists (`srf_projection`).
 
+pub mod types;
+
 use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
@@ -16,10 +18,10 @@ use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
 use super::ast_util::*;
-use super::catalog_types::{param_types, result_columns};
 use crate::catalog::{functions, relations};
 use crate::error::{PgError, PgResult};
 use crate::types::Oid;
+use types::{param_types, result_columns};
 
 /// A catalog statement, ready for the catalog engine.
 #[derive(Debug, Clone, PartialEq)]

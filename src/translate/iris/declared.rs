@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use sqlparser::ast::{self, Expr, SelectItem, SetExpr, Statement, TableFactor};
 
-use super::pgtype::{kind, PgKind};
+use crate::translate::pgtype::{kind, PgKind};
 use crate::types::{self, Oid};
 
 /// How a recorded description starts: `pgtype:<type>`, then optionally a newline and the

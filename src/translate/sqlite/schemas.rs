@@ -13,9 +13,9 @@ use sqlparser::ast::{
     VisitMut, VisitorMut,
 };
 
-use super::ast_util::refuse;
-use super::{Output, RowCount};
 use crate::error::{sqlstate, PgResult};
+use crate::translate::ast_util::refuse;
+use crate::translate::{Output, RowCount};
 
 /// Qualifiers that are not a sqlite schema: the database's own names, and the catalog.
 fn is_schema(part: &Ident) -> bool {

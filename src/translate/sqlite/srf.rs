@@ -10,7 +10,7 @@ use sqlparser::ast::{self, Expr, FunctionArg, FunctionArgExpr, Statement, TableF
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
 
-use super::ast_util::{func, string};
+use crate::translate::ast_util::{func, string};
 
 /// Rewrite the set-returning functions in FROM into derived tables over `json_each`,
 /// before the rest of the translation (which then translates their arguments).
@@ -34,7 +34,7 @@ pub fn set_returning_in_select_lists(stmt: &mut Statement) {
     impl VisitorMut for V {
         type Break = ();
         fn post_visit_query(&mut self, q: &mut ast::Query) -> ControlFlow<()> {
-            super::srf_projection::rewrite(&mut q.body, &super::srf_projection::SQLITE);
+            crate::translate::srf_projection::rewrite(&mut q.body, &crate::translate::srf_projection::SQLITE);
             ControlFlow::Continue(())
         }
     }
@@ -115,7 +115,7 @@ fn array_json(arg: Expr) -> Expr {
 
 /// "bool", "int" or "float" for an expression cast to such an array type (under parentheses).
 fn element_kind(e: &Expr) -> Option<&'static str> {
-    use super::pgtype::{kind, PgKind};
+    use crate::translate::pgtype::{kind, PgKind};
     match e {
         Expr::Nested(inner) => element_kind(inner),
         Expr::Cast { data_type: ast::DataType::Array(ast::ArrayElemTypeDef::SquareBracket(t, _)), .. } => {
