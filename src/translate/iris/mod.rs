@@ -12,6 +12,7 @@ pub mod ddl;
 pub mod declared;
 pub mod functions;
 pub mod limits;
+pub mod own_ddl;
 pub mod vectors;
 
 use sqlparser::ast::{
