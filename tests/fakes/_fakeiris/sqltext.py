@@ -185,10 +185,12 @@ _SIMPLE = [
     # sqlite cannot add a constraint to a table: the key's unique index models it.
     (re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:CONSTRAINT\s+\w+\s+)?PRIMARY\s+KEY\s*\(", re.I),
      r"CREATE UNIQUE INDEX \1_pkey ON \1 ("),
-
 ]
 
 
+_DROP_COLUMN_OPTIONS = re.compile(
+    r'^(\s*ALTER\s+TABLE\s+(?:"[^"]*"|[\w.%]+)\s+DROP\s+(?:COLUMN\s+)?(?!CONSTRAINT\b|FOREIGN\b|PRIMARY\b)'
+    r'(?:"[^"]*"|\w+))\s+(?:(?:RESTRICT|CASCADE)\b\s*)?(?:%(?:NO)?DELDATA\b\s*)?$', re.I)
 _CAST_LITERAL = re.compile(r"\bCAST\s*\(\s*('[^']*')\s+AS\s+(DATE|TIME|POSIXTIME)\s*\)", re.I)
 
 
@@ -294,6 +296,11 @@ def to_sqlite(sql: str) -> str:
         _check_hnsw(blank[hnsw.start(1):hnsw.end(1)])
         cut = re.search(r"\)\s*AS\s+HNSW\s*\(", blank, re.I)
         sql = sql[:cut.start() + 1]
+    drop = _DROP_COLUMN_OPTIONS.match(blank_literals(sql))
+    if drop:
+        # IRIS: DROP [COLUMN] field [RESTRICT | CASCADE] [%DELDATA | %NODELDATA]; sqlite
+        # takes none of them (and always deletes the column's data).
+        sql = sql[:drop.end(1)]
     if re.match(r"\s*CREATE\s+TABLE\b", blank, re.I):
         sql = _column_defaults(_identity_key(sql))
         sql = _sub_outside_literals(_IDENTITY, "INTEGER PRIMARY KEY AUTOINCREMENT", sql)
