@@ -33,6 +33,7 @@ impl Translator {
     }
 
     /// Cached translation of `sql`; errors are not cached (they are rare and cheap to redo).
+    /// A trailing comment is not part of the key (see `without_trailing_comment`).
     /// With `own` DDL (a session's uncommitted DDL on IRIS), translated with it applied to
     /// the known columns, and not cached: no other session may see those columns.
     pub fn translate(&self, sql: &str, own: &OwnDdl) -> PgResult<Arc<Vec<Translated>>> {
@@ -43,6 +44,7 @@ impl Translator {
             }
             return Ok(Arc::new(translate(sql, &target)?));
         }
+        let sql = &*without_trailing_comment(sql);
         if let Some(hit) = self.cache.get(sql) {
             return Ok(hit);
         }
@@ -109,6 +111,33 @@ impl Translator {
     }
 }
 
+/// `sql` without a block comment at its end (before an optional `;`), which translation
+/// ignores anyway. sqlcommenter (Django, SQLAlchemy, OpenTelemetry instrumentations)
+/// appends `/*traceparent='..',route='..'*/` to every statement, a different one per
+/// request: as part of the key each would miss the cache and evict useful entries. The
+/// caller keeps the whole text (the trace context is read from it). A nested comment
+/// (`/* a /* b */ */`, which PostgreSQL allows) is left in place.
+fn without_trailing_comment(sql: &str) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
+    let trimmed = sql.trim_end();
+    let (body, semi) = match trimmed.strip_suffix(';') {
+        Some(b) => (b.trim_end(), ";"),
+        None => (trimmed, ""),
+    };
+    let Some(open) = body.strip_suffix("*/").and_then(|b| b.rfind("/*")) else { return Cow::Borrowed(sql) };
+    if body[open + 2..body.len() - 2].contains("*/") {
+        return Cow::Borrowed(sql);
+    }
+    let kept = body[..open].trim_end();
+    if kept.is_empty() {
+        return Cow::Borrowed(sql);
+    }
+    match semi {
+        "" => Cow::Borrowed(kept),
+        _ => Cow::Owned(format!("{kept}{semi}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,5 +196,34 @@ mod tests {
         // One begun after it shows what IRIS has (here: the table dropped outside the gateway).
         t.sync_columns(3, || (Arc::default(), 6));
         assert!(!iris_insert(&t, &none).contains("TO_VECTOR"));
+    }
+
+    #[test]
+    fn trailing_comments_share_one_entry() {
+        let own = OwnDdl::default();
+        let t = Translator::new(Target::Sqlite, 16);
+        let a = t
+            .translate("SELECT 1 /*traceparent='00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'*/", &own)
+            .unwrap();
+        let b = t
+            .translate("SELECT 1 /*traceparent='00-1af7651916cd43dd8448eb211c80319c-c7ad6b7169203331-01'*/", &own)
+            .unwrap();
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn only_a_plain_trailing_comment_is_left_out() {
+        for (sql, key) in [
+            ("SELECT 1 /* a */", "SELECT 1"),
+            ("SELECT 1 /* a */ ;", "SELECT 1;"),
+            ("SELECT '/*' /* a */", "SELECT '/*'"),
+            ("SELECT 1 /* a /* b */ */", "SELECT 1 /* a /* b */ */"),
+            ("/* only a comment */", "/* only a comment */"),
+            ("SELECT 1", "SELECT 1"),
+            ("SELECT '*/'", "SELECT '*/'"),
+        ] {
+            assert_eq!(without_trailing_comment(sql), key, "{sql}");
+        }
     }
 }
