@@ -284,15 +284,15 @@ fn encode_text(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx, buf: &mut BytesMut
             bytea::to_hex(&to_bytes(value, ctx)?, &mut out);
             buf.put_slice(&out);
         }
-        Kind::Date => buf.put_slice(dt::format_date(to_date(value, ty, ctx)?).as_bytes()),
+        Kind::Date => buf.put_slice(ctx.date_style.format_date(to_date(value, ty, ctx)?).as_bytes()),
         Kind::Time => buf.put_slice(dt::format_time(to_time(value, ty)?).as_bytes()),
         Kind::TimeTz => {
             let (t, off) = to_timetz(value, ty, ctx)?;
             buf.put_slice(dt::format_timetz(t, off).as_bytes())
         }
-        Kind::Timestamp => buf.put_slice(dt::format_timestamp(to_timestamp(value, ty, ctx)?).as_bytes()),
+        Kind::Timestamp => buf.put_slice(ctx.date_style.format_timestamp(to_timestamp(value, ty, ctx)?).as_bytes()),
         Kind::TimestampTz => {
-            buf.put_slice(dt::format_timestamptz(to_timestamptz(value, ty, ctx)?, &ctx.time_zone).as_bytes())
+            buf.put_slice(ctx.date_style.format_timestamptz(to_timestamptz(value, ty, ctx)?, &ctx.time_zone).as_bytes())
         }
         Kind::Interval => buf.put_slice(to_interval(value, ty)?.to_text().as_bytes()),
         Kind::Uuid => buf.put_slice(uuid::to_text(&to_uuid(value, ty)?).as_bytes()),

@@ -148,7 +148,7 @@ fn coercions_from_dynamic_backends() {
 
 #[test]
 fn session_time_zone() {
-    let paris = TypeCtx { time_zone: TimeZone::parse("Europe/Paris").unwrap() };
+    let paris = TypeCtx { time_zone: TimeZone::parse("Europe/Paris").unwrap(), ..TypeCtx::default() };
     let v = Value::TimestampTz(0x0002_b0ea_d7f0_8d80);
     let mut b = BytesMut::new();
     encode(&v, &TIMESTAMPTZ, Format::Text, &paris, &mut b).unwrap();
@@ -162,7 +162,7 @@ fn session_time_zone() {
     let mut b3 = BytesMut::new();
     encode(&p.as_value(), &TIMESTAMPTZ, Format::Text, &ctx(), &mut b3).unwrap();
     assert_eq!(&b3[..], b"2024-07-01 10:00:00+00");
-    let fixed = TypeCtx { time_zone: TimeZone::fixed_east(5 * 3600 + 1800).unwrap() };
+    let fixed = TypeCtx { time_zone: TimeZone::fixed_east(5 * 3600 + 1800).unwrap(), ..TypeCtx::default() };
     let mut b4 = BytesMut::new();
     encode(&v, &TIMESTAMPTZ, Format::Text, &fixed, &mut b4).unwrap();
     assert_eq!(&b4[..], b"2024-01-02 06:34:05.123456+05:30");

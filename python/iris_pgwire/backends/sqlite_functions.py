@@ -14,6 +14,8 @@
   numeric (and that to text), exactly.
 - ``pgw_check(cond, sqlstate, message)``: the translator's guards (a schema exists).
 - ``pg_jsonb_path_match(target, path[, vars])``: jsonpath predicates (``sqlite_jsonpath``).
+- ``pg_interval_cmp`` / ``_add`` / ``_sub`` / ``_mul`` / ``_div``: interval comparison and
+  arithmetic (``sqlite_intervals``).
 - ``now()``, ``gen_random_uuid()``; regular expressions, array text and
   generate_series/unnest rows in ``sqlite_sets``.
 
@@ -36,7 +38,7 @@ import threading
 import uuid
 from typing import Any, Callable, Iterator, Optional
 
-from iris_pgwire.backends import sqlite_jsonpath, sqlite_sets
+from iris_pgwire.backends import sqlite_intervals, sqlite_jsonpath, sqlite_sets
 from iris_pgwire.errors import BackendError
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("pg_vector_cosine_distance", 2, vector_cosine_distance, deterministic=True)
     conn.create_function("pg_vector_negative_inner_product", 2, vector_negative_inner_product, deterministic=True)
     sqlite_sets.register(conn, _raise)
+    sqlite_intervals.register(conn, _raise)
 
 
 def take_raised() -> Optional[BackendError]:

@@ -1,6 +1,6 @@
 //! Declared PostgreSQL types on IRIS.
 //!
-//! IRIS has no json, jsonb, real, vector or character(n) column type: the DDL writes
+//! IRIS has no json, jsonb, real, vector, interval or character(n) column type: the DDL writes
 //! stand-ins (VARCHAR, REAL, VECTOR, CHAR) that IRIS describes as other types (text,
 //! float8, text, varchar). The gateway records the declared type in the column's
 //! description (`%DESCRIPTION 'pgtype:jsonb'`, the one per-column text IRIS keeps; ALTER
@@ -33,6 +33,8 @@ pub fn recorded_type(k: &PgKind) -> Option<String> {
         PgKind::Char(n) => format!("character({})", n.unwrap_or(1)),
         // VARCHAR(65535) reads back as text; PostgreSQL's bare varchar is character varying.
         PgKind::Varchar(None) => "character varying".into(),
+        // Stored as its canonical text in a VARCHAR (IRIS has no interval type).
+        PgKind::Interval => "interval".into(),
         _ => return None,
     })
 }

@@ -13,6 +13,9 @@ use crate::translate::pgtype::{bytea_hex, kind, PgKind};
 use crate::translate::sqlite::parse_bool;
 use crate::translate::IrisOptions;
 
+/// Longest canonical interval text: `-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808`.
+pub const INTERVAL_TEXT_LENGTH: u32 = 80;
+
 /// The IRIS type a PostgreSQL type is cast to (`None` for casts that need a function).
 pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
     let t = |s: String| Ok(DataType::Custom(name(&s), vec![]));
@@ -40,7 +43,8 @@ pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
         PgKind::TimestampTz => t("POSIXTIME".into()),
         PgKind::Other(n) if n == "name" => t("VARCHAR(64)".into()),
         PgKind::TimeTz => Err(refuse("time with time zone", "use time or timestamptz")),
-        PgKind::Interval => Err(refuse("interval", "compute the time bound in the client, or use DATEADD")),
+        // IRIS has no interval type: the canonical PostgreSQL text (docs/translation.md).
+        PgKind::Interval => t(format!("VARCHAR({INTERVAL_TEXT_LENGTH})")),
         PgKind::Array => Err(refuse("array types", "pass the elements as separate parameters")),
         PgKind::Vector(_) => Err(refuse("vector without a dimension", "write vector(n)")),
         PgKind::Other(n) => Err(refuse(&format!("type {n}"), "use a standard SQL type")),
@@ -61,6 +65,10 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
             if let Some(text) = crate::translate::datetime_literals::iris_text(s, &k)? {
                 return Ok(cast(string(text), cast_type(&k, opts)?));
             }
+        }
+        (PgKind::Interval, Some(s)) => return Ok(string(crate::translate::datetime_literals::interval_text(s, None)?)),
+        (PgKind::Interval, None) if placeholder(&e).is_none() => {
+            return Err(refuse("casts to interval of an expression", "cast a literal or a parameter"))
         }
         (PgKind::Vector(n), _) => return Ok(super::vectors::to_vector(e, *n)),
         (PgKind::Uuid, _) => return Ok(func("LOWER", vec![cast(e, cast_type(&k, opts)?)])),
@@ -97,9 +105,10 @@ pub fn rewrite(e: &mut Expr, opts: &IrisOptions) -> PgResult<Option<Expr>> {
             };
             cast_to(string(s), &ts.data_type, opts)?
         }
-        Expr::Interval(_) => {
-            return Err(refuse("INTERVAL values", "compute the time bound in the client, or use DATEADD"))
-        }
+        Expr::Interval(iv) => match string_literal(&iv.value) {
+            Some(s) => string(crate::translate::datetime_literals::interval_text(s, iv.leading_field.as_ref())?),
+            None => return Err(refuse("INTERVAL of an expression", "write a string literal or cast a parameter")),
+        },
         // PostgreSQL folds case with lower(); %SQLUPPER would also strip trailing blanks.
         Expr::ILike { negated, expr, pattern, escape_char, .. } => Expr::Like {
             negated: *negated,

@@ -21,6 +21,7 @@ use sqlparser::ast::{
 
 use super::ast_util::{refuse, take};
 use super::common::{run, select_literals_as_text, Pass};
+use super::pgtype::is_interval;
 use super::{derived_columns, dml, IrisOptions, Output};
 use crate::error::PgResult;
 use booleans::{to_predicate, to_value};
@@ -37,7 +38,7 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
     if matches!(&stmt, Statement::CreateIndex(ci) if ddl::index_left_out(ci).is_some()) {
         return Ok(Output::nothing());
     }
-    run(&mut stmt, &mut IrisPass { opts })?;
+    run(&mut stmt, &mut IrisPass { opts, refused: None })?;
     statement_contexts(&mut stmt);
     match stmt {
         Statement::Query(q) => Ok(Output::one(q.to_string(), true)),
@@ -86,10 +87,31 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
 
 struct IrisPass<'a> {
     opts: &'a IrisOptions,
+    /// Found before the operands were translated (`pre_expr`), reported by `expr`.
+    refused: Option<crate::error::PgError>,
 }
 
 impl Pass for IrisPass<'_> {
+    fn pre_expr(&mut self, e: &mut Expr) {
+        // Intervals are VARCHAR text on IRIS: text order, `+` and `*` would be silent
+        // wrong results, and PostgreSQL's equality is by span (1 day = 24 hours).
+        let interval_op = match e {
+            Expr::BinaryOp { left, right, .. } => is_interval(left) || is_interval(right),
+            Expr::UnaryOp { expr, .. } => is_interval(expr),
+            _ => false,
+        };
+        if interval_op && self.refused.is_none() {
+            self.refused = Some(refuse(
+                "interval comparison and arithmetic",
+                "IRIS has no interval type (intervals are stored as text): compare or compute them in the client",
+            ));
+        }
+    }
+
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
+        if let Some(err) = self.refused.take() {
+            return Err(err);
+        }
         if let Expr::BinaryOp { op, .. } = e {
             use sqlparser::ast::BinaryOperator as B;
             let refused = match op {

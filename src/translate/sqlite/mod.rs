@@ -7,6 +7,7 @@
 //! docs/translation.md), so this target is for development, not for exact numeric work.
 
 pub mod datetime;
+mod intervals;
 pub mod schemas;
 pub mod srf;
 #[cfg(test)]
@@ -103,6 +104,7 @@ impl Pass for SqlitePass {
         jsonb_containment(e);
         jsonb_path_match(e);
         datetime::date_arithmetic(e);
+        intervals::interval_ops(e);
         // ARRAY[a, b] (psycopg2 sends list parameters so): arrays are stored as their
         // PostgreSQL text, which the backend's pg_array builds from the elements.
         if let Expr::Array(a) = e {
@@ -235,9 +237,11 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             };
             cast_to(string(s), &ts.data_type)?
         }
-        Expr::Interval(_) => {
-            return Err(refuse("INTERVAL values", "compute the time bound in the client and pass it as a parameter"))
-        }
+        // Intervals are stored and compared as their canonical text (datetime_literals.rs).
+        Expr::Interval(iv) => match string_literal(&iv.value) {
+            Some(s) => string(super::datetime_literals::interval_text(s, iv.leading_field.as_ref())?),
+            None => return Err(refuse("INTERVAL of an expression", "write a string literal or cast a parameter")),
+        },
         Expr::ILike { negated, expr, pattern, escape_char, .. } => Expr::Like {
             negated: *negated,
             any: false,
@@ -402,7 +406,12 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             }
             _ => plain("BLOB"),
         },
-        PgKind::Interval => Err(refuse("casts to interval", "compute the time bound in the client")),
+        // A literal is its canonical text, a parameter arrives as it (param_text).
+        PgKind::Interval => match string_literal(&e) {
+            Some(s) => Ok(string(super::datetime_literals::interval_text(s, None)?)),
+            None if placeholder(&e).is_some() => plain("TEXT"),
+            None => Err(refuse("casts to interval of an expression", "cast a literal or a parameter")),
+        },
         // A parameter cast to an array type (SQLAlchemy casts every INSERT parameter) arrives
         // as PostgreSQL array text, which is how array columns are stored; so does a literal
         // (client-side binding, e.g. Django's: '{1,2}'::integer[]).

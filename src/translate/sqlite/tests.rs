@@ -219,7 +219,20 @@ fn refusals_name_the_construct() {
     refused("SELECT DISTINCT ON (a) a, b FROM t");
     refused("SELECT a[1] FROM t");
     refused("SELECT * FROM t WHERE a = ANY($1)");
-    refused("SELECT now() - interval '1 day'");
+}
+
+#[test]
+fn intervals_are_canonical_text_and_backend_functions() {
+    assert_eq!(sql("SELECT '1d 3h'::interval, interval '2' hour"), "SELECT '1 day 03:00:00', '02:00:00'");
+    assert_eq!(sql("SELECT now() - interval '1 day'"), "SELECT pg_interval_sub(CURRENT_TIMESTAMP, '1 day')");
+    assert_eq!(sql("SELECT $1 + $2 * '1s'::interval"), "SELECT pg_interval_add(?, pg_interval_mul(?, '00:00:01'))");
+    assert_eq!(
+        sql("SELECT * FROM t WHERE d > $1::interval"),
+        "SELECT * FROM t WHERE pg_interval_cmp(d, CAST(? AS TEXT)) > 0"
+    );
+    assert_eq!(sql("SELECT -'1 mon'::interval"), "SELECT pg_interval_mul('1 mon', -1)");
+    assert_eq!(translate("SELECT 'wat'::interval", &Target::Sqlite).unwrap_err().code, "22007");
+    refused("SELECT a::interval FROM t");
 }
 
 #[test]
