@@ -294,6 +294,41 @@ def test_vector_search_on_every_backend(connect, pg15):
         assert got[key] == expected, key
 
 
+def test_vector_column_of_the_open_transaction(connect):
+    """A vector column created in the still open transaction stays known to the session
+    (a catalog query in between takes a snapshot on another backend connection, which
+    cannot see the uncommitted table), so a bare parameter into it is TO_VECTOR'ed on IRIS;
+    ROLLBACK and ROLLBACK TO SAVEPOINT forget the DDL they undo: the column is a string
+    column again and takes the text as it is. psycopg with its defaults (a transaction
+    opened by the first statement)."""
+    t, u = fresh(), fresh()
+    with connect() as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        c.execute(f"CREATE TABLE {u} (id int PRIMARY KEY, v varchar(20))")
+    with connect(autocommit=False) as c:
+        c.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, v vector(3))")
+        # A catalog query after the DDL: on the gateway, a new snapshot of the catalog.
+        assert c.execute("SELECT typname FROM pg_type WHERE typname = 'vector'").fetchone() == ("vector",)
+        c.execute(f"INSERT INTO {t} (id, v) VALUES (%s, %s)", (1, "[1,2,3]"))
+        c.execute("SAVEPOINT s")
+        c.execute(f"ALTER TABLE {u} DROP COLUMN v")
+        c.execute(f"ALTER TABLE {u} ADD COLUMN v vector(3)")
+        c.execute("ROLLBACK TO SAVEPOINT s")
+        c.execute(f"INSERT INTO {u} (id, v) VALUES (%s, %s)", (1, "[4,5,6]"))
+        c.commit()
+        assert c.execute(f"SELECT v <-> %s::vector(3) FROM {t}", ("[1,2,4]",)).fetchone()[0] == pytest.approx(1.0)
+        c.execute(f"ALTER TABLE {u} DROP COLUMN v")
+        c.execute(f"ALTER TABLE {u} ADD COLUMN v vector(3)")
+        c.rollback()
+        c.execute(f"INSERT INTO {u} (id, v) VALUES (%s, %s)", (2, "[7,8,9]"))
+        c.commit()
+        assert c.execute(f"SELECT id, v FROM {u} ORDER BY id").fetchall() == [(1, "[4,5,6]"), (2, "[7,8,9]")]
+    with connect() as other:
+        # Committed, the table is known to every session.
+        other.execute(f"INSERT INTO {t} (id, v) VALUES (%s, %s)", (2, "[0,0,1]"))
+        assert other.execute(f"SELECT count(*) FROM {t}").fetchone() == (2,)
+
+
 def test_vector_columns_known_after_restart(tmp_path):
     """A gateway started over existing tables knows their vector columns (catalog snapshot
     at start), so a bare parameter into one still becomes TO_VECTOR on IRIS."""

@@ -85,6 +85,7 @@ impl Session {
                 for notice in &stmt.notices {
                     be::notice_response(&mut self.conn.out, "NOTICE", &PgError::new("00000", notice.clone()));
                 }
+                self.columns_step(stmt);
                 Ok(Done { tag: stmt.tag.render(0) })
             }
             Action::Copy(copy) => self.copy(copy).await,
@@ -371,6 +372,7 @@ impl Session {
                 return Err(e);
             }
         };
+        self.columns_step(stmt);
         if self.tx == Tx::Failed {
             // Only ROLLBACK TO SAVEPOINT runs here in a failed transaction: it repairs it.
             self.tx = Tx::Explicit;

@@ -239,6 +239,84 @@ pub fn values_select_to_values(ins: &mut Insert) {
     **src = query;
 }
 
+/// Django's bulk_create (psycopg with client-side binding, Django's default): `INSERT INTO t
+/// (a, b) SELECT * FROM UNNEST(('{..}')::T1[], ('{..}'::int2[])::T2[]) [RETURNING ..]`, one
+/// array literal per column. IRIS has no arrays, but the rows are in the literals: `VALUES
+/// ('e'::T1, ..), ..`, each element cast to the outer array cast's element type, shorter
+/// arrays padded with NULLs as PostgreSQL's unnest does; the multi-row INSERT (.. RETURNING)
+/// emulation takes it from there. Arrays given as parameters (or empty, or of several
+/// dimensions) are left as written, and refused later (0A000).
+pub fn unnest_select_to_values(ins: &mut Insert) {
+    let Some(src) = ins.source.as_mut() else { return };
+    if src.with.is_some() || src.order_by.is_some() || src.limit_clause.is_some() || src.fetch.is_some() {
+        return;
+    }
+    let SetExpr::Select(sel) = src.body.as_ref() else { return };
+    let grouped = !matches!(&sel.group_by, ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    if sel.selection.is_some() || sel.having.is_some() || sel.distinct.is_some() || grouped {
+        return;
+    }
+    if !matches!(sel.projection.as_slice(), [ast::SelectItem::Wildcard(_)]) {
+        return;
+    }
+    let [from] = sel.from.as_slice() else { return };
+    let ast::TableFactor::UNNEST { array_exprs, with_offset: false, with_ordinality: false, .. } = &from.relation
+    else {
+        return;
+    };
+    if !from.joins.is_empty() || ins.columns.len() != array_exprs.len() {
+        return;
+    }
+    let Some(columns) = array_exprs.iter().map(array_literal).collect::<Option<Vec<_>>>() else { return };
+    let n = columns.iter().map(|(items, _)| items.len()).max().unwrap_or(0);
+    if n == 0 {
+        return;
+    }
+    let rows = (0..n).map(|i| {
+        let row = columns.iter().map(|(items, ty)| {
+            let value = match items.get(i) {
+                Some(Some(text)) => Expr::value(ast::Value::SingleQuotedString(text.clone())),
+                _ => null(),
+            };
+            Expr::Cast { kind: ast::CastKind::DoubleColon, expr: Box::new(value), data_type: ty.clone(), format: None }
+        });
+        ast::Parens::with_empty_span(row.collect())
+    });
+    let values = ast::Values { explicit_row: false, value_keyword: false, rows: rows.collect() };
+    src.body = Box::new(SetExpr::Values(values));
+}
+
+/// The elements of an array literal cast to an array type (`('{a,b}')::varchar[]`,
+/// `('{1,2}'::int2[])::integer[]`), with the outermost cast's element type.
+fn array_literal(e: &Expr) -> Option<(Vec<Option<String>>, ast::DataType)> {
+    let mut elem = None;
+    let mut e = e;
+    loop {
+        match e {
+            Expr::Nested(inner) => e = inner,
+            Expr::Cast { expr, data_type: ast::DataType::Array(def), format: None, .. } => {
+                let inner = match def {
+                    ast::ArrayElemTypeDef::SquareBracket(t, _)
+                    | ast::ArrayElemTypeDef::AngleBracket(t)
+                    | ast::ArrayElemTypeDef::Parenthesis(t)
+                    | ast::ArrayElemTypeDef::Qualified(t, _) => t.as_ref().clone(),
+                    _ => return None,
+                };
+                elem.get_or_insert(inner);
+                e = expr;
+            }
+            Expr::Value(v) => {
+                // psycopg writes E'..' when an element holds a backslash (JSON's quotes).
+                let (ast::Value::SingleQuotedString(text) | ast::Value::EscapedStringLiteral(text)) = &v.value else {
+                    return None;
+                };
+                return Some((crate::types::array::parse_text(text).ok()?, elem?));
+            }
+            _ => return None,
+        }
+    }
+}
+
 /// The position in `names` of a reference to a column of the VALUES relation.
 fn column_of(e: &Expr, relation: &str, names: &[String]) -> Option<usize> {
     let name = match e {

@@ -31,6 +31,7 @@ use crate::error::{PgError, PgResult};
 pub use cache::Translator;
 pub use catalog::CatalogQuery;
 pub use iris::declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
+pub use iris::own_ddl::{ColumnsStep, OwnDdl};
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
 pub use statements::copy::CopyStatement;
@@ -311,6 +312,9 @@ pub struct Translated {
     /// NOTICE messages the session sends when the statement runs (what an emulation
     /// leaves out, e.g. unenforced CHECK constraints on IRIS).
     pub notices: Vec<String>,
+    /// (IRIS) what the statement does to the known columns once it succeeds: DDL, or a
+    /// savepoint step of the session's uncommitted DDL (iris/own_ddl.rs).
+    pub columns_step: Option<ColumnsStep>,
 }
 
 impl Translated {
@@ -385,6 +389,10 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
     let returning_probe = param_types::returning_probe(&stmt);
     let read_only = statements::utility::is_read_only(&stmt);
+    let columns_step = match target {
+        Target::Iris(_) => iris::own_ddl::columns_step(&stmt),
+        Target::Sqlite => None,
+    };
     let declared_types = match target {
         Target::Iris(o) => iris::declared::result_types(&stmt, &o.columns),
         Target::Sqlite => None,
@@ -402,6 +410,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         declared_types: declared_types.clone(),
         read_only,
         notices: vec![],
+        columns_step: None,
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         let mut t = described(Action::Local(items.clone()));
@@ -459,5 +468,5 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
-    Ok(Translated { notices, ..described(action) })
+    Ok(Translated { notices, columns_step, ..described(action) })
 }
