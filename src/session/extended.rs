@@ -218,7 +218,7 @@ impl Session {
     }
 
     pub(super) async fn describe_probe(&mut self, sql: &str) -> PgResult<Vec<Column>> {
-        let translated = self.ctx.translate(sql)?;
+        let translated = self.ctx.translate(sql, &self.own_ddl)?;
         let Some(Action::Execute { statements, .. }) = translated.first().map(|t| &t.action) else {
             return Ok(Vec::new());
         };

@@ -73,9 +73,17 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
         }
         Statement::Update(mut u) => {
             u.assignments.iter_mut().for_each(|a| exact_literal(&mut a.value));
+            returning_without_alias(&mut u.returning, &u.table.relation);
             Ok(Output::one(Statement::Update(u).to_string(), returns_rows))
         }
         Statement::Delete(d) if d.using.is_some() => Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)")),
+        Statement::Delete(mut d) if d.returning.is_some() => {
+            let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) = &d.from;
+            if let Some(t) = from.first().map(|t| t.relation.clone()) {
+                returning_without_alias(&mut d.returning, &t);
+            }
+            Ok(Output::one(Statement::Delete(d).to_string(), returns_rows))
+        }
         Statement::Query(mut q) => {
             exact_output_literals(&mut q);
             Ok(Output::one(Statement::Query(q).to_string(), returns_rows))
@@ -1206,4 +1214,38 @@ pub(super) fn string_function(e: &mut Expr) -> Option<Expr> {
         }
         _ => return None,
     })
+}
+
+/// SQLite's RETURNING does not know the table's alias (`UPDATE t AS x .. RETURNING x.n`
+/// is "no such column"): its columns can only be the modified table's, so the alias
+/// qualifier goes (`x.*` becomes `*`).
+fn returning_without_alias(returning: &mut Option<Vec<ast::SelectItem>>, table: &ast::TableFactor) {
+    let (Some(items), ast::TableFactor::Table { alias: Some(alias), .. }) = (returning.as_mut(), table) else {
+        return;
+    };
+    let alias = alias.name.value.clone();
+    struct V<'a>(&'a str);
+    impl ast::VisitorMut for V<'_> {
+        type Break = ();
+        fn post_visit_expr(&mut self, e: &mut Expr) -> std::ops::ControlFlow<()> {
+            if let Expr::CompoundIdentifier(parts) = e {
+                if parts.len() == 2 && parts[0].value == self.0 {
+                    *e = Expr::Identifier(parts[1].clone());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    for item in items.iter_mut() {
+        match item {
+            ast::SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), opts)
+                if n.0.len() == 1 && n.0[0].as_ident().is_some_and(|i| i.value == alias) =>
+            {
+                *item = ast::SelectItem::Wildcard(opts.clone());
+            }
+            _ => {
+                let _ = ast::VisitMut::visit(item, &mut V(&alias));
+            }
+        }
+    }
 }
