@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::config::Config;
 use crate::error::{sqlstate, PgError, PgResult};
+use crate::types::datestyle::DateStyle;
 use crate::types::{TimeZone, TypeCtx};
 
 /// Settings PostgreSQL reports to the client with ParameterStatus whenever they change.
@@ -188,6 +189,11 @@ impl Settings {
             ));
         }
         let value = match value {
+            Some(v) if key == "datestyle" => {
+                let current = DateStyle::from_name(self.get("datestyle").unwrap_or_default());
+                let reset = DateStyle::from_name(self.defaults.get("datestyle").map_or("", |s| s.as_str()));
+                DateStyle::parse(v, current, reset)?.name()
+            }
             Some(v) => normalize(&key, v)?,
             None => self.defaults.get(&key).cloned().unwrap_or_default(),
         };
@@ -270,6 +276,7 @@ impl Settings {
         if tz != self.type_ctx.time_zone {
             self.type_ctx.time_zone = tz;
         }
+        self.type_ctx.date_style = DateStyle::from_name(self.get("datestyle").unwrap_or_default());
     }
 }
 
@@ -365,7 +372,8 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
             }
             "UTF8".into()
         }
-        "datestyle" => date_style(value)?,
+        // (SET takes the session's current value into account: Settings::set.)
+        "datestyle" => DateStyle::parse(value, DateStyle::default(), DateStyle::default())?.name(),
         crate::otel::SETTING => {
             let v = value.trim();
             if !v.is_empty() && !crate::otel::valid_traceparent(v) {
@@ -406,47 +414,29 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
     })
 }
 
-/// DateStyle: the codecs write dates in the ISO style and read them in MDY order, so
-/// only that is accepted (a client told "German" would parse ISO text as German: psycopg
-/// does). Key words as PostgreSQL's check_datestyle spells them; canonical "ISO, MDY".
-fn date_style(value: &str) -> PgResult<String> {
-    for word in value.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
-        let word = word.trim_matches('\'');
-        match word.to_ascii_uppercase().as_str() {
-            "ISO" | "MDY" | "US" | "NONEURO" | "NONEUROPEAN" | "DEFAULT" => {}
-            "SQL" | "POSTGRES" | "GERMAN" | "DMY" | "EURO" | "EUROPEAN" | "YMD" => {
-                return Err(PgError::new(
-                    sqlstate::FEATURE_NOT_SUPPORTED,
-                    format!("DateStyle \"{word}\" is not supported"),
-                )
-                .with_hint(
-                    "iris-pgwire writes dates in the ISO style and reads them in MDY order (DateStyle \"ISO, MDY\").",
-                ))
-            }
-            _ => {
-                return Err(PgError::new(
-                    sqlstate::INVALID_PARAMETER_VALUE,
-                    format!("invalid value for parameter \"DateStyle\": \"{value}\""),
-                )
-                .with_detail(format!("Unrecognized key word: \"{word}\".")))
-            }
-        }
-    }
-    Ok("ISO, MDY".into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn date_style_is_iso_mdy_only() {
-        assert_eq!(date_style("ISO").unwrap(), "ISO, MDY");
-        assert_eq!(date_style("iso, mdy").unwrap(), "ISO, MDY");
-        assert_eq!(date_style("'ISO', 'US'").unwrap(), "ISO, MDY");
-        assert_eq!(date_style("German").unwrap_err().code, sqlstate::FEATURE_NOT_SUPPORTED);
-        assert_eq!(date_style("ISO, DMY").unwrap_err().code, sqlstate::FEATURE_NOT_SUPPORTED);
-        assert_eq!(date_style("nonsense").unwrap_err().code, sqlstate::INVALID_PARAMETER_VALUE);
+    fn date_style_follows_set_and_reaches_the_codecs() {
+        let mut s = Settings::new("16.4");
+        assert_eq!(
+            s.set("DateStyle", Some("German"), false).unwrap(),
+            Some(("DateStyle".into(), "German, DMY".into()))
+        );
+        assert_eq!(s.set("datestyle", Some("YMD"), false).unwrap().unwrap().1, "German, YMD");
+        assert_eq!(s.type_ctx().date_style.name(), "German, YMD");
+        assert_eq!(s.set("datestyle", Some("ISO, SQL"), false).unwrap_err().code, sqlstate::INVALID_PARAMETER_VALUE);
+        assert_eq!(s.set("datestyle", Some("nonsense"), false).unwrap_err().code, sqlstate::INVALID_PARAMETER_VALUE);
+        s.set("datestyle", Some("SQL, DMY"), true).unwrap();
+        s.end_transaction();
+        assert_eq!(s.show("DateStyle").unwrap(), "German, YMD");
+        s.reset("DateStyle").unwrap();
+        assert_eq!(s.show("DateStyle").unwrap(), "ISO, MDY");
+        assert_eq!(s.type_ctx().date_style, Default::default());
+        s.set_initial("DateStyle", "iso").unwrap();
+        assert_eq!(s.show("DateStyle").unwrap(), "ISO, MDY");
     }
 
     #[test]

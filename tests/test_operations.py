@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import shutil
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -18,7 +15,7 @@ import asyncpg
 import psycopg
 import pytest
 
-from helpers.clients import psql
+from helpers.clients import PGBENCH_UPDATE_SELECT, pgbench, pgbench_processed, psql
 from helpers.metrics import get, metrics_port, scrape, value
 from helpers.targets import Target
 
@@ -41,13 +38,6 @@ def ops_gateway(gateway_factory):
     return gw
 
 
-def pgbench(gw, *args: str) -> subprocess.CompletedProcess:
-    exe = shutil.which("pgbench")
-    assert exe, "pgbench not installed: scripts/install-deps.sh installs postgresql-client-15"
-    return subprocess.run([exe, "-h", gw.host, "-p", str(gw.port), "-U", "postgres", *args, "postgres"],
-                          capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-
-
 def test_metrics_match_pgbench_counts(ops_gateway, tmp_path):
     gw = ops_gateway
     values = ", ".join(f"({i}, 1, 0, '')" for i in range(1, ACCOUNTS + 1))
@@ -55,13 +45,7 @@ def test_metrics_match_pgbench_counts(ops_gateway, tmp_path):
                                   "filler char(84))", "-c", f"insert into pgbench_accounts values {values}")
     assert r.returncode == 0, r.stderr
     script = tmp_path / "bench.sql"
-    script.write_text(f"""\\set aid random(1, {ACCOUNTS})
-\\set delta random(-100, 100)
-BEGIN;
-UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
-SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
-END;
-""")
+    script.write_text(PGBENCH_UPDATE_SELECT.format(accounts=ACCOUNTS))
     before = scrape(gw.metrics)
     # Scrapes while pgbench runs: the endpoint answers under load, sessions show up.
     during: list[dict] = []
@@ -75,15 +59,12 @@ END;
     t = threading.Thread(target=scraper)
     t.start()
     try:
-        r = pgbench(gw, "-n", "-f", str(script), "-M", "prepared", "-c", "2", "-t", "30")
+        r = pgbench(target_of(gw), "-n", "-f", str(script), "-M", "prepared", "-c", "2", "-t", "30")
     finally:
         done.set()
         t.join()
-    assert r.returncode == 0, r.stderr
-    m = re.search(r"number of transactions actually processed: (\d+)/(\d+)", r.stdout)
-    assert m and m.group(1) == m.group(2), r.stdout
-    xacts = int(m.group(1))
-    assert xacts == 60
+    xacts, asked = pgbench_processed(r)
+    assert xacts == asked == 60
     after = scrape(gw.metrics)
 
     def delta(name, **labels):

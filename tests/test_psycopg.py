@@ -63,17 +63,6 @@ def test_datestyle_iso_is_iso_mdy(conn):
     assert conn.execute("select '2000-01-02'::date").fetchone()[0] == dt.date(2000, 1, 2)
 
 
-@pytest.mark.parametrize("style", ["German", "SQL, DMY", "Postgres", "ISO, YMD"])
-def test_gateway_refuses_datestyles_it_does_not_write(gateway, style):
-    """Accepted and ignored, psycopg parsed the ISO dates it got as German or SQL style
-    (psycopg's own tests/types/test_datetime.py: 'day is out of range for month')."""
-    with psycopg.connect(gateway.dsn, autocommit=True) as c:
-        with pytest.raises(errors.FeatureNotSupported):
-            c.execute(f"set datestyle = '{style}'")
-        assert c.info.parameter_status("DateStyle") == "ISO, MDY"
-        assert c.execute("select '2000-01-02'::date").fetchone()[0] == dt.date(2000, 1, 2)
-
-
 @pytest.mark.parametrize("reset", ["SET SESSION TIME ZONE DEFAULT", "SET TIME ZONE LOCAL", "SET timezone TO DEFAULT"])
 def test_set_time_zone_default(conn, reset):
     """pg8000's own test_typeconversion runs `SET SESSION TIME ZONE DEFAULT` (it was 22023)."""

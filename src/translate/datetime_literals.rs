@@ -12,7 +12,8 @@ use super::pgtype::PgKind;
 use crate::error::PgResult;
 use crate::types::datetime::{format_date, format_time, format_timestamp};
 use crate::types::dtparse::{self, Special, ZoneSpec};
-use crate::types::{self, Param, TimeZone};
+use crate::types::{self, Interval, Param, TimeZone};
+use sqlparser::ast::DateTimeField;
 
 /// The value of the literal `s` cast to `kind`, or None when it depends on the clock or
 /// the session (`now`, `today`, a timestamptz or timetz without a zone): those stay as
@@ -68,6 +69,30 @@ pub fn iris_text(s: &str, kind: &PgKind) -> PgResult<Option<String>> {
     Ok((text.starts_with(|c: char| c.is_ascii_digit()) && !text.ends_with(" BC")).then_some(text))
 }
 
+/// A string literal cast to interval, or `INTERVAL 'v' [unit]`: its canonical text
+/// (IntervalStyle postgres, the fields PostgreSQL keeps), which is also the text interval
+/// parameters reach both backends in (`types::param_text`). Bad input is 22007 / 22015.
+pub fn interval_text(s: &str, unit: Option<&DateTimeField>) -> PgResult<String> {
+    let unit = unit.and_then(|u| {
+        Some(match u {
+            DateTimeField::Year | DateTimeField::Years => "year",
+            DateTimeField::Month | DateTimeField::Months => "month",
+            DateTimeField::Week(_) | DateTimeField::Weeks => "week",
+            DateTimeField::Day | DateTimeField::Days => "day",
+            DateTimeField::Hour | DateTimeField::Hours => "hour",
+            DateTimeField::Minute | DateTimeField::Minutes => "minute",
+            DateTimeField::Second | DateTimeField::Seconds => "second",
+            _ => return None,
+        })
+    });
+    // `INTERVAL '2' HOUR`: a bare number counts the unit.
+    let value = match unit {
+        Some(u) if s.trim().parse::<f64>().is_ok() => Interval::parse(&format!("{s} {u}"))?,
+        _ => Interval::parse(s)?,
+    };
+    Ok(value.to_text())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +115,16 @@ mod tests {
         assert_eq!(sqlite("now", PgKind::Timestamp), None);
         assert_eq!(sqlite("10:00", PgKind::TimeTz), None);
         assert!(sqlite_text("2000-13-01", &PgKind::Date).is_err());
+    }
+
+    #[test]
+    fn interval_literals_are_canonical() {
+        assert_eq!(interval_text("1d 3h 4m 5s", None).unwrap(), "1 day 03:04:05");
+        assert_eq!(interval_text("-1:2:3.4", None).unwrap(), "-01:02:03.4");
+        assert_eq!(interval_text("1 years -1 month", None).unwrap(), "11 mons");
+        assert_eq!(interval_text("2", Some(&DateTimeField::Hour)).unwrap(), "02:00:00");
+        assert_eq!(interval_text("P1Y2M", None).unwrap(), "1 year 2 mons");
+        assert_eq!(interval_text("wat", None).unwrap_err().code, "22007");
     }
 
     #[test]

@@ -31,6 +31,7 @@ use crate::error::{PgError, PgResult};
 pub use cache::Translator;
 pub use catalog::CatalogQuery;
 pub use iris::declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
+pub use iris::own_ddl::{ColumnsStep, OwnDdl};
 pub use param_types::ParamProbe;
 pub use projection::{projection_in, Env, InferredColumn, Typmod};
 pub use statements::copy::CopyStatement;
@@ -133,9 +134,11 @@ pub struct TargetSql {
     /// Row-limit slots IRIS cannot take as markers (empty for most statements): call
     /// `bind_inline` with the bound values before running the statement.
     pub inline: Vec<InlineSlot>,
-    /// The statement returns one value that later statements bind (`params` entries
-    /// `CAPTURED + k` are the k-th captured value): the ids of a multi-row INSERT .. RETURNING.
-    pub capture: bool,
+    /// The statement's result is captured for later statements to bind: one value
+    /// (`params` entries `CAPTURED + k` are the k-th), the ids of a multi-row INSERT ..
+    /// RETURNING; or every row's value as one list (`CAPTURED_LIST`), the ids an UPDATE ..
+    /// RETURNING changes.
+    pub capture: Option<Capture>,
     /// The statement returns one integer, and anything but 0 fails the client statement
     /// with this error (a condition PostgreSQL raises that the emulation checks first).
     pub guard: Option<Guard>,
@@ -152,6 +155,22 @@ pub struct Guard {
 /// statements of the same client statement (written `$c0`, `$c1`, .. by the translator).
 pub const CAPTURED: usize = 1 << 30;
 
+/// The `TargetSql::params` entry of the captured list (written `$cl` by the translator):
+/// `ID_LIST` in the SQL becomes one marker per value (`NULL` for none) when bound. A
+/// statement that binds it and returns no rows must change exactly that many rows (else
+/// another transaction changed them in between: 40001).
+pub const CAPTURED_LIST: usize = CAPTURED - 1;
+pub const ID_LIST: &str = "__pgw_ids__";
+
+/// What a statement's result leaves for later statements (`TargetSql::capture`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Its one value.
+    One,
+    /// The first column of every row.
+    All,
+}
+
 /// A place in `TargetSql::sql` that must hold an integer literal: `constant` plus the
 /// values of the client parameters `params` (e.g. TOP m+n for LIMIT $1 OFFSET $2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,7 +183,7 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: false, guard: None }
+        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: None, guard: None }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
@@ -293,6 +312,9 @@ pub struct Translated {
     /// NOTICE messages the session sends when the statement runs (what an emulation
     /// leaves out, e.g. unenforced CHECK constraints on IRIS).
     pub notices: Vec<String>,
+    /// (IRIS) what the statement does to the known columns once it succeeds: DDL, or a
+    /// savepoint step of the session's uncommitted DDL (iris/own_ddl.rs).
+    pub columns_step: Option<ColumnsStep>,
     /// (IRIS) parameters stored into enum columns: the session refuses a value that is not
     /// a label (22P02) before running the statement, as IRIS has no CHECK.
     pub enum_params: Vec<EnumParam>,
@@ -360,8 +382,8 @@ pub(crate) struct Output {
     pub statements: Vec<String>,
     pub returns_rows: bool,
     pub rowcount: RowCount,
-    /// Indexes of statements whose single result value is captured (`TargetSql::capture`).
-    pub captures: Vec<usize>,
+    /// Statements whose result is captured (`TargetSql::capture`), by index.
+    pub captures: Vec<(usize, Capture)>,
     /// Statements that check a condition first (`TargetSql::guard`), by index.
     pub guards: Vec<(usize, Guard)>,
 }
@@ -392,6 +414,10 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
     let returning_probe = param_types::returning_probe(&stmt);
     let read_only = statements::utility::is_read_only(&stmt);
+    let columns_step = match target {
+        Target::Iris(_) => iris::own_ddl::columns_step(&stmt),
+        Target::Sqlite => None,
+    };
     let declared_types = match target {
         Target::Iris(o) => iris::declared::result_types(&stmt, &o.columns),
         Target::Sqlite => None,
@@ -410,6 +436,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         read_only,
         notices: vec![],
         enum_params: vec![],
+        columns_step: None,
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         let mut t = described(Action::Local(items.clone()));
@@ -466,7 +493,8 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
             let (sql, params) = params::to_question_marks(s);
             let (sql, inline) = params::inline_slots(sql);
             let guard = out.guards.iter().find(|(k, _)| *k == i).map(|(_, g)| g.clone());
-            TargetSql { sql, params, inline, capture: out.captures.contains(&i), guard }
+            let capture = out.captures.iter().find(|(k, _)| *k == i).map(|(_, c)| *c);
+            TargetSql { sql, params, inline, capture, guard }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
@@ -474,5 +502,5 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         Target::Iris(o) => iris::enums::stored_params(&source_stmt, &o.columns),
         Target::Sqlite => vec![],
     };
-    Ok(Translated { notices, enum_params, ..described(action) })
+    Ok(Translated { notices, enum_params, columns_step, ..described(action) })
 }

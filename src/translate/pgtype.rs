@@ -3,7 +3,7 @@
 //! sqlparser spells one PostgreSQL type many ways (`int4`, `integer`, `int`;
 //! `timestamptz`, `timestamp with time zone`); the targets map kinds, not spellings.
 
-use sqlparser::ast::{CharacterLength, DataType, ExactNumberInfo, TimezoneInfo};
+use sqlparser::ast::{BinaryOperator, CharacterLength, DataType, ExactNumberInfo, Expr, TimezoneInfo};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PgKind {
@@ -226,5 +226,23 @@ pub fn checked_number_literal(s: &str, kind: &PgKind) -> crate::error::PgResult<
         PgKind::Float4 => parse_float4(s).map(|_| None),
         PgKind::Float8 => parse_float8(s).map(|_| None),
         _ => Ok(None),
+    }
+}
+
+/// An expression PostgreSQL types as interval, by its form alone.
+pub fn is_interval(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_interval(inner),
+        Expr::Interval(_) => true,
+        Expr::Cast { data_type, .. } => kind(data_type) == PgKind::Interval,
+        Expr::TypedString(ts) => kind(&ts.data_type) == PgKind::Interval,
+        Expr::UnaryOp { expr, .. } => is_interval(expr),
+        // interval × n, interval ± interval.
+        Expr::BinaryOp { left, op: BinaryOperator::Multiply, right } => is_interval(left) || is_interval(right),
+        Expr::BinaryOp { left, op: BinaryOperator::Divide, .. } => is_interval(left),
+        Expr::BinaryOp { left, op: BinaryOperator::Plus | BinaryOperator::Minus, right } => {
+            is_interval(left) && is_interval(right)
+        }
+        _ => false,
     }
 }

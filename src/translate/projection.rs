@@ -439,6 +439,7 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
         Expr::Extract { .. } => NUMERIC.oid,
         Expr::Cast { data_type, .. } => types::by_name(&data_type.to_string())?.oid,
         Expr::TypedString(t) => types::by_name(&t.data_type.to_string())?.oid,
+        Expr::Interval(_) => INTERVAL.oid,
         // Comparisons, AND/OR/NOT, IS, IN, BETWEEN, LIKE, EXISTS: the predicates IRIS knows too.
         e if super::iris::booleans::is_predicate(e) => BOOL.oid,
         // PostgreSQL folds the signs into a number literal before typing it: -9223372036854775808
@@ -451,6 +452,11 @@ pub fn expr_type_in(env: &Env, e: &Expr) -> Option<Oid> {
             BinaryOperator::StringConcat => TEXT.oid,
             BinaryOperator::Plus | BinaryOperator::Minus if date_arithmetic(env, left, op, right).is_some() => {
                 date_arithmetic(env, left, op, right)?
+            }
+            BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply | BinaryOperator::Divide
+                if interval_arithmetic(env, left, op, right).is_some() =>
+            {
+                interval_arithmetic(env, left, op, right)?
             }
             BinaryOperator::Plus
             | BinaryOperator::Minus
@@ -501,6 +507,27 @@ fn date_arithmetic(env: &Env, left: &Expr, op: &BinaryOperator, right: &Expr) ->
         _ if date(l) && date(r) && minus => Some(INT4.oid),
         _ if date(l) && days(r) => Some(DATE.oid),
         _ if !minus && days(l) && date(r) => Some(DATE.oid),
+        _ => None,
+    }
+}
+
+/// interval ± interval, timestamp/timestamptz/date ± interval, interval × or ÷ a number.
+fn interval_arithmetic(env: &Env, left: &Expr, op: &BinaryOperator, right: &Expr) -> Option<Oid> {
+    use types::*;
+    let (l, r) = (expr_type_in(env, left), expr_type_in(env, right));
+    let iv = |t: Option<Oid>| t == Some(INTERVAL.oid);
+    let stamp = |t: Option<Oid>| match t {
+        Some(t) if t == DATE.oid => Some(TIMESTAMP.oid),
+        Some(t) if t == TIMESTAMP.oid || t == TIMESTAMPTZ.oid => Some(t),
+        _ => None,
+    };
+    let number = |t: Option<Oid>| t.is_some_and(|t| numeric_result(t, t).is_some());
+    match op {
+        BinaryOperator::Plus | BinaryOperator::Minus if iv(l) && iv(r) => Some(INTERVAL.oid),
+        BinaryOperator::Plus | BinaryOperator::Minus if iv(r) => stamp(l),
+        BinaryOperator::Plus if iv(l) => stamp(r),
+        BinaryOperator::Multiply if (iv(l) && number(r)) || (number(l) && iv(r)) => Some(INTERVAL.oid),
+        BinaryOperator::Divide if iv(l) && number(r) => Some(INTERVAL.oid),
         _ => None,
     }
 }

@@ -52,7 +52,7 @@ fn decode_text(raw: &[u8], ty: &PgType, ctx: &TypeCtx) -> PgResult<Param> {
         return Ok(Param::Bytes(bytea::parse(raw)?));
     }
     let s = text_of(raw)?;
-    let tz = &ctx.time_zone;
+    let (tz, order) = (&ctx.time_zone, ctx.date_style.order);
     Ok(match ty.kind {
         Kind::Text if ty.name == "name" => Param::Text(truncate_name(s)),
         Kind::Text | Kind::Unknown => Param::Text(s.to_owned()),
@@ -69,14 +69,14 @@ fn decode_text(raw: &[u8], ty: &PgType, ctx: &TypeCtx) -> PgResult<Param> {
         Kind::Float8 => Param::Float(number::parse_float8(s)?),
         Kind::Numeric => Param::Decimal(Numeric::parse(s)?.to_text()),
         Kind::Bytea => unreachable!("handled above"),
-        Kind::Date => Param::Date(dtparse::parse_date(s, tz)?),
+        Kind::Date => Param::Date(dtparse::parse_date_ordered(s, tz, order)?),
         Kind::Time => Param::Time(dtparse::parse_time(s)?),
         Kind::TimeTz => {
             let (micros, offset) = dtparse::parse_timetz(s, tz)?;
             Param::TimeTz { micros, offset }
         }
-        Kind::Timestamp => Param::Timestamp(dtparse::parse_timestamp(s, tz)?),
-        Kind::TimestampTz => Param::TimestampTz(dtparse::parse_timestamptz(s, tz)?),
+        Kind::Timestamp => Param::Timestamp(dtparse::parse_timestamp_ordered(s, tz, order)?),
+        Kind::TimestampTz => Param::TimestampTz(dtparse::parse_timestamptz_ordered(s, tz, order)?),
         Kind::Interval => Param::Interval(Interval::parse(s)?),
         Kind::Uuid => Param::Uuid(uuid::parse(s)?),
         Kind::Json => {

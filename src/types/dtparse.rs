@@ -1,10 +1,11 @@
-//! Text input of date, time, timetz, timestamp and timestamptz (DateStyle ISO, MDY).
+//! Text input of date, time, timetz, timestamp and timestamptz (field order: DateStyle's).
 //!
 //! Accepted: `2024-01-02`, `01/02/2024` (MDY), `20240102`, a `T` or spaces before
 //! `HH:MM[:SS[.frac]]`, a zone (`Z`, `+05`, `-0530`, `+05:30:15`, `UTC`, an IANA name),
 //! `BC`/`AD`, and the special words infinity, -infinity, epoch, now, today,
 //! tomorrow, yesterday, allballs.
 
+use super::datestyle::Order;
 use super::datetime::*;
 use super::tz::{parse_offset, TimeZone, MAX_OFFSET};
 use crate::error::{sqlstate, PgError, PgResult};
@@ -47,8 +48,13 @@ pub fn field_overflow(input: &str) -> PgError {
     PgError::new(sqlstate::DATETIME_FIELD_OVERFLOW, format!("date/time field value out of range: \"{input}\""))
 }
 
-/// Split an input into its fields. `type_name` only labels errors.
+/// Split an input into its fields (DateStyle order MDY). `type_name` only labels errors.
 pub fn parse(input: &str, type_name: &str) -> PgResult<Parsed> {
+    parse_ordered(input, type_name, Order::Mdy)
+}
+
+/// As `parse`, reading `a/b/c` dates in the DateStyle's field order.
+pub fn parse_ordered(input: &str, type_name: &str, order: Order) -> PgResult<Parsed> {
     let bad = || syntax_error(type_name, input);
     let t = input.trim();
     let lower = t.to_ascii_lowercase();
@@ -70,7 +76,7 @@ pub fn parse(input: &str, type_name: &str) -> PgResult<Parsed> {
     let mut bc = false;
     let mut rest = lower.as_str();
     // Date part.
-    if let Some((date, after)) = take_date(rest) {
+    if let Some((date, after)) = take_date(rest, order) {
         p.date = Some(date);
         rest = after;
         if let Some(r) = rest.strip_prefix('t').filter(|r| r.starts_with(|c: char| c.is_ascii_digit())) {
@@ -156,9 +162,9 @@ fn take_digits(s: &str) -> (&str, &str) {
     s.split_at(n)
 }
 
-/// `Y-M-D` or `Y/M/D` when the first field has 3+ digits, else `M-D-Y` / `M/D/Y` (MDY);
-/// or `YYYYMMDD`.
-fn take_date(s: &str) -> Option<((i64, i64, i64), &str)> {
+/// `Y-M-D` or `Y/M/D` when the first field has 3+ digits, else the DateStyle order
+/// (`M/D/Y`, `D/M/Y`, `Y/M/D`); or `YYYYMMDD`.
+fn take_date(s: &str, order: Order) -> Option<((i64, i64, i64), &str)> {
     let (a, r) = take_digits(s);
     if a.is_empty() {
         return None;
@@ -172,22 +178,22 @@ fn take_date(s: &str) -> Option<((i64, i64, i64), &str)> {
             if b.is_empty() || c.is_empty() || a.len() > 9 || c.len() > 9 || b.len() > 2 {
                 return None;
             }
-            let (a, b, cn) = (a.parse().ok()?, b.parse().ok()?, c.parse().ok()?);
-            if s.len() - r.len() >= 3 {
-                Some(((a, b, cn), r3))
-            } else {
-                // MDY: month/day/year, two-digit years mapped as PostgreSQL does.
-                let year = if c.len() == 2 {
-                    if cn < 70 {
-                        cn + 2000
-                    } else {
-                        cn + 1900
-                    }
-                } else {
-                    cn
-                };
-                Some(((year, a, b), r3))
-            }
+            let (an, b, cn): (i64, i64, i64) = (a.parse().ok()?, b.parse().ok()?, c.parse().ok()?);
+            // Two-digit years mapped as PostgreSQL does.
+            let year = |digits: &str, y: i64| match (digits.len(), y) {
+                (2, y) if y < 70 => y + 2000,
+                (2, y) => y + 1900,
+                (_, y) => y,
+            };
+            Some((
+                match order {
+                    _ if a.len() >= 3 => (an, b, cn),
+                    Order::Ymd => (year(a, an), b, cn),
+                    Order::Dmy => (year(c, cn), b, an),
+                    Order::Mdy => (year(c, cn), an, b),
+                },
+                r3,
+            ))
         }
         _ if a.len() == 8 && !r.starts_with(':') => {
             Some(((a[..4].parse().ok()?, a[4..6].parse().ok()?, a[6..].parse().ok()?), r))
@@ -251,7 +257,11 @@ fn zone_offset_for_local(zone: &Option<ZoneSpec>, local: i64, session: &TimeZone
 
 /// Wall-clock timestamp (time zone ignored, as timestamp input does).
 pub fn parse_timestamp(input: &str, session: &TimeZone) -> PgResult<i64> {
-    let p = parse(input, "timestamp")?;
+    parse_timestamp_ordered(input, session, Order::Mdy)
+}
+
+pub fn parse_timestamp_ordered(input: &str, session: &TimeZone, order: Order) -> PgResult<i64> {
+    let p = parse_ordered(input, "timestamp", order)?;
     let local = match p.special {
         Some(Special::Infinity) => return Ok(TS_NOEND),
         Some(Special::NegInfinity) => return Ok(TS_NOBEGIN),
@@ -264,7 +274,11 @@ pub fn parse_timestamp(input: &str, session: &TimeZone) -> PgResult<i64> {
 }
 
 pub fn parse_timestamptz(input: &str, session: &TimeZone) -> PgResult<i64> {
-    let p = parse(input, "timestamp with time zone")?;
+    parse_timestamptz_ordered(input, session, Order::Mdy)
+}
+
+pub fn parse_timestamptz_ordered(input: &str, session: &TimeZone, order: Order) -> PgResult<i64> {
+    let p = parse_ordered(input, "timestamp with time zone", order)?;
     let local = match p.special {
         Some(Special::Infinity) => return Ok(TS_NOEND),
         Some(Special::NegInfinity) => return Ok(TS_NOBEGIN),
@@ -278,7 +292,11 @@ pub fn parse_timestamptz(input: &str, session: &TimeZone) -> PgResult<i64> {
 }
 
 pub fn parse_date(input: &str, session: &TimeZone) -> PgResult<i32> {
-    let p = parse(input, "date")?;
+    parse_date_ordered(input, session, Order::Mdy)
+}
+
+pub fn parse_date_ordered(input: &str, session: &TimeZone, order: Order) -> PgResult<i32> {
+    let p = parse_ordered(input, "date", order)?;
     let days = match p.special {
         Some(Special::Infinity) => return Ok(DATE_NOEND),
         Some(Special::NegInfinity) => return Ok(DATE_NOBEGIN),
@@ -397,5 +415,16 @@ mod tests {
         assert_eq!(parse_time("2024-01-02 01:00").unwrap(), 3_600_000_000);
         assert_eq!(parse_timetz("01:00+05:30", &utc()).unwrap(), (3_600_000_000, 19800));
         assert_eq!(parse_timetz("01:00", &utc()).unwrap(), (3_600_000_000, 0));
+    }
+
+    #[test]
+    fn field_order_follows_date_style() {
+        let d = |s: &str, o: Order| format_date(parse_date_ordered(s, &utc(), o).unwrap());
+        assert_eq!(d("01/02/2003", Order::Mdy), "2003-01-02");
+        assert_eq!(d("01/02/2003", Order::Dmy), "2003-02-01");
+        assert_eq!(d("01/02/03", Order::Ymd), "2001-02-03");
+        assert_eq!(d("2003-02-01", Order::Dmy), "2003-02-01");
+        assert_eq!(parse_date_ordered("13/01/2003", &utc(), Order::Mdy).unwrap_err().code, "22008");
+        assert_eq!(d("13/01/2003", Order::Dmy), "2003-01-13");
     }
 }

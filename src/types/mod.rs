@@ -5,11 +5,12 @@
 //! as borrowed [`Value`]s (built by `python/values.rs` from backend rows) and leave
 //! as wire bytes through [`encode`]; parameters arrive as wire bytes and leave as
 //! owned [`Param`]s through [`decode_param`]. Both take the session's [`TypeCtx`]
-//! (TimeZone for timestamptz/timetz). Text forms follow DateStyle ISO, MDY,
-//! IntervalStyle postgres, extra_float_digits 1 and bytea_output hex.
+//! (TimeZone for timestamptz/timetz, DateStyle for date and timestamp text). Text forms
+//! otherwise follow IntervalStyle postgres, extra_float_digits 1 and bytea_output hex.
 
 pub mod array;
 pub mod bytea;
+pub mod datestyle;
 pub mod datetime;
 mod decode;
 pub mod dtparse;
@@ -60,6 +61,8 @@ impl Format {
 pub struct TypeCtx {
     /// The session's TimeZone: timestamptz text output and zone-less input.
     pub time_zone: TimeZone,
+    /// DateStyle: date/timestamp/timestamptz text output, and the field order of input.
+    pub date_style: datestyle::DateStyle,
 }
 
 /// A result value on its way to the wire, borrowed from backend data where possible.

@@ -94,6 +94,26 @@ impl TimeZone {
         }
     }
 
+    /// The zone's abbreviation at `utc` (µs since 2000-01-01), as non-ISO DateStyles print
+    /// it: the tzdb's (`PST`, `CEST`, `UTC`), a numeric zone's own (`<-02>+02`: `-02`);
+    /// None where PostgreSQL has none and prints the offset.
+    pub fn abbreviation_at(&self, utc: i64) -> Option<String> {
+        match self {
+            TimeZone::Fixed { name, .. } => {
+                if let Some(abbrev) = name.strip_prefix('<').and_then(|r| r.split_once('>')).map(|(a, _)| a) {
+                    return Some(abbrev.to_string());
+                }
+                let upper = name.to_ascii_uppercase();
+                matches!(upper.as_str(), "UTC" | "GMT" | "UCT").then_some(upper)
+            }
+            TimeZone::Named { tz, .. } => {
+                let secs = utc.div_euclid(super::datetime::USECS_PER_SEC) + super::datetime::PG_EPOCH_UNIX_SECS;
+                let abbrev = tz.to_offset_info(jiff_ts(secs)).abbreviation().to_string();
+                (!abbrev.is_empty()).then_some(abbrev)
+            }
+        }
+    }
+
     /// Offset east of UTC for a local wall-clock time (`local_secs` counted as if UTC).
     /// In a spring-forward gap PostgreSQL takes the offset before the transition, in a
     /// fall-back fold the one after it.

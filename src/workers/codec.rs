@@ -10,6 +10,7 @@ use std::io::{self, Read, Write};
 use crate::backend::{Column, Fetched, InsertPlan, InsertSql, RowPlan};
 use crate::copy::RowBatch;
 use crate::error::{intern_sqlstate, PgError, PgResult, Severity};
+use crate::types::datestyle::DateStyle;
 use crate::types::{self, Format, Param, TimeZone, TypeCtx};
 
 /// Request tags (gateway -> worker).
@@ -117,7 +118,9 @@ impl Frame {
         match &ctx.time_zone {
             TimeZone::Fixed { name, offset } => self.u8(0).str(name).i32(*offset),
             TimeZone::Named { name, .. } => self.u8(1).str(name),
-        }
+        };
+        // The worker encodes rows, so it writes dates in the session's DateStyle.
+        self.str(&ctx.date_style.name())
     }
 
     pub fn plan(&mut self, plan: &RowPlan) -> &mut Self {
@@ -294,7 +297,8 @@ impl<'a> Body<'a> {
             0 => TimeZone::Fixed { name: self.str()?.to_string(), offset: self.i32()? },
             _ => TimeZone::parse(self.str()?)?,
         };
-        Ok(TypeCtx { time_zone })
+        let date_style = DateStyle::from_name(self.str()?);
+        Ok(TypeCtx { time_zone, date_style })
     }
 
     fn format(&mut self) -> PgResult<Format> {
@@ -387,7 +391,10 @@ mod tests {
             types: vec![&types::INT4, &types::TEXT],
             typmods: vec![-1, -1],
             formats: vec![Format::Binary, Format::Text],
-            ctx: TypeCtx { time_zone: TimeZone::parse("Europe/Paris").unwrap() },
+            ctx: TypeCtx {
+                time_zone: TimeZone::parse("Europe/Paris").unwrap(),
+                date_style: DateStyle::from_name("German, YMD"),
+            },
         };
         let params = [Param::Null, Param::Int(-3), Param::Float(f64::NAN), Param::Text("é".into()), Param::Date(0)];
         let mut f = Frame::new(req::RUN);
@@ -406,6 +413,7 @@ mod tests {
         assert_eq!(got.types.len(), 2);
         assert_eq!(got.formats, plan.formats);
         assert_eq!(got.ctx.time_zone.name(), "Europe/Paris");
+        assert_eq!(got.ctx.date_style.name(), "German, YMD");
         let p = b.params().unwrap();
         assert_eq!(p[1], Param::Int(-3));
         assert!(matches!(p[2], Param::Float(x) if x.is_nan()));

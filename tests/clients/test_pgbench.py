@@ -6,13 +6,11 @@ VACUUM of the tables pgbench -i would have made."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-
 import pytest
 
-from harness import deb_version, env_for, need
-from helpers.clients import psql
+from harness import deb_version
+from helpers.clients import PGBENCH_UPDATE_SELECT, pgbench, psql
+from helpers.clients import pgbench_processed as processed
 
 CLIENT = "pgbench"
 IRIS_DOUBLES = True
@@ -21,13 +19,6 @@ ACCOUNTS = 50
 
 def client_version() -> str:
     return f"{deb_version('postgresql-client-15')} (Debian)"
-
-
-def pgbench(target, *args: str) -> subprocess.CompletedProcess:
-    exe = need("pgbench", "postgresql-client-15")
-    return subprocess.run([exe, "-h", target.host, "-p", str(target.port), "-U", target.user,
-                           *args, target.dbname], capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL, env=env_for(target))
 
 
 @pytest.fixture
@@ -45,14 +36,6 @@ def tables(program_cache, target):
     return program_cache.get(("pgbench-tables", target.name), make)
 
 
-def processed(r: subprocess.CompletedProcess) -> tuple[int, int]:
-    assert r.returncode == 0, r.stderr
-    m = re.search(r"number of transactions actually processed: (\d+)/(\d+)", r.stdout)
-    assert m, r.stdout
-    assert "number of failed transactions: 0" in r.stdout, r.stdout
-    return int(m.group(1)), int(m.group(2))
-
-
 @pytest.mark.parametrize("mode", ["simple", "extended", "prepared"])
 def test_select_only_builtin(tables, target, mode):
     assert processed(pgbench(target, "-n", "-S", "-M", mode, "-c", "2", "-t", "25")) == (50, 50)
@@ -60,13 +43,7 @@ def test_select_only_builtin(tables, target, mode):
 
 def test_custom_script(tables, target, tmp_path):
     script = tmp_path / "bench.sql"
-    script.write_text(f"""\\set aid random(1, {ACCOUNTS})
-\\set delta random(-100, 100)
-BEGIN;
-UPDATE pgbench_accounts SET abalance = abalance + :delta WHERE aid = :aid;
-SELECT abalance FROM pgbench_accounts WHERE aid = :aid;
-END;
-""")
+    script.write_text(PGBENCH_UPDATE_SELECT.format(accounts=ACCOUNTS))
     assert processed(pgbench(target, "-n", "-f", str(script), "-M", "prepared", "-c", "2",
                              "-t", "20")) == (40, 40)
 

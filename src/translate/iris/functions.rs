@@ -13,6 +13,9 @@ use crate::translate::pgtype::{bytea_hex, kind, PgKind};
 use crate::translate::sqlite::parse_bool;
 use crate::translate::IrisOptions;
 
+/// Longest canonical interval text: `-178956970 years -8 mons -2147483648 days -2562047788:00:54.775808`.
+pub const INTERVAL_TEXT_LENGTH: u32 = 80;
+
 /// The IRIS type a PostgreSQL type is cast to (`None` for casts that need a function).
 pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
     let t = |s: String| Ok(DataType::Custom(name(&s), vec![]));
@@ -44,11 +47,41 @@ pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
             t(crate::translate::statements::enums::IRIS_COLUMN_TYPE.into())
         }
         PgKind::TimeTz => Err(refuse("time with time zone", "use time or timestamptz")),
-        PgKind::Interval => Err(refuse("interval", "compute the time bound in the client, or use DATEADD")),
+        // IRIS has no interval type: the canonical PostgreSQL text (docs/translation.md).
+        PgKind::Interval => t(format!("VARCHAR({INTERVAL_TEXT_LENGTH})")),
         PgKind::Array => Err(refuse("array types", "pass the elements as separate parameters")),
         PgKind::Vector(_) => Err(refuse("vector without a dimension", "write vector(n)")),
         PgKind::Other(n) => Err(refuse(&format!("type {n}"), "use a standard SQL type")),
     }
+}
+
+/// `'2000-01-01'::date = $1`: PostgreSQL types the marker date from the other side; IRIS
+/// would compare the DATE with the parameter's ODBC text as it is (`58074` with
+/// `'2000-01-01'`), so the marker gets that cast (`CAST(? AS DATE)`, which reads ODBC text).
+/// Seen before the operands are translated, while the cast still says date, time,
+/// timestamp or timestamptz.
+pub fn type_marker_beside_datetime(e: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = e else { return };
+    use BinaryOperator as B;
+    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+        return;
+    }
+    let datetime = |e: &Expr| {
+        match e {
+            Expr::Cast { data_type, .. } => Some(data_type.clone()),
+            Expr::TypedString(ts) => Some(ts.data_type.clone()),
+            _ => None,
+        }
+        .filter(|t| matches!(kind(t), PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz))
+    };
+    let marker = |e: &Expr| matches!(e, Expr::Value(_)) && crate::translate::ast_util::placeholder(e).is_some();
+    let (marker_side, ty) = match (datetime(left), datetime(right)) {
+        (Some(t), None) if marker(right) => (right, t),
+        (None, Some(t)) if marker(left) => (left, t),
+        _ => return,
+    };
+    let bare = std::mem::replace(marker_side.as_mut(), string(""));
+    **marker_side = cast(bare, ty);
 }
 
 /// CAST(e AS ty) for IRIS, folding literal booleans and vectors.
@@ -63,11 +96,23 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
             if let Some(n) = crate::translate::pgtype::checked_number_literal(s, &k)? {
                 return Ok(num(n));
             }
+            // IRIS SQL documents no NaN or infinity for DOUBLE (CAST('NaN' AS DOUBLE) would be
+            // 0): refused rather than answered with a wrong number.
+            if matches!(k, PgKind::Float4 | PgKind::Float8) && s.trim().parse::<f64>().is_ok_and(|f| !f.is_finite()) {
+                return Err(refuse(
+                    "NaN and infinite float values on IRIS",
+                    "filter them out or map them in the client",
+                ));
+            }
         }
         (PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz, Some(s)) => {
             if let Some(text) = crate::translate::datetime_literals::iris_text(s, &k)? {
                 return Ok(cast(string(text), cast_type(&k, opts)?));
             }
+        }
+        (PgKind::Interval, Some(s)) => return Ok(string(crate::translate::datetime_literals::interval_text(s, None)?)),
+        (PgKind::Interval, None) if placeholder(&e).is_none() => {
+            return Err(refuse("casts to interval of an expression", "cast a literal or a parameter"))
         }
         (PgKind::Vector(n), _) => return Ok(super::vectors::to_vector(e, *n)),
         (PgKind::Uuid, _) => return Ok(func("LOWER", vec![cast(e, cast_type(&k, opts)?)])),
@@ -104,9 +149,10 @@ pub fn rewrite(e: &mut Expr, opts: &IrisOptions) -> PgResult<Option<Expr>> {
             };
             cast_to(string(s), &ts.data_type, opts)?
         }
-        Expr::Interval(_) => {
-            return Err(refuse("INTERVAL values", "compute the time bound in the client, or use DATEADD"))
-        }
+        Expr::Interval(iv) => match string_literal(&iv.value) {
+            Some(s) => string(crate::translate::datetime_literals::interval_text(s, iv.leading_field.as_ref())?),
+            None => return Err(refuse("INTERVAL of an expression", "write a string literal or cast a parameter")),
+        },
         // PostgreSQL folds case with lower(); %SQLUPPER would also strip trailing blanks.
         Expr::ILike { negated, expr, pattern, escape_char, .. } => Expr::Like {
             negated: *negated,

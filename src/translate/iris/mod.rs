@@ -13,6 +13,7 @@ pub mod declared;
 pub mod enums;
 pub mod functions;
 pub mod limits;
+pub mod own_ddl;
 pub mod vectors;
 
 use sqlparser::ast::{
@@ -21,6 +22,7 @@ use sqlparser::ast::{
 
 use super::ast_util::{refuse, take};
 use super::common::{run, select_literals_as_text, Pass};
+use super::pgtype::is_interval;
 use super::{derived_columns, dml, IrisOptions, Output};
 use crate::error::PgResult;
 use booleans::{to_predicate, to_value};
@@ -29,6 +31,8 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
     // Before the walk, which refuses VALUES in FROM: SQLAlchemy's multi-row INSERT form.
     if let Statement::Insert(ins) = &mut stmt {
         dml::values_select_to_values(ins);
+        // Django's bulk_create: one array literal per column, unnested (no arrays in IRIS).
+        dml::unnest_select_to_values(ins);
     }
     // An index IRIS cannot build and need not (ddl::index_left_out): nothing to translate,
     // its expression (`metadata_ ->> 'ref_doc_id'`) included.
@@ -36,7 +40,7 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
         return Ok(Output::nothing());
     }
     enums::rewrite(&mut stmt, &opts.columns)?;
-    run(&mut stmt, &mut IrisPass { opts })?;
+    run(&mut stmt, &mut IrisPass { opts, refused: None })?;
     statement_contexts(&mut stmt);
     match stmt {
         Statement::Query(q) => Ok(Output::one(q.to_string(), true)),
@@ -85,10 +89,32 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
 
 struct IrisPass<'a> {
     opts: &'a IrisOptions,
+    /// Found before the operands were translated (`pre_expr`), reported by `expr`.
+    refused: Option<crate::error::PgError>,
 }
 
 impl Pass for IrisPass<'_> {
+    fn pre_expr(&mut self, e: &mut Expr) {
+        // Intervals are VARCHAR text on IRIS: text order, `+` and `*` would be silent
+        // wrong results, and PostgreSQL's equality is by span (1 day = 24 hours).
+        let interval_op = match e {
+            Expr::BinaryOp { left, right, .. } => is_interval(left) || is_interval(right),
+            Expr::UnaryOp { expr, .. } => is_interval(expr),
+            _ => false,
+        };
+        if interval_op && self.refused.is_none() {
+            self.refused = Some(refuse(
+                "interval comparison and arithmetic",
+                "IRIS has no interval type (intervals are stored as text): compare or compute them in the client",
+            ));
+        }
+        functions::type_marker_beside_datetime(e);
+    }
+
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {
+        if let Some(err) = self.refused.take() {
+            return Err(err);
+        }
         if let Expr::BinaryOp { op, .. } = e {
             use sqlparser::ast::BinaryOperator as B;
             let refused = match op {

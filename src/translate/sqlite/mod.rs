@@ -7,6 +7,7 @@
 //! docs/translation.md), so this target is for development, not for exact numeric work.
 
 pub mod datetime;
+mod intervals;
 pub mod schemas;
 pub mod srf;
 #[cfg(test)]
@@ -74,9 +75,17 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
         }
         Statement::Update(mut u) => {
             u.assignments.iter_mut().for_each(|a| exact_literal(&mut a.value));
+            returning_without_alias(&mut u.returning, &u.table.relation);
             Ok(Output::one(Statement::Update(u).to_string(), returns_rows))
         }
         Statement::Delete(d) if d.using.is_some() => Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)")),
+        Statement::Delete(mut d) if d.returning.is_some() => {
+            let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) = &d.from;
+            if let Some(t) = from.first().map(|t| t.relation.clone()) {
+                returning_without_alias(&mut d.returning, &t);
+            }
+            Ok(Output::one(Statement::Delete(d).to_string(), returns_rows))
+        }
         Statement::Query(mut q) => {
             exact_output_literals(&mut q);
             Ok(Output::one(Statement::Query(q).to_string(), returns_rows))
@@ -105,6 +114,7 @@ impl Pass for SqlitePass {
         jsonb_containment(e);
         jsonb_path_match(e);
         datetime::date_arithmetic(e);
+        intervals::interval_ops(e);
         // ARRAY[a, b] (psycopg2 sends list parameters so): arrays are stored as their
         // PostgreSQL text, which the backend's pg_array builds from the elements.
         if let Expr::Array(a) = e {
@@ -237,9 +247,11 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             };
             cast_to(string(s), &ts.data_type)?
         }
-        Expr::Interval(_) => {
-            return Err(refuse("INTERVAL values", "compute the time bound in the client and pass it as a parameter"))
-        }
+        // Intervals are stored and compared as their canonical text (datetime_literals.rs).
+        Expr::Interval(iv) => match string_literal(&iv.value) {
+            Some(s) => string(super::datetime_literals::interval_text(s, iv.leading_field.as_ref())?),
+            None => return Err(refuse("INTERVAL of an expression", "write a string literal or cast a parameter")),
+        },
         Expr::ILike { negated, expr, pattern, escape_char, .. } => Expr::Like {
             negated: *negated,
             any: false,
@@ -304,8 +316,23 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             Some(new) => new,
             None => return Ok(None),
         },
+        // -NaN is NaN; SQLite reads the text 'NaN' (sqlite has no NaN value) as 0 in arithmetic.
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } if is_nan(expr) => take(expr),
         _ => return Ok(None),
     }))
+}
+
+/// A NaN as the translation writes it: the text 'NaN', bare or cast (`'NaN'::numeric`).
+fn is_nan(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_nan(inner),
+        Expr::Cast { expr, data_type: DataType::Custom(t, _), .. }
+            if matches!(t.to_string().as_str(), "NUMERIC" | "REAL") =>
+        {
+            is_nan(expr)
+        }
+        _ => string_literal(e).is_some_and(|s| s.trim().eq_ignore_ascii_case("nan")),
+    }
 }
 
 /// Division by zero is 22012 in PostgreSQL, NULL in SQLite: the backend's pg_divisor
@@ -393,6 +420,10 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             Ok(func("substr", vec![cast(e, DataType::Custom(name("TEXT"), vec![])), num(1), num(n)]))
         }
         PgKind::Char(Some(n)) => Ok(func("printf", vec![string(format!("%-{n}.{n}s")), e])),
+        // A parameter may be a date SQLite's date() does not read (it gives NULL for
+        // 'infinity', BC and years past 9999, and takes '2024-02-30' as March 1st): the
+        // backend's pg_date reads it as PostgreSQL does.
+        PgKind::Date if placeholder(&e).is_some() => Ok(func("pg_date", vec![e])),
         PgKind::Date => Ok(func("date", vec![e])),
         PgKind::Bytea => match string_literal(&e) {
             Some(s) if s.starts_with("\\x") => {
@@ -404,7 +435,12 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             }
             _ => plain("BLOB"),
         },
-        PgKind::Interval => Err(refuse("casts to interval", "compute the time bound in the client")),
+        // A literal is its canonical text, a parameter arrives as it (param_text).
+        PgKind::Interval => match string_literal(&e) {
+            Some(s) => Ok(string(super::datetime_literals::interval_text(s, None)?)),
+            None if placeholder(&e).is_some() => plain("TEXT"),
+            None => Err(refuse("casts to interval of an expression", "cast a literal or a parameter")),
+        },
         // A parameter cast to an array type (SQLAlchemy casts every INSERT parameter) arrives
         // as PostgreSQL array text, which is how array columns are stored; so does a literal
         // (client-side binding, e.g. Django's: '{1,2}'::integer[]).
@@ -786,6 +822,15 @@ fn numeric_check(col: &ast::Ident, p: u64, s: u64) -> ColumnOptionDef {
     }
 }
 
+/// `(p)` of `time(p)`, `timestamp(p) with time zone` and the like, or nothing.
+fn precision(ty: &DataType) -> String {
+    let text = ty.to_string();
+    match text.split_once('(').and_then(|(_, rest)| rest.split_once(')')) {
+        Some((p, _)) if !p.is_empty() && p.trim().bytes().all(|b| b.is_ascii_digit()) => format!("({})", p.trim()),
+        _ => String::new(),
+    }
+}
+
 /// Declared types keep their PostgreSQL names where SQLite can parse them and its
 /// affinity rules keep the values; numeric becomes exact text (NUMERIC_TEXT).
 fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
@@ -802,10 +847,12 @@ fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
             }
             None => return Err(refuse(&format!("array type {ty}"), "use an array of a standard type")),
         },
-        PgKind::TimestampTz => custom("TIMESTAMPTZ".into()),
-        PgKind::Timestamp => custom("TIMESTAMP".into()),
-        PgKind::TimeTz => custom("TIMETZ".into()),
-        PgKind::Time => custom("TIME".into()),
+        // With the precision, which the column reports and its values are rounded to on
+        // the way out (types::encode_typmod).
+        PgKind::TimestampTz => custom(format!("TIMESTAMPTZ{}", precision(ty))),
+        PgKind::Timestamp => custom(format!("TIMESTAMP{}", precision(ty))),
+        PgKind::TimeTz => custom(format!("TIMETZ{}", precision(ty))),
+        PgKind::Time => custom(format!("TIME{}", precision(ty))),
         PgKind::Varchar(Some(n)) => custom(format!("VARCHAR({n})")),
         PgKind::Varchar(None) => custom("VARCHAR".into()),
         PgKind::Char(Some(n)) => custom(format!("CHAR({n})")),
@@ -1217,4 +1264,38 @@ pub(super) fn string_function(e: &mut Expr) -> Option<Expr> {
         }
         _ => return None,
     })
+}
+
+/// SQLite's RETURNING does not know the table's alias (`UPDATE t AS x .. RETURNING x.n`
+/// is "no such column"): its columns can only be the modified table's, so the alias
+/// qualifier goes (`x.*` becomes `*`).
+fn returning_without_alias(returning: &mut Option<Vec<ast::SelectItem>>, table: &ast::TableFactor) {
+    let (Some(items), ast::TableFactor::Table { alias: Some(alias), .. }) = (returning.as_mut(), table) else {
+        return;
+    };
+    let alias = alias.name.value.clone();
+    struct V<'a>(&'a str);
+    impl ast::VisitorMut for V<'_> {
+        type Break = ();
+        fn post_visit_expr(&mut self, e: &mut Expr) -> std::ops::ControlFlow<()> {
+            if let Expr::CompoundIdentifier(parts) = e {
+                if parts.len() == 2 && parts[0].value == self.0 {
+                    *e = Expr::Identifier(parts[1].clone());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    for item in items.iter_mut() {
+        match item {
+            ast::SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), opts)
+                if n.0.len() == 1 && n.0[0].as_ident().is_some_and(|i| i.value == alias) =>
+            {
+                *item = ast::SelectItem::Wildcard(opts.clone());
+            }
+            _ => {
+                let _ = ast::VisitMut::visit(item, &mut V(&alias));
+            }
+        }
+    }
 }
