@@ -431,7 +431,7 @@ impl Session {
             Err(e) => {
                 // Unparsable or refused: the transaction fails as with any other error.
                 self.statement_failed().await;
-                self.send_error(&e);
+                self.send_error(&e.located(sql));
             }
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {
@@ -461,7 +461,7 @@ impl Session {
                         Ok(done) => self.complete(&done.tag, None),
                         Err(e) => {
                             self.statement_failed().await;
-                            self.send_error(&e);
+                            self.send_error(&e.located(sql));
                             break;
                         }
                     }
