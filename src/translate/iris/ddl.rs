@@ -10,7 +10,7 @@ use crate::error::PgResult;
 use crate::translate::ast_util::*;
 use crate::translate::pgtype::{kind, user_type, PgKind};
 use crate::translate::statements::enums;
-use crate::translate::{IrisOptions, Output, RowCount};
+use crate::translate::{IrisOptions, Output};
 
 /// The IRIS column type for a PostgreSQL column type.
 pub fn column_type(ty: &DataType, opts: &IrisOptions) -> PgResult<DataType> {
@@ -39,7 +39,7 @@ fn is_string(k: &PgKind) -> bool {
 /// The statement, after guards that the enum types of its columns exist.
 fn with_enum_types(types: Vec<(String, String)>, statements: Vec<String>) -> Output {
     if types.is_empty() {
-        return Output { statements, ..Output::nothing() };
+        return Output::commands(statements);
     }
     enums::iris_with_types(&types, statements)
 }
@@ -200,7 +200,7 @@ pub fn drop(stmt: Statement) -> PgResult<Output> {
             format!("DROP {object_type} {}{n}{suffix}", if if_exists { "IF EXISTS " } else { "" })
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 /// PostgreSQL TRUNCATE keeps identity counters unless RESTART IDENTITY; IRIS TRUNCATE TABLE
@@ -222,7 +222,7 @@ pub fn truncate(t: ast::Truncate) -> PgResult<Output> {
             }
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {

@@ -50,7 +50,7 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
         Statement::CreateTable(mut ct) => {
             let mut statements = create_table(&mut ct)?;
             statements.push(Statement::CreateTable(ct).to_string());
-            Ok(Output { statements, ..Output::nothing() })
+            Ok(Output::commands(statements))
         }
         Statement::Insert(mut ins) => {
             insert(&mut ins)?;
@@ -71,7 +71,7 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
         Statement::AlterTable(mut at) => {
             let mut statements = alter_table(&mut at)?;
             statements.push(Statement::AlterTable(at).to_string());
-            Ok(Output { statements, ..Output::nothing() })
+            Ok(Output::commands(statements))
         }
         Statement::Update(mut u) => {
             u.assignments.iter_mut().for_each(|a| exact_literal(&mut a.value));
@@ -957,6 +957,7 @@ fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
             rowcount: RowCount::Sum,
             captures: vec![],
             guards: vec![],
+            result_at: None,
         }),
     }
 }
@@ -1029,7 +1030,7 @@ fn drop(
         }
         statements.push(format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" }));
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 /// `DROP TABLE|VIEW .. CASCADE` (dbt drops every relation so): exact when nothing depends
@@ -1068,7 +1069,7 @@ fn truncate(t: ast::Truncate) -> PgResult<Output> {
             format!("DELETE FROM {}", target.name)
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {

@@ -16,7 +16,7 @@ use sqlparser::ast::{self, AlterTypeAddValuePosition, AlterTypeOperation, Object
 
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::translate::ast_util::refuse;
-use crate::translate::{Guard, Output, RowCount, Target};
+use crate::translate::{Guard, Output, Target};
 
 /// The gateway's table of enum labels, in both backends.
 pub const TABLE: &str = "pgwire_enum";
@@ -274,13 +274,7 @@ impl Statements {
     }
 
     fn finish(self) -> Output {
-        Output {
-            statements: self.statements,
-            returns_rows: false,
-            rowcount: RowCount::Last,
-            captures: vec![],
-            guards: self.guards,
-        }
+        Output { guards: self.guards, ..Output::commands(self.statements) }
     }
 }
 
