@@ -108,13 +108,24 @@ pub enum Signal {
 
 impl ServerCtx {
     /// Translate a client statement; on IRIS with the columns of the latest catalog
-    /// snapshot (vector columns, declared types).
-    pub fn translate(&self, sql: &str) -> crate::error::PgResult<Arc<Vec<crate::translate::Translated>>> {
+    /// snapshot (vector columns, declared types) and the session's `own` uncommitted DDL.
+    pub fn translate(
+        &self,
+        sql: &str,
+        own: &crate::translate::OwnDdl,
+    ) -> crate::error::PgResult<Arc<Vec<crate::translate::Translated>>> {
         if matches!(self.config.target, crate::translate::Target::Iris(_)) {
             self.catalog.ensure_snapshot();
         }
         self.translator.sync_columns(self.catalog.snapshots(), || self.catalog.known_columns());
-        self.translator.translate(sql)
+        self.translator.translate(sql, own)
+    }
+
+    /// DDL that changes the known columns committed (IRIS): the schema changed, and every
+    /// session translates with it from now on.
+    pub fn ddl_committed(&self, ddl: Vec<Arc<sqlparser::ast::Statement>>) {
+        let generation = self.schema_changed();
+        self.translator.committed(ddl, generation);
     }
 
     pub fn schema_epoch(&self) -> u64 {
@@ -122,9 +133,10 @@ impl ServerCtx {
     }
 
     /// DDL ran (or a transaction that ran DDL ended): cached shapes must be checked again.
-    pub fn schema_changed(&self) {
+    /// Returns the catalog's new generation.
+    pub fn schema_changed(&self) -> u64 {
         self.schema_epoch.fetch_add(1, Ordering::AcqRel);
-        self.catalog.mark_stale();
+        self.catalog.mark_stale()
     }
 
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {

@@ -2,7 +2,7 @@
 reference), the gateway over sqlite, and over both IRIS doubles (embedded, dbapi).
 
 Multi-row INSERT .. RETURNING and DEFAULT inside VALUES (Drizzle, Sequelize bulkCreate,
-Django bulk_create), the DDL SQLAlchemy and Sequelize emit (SERIAL with a table-level
+Django bulk_create), UPDATE .. RETURNING, the DDL SQLAlchemy and Sequelize emit (SERIAL with a table-level
 PRIMARY KEY, DEFAULT CURRENT_TIMESTAMP), SET TIME ZONE in PostgreSQL's forms, CREATE
 SCHEMA, CREATE EXTENSION vector."""
 
@@ -109,6 +109,34 @@ def test_multi_row_insert_is_atomic(connect):
         c.execute("ROLLBACK TO SAVEPOINT s1")
         c.execute("COMMIT")
         assert c.execute(f"SELECT name FROM {t}").fetchall() == [("kept",)]
+
+
+def test_update_returning(connect):
+    """UPDATE .. RETURNING (Prisma's update, Drizzle's .returning(), TypeORM's save of
+    generated columns): IRIS has no RETURNING, the gateway reads the changed rows back
+    (their RowIDs first, then the update of those rows, then their new values)."""
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL, n INT NOT NULL)")
+        c.execute(f"INSERT INTO {t} (name, n) VALUES ('a', 1), ('b', 2), ('c', 3), ('d', 4)")
+        cur = c.execute(f"UPDATE {t} SET n = n + 10 WHERE n >= %s RETURNING id, n, upper(name) AS big", (3,))
+        assert [d.name for d in cur.description] == ["id", "n", "big"]
+        assert sorted(cur.fetchall()) == [(3, 13, "C"), (4, 14, "D")]
+        assert cur.rowcount == 2
+        # Every row, prepared (Parse once, Bind/Execute twice) and with a table alias.
+        for _ in range(2):
+            cur = c.execute(f"UPDATE {t} AS x SET n = x.n - 1 RETURNING x.name", prepare=True)
+            assert sorted(cur.fetchall()) == [("a",), ("b",), ("c",), ("d",)]
+        cur = c.execute(f"UPDATE {t} SET n = 0 WHERE id = -1 RETURNING *")
+        assert (cur.fetchall(), cur.rowcount) == ([], 0)
+        # A failing update changes nothing; a rolled-back one neither.
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            c.execute(f"UPDATE {t} SET name = NULL WHERE id = 1 RETURNING id")
+        c.execute("BEGIN")
+        assert c.execute(f"UPDATE {t} SET name = 'z' WHERE id = 2 RETURNING name").fetchall() == [("z",)]
+        c.execute("ROLLBACK")
+        assert c.execute(f"SELECT id, name, n FROM {t} ORDER BY id").fetchall() == [
+            (1, "a", -1), (2, "b", 0), (3, "c", 11), (4, "d", 12)]
 
 
 def test_sqlalchemy_and_sequelize_ddl(connect):
@@ -264,6 +292,41 @@ def test_vector_search_on_every_backend(connect, pg15):
         expected = [tuple(v if isinstance(v, str) else pytest.approx(v, rel=1e-5) for v in row)
                     for row in want[key]]
         assert got[key] == expected, key
+
+
+def test_vector_column_of_the_open_transaction(connect):
+    """A vector column created in the still open transaction stays known to the session
+    (a catalog query in between takes a snapshot on another backend connection, which
+    cannot see the uncommitted table), so a bare parameter into it is TO_VECTOR'ed on IRIS;
+    ROLLBACK and ROLLBACK TO SAVEPOINT forget the DDL they undo: the column is a string
+    column again and takes the text as it is. psycopg with its defaults (a transaction
+    opened by the first statement)."""
+    t, u = fresh(), fresh()
+    with connect() as c:
+        c.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        c.execute(f"CREATE TABLE {u} (id int PRIMARY KEY, v varchar(20))")
+    with connect(autocommit=False) as c:
+        c.execute(f"CREATE TABLE {t} (id int PRIMARY KEY, v vector(3))")
+        # A catalog query after the DDL: on the gateway, a new snapshot of the catalog.
+        assert c.execute("SELECT typname FROM pg_type WHERE typname = 'vector'").fetchone() == ("vector",)
+        c.execute(f"INSERT INTO {t} (id, v) VALUES (%s, %s)", (1, "[1,2,3]"))
+        c.execute("SAVEPOINT s")
+        c.execute(f"ALTER TABLE {u} DROP COLUMN v")
+        c.execute(f"ALTER TABLE {u} ADD COLUMN v vector(3)")
+        c.execute("ROLLBACK TO SAVEPOINT s")
+        c.execute(f"INSERT INTO {u} (id, v) VALUES (%s, %s)", (1, "[4,5,6]"))
+        c.commit()
+        assert c.execute(f"SELECT v <-> %s::vector(3) FROM {t}", ("[1,2,4]",)).fetchone()[0] == pytest.approx(1.0)
+        c.execute(f"ALTER TABLE {u} DROP COLUMN v")
+        c.execute(f"ALTER TABLE {u} ADD COLUMN v vector(3)")
+        c.rollback()
+        c.execute(f"INSERT INTO {u} (id, v) VALUES (%s, %s)", (2, "[7,8,9]"))
+        c.commit()
+        assert c.execute(f"SELECT id, v FROM {u} ORDER BY id").fetchall() == [(1, "[4,5,6]"), (2, "[7,8,9]")]
+    with connect() as other:
+        # Committed, the table is known to every session.
+        other.execute(f"INSERT INTO {t} (id, v) VALUES (%s, %s)", (2, "[0,0,1]"))
+        assert other.execute(f"SELECT count(*) FROM {t}").fetchone() == (2,)
 
 
 def test_vector_columns_known_after_restart(tmp_path):

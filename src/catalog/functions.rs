@@ -704,6 +704,11 @@ mod tests {
         assert_eq!(format_type(1700, Some((12 << 16 | 2) + 4)).as_deref(), Some("numeric(12,2)"));
         assert_eq!(format_type(1007, Some(-1)).as_deref(), Some("integer[]"));
         assert_eq!(format_type(23, None).as_deref(), Some("integer"));
+        // PostgreSQL 15: numeric(2,-3) is atttypmod 133121; time(2), timestamptz(0).
+        assert_eq!(format_type(1700, Some(133121)).as_deref(), Some("numeric(2,-3)"));
+        assert_eq!(format_type(1083, Some(2)).as_deref(), Some("time(2) without time zone"));
+        assert_eq!(format_type(1184, Some(0)).as_deref(), Some("timestamp(0) with time zone"));
+        assert_eq!(format_type(1114, Some(-1)).as_deref(), Some("timestamp without time zone"));
     }
 
     #[test]

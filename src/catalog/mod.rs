@@ -54,9 +54,10 @@ pub struct Catalog {
     rebuilding: Mutex<()>,
     settings: Vec<(String, String)>,
     backend: Option<Arc<dyn Backend>>,
-    /// The tables' columns in the last snapshot (vector columns, declared types), and how
-    /// many snapshots were taken (the translator re-reads them when that changes).
-    known_columns: RwLock<Arc<KnownColumns>>,
+    /// The tables' columns in the last snapshot (vector columns, declared types) with the
+    /// generation it began at, and how many snapshots were taken (the translator re-reads
+    /// them when that changes).
+    known_columns: RwLock<(Arc<KnownColumns>, u64)>,
     snapshots: AtomicU64,
 }
 
@@ -318,7 +319,7 @@ impl Catalog {
             rebuilding: Mutex::new(()),
             settings,
             backend,
-            known_columns: RwLock::new(Arc::default()),
+            known_columns: RwLock::new((Arc::default(), 0)),
             snapshots: AtomicU64::new(0),
         })
     }
@@ -345,14 +346,15 @@ impl Catalog {
         self.snapshots.load(Ordering::Acquire)
     }
 
-    /// The tables' columns in the last snapshot.
-    pub fn known_columns(&self) -> Arc<KnownColumns> {
+    /// The tables' columns in the last snapshot, and the generation that snapshot began at.
+    pub fn known_columns(&self) -> (Arc<KnownColumns>, u64) {
         self.known_columns.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The schema changed (DDL through the gateway): the next catalog query refreshes.
-    pub fn mark_stale(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
+    /// Returns the new generation.
+    pub fn mark_stale(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::AcqRel) + 1
     }
 
     fn engine(&self) -> Arc<Engine> {
@@ -387,7 +389,7 @@ impl Catalog {
             let columns = r.columns.iter().map(|c| KnownColumn::new(&c.name, &c.type_name, c.declared)).collect();
             (r.name.clone(), columns)
         }));
-        *self.known_columns.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(known);
+        *self.known_columns.write().unwrap_or_else(|p| p.into_inner()) = (Arc::new(known), generation);
         self.snapshots.fetch_add(1, Ordering::AcqRel);
         Ok(engine)
     }

@@ -144,7 +144,7 @@ impl Session {
             .map(|r| format!("({})", (1..=n).map(|c| format!("${}", r * n + c)).collect::<Vec<_>>().join(", ")))
             .collect();
         let insert = format!("INSERT INTO {table} ({}) VALUES {}", columns.join(", "), values.join(", "));
-        let translated = self.ctx.translate(&insert)?;
+        let translated = self.ctx.translate(&insert, &self.own_ddl)?;
         match translated.first().map(|t| &t.action) {
             Some(Action::Execute { statements, .. }) if statements.len() == 1 => {
                 Ok(InsertSql { sql: statements[0].sql.clone(), order: statements[0].params.clone() })
@@ -193,7 +193,7 @@ impl Session {
     }
 
     async fn copy_to(&mut self, copy: &CopyStatement) -> PgResult<Done> {
-        let translated = self.ctx.translate(&copy.select_sql())?;
+        let translated = self.ctx.translate(&copy.select_sql(), &self.own_ddl)?;
         let stmt = match translated.as_slice() {
             [stmt] if matches!(stmt.action, Action::Execute { returns_rows: true, .. }) => stmt.clone(),
             _ => return Err(PgError::unsupported("COPY (query) TO needs a query that returns rows")),

@@ -85,6 +85,7 @@ impl Session {
                 for notice in &stmt.notices {
                     be::notice_response(&mut self.conn.out, "NOTICE", &PgError::new("00000", notice.clone()));
                 }
+                self.columns_step(stmt);
                 Ok(Done { tag: stmt.tag.render(0) })
             }
             Action::Copy(copy) => self.copy(copy).await,
@@ -292,25 +293,36 @@ impl Session {
         }
         let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;
-        let mut captured = Vec::new();
+        let mut captured = Captured::default();
         for target in before {
             let (sql, bound) = bind_target(target, params, &captured)?;
             if let Some(guard) = &target.guard {
                 let ctx = self.settings.type_ctx().clone();
-                let value = self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?;
-                if !matches!(value, Param::Int(0)) {
+                let value = self.with_backend(move |b, _| capture_values(b, &sql, &bound, ctx, Capture::One)).await?;
+                if !matches!(value[..], [Param::Int(0)]) {
                     return Err(PgError::new(guard.sqlstate, guard.message));
                 }
                 continue;
             }
-            if target.capture {
+            if let Some(capture) = target.capture {
                 let ctx = self.settings.type_ctx().clone();
-                captured.push(self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?);
+                let values = self.with_backend(move |b, _| capture_values(b, &sql, &bound, ctx, capture)).await?;
+                match capture {
+                    Capture::One => captured.values.extend(values),
+                    Capture::All => captured.list = values,
+                }
                 continue;
             }
             let ran = self.with_backend(move |b, out| b.run(&sql, &bound, None, out)).await?;
             if let Some(cursor) = ran.cursor {
                 close_cursor(Arc::from(cursor)).await;
+            }
+            if target.params.contains(&CAPTURED_LIST) && ran.rowcount != captured.list.len() as i64 {
+                return Err(PgError::new(
+                    "40001",
+                    "could not serialize access due to concurrent update: rows changed while the statement ran",
+                )
+                .with_hint("retry the transaction"));
             }
             total += ran.rowcount.max(0);
         }
@@ -360,6 +372,7 @@ impl Session {
                 return Err(e);
             }
         };
+        self.columns_step(stmt);
         if self.tx == Tx::Failed {
             // Only ROLLBACK TO SAVEPOINT runs here in a failed transaction: it repairs it.
             self.tx = Tx::Explicit;
@@ -464,16 +477,23 @@ pub(super) fn shape_key(stmt: &Translated, text: &str, client_types: &[Oid]) -> 
 /// A target statement's SQL and parameters for this execution (IRIS takes no markers in
 /// TOP/LIMIT: those values are written into the SQL). `captured`: the values earlier
 /// statements of the same client statement captured (`TargetSql::capture`).
-pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &[Param]) -> PgResult<(String, Vec<Param>)> {
-    let bound = target
-        .params
-        .iter()
-        .map(|&i| match i.checked_sub(CAPTURED) {
-            Some(k) => captured.get(k).cloned().unwrap_or(Param::Null),
-            None => params.get(i).cloned().unwrap_or(Param::Null),
-        })
-        .collect();
-    let sql = if target.inline.is_empty() {
+/// Values earlier statements of one client statement captured (`TargetSql::capture`).
+#[derive(Default)]
+pub(super) struct Captured {
+    values: Vec<Param>,
+    list: Vec<Param>,
+}
+
+pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &Captured) -> PgResult<(String, Vec<Param>)> {
+    let mut bound = Vec::with_capacity(target.params.len());
+    for &i in &target.params {
+        match i.checked_sub(CAPTURED) {
+            _ if i == CAPTURED_LIST => bound.extend(captured.list.iter().cloned()),
+            Some(k) => bound.push(captured.values.get(k).cloned().unwrap_or(Param::Null)),
+            None => bound.push(params.get(i).cloned().unwrap_or(Param::Null)),
+        }
+    }
+    let mut sql = if target.inline.is_empty() {
         target.sql.clone()
     } else {
         target.bind_inline(|i| match params.get(i)? {
@@ -482,31 +502,71 @@ pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &[Para
             _ => None,
         })?
     };
+    if target.params.contains(&CAPTURED_LIST) {
+        let markers = match captured.list.len() {
+            0 => "NULL".to_owned(),
+            n => vec!["?"; n].join(", "),
+        };
+        sql = sql.replace(ID_LIST, &markers);
+    }
     Ok((sql, bound))
 }
 
 /// Run a statement that returns one integer (the id of the row just inserted) and keep
 /// it for the statements after it: the value is read through the row encoder as int8 text.
-pub(super) fn capture_value(
+/// The integer values a capturing statement returns: its one value (`Capture::One`), or
+/// the first column of all its rows (`Capture::All`), fetched in batches.
+pub(super) fn capture_values(
     b: &BackendConn,
     sql: &str,
     bound: &[Param],
     ctx: crate::types::TypeCtx,
-) -> PgResult<Param> {
+    capture: Capture,
+) -> PgResult<Vec<Param>> {
     let mut scratch = BytesMut::new();
     let ran = b.run(sql, bound, None, &mut scratch)?;
     let cursor = ran.cursor.ok_or_else(|| PgError::internal(format!("{sql} returned no row")))?;
     let plan = RowPlan { types: vec![&crate::types::INT8], typmods: vec![-1], formats: vec![Format::Text], ctx };
-    let fetched = cursor.fetch(1, &plan, &mut scratch);
+    let mut values = Vec::new();
+    let fetched = loop {
+        scratch.clear();
+        let batch = if capture == Capture::One { 1 } else { 1024 };
+        match cursor.fetch(batch, &plan, &mut scratch) {
+            Err(e) => break Err(e),
+            Ok(f) => {
+                values.extend(first_values(&scratch).map(Param::Int));
+                if capture == Capture::One || f.done || f.rows == 0 {
+                    break Ok(());
+                }
+            }
+        }
+    };
     cursor.close();
     fetched?;
-    // DataRow: 'D', length, column count (1), value length, value.
-    let value = scratch
-        .get(11..)
-        .filter(|_| scratch.first() == Some(&b'D') && scratch.len() > 11)
-        .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
-        .ok_or_else(|| PgError::internal(format!("{sql} gave no id")))?;
-    Ok(Param::Int(value))
+    if capture == Capture::One && values.len() != 1 {
+        return Err(PgError::internal(format!("{sql} gave no id")));
+    }
+    Ok(values)
+}
+
+/// The first column of each DataRow in `buf` ('D', length, column count, value length,
+/// value), as integers; NULLs and non-integers are left out.
+fn first_values(buf: &[u8]) -> impl Iterator<Item = i64> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        let header = buf.get(at..at + 5)?;
+        let len = u32::from_be_bytes(header[1..5].try_into().ok()?) as usize;
+        let msg = buf.get(at..at + 1 + len)?;
+        at += 1 + len;
+        if msg[0] != b'D' || msg.len() < 11 {
+            continue;
+        }
+        let vlen = i32::from_be_bytes(msg[7..11].try_into().ok()?);
+        let value = (vlen >= 0).then(|| msg.get(11..11 + vlen as usize)).flatten();
+        if let Some(v) = value.and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok()) {
+            return Some(v);
+        }
+    })
 }
 
 /// Close backend result sets (blocking calls); a failure is only logged there.

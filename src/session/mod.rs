@@ -42,13 +42,16 @@ use crate::protocol::frontend::Message;
 use crate::server::ServerCtx;
 use crate::settings::Settings;
 use crate::tls::Stream;
-use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED};
+use crate::translate::{
+    projection_in, Action, Capture, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED,
+    CAPTURED_LIST, ID_LIST,
+};
 
 use crate::types::{Format, Oid, Param};
 use columns::{apply_declared, column_type, fields_for, resolve_columns, resolve_formats};
 pub use conn::Conn;
 use conn::{ReadError, FLUSH_THRESHOLD};
-use execute::{bind_target, close_cursor, close_results, shape_key, sleep_or_never};
+use execute::{bind_target, close_cursor, close_results, shape_key, sleep_or_never, Captured};
 
 use extended::{Portal, Prepared};
 pub use observe::LOG_SESSION;
@@ -140,6 +143,9 @@ pub struct Session {
     executes_since_sync: u32,
     /// DDL ran in the current transaction: its end changes the schema again (rollback).
     ddl_in_tx: bool,
+    /// (IRIS) the DDL of the open transaction that changes the known columns: statements
+    /// are translated with it until the transaction ends (translate/iris/own_ddl.rs).
+    own_ddl: crate::translate::OwnDdl,
     user: String,
     database: String,
     pid: i32,
@@ -236,6 +242,7 @@ async fn serve_registered(
         skip_until_sync: false,
         executes_since_sync: 0,
         ddl_in_tx: false,
+        own_ddl: Default::default(),
         temporary_objects: false,
         begin_pending: false,
         user: param("user"),
@@ -425,7 +432,7 @@ impl Session {
             Err(e) => {
                 // Unparsable or refused: the transaction fails as with any other error.
                 self.statement_failed().await;
-                self.send_error(&e);
+                self.send_error(&e.located(sql));
             }
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {
@@ -458,7 +465,7 @@ impl Session {
                         Ok(done) => self.complete(&done.tag, None),
                         Err(e) => {
                             self.statement_failed().await;
-                            self.send_error(&e);
+                            self.send_error(&e.located(sql));
                             break;
                         }
                     }
@@ -626,10 +633,24 @@ impl Session {
         if let Some(e) = refused {
             return Err(e);
         }
+        let own_ddl = self.own_ddl.take();
         if std::mem::take(&mut self.ddl_in_tx) {
-            self.ctx.schema_changed();
+            match (&result, method) {
+                (Ok(()), "commit") => self.ctx.ddl_committed(own_ddl),
+                _ => drop(self.ctx.schema_changed()),
+            }
         }
         result
+    }
+
+    /// (IRIS) a statement that changes the known columns succeeded: in a transaction the
+    /// session keeps it until the end; on its own it is committed, for every session.
+    fn columns_step(&mut self, stmt: &Translated) {
+        if let Some(step) = &stmt.columns_step {
+            if let Some(ddl) = self.own_ddl.step(step, self.tx != Tx::Idle) {
+                self.ctx.ddl_committed(vec![ddl]);
+            }
+        }
     }
 
     fn aborted_error() -> PgError {

@@ -59,7 +59,7 @@ pub fn timed_call<T>(f: impl FnOnce() -> T) -> (T, u64, u64) {
 impl Session {
     pub(super) fn timed_translate(&self, sql: &str) -> PgResult<Arc<Vec<Translated>>> {
         let start = Instant::now();
-        let result = self.ctx.translate(sql);
+        let result = self.ctx.translate(sql, &self.own_ddl);
         self.ctx.metrics.phase(Phase::Translate, elapsed_ns(start));
         result
     }

@@ -8,7 +8,7 @@ use sqlparser::ast::{
 };
 
 use super::ast_util::*;
-use super::{Guard, IrisOptions, Output, RowCount};
+use super::{Capture, Guard, IrisOptions, Output, RowCount};
 use crate::error::PgResult;
 
 fn table_name(ins: &Insert) -> PgResult<ast::ObjectName> {
@@ -154,7 +154,7 @@ pub fn returning_rows(ins: &Insert, rows: Vec<Vec<Expr>>, items: &[ast::SelectIt
     for (k, stmt) in per_row(ins, rows)?.into_iter().enumerate() {
         statements.push(stmt);
         if k + 1 < n {
-            captures.push(statements.len());
+            captures.push((statements.len(), Capture::One));
             statements.push(format!("SELECT {}", ids.last));
         }
     }
@@ -237,6 +237,84 @@ pub fn values_select_to_values(ins: &mut Insert) {
         v.rows.extend(new_rows.into_iter().map(ast::Parens::with_empty_span));
     }
     **src = query;
+}
+
+/// Django's bulk_create (psycopg with client-side binding, Django's default): `INSERT INTO t
+/// (a, b) SELECT * FROM UNNEST(('{..}')::T1[], ('{..}'::int2[])::T2[]) [RETURNING ..]`, one
+/// array literal per column. IRIS has no arrays, but the rows are in the literals: `VALUES
+/// ('e'::T1, ..), ..`, each element cast to the outer array cast's element type, shorter
+/// arrays padded with NULLs as PostgreSQL's unnest does; the multi-row INSERT (.. RETURNING)
+/// emulation takes it from there. Arrays given as parameters (or empty, or of several
+/// dimensions) are left as written, and refused later (0A000).
+pub fn unnest_select_to_values(ins: &mut Insert) {
+    let Some(src) = ins.source.as_mut() else { return };
+    if src.with.is_some() || src.order_by.is_some() || src.limit_clause.is_some() || src.fetch.is_some() {
+        return;
+    }
+    let SetExpr::Select(sel) = src.body.as_ref() else { return };
+    let grouped = !matches!(&sel.group_by, ast::GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    if sel.selection.is_some() || sel.having.is_some() || sel.distinct.is_some() || grouped {
+        return;
+    }
+    if !matches!(sel.projection.as_slice(), [ast::SelectItem::Wildcard(_)]) {
+        return;
+    }
+    let [from] = sel.from.as_slice() else { return };
+    let ast::TableFactor::UNNEST { array_exprs, with_offset: false, with_ordinality: false, .. } = &from.relation
+    else {
+        return;
+    };
+    if !from.joins.is_empty() || ins.columns.len() != array_exprs.len() {
+        return;
+    }
+    let Some(columns) = array_exprs.iter().map(array_literal).collect::<Option<Vec<_>>>() else { return };
+    let n = columns.iter().map(|(items, _)| items.len()).max().unwrap_or(0);
+    if n == 0 {
+        return;
+    }
+    let rows = (0..n).map(|i| {
+        let row = columns.iter().map(|(items, ty)| {
+            let value = match items.get(i) {
+                Some(Some(text)) => Expr::value(ast::Value::SingleQuotedString(text.clone())),
+                _ => null(),
+            };
+            Expr::Cast { kind: ast::CastKind::DoubleColon, expr: Box::new(value), data_type: ty.clone(), format: None }
+        });
+        ast::Parens::with_empty_span(row.collect())
+    });
+    let values = ast::Values { explicit_row: false, value_keyword: false, rows: rows.collect() };
+    src.body = Box::new(SetExpr::Values(values));
+}
+
+/// The elements of an array literal cast to an array type (`('{a,b}')::varchar[]`,
+/// `('{1,2}'::int2[])::integer[]`), with the outermost cast's element type.
+fn array_literal(e: &Expr) -> Option<(Vec<Option<String>>, ast::DataType)> {
+    let mut elem = None;
+    let mut e = e;
+    loop {
+        match e {
+            Expr::Nested(inner) => e = inner,
+            Expr::Cast { expr, data_type: ast::DataType::Array(def), format: None, .. } => {
+                let inner = match def {
+                    ast::ArrayElemTypeDef::SquareBracket(t, _)
+                    | ast::ArrayElemTypeDef::AngleBracket(t)
+                    | ast::ArrayElemTypeDef::Parenthesis(t)
+                    | ast::ArrayElemTypeDef::Qualified(t, _) => t.as_ref().clone(),
+                    _ => return None,
+                };
+                elem.get_or_insert(inner);
+                e = expr;
+            }
+            Expr::Value(v) => {
+                // psycopg writes E'..' when an element holds a backslash (JSON's quotes).
+                let (ast::Value::SingleQuotedString(text) | ast::Value::EscapedStringLiteral(text)) = &v.value else {
+                    return None;
+                };
+                return Some((crate::types::array::parse_text(text).ok()?, elem?));
+            }
+            _ => return None,
+        }
+    }
 }
 
 /// The position in `names` of a reference to a column of the VALUES relation.
@@ -525,10 +603,39 @@ pub fn update(mut u: ast::Update, opts: &IrisOptions) -> PgResult<Output> {
             }
         }
     }
-    if u.returning.is_some() {
-        return Err(refuse("UPDATE .. RETURNING", "SELECT the rows in the same transaction, then UPDATE them by key"));
+    match u.returning.take() {
+        Some(items) => update_returning(u, &items),
+        None => Ok(Output::one(Statement::Update(u).to_string(), false)),
     }
-    Ok(Output::one(Statement::Update(u).to_string(), false))
+}
+
+/// `UPDATE t SET .. WHERE cond RETURNING items`, which IRIS lacks: the RowIDs of the rows
+/// that match, captured as a list; the UPDATE of those rows, still matching `cond` (a row
+/// another transaction changed in between no longer counts, and a count short of the list
+/// is 40001, never a silent difference); then the items of those rows, read back after
+/// the update (their new values, as RETURNING gives). One transaction, like the other
+/// emulations; rows in RowID order.
+fn update_returning(mut u: ast::Update, items: &[ast::SelectItem]) -> PgResult<Output> {
+    if u.from.is_some() {
+        return Err(refuse("UPDATE .. FROM .. RETURNING", "UPDATE with a subquery in WHERE"));
+    }
+    let table = u.table.to_string();
+    let cond = u.selection.take();
+    let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    let ids = IRIS_IDS.row_id;
+    let (select_ids, still_matching) = match &cond {
+        Some(c) => (format!("SELECT {ids} FROM {table} WHERE {c}"), format!(" AND ({c})")),
+        None => (format!("SELECT {ids} FROM {table}"), String::new()),
+    };
+    let update = format!("{} WHERE {ids} IN ($cl){still_matching}", Statement::Update(u));
+    let read_back = format!("SELECT {list} FROM {table} WHERE {ids} IN ($cl) ORDER BY {ids}");
+    Ok(Output {
+        statements: vec![select_ids, update, read_back],
+        returns_rows: true,
+        rowcount: RowCount::Last,
+        captures: vec![(0, Capture::All)],
+        guards: vec![],
+    })
 }
 
 pub fn delete(d: ast::Delete) -> PgResult<Output> {

@@ -32,6 +32,7 @@ use crate::error::{PgError, PgResult};
 pub use cache::Translator;
 pub use catalog::CatalogQuery;
 pub use iris::declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
+pub use iris::own_ddl::{ColumnsStep, OwnDdl};
 pub use param_types::ParamProbe;
 pub use projection::{expr_type_in, projection_in, Env, InferredColumn, Typmod};
 pub use statements::copy::CopyStatement;
@@ -135,9 +136,11 @@ pub struct TargetSql {
     /// Row-limit slots IRIS cannot take as markers (empty for most statements): call
     /// `bind_inline` with the bound values before running the statement.
     pub inline: Vec<InlineSlot>,
-    /// The statement returns one value that later statements bind (`params` entries
-    /// `CAPTURED + k` are the k-th captured value): the ids of a multi-row INSERT .. RETURNING.
-    pub capture: bool,
+    /// The statement's result is captured for later statements to bind: one value
+    /// (`params` entries `CAPTURED + k` are the k-th), the ids of a multi-row INSERT ..
+    /// RETURNING; or every row's value as one list (`CAPTURED_LIST`), the ids an UPDATE ..
+    /// RETURNING changes.
+    pub capture: Option<Capture>,
     /// The statement returns one integer, and anything but 0 fails the client statement
     /// with this error (a condition PostgreSQL raises that the emulation checks first).
     pub guard: Option<Guard>,
@@ -154,6 +157,22 @@ pub struct Guard {
 /// statements of the same client statement (written `$c0`, `$c1`, .. by the translator).
 pub const CAPTURED: usize = 1 << 30;
 
+/// The `TargetSql::params` entry of the captured list (written `$cl` by the translator):
+/// `ID_LIST` in the SQL becomes one marker per value (`NULL` for none) when bound. A
+/// statement that binds it and returns no rows must change exactly that many rows (else
+/// another transaction changed them in between: 40001).
+pub const CAPTURED_LIST: usize = CAPTURED - 1;
+pub const ID_LIST: &str = "__pgw_ids__";
+
+/// What a statement's result leaves for later statements (`TargetSql::capture`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Its one value.
+    One,
+    /// The first column of every row.
+    All,
+}
+
 /// A place in `TargetSql::sql` that must hold an integer literal: `constant` plus the
 /// values of the client parameters `params` (e.g. TOP m+n for LIMIT $1 OFFSET $2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,7 +185,7 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: false, guard: None }
+        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: None, guard: None }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
@@ -297,6 +316,9 @@ pub struct Translated {
     pub notices: Vec<String>,
     /// pg_typeof calls, markers `$(param_count + 1)`.. the session binds (type_of.rs).
     pub typeof_args: Vec<TypeofArg>,
+    /// (IRIS) what the statement does to the known columns once it succeeds: DDL, or a
+    /// savepoint step of the session's uncommitted DDL (iris/own_ddl.rs).
+    pub columns_step: Option<ColumnsStep>,
 }
 
 impl Translated {
@@ -339,8 +361,8 @@ pub(crate) struct Output {
     pub statements: Vec<String>,
     pub returns_rows: bool,
     pub rowcount: RowCount,
-    /// Indexes of statements whose single result value is captured (`TargetSql::capture`).
-    pub captures: Vec<usize>,
+    /// Statements whose result is captured (`TargetSql::capture`), by index.
+    pub captures: Vec<(usize, Capture)>,
     /// Statements that check a condition first (`TargetSql::guard`), by index.
     pub guards: Vec<(usize, Guard)>,
 }
@@ -371,6 +393,10 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
     let column_probe = param_types::column_probe(&stmt, &projection::nested_column_refs(&stmt));
     let returning_probe = param_types::returning_probe(&stmt);
     let read_only = statements::utility::is_read_only(&stmt);
+    let columns_step = match target {
+        Target::Iris(_) => iris::own_ddl::columns_step(&stmt),
+        Target::Sqlite => None,
+    };
     let declared_types = match target {
         Target::Iris(o) => iris::declared::result_types(&stmt, &o.columns),
         Target::Sqlite => None,
@@ -391,6 +417,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         read_only,
         notices: vec![],
         typeof_args: typeof_args.clone(),
+        columns_step: None,
     };
     if let Some(items) = session_fns::local_select(&stmt) {
         let mut t = described(Action::Local(items.clone()));
@@ -443,9 +470,10 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
             let (sql, params) = params::to_question_marks(s);
             let (sql, inline) = params::inline_slots(sql);
             let guard = out.guards.iter().find(|(k, _)| *k == i).map(|(_, g)| g.clone());
-            TargetSql { sql, params, inline, capture: out.captures.contains(&i), guard }
+            let capture = out.captures.iter().find(|(k, _)| *k == i).map(|(_, c)| *c);
+            TargetSql { sql, params, inline, capture, guard }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
-    Ok(Translated { notices, ..described(action) })
+    Ok(Translated { notices, columns_step, ..described(action) })
 }

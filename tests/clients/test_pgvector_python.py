@@ -22,7 +22,6 @@ from pgvector.psycopg import register_vector
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy import orm
 
-from harness import IRIS_BACKENDS, mark_gaps
 
 CLIENT = "pgvector-python"
 IRIS_DOUBLES = True
@@ -32,12 +31,6 @@ QUERY = [1.0, 0.25, 0.0]
 # Nearest first from QUERY: by Euclidean distance a (0.25), c (0.56), b (1.25), d; by
 # cosine distance a, c, b, d; by inner product (largest first) a (1.0), c (0.625), b, d.
 NEAREST = ["a", "c", "b"]
-
-
-OPEN_DDL = ("gateway gap (issue 24): a vector column created in the still open transaction is forgotten by "
-            "the translator when the catalog snapshot taken after the DDL (which cannot see it) replaces the "
-            "known columns, so the insert's parameter is not TO_VECTOR'ed (IRIS -104); it works once committed")
-GAPS = [(IRIS_BACKENDS, OPEN_DDL)]
 
 
 def client_version() -> str:
@@ -53,8 +46,7 @@ def create(cur, table: str) -> None:
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["text", "binary"])
-def test_psycopg(request, target, table_name, binary):
-    mark_gaps(request, target, GAPS)
+def test_psycopg(target, table_name, binary):
     with psycopg.connect(target.dsn) as conn:
         create(conn, table_name)
         register_vector(conn)

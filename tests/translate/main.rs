@@ -24,7 +24,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use _core::error::PgResult;
-use _core::translate::{translate, Action, IrisOptions, KnownColumns, RowCount, Tag, Target, Translated, CAPTURED};
+use _core::translate::{
+    translate, Action, Capture, IrisOptions, KnownColumns, RowCount, Tag, Target, Translated, CAPTURED, CAPTURED_LIST,
+};
 
 pub fn target_from(spec: &str) -> Target {
     let words: Vec<&str> = spec.split_whitespace().collect();
@@ -103,13 +105,51 @@ pub fn reparse(sql: &str) -> Result<(), String> {
     if sql.starts_with("CREATE INDEX ") && sql.contains(" AS HNSW(") {
         return Ok(());
     }
-    let mut s = sql.replace("TOP ALL", "TOP 1").replace(" IDENTITY", "");
+    let mut s = iris_alter_as_pg(sql).replace("TOP ALL", "TOP 1").replace(" IDENTITY", "");
     // Column descriptions (`%DESCRIPTION 'pgtype:jsonb'`) are IRIS's own column option.
     while let Some(at) = s.find(" %DESCRIPTION '") {
         let end = s[at + 15..].find('\'').map_or(s.len(), |e| at + 16 + e);
         s.replace_range(at..end, "");
     }
     sqlparser::parser::Parser::parse_sql(&ReparseDialect, &s).map(|_| ()).map_err(|e| format!("{e}"))
+}
+
+/// IRIS's ALTER TABLE spellings (`ALTER COLUMN f NULL | NOT NULL | datatype | DEFAULT x |
+/// RENAME new`, `RENAME newtable`) in PostgreSQL's, so their names, types and expressions
+/// are still checked by the re-parse.
+fn iris_alter_as_pg(sql: &str) -> String {
+    let Some(rest) = sql.strip_prefix("ALTER TABLE ") else { return sql.to_string() };
+    let ident = |s: &str| -> usize {
+        // A name, quoted or not, possibly qualified: up to the first space outside quotes.
+        let mut quoted = false;
+        s.char_indices()
+            .find(|&(_, c)| {
+                quoted ^= c == '"';
+                c == ' ' && !quoted
+            })
+            .map_or(s.len(), |(i, _)| i)
+    };
+    let table = &rest[..ident(rest)];
+    let after = rest[table.len()..].trim_start();
+    let pg_form = ["RENAME TO ", "RENAME COLUMN ", "SET ", "TYPE ", "DROP NOT NULL"];
+    if let Some(new) = after.strip_prefix("RENAME ").filter(|_| !pg_form.iter().any(|p| after.starts_with(p))) {
+        return format!("ALTER TABLE {table} RENAME TO {new}");
+    }
+    let Some(col_rest) = after.strip_prefix("ALTER COLUMN ") else { return sql.to_string() };
+    let column = &col_rest[..ident(col_rest)];
+    let action = col_rest[column.len()..].trim_start();
+    let head = format!("ALTER TABLE {table}");
+    if pg_form.iter().any(|p| action.starts_with(p)) {
+        return sql.to_string();
+    }
+    match action {
+        "NULL" => format!("{head} ALTER COLUMN {column} DROP NOT NULL"),
+        "NOT NULL" => format!("{head} ALTER COLUMN {column} SET NOT NULL"),
+        "DROP DEFAULT" => format!("{head} ALTER COLUMN {column} DROP DEFAULT"),
+        a if a.starts_with("DEFAULT ") => format!("{head} ALTER COLUMN {column} SET {a}"),
+        a if a.starts_with("RENAME ") => format!("{head} RENAME COLUMN {column} TO {}", &a[7..]),
+        a => format!("{head} ALTER COLUMN {column} TYPE {a}"),
+    }
 }
 
 struct Case {
@@ -260,14 +300,17 @@ fn render_one(t: &Translated, out: &mut String) {
                         .params
                         .iter()
                         .map(|p| match p.checked_sub(CAPTURED) {
+                            _ if *p == CAPTURED_LIST => "$cl".to_owned(),
                             Some(k) => format!("$c{k}"),
                             None => format!("${}", p + 1),
                         })
                         .collect();
                     let _ = write!(out, "  -- params: {}", ps.join(", "));
                 }
-                if s.capture {
-                    out.push_str("  -- captured");
+                match s.capture {
+                    Some(Capture::One) => out.push_str("  -- captured"),
+                    Some(Capture::All) => out.push_str("  -- captured list"),
+                    None => {}
                 }
                 if let Some(g) = &s.guard {
                     let _ = write!(out, "  -- guard: {}", g.sqlstate);

@@ -338,10 +338,26 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
                 ast::AlterTableOperation::AddConstraint { constraint, not_valid }
             }
             op @ (ast::AlterTableOperation::DropColumn { .. } | ast::AlterTableOperation::DropConstraint { .. }) => op,
+            ast::AlterTableOperation::AlterColumn { column_name, op } => {
+                statements.push(alter_column(&at.name, &column_name, op, opts)?);
+                continue;
+            }
+            ast::AlterTableOperation::RenameColumn { old_column_name, new_column_name } => {
+                // IRIS: ALTER [COLUMN] field RENAME newfieldname.
+                statements
+                    .push(format!("ALTER TABLE {} ALTER COLUMN {old_column_name} RENAME {new_column_name}", at.name));
+                continue;
+            }
+            ast::AlterTableOperation::RenameTable {
+                table_name: ast::RenameTableNameKind::To(new) | ast::RenameTableNameKind::As(new),
+            } => {
+                statements.extend(rename_table(&at.name, &new, opts)?);
+                continue;
+            }
             other => {
                 return Err(refuse(
                     &format!("ALTER TABLE {other}"),
-                    "IRIS supports ADD/DROP COLUMN and constraints here",
+                    "IRIS supports ADD/DROP/ALTER/RENAME COLUMN, RENAME TO and constraints here",
                 ))
             }
         };
@@ -354,4 +370,57 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
         statements.push(Statement::AlterTable(one).to_string());
     }
     Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+}
+
+/// `ALTER COLUMN` in IRIS's spellings (RSQL_altertable: `ALTER COLUMN f NULL | NOT NULL |
+/// datatype | DEFAULT spec | DROP DEFAULT`).
+fn alter_column(
+    table: &ast::ObjectName,
+    column: &ast::Ident,
+    op: ast::AlterColumnOperation,
+    opts: &IrisOptions,
+) -> PgResult<String> {
+    use ast::AlterColumnOperation as Op;
+    let head = format!("ALTER TABLE {table} ALTER COLUMN {column}");
+    Ok(match op {
+        Op::SetNotNull => format!("{head} NOT NULL"),
+        Op::DropNotNull => format!("{head} NULL"),
+        Op::DropDefault => format!("{head} DROP DEFAULT"),
+        Op::SetDefault { value: Expr::Function(f) } if func_name(&f).as_deref() == Some("nextval") => {
+            return Err(refuse("SET DEFAULT nextval(..)", "declare the column SERIAL (IDENTITY) when creating it"))
+        }
+        Op::SetDefault { value } => format!("{head} DEFAULT {value}"),
+        Op::SetDataType { using: Some(_), .. } => {
+            return Err(refuse(
+                "ALTER COLUMN .. TYPE .. USING",
+                "add a column of the new type, UPDATE it from the old one, then drop the old one",
+            ))
+        }
+        Op::SetDataType { data_type, using: None, .. } => {
+            let k = kind(&data_type);
+            let table_name = table.0.last().and_then(|p| p.as_ident()).map(|i| i.value.as_str()).unwrap_or_default();
+            // The declared type lives in the column's description, which ALTER TABLE cannot
+            // change (iris-facts): neither a type that needs one nor a column that has one.
+            if super::declared::recorded_type(&k).is_some()
+                || opts.columns.is_declared(table_name, &column.value)
+                || matches!(k, PgKind::Serial(_))
+            {
+                return Err(refuse(
+                    &format!("ALTER COLUMN .. TYPE {data_type} here"),
+                    "IRIS keeps a column's PostgreSQL type in its description, which ALTER TABLE cannot change: \
+                     add a column of the new type, UPDATE it from the old one, then drop the old one",
+                ));
+            }
+            format!("{head} {}", column_type(&data_type, opts)?)
+        }
+        other => return Err(refuse(&format!("ALTER COLUMN .. {other}"), "see docs/translation.md")),
+    })
+}
+
+/// `RENAME TO`: IRIS's `ALTER TABLE t RENAME newtable` (the new name in the table's schema).
+fn rename_table(table: &ast::ObjectName, new: &ast::ObjectName, _opts: &IrisOptions) -> PgResult<Vec<String>> {
+    let Some(new) = new.0.last() else {
+        return Err(refuse("RENAME TO without a name", "name the table"));
+    };
+    Ok(vec![format!("ALTER TABLE {table} RENAME {new}")])
 }

@@ -128,6 +128,11 @@ impl KnownColumns {
         self.column(table, column).is_some_and(KnownColumn::is_vector)
     }
 
+    /// The column's PostgreSQL type is recorded in its description (`%DESCRIPTION`).
+    pub fn is_declared(&self, table: &str, column: &str) -> bool {
+        self.column(table, column).is_some_and(|c| c.declared)
+    }
+
     /// The PostgreSQL type of a known column (`bytea`, `vector(3)`, `jsonb`).
     pub fn column_type(&self, table: &str, column: &str) -> Option<&str> {
         self.column(table, column).map(|c| c.pg_type.as_str())
@@ -138,53 +143,120 @@ impl KnownColumns {
         self.table(table).map(|cols| cols.iter().map(|c| c.name.clone()).collect()).unwrap_or_default()
     }
 
-    /// The known columns after `sql` runs, when it is DDL that changes them (CREATE TABLE,
-    /// ALTER TABLE ADD/DROP COLUMN, DROP TABLE); None otherwise. A table created by the
-    /// gateway gets its columns' PostgreSQL types, declared where the DDL records them.
+    /// The known columns after `sql` runs, when it is DDL that changes them; None otherwise
+    /// (the golden tests' `ddl=` tables).
     pub fn after_ddl(&self, sql: &str) -> Option<KnownColumns> {
-        let head: String = sql.trim_start().chars().take(6).collect::<String>().to_ascii_lowercase();
-        if !(head.starts_with("create") || head.starts_with("alter") || head.starts_with("drop")) {
-            return None;
-        }
         let stmts = sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::PostgreSqlDialect {}, sql).ok()?;
-        let table_key =
-            |n: &ast::ObjectName| n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
-        let known = |c: &ast::ColumnDef| {
-            let k = kind(&c.data_type);
-            let recorded = recorded_type(&k);
-            let pg_type = recorded.clone().unwrap_or_else(|| c.data_type.to_string().to_ascii_lowercase());
-            KnownColumn::new(&c.name.value, &pg_type, recorded.is_some())
-        };
+        let after = self.after(stmts.iter().filter(|s| changes_columns(s)));
+        (after != *self).then_some(after)
+    }
+
+    /// The known columns after these DDL statements (`changes_columns`). Applying a
+    /// statement a second time changes nothing (a committed statement is applied again over
+    /// a catalog snapshot that may already show it). A table created by the gateway gets
+    /// its columns' PostgreSQL types, declared where the DDL records them.
+    pub fn after<'a>(&self, stmts: impl IntoIterator<Item = &'a Statement>) -> KnownColumns {
         let mut tables = self.tables.clone();
-        for stmt in &stmts {
-            match stmt {
-                Statement::CreateTable(ct) if !ct.temporary => {
-                    let t = table_key(&ct.name)?;
-                    if !(ct.if_not_exists && tables.contains_key(&t)) {
-                        tables.insert(t, ct.columns.iter().map(known).collect());
-                    }
-                }
-                Statement::AlterTable(at) => {
-                    let Some(cols) = tables.get_mut(&table_key(&at.name)?) else { continue };
-                    for op in &at.operations {
-                        match op {
-                            ast::AlterTableOperation::AddColumn { column_def, .. } => cols.push(known(column_def)),
-                            ast::AlterTableOperation::DropColumn { column_names, .. } => {
-                                cols.retain(|c| !column_names.iter().any(|n| n.value.eq_ignore_ascii_case(&c.name)))
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                Statement::Drop { object_type: ast::ObjectType::Table, names, .. } => {
-                    for n in names {
-                        tables.remove(&table_key(n)?);
-                    }
-                }
-                _ => {}
+        for stmt in stmts {
+            apply(&mut tables, stmt);
+        }
+        KnownColumns::new(tables)
+    }
+}
+
+/// DDL that changes which tables and columns exist or their types: CREATE TABLE, ALTER
+/// TABLE (columns, types, renames), DROP TABLE.
+pub fn changes_columns(stmt: &Statement) -> bool {
+    match stmt {
+        Statement::CreateTable(ct) => !ct.temporary,
+        Statement::AlterTable(at) => at.operations.iter().any(|op| {
+            matches!(
+                op,
+                ast::AlterTableOperation::AddColumn { .. }
+                    | ast::AlterTableOperation::DropColumn { .. }
+                    | ast::AlterTableOperation::RenameColumn { .. }
+                    | ast::AlterTableOperation::RenameTable { .. }
+                    | ast::AlterTableOperation::AlterColumn { op: ast::AlterColumnOperation::SetDataType { .. }, .. }
+            )
+        }),
+        Statement::Drop { object_type: ast::ObjectType::Table, .. } => true,
+        _ => false,
+    }
+}
+
+fn table_key(n: &ast::ObjectName) -> Option<String> {
+    n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase())
+}
+
+fn known(c: &ast::ColumnDef) -> KnownColumn {
+    let k = kind(&c.data_type);
+    let recorded = recorded_type(&k);
+    let pg_type = recorded.clone().unwrap_or_else(|| c.data_type.to_string().to_ascii_lowercase());
+    KnownColumn::new(&c.name.value, &pg_type, recorded.is_some())
+}
+
+fn apply(tables: &mut BTreeMap<String, Vec<KnownColumn>>, stmt: &Statement) {
+    let has = |cols: &[KnownColumn], n: &str| cols.iter().any(|c| c.name.eq_ignore_ascii_case(n));
+    match stmt {
+        Statement::CreateTable(ct) if !ct.temporary => {
+            let Some(t) = table_key(&ct.name) else { return };
+            if !(ct.if_not_exists && tables.contains_key(&t)) {
+                tables.insert(t, ct.columns.iter().map(known).collect());
             }
         }
-        (tables != self.tables).then(|| KnownColumns::new(tables))
+        Statement::AlterTable(at) => {
+            let Some(mut t) = table_key(&at.name) else { return };
+            for op in &at.operations {
+                if let ast::AlterTableOperation::RenameTable {
+                    table_name: ast::RenameTableNameKind::To(n) | ast::RenameTableNameKind::As(n),
+                } = op
+                {
+                    let Some(new) = table_key(n) else { continue };
+                    if let Some(cols) = tables.remove(&t) {
+                        tables.insert(new.clone(), cols);
+                    }
+                    t = new;
+                    continue;
+                }
+                let Some(cols) = tables.get_mut(&t) else { continue };
+                match op {
+                    ast::AlterTableOperation::AddColumn { column_def, .. } if !has(cols, &column_def.name.value) => {
+                        cols.push(known(column_def))
+                    }
+                    ast::AlterTableOperation::DropColumn { column_names, .. } => {
+                        cols.retain(|c| !column_names.iter().any(|n| n.value.eq_ignore_ascii_case(&c.name)))
+                    }
+                    ast::AlterTableOperation::RenameColumn { old_column_name, new_column_name }
+                        if !has(cols, &new_column_name.value) =>
+                    {
+                        if let Some(c) = cols.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&old_column_name.value)) {
+                            c.name = new_column_name.value.to_ascii_lowercase();
+                        }
+                    }
+                    ast::AlterTableOperation::AlterColumn {
+                        column_name,
+                        op: ast::AlterColumnOperation::SetDataType { data_type, .. },
+                    } => {
+                        if let Some(c) = cols.iter_mut().find(|c| c.name.eq_ignore_ascii_case(&column_name.value)) {
+                            *c = known(&ast::ColumnDef {
+                                name: column_name.clone(),
+                                data_type: data_type.clone(),
+                                options: vec![],
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Statement::Drop { object_type: ast::ObjectType::Table, names, .. } => {
+            for n in names {
+                if let Some(t) = table_key(n) {
+                    tables.remove(&t);
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -12,6 +12,7 @@ pub mod ddl;
 pub mod declared;
 pub mod functions;
 pub mod limits;
+pub mod own_ddl;
 pub mod vectors;
 
 use sqlparser::ast::{
@@ -29,6 +30,8 @@ pub fn translate(mut stmt: Statement, opts: &IrisOptions) -> PgResult<Output> {
     // Before the walk, which refuses VALUES in FROM: SQLAlchemy's multi-row INSERT form.
     if let Statement::Insert(ins) = &mut stmt {
         dml::values_select_to_values(ins);
+        // Django's bulk_create: one array literal per column, unnested (no arrays in IRIS).
+        dml::unnest_select_to_values(ins);
     }
     // An index IRIS cannot build and need not (ddl::index_left_out): nothing to translate,
     // its expression (`metadata_ ->> 'ref_doc_id'`) included.
@@ -103,6 +106,7 @@ impl Pass for IrisPass<'_> {
                 "IRIS has no interval type (intervals are stored as text): compare or compute them in the client",
             ));
         }
+        functions::type_marker_beside_datetime(e);
     }
 
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {

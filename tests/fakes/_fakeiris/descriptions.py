@@ -29,7 +29,8 @@ _CREATE = re.compile(r"\s*CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?" + _NAME + r"
 _ADD = re.compile(r"\s*ALTER\s+TABLE\s+" + _NAME
                   + r"\s+ADD\s+(?:COLUMN\s+)?(?!CONSTRAINT\b|PRIMARY\b|UNIQUE\b|FOREIGN\b)", re.I)
 _DROP_TABLE = re.compile(r"\s*DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?" + _NAME, re.I)
-_DROP_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+" + _NAME + r"\s+DROP\s+(?:COLUMN\s+)?\"?(\w+)\"?\s*$", re.I)
+_DROP_COLUMN = re.compile(r"\s*ALTER\s+TABLE\s+" + _NAME + r"\s+DROP\s+(?:COLUMN\s+)?\"?(\w+)\"?"
+                          r"(?:\s+(?:RESTRICT|CASCADE))?(?:\s+%(?:NO)?DELDATA)?\s*$", re.I)
 #: A column definition up to where its description may stand: name, then type.
 _BEFORE = re.compile(r'^\s*"?(\w+)"?\s+[\w%.]+(?:\s+\w+)?(?:\s*\([\w\s,]*\))?\s*$')
 

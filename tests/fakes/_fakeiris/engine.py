@@ -32,6 +32,8 @@ Model (docs/iris.md (IRIS facts)):
 - Column descriptions (descriptions.py): ``%DESCRIPTION 'text'`` after a column's type in
   CREATE TABLE / ALTER TABLE .. ADD COLUMN, read from INFORMATION_SCHEMA.COLUMNS.DESCRIPTION;
   anywhere else refused (-1).
+- ALTER TABLE (alter.py): ALTER COLUMN f NULL | NOT NULL | datatype | [SET] DEFAULT | DROP DEFAULT |
+  RENAME new and RENAME newtable, as IRIS documents them; PostgreSQL's spellings are refused (-1).
 
 - Processes: an embedded job is its OS process (pid = os.getpid()); processes share
   the instance through its files (``FAKE_IRIS_DATA``), each job its own sqlite
@@ -59,6 +61,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from _fakeiris import alter
 from _fakeiris import descriptions
 from _fakeiris import information_schema
 from _fakeiris import sqltext
@@ -254,6 +257,13 @@ def _check_divisors(divisors: List[Tuple[Optional[int], Optional[str]]], bound: 
             raise FakeSQLError(-400, "ERROR #5002: ObjectScript error: <DIVIDE>")
 
 
+def _repeat(text, count):
+    """IRIS SQL's REPEAT(expr, count): NULL for a NULL argument or a negative count."""
+    if text is None or count is None or int(count) < 0:
+        return None
+    return str(text) * int(count)
+
+
 def _exact(value):
     return value
 
@@ -331,6 +341,7 @@ class Job:
             c.execute("PRAGMA foreign_keys=ON")
             c.execute(descriptions.CREATE)
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
+            c.create_function("REPEAT", 2, _repeat, deterministic=True)
             c.create_function("_iris_timestamp", 1, self._cast_timestamp)
             c.create_function("_iris_varbinary", 1, self._cast_varbinary)
             c.create_function("_iris_temporal", 2, self._cast_temporal)
@@ -396,6 +407,10 @@ class Job:
         if _ADD_FOREIGN_KEY.match(sqlite_sql):
             # sqlite has no statement for it: done at execute, by editing the table's definition.
             return Prepared(sql, sqlite_sql, None, [], ("add_foreign_key", None, sqlite_sql))
+        change = alter.parse(sqlite_sql)
+        if change:
+            # ALTER COLUMN and RENAME: sqlite has only the renames; done at execute (alter.py).
+            return Prepared(sql, sqlite_sql, None, [], ("alter_table", None, change))
         n_params = len(sqltext.marker_positions(sqltext.blank_literals(sqlite_sql)))
         with self.lock:
             self._check_open()
@@ -597,6 +612,8 @@ class Job:
             self._schema(kind, isolation, name)
         elif kind == "add_foreign_key":
             self._add_foreign_key(name)
+        elif kind == "alter_table":
+            self._alter_table(name)
         return Result(None, [], 0)
 
     def _add_foreign_key(self, sqlite_sql: str) -> None:
@@ -616,6 +633,21 @@ class Job:
             raise FakeSQLError(code, exc.message) from None
         except sqlite3.Error as exc:
             raise from_sqlite(exc, writing=True, location="Execute") from None
+        if self.in_txn:
+            self.wrote = True
+
+    def _alter_table(self, change: alter.Change) -> None:
+        """ALTER COLUMN / RENAME in IRIS's spellings (alter.py); the filing triggers of a
+        renamed table or column are made again under its new name."""
+        alter.run(self.conn, change)
+        kind, table, _column, new = change
+        if kind in ("rename_table", "rename_column", "type"):
+            renamed = new if kind == "rename_table" else table
+            for (trigger,) in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE "
+                    "AND name LIKE '\\_iris\\_%' ESCAPE '\\'", [renamed]).fetchall():
+                self._raw(f'DROP TRIGGER "{trigger}"')
+            self._add_store_triggers('CREATE TABLE "' + renamed.replace('"', '""') + '"')
         if self.in_txn:
             self.wrote = True
 

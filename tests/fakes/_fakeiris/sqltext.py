@@ -171,6 +171,8 @@ _SIMPLE = [
     # Column collation %EXACT (case-sensitive) is sqlite's BINARY.
     (re.compile(r"\bCOLLATE\s+%EXACT\b", re.I), "COLLATE BINARY"),
     (re.compile(r"%SQLUPPER\s*\(", re.I), "upper("),
+    # CHAR_LENGTH / CHARACTER_LENGTH: IRIS SQL's character count (sqlite's length()).
+    (re.compile(r"\bCHAR(?:ACTER)?_LENGTH\s*\(", re.I), "length("),
     (re.compile(r"\bLAST_IDENTITY\s*\(\s*\)", re.I), "last_insert_rowid()"),
     # %ID is the RowID (an IDENTITY column is the RowID: the fake's AUTOINCREMENT key).
     (re.compile(r"%ID\b", re.I), "rowid"),
@@ -185,10 +187,12 @@ _SIMPLE = [
     # sqlite cannot add a constraint to a table: the key's unique index models it.
     (re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+(?:CONSTRAINT\s+\w+\s+)?PRIMARY\s+KEY\s*\(", re.I),
      r"CREATE UNIQUE INDEX \1_pkey ON \1 ("),
-
 ]
 
 
+_DROP_COLUMN_OPTIONS = re.compile(
+    r'^(\s*ALTER\s+TABLE\s+(?:"[^"]*"|[\w.%]+)\s+DROP\s+(?:COLUMN\s+)?(?!CONSTRAINT\b|FOREIGN\b|PRIMARY\b)'
+    r'(?:"[^"]*"|\w+))\s+(?:(?:RESTRICT|CASCADE)\b\s*)?(?:%(?:NO)?DELDATA\b\s*)?$', re.I)
 _CAST_LITERAL = re.compile(r"\bCAST\s*\(\s*('[^']*')\s+AS\s+(DATE|TIME|POSIXTIME)\s*\)", re.I)
 
 
@@ -294,6 +298,11 @@ def to_sqlite(sql: str) -> str:
         _check_hnsw(blank[hnsw.start(1):hnsw.end(1)])
         cut = re.search(r"\)\s*AS\s+HNSW\s*\(", blank, re.I)
         sql = sql[:cut.start() + 1]
+    drop = _DROP_COLUMN_OPTIONS.match(blank_literals(sql))
+    if drop:
+        # IRIS: DROP [COLUMN] field [RESTRICT | CASCADE] [%DELDATA | %NODELDATA]; sqlite
+        # takes none of them (and always deletes the column's data).
+        sql = sql[:drop.end(1)]
     if re.match(r"\s*CREATE\s+TABLE\b", blank, re.I):
         sql = _column_defaults(_identity_key(sql))
         sql = _sub_outside_literals(_IDENTITY, "INTEGER PRIMARY KEY AUTOINCREMENT", sql)
@@ -368,12 +377,28 @@ def _column_defaults(sql: str) -> str:
         if not d:
             continue
         t = _TEMPORAL_DECL.match(blank[a:b])
-        kind = t.group(1).upper() if t else "TIMESTAMP"
-        kind = "TIMESTAMP" if kind == "DATETIME" else kind
-        if d.group(1).upper() == "CURRENT_DATE" and kind == "TIMESTAMP":
-            kind = "DATE_TEXT"
-        sql = sql[:d.start()] + f"DEFAULT (_iris_now('{kind}', {int(d.group(2) or 0)}))" + sql[d.end():]
+        sql = sql[:d.start()] + _now_default(t.group(1) if t else "", d) + sql[d.end():]
     return sql
+
+
+def _now_default(decl: str, d: re.Match) -> str:
+    kind = decl.upper() or "TIMESTAMP"
+    kind = "TIMESTAMP" if kind == "DATETIME" else kind
+    if d.group(1).upper() == "CURRENT_DATE" and kind == "TIMESTAMP":
+        kind = "DATE_TEXT"
+    return f"DEFAULT (_iris_now('{kind}', {int(d.group(2) or 0)}))"
+
+
+def default_clause(decl: str, spec: str) -> str:
+    """``DEFAULT spec`` (ALTER COLUMN .. SET DEFAULT) for a column of declared type ``decl``,
+    in sqlite's terms: the documented time defaults as in CREATE TABLE."""
+    spec = spec.strip()
+    blank = blank_literals(spec)
+    if blank.startswith("(") and matching(blank, 0) == len(blank) - 1:
+        spec = spec[1:-1].strip()
+    d = _NOW_DEFAULT.fullmatch("DEFAULT " + spec)
+    t = _TEMPORAL_DECL.match(f"c {decl}")
+    return _now_default(t.group(1) if t else "", d) if d else f"DEFAULT ({spec})"
 
 
 _HNSW = re.compile(r"\s*CREATE\s+INDEX\b.*?\)\s*AS\s+HNSW\s*\((.*)\)\s*$", re.I | re.S)
