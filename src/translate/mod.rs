@@ -144,6 +144,9 @@ pub struct TargetSql {
     /// The statement returns one integer, and anything but 0 fails the client statement
     /// with this error (a condition PostgreSQL raises that the emulation checks first).
     pub guard: Option<Guard>,
+    /// Runs after the statement whose rows are the result, once those are read in full
+    /// (DELETE .. RETURNING on IRIS: the rows are read, then deleted).
+    pub after_result: bool,
 }
 
 /// The error a guard statement (`TargetSql::guard`) raises.
@@ -185,16 +188,27 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: None, guard: None }
+        TargetSql {
+            sql: sql.into(),
+            params: Vec::new(),
+            inline: Vec::new(),
+            capture: None,
+            guard: None,
+            after_result: false,
+        }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
-    /// limit changes no column).
+    /// limit changes no column), the captured list as `NULL`.
     pub fn sql_for_describe(&self) -> String {
-        if self.inline.is_empty() {
-            return self.sql.clone();
+        let sql = match self.inline.is_empty() {
+            true => self.sql.clone(),
+            false => self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone()),
+        };
+        match sql.contains(ID_LIST) {
+            true => sql.replace(ID_LIST, "NULL"),
+            false => sql,
         }
-        self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone())
     }
 
     /// Replace inline slots with integers. `value(i)` is client parameter i as an integer
@@ -365,16 +379,31 @@ pub(crate) struct Output {
     pub captures: Vec<(usize, Capture)>,
     /// Statements that check a condition first (`TargetSql::guard`), by index.
     pub guards: Vec<(usize, Guard)>,
+    /// The statement whose rows are the result, when it is not the last: the ones after it
+    /// run once its rows are read in full (`TargetSql::after_result`).
+    pub result_at: Option<usize>,
 }
 
 impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
-        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
+        Output { returns_rows, ..Output::commands(vec![sql]) }
+    }
+
+    /// Statements run in order, none returning rows, the count of the last one reported.
+    pub fn commands(statements: Vec<String>) -> Self {
+        Output {
+            statements,
+            returns_rows: false,
+            rowcount: RowCount::Last,
+            captures: vec![],
+            guards: vec![],
+            result_at: None,
+        }
     }
 
     /// Nothing to send to the backend: the statement's effect is already there (or none).
     pub fn nothing() -> Self {
-        Output { statements: vec![], returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
+        Output::commands(vec![])
     }
 }
 
@@ -471,7 +500,8 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
             let (sql, inline) = params::inline_slots(sql);
             let guard = out.guards.iter().find(|(k, _)| *k == i).map(|(_, g)| g.clone());
             let capture = out.captures.iter().find(|(k, _)| *k == i).map(|(_, c)| *c);
-            TargetSql { sql, params, inline, capture, guard }
+            let after_result = out.result_at.is_some_and(|r| i > r);
+            TargetSql { sql, params, inline, capture, guard, after_result }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };
