@@ -283,6 +283,7 @@ pub(super) fn bare(action: Action, tag: &str) -> Translated {
         read_only: false,
         notices: vec![],
         enum_params: vec![],
+        typeof_args: vec![],
         columns_step: None,
     }
 }
