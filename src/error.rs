@@ -150,6 +150,118 @@ impl PgError {
     }
 }
 
+impl PgError {
+    /// The error with its position in `sql` (field P, from which libpq prints `LINE 1: ..`
+    /// and a caret), for the undefined-name errors whose name the backends report but
+    /// not where it is: the first identifier of `sql` (outside strings and comments)
+    /// spelled like the name, or its first part for a qualified one. IRIS's own text for
+    /// them (`Field 'WAT' not found ..`, the name upper-cased) becomes PostgreSQL's, with
+    /// the name as the client wrote it; IRIS's text moves to the detail.
+    pub fn located(mut self, sql: &str) -> Self {
+        if self.position.is_some() {
+            return self;
+        }
+        let Some((name, iris)) = undefined_name(self.code, &self.message) else { return self };
+        // As PostgreSQL folds names (unquoted to lower case), else in any case: the
+        // backends' messages do not always keep the case the client wrote.
+        let Some(found) = find_identifier(sql, name, true).or_else(|| find_identifier(sql, name, false)) else {
+            return self;
+        };
+        self.position = Some(found.position);
+        if iris {
+            let what = if self.code == sqlstate::UNDEFINED_TABLE { "relation" } else { "column" };
+            let message = format!("{what} \"{}\" does not exist", found.name);
+            let iris_text = std::mem::replace(&mut self.message, message);
+            self.detail = Some(match self.detail.take() {
+                Some(d) => format!("{iris_text} ({d})"),
+                None => iris_text,
+            });
+        }
+        self
+    }
+}
+
+/// The name an undefined-table/column/function message names, and whether the message
+/// is IRIS's: `relation "wat" does not exist`, `column "t.x" does not exist` (its first
+/// part, where PostgreSQL points), `function foo(integer) does not exist`; IRIS's
+/// `Table 'SQLUSER.WAT' not found` and `Field 'NOPE' not found ..` (the last part: the
+/// schema is IRIS's, not the client's).
+fn undefined_name<'m>(code: &str, message: &'m str) -> Option<(&'m str, bool)> {
+    let name = match code {
+        sqlstate::UNDEFINED_TABLE | sqlstate::UNDEFINED_COLUMN => match message.split('"').nth(1) {
+            Some(quoted) => quoted.split('.').next().map(|n| (n, false)),
+            None => message.split('\'').nth(1).and_then(|q| q.rsplit('.').next()).map(|n| (n, true)),
+        },
+        sqlstate::UNDEFINED_FUNCTION => {
+            let rest = message.strip_prefix("function ").or_else(|| message.strip_prefix("no such function: "))?;
+            rest.split(['(', ' ']).next().map(|n| (n, false))
+        }
+        _ => None,
+    };
+    name.filter(|(n, _)| !n.is_empty())
+}
+
+/// An identifier found in the statement text.
+struct Found {
+    /// 1-based character position.
+    position: u32,
+    /// The name it stands for: as quoted, or folded to lower case.
+    name: String,
+}
+
+/// The first identifier in `sql` that names `name` (`folded`: as PostgreSQL reads it, an
+/// unquoted one in lower case; else ignoring ASCII case), skipping string literals and
+/// comments.
+fn find_identifier(sql: &str, name: &str, folded: bool) -> Option<Found> {
+    let same = |written: &str, quoted: bool| match (folded, quoted) {
+        (true, true) => written == name,
+        (true, false) => written.to_lowercase() == name,
+        (false, _) => written.eq_ignore_ascii_case(name),
+    };
+    let chars: Vec<char> = sql.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        match c {
+            '\'' => i = skip_to(&chars, i + 1, '\''),
+            '-' if next == Some('-') => i = skip_to(&chars, i, '\n'),
+            '/' if next == Some('*') => {
+                i += 2;
+                while i < chars.len() && !(chars[i] == '*' && chars.get(i + 1) == Some(&'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            '"' => {
+                let end = skip_to(&chars, i + 1, '"');
+                let quoted: String = chars[i + 1..end].iter().take_while(|&&c| c != '"').collect();
+                if same(&quoted, true) {
+                    return Some(Found { position: i as u32 + 1, name: quoted });
+                }
+                i = end;
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let start = i;
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                if same(&word, false) {
+                    return Some(Found { position: start as u32 + 1, name: word.to_lowercase() });
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The index after the next `end` at or after `from` (or the end of the text).
+fn skip_to(chars: &[char], from: usize, end: char) -> usize {
+    chars[from.min(chars.len())..].iter().position(|&c| c == end).map_or(chars.len(), |p| from + p + 1)
+}
+
 impl fmt::Display for PgError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: {}", self.severity.as_str(), self.code, self.message)
@@ -175,4 +287,38 @@ pub fn intern_sqlstate(code: &str) -> &'static str {
     let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
     set.insert(leaked);
     leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(code: &'static str, message: &str, sql: &str) -> Option<u32> {
+        PgError::new(code, message).located(sql).position
+    }
+
+    #[test]
+    fn undefined_names_are_located_as_postgres_does() {
+        // PostgreSQL 15's P field for these statements.
+        assert_eq!(at("42P01", "relation \"wat\" does not exist", "select * from wat"), Some(15));
+        assert_eq!(at("42P01", "relation \"wat\" does not exist", "select 'wat', x from WAT"), Some(22));
+        assert_eq!(at("42P01", "relation \"WAT\" does not exist", "select * from wat"), Some(15));
+        assert_eq!(at("42P01", "relation \"s.wat\" does not exist", "select * from s.wat"), Some(15));
+        assert_eq!(at("42703", "column \"Nope\" does not exist", "select nope, \"Nope\" from t"), Some(14));
+        assert_eq!(at("42703", "column \"nope\" does not exist", "-- nope\nselect /* nope */ nope"), Some(27));
+        assert_eq!(at("42883", "function foo(integer) does not exist", "select foo(1)"), Some(8));
+        assert_eq!(at("42883", "function foo does not exist", "select é, foo(1)"), Some(11));
+        assert_eq!(at("42P01", "Table 'SQLUSER.WAT' not found", "select * from wat"), Some(15));
+        assert_eq!(at("42703", "Field 'NOPE' not found in the applicable tables", "select 1 as x, nope"), Some(16));
+        assert_eq!(at("42P01", "relation \"wat\" does not exist", "select 1"), None);
+        // IRIS's text becomes PostgreSQL's, with the name as written.
+        let e = PgError::new("42703", "Field 'WAT' not found in the applicable tables")
+            .with_detail("IRIS SQLCODE -29")
+            .located("select Wat from t");
+        assert_eq!(e.message, "column \"wat\" does not exist");
+        assert_eq!(e.detail.as_deref(), Some("Field 'WAT' not found in the applicable tables (IRIS SQLCODE -29)"));
+        let e = PgError::new("42P01", "Table 'SQLUSER.WAT' not found").located("select * from \"Wat\"");
+        assert_eq!((e.message.as_str(), e.position), ("relation \"Wat\" does not exist", Some(15)));
+        assert_eq!(at("42601", "syntax error", "select * from wat"), None);
+    }
 }

@@ -49,6 +49,10 @@ def started(name: str):
         with tempfile.TemporaryDirectory(prefix=f"iris-pgwire-conformance-{name}-") as data:
             gw = DoublesGateway(name, Path(data))
             try:
+                # The two IRIS targets share the doubles' SQL engine, and embedded runs in ODBC
+                # select mode, so equal counts are expected: make sure each is the backend it says.
+                if not any(f"starting on the {name} backend" in line for line in gw.lines):
+                    raise RuntimeError(f"the {name} target did not start the {name} backend:\n" + "".join(gw.lines))
                 yield Server(name, "127.0.0.1", gw.port)
             finally:
                 gw.stop()

@@ -54,6 +54,10 @@ def translate_sql(
 ) -> list[str]:
     """PostgreSQL SQL -> target SQL statements; raises iris_pgwire.BackendError (0A000 ...)."""
 
+def date_in(text: str) -> str:
+    """PostgreSQL's date input and output: any date PostgreSQL reads ('infinity', BC, years past
+    9999, ISO, month names) as its ISO text; raises iris_pgwire.BackendError (22007, 22008)."""
+
 def serve_worker(backend: Any) -> None:
     """A job worker's loop: serve the gateway on fd 3 with one connection of `backend`
     until the gateway closes the socket (python -m iris_pgwire.worker)."""

@@ -200,10 +200,15 @@ pub fn format_type(oid: i64, typmod: Option<i64>) -> Option<String> {
     };
     Some(match (t.name, m) {
         ("varchar" | "bpchar", m) if m >= 4 => format!("{base}({})", m - 4),
-        ("numeric", m) if m >= 4 => {
-            let (p, s) = (((m - 4) >> 16) & 0xffff, (m - 4) & 0xffff);
-            format!("numeric({p},{s})")
-        }
+        ("numeric", m) => match types::numeric_typmod(m as i32) {
+            Some((p, s)) => format!("numeric({p},{s})"),
+            None => base.to_string(),
+        },
+        // `time(3) without time zone`, `timestamp(0) with time zone`.
+        ("time" | "timetz" | "timestamp" | "timestamptz", m) if m >= 0 => match base.split_once(' ') {
+            Some((head, zone)) => format!("{head}({m}) {zone}"),
+            None => format!("{base}({m})"),
+        },
         ("vector", m) if m > 0 => format!("vector({m})"),
         _ => base.to_string(),
     })
@@ -747,6 +752,11 @@ mod tests {
         assert_eq!(format_type(1700, Some((12 << 16 | 2) + 4)).as_deref(), Some("numeric(12,2)"));
         assert_eq!(format_type(1007, Some(-1)).as_deref(), Some("integer[]"));
         assert_eq!(format_type(23, None).as_deref(), Some("integer"));
+        // PostgreSQL 15: numeric(2,-3) is atttypmod 133121; time(2), timestamptz(0).
+        assert_eq!(format_type(1700, Some(133121)).as_deref(), Some("numeric(2,-3)"));
+        assert_eq!(format_type(1083, Some(2)).as_deref(), Some("time(2) without time zone"));
+        assert_eq!(format_type(1184, Some(0)).as_deref(), Some("timestamp(0) with time zone"));
+        assert_eq!(format_type(1114, Some(-1)).as_deref(), Some("timestamp without time zone"));
     }
 
     #[test]

@@ -197,6 +197,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Server>()?;
     m.add_class::<spans_api::SpanQueue>()?;
     m.add_function(wrap_pyfunction!(translate_api::translate_sql, m)?)?;
+    m.add_function(wrap_pyfunction!(translate_api::date_in, m)?)?;
     m.add_function(wrap_pyfunction!(auth_api::scram_verifier, m)?)?;
     m.add_function(wrap_pyfunction!(worker_api::serve_worker, m)?)?;
     m.add_function(wrap_pyfunction!(logging::set_log_level, m)?)?;

@@ -2,6 +2,7 @@
 
 use pyo3::prelude::*;
 
+use crate::error::PgError;
 use crate::translate::{translate, Action, IrisOptions, Target};
 
 /// Translate PostgreSQL SQL to the target dialect: one string per backend statement, with
@@ -35,14 +36,7 @@ pub fn translate_sql(
         }
     };
     let translated = py.detach(|| translate(sql, &target));
-    let translated = match translated {
-        Ok(t) => t,
-        Err(e) => {
-            let cls = py.import("iris_pgwire.errors")?.getattr("BackendError")?;
-            let err = cls.call1((e.code, e.message, e.detail, e.hint))?;
-            return Err(PyErr::from_value(err));
-        }
-    };
+    let translated = translated.map_err(|e| backend_error(py, e))?;
     let mut out = Vec::new();
     for t in translated {
         match t.action {
@@ -75,6 +69,29 @@ pub fn translate_sql(
         }
     }
     Ok(out)
+}
+
+/// A PostgreSQL error as `iris_pgwire.errors.BackendError` (SQLSTATE, message, detail, hint).
+pub(crate) fn backend_error(py: Python<'_>, e: PgError) -> PyErr {
+    let raised = py
+        .import("iris_pgwire.errors")
+        .and_then(|m| m.getattr("BackendError"))
+        .and_then(|cls| cls.call1((e.code, e.message, e.detail, e.hint)));
+    match raised {
+        Ok(err) => PyErr::from_value(err),
+        Err(import_failed) => import_failed,
+    }
+}
+
+/// PostgreSQL's date_in then date_out: any date input PostgreSQL reads (ISO, BC, years past
+/// 9999, 'infinity', month names in MDY order) as its ISO text; raises BackendError
+/// (22007, 22008) for what PostgreSQL refuses. The sqlite backend's `pg_date` (`$1::date`).
+#[pyfunction]
+pub fn date_in(py: Python<'_>, text: &str) -> PyResult<String> {
+    let utc = crate::types::TimeZone::default();
+    crate::types::dtparse::parse_date(text, &utc)
+        .map(crate::types::datetime::format_date)
+        .map_err(|e| backend_error(py, e))
 }
 
 fn backend_sql(action: Action) -> Vec<String> {

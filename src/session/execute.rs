@@ -291,29 +291,31 @@ impl Session {
             self.ddl_in_tx |= self.tx != Tx::Idle;
             self.temporary_objects |= stmt.creates_temporary();
         }
-        let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
+        let (through_result, after) =
+            statements.split_at(statements.iter().position(|s| s.after_result).unwrap_or(statements.len()));
+        let (last, before) = through_result.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;
-        let mut captured = Vec::new();
+        let mut captured = Captured::default();
         for target in before {
-            let (sql, bound) = bind_target(target, params, &captured)?;
-            if let Some(guard) = &target.guard {
-                let ctx = self.settings.type_ctx().clone();
-                let value = self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?;
-                if !matches!(value, Param::Int(0)) {
-                    return Err(PgError::new(guard.sqlstate, guard.message));
+            let capture = match (&target.guard, target.capture) {
+                (None, None) => {
+                    total += self.run_bound(target, params, &captured).await?;
+                    continue;
                 }
-                continue;
+                (Some(_), _) => Capture::One,
+                (None, Some(capture)) => capture,
+            };
+            let (sql, bound) = bind_target(target, params, &captured)?;
+            let ctx = self.settings.type_ctx().clone();
+            let values = self.with_backend(move |b, _| capture_values(b, &sql, &bound, ctx, capture)).await?;
+            match (&target.guard, capture) {
+                (Some(guard), _) if !matches!(values[..], [Param::Int(0)]) => {
+                    return Err(PgError::new(guard.sqlstate, guard.message))
+                }
+                (Some(_), _) => {}
+                (None, Capture::One) => captured.values.extend(values),
+                (None, Capture::All) => captured.list = values,
             }
-            if target.capture {
-                let ctx = self.settings.type_ctx().clone();
-                captured.push(self.with_backend(move |b, _| capture_value(b, &sql, &bound, ctx)).await?);
-                continue;
-            }
-            let ran = self.with_backend(move |b, out| b.run(&sql, &bound, None, out)).await?;
-            if let Some(cursor) = ran.cursor {
-                close_cursor(Arc::from(cursor)).await;
-            }
-            total += ran.rowcount.max(0);
         }
         let (sql, bound) = bind_target(last, params, &captured)?;
         let epoch = self.ctx.schema_epoch();
@@ -375,7 +377,7 @@ impl Session {
                 let shape = Shape { epoch, param_types: expect.param_types.to_vec(), result: None };
                 self.ctx.shapes.put(key, Arc::new(shape));
             }
-            return Ok(Started::Command(count));
+            return self.after_result(Started::Command(count), after, params, &captured, mark).await;
         };
         if let (Some(fetched), Some((result, current)), Some(plan)) = (ran.fetched, known, plan) {
             if !current {
@@ -383,7 +385,8 @@ impl Session {
                     self.ctx.shapes.put(key, shape.at(epoch));
                 }
             }
-            return Ok(Started::Rows { result, plan, sent: fetched.rows, cursor });
+            let started = Started::Rows { result, plan, sent: fetched.rows, cursor };
+            return self.after_result(started, after, params, &captured, mark).await;
         }
         // Unknown or changed (DDL from outside the gateway): type the columns now and remember them.
         self.conn.out.truncate(mark);
@@ -401,7 +404,55 @@ impl Session {
             be::row_description(&mut self.conn.out, &fields_for(&result.columns, &formats));
         }
         let plan = self.row_plan(&result.columns, formats);
-        Ok(Started::Rows { result, plan, sent: 0, cursor })
+        self.after_result(Started::Rows { result, plan, sent: 0, cursor }, after, params, &captured, mark).await
+    }
+
+    /// Run the statements that follow the result (`TargetSql::after_result`): first the
+    /// result's rows are read in full into the output (they are sent when the message
+    /// ends, not before), then the statements run; if one fails, the rows and their
+    /// RowDescription are taken back. A row limit of the extended protocol is not applied
+    /// to such a result: all its rows are sent.
+    async fn after_result(
+        &mut self,
+        started: Started,
+        after: &[TargetSql],
+        params: &[Param],
+        captured: &Captured,
+        mark: usize,
+    ) -> PgResult<Started> {
+        if after.is_empty() {
+            return Ok(started);
+        }
+        let started = match started {
+            Started::Rows { result, plan, mut sent, cursor: Some(cursor) } => {
+                let batch = self.ctx.config.fetch_batch_rows.max(1) as usize;
+                let read = loop {
+                    let (c, p) = (cursor.clone(), plan.clone());
+                    match self.with_out(move |out| c.fetch(batch, &p, out)).await {
+                        Ok(f) if f.done || f.rows == 0 => break Ok(sent + f.rows),
+                        Ok(f) => sent += f.rows,
+                        Err(e) => break Err(e),
+                    }
+                };
+                close_cursor(cursor).await;
+                match read {
+                    Ok(sent) => Started::Rows { result, plan, sent, cursor: None },
+                    Err(e) => {
+                        self.conn.out.truncate(mark);
+                        return Err(e);
+                    }
+                }
+            }
+            other => other,
+        };
+        for target in after {
+            let ran = self.run_bound(target, params, captured).await;
+            if let Err(e) = ran {
+                self.conn.out.truncate(mark);
+                return Err(e);
+            }
+        }
+        Ok(started)
     }
 
     /// The backend's typed description of a result it reported by name only.
@@ -422,6 +473,25 @@ impl Session {
 
     /// Fetch and send rows in batches; returns (rows sent, exhausted). An exhausted
     /// result is closed by the backend.
+    /// Run a statement that returns no result; its row count. One that binds the captured
+    /// list must change exactly those rows: fewer means another transaction changed them
+    /// in between (40001, as PostgreSQL reports a concurrent update it cannot follow).
+    async fn run_bound(&mut self, target: &TargetSql, params: &[Param], captured: &Captured) -> PgResult<i64> {
+        let (sql, bound) = bind_target(target, params, captured)?;
+        let ran = self.with_backend(move |b, out| b.run(&sql, &bound, None, out)).await?;
+        if let Some(cursor) = ran.cursor {
+            close_cursor(Arc::from(cursor)).await;
+        }
+        if target.params.contains(&CAPTURED_LIST) && ran.rowcount != captured.list.len() as i64 {
+            return Err(PgError::new(
+                "40001",
+                "could not serialize access due to concurrent update: rows changed while the statement ran",
+            )
+            .with_hint("retry the transaction"));
+        }
+        Ok(ran.rowcount.max(0))
+    }
+
     pub(super) async fn stream_rows(
         &mut self,
         cursor: &Arc<dyn Cursor>,
@@ -466,16 +536,23 @@ pub(super) fn shape_key(stmt: &Translated, text: &str, client_types: &[Oid]) -> 
 /// A target statement's SQL and parameters for this execution (IRIS takes no markers in
 /// TOP/LIMIT: those values are written into the SQL). `captured`: the values earlier
 /// statements of the same client statement captured (`TargetSql::capture`).
-pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &[Param]) -> PgResult<(String, Vec<Param>)> {
-    let bound = target
-        .params
-        .iter()
-        .map(|&i| match i.checked_sub(CAPTURED) {
-            Some(k) => captured.get(k).cloned().unwrap_or(Param::Null),
-            None => params.get(i).cloned().unwrap_or(Param::Null),
-        })
-        .collect();
-    let sql = if target.inline.is_empty() {
+/// Values earlier statements of one client statement captured (`TargetSql::capture`).
+#[derive(Default)]
+pub(super) struct Captured {
+    values: Vec<Param>,
+    list: Vec<Param>,
+}
+
+pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &Captured) -> PgResult<(String, Vec<Param>)> {
+    let mut bound = Vec::with_capacity(target.params.len());
+    for &i in &target.params {
+        match i.checked_sub(CAPTURED) {
+            _ if i == CAPTURED_LIST => bound.extend(captured.list.iter().cloned()),
+            Some(k) => bound.push(captured.values.get(k).cloned().unwrap_or(Param::Null)),
+            None => bound.push(params.get(i).cloned().unwrap_or(Param::Null)),
+        }
+    }
+    let mut sql = if target.inline.is_empty() {
         target.sql.clone()
     } else {
         target.bind_inline(|i| match params.get(i)? {
@@ -484,31 +561,71 @@ pub(super) fn bind_target(target: &TargetSql, params: &[Param], captured: &[Para
             _ => None,
         })?
     };
+    if target.params.contains(&CAPTURED_LIST) {
+        let markers = match captured.list.len() {
+            0 => "NULL".to_owned(),
+            n => vec!["?"; n].join(", "),
+        };
+        sql = sql.replace(ID_LIST, &markers);
+    }
     Ok((sql, bound))
 }
 
 /// Run a statement that returns one integer (the id of the row just inserted) and keep
 /// it for the statements after it: the value is read through the row encoder as int8 text.
-pub(super) fn capture_value(
+/// The integer values a capturing statement returns: its one value (`Capture::One`), or
+/// the first column of all its rows (`Capture::All`), fetched in batches.
+pub(super) fn capture_values(
     b: &BackendConn,
     sql: &str,
     bound: &[Param],
     ctx: crate::types::TypeCtx,
-) -> PgResult<Param> {
+    capture: Capture,
+) -> PgResult<Vec<Param>> {
     let mut scratch = BytesMut::new();
     let ran = b.run(sql, bound, None, &mut scratch)?;
     let cursor = ran.cursor.ok_or_else(|| PgError::internal(format!("{sql} returned no row")))?;
     let plan = RowPlan { types: vec![&crate::types::INT8], typmods: vec![-1], formats: vec![Format::Text], ctx };
-    let fetched = cursor.fetch(1, &plan, &mut scratch);
+    let mut values = Vec::new();
+    let fetched = loop {
+        scratch.clear();
+        let batch = if capture == Capture::One { 1 } else { 1024 };
+        match cursor.fetch(batch, &plan, &mut scratch) {
+            Err(e) => break Err(e),
+            Ok(f) => {
+                values.extend(first_values(&scratch).map(Param::Int));
+                if capture == Capture::One || f.done || f.rows == 0 {
+                    break Ok(());
+                }
+            }
+        }
+    };
     cursor.close();
     fetched?;
-    // DataRow: 'D', length, column count (1), value length, value.
-    let value = scratch
-        .get(11..)
-        .filter(|_| scratch.first() == Some(&b'D') && scratch.len() > 11)
-        .and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok())
-        .ok_or_else(|| PgError::internal(format!("{sql} gave no id")))?;
-    Ok(Param::Int(value))
+    if capture == Capture::One && values.len() != 1 {
+        return Err(PgError::internal(format!("{sql} gave no id")));
+    }
+    Ok(values)
+}
+
+/// The first column of each DataRow in `buf` ('D', length, column count, value length,
+/// value), as integers; NULLs and non-integers are left out.
+fn first_values(buf: &[u8]) -> impl Iterator<Item = i64> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || loop {
+        let header = buf.get(at..at + 5)?;
+        let len = u32::from_be_bytes(header[1..5].try_into().ok()?) as usize;
+        let msg = buf.get(at..at + 1 + len)?;
+        at += 1 + len;
+        if msg[0] != b'D' || msg.len() < 11 {
+            continue;
+        }
+        let vlen = i32::from_be_bytes(msg[7..11].try_into().ok()?);
+        let value = (vlen >= 0).then(|| msg.get(11..11 + vlen as usize)).flatten();
+        if let Some(v) = value.and_then(|v| std::str::from_utf8(v).ok()?.parse::<i64>().ok()) {
+            return Some(v);
+        }
+    })
 }
 
 /// Close backend result sets (blocking calls); a failure is only logged there.

@@ -94,7 +94,9 @@ enum PortalState {
 impl Session {
     pub(super) async fn extended(&mut self, msg: Message) -> PgResult<()> {
         match msg {
-            Message::Parse { name, sql, param_types } => self.parse(name, &sql, param_types).await,
+            Message::Parse { name, sql, param_types } => {
+                self.parse(name, &sql, param_types).await.map_err(|e| e.located(&sql))
+            }
             Message::Bind { portal, statement, param_formats, params, result_formats } => {
                 self.bind(portal, &statement, &param_formats, &params, result_formats)
             }
@@ -349,7 +351,8 @@ impl Session {
             .portals
             .remove(name)
             .ok_or_else(|| PgError::new(sqlstate::INVALID_CURSOR_NAME, format!("portal \"{name}\" does not exist")))?;
-        let result = self.execute_portal_step(&mut portal, max_rows).await;
+        let result =
+            self.execute_portal_step(&mut portal, max_rows).await.map_err(|e| e.located(&portal.prepared.text));
         // The unnamed portal and a finished one stay addressable until Sync/Close, like PostgreSQL.
         self.portals.insert(name.to_owned(), portal);
         result

@@ -41,13 +41,16 @@ use crate::protocol::frontend::Message;
 use crate::server::ServerCtx;
 use crate::settings::Settings;
 use crate::tls::Stream;
-use crate::translate::{projection_in, Action, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED};
+use crate::translate::{
+    projection_in, Action, Capture, Env, InferredColumn, RowCount, TargetSql, Translated, Typmod, CAPTURED,
+    CAPTURED_LIST, ID_LIST,
+};
 
 use crate::types::{Format, Oid, Param};
 use columns::{apply_declared, column_type, fields_for, resolve_columns, resolve_formats};
 pub use conn::Conn;
 use conn::{ReadError, FLUSH_THRESHOLD};
-use execute::{bind_target, close_cursor, close_results, shape_key, sleep_or_never};
+use execute::{bind_target, close_cursor, close_results, shape_key, sleep_or_never, Captured};
 
 use extended::{Portal, Prepared};
 pub use observe::LOG_SESSION;
@@ -428,7 +431,7 @@ impl Session {
             Err(e) => {
                 // Unparsable or refused: the transaction fails as with any other error.
                 self.statement_failed().await;
-                self.send_error(&e);
+                self.send_error(&e.located(sql));
             }
             Ok(stmts) if stmts.is_empty() => be::empty_query_response(&mut self.conn.out),
             Ok(stmts) => {
@@ -458,7 +461,7 @@ impl Session {
                         Ok(done) => self.complete(&done.tag, None),
                         Err(e) => {
                             self.statement_failed().await;
-                            self.send_error(&e);
+                            self.send_error(&e.located(sql));
                             break;
                         }
                     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
 
-use super::{bind_target, Done, Session, Tx};
+use super::{bind_target, Captured, Done, Session, Tx};
 use crate::backend::RowPlan;
 use crate::error::{PgError, PgResult};
 use crate::notify::ListenOp;
@@ -69,7 +69,7 @@ impl Session {
         describe_rows: bool,
     ) -> PgResult<Done> {
         let target = rows.last().ok_or_else(|| PgError::internal("pg_notify over rows: no statement"))?;
-        let (sql, bound) = bind_target(target, params, &[])?;
+        let (sql, bound) = bind_target(target, params, &Captured::default())?;
         let plan = Arc::new(RowPlan {
             types: vec![&types::TEXT; 2],
             typmods: vec![-1; 2],

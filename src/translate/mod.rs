@@ -134,12 +134,17 @@ pub struct TargetSql {
     /// Row-limit slots IRIS cannot take as markers (empty for most statements): call
     /// `bind_inline` with the bound values before running the statement.
     pub inline: Vec<InlineSlot>,
-    /// The statement returns one value that later statements bind (`params` entries
-    /// `CAPTURED + k` are the k-th captured value): the ids of a multi-row INSERT .. RETURNING.
-    pub capture: bool,
+    /// The statement's result is captured for later statements to bind: one value
+    /// (`params` entries `CAPTURED + k` are the k-th), the ids of a multi-row INSERT ..
+    /// RETURNING; or every row's value as one list (`CAPTURED_LIST`), the ids an UPDATE ..
+    /// RETURNING changes.
+    pub capture: Option<Capture>,
     /// The statement returns one integer, and anything but 0 fails the client statement
     /// with this error (a condition PostgreSQL raises that the emulation checks first).
     pub guard: Option<Guard>,
+    /// Runs after the statement whose rows are the result, once those are read in full
+    /// (DELETE .. RETURNING on IRIS: the rows are read, then deleted).
+    pub after_result: bool,
 }
 
 /// The error a guard statement (`TargetSql::guard`) raises.
@@ -153,6 +158,22 @@ pub struct Guard {
 /// statements of the same client statement (written `$c0`, `$c1`, .. by the translator).
 pub const CAPTURED: usize = 1 << 30;
 
+/// The `TargetSql::params` entry of the captured list (written `$cl` by the translator):
+/// `ID_LIST` in the SQL becomes one marker per value (`NULL` for none) when bound. A
+/// statement that binds it and returns no rows must change exactly that many rows (else
+/// another transaction changed them in between: 40001).
+pub const CAPTURED_LIST: usize = CAPTURED - 1;
+pub const ID_LIST: &str = "__pgw_ids__";
+
+/// What a statement's result leaves for later statements (`TargetSql::capture`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Its one value.
+    One,
+    /// The first column of every row.
+    All,
+}
+
 /// A place in `TargetSql::sql` that must hold an integer literal: `constant` plus the
 /// values of the client parameters `params` (e.g. TOP m+n for LIMIT $1 OFFSET $2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,16 +186,27 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: false, guard: None }
+        TargetSql {
+            sql: sql.into(),
+            params: Vec::new(),
+            inline: Vec::new(),
+            capture: None,
+            guard: None,
+            after_result: false,
+        }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
-    /// limit changes no column).
+    /// limit changes no column), the captured list as `NULL`.
     pub fn sql_for_describe(&self) -> String {
-        if self.inline.is_empty() {
-            return self.sql.clone();
+        let sql = match self.inline.is_empty() {
+            true => self.sql.clone(),
+            false => self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone()),
+        };
+        match sql.contains(ID_LIST) {
+            true => sql.replace(ID_LIST, "NULL"),
+            false => sql,
         }
-        self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone())
     }
 
     /// Replace inline slots with integers. `value(i)` is client parameter i as an integer
@@ -339,20 +371,35 @@ pub(crate) struct Output {
     pub statements: Vec<String>,
     pub returns_rows: bool,
     pub rowcount: RowCount,
-    /// Indexes of statements whose single result value is captured (`TargetSql::capture`).
-    pub captures: Vec<usize>,
+    /// Statements whose result is captured (`TargetSql::capture`), by index.
+    pub captures: Vec<(usize, Capture)>,
     /// Statements that check a condition first (`TargetSql::guard`), by index.
     pub guards: Vec<(usize, Guard)>,
+    /// The statement whose rows are the result, when it is not the last: the ones after it
+    /// run once its rows are read in full (`TargetSql::after_result`).
+    pub result_at: Option<usize>,
 }
 
 impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
-        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
+        Output { returns_rows, ..Output::commands(vec![sql]) }
+    }
+
+    /// Statements run in order, none returning rows, the count of the last one reported.
+    pub fn commands(statements: Vec<String>) -> Self {
+        Output {
+            statements,
+            returns_rows: false,
+            rowcount: RowCount::Last,
+            captures: vec![],
+            guards: vec![],
+            result_at: None,
+        }
     }
 
     /// Nothing to send to the backend: the statement's effect is already there (or none).
     pub fn nothing() -> Self {
-        Output { statements: vec![], returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
+        Output::commands(vec![])
     }
 }
 
@@ -445,7 +492,9 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
             let (sql, params) = params::to_question_marks(s);
             let (sql, inline) = params::inline_slots(sql);
             let guard = out.guards.iter().find(|(k, _)| *k == i).map(|(_, g)| g.clone());
-            TargetSql { sql, params, inline, capture: out.captures.contains(&i), guard }
+            let capture = out.captures.iter().find(|(k, _)| *k == i).map(|(_, c)| *c);
+            let after_result = out.result_at.is_some_and(|r| i > r);
+            TargetSql { sql, params, inline, capture, guard, after_result }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };

@@ -9,7 +9,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{Statement, Value, ValueWithSpan, Visit, Visitor};
 
 use super::iris::limits::{SLOT_PREFIX, TOP_ALL};
-use super::{InlineSlot, CAPTURED};
+use super::{InlineSlot, CAPTURED, CAPTURED_LIST, ID_LIST};
 use crate::error::{sqlstate, PgError, PgResult};
 
 /// Highest `$n` in the statement (PostgreSQL's parameter count), refusing `$0` and `?`.
@@ -40,7 +40,8 @@ pub fn max_placeholder(stmt: &Statement) -> PgResult<usize> {
 }
 
 /// Replace every `$n` outside quotes with `?` and list the client parameter of each
-/// (`$c<k>`, a value captured from an earlier statement, is `CAPTURED + k`).
+/// (`$c<k>`, a value captured from an earlier statement, is `CAPTURED + k`; `$cl`, the
+/// captured list, stays in the text as `ID_LIST` and is `CAPTURED_LIST`).
 pub fn to_question_marks(sql: &str) -> (String, Vec<usize>) {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
@@ -57,6 +58,13 @@ pub fn to_question_marks(sql: &str) -> (String, Vec<usize>) {
                     i += 1;
                 }
                 i += 1;
+            }
+            b'$' if sql[i..].starts_with("$cl") && !bytes.get(i + 3).is_some_and(|b| b.is_ascii_alphanumeric()) => {
+                out.push_str(&sql[start..i]);
+                out.push_str(ID_LIST);
+                params.push(CAPTURED_LIST);
+                i += 3;
+                start = i;
             }
             b'$' if i + 1 < bytes.len()
                 && (bytes[i + 1].is_ascii_digit()

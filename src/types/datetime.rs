@@ -101,6 +101,27 @@ pub fn check_timestamp(us: i64) -> PgResult<i64> {
     }
 }
 
+/// A time rounded to `precision` fraction digits, half up (AdjustTimeForTypmod).
+pub fn round_time(us: i64, precision: u32) -> i64 {
+    let scale = 10_i64.pow(6 - precision.min(6));
+    (us + scale / 2) / scale * scale
+}
+
+/// A timestamp rounded to `precision` fraction digits, half away from zero; the
+/// infinities stay (AdjustTimestampForTypmod).
+pub fn round_timestamp(us: i64, precision: u32) -> i64 {
+    if us == TS_NOBEGIN || us == TS_NOEND {
+        return us;
+    }
+    let scale = 10_i64.pow(6 - precision.min(6));
+    let magnitude = (us.abs() + scale / 2) / scale * scale;
+    if us < 0 {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
 pub fn check_time(us: i64) -> PgResult<i64> {
     if (0..=USECS_PER_DAY).contains(&us) {
         Ok(us)

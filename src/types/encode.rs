@@ -27,7 +27,8 @@ pub fn encode(value: &Value<'_>, ty: &PgType, format: Format, ctx: &TypeCtx, buf
 }
 
 /// [`encode`] for a column with a type modifier: `char(n)` values are blank-padded
-/// to n characters and `numeric(p, s)` values shown with s fraction digits, as
+/// to n characters, `numeric(p, s)` values shown with s fraction digits (rounded to
+/// 10^-s for a negative s) and times and timestamps rounded to p fraction digits, as
 /// PostgreSQL stores them (backends such as sqlite and IRIS do not).
 pub fn encode_typmod(
     value: &Value<'_>,
@@ -37,10 +38,22 @@ pub fn encode_typmod(
     ctx: &TypeCtx,
     buf: &mut BytesMut,
 ) -> PgResult<()> {
+    if typmod >= 0 && !matches!(value, Value::Null) && ty.kind == Kind::Array {
+        return encode_array(value, ty, typmod, format, ctx, buf);
+    }
+    if let Some(p) = super::registry::time_precision(ty, typmod).filter(|_| !matches!(value, Value::Null)) {
+        let rounded = match ty.kind {
+            Kind::Time => Value::Time(dt::round_time(to_time(value, ty)?, p)),
+            Kind::TimeTz => {
+                let (t, offset) = to_timetz(value, ty, ctx)?;
+                Value::TimeTz { micros: dt::round_time(t, p), offset }
+            }
+            Kind::Timestamp => Value::Timestamp(dt::round_timestamp(to_timestamp(value, ty, ctx)?, p)),
+            _ => Value::TimestampTz(dt::round_timestamp(to_timestamptz(value, ty, ctx)?, p)),
+        };
+        return encode(&rounded, ty, format, ctx, buf);
+    }
     if typmod >= 4 && !matches!(value, Value::Null) {
-        if ty.kind == Kind::Array {
-            return encode_array(value, ty, typmod, format, ctx, buf);
-        }
         if ty.oid == BPCHAR.oid {
             if let Some(s) = as_str(value, ty)? {
                 let width = (typmod - 4) as usize;
@@ -52,7 +65,8 @@ pub fn encode_typmod(
                 }
             }
         } else if ty.kind == Kind::Numeric {
-            let n = to_numeric(value, ty)?.with_scale(((typmod - 4) & 0xffff) as u16)?;
+            let (_, scale) = super::registry::numeric_typmod(typmod).unwrap_or_default();
+            let n = to_numeric(value, ty)?.with_scale(scale)?;
             match format {
                 Format::Text => buf.put_slice(n.to_text().as_bytes()),
                 Format::Binary => n.write_binary(buf),

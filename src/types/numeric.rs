@@ -109,7 +109,7 @@ impl Numeric {
     /// The value as a `numeric(p, scale)` column holds it: rounded half away from
     /// zero to `scale` fraction digits (numeric_in with a typmod). Precision is not
     /// checked here: the backend stored the value already.
-    pub fn with_scale(&self, scale: u16) -> PgResult<Numeric> {
+    pub fn with_scale(&self, scale: i32) -> PgResult<Numeric> {
         let d = match self {
             Numeric::Finite(d) => d,
             special => return Ok(special.clone()),
@@ -337,6 +337,11 @@ mod tests {
             ("123456789012345678901234.56789", 3, "123456789012345678901234.568"),
             ("NaN", 2, "NaN"),
             ("12", 0, "12"),
+            // numeric(p, s) with a negative scale (PostgreSQL 15) rounds to 10^-s.
+            ("12345", -3, "12000"),
+            ("12500.1", -3, "13000"),
+            ("-499", -3, "0"),
+            ("-96", -1, "-100"),
         ] {
             let n = Numeric::parse(input).unwrap().with_scale(scale).unwrap();
             assert_eq!(n.to_text(), out, "{input} at scale {scale}");

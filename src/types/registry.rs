@@ -241,8 +241,11 @@ pub fn by_name(name: &str) -> Option<&'static PgType> {
 }
 
 /// PostgreSQL's type modifier for a type name resolved to `ty`, as RowDescription
-/// carries it: `varchar(n)`/`char(n)` n + 4, `numeric(p, s)` ((p << 16) | s) + 4,
-/// the element's modifier for arrays (`varchar(10)[]`), -1 when the name has none.
+/// carries it: `varchar(n)`/`char(n)` n + 4, `numeric(p, s)` ((p << 16) | (s & 0x7ff)) + 4
+/// (PostgreSQL 15 takes scales -1000..=1000, outside 0..p too), the fraction digits of
+/// `time(p)`/`timetz(p)`/`timestamp(p)`/`timestamptz(p)` (over 6 is 6, as PostgreSQL
+/// reduces it with a warning), the element's modifier for arrays (`varchar(10)[]`), -1
+/// when the name has none.
 pub fn typmod_of(name: &str, ty: &PgType) -> i32 {
     let args = match name.split_once('(').and_then(|(_, rest)| rest.split_once(')')) {
         Some((args, _)) => args,
@@ -252,9 +255,31 @@ pub fn typmod_of(name: &str, ty: &PgType) -> i32 {
     match (ty.element().unwrap_or(ty).oid, nums.as_slice()) {
         (1042 | 1043, [n]) if *n > 0 => n + 4,
         (1700, [p]) if (1..=1000).contains(p) => (p << 16) + 4,
-        (1700, [p, s]) if (1..=1000).contains(p) && (0..=*p).contains(s) => ((p << 16) | s) + 4,
+        (1700, [p, s]) if (1..=1000).contains(p) && (-1000..=1000).contains(s) => ((p << 16) | (s & 0x7ff)) + 4,
+        (1083 | 1266 | 1114 | 1184, [p]) if *p >= 0 => (*p).min(MAX_TIME_PRECISION),
         _ => -1,
     }
+}
+
+/// The most fraction digits time and timestamp types keep (MAX_TIME_PRECISION).
+pub const MAX_TIME_PRECISION: i32 = 6;
+
+/// Precision and scale of a numeric type modifier (PostgreSQL 15's numeric_typmod_scale:
+/// the scale is the low 11 bits, signed).
+pub fn numeric_typmod(typmod: i32) -> Option<(i32, i32)> {
+    (typmod >= 4).then(|| {
+        let m = typmod - 4;
+        ((m >> 16) & 0xffff, ((m & 0x7ff) ^ 1024) - 1024)
+    })
+}
+
+/// The fraction digits a time or timestamp type modifier keeps, when it cuts any
+/// (0..=5; 6 and -1 keep every microsecond).
+pub fn time_precision(ty: &PgType, typmod: i32) -> Option<u32> {
+    matches!(ty.kind, Kind::Time | Kind::TimeTz | Kind::Timestamp | Kind::TimestampTz)
+        .then_some(typmod)
+        .filter(|m| (0..MAX_TIME_PRECISION).contains(m))
+        .map(|m| m as u32)
 }
 
 /// The type modifier of a column declared `name` (resolved to `ty`): `typmod_of`, and

@@ -261,7 +261,36 @@ fn typmods_follow_postgres() {
     assert_eq!(typmod_of("numeric(10,2)", &NUMERIC), 655366);
     assert_eq!(typmod_of("numeric(10)", &NUMERIC), 655364);
     assert_eq!(typmod_of("numeric", &NUMERIC), -1);
-    assert_eq!(typmod_of("timestamp(3)", &TIMESTAMP), -1);
+    assert_eq!(typmod_of("timestamp(3)", &TIMESTAMP), 3);
+    assert_eq!(typmod_of("timestamp", &TIMESTAMP), -1);
+    assert_eq!(typmod_of("time(0)", by_name("time(0)").unwrap()), 0);
+    assert_eq!(typmod_of("timestamptz(9)", by_name("timestamptz(9)").unwrap()), 6);
+    // PostgreSQL 15's scales outside 0..p: SELECT atttypmod of numeric(2,-3), numeric(3,5).
+    assert_eq!(typmod_of("numeric(2,-3)", &NUMERIC), 133121);
+    assert_eq!(typmod_of("numeric(3,5)", &NUMERIC), 196617);
+    assert_eq!(numeric_typmod(133121), Some((2, -3)));
+    assert_eq!(numeric_typmod(typmod_of("numeric(1,1000)", &NUMERIC)), Some((1, 1000)));
+    assert_eq!(numeric_typmod(typmod_of("numeric(1,-1000)", &NUMERIC)), Some((1, -1000)));
+}
+
+#[test]
+fn typmod_rounds_times_and_timestamps() {
+    let text = |v: &Value<'_>, ty: &PgType, typmod: i32| {
+        let mut b = BytesMut::new();
+        encode_typmod(v, ty, typmod, Format::Text, &ctx(), &mut b).unwrap();
+        String::from_utf8(b.to_vec()).unwrap()
+    };
+    // SELECT '12:34:56.789'::time(2), '23:59:59.7'::time(0), .. on PostgreSQL 15.
+    assert_eq!(text(&Value::Text("12:34:56.789"), &TIME, 2), "12:34:56.79");
+    assert_eq!(text(&Value::Text("23:59:59.7"), &TIME, 0), "24:00:00");
+    assert_eq!(text(&Value::Text("12:34:56.789"), &TIME, 6), "12:34:56.789");
+    assert_eq!(text(&Value::Text("2000-01-01 23:59:59.5"), &TIMESTAMP, 0), "2000-01-02 00:00:00");
+    // Half away from zero of the microseconds since 2000-01-01: before it, half goes back.
+    assert_eq!(text(&Value::Text("1999-12-31 23:59:59.45"), &TIMESTAMP, 1), "1999-12-31 23:59:59.4");
+    assert_eq!(text(&Value::Text("infinity"), &TIMESTAMP, 0), "infinity");
+    let mut b = BytesMut::new();
+    encode_typmod(&Value::Text("00:00:01.25"), &TIME, 1, Format::Binary, &ctx(), &mut b).unwrap();
+    assert_eq!(b.to_vec(), 1_300_000_i64.to_be_bytes());
 }
 
 #[test]

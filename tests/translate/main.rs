@@ -25,7 +25,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use _core::error::PgResult;
-use _core::translate::{translate, Action, IrisOptions, KnownColumns, RowCount, Tag, Target, Translated, CAPTURED};
+use _core::translate::{
+    translate, Action, Capture, IrisOptions, KnownColumns, RowCount, Tag, Target, Translated, CAPTURED, CAPTURED_LIST,
+};
 
 pub fn target_from(spec: &str) -> Target {
     let words: Vec<&str> = spec.split_whitespace().collect();
@@ -307,14 +309,20 @@ fn render_one(t: &Translated, out: &mut String) {
                         .params
                         .iter()
                         .map(|p| match p.checked_sub(CAPTURED) {
+                            _ if *p == CAPTURED_LIST => "$cl".to_owned(),
                             Some(k) => format!("$c{k}"),
                             None => format!("${}", p + 1),
                         })
                         .collect();
                     let _ = write!(out, "  -- params: {}", ps.join(", "));
                 }
-                if s.capture {
-                    out.push_str("  -- captured");
+                match s.capture {
+                    Some(Capture::One) => out.push_str("  -- captured"),
+                    Some(Capture::All) => out.push_str("  -- captured list"),
+                    None => {}
+                }
+                if s.after_result {
+                    out.push_str("  -- after the result");
                 }
                 if let Some(g) = &s.guard {
                     let _ = write!(out, "  -- guard: {}", g.sqlstate);

@@ -10,6 +10,7 @@
   overflows on large integers), scaled like PostgreSQL's.
 - ``pg_json_path(json, path, as_text)``: the ``#>`` / ``#>>`` operators.
 - ``pg_float(v)``: a parameter cast to a float (NaN, infinities, 22P02); ``repeat(s, n)``.
+- ``pg_date(v)``: a parameter cast to date ('infinity', BC, years past 9999, 22007/22008).
 - ``pg_numeric(v)`` / ``pg_numeric_text(v)``: a parameter or string literal cast to
   numeric (and that to text), exactly.
 - ``pgw_check(cond, sqlstate, message)``: the translator's guards (a schema exists).
@@ -67,6 +68,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("pg_jsonb_path_match", 3, jsonb_path_match, deterministic=True)
     conn.create_function("pg_json_path", 3, json_path, deterministic=True)
     conn.create_function("pg_float", 1, to_float, deterministic=True)
+    conn.create_function("pg_date", 1, to_date, deterministic=True)
     conn.create_function("repeat", 2, repeat, deterministic=True)
     conn.create_function("pg_numeric", 1, to_numeric, deterministic=True)
     conn.create_function("pg_numeric_text", 1, to_numeric_text, deterministic=True)
@@ -180,6 +182,21 @@ def _numeric_input(value: Any) -> Any:
     if d.is_nan():
         return "NaN"
     return float(d) if d.is_infinite() else d
+
+
+def to_date(value: Any) -> Any:
+    """``pg_date``: a parameter cast to date by date_in's rules (the core's ``date_in``):
+    its ISO text, also for what SQLite's date() gives NULL for ('infinity', BC, years
+    past 9999); 22007/22008 for what PostgreSQL refuses ('2024-02-30')."""
+    if value is None:
+        return None
+    from iris_pgwire import _core  # the compiled core, imported late as translate.py does
+
+    text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+    try:
+        return _core.date_in(text)
+    except BackendError as e:
+        _raise(e)
 
 
 def repeat(text: Any, count: Any) -> Optional[str]:

@@ -51,6 +51,35 @@ pub fn cast_type(k: &PgKind, opts: &IrisOptions) -> PgResult<DataType> {
     }
 }
 
+/// `'2000-01-01'::date = $1`: PostgreSQL types the marker date from the other side; IRIS
+/// would compare the DATE with the parameter's ODBC text as it is (`58074` with
+/// `'2000-01-01'`), so the marker gets that cast (`CAST(? AS DATE)`, which reads ODBC text).
+/// Seen before the operands are translated, while the cast still says date, time,
+/// timestamp or timestamptz.
+pub fn type_marker_beside_datetime(e: &mut Expr) {
+    let Expr::BinaryOp { left, op, right } = e else { return };
+    use BinaryOperator as B;
+    if !matches!(op, B::Eq | B::NotEq | B::Lt | B::LtEq | B::Gt | B::GtEq) {
+        return;
+    }
+    let datetime = |e: &Expr| {
+        match e {
+            Expr::Cast { data_type, .. } => Some(data_type.clone()),
+            Expr::TypedString(ts) => Some(ts.data_type.clone()),
+            _ => None,
+        }
+        .filter(|t| matches!(kind(t), PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz))
+    };
+    let marker = |e: &Expr| matches!(e, Expr::Value(_)) && crate::translate::ast_util::placeholder(e).is_some();
+    let (marker_side, ty) = match (datetime(left), datetime(right)) {
+        (Some(t), None) if marker(right) => (right, t),
+        (None, Some(t)) if marker(left) => (left, t),
+        _ => return,
+    };
+    let bare = std::mem::replace(marker_side.as_mut(), string(""));
+    **marker_side = cast(bare, ty);
+}
+
 /// CAST(e AS ty) for IRIS, folding literal booleans and vectors.
 pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
     let k = kind(ty);
@@ -59,6 +88,14 @@ pub fn cast_to(e: Expr, ty: &DataType, opts: &IrisOptions) -> PgResult<Expr> {
         (PgKind::Int2 | PgKind::Int4 | PgKind::Int8 | PgKind::Float4 | PgKind::Float8, Some(s)) => {
             if let Some(n) = crate::translate::pgtype::checked_number_literal(s, &k)? {
                 return Ok(num(n));
+            }
+            // IRIS SQL documents no NaN or infinity for DOUBLE (CAST('NaN' AS DOUBLE) would be
+            // 0): refused rather than answered with a wrong number.
+            if matches!(k, PgKind::Float4 | PgKind::Float8) && s.trim().parse::<f64>().is_ok_and(|f| !f.is_finite()) {
+                return Err(refuse(
+                    "NaN and infinite float values on IRIS",
+                    "filter them out or map them in the client",
+                ));
             }
         }
         (PgKind::Date | PgKind::Time | PgKind::Timestamp | PgKind::TimestampTz, Some(s)) => {

@@ -106,6 +106,7 @@ impl Pass for IrisPass<'_> {
                 "IRIS has no interval type (intervals are stored as text): compare or compute them in the client",
             ));
         }
+        functions::type_marker_beside_datetime(e);
     }
 
     fn expr(&mut self, e: &mut Expr) -> PgResult<()> {

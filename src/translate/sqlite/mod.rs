@@ -73,9 +73,17 @@ fn translate_qualified(mut stmt: Statement) -> PgResult<Output> {
         }
         Statement::Update(mut u) => {
             u.assignments.iter_mut().for_each(|a| exact_literal(&mut a.value));
+            returning_without_alias(&mut u.returning, &u.table.relation);
             Ok(Output::one(Statement::Update(u).to_string(), returns_rows))
         }
         Statement::Delete(d) if d.using.is_some() => Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)")),
+        Statement::Delete(mut d) if d.returning.is_some() => {
+            let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) = &d.from;
+            if let Some(t) = from.first().map(|t| t.relation.clone()) {
+                returning_without_alias(&mut d.returning, &t);
+            }
+            Ok(Output::one(Statement::Delete(d).to_string(), returns_rows))
+        }
         Statement::Query(mut q) => {
             exact_output_literals(&mut q);
             Ok(Output::one(Statement::Query(q).to_string(), returns_rows))
@@ -306,8 +314,23 @@ fn rewrite_expr(e: &mut Expr) -> PgResult<Option<Expr>> {
             Some(new) => new,
             None => return Ok(None),
         },
+        // -NaN is NaN; SQLite reads the text 'NaN' (sqlite has no NaN value) as 0 in arithmetic.
+        Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr } if is_nan(expr) => take(expr),
         _ => return Ok(None),
     }))
+}
+
+/// A NaN as the translation writes it: the text 'NaN', bare or cast (`'NaN'::numeric`).
+fn is_nan(e: &Expr) -> bool {
+    match e {
+        Expr::Nested(inner) => is_nan(inner),
+        Expr::Cast { expr, data_type: DataType::Custom(t, _), .. }
+            if matches!(t.to_string().as_str(), "NUMERIC" | "REAL") =>
+        {
+            is_nan(expr)
+        }
+        _ => string_literal(e).is_some_and(|s| s.trim().eq_ignore_ascii_case("nan")),
+    }
 }
 
 /// Division by zero is 22012 in PostgreSQL, NULL in SQLite: the backend's pg_divisor
@@ -395,6 +418,10 @@ fn cast_to(e: Expr, ty: &DataType) -> PgResult<Expr> {
             Ok(func("substr", vec![cast(e, DataType::Custom(name("TEXT"), vec![])), num(1), num(n)]))
         }
         PgKind::Char(Some(n)) => Ok(func("printf", vec![string(format!("%-{n}.{n}s")), e])),
+        // A parameter may be a date SQLite's date() does not read (it gives NULL for
+        // 'infinity', BC and years past 9999, and takes '2024-02-30' as March 1st): the
+        // backend's pg_date reads it as PostgreSQL does.
+        PgKind::Date if placeholder(&e).is_some() => Ok(func("pg_date", vec![e])),
         PgKind::Date => Ok(func("date", vec![e])),
         PgKind::Bytea => match string_literal(&e) {
             Some(s) if s.starts_with("\\x") => {
@@ -746,6 +773,15 @@ fn numeric_check(col: &ast::Ident, p: u64, s: u64) -> ColumnOptionDef {
     }
 }
 
+/// `(p)` of `time(p)`, `timestamp(p) with time zone` and the like, or nothing.
+fn precision(ty: &DataType) -> String {
+    let text = ty.to_string();
+    match text.split_once('(').and_then(|(_, rest)| rest.split_once(')')) {
+        Some((p, _)) if !p.is_empty() && p.trim().bytes().all(|b| b.is_ascii_digit()) => format!("({})", p.trim()),
+        _ => String::new(),
+    }
+}
+
 /// Declared types keep their PostgreSQL names where SQLite can parse them and its
 /// affinity rules keep the values; numeric becomes exact text (NUMERIC_TEXT).
 fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
@@ -762,10 +798,12 @@ fn column_type(ty: &DataType, k: &PgKind) -> PgResult<DataType> {
             }
             None => return Err(refuse(&format!("array type {ty}"), "use an array of a standard type")),
         },
-        PgKind::TimestampTz => custom("TIMESTAMPTZ".into()),
-        PgKind::Timestamp => custom("TIMESTAMP".into()),
-        PgKind::TimeTz => custom("TIMETZ".into()),
-        PgKind::Time => custom("TIME".into()),
+        // With the precision, which the column reports and its values are rounded to on
+        // the way out (types::encode_typmod).
+        PgKind::TimestampTz => custom(format!("TIMESTAMPTZ{}", precision(ty))),
+        PgKind::Timestamp => custom(format!("TIMESTAMP{}", precision(ty))),
+        PgKind::TimeTz => custom(format!("TIMETZ{}", precision(ty))),
+        PgKind::Time => custom(format!("TIME{}", precision(ty))),
         PgKind::Varchar(Some(n)) => custom(format!("VARCHAR({n})")),
         PgKind::Varchar(None) => custom("VARCHAR".into()),
         PgKind::Char(Some(n)) => custom(format!("CHAR({n})")),
@@ -870,6 +908,7 @@ fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
             rowcount: RowCount::Sum,
             captures: vec![],
             guards: vec![],
+            result_at: None,
         }),
     }
 }
@@ -942,7 +981,7 @@ fn drop(
         }
         statements.push(format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" }));
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 /// `DROP TABLE|VIEW .. CASCADE` (dbt drops every relation so): exact when nothing depends
@@ -981,7 +1020,7 @@ fn truncate(t: ast::Truncate) -> PgResult<Output> {
             format!("DELETE FROM {}", target.name)
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {
@@ -1176,4 +1215,38 @@ pub(super) fn string_function(e: &mut Expr) -> Option<Expr> {
         }
         _ => return None,
     })
+}
+
+/// SQLite's RETURNING does not know the table's alias (`UPDATE t AS x .. RETURNING x.n`
+/// is "no such column"): its columns can only be the modified table's, so the alias
+/// qualifier goes (`x.*` becomes `*`).
+fn returning_without_alias(returning: &mut Option<Vec<ast::SelectItem>>, table: &ast::TableFactor) {
+    let (Some(items), ast::TableFactor::Table { alias: Some(alias), .. }) = (returning.as_mut(), table) else {
+        return;
+    };
+    let alias = alias.name.value.clone();
+    struct V<'a>(&'a str);
+    impl ast::VisitorMut for V<'_> {
+        type Break = ();
+        fn post_visit_expr(&mut self, e: &mut Expr) -> std::ops::ControlFlow<()> {
+            if let Expr::CompoundIdentifier(parts) = e {
+                if parts.len() == 2 && parts[0].value == self.0 {
+                    *e = Expr::Identifier(parts[1].clone());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    for item in items.iter_mut() {
+        match item {
+            ast::SelectItem::QualifiedWildcard(ast::SelectItemQualifiedWildcardKind::ObjectName(n), opts)
+                if n.0.len() == 1 && n.0[0].as_ident().is_some_and(|i| i.value == alias) =>
+            {
+                *item = ast::SelectItem::Wildcard(opts.clone());
+            }
+            _ => {
+                let _ = ast::VisitMut::visit(item, &mut V(&alias));
+            }
+        }
+    }
 }

@@ -45,11 +45,13 @@ fn double_colon_casts() {
     assert_eq!(sql("SELECT 'abcdef'::varchar(3)"), "SELECT substr(CAST('abcdef' AS TEXT), 1, 3)");
     assert_eq!(sql("SELECT 't'::boolean, 'off'::bool"), "SELECT true, false");
     // Date/time literals are written as parameters arrive (sqlite_datetime.rs); others cast.
-    assert_eq!(sql("SELECT '2024-01-02 10:00'::date, $1::date"), "SELECT CAST('2024-01-02' AS TEXT), date(?)");
+    assert_eq!(sql("SELECT '2024-01-02 10:00'::date, $1::date"), "SELECT CAST('2024-01-02' AS TEXT), pg_date(?)");
     assert_eq!(sql("SELECT '2000-1-2 3:04+2'::timestamptz"), "SELECT CAST('2000-01-02 01:04:00+00:00' AS TEXT)");
     assert_eq!(sql("SELECT 'now'::timestamp"), "SELECT CAST('now' AS TEXT)");
     assert_eq!(translate("SELECT '2024-02-30'::date", &Target::Sqlite).unwrap_err().code, "22008");
     assert_eq!(sql("SELECT 'NaN'::float8, '-Infinity'::real, $1::float8"), "SELECT 'NaN', -9e999, pg_float(?)");
+    // -NaN is NaN (psycopg quotes a NaN as 'NaN'::float8 and negates it so).
+    assert_eq!(sql("SELECT -'NaN'::float8, -'NaN'::numeric, -('nan'::float4)"), "SELECT 'NaN', 'NaN', ('NaN')");
     assert_eq!(sql("SELECT '\\x0102'::bytea"), "SELECT X'0102'");
     assert_eq!(sql("SELECT CAST(x AS numeric(10,2)) FROM t"), "SELECT CAST(x AS NUMERIC) FROM t");
     let e = translate("SELECT 'maybe'::boolean", &Target::Sqlite).unwrap_err();
@@ -66,6 +68,11 @@ fn create_table_keeps_pg_type_names() {
     assert_eq!(
         sql("CREATE TABLE t (a timestamp with time zone, b character varying(5), c double precision, d timestamp without time zone)"),
         "CREATE TABLE t (a TIMESTAMPTZ, b VARCHAR(5), c DOUBLE PRECISION, d TIMESTAMP)"
+    );
+    // Time precisions stay: the columns report them and their values are rounded on the way out.
+    assert_eq!(
+        sql("CREATE TABLE t (a time(1), b timestamp(0) with time zone, c timetz(3), d timestamp(6))"),
+        "CREATE TABLE t (a TIME(1), b TIMESTAMPTZ(0), c TIMETZ(3), d TIMESTAMP(6))"
     );
 }
 

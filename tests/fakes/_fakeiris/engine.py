@@ -261,6 +261,13 @@ def _check_divisors(divisors: List[Tuple[Optional[int], Optional[str]]], bound: 
             raise FakeSQLError(-400, "ERROR #5002: ObjectScript error: <DIVIDE>")
 
 
+def _repeat(text, count):
+    """IRIS SQL's REPEAT(expr, count): NULL for a NULL argument or a negative count."""
+    if text is None or count is None or int(count) < 0:
+        return None
+    return str(text) * int(count)
+
+
 def _exact(value):
     return value
 
@@ -338,6 +345,7 @@ class Job:
             c.execute("PRAGMA foreign_keys=ON")
             c.execute(descriptions.CREATE)
             c.create_function("_iris_exact", 1, _exact, deterministic=True)
+            c.create_function("REPEAT", 2, _repeat, deterministic=True)
             c.create_function("_iris_timestamp", 1, self._cast_timestamp)
             c.create_function("_iris_varbinary", 1, self._cast_varbinary)
             c.create_function("_iris_temporal", 2, self._cast_temporal)

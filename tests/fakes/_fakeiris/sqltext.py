@@ -171,6 +171,8 @@ _SIMPLE = [
     # Column collation %EXACT (case-sensitive) is sqlite's BINARY.
     (re.compile(r"\bCOLLATE\s+%EXACT\b", re.I), "COLLATE BINARY"),
     (re.compile(r"%SQLUPPER\s*\(", re.I), "upper("),
+    # CHAR_LENGTH / CHARACTER_LENGTH: IRIS SQL's character count (sqlite's length()).
+    (re.compile(r"\bCHAR(?:ACTER)?_LENGTH\s*\(", re.I), "length("),
     (re.compile(r"\bLAST_IDENTITY\s*\(\s*\)", re.I), "last_insert_rowid()"),
     # %ID is the RowID (an IDENTITY column is the RowID: the fake's AUTOINCREMENT key).
     (re.compile(r"%ID\b", re.I), "rowid"),
