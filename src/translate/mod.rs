@@ -23,6 +23,7 @@ mod session_fns;
 mod sqlite;
 mod srf_projection;
 mod statements;
+mod type_of;
 
 use sqlparser::ast::Statement;
 
@@ -33,7 +34,7 @@ pub use catalog::CatalogQuery;
 pub use iris::declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
 pub use iris::own_ddl::{ColumnsStep, OwnDdl};
 pub use param_types::ParamProbe;
-pub use projection::{projection_in, Env, InferredColumn, Typmod};
+pub use projection::{expr_type_in, projection_in, Env, InferredColumn, Typmod};
 pub use statements::copy::CopyStatement;
 pub use statements::cursors::{DeclareCursor, FetchCursor, FetchDirection, PrepareStatement};
 
@@ -42,6 +43,7 @@ pub fn nested_refs(stmt: &Statement) -> Vec<String> {
     projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
 pub use session_fns::{AdvisoryOp, FnArg, SessionFn, Sleep, SleepKind};
+pub use type_of::TypeofArg;
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -326,6 +328,8 @@ pub struct Translated {
     /// NOTICE messages the session sends when the statement runs (what an emulation
     /// leaves out, e.g. unenforced CHECK constraints on IRIS).
     pub notices: Vec<String>,
+    /// pg_typeof calls, markers `$(param_count + 1)`.. the session binds (type_of.rs).
+    pub typeof_args: Vec<TypeofArg>,
     /// (IRIS) what the statement does to the known columns once it succeeds: DDL, or a
     /// savepoint step of the session's uncommitted DDL (iris/own_ddl.rs).
     pub columns_step: Option<ColumnsStep>,
@@ -426,6 +430,8 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         Target::Iris(o) => iris::declared::result_types(&stmt, &o.columns),
         Target::Sqlite => None,
     };
+    // After the inference above, which types the calls (regtype) from the client's text.
+    let typeof_args = type_of::take(&mut stmt, param_count)?;
     let described = |action| Translated {
         tag: tag.clone(),
         action,
@@ -439,6 +445,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         declared_types: declared_types.clone(),
         read_only,
         notices: vec![],
+        typeof_args: typeof_args.clone(),
         columns_step: None,
     };
     if let Some(items) = session_fns::local_select(&stmt) {
