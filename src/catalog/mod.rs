@@ -390,6 +390,12 @@ impl Catalog {
                 let columns = r.columns.iter().map(|c| KnownColumn::new(&c.name, &c.type_name, c.declared)).collect();
                 (r.name.clone(), columns)
             }))
+            .with_views(
+                snap.relations
+                    .iter()
+                    .filter(|r| r.kind == "v")
+                    .filter_map(|r| Some((r.name.clone(), r.definition.clone()?))),
+            )
             .with_enums(snap.enums.iter().map(|e| {
                 (crate::types::enums::key(&e.schema, &e.name), e.labels.iter().map(|(l, _)| l.clone()).collect())
             }));
