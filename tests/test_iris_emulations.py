@@ -2,7 +2,7 @@
 reference), the gateway over sqlite, and over both IRIS doubles (embedded, dbapi).
 
 Multi-row INSERT .. RETURNING and DEFAULT inside VALUES (Drizzle, Sequelize bulkCreate,
-Django bulk_create), UPDATE .. RETURNING, the DDL SQLAlchemy and Sequelize emit (SERIAL with a table-level
+Django bulk_create), UPDATE and DELETE .. RETURNING, the DDL SQLAlchemy and Sequelize emit (SERIAL with a table-level
 PRIMARY KEY, DEFAULT CURRENT_TIMESTAMP), SET TIME ZONE in PostgreSQL's forms, CREATE
 SCHEMA, CREATE EXTENSION vector."""
 
@@ -137,6 +137,37 @@ def test_update_returning(connect):
         c.execute("ROLLBACK")
         assert c.execute(f"SELECT id, name, n FROM {t} ORDER BY id").fetchall() == [
             (1, "a", -1), (2, "b", 0), (3, "c", 11), (4, "d", 12)]
+
+
+def test_delete_returning(connect):
+    """DELETE .. RETURNING (Drizzle's .returning(), LlamaIndex's delete, Prisma's delete):
+    the rows are read in full, then deleted by RowID in the same transaction."""
+    t = fresh()
+    with connect() as c:
+        c.execute(f"CREATE TABLE {t} (id SERIAL PRIMARY KEY, name VARCHAR(20) NOT NULL, n INT NOT NULL)")
+        c.execute(f"INSERT INTO {t} (name, n) VALUES ('a', 1), ('b', 2), ('c', 3), ('d', 4), ('e', 5)")
+        # (An arithmetic item such as n * 10 would read back as text from the doubles: they
+        # type an expression by the data of its first row, and the describe sees none.)
+        cur = c.execute(f"DELETE FROM {t} WHERE n >= %s RETURNING id, n, upper(name) AS big", (4,))
+        assert [d.name for d in cur.description] == ["id", "n", "big"]
+        assert (sorted(cur.fetchall()), cur.rowcount) == ([(4, 4, "D"), (5, 5, "E")], 2)
+        cur = c.execute(f"DELETE FROM {t} WHERE id = %s RETURNING *", (-1,), prepare=True)
+        assert (cur.fetchall(), cur.rowcount) == ([], 0)
+        # Rolled back: the rows stay; a failing delete (a row still referenced) leaves all.
+        c.execute("BEGIN")
+        assert c.execute(f"DELETE FROM {t} AS x WHERE x.id = 1 RETURNING x.name").fetchall() == [("a",)]
+        c.execute("ROLLBACK")
+        r = f"{t}_ref"
+        c.execute(f"CREATE TABLE {r} (id INT PRIMARY KEY, t_id INT REFERENCES {t} (id))")
+        c.execute(f"INSERT INTO {r} VALUES (1, 2)")
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            c.execute(f"DELETE FROM {t} WHERE id <= 3 RETURNING id")
+        assert c.execute(f"SELECT id FROM {t} ORDER BY id").fetchall() == [(1,), (2,), (3,)]
+        # More rows than one fetch batch (1,000): every row read before any is deleted.
+        c.cursor().executemany(f"INSERT INTO {t} (name, n) VALUES (%s, %s)", [(f"x{i}", i) for i in range(1, 1501)])
+        got = c.execute(f"DELETE FROM {t} WHERE name LIKE 'x%%' RETURNING n").fetchall()
+        assert sorted(n for (n,) in got) == list(range(1, 1501))
+        c.execute(f"DROP TABLE {r}")
 
 
 def test_sqlalchemy_and_sequelize_ddl(connect):

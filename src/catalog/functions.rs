@@ -175,44 +175,7 @@ fn truthy(ctx: &Context, i: usize) -> bool {
     i < ctx.len() && int(ctx, i).is_some_and(|n| n != 0)
 }
 
-/// format_type(oid, typmod): `character varying(40)`, `integer[]`, `numeric(12,2)`.
-pub fn format_type(oid: i64, typmod: Option<i64>) -> Option<String> {
-    let t = types::by_oid(u32::try_from(oid).ok()?)?;
-    if let Some(e) = t.element() {
-        return Some(format!("{}[]", format_type(e.oid as i64, typmod)?));
-    }
-    let m = typmod.unwrap_or(-1);
-    let base = match t.name {
-        "int2" => "smallint",
-        "int4" => "integer",
-        "int8" => "bigint",
-        "float4" => "real",
-        "float8" => "double precision",
-        "bool" => "boolean",
-        "varchar" => "character varying",
-        "bpchar" => "character",
-        "timestamp" => "timestamp without time zone",
-        "timestamptz" => "timestamp with time zone",
-        "time" => "time without time zone",
-        "timetz" => "time with time zone",
-        "char" => "\"char\"",
-        other => other,
-    };
-    Some(match (t.name, m) {
-        ("varchar" | "bpchar", m) if m >= 4 => format!("{base}({})", m - 4),
-        ("numeric", m) => match types::numeric_typmod(m as i32) {
-            Some((p, s)) => format!("numeric({p},{s})"),
-            None => base.to_string(),
-        },
-        // `time(3) without time zone`, `timestamp(0) with time zone`.
-        ("time" | "timetz" | "timestamp" | "timestamptz", m) if m >= 0 => match base.split_once(' ') {
-            Some((head, zone)) => format!("{head}({m}) {zone}"),
-            None => format!("{base}({m})"),
-        },
-        ("vector", m) if m > 0 => format!("vector({m})"),
-        _ => base.to_string(),
-    })
-}
+pub use crate::types::{format_type, regtype_input};
 
 /// information_schema's data_type: standard names, `ARRAY`, `USER-DEFINED`.
 fn sql_type(oid: i64) -> Option<String> {
@@ -731,17 +694,6 @@ pub fn register(
 
 /// regtype input: a type name as written in SQL, also quoted or qualified with pg_catalog
 /// (`"text"`, `pg_catalog."int4"`: psycopg's TypeInfo.fetch of a sql.Identifier).
-fn regtype_input(t: &str) -> Option<&'static types::PgType> {
-    let t = t.trim();
-    let t = ["pg_catalog.", "\"pg_catalog\"."].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t);
-    match t.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
-        // Quoted: case-sensitive, and the built-in names are lower case.
-        Some(quoted) if quoted.chars().any(|c| c.is_ascii_uppercase()) => None,
-        Some(quoted) => types::by_name(&quoted.replace("\"\"", "\"")),
-        None => types::by_name(t),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

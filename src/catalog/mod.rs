@@ -210,7 +210,8 @@ fn param_value(p: &Param) -> SqlValue {
             types::Value::Float(f) => SqlValue::Real(f),
             types::Value::Text(s) | types::Value::Decimal(s) | types::Value::Json(s) => SqlValue::Text(s.to_string()),
             types::Value::Bytes(b) => SqlValue::Text(String::from_utf8_lossy(b).into_owned()),
-            _ => SqlValue::Text(format!("{other:?}")),
+            // Dates, times, intervals, uuids, vectors: their PostgreSQL text.
+            _ => SqlValue::Text(types::param_text(other).unwrap_or_else(|_| format!("{other:?}"))),
         },
     }
 }

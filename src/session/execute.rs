@@ -291,40 +291,31 @@ impl Session {
             self.ddl_in_tx |= self.tx != Tx::Idle;
             self.temporary_objects |= stmt.creates_temporary();
         }
-        let (last, before) = statements.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
+        let (through_result, after) =
+            statements.split_at(statements.iter().position(|s| s.after_result).unwrap_or(statements.len()));
+        let (last, before) = through_result.split_last().ok_or_else(|| PgError::internal("no backend statement"))?;
         let mut total = 0i64;
         let mut captured = Captured::default();
         for target in before {
+            let capture = match (&target.guard, target.capture) {
+                (None, None) => {
+                    total += self.run_bound(target, params, &captured).await?;
+                    continue;
+                }
+                (Some(_), _) => Capture::One,
+                (None, Some(capture)) => capture,
+            };
             let (sql, bound) = bind_target(target, params, &captured)?;
-            if let Some(guard) = &target.guard {
-                let ctx = self.settings.type_ctx().clone();
-                let value = self.with_backend(move |b, _| capture_values(b, &sql, &bound, ctx, Capture::One)).await?;
-                if !matches!(value[..], [Param::Int(0)]) {
-                    return Err(PgError::new(guard.sqlstate, guard.message));
+            let ctx = self.settings.type_ctx().clone();
+            let values = self.with_backend(move |b, _| capture_values(b, &sql, &bound, ctx, capture)).await?;
+            match (&target.guard, capture) {
+                (Some(guard), _) if !matches!(values[..], [Param::Int(0)]) => {
+                    return Err(PgError::new(guard.sqlstate, guard.message))
                 }
-                continue;
+                (Some(_), _) => {}
+                (None, Capture::One) => captured.values.extend(values),
+                (None, Capture::All) => captured.list = values,
             }
-            if let Some(capture) = target.capture {
-                let ctx = self.settings.type_ctx().clone();
-                let values = self.with_backend(move |b, _| capture_values(b, &sql, &bound, ctx, capture)).await?;
-                match capture {
-                    Capture::One => captured.values.extend(values),
-                    Capture::All => captured.list = values,
-                }
-                continue;
-            }
-            let ran = self.with_backend(move |b, out| b.run(&sql, &bound, None, out)).await?;
-            if let Some(cursor) = ran.cursor {
-                close_cursor(Arc::from(cursor)).await;
-            }
-            if target.params.contains(&CAPTURED_LIST) && ran.rowcount != captured.list.len() as i64 {
-                return Err(PgError::new(
-                    "40001",
-                    "could not serialize access due to concurrent update: rows changed while the statement ran",
-                )
-                .with_hint("retry the transaction"));
-            }
-            total += ran.rowcount.max(0);
         }
         let (sql, bound) = bind_target(last, params, &captured)?;
         let epoch = self.ctx.schema_epoch();
@@ -386,7 +377,7 @@ impl Session {
                 let shape = Shape { epoch, param_types: expect.param_types.to_vec(), result: None };
                 self.ctx.shapes.put(key, Arc::new(shape));
             }
-            return Ok(Started::Command(count));
+            return self.after_result(Started::Command(count), after, params, &captured, mark).await;
         };
         if let (Some(fetched), Some((result, current)), Some(plan)) = (ran.fetched, known, plan) {
             if !current {
@@ -394,7 +385,8 @@ impl Session {
                     self.ctx.shapes.put(key, shape.at(epoch));
                 }
             }
-            return Ok(Started::Rows { result, plan, sent: fetched.rows, cursor });
+            let started = Started::Rows { result, plan, sent: fetched.rows, cursor };
+            return self.after_result(started, after, params, &captured, mark).await;
         }
         // Unknown or changed (DDL from outside the gateway): type the columns now and remember them.
         self.conn.out.truncate(mark);
@@ -412,7 +404,55 @@ impl Session {
             be::row_description(&mut self.conn.out, &fields_for(&result.columns, &formats));
         }
         let plan = self.row_plan(&result.columns, formats);
-        Ok(Started::Rows { result, plan, sent: 0, cursor })
+        self.after_result(Started::Rows { result, plan, sent: 0, cursor }, after, params, &captured, mark).await
+    }
+
+    /// Run the statements that follow the result (`TargetSql::after_result`): first the
+    /// result's rows are read in full into the output (they are sent when the message
+    /// ends, not before), then the statements run; if one fails, the rows and their
+    /// RowDescription are taken back. A row limit of the extended protocol is not applied
+    /// to such a result: all its rows are sent.
+    async fn after_result(
+        &mut self,
+        started: Started,
+        after: &[TargetSql],
+        params: &[Param],
+        captured: &Captured,
+        mark: usize,
+    ) -> PgResult<Started> {
+        if after.is_empty() {
+            return Ok(started);
+        }
+        let started = match started {
+            Started::Rows { result, plan, mut sent, cursor: Some(cursor) } => {
+                let batch = self.ctx.config.fetch_batch_rows.max(1) as usize;
+                let read = loop {
+                    let (c, p) = (cursor.clone(), plan.clone());
+                    match self.with_out(move |out| c.fetch(batch, &p, out)).await {
+                        Ok(f) if f.done || f.rows == 0 => break Ok(sent + f.rows),
+                        Ok(f) => sent += f.rows,
+                        Err(e) => break Err(e),
+                    }
+                };
+                close_cursor(cursor).await;
+                match read {
+                    Ok(sent) => Started::Rows { result, plan, sent, cursor: None },
+                    Err(e) => {
+                        self.conn.out.truncate(mark);
+                        return Err(e);
+                    }
+                }
+            }
+            other => other,
+        };
+        for target in after {
+            let ran = self.run_bound(target, params, captured).await;
+            if let Err(e) = ran {
+                self.conn.out.truncate(mark);
+                return Err(e);
+            }
+        }
+        Ok(started)
     }
 
     /// The backend's typed description of a result it reported by name only.
@@ -433,6 +473,25 @@ impl Session {
 
     /// Fetch and send rows in batches; returns (rows sent, exhausted). An exhausted
     /// result is closed by the backend.
+    /// Run a statement that returns no result; its row count. One that binds the captured
+    /// list must change exactly those rows: fewer means another transaction changed them
+    /// in between (40001, as PostgreSQL reports a concurrent update it cannot follow).
+    async fn run_bound(&mut self, target: &TargetSql, params: &[Param], captured: &Captured) -> PgResult<i64> {
+        let (sql, bound) = bind_target(target, params, captured)?;
+        let ran = self.with_backend(move |b, out| b.run(&sql, &bound, None, out)).await?;
+        if let Some(cursor) = ran.cursor {
+            close_cursor(Arc::from(cursor)).await;
+        }
+        if target.params.contains(&CAPTURED_LIST) && ran.rowcount != captured.list.len() as i64 {
+            return Err(PgError::new(
+                "40001",
+                "could not serialize access due to concurrent update: rows changed while the statement ran",
+            )
+            .with_hint("retry the transaction"));
+        }
+        Ok(ran.rowcount.max(0))
+    }
+
     pub(super) async fn stream_rows(
         &mut self,
         cursor: &Arc<dyn Cursor>,

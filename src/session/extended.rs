@@ -28,6 +28,8 @@ pub struct Prepared {
     shape: Mutex<Arc<Shape>>,
     /// The client's text, shared with pg_stat_activity at each execution.
     text: Arc<String>,
+    /// Values of the statement's pg_typeof markers, bound after the client's parameters.
+    pub(super) typeof_params: Vec<Param>,
 }
 
 impl Prepared {
@@ -189,7 +191,11 @@ impl Session {
         };
         let param_types = shape.param_types.clone();
         let text = Arc::new(text.to_owned());
-        Ok(Arc::new(Prepared { stmt, key, param_types, shape: Mutex::new(shape), text }))
+        let typeof_params = match &stmt {
+            Some(s) => self.typeof_params(s, &param_types).await?,
+            None => Vec::new(),
+        };
+        Ok(Arc::new(Prepared { stmt, key, param_types, shape: Mutex::new(shape), text, typeof_params }))
     }
 
     /// Fill unspecified (0) parameter types: from the statement itself, then from
@@ -319,7 +325,7 @@ impl Session {
                 )))
             }
         };
-        let params = raw
+        let mut params = raw
             .iter()
             .zip(param_types)
             .zip(&formats)
@@ -327,6 +333,7 @@ impl Session {
                 types::decode_param(value.as_deref(), *oid, *format, self.settings.type_ctx())
             })
             .collect::<PgResult<Vec<_>>>()?;
+        params.extend(prepared.typeof_params.iter().cloned());
         if !portal.is_empty() && self.portals.contains_key(&portal) {
             return Err(PgError::new(sqlstate::DUPLICATE_CURSOR, format!("portal \"{portal}\" already exists")));
         }

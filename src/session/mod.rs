@@ -24,6 +24,7 @@ mod shapes;
 mod startup;
 #[cfg(test)]
 mod tests;
+mod type_of;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -455,7 +456,10 @@ impl Session {
                     // statement_timeout runs per statement of the string, as in PostgreSQL 13+.
                     let timeout = self.cancel.arm(self.settings.statement_timeout_ms());
                     self.timing.start(self.tx == Tx::Idle);
-                    let result = self.run_statement(stmt, &text, &[], &[], true).await;
+                    let result = match self.typeof_params(stmt, &[]).await {
+                        Ok(typeof_params) => self.run_statement(stmt, &text, &typeof_params, &[], true).await,
+                        Err(e) => Err(e),
+                    };
                     drop(timeout);
                     match result {
                         Ok(done) => self.complete(&done.tag, None),

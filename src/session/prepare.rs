@@ -40,11 +40,12 @@ impl Session {
             .with_detail(format!("Expected {} parameters but got {}.", param_types.len(), args.len())));
         }
         let ctx = self.settings.type_ctx();
-        let params = args
+        let mut params = args
             .iter()
             .zip(param_types)
             .map(|(arg, oid)| types::decode_param(arg.as_deref().map(str::as_bytes), *oid, Format::Text, ctx))
             .collect::<PgResult<Vec<_>>>()?;
+        params.extend(prepared.typeof_params.iter().cloned());
         let Some(stmt) = prepared.statement() else {
             return Err(PgError::internal("an empty prepared statement"));
         };

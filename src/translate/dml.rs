@@ -165,7 +165,7 @@ pub fn returning_rows(ins: &Insert, rows: Vec<Vec<Expr>>, items: &[ast::SelectIt
         let ids = (0..n - 1).map(|k| format!("$c{k}")).collect::<Vec<_>>().join(", ");
         format!("SELECT {list} FROM {table} WHERE {row_id} IN ({ids}, {last}) ORDER BY {row_id}")
     });
-    Ok(Output { statements, returns_rows: true, rowcount: RowCount::Last, captures, guards: vec![] })
+    Ok(Output { statements, returns_rows: true, rowcount: RowCount::Last, captures, guards: vec![], result_at: None })
 }
 
 /// SQLAlchemy's "insertmanyvalues" form of a multi-row INSERT .. RETURNING (the ORM's
@@ -379,6 +379,7 @@ pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
                 rowcount: RowCount::Sum,
                 captures: vec![],
                 guards: vec![],
+                result_at: None,
             }),
             _ => Ok(Output::one(Statement::Insert(ins).to_string(), false)),
         },
@@ -465,6 +466,7 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
             rowcount: RowCount::Sum,
             captures: vec![],
             guards: vec![],
+            result_at: None,
         }),
         OnConflictAction::DoUpdate(du) => {
             if rows.iter().flatten().any(|v| !repeatable(v)) {
@@ -505,7 +507,14 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
                 statements.push(format!("UPDATE {table} SET {} WHERE {cond}", sets.join(", ")));
                 statements.push(insert_if_absent(row));
             }
-            Ok(Output { statements, returns_rows: false, rowcount: RowCount::Sum, captures: vec![], guards })
+            Ok(Output {
+                statements,
+                returns_rows: false,
+                rowcount: RowCount::Sum,
+                captures: vec![],
+                guards,
+                result_at: None,
+            })
         }
     }
 }
@@ -635,15 +644,48 @@ fn update_returning(mut u: ast::Update, items: &[ast::SelectItem]) -> PgResult<O
         rowcount: RowCount::Last,
         captures: vec![(0, Capture::All)],
         guards: vec![],
+        result_at: None,
     })
 }
 
-pub fn delete(d: ast::Delete) -> PgResult<Output> {
-    if d.returning.is_some() {
-        return Err(refuse("DELETE .. RETURNING", "SELECT the rows in the same transaction, then DELETE them by key"));
-    }
+pub fn delete(mut d: ast::Delete) -> PgResult<Output> {
     if d.using.is_some() {
         return Err(refuse("DELETE .. USING", "use WHERE .. IN (SELECT ..)"));
     }
-    Ok(Output::one(Statement::Delete(d).to_string(), false))
+    match d.returning.take() {
+        Some(items) => delete_returning(d, &items),
+        None => Ok(Output::one(Statement::Delete(d).to_string(), false)),
+    }
+}
+
+/// `DELETE FROM t WHERE cond RETURNING items`, which IRIS lacks: the RowIDs of the rows
+/// that match, captured as a list; the items of those rows (the result, read in full
+/// before anything is deleted); then the DELETE of those rows while they still match (a
+/// count short of the list is 40001, as for UPDATE). One transaction; rows in RowID order.
+fn delete_returning(mut d: ast::Delete, items: &[ast::SelectItem]) -> PgResult<Output> {
+    let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) = &d.from;
+    let [table] = &from[..] else {
+        return Err(refuse("DELETE from several tables .. RETURNING", "delete from one table"));
+    };
+    if !table.joins.is_empty() || !d.tables.is_empty() || d.limit.is_some() || !d.order_by.is_empty() {
+        return Err(refuse("this DELETE .. RETURNING", "DELETE with a subquery in WHERE"));
+    }
+    let table = table.to_string();
+    let cond = d.selection.take();
+    let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    let ids = IRIS_IDS.row_id;
+    let (select_ids, still_matching) = match &cond {
+        Some(c) => (format!("SELECT {ids} FROM {table} WHERE {c}"), format!(" AND ({c})")),
+        None => (format!("SELECT {ids} FROM {table}"), String::new()),
+    };
+    let rows = format!("SELECT {list} FROM {table} WHERE {ids} IN ($cl) ORDER BY {ids}");
+    let delete = format!("{} WHERE {ids} IN ($cl){still_matching}", Statement::Delete(d));
+    Ok(Output {
+        statements: vec![select_ids, rows, delete],
+        returns_rows: true,
+        rowcount: RowCount::Last,
+        captures: vec![(0, Capture::All)],
+        guards: vec![],
+        result_at: Some(1),
+    })
 }

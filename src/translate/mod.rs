@@ -23,6 +23,7 @@ mod session_fns;
 mod sqlite;
 mod srf_projection;
 mod statements;
+mod type_of;
 
 use sqlparser::ast::Statement;
 
@@ -33,7 +34,7 @@ pub use catalog::CatalogQuery;
 pub use iris::declared::{DeclaredType, KnownColumn, KnownColumns, DESCRIPTION_PREFIX};
 pub use iris::own_ddl::{ColumnsStep, OwnDdl};
 pub use param_types::ParamProbe;
-pub use projection::{projection_in, Env, InferredColumn, Typmod};
+pub use projection::{expr_type_in, projection_in, Env, InferredColumn, Typmod};
 pub use statements::copy::CopyStatement;
 pub use statements::cursors::{DeclareCursor, FetchCursor, FetchDirection, PrepareStatement};
 
@@ -42,6 +43,7 @@ pub fn nested_refs(stmt: &Statement) -> Vec<String> {
     projection::nested_column_refs(stmt).iter().map(projection::column_key).collect()
 }
 pub use session_fns::{AdvisoryOp, FnArg, SessionFn, Sleep, SleepKind};
+pub use type_of::TypeofArg;
 
 /// The SQL dialect a backend speaks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -142,6 +144,9 @@ pub struct TargetSql {
     /// The statement returns one integer, and anything but 0 fails the client statement
     /// with this error (a condition PostgreSQL raises that the emulation checks first).
     pub guard: Option<Guard>,
+    /// Runs after the statement whose rows are the result, once those are read in full
+    /// (DELETE .. RETURNING on IRIS: the rows are read, then deleted).
+    pub after_result: bool,
 }
 
 /// The error a guard statement (`TargetSql::guard`) raises.
@@ -183,16 +188,27 @@ pub struct InlineSlot {
 
 impl TargetSql {
     pub fn new(sql: impl Into<String>) -> Self {
-        TargetSql { sql: sql.into(), params: Vec::new(), inline: Vec::new(), capture: None, guard: None }
+        TargetSql {
+            sql: sql.into(),
+            params: Vec::new(),
+            inline: Vec::new(),
+            capture: None,
+            guard: None,
+            after_result: false,
+        }
     }
 
     /// The SQL to describe before parameters are bound: inline slots as 0 (a row
-    /// limit changes no column).
+    /// limit changes no column), the captured list as `NULL`.
     pub fn sql_for_describe(&self) -> String {
-        if self.inline.is_empty() {
-            return self.sql.clone();
+        let sql = match self.inline.is_empty() {
+            true => self.sql.clone(),
+            false => self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone()),
+        };
+        match sql.contains(ID_LIST) {
+            true => sql.replace(ID_LIST, "NULL"),
+            false => sql,
         }
-        self.bind_inline(|_| Some(0)).unwrap_or_else(|_| self.sql.clone())
     }
 
     /// Replace inline slots with integers. `value(i)` is client parameter i as an integer
@@ -312,6 +328,8 @@ pub struct Translated {
     /// NOTICE messages the session sends when the statement runs (what an emulation
     /// leaves out, e.g. unenforced CHECK constraints on IRIS).
     pub notices: Vec<String>,
+    /// pg_typeof calls, markers `$(param_count + 1)`.. the session binds (type_of.rs).
+    pub typeof_args: Vec<TypeofArg>,
     /// (IRIS) what the statement does to the known columns once it succeeds: DDL, or a
     /// savepoint step of the session's uncommitted DDL (iris/own_ddl.rs).
     pub columns_step: Option<ColumnsStep>,
@@ -361,16 +379,31 @@ pub(crate) struct Output {
     pub captures: Vec<(usize, Capture)>,
     /// Statements that check a condition first (`TargetSql::guard`), by index.
     pub guards: Vec<(usize, Guard)>,
+    /// The statement whose rows are the result, when it is not the last: the ones after it
+    /// run once its rows are read in full (`TargetSql::after_result`).
+    pub result_at: Option<usize>,
 }
 
 impl Output {
     pub fn one(sql: String, returns_rows: bool) -> Self {
-        Output { statements: vec![sql], returns_rows, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
+        Output { returns_rows, ..Output::commands(vec![sql]) }
+    }
+
+    /// Statements run in order, none returning rows, the count of the last one reported.
+    pub fn commands(statements: Vec<String>) -> Self {
+        Output {
+            statements,
+            returns_rows: false,
+            rowcount: RowCount::Last,
+            captures: vec![],
+            guards: vec![],
+            result_at: None,
+        }
     }
 
     /// Nothing to send to the backend: the statement's effect is already there (or none).
     pub fn nothing() -> Self {
-        Output { statements: vec![], returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] }
+        Output::commands(vec![])
     }
 }
 
@@ -397,6 +430,8 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         Target::Iris(o) => iris::declared::result_types(&stmt, &o.columns),
         Target::Sqlite => None,
     };
+    // After the inference above, which types the calls (regtype) from the client's text.
+    let typeof_args = type_of::take(&mut stmt, param_count)?;
     let described = |action| Translated {
         tag: tag.clone(),
         action,
@@ -410,6 +445,7 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
         declared_types: declared_types.clone(),
         read_only,
         notices: vec![],
+        typeof_args: typeof_args.clone(),
         columns_step: None,
     };
     if let Some(items) = session_fns::local_select(&stmt) {
@@ -464,7 +500,8 @@ fn translate_statement(mut stmt: Statement, target: &Target) -> PgResult<Transla
             let (sql, inline) = params::inline_slots(sql);
             let guard = out.guards.iter().find(|(k, _)| *k == i).map(|(_, g)| g.clone());
             let capture = out.captures.iter().find(|(k, _)| *k == i).map(|(_, c)| *c);
-            TargetSql { sql, params, inline, capture, guard }
+            let after_result = out.result_at.is_some_and(|r| i > r);
+            TargetSql { sql, params, inline, capture, guard, after_result }
         })
         .collect();
     let action = Action::Execute { statements, returns_rows: out.returns_rows, rowcount: out.rowcount };

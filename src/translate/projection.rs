@@ -398,7 +398,7 @@ fn expr_name(e: &Expr) -> (String, u8) {
     }
 }
 
-fn args(f: &ast::Function) -> Vec<&Expr> {
+pub(super) fn args(f: &ast::Function) -> Vec<&Expr> {
     match &f.args {
         FunctionArguments::List(list) => list
             .args
@@ -559,6 +559,7 @@ fn function_type(env: &Env, f: &ast::Function) -> Option<Oid> {
     let first = || a.first().and_then(|e| expr_type_in(env, e));
     Some(match name.trim_matches('"') {
         "count" => INT8.oid,
+        "pg_typeof" => REGTYPE.oid,
         "now" | "current_timestamp" | "transaction_timestamp" | "statement_timestamp" | "clock_timestamp" => {
             TIMESTAMPTZ.oid
         }

@@ -60,7 +60,14 @@ fn decode_text(raw: &[u8], ty: &PgType, ctx: &TypeCtx) -> PgResult<Param> {
         Kind::Int2 => Param::Int(parse_int(s, i16::MIN as i64, i16::MAX as i64, "smallint")?),
         Kind::Int4 => Param::Int(parse_int(s, i32::MIN as i64, i32::MAX as i64, "integer")?),
         Kind::Int8 => Param::Int(parse_int(s, i64::MIN, i64::MAX, "bigint")?),
-        // regclass/regtype by name are resolved by whoever owns the catalog.
+        // regtype by name: the built-in types' names (every type the gateway has is one).
+        Kind::Oid if ty.name == "regtype" && !s.trim().starts_with(|c: char| c.is_ascii_digit()) => {
+            let t = super::regtype_input(s).ok_or_else(|| {
+                PgError::new(sqlstate::UNDEFINED_OBJECT, format!("type \"{}\" does not exist", s.trim()))
+            })?;
+            Param::Int(t.oid as i64)
+        }
+        // regclass by name is resolved by whoever owns the catalog.
         Kind::Oid if ty.name != "oid" && !s.trim().starts_with(|c: char| c.is_ascii_digit()) => {
             Param::Text(s.trim().to_owned())
         }

@@ -288,6 +288,13 @@ fn encode_text(value: &Value<'_>, ty: &PgType, ctx: &TypeCtx, buf: &mut BytesMut
             other => buf.put_slice(natural_text(other, ctx)?.as_bytes()),
         },
         Kind::Int2 | Kind::Int4 | Kind::Int8 => buf.put_slice(to_int(value, ty)?.to_string().as_bytes()),
+        // regtype_out: the type's name (pg_typeof's result); a name the catalog engine gave stays.
+        Kind::Oid
+            if ty.oid == super::REGTYPE.oid && !matches!(value, Value::Text(s) if s.trim().parse::<u32>().is_err()) =>
+        {
+            let oid = to_int(value, ty)? as u32;
+            buf.put_slice(super::format_type(oid as i64, None).unwrap_or_else(|| oid.to_string()).as_bytes())
+        }
         Kind::Oid => buf.put_slice((to_int(value, ty)? as u32).to_string().as_bytes()),
         Kind::Bool => buf.put_u8(if to_bool(value, ty)? { b't' } else { b'f' }),
         Kind::Float8 => buf.put_slice(number::format_float8(to_f64(value, ty)?).as_bytes()),

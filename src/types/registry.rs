@@ -329,6 +329,58 @@ fn scalar_by_name(base: &str) -> Option<&'static PgType> {
     BUILTIN.iter().copied().find(|t| t.name == canonical && t.kind != Kind::Array)
 }
 
+/// format_type(oid, typmod): `character varying(40)`, `integer[]`, `numeric(12,2)`.
+pub fn format_type(oid: i64, typmod: Option<i64>) -> Option<String> {
+    let t = by_oid(u32::try_from(oid).ok()?)?;
+    if let Some(e) = t.element() {
+        return Some(format!("{}[]", format_type(e.oid as i64, typmod)?));
+    }
+    let m = typmod.unwrap_or(-1);
+    let base = match t.name {
+        "int2" => "smallint",
+        "int4" => "integer",
+        "int8" => "bigint",
+        "float4" => "real",
+        "float8" => "double precision",
+        "bool" => "boolean",
+        "varchar" => "character varying",
+        "bpchar" => "character",
+        "timestamp" => "timestamp without time zone",
+        "timestamptz" => "timestamp with time zone",
+        "time" => "time without time zone",
+        "timetz" => "time with time zone",
+        "char" => "\"char\"",
+        other => other,
+    };
+    Some(match (t.name, m) {
+        ("varchar" | "bpchar", m) if m >= 4 => format!("{base}({})", m - 4),
+        ("numeric", m) => match numeric_typmod(m as i32) {
+            Some((p, s)) => format!("numeric({p},{s})"),
+            None => base.to_string(),
+        },
+        // `time(3) without time zone`, `timestamp(0) with time zone`.
+        ("time" | "timetz" | "timestamp" | "timestamptz", m) if m >= 0 => match base.split_once(' ') {
+            Some((head, zone)) => format!("{head}({m}) {zone}"),
+            None => format!("{base}({m})"),
+        },
+        ("vector", m) if m > 0 => format!("vector({m})"),
+        _ => base.to_string(),
+    })
+}
+
+/// regtype input of a type name (`integer`, `pg_catalog."text"`): the built-in types by
+/// any of their names; None for names no built-in type has.
+pub fn regtype_input(t: &str) -> Option<&'static PgType> {
+    let t = t.trim();
+    let t = ["pg_catalog.", "\"pg_catalog\"."].iter().find_map(|p| t.strip_prefix(p)).unwrap_or(t);
+    match t.strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
+        // Quoted: case-sensitive, and the built-in names are lower case.
+        Some(quoted) if quoted.chars().any(|c| c.is_ascii_uppercase()) => None,
+        Some(quoted) => by_name(&quoted.replace("\"\"", "\"")),
+        None => by_name(t),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,14 +36,14 @@ EXPECTED = {'create_store': True,
 
 NO_JSON_OPERATORS = ("IRIS: json is text and IRIS has no ->> (refused, 0A000), which the store's metadata filters "
                      "use: filter the nodes in the client")
-NO_RETURNING = ("IRIS: no RETURNING on DELETE and no ->> (both refused with 0A000), which delete(ref_doc_id) "
-                "sends: delete the document's nodes with delete_nodes(node_ids=..) instead")
+NO_JSON_DELETE = ("IRIS: json is text and IRIS has no ->> (refused, 0A000), which delete(ref_doc_id) sends "
+                  "to find the document's nodes: delete them with delete_nodes(node_ids=..) instead")
 # Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
 GAPS = {
     "metadata_filter": [(IRIS_BACKENDS, NO_JSON_OPERATORS)],
-    "delete_document": [(IRIS_BACKENDS, NO_RETURNING)],
+    "delete_document": [(IRIS_BACKENDS, NO_JSON_DELETE)],
     # Reads what remains after delete_document, which IRIS refused.
-    "delete_nodes": [(IRIS_BACKENDS, NO_RETURNING)],
+    "delete_nodes": [(IRIS_BACKENDS, NO_JSON_DELETE)],
 }
 
 

@@ -312,6 +312,9 @@ fn render_one(t: &Translated, out: &mut String) {
                     Some(Capture::All) => out.push_str("  -- captured list"),
                     None => {}
                 }
+                if s.after_result {
+                    out.push_str("  -- after the result");
+                }
                 if let Some(g) = &s.guard {
                     let _ = write!(out, "  -- guard: {}", g.sqlstate);
                 }

@@ -9,7 +9,7 @@ use sqlparser::ast::{
 use crate::error::PgResult;
 use crate::translate::ast_util::*;
 use crate::translate::pgtype::{kind, PgKind};
-use crate::translate::{IrisOptions, Output, RowCount};
+use crate::translate::{IrisOptions, Output};
 
 /// The IRIS column type for a PostgreSQL column type.
 pub fn column_type(ty: &DataType, opts: &IrisOptions) -> PgResult<DataType> {
@@ -186,7 +186,7 @@ pub fn drop(stmt: Statement) -> PgResult<Output> {
             format!("DROP {object_type} {}{n}{suffix}", if if_exists { "IF EXISTS " } else { "" })
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 /// PostgreSQL TRUNCATE keeps identity counters unless RESTART IDENTITY; IRIS TRUNCATE TABLE
@@ -208,7 +208,7 @@ pub fn truncate(t: ast::Truncate) -> PgResult<Output> {
             }
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 pub fn create_index(mut ci: ast::CreateIndex) -> PgResult<Output> {
@@ -369,7 +369,7 @@ pub fn alter_table(mut at: ast::AlterTable, opts: &IrisOptions) -> PgResult<Outp
         one.operations = vec![op];
         statements.push(Statement::AlterTable(one).to_string());
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 /// `ALTER COLUMN` in IRIS's spellings (RSQL_altertable: `ALTER COLUMN f NULL | NOT NULL |

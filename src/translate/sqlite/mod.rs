@@ -908,6 +908,7 @@ fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
             rowcount: RowCount::Sum,
             captures: vec![],
             guards: vec![],
+            result_at: None,
         }),
     }
 }
@@ -980,7 +981,7 @@ fn drop(
         }
         statements.push(format!("DROP {object_type} {}{n}", if if_exists { "IF EXISTS " } else { "" }));
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 /// `DROP TABLE|VIEW .. CASCADE` (dbt drops every relation so): exact when nothing depends
@@ -1019,7 +1020,7 @@ fn truncate(t: ast::Truncate) -> PgResult<Output> {
             format!("DELETE FROM {}", target.name)
         })
         .collect();
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 fn create_index(ci: &mut ast::CreateIndex) -> PgResult<()> {

@@ -15,7 +15,7 @@ use sqlparser::ast::{
 
 use crate::error::{sqlstate, PgResult};
 use crate::translate::ast_util::refuse;
-use crate::translate::{Output, RowCount};
+use crate::translate::Output;
 
 /// Qualifiers that are not a sqlite schema: the database's own names, and the catalog.
 fn is_schema(part: &Ident) -> bool {
@@ -241,7 +241,7 @@ pub fn create_schema(name: &ast::SchemaName, if_not_exists: bool) -> PgResult<Ou
         statements.push(check(format!("NOT {}", schema_exists(schema)), sqlstate::DUPLICATE_SCHEMA, exists));
     }
     statements.push(insert);
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }
 
 /// `DROP SCHEMA [IF EXISTS] s, ..` (RESTRICT: the schema must be empty).
@@ -264,5 +264,5 @@ pub fn drop_schema(names: &[ObjectName], if_exists: bool) -> PgResult<Output> {
         statements.push(check(objects, sqlstate::DEPENDENT_OBJECTS_STILL_EXIST, message));
         statements.push(format!("DELETE FROM pgwire_schema WHERE name = {}", quoted(&schema)));
     }
-    Ok(Output { statements, returns_rows: false, rowcount: RowCount::Last, captures: vec![], guards: vec![] })
+    Ok(Output::commands(statements))
 }

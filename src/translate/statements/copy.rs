@@ -282,6 +282,7 @@ pub(super) fn bare(action: Action, tag: &str) -> Translated {
         declared_types: None,
         read_only: false,
         notices: vec![],
+        typeof_args: vec![],
         columns_step: None,
     }
 }
