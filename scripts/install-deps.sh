@@ -131,7 +131,9 @@ if [ "$client_only" -eq 0 ] && [ "$want_bench" -eq 0 ] && [ "${IRIS_PGWIRE_NO_CL
         log "npm ci (tests/clients/node) into $node_dir"
         mkdir -p "$node_dir"
         cp "$ROOT/tests/clients/node/package.json" "$lock" "$node_dir/"
-        (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error --cache "$node_dir/.npm" >/dev/null)
+        # No install scripts: none of the clients needs one, and @prisma/engines' postinstall
+        # would fetch engine binaries from Prisma's own host (the client needs none of them).
+        (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --cache "$node_dir/.npm" >/dev/null)
         echo "$want" >"$stamp"
     fi
     # Python tools whose pins conflict with the test venv's (tests/clients/venvs/NAME.txt says

@@ -136,6 +136,25 @@ def rust_binaries():
     return target_dir / "debug"
 
 
+@pytest.fixture(scope="session")
+def prisma_client():
+    """`prisma generate` of tests/clients/node/prisma/schema.prisma into the client cache
+    (prisma-client-js: plain JavaScript and the Wasm query compiler). Every command of the
+    prisma CLI first looks for the migrate engine binary, which it would download from
+    Prisma's own host; generate never runs it, so any existing file stands in for it."""
+    node_modules = CACHE / "node" / "node_modules"
+    out = CACHE / "node" / "prisma-client"
+    schema = out.parent / "prisma-schema.prisma"
+    text = (CLIENTS_DIR / "node" / "prisma" / "schema.prisma").read_text().replace("__OUTPUT__", str(out))
+    schema.write_text(text)
+    proc = subprocess.run([need("node", "nodejs"), str(node_modules / "prisma" / "build" / "index.js"), "generate",
+                           "--schema", str(schema)], capture_output=True, text=True, timeout=300, cwd=out.parent,
+                          env=env_for(None, PRISMA_SCHEMA_ENGINE_BINARY=sys.executable,
+                                      PRISMA_HIDE_UPDATE_MESSAGE="1", CHECKPOINT_DISABLE="1"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
 SCRIPTS = CLIENTS_DIR / "scripts"
 # program: (fixture the command needs or None, command from it, table, extra environment)
 PROGRAMS = {
@@ -157,6 +176,8 @@ PROGRAMS = {
                 "t_drizzle", node_env),
     "typeorm": (None, lambda _: [need("node", "nodejs"), str(CLIENTS_DIR / "node" / "typeorm.js")],
                 "t_typeorm", node_env),
+    "prisma": ("prisma_client", lambda _: [need("node", "nodejs"), str(CLIENTS_DIR / "node" / "prisma.js")],
+               "t_prisma", node_env),
     "langchain": (None, lambda _: [tool_python("vectorstores"), str(SCRIPTS / "langchain_steps.py")],
                   "t_langchain", None),
     "llamaindex": (None, lambda _: [tool_python("vectorstores"), str(SCRIPTS / "llamaindex_steps.py")],
