@@ -372,6 +372,24 @@ fn normalize(key: &str, value: &str) -> PgResult<String> {
             }
             "UTF8".into()
         }
+        // The codecs write intervals in the postgres style only; accepting another style
+        // would tell clients (ParameterStatus) a format the values are not in.
+        "intervalstyle" => match value.trim().trim_matches('\'').to_ascii_lowercase().as_str() {
+            "postgres" => "postgres".into(),
+            "postgres_verbose" | "sql_standard" | "iso_8601" => {
+                return Err(PgError::new(
+                    sqlstate::FEATURE_NOT_SUPPORTED,
+                    format!("IntervalStyle \"{}\" is not supported", value.trim()),
+                )
+                .with_hint("iris-pgwire writes intervals in the postgres style (IntervalStyle \"postgres\")."))
+            }
+            _ => {
+                return Err(PgError::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    format!("invalid value for parameter \"IntervalStyle\": \"{}\"", value.trim()),
+                ))
+            }
+        },
         // (SET takes the session's current value into account: Settings::set.)
         "datestyle" => DateStyle::parse(value, DateStyle::default(), DateStyle::default())?.name(),
         crate::otel::SETTING => {
@@ -437,6 +455,12 @@ mod tests {
         assert_eq!(s.type_ctx().date_style, Default::default());
         s.set_initial("DateStyle", "iso").unwrap();
         assert_eq!(s.show("DateStyle").unwrap(), "ISO, MDY");
+        assert_eq!(
+            s.set("IntervalStyle", Some("sql_standard"), false).unwrap_err().code,
+            sqlstate::FEATURE_NOT_SUPPORTED
+        );
+        assert_eq!(s.set("IntervalStyle", Some("wat"), false).unwrap_err().code, sqlstate::INVALID_PARAMETER_VALUE);
+        assert_eq!(s.set("IntervalStyle", Some("Postgres"), false).unwrap().unwrap().1, "postgres");
     }
 
     #[test]

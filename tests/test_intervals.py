@@ -122,3 +122,14 @@ def test_iris_refuses_interval_operators(gateway_on):
         for sql, params in ARITHMETIC:
             with pytest.raises(psycopg.errors.FeatureNotSupported):
                 c.execute(sql, params)
+
+
+def test_other_interval_styles_are_refused(gateway):
+    """Intervals are written in the postgres style only: another IntervalStyle is refused
+    rather than reported (ParameterStatus) and ignored (pg8000 parses by the style)."""
+    with psycopg.connect(gateway.dsn, autocommit=True) as c:
+        for style in ("sql_standard", "postgres_verbose", "iso_8601"):
+            with pytest.raises(psycopg.errors.FeatureNotSupported):
+                c.execute(f"set IntervalStyle to '{style}'")
+        c.execute("set IntervalStyle to 'postgres'")
+        assert c.info.parameter_status("IntervalStyle") == "postgres"
