@@ -199,6 +199,10 @@ _SIMPLE = [
 _DROP_COLUMN_OPTIONS = re.compile(
     r'^(\s*ALTER\s+TABLE\s+(?:"[^"]*"|[\w.%]+)\s+DROP\s+(?:COLUMN\s+)?(?!CONSTRAINT\b|FOREIGN\b|PRIMARY\b)'
     r'(?:"[^"]*"|\w+))\s+(?:(?:RESTRICT|CASCADE)\b\s*)?(?:%(?:NO)?DELDATA\b\s*)?$', re.I)
+# IRIS: DROP TABLE t [RESTRICT | CASCADE] [%DELDATA | %NODELDATA], DROP VIEW v [CASCADE |
+# RESTRICT] (RSQL_droptable, RSQL_dropview); sqlite takes none (nor drops dependent views).
+_DROP_OPTIONS = re.compile(r"^(\s*DROP\s+(?:TABLE|VIEW)\b.*?)\s+(?:RESTRICT|CASCADE|%DELDATA|%NODELDATA)"
+                           r"(?:\s+%(?:NO)?DELDATA)?\s*$", re.I | re.S)
 _CAST_LITERAL = re.compile(r"\bCAST\s*\(\s*('[^']*')\s+AS\s+(DATE|TIME|POSIXTIME)\s*\)", re.I)
 
 
@@ -311,7 +315,7 @@ def to_sqlite(sql: str) -> str:
         _check_hnsw(blank[hnsw.start(1):hnsw.end(1)])
         cut = re.search(r"\)\s*AS\s+HNSW\s*\(", blank, re.I)
         sql = sql[:cut.start() + 1]
-    drop = _DROP_COLUMN_OPTIONS.match(blank_literals(sql))
+    drop = _DROP_COLUMN_OPTIONS.match(blank_literals(sql)) or _DROP_OPTIONS.match(blank_literals(sql))
     if drop:
         # IRIS: DROP [COLUMN] field [RESTRICT | CASCADE] [%DELDATA | %NODELDATA]; sqlite
         # takes none of them (and always deletes the column's data).
