@@ -575,3 +575,23 @@ def test_fake_alter_column_and_rename(fakes):
     assert code("INSERT INTO b (id, name, v) VALUES (5, 'e', '1,2')") == -104
     iris.sql.exec("CREATE VIEW w AS SELECT id FROM b")
     assert code("ALTER TABLE w RENAME w2") == -30
+
+
+def test_fake_create_table_as_and_drop_options(fakes):
+    """CREATE TABLE .. AS SELECT gives the columns the query's types (MIN/MAX of a DATE is a
+    DATE); DROP TABLE / DROP VIEW / DROP COLUMN take IRIS's RESTRICT | CASCADE [%DELDATA]."""
+    import iris
+
+    iris.sql.exec('CREATE TABLE "b" ("author" VARCHAR(20), "released" DATE, "n" INT)')
+    iris.sql.exec('INSERT INTO "b" VALUES (\'A\', 50000, 1)')
+    iris.sql.exec('CREATE TABLE "st" AS SELECT "author", COUNT(*) AS books, MAX("released") AS latest FROM "b" '
+                  'GROUP BY "author"')
+    assert [tuple(r) for r in iris.sql.exec(
+        "SELECT COLUMN_NAME, DATA_TYPE FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_NAME = 'st' "
+        "ORDER BY ORDINAL_POSITION")] == [("author", "varchar"), ("books", "integer"), ("latest", "date")]
+    iris.sql.exec('CREATE VIEW "v" AS SELECT "author" FROM "b"')
+    iris.sql.exec('DROP VIEW "v" CASCADE')
+    iris.sql.exec('ALTER TABLE "b" DROP COLUMN "n" RESTRICT %NODELDATA')
+    iris.sql.exec('DROP TABLE "st" CASCADE %DELDATA')
+    assert [list(r) for r in iris.sql.exec(
+        "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_NAME IN ('st', 'v', 'b')")] == [["b"]]

@@ -388,7 +388,13 @@ impl Catalog {
         let known = KnownColumns::new(snap.relations.iter().filter(|r| r.kind == "r").map(|r| {
             let columns = r.columns.iter().map(|c| KnownColumn::new(&c.name, &c.type_name, c.declared)).collect();
             (r.name.clone(), columns)
-        }));
+        }))
+        .with_views(
+            snap.relations
+                .iter()
+                .filter(|r| r.kind == "v")
+                .filter_map(|r| Some((r.name.clone(), r.definition.clone()?))),
+        );
         *self.known_columns.write().unwrap_or_else(|p| p.into_inner()) = (Arc::new(known), generation);
         self.snapshots.fetch_add(1, Ordering::AcqRel);
         Ok(engine)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import IRIS_BACKENDS, assert_same, mark_gaps, tool_package_version
+from harness import assert_same, tool_package_version
 
 CLIENT = "dbt-postgres"
 IRIS_DOUBLES = True
@@ -39,14 +39,6 @@ EXPECTED = {
 }
 
 
-NO_RENAME = ("IRIS: iris-facts documents no RENAME of a table or view, so ALTER TABLE .. RENAME TO is refused (0A000); with it dbt's view and table "
-             "materializations swap each model into place: create the models with CREATE VIEW / CREATE "
-             "TABLE AS (SELECT ..) directly; the later steps read the models run makes")
-# Known gaps: step -> [(targets, reason)] (harness.mark_gaps).
-GAPS = {step: [(IRIS_BACKENDS, NO_RENAME)] for step in ("run", "test", "show", "rerun", "docs_generate")}
-
-
 @pytest.mark.parametrize("step", list(EXPECTED))
-def test_step(request, client_steps, target, step):
-    mark_gaps(request, target, GAPS.get(step, []))
+def test_step(client_steps, target, step):
     assert_same(client_steps("dbt", target).ok(step), EXPECTED[step])

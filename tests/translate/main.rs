@@ -4,7 +4,8 @@
 //! #! target: iris 2025.1          (file default; also "sqlite", "iris 2024.1 noexact",
 //!                                  "iris 2025.1 unenforced-checks",
 //!                                  "iris 2025.1 vectors=items.embedding,t.v": known vector columns,
-//!                                  "iris 2025.1 ddl=t(id+int,+j+jsonb)": a table created earlier)
+//!                                  "iris 2025.1 ddl=t(id+int,+j+jsonb)": a table created earlier,
+//!                                  "iris 2025.1 view=v:SELECT+a+FROM+t": a view created earlier)
 //! === case name [@ target]
 //! <PostgreSQL input, any number of lines>
 //! ---
@@ -51,6 +52,14 @@ pub fn target_from(spec: &str) -> Target {
             // `+` for a space (`ddl=t(id+int,+j+jsonb)`), so result columns get declared types.
             for ddl in words.iter().filter_map(|w| w.strip_prefix("ddl=")) {
                 let sql = format!("CREATE TABLE {}", ddl.replace('+', " "));
+                if let Some(k) = o.columns.after_ddl(&sql) {
+                    o.columns = std::sync::Arc::new(k);
+                }
+            }
+            // Views created earlier through the gateway: `view=v:SELECT+a+FROM+t`.
+            for view in words.iter().filter_map(|w| w.strip_prefix("view=")) {
+                let (name, query) = view.split_once(':').expect("view=name:query");
+                let sql = format!("CREATE VIEW {name} AS {}", query.replace('+', " "));
                 if let Some(k) = o.columns.after_ddl(&sql) {
                     o.columns = std::sync::Arc::new(k);
                 }

@@ -418,9 +418,29 @@ fn alter_column(
 }
 
 /// `RENAME TO`: IRIS's `ALTER TABLE t RENAME newtable` (the new name in the table's schema).
-fn rename_table(table: &ast::ObjectName, new: &ast::ObjectName, _opts: &IrisOptions) -> PgResult<Vec<String>> {
+/// IRIS renames no view (ALTER VIEW only redefines one): a view the gateway knows is made
+/// again under the new name from its definition, and the old one dropped (the session runs
+/// both in one transaction).
+fn rename_table(table: &ast::ObjectName, new: &ast::ObjectName, opts: &IrisOptions) -> PgResult<Vec<String>> {
     let Some(new) = new.0.last() else {
         return Err(refuse("RENAME TO without a name", "name the table"));
     };
-    Ok(vec![format!("ALTER TABLE {table} RENAME {new}")])
+    let mut renamed = table.clone();
+    if let Some(last) = renamed.0.last_mut() {
+        *last = new.clone();
+    }
+    let old = table.0.last().and_then(|p| p.as_ident()).map(|i| i.value.as_str()).unwrap_or_default();
+    let mut statements = match opts.columns.view(old) {
+        None => return Ok(vec![format!("ALTER TABLE {table} RENAME {new}")]),
+        Some(super::declared::ViewDefinition::Iris(query)) => vec![format!("CREATE VIEW {renamed} AS {query}")],
+        Some(super::declared::ViewDefinition::Created(stmt)) => {
+            let Statement::CreateView(mut cv) = stmt.as_ref().clone() else {
+                return Err(crate::error::PgError::internal("a view definition that is no CREATE VIEW"));
+            };
+            (cv.name, cv.or_replace, cv.if_not_exists) = (renamed, false, false);
+            super::translate(Statement::CreateView(cv), opts)?.statements
+        }
+    };
+    statements.push(format!("DROP VIEW {table}"));
+    Ok(statements)
 }

@@ -73,11 +73,22 @@ impl KnownColumn {
 }
 
 /// The tables the gateway knows on IRIS (catalog snapshots, then its own DDL), by lower-case
-/// name without the schema: their columns in order.
+/// name without the schema: their columns in order; and the views, with their definitions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct KnownColumns {
     tables: BTreeMap<String, Vec<KnownColumn>>,
+    views: BTreeMap<String, ViewDefinition>,
     declared: bool,
+}
+
+/// How to make a view again (IRIS renames only tables: a view is renamed by creating it under
+/// the new name and dropping the old one, ddl.rs).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ViewDefinition {
+    /// Its CREATE VIEW through the gateway (PostgreSQL), translated again under the new name.
+    Created(std::sync::Arc<Statement>),
+    /// IRIS's own text of the query (INFORMATION_SCHEMA.VIEWS.VIEW_DEFINITION), run as it is.
+    Iris(String),
 }
 
 /// A result column's declared type.
@@ -94,7 +105,18 @@ impl KnownColumns {
         let tables: BTreeMap<String, Vec<KnownColumn>> =
             tables.into_iter().map(|(t, cols)| (t.to_ascii_lowercase(), cols)).collect();
         let declared = tables.values().flatten().any(|c| c.declared);
-        KnownColumns { tables, declared }
+        KnownColumns { tables, views: BTreeMap::new(), declared }
+    }
+
+    /// With these views (name, IRIS's text of the query) from a catalog snapshot.
+    pub fn with_views(mut self, views: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.views.extend(views.into_iter().map(|(n, d)| (n.to_ascii_lowercase(), ViewDefinition::Iris(d))));
+        self
+    }
+
+    /// A known view's definition, by name (without the schema).
+    pub fn view(&self, name: &str) -> Option<&ViewDefinition> {
+        self.views.get(&name.trim_matches('"').to_ascii_lowercase())
     }
 
     /// `table.column` keys of vector columns (the golden tests' `vectors=` target spec).
@@ -156,11 +178,12 @@ impl KnownColumns {
     /// a catalog snapshot that may already show it). A table created by the gateway gets
     /// its columns' PostgreSQL types, declared where the DDL records them.
     pub fn after<'a>(&self, stmts: impl IntoIterator<Item = &'a Statement>) -> KnownColumns {
-        let mut tables = self.tables.clone();
+        let mut known = self.clone();
         for stmt in stmts {
-            apply(&mut tables, stmt);
+            apply(&mut known.tables, &mut known.views, stmt);
         }
-        KnownColumns::new(tables)
+        known.declared = known.tables.values().flatten().any(|c| c.declared);
+        known
     }
 }
 
@@ -179,7 +202,8 @@ pub fn changes_columns(stmt: &Statement) -> bool {
                     | ast::AlterTableOperation::AlterColumn { op: ast::AlterColumnOperation::SetDataType { .. }, .. }
             )
         }),
-        Statement::Drop { object_type: ast::ObjectType::Table, .. } => true,
+        Statement::CreateView(cv) => !cv.materialized && !cv.temporary,
+        Statement::Drop { object_type: ast::ObjectType::Table | ast::ObjectType::View, .. } => true,
         _ => false,
     }
 }
@@ -195,9 +219,25 @@ fn known(c: &ast::ColumnDef) -> KnownColumn {
     KnownColumn::new(&c.name.value, &pg_type, recorded.is_some())
 }
 
-fn apply(tables: &mut BTreeMap<String, Vec<KnownColumn>>, stmt: &Statement) {
+fn apply(
+    tables: &mut BTreeMap<String, Vec<KnownColumn>>,
+    views: &mut BTreeMap<String, ViewDefinition>,
+    stmt: &Statement,
+) {
     let has = |cols: &[KnownColumn], n: &str| cols.iter().any(|c| c.name.eq_ignore_ascii_case(n));
     match stmt {
+        Statement::CreateView(cv) if !cv.materialized && !cv.temporary => {
+            if let Some(v) = table_key(&cv.name) {
+                if !(cv.if_not_exists && views.contains_key(&v)) {
+                    views.insert(v, ViewDefinition::Created(std::sync::Arc::new(stmt.clone())));
+                }
+            }
+        }
+        Statement::Drop { object_type: ast::ObjectType::View, names, .. } => {
+            for v in names.iter().filter_map(table_key) {
+                views.remove(&v);
+            }
+        }
         Statement::CreateTable(ct) if !ct.temporary => {
             let Some(t) = table_key(&ct.name) else { return };
             if !(ct.if_not_exists && tables.contains_key(&t)) {
@@ -214,6 +254,9 @@ fn apply(tables: &mut BTreeMap<String, Vec<KnownColumn>>, stmt: &Statement) {
                     let Some(new) = table_key(n) else { continue };
                     if let Some(cols) = tables.remove(&t) {
                         tables.insert(new.clone(), cols);
+                    }
+                    if let Some(view) = views.remove(&t) {
+                        views.insert(new.clone(), view);
                     }
                     t = new;
                     continue;

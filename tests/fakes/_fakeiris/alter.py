@@ -91,12 +91,15 @@ def run(conn: sqlite3.Connection, change: Change) -> None:
         raise FakeSQLError(-30, f"Table '{table.upper()}' not found")
     conn.execute("SAVEPOINT _fakeiris_alter")
     try:
+        # A table of another schema is the sqlite table "schema.name" (sqltext.qualify_schemas);
+        # the new name stays in its schema. Descriptions are kept by the name alone.
+        schema, _, name = table.rpartition(".")
         if kind == "rename_table":
-            conn.execute(f"ALTER TABLE {_quote(table)} RENAME TO {_quote(arg)}")
-            conn.execute(f"UPDATE {DESCRIPTIONS} SET tbl = ? WHERE tbl = ?", [arg, table])
+            conn.execute(f"ALTER TABLE {_quote(table)} RENAME TO {_quote(f'{schema}.{arg}' if schema else arg)}")
+            conn.execute(f"UPDATE {DESCRIPTIONS} SET tbl = ? WHERE tbl = ?", [arg, name])
         elif kind == "rename_column":
             conn.execute(f"ALTER TABLE {_quote(table)} RENAME COLUMN {_quote(column)} TO {_quote(arg)}")
-            conn.execute(f"UPDATE {DESCRIPTIONS} SET col = ? WHERE tbl = ? AND col = ?", [arg, table, column])
+            conn.execute(f"UPDATE {DESCRIPTIONS} SET col = ? WHERE tbl = ? AND col = ?", [arg, name, column])
         else:
             if kind == "not_null" and conn.execute(
                     f"SELECT 1 FROM {_quote(table)} WHERE {_quote(column)} IS NULL LIMIT 1").fetchone():

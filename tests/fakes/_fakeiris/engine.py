@@ -225,6 +225,10 @@ _CANCEL_SLACK = 0.5
 
 
 _SCHEMAS_TABLE = "CREATE TABLE IF NOT EXISTS _fakeiris_schemas (name TEXT PRIMARY KEY COLLATE NOCASE)"
+_CREATE_AS = re.compile(r'\s*CREATE\s+TABLE\s+("(?:[^"]|"")+"|\w+)\s+AS\s+', re.I)
+# A declared type for a described column that has none (CREATE TABLE AS of an expression).
+_ODBC_DECL = {4: "INTEGER", 5: "SMALLINT", -5: "BIGINT", -6: "TINYINT", -7: "BIT", 2: "NUMERIC", 8: "DOUBLE",
+              9: "DATE", 10: "TIME", 11: "TIMESTAMP"}
 _ADD_FOREIGN_KEY = re.compile(r"\s*ALTER\s+TABLE\s+\S+\s+ADD\s+(?:CONSTRAINT\s+\S+\s+)?FOREIGN\s+KEY\b", re.I)
 
 
@@ -447,8 +451,14 @@ class Job:
         finally:
             c.execute(f'DROP VIEW "{view}"')
         cols = []
+        table_types = None
         for pos, (_cid, name, decl, notnull, _dflt, _pk) in enumerate(info, start=1):
             static = _static_type(items[pos - 1]) if items else None
+            extreme = _MIN_MAX.match(items[pos - 1]) if items and not (decl or static) else None
+            if extreme:
+                # MIN/MAX of a column has the column's type (a DATE stays a DATE).
+                table_types = table_types if table_types is not None else self._table_types(sqlite_sql, quoted=True)
+                static = table_types.get(extreme.group(1).upper()) or None
             if decl or static:
                 odbc, client, prec, scale = type_of_declared(decl or static)
             else:
@@ -457,11 +467,16 @@ class Job:
             cols.append(ColumnInfo(_iris_name(name, pos, sql), odbc, prec, scale, 0 if notnull else 1, client, decl))
         return cols
 
-    def _table_types(self, sqlite_sql: str) -> Dict[str, str]:
+    def _table_types(self, sqlite_sql: str, quoted: bool = False) -> Dict[str, str]:
+        """Declared types of the columns of the statement's tables, by upper-case name; with
+        ``quoted``, of quoted table names too (parameters are typed from unquoted ones only)."""
         types: Dict[str, str] = {}
-        blank = sqltext.blank_literals(sqlite_sql)
-        for m in re.finditer(r'\b(?:FROM|JOIN|INTO|UPDATE)\s+"?([\w]+)"?', blank, re.I):
-            for _cid, name, decl, *_ in self.conn.execute(f'PRAGMA table_info("{m.group(1)}")'):
+        blank = sqltext.blank_literals(sqlite_sql, identifiers=not quoted)
+        for m in re.finditer(r'\b(?:FROM|JOIN|INTO|UPDATE)\s+(?:"([^"]+)"|(\w+))', blank, re.I):
+            if m.group(1) and not quoted:
+                continue
+            table = sqlite_sql[m.start(1):m.end(1)] if m.group(1) else m.group(2)
+            for _cid, name, decl, *_ in self.conn.execute(f'PRAGMA table_info("{table}")'):
                 types.setdefault(name.upper(), decl)
         return types
 
@@ -559,6 +574,7 @@ class Job:
                     for i in vector_cols:
                         row[i] = vectors.logical(row[i])
             if re.match(r"\s*CREATE\s+TABLE\b", prepared.sqlite_sql, re.I):
+                self._type_created_as(prepared.sqlite_sql)
                 self._add_store_triggers(prepared.sqlite_sql)
             if prepared.descriptions:
                 descriptions.record(self.conn, prepared.descriptions)
@@ -636,13 +652,37 @@ class Job:
         if self.in_txn:
             self.wrote = True
 
+    def _type_created_as(self, sqlite_sql: str) -> None:
+        """CREATE TABLE t AS SELECT ..: IRIS gives the new columns the query's types; sqlite's
+        only an affinity. The query's described types are written into the definition."""
+        m = _CREATE_AS.match(sqltext.blank_literals(sqlite_sql, identifiers=False))
+        if not m:
+            return
+        query = sqlite_sql[m.end():].strip()
+        while query.startswith("(") and query.endswith(")"):
+            query = query[1:-1].strip()
+        table = m.group(1)[1:-1].replace('""', '"') if m.group(1).startswith('"') else m.group(1)
+        described = self._columns(query, query)
+        definition = ", ".join(
+            '"' + c.colName.replace('"', '""') + '" ' + (c.declared or _ODBC_DECL.get(c.ODBCType, "VARCHAR(65535)"))
+            for c in described)
+        version = self.conn.execute("PRAGMA schema_version").fetchone()[0]
+        self.conn.execute("PRAGMA writable_schema = ON")
+        try:
+            self.conn.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?",
+                              [f'CREATE TABLE "{table}" ({definition})', table])
+            self.conn.execute(f"PRAGMA schema_version = {version + 1}")
+        finally:
+            self.conn.execute("PRAGMA writable_schema = RESET")
+
     def _alter_table(self, change: alter.Change) -> None:
         """ALTER COLUMN / RENAME in IRIS's spellings (alter.py); the filing triggers of a
         renamed table or column are made again under its new name."""
         alter.run(self.conn, change)
         kind, table, _column, new = change
         if kind in ("rename_table", "rename_column", "type"):
-            renamed = new if kind == "rename_table" else table
+            schema = table.rpartition(".")[0]
+            renamed = (f"{schema}.{new}" if schema else new) if kind == "rename_table" else table
             for (trigger,) in self.conn.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? COLLATE NOCASE "
                     "AND name LIKE '\\_iris\\_%' ESCAPE '\\'", [renamed]).fetchall():
@@ -928,6 +968,9 @@ def _case_branches(e: str) -> Optional[List[str]]:
         elif depth == 0 and case == 1 and tok == "THEN":
             start = m.end()
     return out
+
+
+_MIN_MAX = re.compile(r'\s*(?:MIN|MAX)\s*\(\s*(?:"?\w+"?\s*\.\s*)?"?(\w+)"?\s*\)(?:\s+(?:AS\s+)?"?\w+"?)?\s*$', re.I)
 
 
 def _static_type(expr: str) -> Optional[str]:
