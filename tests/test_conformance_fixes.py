@@ -136,3 +136,26 @@ def test_nan_literals_refused_on_iris(gateway_on):
             return
         with pytest.raises(psycopg.errors.FeatureNotSupported):
             c.execute("select 'Infinity'::float8")
+
+
+def test_text_parameters_stored_into_other_types(pg15, gateway_on, table_name):
+    """A parameter the client typed text (psycopg's binary str: oid 25) has no assignment
+    cast to jsonb or bigint: PostgreSQL refuses the INSERT/UPDATE with 42804, where the
+    gateway stored it; untyped (text-mode) strings are read by the column's input."""
+    def outcomes(t):
+        out = []
+        with psycopg.connect(t.dsn, autocommit=True) as c:
+            c.execute(f"create table {table_name} (data jsonb, n bigint, s varchar(10))")
+            for sql, binary in [(f"insert into {table_name} (data) values (%s)", True),
+                                (f"insert into {table_name} values (null, %s, 'x')", True),
+                                (f"update {table_name} set n = %s", True),
+                                (f"insert into {table_name} (s, data) values (%s, null)", True),
+                                (f"insert into {table_name} (data, n) values (%s, 7)", False)]:
+                try:
+                    c.cursor(binary=binary).execute(sql, ["{}" if "data)" in sql or "(data, n)" in sql else "12"])
+                    out.append("ok")
+                except psycopg.Error as e:
+                    out.append((e.sqlstate, e.diag.message_primary))
+        return out
+
+    assert outcomes(gateway_on) == outcomes(pg15)

@@ -113,6 +113,9 @@ def build(results: dict, entries: list[dict]) -> tuple[str, list[tuple[str, ...]
         "also pass with no server at all (the offline run). Each gateway column counts the tests",
         "PostgreSQL 15 passes that pass there too.",
         "",
+        "Run " + ", ".join(sorted({f"{d['date']} at commit {d.get('commit', 'unknown')}"
+                                   for d in results["suites"].values()})) + ".",
+        "",
         "| suite | version | tests that touch a server | pass on PostgreSQL 15 | sqlite | embedded | dbapi |",
         "|---|---|---|---|---|---|---|",
         *rows,
@@ -172,7 +175,7 @@ def build(results: dict, entries: list[dict]) -> tuple[str, list[tuple[str, ...]
     for suite, data in results["suites"].items():
         out.append(f"- **{suite}**: {data['origin']}. {data['scope']}")
         when = ", ".join(f"{t} {r['seconds']:.0f} s" for t, r in data["runs"].items())
-        out.append(f"  Last run {data['date']}: {when}.")
+        out.append(f"  Last run {data['date']} at commit {data.get('commit', 'unknown')}: {when}.")
     out += [
         "- **pgjdbc** is not run: its suite builds with Gradle, which fetches Gradle itself and",
         "  the test dependencies (JUnit 5, ...) from services.gradle.org and Maven Central; a",

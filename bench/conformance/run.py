@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -47,6 +48,15 @@ def make_suite(name: str, cache: Path):
     raise ValueError(f"unknown suite {name!r} (one of {', '.join(SUITES)})")
 
 
+def commit() -> str:
+    """The checkout's commit, `+` when it has changes not committed (what the run tested)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True).stdout.strip()
+
+    head = git("rev-parse", "--short=10", "HEAD") or "unknown"
+    return head + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", type=Path, required=True)
@@ -65,7 +75,7 @@ def main() -> int:
             suite = make_suite(name, opts.cache)
             data = results["suites"].setdefault(name, {"runs": {}})
             data.update(version=suite.version, origin=suite.origin, scope=SCOPES[name],
-                        date=dt.date.today().isoformat())
+                        date=dt.date.today().isoformat(), commit=commit())
             # The offline run depends on the suite only: made once per suite version.
             have_offline = data["runs"].get("offline", {}).get("version") == suite.version
             for target in [*([] if have_offline else ["offline"]), *opts.targets.split(",")]:

@@ -14,7 +14,7 @@ use crate::backend::{Column, Cursor, RowPlan};
 use crate::error::{sqlstate, PgError, PgResult};
 use crate::protocol::backend as be;
 use crate::protocol::frontend::{Message, Target};
-use crate::translate::{Action, Translated};
+use crate::translate::{Action, ParamProbe, Translated};
 use crate::types::{self, Format, Oid, Param};
 
 /// A parsed (prepared) statement.
@@ -179,7 +179,7 @@ impl Session {
                 if param_types.len() < stmt.param_count {
                     param_types.resize(stmt.param_count, 0);
                 }
-                self.infer_param_types(stmt, &mut param_types).await;
+                self.infer_param_types(stmt, &mut param_types).await?;
                 // PostgreSQL resolves names at Parse: a missing table fails here, not at Execute.
                 let result = self.describe_result(stmt, &param_types).await?;
                 let shape = Arc::new(Shape { epoch, param_types, result });
@@ -200,18 +200,40 @@ impl Session {
 
     /// Fill unspecified (0) parameter types: from the statement itself, then from
     /// the backend's description of the parameter probe; whatever is left is text.
-    async fn infer_param_types(&mut self, stmt: &Translated, param_types: &mut [Oid]) {
+    /// A parameter the client typed text and the statement stores into a column of a
+    /// non-string type is refused as PostgreSQL refuses it (42804: text has no
+    /// assignment cast to integer, date, jsonb ..; an untyped one is read by the column's
+    /// input function instead).
+    async fn infer_param_types(&mut self, stmt: &Translated, param_types: &mut [Oid]) -> PgResult<()> {
         for (oid, known) in param_types.iter_mut().zip(&stmt.param_types) {
             if *oid == 0 {
                 *oid = known.unwrap_or(0);
             }
         }
-        if let Some(probe) = stmt.param_probe.as_ref().filter(|_| param_types.contains(&0)) {
+        let text_stored = |p: &ParamProbe| p.assigned.iter().any(|&i| param_types.get(i) == Some(&types::TEXT.oid));
+        if let Some(probe) = stmt.param_probe.as_ref().filter(|p| param_types.contains(&0) || text_stored(p)) {
             match self.describe_probe(&probe.sql).await {
                 Ok(cols) => {
                     for &(param, col) in &probe.columns {
-                        if let (Some(0), Some(ty)) = (param_types.get(param), cols.get(col).and_then(|c| c.ty)) {
-                            param_types[param] = ty.oid;
+                        let Some(column) = cols.get(col) else { continue };
+                        match (param_types.get(param), column.ty) {
+                            (Some(0), Some(ty)) => param_types[param] = ty.oid,
+                            (Some(&oid), Some(ty))
+                                if oid == types::TEXT.oid
+                                    && ty.kind != types::Kind::Text
+                                    && probe.assigned.contains(&param) =>
+                            {
+                                return Err(PgError::new(
+                                    sqlstate::DATATYPE_MISMATCH,
+                                    format!(
+                                        "column \"{}\" is of type {} but expression is of type text",
+                                        column.name.to_lowercase(),
+                                        crate::catalog::functions::format_type(ty.oid as i64, None).unwrap_or_default()
+                                    ),
+                                )
+                                .with_hint("You will need to rewrite or cast the expression."));
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -221,6 +243,7 @@ impl Session {
         for oid in param_types.iter_mut().filter(|o| **o == 0) {
             *oid = types::TEXT.oid;
         }
+        Ok(())
     }
 
     pub(super) async fn describe_probe(&mut self, sql: &str) -> PgResult<Vec<Column>> {

@@ -21,14 +21,19 @@ pub struct ParamProbe {
     pub sql: String,
     /// (0-based parameter index, probe column index).
     pub columns: Vec<(usize, usize)>,
+    /// The parameters stored into their column (INSERT values, UPDATE SET), which must be
+    /// assignable to its type: a text parameter into an integer column is 42804.
+    pub assigned: Vec<usize>,
 }
 
 /// Known parameter types (index = n - 1) and a probe for the column contexts.
 pub fn infer(stmt: &Statement) -> (Vec<Option<Oid>>, Option<ParamProbe>) {
     let mut c = Collector::default();
     let _ = stmt.visit(&mut c);
+    let first_assignment = c.column_contexts.len();
     statement_contexts(stmt, &mut c);
-    let probe = probe_for(stmt, &c.column_contexts);
+    let assigned = c.column_contexts[first_assignment..].iter().map(|(i, _)| *i).collect();
+    let probe = probe_for(stmt, &c.column_contexts).map(|p| ParamProbe { assigned, ..p });
     (c.known, probe)
 }
 
@@ -254,12 +259,13 @@ fn probe_for(stmt: &Statement, contexts: &[(usize, Expr)]) -> Option<ParamProbe>
             .iter()
             .filter_map(|(i, e)| e.to_string().strip_prefix('#').and_then(|p| p.parse().ok()).map(|p| (*i, p)))
             .collect();
-        return Some(ParamProbe { sql: format!("SELECT * FROM {from} LIMIT 0"), columns });
+        return Some(ParamProbe { sql: format!("SELECT * FROM {from} LIMIT 0"), columns, assigned: Vec::new() });
     }
     let select: Vec<String> = contexts.iter().map(|(_, e)| e.to_string()).collect();
     Some(ParamProbe {
         sql: format!("SELECT {} FROM {from} LIMIT 0", select.join(", ")),
         columns: contexts.iter().enumerate().map(|(pos, (i, _))| (*i, pos)).collect(),
+        assigned: Vec::new(),
     })
 }
 

@@ -57,6 +57,10 @@ async function main() {
     const updated = await author.upsert({ where: { email: 'di@x' }, create: { email: 'di@x', name: 'Di' }, update: { name: 'Dee' } });
     return [created.name, updated.name];
   });
+  await s.step('upsert_cleanup', async () => {
+    // The steps after this one count the same rows whether or not upsert ran.
+    return (await author.deleteMany({ where: { email: 'di@x' } })).count;
+  });
   await s.step('aggregate', async () => {
     const a = await author.aggregate({ _sum: { score: true }, _count: true, _max: { score: true } });
     return [a._count, a._sum.score, a._max.score];

@@ -160,6 +160,12 @@ def _mixes_top_and_limit(blank: str) -> bool:
 # --- IRIS -> sqlite ---------------------------------------------------------------
 
 _TOP = re.compile(r"(\bSELECT\s+(?:DISTINCT\s+)?)TOP\s+(\d+)\s+", re.I)
+_TOP_ALL = re.compile(r"(\bSELECT\s+(?:DISTINCT\s+)?)TOP\s+ALL\s+", re.I)
+# A %VID window over a subquery (offset without a limit, iris-facts: "Offset without LIMIT
+# support needs a window (%VID on a subquery)"): %VID numbers the subquery's rows from 1.
+# (The dbapi backend describes a query wrapped in a subquery, without its ORDER BY.)
+_VID_WINDOW = re.compile(r"\bWHERE\s+%VID\s*>\s*(\d+)(?:\s+AND\s+%VID\s*<=\s*(\d+))?(?:\s+ORDER\s+BY\s+%VID\b)?",
+                         re.I)
 _IDENTITY = re.compile(r"\b(?:BIG)?INT(?:EGER)?\s+IDENTITY(\s+PRIMARY\s+KEY)?", re.I)
 _VARCHAR = re.compile(r"\b((?:VAR)?CHAR(?:ACTER)?(?:\s+VARYING)?)(\s*\(\s*\d+\s*\))?(?!\s*(?:COLLATE|\())", re.I)
 _SIMPLE = [
@@ -285,6 +291,13 @@ def to_sqlite(sql: str) -> str:
     for pattern, repl in _SIMPLE:
         sql = _sub_outside_literals(pattern, repl, sql)
     blank = blank_literals(sql)
+    for m in reversed(list(_VID_WINDOW.finditer(blank))):
+        skip = int(m.group(1))
+        take = int(m.group(2)) - skip if m.group(2) else -1
+        window = f"LIMIT {max(take, 0) if m.group(2) else -1} OFFSET {skip}"
+        sql, blank = sql[:m.start()] + window + sql[m.end():], blank[:m.start()] + window + blank[m.end():]
+    for m in reversed(list(_TOP_ALL.finditer(blank))):
+        sql, blank = sql[:m.end(1)] + sql[m.end():], blank[:m.end(1)] + blank[m.end():]
     for m in reversed(list(_TOP.finditer(blank))):
         # TOP n -> LIMIT n at the end of the same (sub)query
         depth, end = 0, len(blank)
