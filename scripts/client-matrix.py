@@ -204,13 +204,16 @@ def timings(clients: dict[str, Client]) -> str:
 # the package registries are reachable), and why.
 NOT_INSTALLABLE = """## Not in the matrix: cannot be installed here
 
-- **Prisma** (prisma 7.10.1, @prisma/client and @prisma/adapter-pg 7.10.1, from npm): the
-  driver adapter itself is plain JavaScript on node-postgres, but every command of the
-  `prisma` CLI, `prisma generate` included (without which there is no client to import),
-  first fetches the schema-engine binary from Prisma's own download host, which is not a
-  package registry (`Error: request to https://binaries.prisma.sh/.../schema-engine.sha256
-  failed`); `--no-engine` does the same. Where that binary can be fetched, Prisma's
-  queries reach the gateway through node-postgres, which the matrix covers.
+- **Prisma's migrate engine** (`prisma migrate`, `prisma db push`): a Rust binary the `prisma`
+  CLI downloads from Prisma's own host, which is not a package registry. The matrix runs
+  Prisma's client as applications do (above): npm installs the packages without their install
+  scripts (`npm ci --ignore-scripts`: `@prisma/engines`' postinstall would fetch the binaries),
+  `prisma generate` (prisma-client-js: JavaScript and the Wasm query compiler, no engine) runs
+  with `PRISMA_SCHEMA_ENGINE_BINARY` naming an existing file, since every CLI command first
+  looks for the migrate engine and generate never runs it; and the tables come from the script
+  `prisma migrate diff --from-empty --script` writes for the schema
+  (tests/clients/node/prisma/migration.sql), run as one simple-protocol query as
+  `prisma migrate deploy` runs it.
 - **dbt-core 1.12** builds from a wheel that its build step downloads from outside PyPI;
   the matrix tests dbt-core 1.11 (the newest line that installs from PyPI alone).
 """
