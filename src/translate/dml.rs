@@ -373,14 +373,7 @@ pub fn insert(mut ins: Insert, opts: &IrisOptions) -> PgResult<Output> {
     match (on, returning) {
         (Some(_), Some(_)) => Err(refuse("INSERT .. ON CONFLICT .. RETURNING", "run the upsert, then SELECT the row")),
         (None, None) => match rows {
-            Some(rows) if rows.len() > 1 || has_default => Ok(Output {
-                statements: per_row(&ins, rows)?,
-                returns_rows: false,
-                rowcount: RowCount::Sum,
-                captures: vec![],
-                guards: vec![],
-                result_at: None,
-            }),
+            Some(rows) if rows.len() > 1 || has_default => Ok(Output::summed(per_row(&ins, rows)?)),
             _ => Ok(Output::one(Statement::Insert(ins).to_string(), false)),
         },
         (None, Some(items)) => {
@@ -460,14 +453,7 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
         )
     };
     match oc.action {
-        OnConflictAction::DoNothing => Ok(Output {
-            statements: rows.iter().map(|r| insert_if_absent(r)).collect(),
-            returns_rows: false,
-            rowcount: RowCount::Sum,
-            captures: vec![],
-            guards: vec![],
-            result_at: None,
-        }),
+        OnConflictAction::DoNothing => Ok(Output::summed(rows.iter().map(|r| insert_if_absent(r)).collect())),
         OnConflictAction::DoUpdate(du) => {
             if rows.iter().flatten().any(|v| !repeatable(v)) {
                 return Err(refuse(
@@ -507,14 +493,7 @@ fn on_conflict(ins: Insert, rows: Option<Vec<Vec<Expr>>>, oc: ast::OnConflict) -
                 statements.push(format!("UPDATE {table} SET {} WHERE {cond}", sets.join(", ")));
                 statements.push(insert_if_absent(row));
             }
-            Ok(Output {
-                statements,
-                returns_rows: false,
-                rowcount: RowCount::Sum,
-                captures: vec![],
-                guards,
-                result_at: None,
-            })
+            Ok(Output { guards, ..Output::summed(statements) })
         }
     }
 }
@@ -620,34 +599,51 @@ pub fn update(mut u: ast::Update, opts: &IrisOptions) -> PgResult<Output> {
     }
 }
 
-/// `UPDATE t SET .. WHERE cond RETURNING items`, which IRIS lacks: the RowIDs of the rows
-/// that match, captured as a list; the UPDATE of those rows, still matching `cond` (a row
-/// another transaction changed in between no longer counts, and a count short of the list
-/// is 40001, never a silent difference); then the items of those rows, read back after
-/// the update (their new values, as RETURNING gives). One transaction, like the other
-/// emulations; rows in RowID order.
+/// `UPDATE t SET .. WHERE cond RETURNING items`, which IRIS lacks: the rows are read back
+/// after the update (their new values, as RETURNING gives); see `by_row_ids`.
 fn update_returning(mut u: ast::Update, items: &[ast::SelectItem]) -> PgResult<Output> {
     if u.from.is_some() {
         return Err(refuse("UPDATE .. FROM .. RETURNING", "UPDATE with a subquery in WHERE"));
     }
     let table = u.table.to_string();
     let cond = u.selection.take();
-    let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    Ok(by_row_ids(&table, cond, items, |filter| format!("{}{filter}", Statement::Update(u)), false))
+}
+
+/// UPDATE / DELETE .. RETURNING on IRIS, by RowID: the RowIDs of the rows that match `cond`,
+/// captured as a list; `change` of those rows while they still match (its SQL with the
+/// WHERE it is given: a row another transaction changed in between no longer counts, and a
+/// count short of the list is 40001, never a silent difference); the `items` of those rows,
+/// read after the change (UPDATE: the new values) or, `read_first`, in full before it
+/// (DELETE: the rows are gone after). One transaction, like the other emulations; rows in
+/// RowID order.
+fn by_row_ids(
+    table: &str,
+    cond: Option<Expr>,
+    items: &[ast::SelectItem],
+    change: impl FnOnce(&str) -> String,
+    read_first: bool,
+) -> Output {
     let ids = IRIS_IDS.row_id;
     let (select_ids, still_matching) = match &cond {
         Some(c) => (format!("SELECT {ids} FROM {table} WHERE {c}"), format!(" AND ({c})")),
         None => (format!("SELECT {ids} FROM {table}"), String::new()),
     };
-    let update = format!("{} WHERE {ids} IN ($cl){still_matching}", Statement::Update(u));
-    let read_back = format!("SELECT {list} FROM {table} WHERE {ids} IN ($cl) ORDER BY {ids}");
-    Ok(Output {
-        statements: vec![select_ids, update, read_back],
+    let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
+    let read = format!("SELECT {list} FROM {table} WHERE {ids} IN ($cl) ORDER BY {ids}");
+    let change = change(&format!(" WHERE {ids} IN ($cl){still_matching}"));
+    let (statements, result_at) = match read_first {
+        true => (vec![select_ids, read, change], Some(1)),
+        false => (vec![select_ids, change, read], None),
+    };
+    Output {
+        statements,
         returns_rows: true,
         rowcount: RowCount::Last,
         captures: vec![(0, Capture::All)],
         guards: vec![],
-        result_at: None,
-    })
+        result_at,
+    }
 }
 
 pub fn delete(mut d: ast::Delete) -> PgResult<Output> {
@@ -660,10 +656,8 @@ pub fn delete(mut d: ast::Delete) -> PgResult<Output> {
     }
 }
 
-/// `DELETE FROM t WHERE cond RETURNING items`, which IRIS lacks: the RowIDs of the rows
-/// that match, captured as a list; the items of those rows (the result, read in full
-/// before anything is deleted); then the DELETE of those rows while they still match (a
-/// count short of the list is 40001, as for UPDATE). One transaction; rows in RowID order.
+/// `DELETE FROM t WHERE cond RETURNING items`, which IRIS lacks: the rows are read in full
+/// before anything is deleted; see `by_row_ids`.
 fn delete_returning(mut d: ast::Delete, items: &[ast::SelectItem]) -> PgResult<Output> {
     let (ast::FromTable::WithFromKeyword(from) | ast::FromTable::WithoutKeyword(from)) = &d.from;
     let [table] = &from[..] else {
@@ -674,20 +668,5 @@ fn delete_returning(mut d: ast::Delete, items: &[ast::SelectItem]) -> PgResult<O
     }
     let table = table.to_string();
     let cond = d.selection.take();
-    let list = items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ");
-    let ids = IRIS_IDS.row_id;
-    let (select_ids, still_matching) = match &cond {
-        Some(c) => (format!("SELECT {ids} FROM {table} WHERE {c}"), format!(" AND ({c})")),
-        None => (format!("SELECT {ids} FROM {table}"), String::new()),
-    };
-    let rows = format!("SELECT {list} FROM {table} WHERE {ids} IN ($cl) ORDER BY {ids}");
-    let delete = format!("{} WHERE {ids} IN ($cl){still_matching}", Statement::Delete(d));
-    Ok(Output {
-        statements: vec![select_ids, rows, delete],
-        returns_rows: true,
-        rowcount: RowCount::Last,
-        captures: vec![(0, Capture::All)],
-        guards: vec![],
-        result_at: Some(1),
-    })
+    Ok(by_row_ids(&table, cond, items, |filter| format!("{}{filter}", Statement::Delete(d)), true))
 }

@@ -426,6 +426,11 @@ impl Output {
         }
     }
 
+    /// Statements run in order, none returning rows, their counts summed (one INSERT per row).
+    pub fn summed(statements: Vec<String>) -> Self {
+        Output { rowcount: RowCount::Sum, ..Output::commands(statements) }
+    }
+
     /// Nothing to send to the backend: the statement's effect is already there (or none).
     pub fn nothing() -> Self {
         Output::commands(vec![])

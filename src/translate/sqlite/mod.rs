@@ -23,7 +23,7 @@ use super::ast_util::*;
 use super::common::{run, select_literals_as_text, Pass};
 use super::derived_columns;
 use super::pgtype::{bytea_hex, kind, user_type, PgKind};
-use super::{Output, RowCount};
+use super::Output;
 use crate::error::{sqlstate, PgError, PgResult};
 
 pub fn translate(mut stmt: Statement) -> PgResult<Output> {
@@ -951,14 +951,7 @@ fn default_items(mut ins: ast::Insert, returns_rows: bool) -> PgResult<Output> {
     }
     match ins.returning.take() {
         Some(items) => returning_rows(&ins, rows, &items, &RowIds { row_id: "rowid", last: "last_insert_rowid()" }),
-        None => Ok(Output {
-            statements: per_row(&ins, rows)?,
-            returns_rows: false,
-            rowcount: RowCount::Sum,
-            captures: vec![],
-            guards: vec![],
-            result_at: None,
-        }),
+        None => Ok(Output::summed(per_row(&ins, rows)?)),
     }
 }
 
