@@ -114,67 +114,11 @@ fn comparisons<'a>(e: &mut Expr, labels: &impl Fn(&Expr) -> Option<&'a [String]>
     }
 }
 
-/// String literals stored into known enum columns by INSERT .. VALUES and UPDATE .. SET.
-fn stored_literals(stmt: &Statement, known: &KnownColumns) -> PgResult<()> {
+/// (table, column, value) of each value INSERT .. VALUES and UPDATE .. SET store; the
+/// column list of an INSERT without one is the table's known columns.
+fn stored_values<'a>(stmt: &'a Statement, known: &KnownColumns) -> Vec<(String, String, &'a Expr)> {
     let table_of = |n: &ast::ObjectName| n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
-    match stmt {
-        Statement::Insert(ins) => {
-            let ast::TableObject::TableName(n) = &ins.table else { return Ok(()) };
-            let Some(table) = table_of(n) else { return Ok(()) };
-            let Some(SetExpr::Values(values)) = ins.source.as_ref().map(|s| s.body.as_ref()) else { return Ok(()) };
-            let columns: Vec<String> = if ins.columns.is_empty() {
-                known.column_names(&table)
-            } else {
-                ins.columns.iter().map(|c| c.to_string().trim_matches('"').to_string()).collect()
-            };
-            for row in &values.rows {
-                for (c, e) in columns.iter().zip(&row.content) {
-                    if let (Some(l), Some(v)) = (known.enum_labels(&table, c), string_literal(e)) {
-                        check(l, &enum_type(known, &table, c), v)?;
-                    }
-                }
-            }
-        }
-        Statement::Update(u) => {
-            let ast::TableFactor::Table { name, .. } = &u.table.relation else { return Ok(()) };
-            let Some(table) = table_of(name) else { return Ok(()) };
-            for a in &u.assignments {
-                let ast::AssignmentTarget::ColumnName(c) = &a.target else { continue };
-                let Some(c) = c.0.last().and_then(|p| p.as_ident()) else { continue };
-                if let (Some(l), Some(v)) = (known.enum_labels(&table, &c.value), string_literal(&a.value)) {
-                    check(l, &enum_type(known, &table, &c.value), v)?;
-                }
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-/// Parameters (`$n`, `$n::type`) stored into known enum columns by INSERT .. VALUES and
-/// UPDATE .. SET: the session checks their values (IRIS has no CHECK).
-pub fn stored_params(stmt: &Statement, known: &KnownColumns) -> Vec<crate::translate::EnumParam> {
     let mut out = Vec::new();
-    if known.is_empty() {
-        return out;
-    }
-    let table_of = |n: &ast::ObjectName| n.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase());
-    let mut add = |table: &str, column: &str, e: &Expr| {
-        let e = match e {
-            Expr::Cast { expr, .. } => expr.as_ref(),
-            e => e,
-        };
-        let Expr::Value(v) = e else { return };
-        let ast::Value::Placeholder(p) = &v.value else { return };
-        let (Some(labels), Some(n)) = (known.enum_labels(table, column), p.strip_prefix('$')) else { return };
-        if let Ok(n) = n.parse::<usize>() {
-            out.push(crate::translate::EnumParam {
-                param: n - 1,
-                type_name: enum_type(known, table, column),
-                labels: labels.to_vec(),
-            });
-        }
-    };
     match stmt {
         Statement::Insert(ins) => {
             let ast::TableObject::TableName(n) = &ins.table else { return out };
@@ -186,9 +130,7 @@ pub fn stored_params(stmt: &Statement, known: &KnownColumns) -> Vec<crate::trans
                 ins.columns.iter().map(|c| c.to_string().trim_matches('"').to_string()).collect()
             };
             for row in &values.rows {
-                for (c, e) in columns.iter().zip(&row.content) {
-                    add(&table, c, e);
-                }
+                out.extend(columns.iter().zip(&row.content).map(|(c, e)| (table.clone(), c.clone(), e)));
             }
         }
         Statement::Update(u) => {
@@ -197,11 +139,47 @@ pub fn stored_params(stmt: &Statement, known: &KnownColumns) -> Vec<crate::trans
             for a in &u.assignments {
                 let ast::AssignmentTarget::ColumnName(c) = &a.target else { continue };
                 if let Some(c) = c.0.last().and_then(|p| p.as_ident()) {
-                    add(&table, &c.value, &a.value);
+                    out.push((table.clone(), c.value.clone(), &a.value));
                 }
             }
         }
         _ => {}
+    }
+    out
+}
+
+/// String literals stored into known enum columns by INSERT .. VALUES and UPDATE .. SET.
+fn stored_literals(stmt: &Statement, known: &KnownColumns) -> PgResult<()> {
+    for (table, c, e) in stored_values(stmt, known) {
+        if let (Some(l), Some(v)) = (known.enum_labels(&table, &c), string_literal(e)) {
+            check(l, &enum_type(known, &table, &c), v)?;
+        }
+    }
+    Ok(())
+}
+
+/// Parameters (`$n`, `$n::type`) stored into known enum columns by INSERT .. VALUES and
+/// UPDATE .. SET: the session checks their values (IRIS has no CHECK).
+pub fn stored_params(stmt: &Statement, known: &KnownColumns) -> Vec<crate::translate::EnumParam> {
+    if known.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (table, column, e) in stored_values(stmt, known) {
+        let e = match e {
+            Expr::Cast { expr, .. } => expr.as_ref(),
+            e => e,
+        };
+        let Expr::Value(v) = e else { continue };
+        let ast::Value::Placeholder(p) = &v.value else { continue };
+        let (Some(labels), Some(n)) = (known.enum_labels(&table, &column), p.strip_prefix('$')) else { continue };
+        if let Ok(n) = n.parse::<usize>() {
+            out.push(crate::translate::EnumParam {
+                param: n - 1,
+                type_name: enum_type(known, &table, &column),
+                labels: labels.to_vec(),
+            });
+        }
     }
     out
 }
